@@ -1,0 +1,207 @@
+/**
+ * Encoder: one message (type + attributes by name) → one frame. Writes into a reused scratch
+ * buffer and copies the finished frame out once, so strings are measured only while written.
+ */
+import { ProtocolError } from '../errors.js';
+import { ATTRIBUTE_BY_NAME, VALUE_TYPES, type KVList, type KVValue, type ValueTypeName } from '../protocol/attributes.js';
+import type { UnknownAttribute } from '../protocol/types.js';
+import { MAX_KVLIST_DEPTH, isConnID, isInt32, isKVConnID, toKVList } from '../protocol/values.js';
+import { HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
+
+let scratch = Buffer.allocUnsafe(64 * 1024);
+let pos = 0;
+
+function ensure(n: number): void {
+  if (pos + n <= scratch.length) return;
+  let size = scratch.length * 2;
+  while (size < pos + n) size *= 2;
+  const next = Buffer.allocUnsafe(size);
+  scratch.copy(next, 0, 0, pos);
+  scratch = next;
+}
+
+function fail(message: string): never {
+  throw new ProtocolError('ERR_ENCODE', message, pos, false);
+}
+
+function writeString(s: string): void {
+  const len = s.length;
+  ensure(4 + len * 3);
+  const start = pos + 4;
+  let p = start;
+  // Short ASCII strings (DNs, names) are the common case: copy them without a trip into C++.
+  if (len < 48) {
+    let i = 0;
+    for (; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      scratch[p++] = c;
+    }
+    if (i < len) p = start + scratch.write(s, start, 'utf8');
+  } else {
+    p = start + scratch.write(s, start, 'utf8');
+  }
+  scratch.writeUInt32BE(p - start, pos);
+  pos = p;
+}
+
+function writeBinary(b: Uint8Array): void {
+  ensure(4 + b.length);
+  scratch.writeUInt32BE(b.length, pos);
+  scratch.set(b, pos + 4);
+  pos += 4 + b.length;
+}
+
+function writeInt(v: unknown, what: string): void {
+  if (!isInt32(v)) fail(`${what}: not a 32-bit integer`);
+  ensure(4);
+  scratch.writeInt32BE(v, pos);
+  pos += 4;
+}
+
+function writeConnID(v: unknown, what: string): void {
+  if (!isConnID(v)) fail(`${what}: not a ConnID of 16 lowercase hex digits`);
+  ensure(8);
+  scratch.write(v, pos, 'hex');
+  pos += 8;
+}
+
+function writeTime(v: unknown, what: string): void {
+  let seconds: number;
+  let micros: number;
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    seconds = Math.floor(ms / 1000);
+    micros = (ms - seconds * 1000) * 1000;
+  } else if (typeof v === 'object' && v !== null) {
+    seconds = (v as { seconds: number }).seconds;
+    micros = (v as { microseconds: number }).microseconds;
+  } else {
+    fail(`${what}: not a time`);
+  }
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) fail(`${what}: seconds out of range`);
+  if (!Number.isInteger(micros) || micros < 0 || micros >= 1_000_000) fail(`${what}: microseconds out of range`);
+  ensure(8);
+  scratch.writeUInt32BE(seconds, pos);
+  scratch.writeUInt32BE(micros, pos + 4);
+  pos += 8;
+}
+
+function writeKVList(input: unknown, depth: number, what: string): void {
+  if (depth > MAX_KVLIST_DEPTH) fail(`${what}: kvlist nested deeper than ${MAX_KVLIST_DEPTH}`);
+  if (typeof input !== 'object' || input === null) fail(`${what}: not a kvlist`);
+  const list: KVList = toKVList(input as KVList);
+  ensure(4);
+  scratch.writeUInt32BE(list.length, pos);
+  pos += 4;
+  for (let i = 0; i < list.length; i++) {
+    const entry = list[i];
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string') fail(`${what}[${i}]: not a [key, value] pair`);
+    const key = entry[0];
+    const keyStart = pos;
+    writeString(key); // written with a uint32 length; rewritten below as uint16
+    const keyBytes = pos - keyStart - 4;
+    if (keyBytes > 0xffff) fail(`${what}[${i}]: key longer than 65535 bytes`);
+    scratch.copyWithin(keyStart + 2, keyStart + 4, pos);
+    scratch.writeUInt16BE(keyBytes, keyStart);
+    pos -= 2;
+    writeKVValue(entry[1], depth, `${what}.${key}`);
+  }
+}
+
+function writeKVValue(v: KVValue, depth: number, what: string): void {
+  ensure(1);
+  if (typeof v === 'number') {
+    scratch[pos++] = VALUE_TYPES.int;
+    writeInt(v, what);
+  } else if (typeof v === 'string') {
+    scratch[pos++] = VALUE_TYPES.string;
+    writeString(v);
+  } else if (v instanceof Uint8Array) {
+    scratch[pos++] = VALUE_TYPES.binary;
+    writeBinary(v);
+  } else if (Array.isArray(v)) {
+    scratch[pos++] = VALUE_TYPES.kvlist;
+    writeKVList(v, depth + 1, what);
+  } else if (isKVConnID(v)) {
+    scratch[pos++] = VALUE_TYPES.connid;
+    writeConnID(v.connid, what);
+  } else {
+    fail(`${what}: not a kvlist value`);
+  }
+}
+
+function writeValue(type: ValueTypeName, v: unknown, what: string): void {
+  switch (type) {
+    case 'int':
+      return writeInt(v, what);
+    case 'string':
+      if (typeof v !== 'string') fail(`${what}: not a string`);
+      return writeString(v);
+    case 'binary':
+      if (!(v instanceof Uint8Array)) fail(`${what}: not a Uint8Array`);
+      return writeBinary(v);
+    case 'kvlist':
+      return writeKVList(v, 1, what);
+    case 'connid':
+      return writeConnID(v, what);
+    case 'time':
+      return writeTime(v, what);
+  }
+}
+
+/**
+ * Encodes one frame. `attributes` are written in their own order; undefined values are skipped.
+ * Names the catalogue does not know are refused; `unknown` attributes (as decoded) are written
+ * after them, so a relay can pass them on unchanged.
+ */
+export function encodeFrame(
+  type: number,
+  attributes: Record<string, unknown> | undefined,
+  unknown?: readonly UnknownAttribute[],
+): Buffer {
+  if (!Number.isInteger(type) || type < 0 || type > 0xffff) {
+    throw new ProtocolError('ERR_ENCODE', `message type ${type} is not a uint16`, 0, false);
+  }
+  pos = 0;
+  ensure(LENGTH_BYTES + HEADER_BYTES);
+  scratch.writeUInt16BE(MAGIC, 4);
+  scratch[6] = VERSION;
+  scratch[7] = 0;
+  scratch.writeUInt16BE(type, 8);
+  pos = LENGTH_BYTES + HEADER_BYTES;
+  let count = 0;
+  if (attributes) {
+    for (const name in attributes) {
+      const value = attributes[name];
+      if (value === undefined) continue;
+      const attr = ATTRIBUTE_BY_NAME.get(name);
+      if (!attr) {
+        if (name === 'Event' || name === 'Request' || name === 'Server' || name === 'unknownAttributes') continue;
+        fail(`unknown attribute name ${name}`);
+      }
+      ensure(3);
+      scratch.writeUInt16BE(attr.id, pos);
+      scratch[pos + 2] = attr.typeCode;
+      pos += 3;
+      writeValue(attr.type, value, name);
+      count++;
+    }
+  }
+  if (unknown) {
+    for (const u of unknown) {
+      ensure(3);
+      scratch.writeUInt16BE(u.id, pos);
+      scratch[pos + 2] = VALUE_TYPES[u.valueType];
+      pos += 3;
+      writeValue(u.valueType, u.value, `attribute ${u.id}`);
+      count++;
+    }
+  }
+  if (count > 0xffff) fail('more than 65535 attributes');
+  scratch.writeUInt32BE(pos - LENGTH_BYTES, 0);
+  scratch.writeUInt16BE(count, 10);
+  const out = Buffer.allocUnsafe(pos);
+  scratch.copy(out, 0, 0, pos);
+  return out;
+}

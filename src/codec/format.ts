@@ -1,0 +1,7 @@
+/** Fixed numbers of wire protocol v1 (`shared/wire-protocol.md`, "Frame"). */
+export const MAGIC = 0x544c; // "TL"
+export const VERSION = 1;
+/** Bytes of the fixed header after the length field: magic, version, flags, type, count. */
+export const HEADER_BYTES = 8;
+export const LENGTH_BYTES = 4;
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;

@@ -1,0 +1,37 @@
+/**
+ * The codec: bytes ⇄ messages, no sockets, no timers. The connection talks to it only through
+ * the `Codec` interface, so another encoding of the same model can be plugged in
+ * (`new TServerConnection({ codec })`).
+ */
+import type { ProtocolError } from '../errors.js';
+import type { UnknownAttribute } from '../protocol/types.js';
+import { FrameDecoder, type DecodedMessage, type DecoderHandlers, type DecoderOptions } from './decoder.js';
+import { encodeFrame } from './encoder.js';
+
+export { FrameDecoder, decodeFrame, type DecodedMessage, type DecoderHandlers, type DecoderOptions } from './decoder.js';
+export { encodeFrame } from './encoder.js';
+export * from './format.js';
+
+/** A streaming decoder as the transport uses it. */
+export interface StreamDecoder {
+  push(chunk: Uint8Array): void;
+  reset(): void;
+  stop(): void;
+  readonly bufferedBytes: number;
+}
+
+export interface Codec {
+  readonly name: string;
+  /** One message → one frame. Throws ProtocolError (code ERR_ENCODE) on a value it cannot write. */
+  encode(type: number, attributes: Record<string, unknown> | undefined, unknown?: readonly UnknownAttribute[]): Uint8Array;
+  createDecoder(handlers: DecoderHandlers, options?: DecoderOptions): StreamDecoder;
+}
+
+/** The codec of `shared/wire-protocol.md`, version 1. */
+export const wireCodecV1: Codec = {
+  name: 'tlib-wire-v1',
+  encode: encodeFrame,
+  createDecoder: (handlers, options) => new FrameDecoder(handlers, options),
+};
+
+export type { ProtocolError };

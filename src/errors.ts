@@ -1,0 +1,162 @@
+/**
+ * Every error the SDK produces is a TlibError with a stable `code`. Catch by class or switch on
+ * `code`; messages are for people and may change.
+ */
+import type { ValidationIssue } from './protocol/validate.js';
+
+export class TlibError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Codes of malformed input found by the codec. */
+export type ProtocolErrorCode =
+  | 'ERR_FRAME_TOO_LARGE'
+  | 'ERR_FRAME_TOO_SMALL'
+  | 'ERR_BAD_MAGIC'
+  | 'ERR_BAD_VERSION'
+  | 'ERR_TRUNCATED'
+  | 'ERR_TRAILING_BYTES'
+  | 'ERR_BAD_VALUE_TYPE'
+  | 'ERR_BAD_VALUE'
+  | 'ERR_KVLIST_TOO_DEEP'
+  | 'ERR_DUPLICATE_ATTRIBUTE'
+  | 'ERR_ENCODE'
+  | 'ERR_UNEXPECTED_MESSAGE';
+
+/** Bytes that do not follow the wire protocol. `offset` is the byte in the stream where it was seen. */
+export class ProtocolError extends TlibError {
+  declare readonly code: ProtocolErrorCode;
+  /** Stream offset of the offending byte (or of the frame, for frame-level errors). */
+  readonly offset: number;
+  /** True when the stream's framing is lost: nothing after it can be read. */
+  readonly fatal: boolean;
+  constructor(code: ProtocolErrorCode, message: string, offset: number, fatal: boolean) {
+    super(code, `${message} (at byte ${offset})`);
+    this.offset = offset;
+    this.fatal = fatal;
+  }
+}
+
+/** A request's arguments broke the catalogue; nothing was sent. */
+export class InvalidArgumentError extends TlibError {
+  readonly issues: ValidationIssue[];
+  constructor(message: string, issues: ValidationIssue[] = []) {
+    super('ERR_INVALID_ARGUMENT', message);
+    this.issues = issues;
+  }
+}
+
+/** An event broke the catalogue (missing Mandatory attribute, special rule) in 'strict' mode. */
+export class EventValidationError extends TlibError {
+  readonly issues: ValidationIssue[];
+  readonly event: Record<string, unknown>;
+  constructor(issues: ValidationIssue[], event: Record<string, unknown>) {
+    super('ERR_EVENT_VALIDATION', issues.map((i) => i.detail).join('; '));
+    this.issues = issues;
+    this.event = event;
+  }
+}
+
+export interface RequestInfo {
+  name: string;
+  referenceId: number;
+  attributes: Record<string, unknown>;
+}
+
+/** The T-Server answered a request with EventError. */
+export class TServerError extends TlibError {
+  readonly errorCode: number;
+  readonly errorMessage: string | undefined;
+  readonly request: RequestInfo;
+  readonly event: Record<string, unknown>;
+  constructor(event: { ErrorCode: number; ErrorMessage?: string } & Record<string, unknown>, request: RequestInfo) {
+    super(
+      'ERR_TSERVER',
+      `${request.name} refused by T-Server: ErrorCode ${event.ErrorCode}${event.ErrorMessage ? ` (${event.ErrorMessage})` : ''}`,
+    );
+    this.errorCode = event.ErrorCode;
+    this.errorMessage = event.ErrorMessage;
+    this.request = request;
+    this.event = event;
+  }
+}
+
+export class RequestTimeoutError extends TlibError {
+  readonly request: RequestInfo;
+  readonly timeoutMs: number;
+  constructor(request: RequestInfo, timeoutMs: number) {
+    super('ERR_REQUEST_TIMEOUT', `${request.name} (ReferenceID ${request.referenceId}) got no answer within ${timeoutMs} ms`);
+    this.request = request;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** The connection dropped while a non-idempotent request was in flight: its outcome is unknown. */
+export class RequestInterruptedError extends TlibError {
+  readonly request: RequestInfo;
+  constructor(request: RequestInfo, reason: string) {
+    super(
+      'ERR_REQUEST_INTERRUPTED',
+      `${request.name} (ReferenceID ${request.referenceId}) was in flight when ${reason}; outcome unknown`,
+    );
+    this.request = request;
+  }
+}
+
+/** The connection was closed by the user (close()) or was never opened. */
+export class ConnectionClosedError extends TlibError {
+  constructor(message = 'connection closed') {
+    super('ERR_CONNECTION_CLOSED', message);
+  }
+}
+
+export class OfflineQueueFullError extends TlibError {
+  readonly limit: number;
+  constructor(limit: number, requestName: string) {
+    super('ERR_OFFLINE_QUEUE_FULL', `${requestName} refused: offline queue is full (${limit} requests wait for a server)`);
+    this.limit = limit;
+  }
+}
+
+/** A socket could not be opened (refused, DNS, TLS handshake...). `cause` has the system error. */
+export class ConnectError extends TlibError {
+  readonly server: string;
+  constructor(server: string, message: string, cause?: unknown) {
+    super('ERR_CONNECT', `${server}: ${message}`, { cause });
+    this.server = server;
+  }
+}
+
+/** A server stopped answering (ADDP) or closed the connection. */
+export class ConnectionLostError extends TlibError {
+  readonly server: string;
+  constructor(code: 'ERR_CONNECTION_LOST' | 'ERR_ADDP_TIMEOUT', server: string, message: string, cause?: unknown) {
+    super(code, `${server}: ${message}`, { cause });
+    this.server = server;
+  }
+}
+
+/** A backup address offered by a server was refused (allowedBackupHosts, bad port, garbage). */
+export class BackupAddressRefusedError extends TlibError {
+  readonly offered: unknown;
+  constructor(message: string, offered: unknown) {
+    super('ERR_BACKUP_ADDRESS_REFUSED', message);
+    this.offered = offered;
+  }
+}
+
+/** A user's event handler threw; the SDK carried on. `cause` is what it threw. */
+export class HandlerError extends TlibError {
+  readonly eventName: string;
+  constructor(eventName: string, cause: unknown) {
+    super('ERR_HANDLER', `a listener for ${eventName} threw: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.eventName = eventName;
+  }
+}

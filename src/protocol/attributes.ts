@@ -1,0 +1,144 @@
+/**
+ * The attribute table of wire protocol v1 (`shared/wire-protocol.md`, "Attributes").
+ * Ids below 1000 are the T-Library's own TAttribute numbers; ids from 1000 are this protocol's.
+ * This table is the single source for attribute ids, names and value types.
+ */
+
+/** Value types as they appear on the wire (the `value type` byte). */
+export const VALUE_TYPES = {
+  int: 1,
+  string: 2,
+  binary: 3,
+  kvlist: 4,
+  connid: 5,
+  time: 6,
+} as const;
+
+export type ValueTypeName = keyof typeof VALUE_TYPES;
+export type ValueTypeCode = (typeof VALUE_TYPES)[ValueTypeName];
+
+export const VALUE_TYPE_NAMES: Record<number, ValueTypeName> = {
+  1: 'int',
+  2: 'string',
+  3: 'binary',
+  4: 'kvlist',
+  5: 'connid',
+  6: 'time',
+};
+
+export const ATTRIBUTES = {
+  ErrorMessage: { id: 1, type: 'string' },
+  ReferenceID: { id: 2, type: 'int' },
+  ConnID: { id: 9, type: 'connid' },
+  PreviousConnID: { id: 10, type: 'connid' },
+  CallState: { id: 13, type: 'int' },
+  AgentID: { id: 14, type: 'string' },
+  AgentWorkMode: { id: 16, type: 'int' },
+  ThisDN: { id: 20, type: 'string' },
+  OtherDN: { id: 24, type: 'string' },
+  Timeout: { id: 42, type: 'int' },
+  InputMask: { id: 45, type: 'binary' },
+  ErrorCode: { id: 46, type: 'int' },
+  AddressType: { id: 47, type: 'int' },
+  RegisterMode: { id: 49, type: 'int' },
+  UserData: { id: 51, type: 'kvlist' },
+  Extensions: { id: 53, type: 'kvlist' },
+  AddressInfoType: { id: 56, type: 'int' },
+  UserEvent: { id: 58, type: 'int' },
+  ServerVersion: { id: 61, type: 'string' },
+  ServerRole: { id: 62, type: 'int' },
+  ApplicationName: { id: 64, type: 'string' },
+  Location: { id: 69, type: 'string' },
+  CallInfoType: { id: 74, type: 'int' },
+  CustomerID: { id: 76, type: 'string' },
+  time: { id: 86, type: 'time' },
+  Place: { id: 92, type: 'string' },
+  LocationInfoType: { id: 98, type: 'int' },
+  PrivateMsgID: { id: 105, type: 'int' },
+  SessionID: { id: 108, type: 'string' },
+  ServerStartTime: { id: 147, type: 'time' },
+  EventSequenceNumber: { id: 148, type: 'int' },
+  Reasons: { id: 1001, type: 'kvlist' },
+  PrivateEvent: { id: 1002, type: 'int' },
+  SubscriptionID: { id: 1003, type: 'int' },
+  SubscriptionOperation: { id: 1004, type: 'int' },
+  TransactionType: { id: 1005, type: 'int' },
+  AgentStatus: { id: 1006, type: 'int' },
+  ClientVersion: { id: 1007, type: 'string' },
+  AddpTimeout: { id: 1008, type: 'int' },
+} as const satisfies Record<string, { id: number; type: ValueTypeName }>;
+
+export type AttributeName = keyof typeof ATTRIBUTES;
+
+/** A `time` value: seconds since the Unix epoch and microseconds (< 1,000,000). */
+export interface TimeValue {
+  seconds: number;
+  microseconds: number;
+}
+
+/** A ConnID held inside a kvlist (top-level ConnID attributes are plain 16-hex-digit strings). */
+export interface KVConnID {
+  readonly connid: string;
+}
+
+/** A kvlist value: int, string, binary, nested kvlist or connid (value types 1–5). */
+export type KVValue = number | string | Uint8Array | KVList | KVConnID;
+/** One kvlist entry: `[key, value]`. */
+export type KVPair = [key: string, value: KVValue];
+/** A kvlist keeps its entries' order and may repeat a key. */
+export type KVList = KVPair[];
+/** What a request accepts for a kvlist attribute: the list itself or a plain object. */
+export type KVListInput = KVList | Record<string, KVValue>;
+
+export interface ValueTypeMap {
+  int: number;
+  string: string;
+  binary: Uint8Array;
+  kvlist: KVList;
+  connid: string;
+  time: TimeValue;
+}
+
+export interface InputValueTypeMap {
+  int: number;
+  string: string;
+  binary: Uint8Array;
+  kvlist: KVListInput;
+  connid: string;
+  time: TimeValue | Date;
+}
+
+export type AttributeValue<N extends AttributeName> = ValueTypeMap[(typeof ATTRIBUTES)[N]['type']];
+export type AttributeInputValue<N extends AttributeName> = InputValueTypeMap[(typeof ATTRIBUTES)[N]['type']];
+
+export interface AttributeDescriptor {
+  readonly id: number;
+  readonly name: AttributeName;
+  readonly type: ValueTypeName;
+  readonly typeCode: ValueTypeCode;
+}
+
+/** Attribute descriptors indexed by wire id (sparse). */
+export const ATTRIBUTE_BY_ID: ReadonlyArray<AttributeDescriptor | undefined> = (() => {
+  const table: Array<AttributeDescriptor | undefined> = [];
+  for (const [name, spec] of Object.entries(ATTRIBUTES)) {
+    table[spec.id] = Object.freeze({
+      id: spec.id,
+      name: name as AttributeName,
+      type: spec.type,
+      typeCode: VALUE_TYPES[spec.type],
+    });
+  }
+  return table;
+})();
+
+export const ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeDescriptor> = new Map(
+  ATTRIBUTE_BY_ID.filter((d): d is AttributeDescriptor => d !== undefined).map((d) => [d.name, d]),
+);
+
+/** ServerRole values. */
+export const ServerRole = { Primary: 0, Backup: 1 } as const;
+/** AgentStatus values. */
+export const AgentStatus = { Unknown: 0, LoggedOut: 1, LoggedIn: 2, Ready: 3, NotReady: 4 } as const;
+/** SubscriptionOperation values. */
+export const SubscriptionOperation = { Start: 1, Stop: 2, Modify: 3 } as const;

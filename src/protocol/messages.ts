@@ -1,0 +1,366 @@
+/**
+ * The message catalogue: every event and request of wire protocol v1 with its TMessageType number
+ * and its attributes, each Mandatory ('M') or Optional ('O').
+ *
+ * Sources: the seed tables "General Events" and "Special Events" for the events they list; for the
+ * others, the parenthesised lists of `shared/wire-protocol.md` plus the usual T-Library content
+ * (ThisDN, ConnID, ReferenceID when answering, time Mandatory, Extensions). Every event may also
+ * carry EventSequenceNumber and ServerStartTime. Those shared parts are the two `*_COMMON` tables
+ * below, merged at build time into types (./types.ts) and descriptors (./catalogue.ts), so no
+ * attribute list is written twice.
+ */
+import type { AttributeName } from './attributes.js';
+
+export type Presence = 'M' | 'O';
+export type AttributeSpecs = { readonly [K in AttributeName]?: Presence };
+
+/** Added to every event received from the wire (not to the two client-made ones). */
+export const EVENT_WIRE_COMMON = {
+  ReferenceID: 'O',
+  EventSequenceNumber: 'O',
+  ServerStartTime: 'O',
+} as const satisfies AttributeSpecs;
+
+/** The "usual T-Library content" of events the seeds do not list. */
+export const EVENT_USUAL_CONTENT = {
+  ThisDN: 'O',
+  ConnID: 'O',
+  time: 'M',
+  Extensions: 'O',
+} as const satisfies AttributeSpecs;
+
+/** Added to every request: T-Library requests all take an Extensions list. */
+export const REQUEST_COMMON = {
+  Extensions: 'O',
+} as const satisfies AttributeSpecs;
+
+interface EventSpecBase {
+  readonly type: number;
+  readonly kind: 'event';
+  /** Attribute table straight from the seed (true) or the wire spec plus the usual content (false). */
+  readonly fromSeed: boolean;
+  readonly attributes: AttributeSpecs;
+  /** Made by the client, never sent on the wire (EventServerConnected/Disconnected). */
+  readonly synthesized?: true;
+  /** Consumed by the library itself and never delivered to users (EventRestoreConnection). */
+  readonly internal?: true;
+  /** Decoded and reported as obsolete, never acted upon. */
+  readonly obsolete?: true;
+  /** Special rule name, see ./validate.ts. */
+  readonly rule?: 'atLeastOneOfAgentIDPlaceThisDN' | 'subscriptionIdOnStart';
+}
+
+interface RequestSpecBase {
+  readonly type: number;
+  readonly kind: 'request';
+  readonly attributes: AttributeSpecs;
+  /** Events that answer this request (EventError may always answer). */
+  readonly answeredBy: readonly string[];
+  /** Safe to send again when the outcome of an interrupted attempt is unknown. */
+  readonly idempotent: boolean;
+  readonly rule?: 'atLeastOneOfAgentIDPlaceThisDN';
+}
+
+export const EVENT_SPECS = {
+  // --- General Events (seed 000/002) ---
+  EventServerConnected: { type: 50, kind: 'event', fromSeed: true, synthesized: true, attributes: { Extensions: 'O' } },
+  EventServerDisconnected: { type: 51, kind: 'event', fromSeed: true, synthesized: true, attributes: { Extensions: 'O' } },
+  EventLinkConnected: {
+    type: 95,
+    kind: 'event',
+    fromSeed: true,
+    attributes: { ApplicationName: 'O', SessionID: 'O', CustomerID: 'O', time: 'M', Extensions: 'O' },
+  },
+  EventLinkDisconnected: {
+    type: 94,
+    kind: 'event',
+    fromSeed: true,
+    attributes: {
+      ApplicationName: 'O',
+      SessionID: 'O',
+      CustomerID: 'O',
+      ErrorCode: 'O',
+      ErrorMessage: 'O',
+      time: 'M',
+      Extensions: 'O',
+    },
+  },
+  // --- Special Events (seed 001) ---
+  EventACK: {
+    type: 138,
+    kind: 'event',
+    fromSeed: true,
+    rule: 'subscriptionIdOnStart',
+    attributes: { ReferenceID: 'M', time: 'M', UserEvent: 'O', Extensions: 'O', SubscriptionID: 'O' },
+  },
+  EventAgentReserved: {
+    type: 128,
+    kind: 'event',
+    fromSeed: true,
+    rule: 'atLeastOneOfAgentIDPlaceThisDN',
+    attributes: {
+      AgentID: 'O',
+      Place: 'O',
+      Reasons: 'O',
+      ReferenceID: 'O',
+      ThisDN: 'O',
+      Timeout: 'O',
+      time: 'M',
+      Extensions: 'O',
+    },
+  },
+  EventCallInfoChanged: {
+    type: 112,
+    kind: 'event',
+    fromSeed: true,
+    attributes: { ConnID: 'M', CustomerID: 'O', Extensions: 'O', ReferenceID: 'O', time: 'M' },
+  },
+  EventPrivateInfo: {
+    type: 150,
+    kind: 'event',
+    fromSeed: true,
+    attributes: {
+      PrivateEvent: 'M',
+      Reasons: 'O',
+      UserData: 'O',
+      Extensions: 'O',
+      ReferenceID: 'O',
+      ConnID: 'O',
+      ThisDN: 'O',
+      time: 'M',
+    },
+  },
+  EventUserEvent: {
+    type: 96,
+    kind: 'event',
+    fromSeed: true,
+    // "Other attributes are specified by the initiator": RequestDistributeUserEvent's UserData.
+    attributes: { CustomerID: 'O', ThisDN: 'M', time: 'M', Extensions: 'O', UserData: 'O' },
+  },
+  EventPrimaryChanged: { type: 133, kind: 'event', fromSeed: true, attributes: { ApplicationName: 'O', time: 'M' } },
+  EventRestoreConnection: {
+    type: 132,
+    kind: 'event',
+    fromSeed: true,
+    internal: true,
+    // Not the conventional event contents: just the role and the other server's address.
+    attributes: { ServerRole: 'M', UserData: 'O' },
+  },
+  EventHardwareError: {
+    type: 117,
+    kind: 'event',
+    fromSeed: true,
+    attributes: {
+      CustomerID: 'O',
+      ThisDN: 'O',
+      ConnID: 'O',
+      PreviousConnID: 'O',
+      ErrorCode: 'O',
+      time: 'M',
+      Extensions: 'O',
+    },
+  },
+  EventResourceAllocated: { type: 99, kind: 'event', fromSeed: true, obsolete: true, attributes: {} },
+  EventResourceFreed: { type: 100, kind: 'event', fromSeed: true, obsolete: true, attributes: {} },
+  // --- Events the seeds do not list: wire spec + usual content ---
+  EventError: { type: 52, kind: 'event', fromSeed: false, attributes: { ErrorCode: 'M', ErrorMessage: 'O' } },
+  EventRegistered: { type: 53, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O', AgentStatus: 'O' } },
+  EventUnregistered: { type: 54, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M' } },
+  EventRinging: {
+    type: 60,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O', UserData: 'O' },
+  },
+  EventDialing: {
+    type: 61,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O', UserData: 'O' },
+  },
+  EventEstablished: { type: 64, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O' } },
+  EventReleased: { type: 65, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', ConnID: 'M' } },
+  EventAgentLogin: { type: 73, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O' } },
+  EventAgentLogout: { type: 74, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O' } },
+  EventAgentReady: { type: 75, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O' } },
+  EventAgentNotReady: {
+    type: 76,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ThisDN: 'M', AgentID: 'O', Reasons: 'O' },
+  },
+  EventAttachedDataChanged: {
+    type: 85,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ThisDN: 'M', ConnID: 'M', UserData: 'M' },
+  },
+  EventAddressInfo: {
+    type: 92,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ThisDN: 'M', AgentID: 'O', AgentStatus: 'O', ConnID: 'O' },
+  },
+  EventServerInfo: { type: 93, kind: 'event', fromSeed: false, attributes: { ServerVersion: 'O', ServerRole: 'O' } },
+  EventPartyInfo: {
+    type: 109,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ConnID: 'M', ThisDN: 'O', OtherDN: 'O', CallState: 'O', UserData: 'O' },
+  },
+  EventLocationInfo: { type: 137, kind: 'event', fromSeed: false, attributes: { Location: 'O' } },
+  EventTransactionStatus: {
+    type: 181,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { SubscriptionID: 'M', Extensions: 'O' },
+  },
+} as const satisfies Record<string, EventSpecBase>;
+
+export const REQUEST_SPECS = {
+  RequestRegisterClient: {
+    type: 0,
+    kind: 'request',
+    answeredBy: ['EventLinkConnected', 'EventLinkDisconnected'],
+    idempotent: true,
+    attributes: { ApplicationName: 'M', ClientVersion: 'O', AddpTimeout: 'O' },
+  },
+  RequestQueryServer: { type: 1, kind: 'request', answeredBy: ['EventServerInfo'], idempotent: true, attributes: {} },
+  RequestQueryAddress: {
+    type: 2,
+    kind: 'request',
+    answeredBy: ['EventAddressInfo'],
+    idempotent: true,
+    attributes: { ThisDN: 'M', AddressInfoType: 'O' },
+  },
+  RequestRegisterAddress: {
+    type: 3,
+    kind: 'request',
+    answeredBy: ['EventRegistered'],
+    idempotent: true,
+    attributes: { ThisDN: 'M', RegisterMode: 'O', AddressType: 'O' },
+  },
+  RequestUnregisterAddress: {
+    type: 4,
+    kind: 'request',
+    answeredBy: ['EventUnregistered'],
+    idempotent: true,
+    attributes: { ThisDN: 'M' },
+  },
+  RequestSetInputMask: {
+    type: 7,
+    kind: 'request',
+    answeredBy: ['EventACK'],
+    idempotent: true,
+    attributes: { InputMask: 'M' },
+  },
+  RequestAgentLogin: {
+    type: 8,
+    kind: 'request',
+    answeredBy: ['EventAgentLogin'],
+    idempotent: false,
+    attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O', AgentWorkMode: 'O' },
+  },
+  RequestAgentLogout: {
+    type: 9,
+    kind: 'request',
+    answeredBy: ['EventAgentLogout'],
+    idempotent: false,
+    attributes: { ThisDN: 'M' },
+  },
+  RequestAgentReady: {
+    type: 10,
+    kind: 'request',
+    answeredBy: ['EventAgentReady'],
+    idempotent: false,
+    attributes: { ThisDN: 'M' },
+  },
+  RequestAgentNotReady: {
+    type: 11,
+    kind: 'request',
+    answeredBy: ['EventAgentNotReady'],
+    idempotent: false,
+    attributes: { ThisDN: 'M', Reasons: 'O' },
+  },
+  RequestMakeCall: {
+    type: 14,
+    kind: 'request',
+    answeredBy: ['EventDialing'],
+    idempotent: false,
+    attributes: { ThisDN: 'M', OtherDN: 'M', UserData: 'O' },
+  },
+  RequestAnswerCall: {
+    type: 16,
+    kind: 'request',
+    answeredBy: ['EventEstablished'],
+    idempotent: false,
+    attributes: { ThisDN: 'M', ConnID: 'M' },
+  },
+  RequestReleaseCall: {
+    type: 17,
+    kind: 'request',
+    answeredBy: ['EventReleased'],
+    idempotent: false,
+    attributes: { ThisDN: 'M', ConnID: 'M' },
+  },
+  RequestAttachUserData: {
+    type: 30,
+    kind: 'request',
+    answeredBy: ['EventAttachedDataChanged'],
+    idempotent: false,
+    attributes: { ThisDN: 'M', ConnID: 'M', UserData: 'M' },
+  },
+  RequestDistributeUserEvent: {
+    type: 48,
+    kind: 'request',
+    answeredBy: ['EventACK'],
+    idempotent: false,
+    attributes: { ThisDN: 'M', UserData: 'O', CustomerID: 'O' },
+  },
+  RequestQueryCall: {
+    type: 108,
+    kind: 'request',
+    answeredBy: ['EventPartyInfo'],
+    idempotent: true,
+    attributes: { ConnID: 'M', CallInfoType: 'O' },
+  },
+  RequestReserveAgent: {
+    type: 127,
+    kind: 'request',
+    answeredBy: ['EventAgentReserved'],
+    idempotent: false,
+    rule: 'atLeastOneOfAgentIDPlaceThisDN',
+    attributes: { ThisDN: 'O', AgentID: 'O', Place: 'O', Timeout: 'O' },
+  },
+  RequestQueryLocation: {
+    type: 136,
+    kind: 'request',
+    answeredBy: ['EventLocationInfo'],
+    idempotent: true,
+    attributes: { Location: 'O', LocationInfoType: 'O' },
+  },
+  RequestPrivateService: {
+    type: 149,
+    kind: 'request',
+    answeredBy: ['EventACK', 'EventPrivateInfo'],
+    idempotent: false,
+    attributes: { PrivateMsgID: 'M', ThisDN: 'O', ConnID: 'O', UserData: 'O' },
+  },
+  RequestTransactionMonitoring: {
+    type: 180,
+    kind: 'request',
+    answeredBy: ['EventACK'],
+    idempotent: false,
+    attributes: { SubscriptionOperation: 'M', SubscriptionID: 'O', TransactionType: 'O', Extensions: 'O' },
+  },
+} as const satisfies Record<string, RequestSpecBase>;
+
+/** Keep-alive frames: never shown to users. */
+export const ADDP_SPECS = {
+  AddpPing: { type: 0xfff0 },
+  AddpPong: { type: 0xfff1 },
+} as const;
+
+export type EventName = keyof typeof EVENT_SPECS;
+export type RequestName = keyof typeof REQUEST_SPECS;
+export type MessageName = EventName | RequestName | keyof typeof ADDP_SPECS;

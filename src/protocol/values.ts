@@ -1,0 +1,152 @@
+/**
+ * Helpers for the value types users handle: kvlists, ConnIDs and times, and a checker that says
+ * exactly what is wrong with a value given for an attribute.
+ */
+import type { KVConnID, KVList, KVListInput, KVValue, TimeValue, ValueTypeName } from './attributes.js';
+
+export const MAX_KVLIST_DEPTH = 16;
+const CONNID_RE = /^[0-9a-f]{16}$/;
+const INT32_MIN = -0x80000000;
+const INT32_MAX = 0x7fffffff;
+
+export function isConnID(value: unknown): value is string {
+  return typeof value === 'string' && CONNID_RE.test(value);
+}
+
+export function isInt32(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
+}
+
+export function isKVConnID(value: unknown): value is KVConnID {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Uint8Array) &&
+    isConnID((value as KVConnID).connid) &&
+    Object.keys(value).length === 1
+  );
+}
+
+/** Wraps a ConnID so it is written into a kvlist as a connid value rather than a string. */
+export function kvConnID(connid: string): KVConnID {
+  return { connid };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A kvlist as a list of pairs: a list is returned as is, a plain object becomes its entries. */
+export function toKVList(input: KVListInput): KVList {
+  return Array.isArray(input) ? input : (Object.entries(input) as KVList);
+}
+
+/** Reads a kvlist as a plain object. With repeated keys the first one wins (see kvGetAll for all). */
+export function kvToObject(list: KVList | undefined): Record<string, KVValue> {
+  const out: Record<string, KVValue> = Object.create(null);
+  if (!list) return out;
+  for (const [key, value] of list) if (!(key in out)) out[key] = value;
+  return out;
+}
+
+/** A kvlist from a plain object's own entries, in their order. */
+export function kvFromObject(obj: Record<string, KVValue>): KVList {
+  return Object.entries(obj);
+}
+
+/** The first value for `key`, or undefined. */
+export function kvGet(list: KVList | undefined, key: string): KVValue | undefined {
+  if (!list) return undefined;
+  for (const [k, v] of list) if (k === key) return v;
+  return undefined;
+}
+
+/** Every value for `key`, in order (user data often repeats keys). */
+export function kvGetAll(list: KVList | undefined, key: string): KVValue[] {
+  if (!list) return [];
+  const out: KVValue[] = [];
+  for (const [k, v] of list) if (k === key) out.push(v);
+  return out;
+}
+
+export function timeFromDate(date: Date): TimeValue {
+  const ms = date.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, microseconds: (ms - seconds * 1000) * 1000 };
+}
+
+export function timeToDate(time: TimeValue): Date {
+  return new Date(time.seconds * 1000 + Math.floor(time.microseconds / 1000));
+}
+
+export function nowTime(): TimeValue {
+  return timeFromDate(new Date());
+}
+
+/**
+ * What is wrong with `value` as a value of `type`, or undefined when it is fine.
+ * `path` names the attribute (and kvlist keys) in the message.
+ */
+export function describeBadValue(type: ValueTypeName, value: unknown, path: string, depth = 1): string | undefined {
+  switch (type) {
+    case 'int':
+      return isInt32(value) ? undefined : `${path} must be a 32-bit integer, got ${show(value)}`;
+    case 'string':
+      return typeof value === 'string' ? undefined : `${path} must be a string, got ${show(value)}`;
+    case 'binary':
+      return value instanceof Uint8Array ? undefined : `${path} must be a Uint8Array, got ${show(value)}`;
+    case 'connid':
+      return isConnID(value) ? undefined : `${path} must be a ConnID of 16 lowercase hex digits, got ${show(value)}`;
+    case 'time':
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? `${path} is an invalid Date` : undefined;
+      if (
+        isPlainObject(value) &&
+        Number.isInteger(value.seconds) &&
+        (value.seconds as number) >= 0 &&
+        (value.seconds as number) <= 0xffffffff &&
+        Number.isInteger(value.microseconds) &&
+        (value.microseconds as number) >= 0 &&
+        (value.microseconds as number) < 1_000_000
+      ) {
+        return undefined;
+      }
+      return `${path} must be a Date or { seconds, microseconds < 1000000 }, got ${show(value)}`;
+    case 'kvlist': {
+      if (depth > MAX_KVLIST_DEPTH) return `${path} nests kvlists deeper than ${MAX_KVLIST_DEPTH}`;
+      let entries: unknown[];
+      if (Array.isArray(value)) entries = value;
+      else if (isPlainObject(value) && depth === 1) entries = Object.entries(value);
+      else return `${path} must be a kvlist ([key, value] pairs${depth === 1 ? ' or a plain object' : ''}), got ${show(value)}`;
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i];
+        if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+          return `${path}[${i}] must be a [key, value] pair with a string key, got ${show(entry)}`;
+        }
+        if (Buffer.byteLength(entry[0]) > 0xffff) return `${path}[${i}] key is longer than 65535 bytes`;
+        const problem = describeBadKVValue(entry[1], `${path}.${entry[0]}`, depth);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+  }
+}
+
+function describeBadKVValue(value: unknown, path: string, depth: number): string | undefined {
+  if (typeof value === 'number') return describeBadValue('int', value, path);
+  if (typeof value === 'string' || value instanceof Uint8Array) return undefined;
+  if (Array.isArray(value)) return describeBadValue('kvlist', value, path, depth + 1);
+  if (isKVConnID(value)) return undefined;
+  return `${path} must be a number, string, Uint8Array, nested kvlist or { connid }, got ${show(value)}`;
+}
+
+function show(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return 'a Uint8Array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
