@@ -160,3 +160,10 @@ export class HandlerError extends TlibError {
     this.eventName = eventName;
   }
 }
+
+/** No server is available and the request cannot wait (offlineQueue: false, or reconnect gave up). */
+export class NotConnectedError extends TlibError {
+  constructor(message: string) {
+    super('ERR_NOT_CONNECTED', message);
+  }
+}

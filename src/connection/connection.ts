@@ -1,0 +1,1086 @@
+/**
+ * TServerConnection: what users hold. Owns at most two ServerSessions (active and standby) and the
+ * ledger; routes requests to the active session; replays the ledger on every new session; fails
+ * over between the hot-standby pair; resynchronizes after EventPrimaryChanged; and passes every
+ * message through the event gate before users see it.
+ */
+import createDebug from 'debug';
+import { EventEmitter } from 'eventemitter3';
+import pRetry from 'p-retry';
+import type { DecodedMessage } from '../codec/index.js';
+import {
+  BackupAddressRefusedError,
+  ConnectError,
+  ConnectionClosedError,
+  EventValidationError,
+  HandlerError,
+  InvalidArgumentError,
+  NotConnectedError,
+  OfflineQueueFullError,
+  ProtocolError,
+  RequestInterruptedError,
+  TServerError,
+  type TlibError,
+} from '../errors.js';
+import { type KVList, type KVListInput, ServerRole } from '../protocol/attributes.js';
+import { messageByName, type MessageDescriptor } from '../protocol/catalogue.js';
+import type { EventName, RequestName } from '../protocol/messages.js';
+import type { AnswerOf, EventMap, PublicEventName, RequestArgs, TEvent } from '../protocol/types.js';
+import { validateEvent, validateRequestArgs } from '../protocol/validate.js';
+import { kvGet, nowTime, toKVList } from '../protocol/values.js';
+import type { Endpoint } from '../transport/index.js';
+import { Ledger, type DNRegistration } from './ledger.js';
+import { isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
+import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
+import { ServerSession } from './session.js';
+
+const debug = createDebug('tlib:connection');
+const debugData = createDebug('tlib:data');
+
+export type ConnectionStatus = 'closed' | 'connecting' | 'open' | 'reconnecting' | 'closing';
+
+/** A snapshot of where the connection stands (`conn.state`). */
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** Name of the server requests go to, if any. */
+  active: string | undefined;
+  /** Name of the silent hot-standby session, if one is open. */
+  standby: string | undefined;
+  /** Known endpoints: the configured primary, and the backup (configured or learned). */
+  primaryEndpoint: string;
+  backupEndpoint: string | undefined;
+  /** CTI-link status as users last saw it (undefined before the first link event). */
+  linkUp: boolean | undefined;
+  /** True while a resync after EventPrimaryChanged runs. */
+  resyncing: boolean;
+  registeredDNs: number;
+  knownCalls: number;
+  inFlight: number;
+  queued: number;
+}
+
+export interface ResyncSummary {
+  server: string;
+  dns: number;
+  calls: number;
+  durationMs: number;
+  errors: Array<{ request: string; target: string; error: TlibError | Error }>;
+}
+
+/** A catalogue problem with a received event, or an unknown message/attribute (delivered anyway). */
+export interface ProtocolWarning {
+  code: string;
+  server: string;
+  event: string | undefined;
+  attribute?: string;
+  detail: string;
+}
+
+type NamedEventListeners = { [N in PublicEventName]: (event: EventMap[N]) => void };
+
+export interface TServerConnectionEvents extends NamedEventListeners {
+  /** Every event users may see, in delivery order. */
+  event: (event: TEvent) => void;
+  /** Typed errors that concern no pending request (strict validation, a listener that threw...). */
+  error: (error: TlibError) => void;
+  protocolWarning: (warning: ProtocolWarning) => void;
+  /** A well-framed message of a type the catalogue does not know: kept, not dropped. */
+  unknownMessage: (message: { Server: string; type: number; attributes: Record<string, unknown> }) => void;
+  resynced: (summary: ResyncSummary) => void;
+  /** A reconnect attempt failed; the loop goes on. */
+  reconnectFailed: (info: { server: string; attempt: number; error: Error }) => void;
+  stateChange: (state: ConnectionState) => void;
+  close: () => void;
+}
+
+type ConnectionEventName = keyof TServerConnectionEvents;
+
+export interface EventsIteratorOptions {
+  signal?: AbortSignal;
+}
+
+/** Builds a RequestSetInputMask mask from event names (bit n = message type n). */
+export function inputMaskOf(events: readonly EventName[]): Uint8Array {
+  const mask = new Uint8Array(64);
+  for (const name of events) {
+    const d = messageByName(name);
+    if (!d || d.kind !== 'event') throw new InvalidArgumentError(`inputMaskOf: ${String(name)} is not an event name`);
+    mask[d.type >> 3] |= 1 << (d.type & 7);
+  }
+  return mask;
+}
+
+export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
+  readonly options: ResolvedOptions;
+  private status: ConnectionStatus = 'closed';
+  private active: ServerSession | undefined;
+  private standby: ServerSession | undefined;
+  private backupEndpoint: Endpoint | undefined;
+  private readonly ledger = new Ledger();
+  private readonly inFlight = new Map<number, PendingRequest>();
+  private readonly reservedRefs = new Set<number>();
+  private readonly refs = new ReferenceIds({ has: (id) => this.inFlight.has(id) || this.reservedRefs.has(id) });
+  /** Requests waiting for a server (offline) or for the CTI link (registrations). */
+  private queue: PendingRequest[] = [];
+  /** Aborts every loop and attempt when close() is called. */
+  private lifetime = new AbortController();
+  private activeLoop: Promise<void> | undefined;
+  private standbyLoop: Promise<void> | undefined;
+  /** User-visible events held while a new active session replays the ledger. */
+  private held: Record<string, unknown>[] | undefined;
+  /** CTI-link status as users last saw it. */
+  private visibleLinkUp: boolean | undefined;
+  /** Duplicate filter: highest EventSequenceNumber delivered, per ServerStartTime of the pair. */
+  private lastSeq = -1;
+  private seqEpoch: string | undefined;
+  /** Role watermark: role messages older than the last one acted upon are stale (the race of the seed). */
+  private lastRoleSeq = -1;
+  private resyncGeneration = 0;
+  private resyncRunning = false;
+  private resyncPending = false;
+  private iterators = new Set<() => void>();
+
+  constructor(options: TServerConnectionOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.backupEndpoint = this.options.backup;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Opens a session to the primary (or, failing that, the backup). Resolves once one is open. */
+  async open(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.status !== 'closed') throw new InvalidArgumentError(`open() called while ${this.status}`);
+    this.lifetime = new AbortController();
+    this.setStatus('connecting');
+    const signal = options.signal ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal;
+    const errors: Error[] = [];
+    for (const endpoint of this.endpoints()) {
+      try {
+        const session = await this.connectSession(endpoint, signal);
+        await this.adoptActive(session);
+        return;
+      } catch (err) {
+        errors.push(err as Error);
+        if (signal.aborted) break;
+      }
+    }
+    this.setStatus('closed');
+    if (signal.aborted && !this.lifetime.signal.aborted) throw signal.reason;
+    if (this.lifetime.signal.aborted) throw new ConnectionClosedError('closed while opening');
+    const last = errors[errors.length - 1];
+    throw last instanceof ConnectError
+      ? new ConnectError(last.server, errors.map((e) => e.message).join('; '), errors.length === 1 ? last.cause : errors)
+      : last;
+  }
+
+  /**
+   * Closes everything: sessions, reconnect loops, timers. Pending and queued requests are rejected
+   * with ConnectionClosedError; async iterators end; the user's ledger is kept for a later open().
+   */
+  async close(): Promise<void> {
+    if (this.status === 'closed' && !this.active && !this.standby) return;
+    this.setStatus('closing');
+    this.lifetime.abort(new ConnectionClosedError());
+    const sessions = [this.active, this.standby];
+    this.active = undefined;
+    this.standby = undefined;
+    for (const s of sessions) s?.close();
+    const err = new ConnectionClosedError();
+    for (const p of [...this.inFlight.values(), ...this.queue]) p.reject(err);
+    this.inFlight.clear();
+    this.queue = [];
+    this.held = undefined;
+    this.resyncGeneration++;
+    this.resyncRunning = false;
+    this.resyncPending = false;
+    await Promise.allSettled([this.activeLoop, this.standbyLoop]);
+    this.visibleLinkUp = undefined;
+    this.setStatus('closed');
+    for (const end of [...this.iterators]) end();
+    this.safeEmit('close');
+  }
+
+  get state(): ConnectionState {
+    return {
+      status: this.status,
+      active: this.active?.name,
+      standby: this.standby?.isOpen ? this.standby.name : undefined,
+      primaryEndpoint: this.options.primary.name,
+      backupEndpoint: this.backupEndpoint?.name,
+      linkUp: this.visibleLinkUp,
+      resyncing: this.resyncRunning,
+      registeredDNs: this.ledger.dns.size,
+      knownCalls: this.ledger.calls.size,
+      inFlight: this.inFlight.size,
+      queued: this.queue.length,
+    };
+  }
+
+  /** DNs registered by the user (re-registered after every reconnect and on the standby). */
+  get registeredDNs(): string[] {
+    return [...this.ledger.dns.keys()];
+  }
+
+  /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
+  get knownCalls(): string[] {
+    return [...this.ledger.calls.keys()];
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    debug('status %s', status);
+    this.safeEmit('stateChange', this.state);
+  }
+
+  private endpoints(): Endpoint[] {
+    const list = [this.options.primary];
+    if (this.backupEndpoint && this.backupEndpoint.name !== this.options.primary.name) list.push(this.backupEndpoint);
+    return list;
+  }
+
+  private async connectSession(endpoint: Endpoint, signal: AbortSignal): Promise<ServerSession> {
+    const session = new ServerSession(endpoint, this.options);
+    session.on('message', (m, s) => this.onMessage(m, s));
+    session.on('lost', (reason, s) => this.onSessionLost(s, reason));
+    const ref = this.refs.take();
+    this.reservedRefs.add(ref);
+    try {
+      const answer = await session.open(ref, signal);
+      session.linkUp = answer.name === 'EventLinkConnected';
+      return session;
+    } catch (err) {
+      session.close();
+      throw err;
+    } finally {
+      this.reservedRefs.delete(ref);
+    }
+  }
+
+  /**
+   * Makes a freshly opened session the active one: replay the ledger on it, then announce it
+   * (EventServerConnected, then its link status), then let held events and queued requests through.
+   */
+  private async adoptActive(session: ServerSession): Promise<void> {
+    if (this.lifetime.signal.aborted) {
+      session.close();
+      return;
+    }
+    this.active = session;
+    session.announced = true;
+    this.held = [];
+    session.release();
+    const replay = this.replayLedger(session, true);
+    // Registrations wait for the link: do not hold the announcement on them while it is down.
+    await Promise.allSettled(session.linkUp ? replay : replay.filter((p) => p.name !== 'RequestRegisterAddress').map((p) => p.promise));
+    if (this.active !== session || this.lifetime.signal.aborted) return;
+    this.setStatus('open');
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.deliver({ Event: 'EventServerConnected', Server: session.name });
+    const link = session.lastLinkEvent;
+    if (link) this.deliverLink(session, link);
+    for (const e of held) this.deliver(e);
+    this.flushQueue();
+  }
+
+  private replayLedger(session: ServerSession, full: boolean): PendingRequest[] {
+    const sent: PendingRequest[] = [];
+    const add = (name: RequestName, attributes: Record<string, unknown>) => {
+      const p = this.createRequest(name, attributes, {}, { internal: true, deliverAnswer: false, target: session });
+      p.promise.catch((err) => debug('%s: replay %s failed: %s', session.name, name, (err as Error).message));
+      sent.push(p);
+      this.dispatch(p);
+    };
+    for (const [dn, reg] of this.ledger.dns) add('RequestRegisterAddress', { ThisDN: dn, ...reg });
+    if (this.ledger.inputMask) add('RequestSetInputMask', { InputMask: this.ledger.inputMask });
+    if (full) {
+      const subs = [...this.ledger.subscriptions];
+      this.ledger.subscriptions.clear();
+      for (const [, rec] of subs) {
+        const p = this.createRequest('RequestTransactionMonitoring', { SubscriptionOperation: 1, ...rec }, {}, {
+          internal: true,
+          deliverAnswer: false,
+          target: session,
+        });
+        p.promise.then(
+          (ack) => {
+            if (typeof ack.SubscriptionID === 'number') this.ledger.subscriptions.set(ack.SubscriptionID, rec);
+          },
+          (err) => debug('%s: replay of a subscription failed: %s', session.name, (err as Error).message),
+        );
+        sent.push(p);
+        this.dispatch(p);
+      }
+    }
+    return sent;
+  }
+
+  // ------------------------------------------------------------------ loss, reconnect, failover
+
+  private onSessionLost(session: ServerSession, reason: TlibError): void {
+    session.removeAllListeners();
+    if (this.lifetime.signal.aborted) return;
+    const wasActive = session === this.active;
+    if (session === this.standby) this.standby = undefined;
+    if (wasActive) this.active = undefined;
+    if (session.announced) {
+      this.deliver({ Event: 'EventServerDisconnected', Server: session.name });
+      if (!(reason instanceof ProtocolError) || reason.code !== 'ERR_UNEXPECTED_MESSAGE') {
+        debug('%s lost: %s', session.name, reason.message);
+      }
+    }
+    if (reason instanceof ProtocolError) {
+      this.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
+    }
+    if (wasActive) {
+      this.held = undefined;
+      if (this.standby?.isOpen) {
+        // Hot standby: switch at once; the new primary's EventPrimaryChanged will follow.
+        this.promote(this.standby, 'lost');
+      } else {
+        this.requeueInFlight(session, 'the connection was lost');
+        this.setStatus('reconnecting');
+        this.ensureActive();
+        return;
+      }
+    }
+    this.requeueInFlight(session, 'the connection was lost');
+    // Restore redundancy in the background.
+    this.ensureStandby(session.endpoint);
+  }
+
+  /** In-flight requests of a lost or demoted session: idempotent ones go again, others are interrupted. */
+  private requeueInFlight(session: ServerSession, why: string): void {
+    for (const [ref, p] of this.inFlight) {
+      if (p.session !== session) continue;
+      this.inFlight.delete(ref);
+      p.session = undefined;
+      if (p.target === session) {
+        p.reject(new RequestInterruptedError(p.info(), why));
+      } else if (p.idempotent) {
+        this.dispatch(p);
+      } else {
+        p.reject(new RequestInterruptedError(p.info(), why));
+      }
+    }
+    // Replays queued for that session can no longer go anywhere.
+    this.queue = this.queue.filter((p) => {
+      if (p.target !== session) return true;
+      p.reject(new RequestInterruptedError(p.info(), why));
+      return false;
+    });
+  }
+
+  private retryOptions(signal: AbortSignal) {
+    const r = this.options.reconnect;
+    if (!r) return undefined;
+    return {
+      retries: r.retries,
+      minTimeout: r.minTimeoutMs,
+      maxTimeout: r.maxTimeoutMs,
+      factor: r.factor,
+      randomize: r.randomize,
+      signal,
+    };
+  }
+
+  /** Reconnect loop when no session is up: p-retry with backoff, alternating known endpoints. */
+  private ensureActive(): void {
+    if (this.activeLoop || this.lifetime.signal.aborted) return;
+    const signal = this.lifetime.signal;
+    const options = this.retryOptions(signal);
+    if (!options) {
+      this.failPending(new NotConnectedError('connection lost and reconnect is off'));
+      this.setStatus('closed');
+      return;
+    }
+    this.activeLoop = (async () => {
+      try {
+        const session = await pRetry(
+          async (attempt) => {
+            if (this.active) return undefined; // a standby became active meanwhile
+            const list = this.endpoints();
+            const endpoint = list[(attempt - 1) % list.length];
+            return this.connectSession(endpoint, signal);
+          },
+          {
+            ...options,
+            onFailedAttempt: ({ error, attemptNumber }) => {
+              debug('reconnect attempt %d failed: %s', attemptNumber, error.message);
+              this.safeEmit('reconnectFailed', { server: (error as ConnectError).server ?? '?', attempt: attemptNumber, error });
+            },
+          },
+        );
+        if (session) {
+          if (this.active) this.adoptStandby(session);
+          else await this.adoptActive(session);
+        }
+      } catch (err) {
+        if (!signal.aborted) {
+          debug('reconnect gave up: %s', (err as Error).message);
+          this.failPending(new NotConnectedError(`reconnect gave up: ${(err as Error).message}`));
+          this.setStatus('closed');
+        }
+      } finally {
+        this.activeLoop = undefined;
+      }
+    })();
+  }
+
+  /** Background loop that re-opens a standby session to `endpoint`. */
+  private ensureStandby(endpoint: Endpoint): void {
+    if (this.standbyLoop || this.lifetime.signal.aborted) return;
+    if (this.standby && this.standby.endpoint.name === endpoint.name) return;
+    const signal = this.lifetime.signal;
+    const options = this.retryOptions(signal);
+    if (!options) return;
+    this.standbyLoop = (async () => {
+      try {
+        const session = await pRetry(() => this.connectSession(endpoint, signal), {
+          ...options,
+          onFailedAttempt: ({ error, attemptNumber }) => debug('standby %s attempt %d failed: %s', endpoint.name, attemptNumber, error.message),
+        });
+        if (!this.active) await this.adoptActive(session);
+        else this.adoptStandby(session);
+      } catch (err) {
+        if (!signal.aborted) debug('standby loop for %s gave up: %s', endpoint.name, (err as Error).message);
+      } finally {
+        this.standbyLoop = undefined;
+      }
+    })();
+  }
+
+  private adoptStandby(session: ServerSession): void {
+    if (this.lifetime.signal.aborted) {
+      session.close();
+      return;
+    }
+    if (this.standby && this.standby !== session) this.standby.close();
+    this.standby = session;
+    session.release();
+    this.replayLedger(session, false);
+    debug('%s: standby session open', session.name);
+    this.safeEmit('stateChange', this.state);
+  }
+
+  /**
+   * Makes `session` active. The old active, if still up, becomes the standby. Requests in flight on
+   * the old one follow the rules: idempotent re-sent here, others interrupted.
+   */
+  private promote(session: ServerSession, why: 'lost' | 'primaryChanged' | 'roleBackup'): void {
+    const old = this.active;
+    if (old === session) return;
+    debug('promote %s (%s), old active %s', session.name, why, old?.name ?? 'none');
+    if (this.standby === session) this.standby = undefined;
+    this.active = session;
+    session.announced = true;
+    if (old && old.isOpen) {
+      if (this.standby && this.standby !== old) this.standby.close();
+      this.standby = old;
+      this.requeueInFlight(old, 'the servers switched over');
+    }
+    this.setStatus('open');
+    this.safeEmit('stateChange', this.state);
+    this.flushQueue();
+  }
+
+  // ------------------------------------------------------------------ the event gate
+
+  private onMessage(m: DecodedMessage, session: ServerSession): void {
+    if (session.state === 'closed') return;
+    const name = m.name;
+    const attrs = m.attributes;
+    // 1. Internal messages and protocol violations stop here.
+    if (name === undefined) {
+      if (session !== this.active) return;
+      this.warn({ code: 'ERR_UNKNOWN_MESSAGE', server: session.name, event: undefined, detail: `unknown message type ${m.type}` });
+      this.safeEmit('unknownMessage', { Server: session.name, type: m.type, attributes: attrs });
+      return;
+    }
+    const d = messageByName(name)!;
+    if (d.synthesized || d.kind !== 'event') {
+      session.abort(
+        new ProtocolError('ERR_UNEXPECTED_MESSAGE', `${name} (type ${m.type}) must never come from a server`, 0, false),
+      );
+      return;
+    }
+    if (name === 'EventRestoreConnection') {
+      this.onRestoreConnection(session, attrs);
+      return;
+    }
+    const seq = attrs.EventSequenceNumber;
+    // 2. Messages from the standby session stop here (link status was noted by the session).
+    if (session !== this.active) {
+      if (name === 'EventPrimaryChanged') {
+        if (this.staleRole(seq)) return;
+        this.promote(session, 'primaryChanged');
+        this.onPrimaryChanged(session, m);
+        return;
+      }
+      this.settleAnswer(session, name, attrs);
+      return;
+    }
+    // 3. Duplicates stop here.
+    if (typeof seq === 'number' && this.isDuplicate(seq, attrs.ServerStartTime)) {
+      debug('%s: duplicate %s seq %d dropped', session.name, name, seq);
+      return;
+    }
+    // 4. EventPrimaryChanged and link events: the seed's order.
+    if (name === 'EventPrimaryChanged') {
+      if (this.staleRole(seq)) return;
+      this.onPrimaryChanged(session, m);
+      return;
+    }
+    if (name === 'EventLinkConnected' || name === 'EventLinkDisconnected') {
+      this.settleAnswer(session, name, attrs);
+      if (this.visibleLinkUp !== (name === 'EventLinkConnected')) this.deliverLink(session, m);
+      return;
+    }
+    if (d.obsolete) {
+      this.warn({ code: 'ERR_OBSOLETE_EVENT', server: session.name, event: name, detail: `${name} is obsolete: delivered, not acted upon` });
+    }
+    // 5–6. Validation, answers, the ledger, then users.
+    const event = this.toEvent(session, name, m);
+    const pending = this.answerFor(session, name, attrs);
+    if (this.options.validation !== 'off') {
+      const issues = validateEvent(name, attrs, pending ? { answering: { name: pending.name, attributes: pending.attributes } } : undefined);
+      if (issues.length > 0) {
+        if (this.options.validation === 'strict') {
+          const err = new EventValidationError(issues, event);
+          if (pending) this.settle(pending, undefined, err);
+          else this.safeEmit('error', err);
+          return;
+        }
+        for (const i of issues) this.warn({ code: i.code, server: session.name, event: name, attribute: i.attribute, detail: i.detail });
+      }
+    }
+    if (pending) this.settle(pending, event);
+    if (event.unknownAttributes) {
+      for (const u of event.unknownAttributes as { id: number }[]) {
+        this.warn({ code: 'ERR_UNKNOWN_ATTRIBUTE', server: session.name, event: name, attribute: String(u.id), detail: `${name} carries unknown attribute id ${u.id}` });
+      }
+    }
+    if (pending && !pending.deliverAnswer) return;
+    this.deliver(event);
+  }
+
+  private toEvent(session: ServerSession, name: string, m: DecodedMessage): Record<string, unknown> {
+    const event: Record<string, unknown> = { Event: name, Server: session.name, ...m.attributes };
+    if (m.unknownAttributes) event.unknownAttributes = m.unknownAttributes;
+    return event;
+  }
+
+  private isDuplicate(seq: number, startTime: unknown): boolean {
+    const epoch = startTime && typeof startTime === 'object' ? `${(startTime as { seconds: number }).seconds}` : this.seqEpoch;
+    if (epoch !== this.seqEpoch) {
+      this.seqEpoch = epoch;
+      this.lastSeq = -1;
+      this.lastRoleSeq = -1;
+    }
+    if (seq <= this.lastSeq) return true;
+    this.lastSeq = seq;
+    return false;
+  }
+
+  /** ServerRole 1 wins over an older EventPrimaryChanged: role messages are ordered by sequence. */
+  private staleRole(seq: unknown): boolean {
+    if (typeof seq !== 'number') return false;
+    if (seq < this.lastRoleSeq) {
+      debug('stale role message seq %d (< %d) ignored', seq, this.lastRoleSeq);
+      return true;
+    }
+    this.lastRoleSeq = seq;
+    return false;
+  }
+
+  private onRestoreConnection(session: ServerSession, attrs: Record<string, unknown>): void {
+    if (this.staleRole(attrs.EventSequenceNumber)) return;
+    const role = attrs.ServerRole;
+    const data = Array.isArray(attrs.UserData) ? (attrs.UserData as KVList) : undefined;
+    if (role === ServerRole.Primary) {
+      session.role = 'primary';
+      const backup = this.acceptAddress(session, data, 'BackupHost', 'BackupPort');
+      if (session === this.standby && this.active?.role === 'backup') this.promote(session, 'primaryChanged');
+      if (backup && session === this.active) {
+        this.backupEndpoint = backup;
+        if (!this.standby || this.standby.endpoint.name !== backup.name) {
+          if (this.standby && this.standby.endpoint.name !== backup.name) {
+            this.standby.close();
+            this.standby = undefined;
+          }
+          this.ensureStandby(backup);
+        }
+      }
+    } else if (role === ServerRole.Backup) {
+      session.role = 'backup';
+      const primary = this.acceptAddress(session, data, 'PrimaryHost', 'PrimaryPort');
+      if (session === this.active) {
+        if (this.standby?.isOpen) {
+          this.promote(this.standby, 'roleBackup');
+        } else if (primary) {
+          // No standby: dial the primary it names; it becomes active when open.
+          this.backupEndpoint = session.endpoint;
+          this.dialPrimary(primary);
+        }
+      } else if (primary && !this.backupEndpoint) {
+        this.backupEndpoint = session.endpoint;
+      }
+    } else {
+      this.warn({ code: 'ERR_BAD_VALUE', server: session.name, event: 'EventRestoreConnection', attribute: 'ServerRole', detail: `ServerRole ${String(role)} is neither 0 nor 1` });
+    }
+  }
+
+  private dialPrimary(endpoint: Endpoint): void {
+    if (this.standbyLoop) return;
+    const signal = this.lifetime.signal;
+    this.standbyLoop = (async () => {
+      try {
+        const session = await this.connectSession(endpoint, signal);
+        const old = this.active;
+        if (old?.role === 'backup' || !old) {
+          this.adoptStandby(session);
+          this.promote(session, 'roleBackup');
+        } else {
+          this.adoptStandby(session);
+        }
+      } catch (err) {
+        if (!signal.aborted) debug('dialling primary %s failed: %s', endpoint.name, (err as Error).message);
+      } finally {
+        this.standbyLoop = undefined;
+      }
+    })();
+  }
+
+  /** Reads a host/port pair from RestoreConnection's UserData; refuses what it must not dial. */
+  private acceptAddress(session: ServerSession, data: KVList | undefined, hostKey: string, portKey: string): Endpoint | undefined {
+    if (!data) return undefined;
+    const host = kvGet(data, hostKey);
+    const rawPort = kvGet(data, portKey);
+    const port = typeof rawPort === 'string' && /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
+    let problem: string | undefined;
+    if (!isValidHost(host)) problem = `${hostKey} ${JSON.stringify(host)} is not a valid host`;
+    else if (!isValidPort(port)) problem = `${portKey} ${JSON.stringify(port)} is not a valid port (1–65535)`;
+    else if (this.options.allowedBackupHosts && !this.options.allowedBackupHosts(host, port)) {
+      problem = `${hostKey} ${host} is not in allowedBackupHosts`;
+    }
+    if (problem) {
+      const err = new BackupAddressRefusedError(`${session.name} offered an address that was refused: ${problem}`, { host, port });
+      this.warn({ code: err.code, server: session.name, event: 'EventRestoreConnection', attribute: hostKey, detail: err.message });
+      return undefined;
+    }
+    const h = host as string;
+    const p = port as number;
+    return { host: h, port: p, name: h.includes(':') ? `[${h}]:${p}` : `${h}:${p}` };
+  }
+
+  /**
+   * Delivers EventPrimaryChanged from the (now active) new primary with the link events the seed
+   * puts around it, then resyncs (or waits for the link to come up).
+   */
+  private onPrimaryChanged(session: ServerSession, m: DecodedMessage): void {
+    session.role = 'primary';
+    if (this.active !== session) this.promote(session, 'primaryChanged');
+    const seq = m.attributes.EventSequenceNumber;
+    if (typeof seq === 'number' && seq > this.lastSeq) this.lastSeq = seq;
+    const wasUp = this.visibleLinkUp;
+    const link = session.lastLinkEvent;
+    if (wasUp === true && !session.linkUp) {
+      this.deliverLink(session, link?.name === 'EventLinkDisconnected' ? link : synthesizedLink(false));
+    }
+    this.deliver(this.toEvent(session, 'EventPrimaryChanged', m));
+    if (wasUp !== true && session.linkUp) {
+      this.deliverLink(session, link?.name === 'EventLinkConnected' ? link : synthesizedLink(true));
+    }
+    if (session.linkUp) this.startResync(session);
+    else this.resyncPending = true;
+  }
+
+  private deliverLink(session: ServerSession, m: DecodedMessage): void {
+    const up = m.name === 'EventLinkConnected';
+    this.visibleLinkUp = up;
+    const seq = m.attributes.EventSequenceNumber;
+    if (typeof seq === 'number' && seq > this.lastSeq) this.lastSeq = seq;
+    this.deliver(this.toEvent(session, m.name!, m));
+    if (up && session === this.active) {
+      this.flushQueue();
+      if (this.resyncPending) {
+        this.resyncPending = false;
+        this.startResync(session);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ resync
+
+  /** After EventPrimaryChanged: query the location, every registered DN and every known call, pipelined. */
+  private startResync(session: ServerSession): void {
+    const generation = ++this.resyncGeneration;
+    this.resyncRunning = true;
+    const started = performance.now();
+    const dns = [...this.ledger.dns.keys()];
+    const calls = [...this.ledger.calls.keys()];
+    const errors: ResyncSummary['errors'] = [];
+    const jobs: Promise<unknown>[] = [];
+    const query = (name: RequestName, attributes: Record<string, unknown>, target: string) => {
+      const p = this.createRequest(name, attributes, {}, { internal: true, deliverAnswer: true, target: undefined });
+      this.dispatch(p);
+      jobs.push(
+        p.promise.catch((error: TlibError) => {
+          if (generation !== this.resyncGeneration) return;
+          errors.push({ request: name, target, error });
+          // The call ended while we were away.
+          if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) {
+            this.ledger.removeCall(target);
+          }
+        }),
+      );
+    };
+    debug('%s: resync of %d DNs and %d calls', session.name, dns.length, calls.length);
+    query('RequestQueryLocation', {}, 'location');
+    for (const dn of dns) query('RequestQueryAddress', { ThisDN: dn }, dn);
+    for (const connId of calls) query('RequestQueryCall', { ConnID: connId }, connId);
+    void Promise.all(jobs).then(() => {
+      if (generation !== this.resyncGeneration) return; // restarted by a newer EventPrimaryChanged
+      this.resyncRunning = false;
+      const summary: ResyncSummary = {
+        server: session.name,
+        dns: dns.length,
+        calls: calls.length,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        errors,
+      };
+      debug('%s: resynced in %d ms (%d errors)', session.name, summary.durationMs, errors.length);
+      this.safeEmit('resynced', summary);
+    });
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private createRequest(
+    name: RequestName,
+    attributes: Record<string, unknown>,
+    options: RequestOptions,
+    flags: { internal: boolean; deliverAnswer: boolean; target: ServerSession | undefined },
+  ): PendingRequest {
+    const descriptor = messageByName(name) as MessageDescriptor;
+    return new PendingRequest({
+      descriptor,
+      attributes,
+      timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
+      signal: options.signal,
+      ...flags,
+      onTimeout: (p) => this.drop(p, p.timeoutError()),
+      onAbort: (p, reason) => this.drop(p, reason ?? new Error('aborted')),
+    });
+  }
+
+  private drop(p: PendingRequest, err: unknown): void {
+    if (p.referenceId && this.inFlight.get(p.referenceId) === p) this.inFlight.delete(p.referenceId);
+    const i = this.queue.indexOf(p);
+    if (i >= 0) this.queue.splice(i, 1);
+    p.reject(err);
+  }
+
+  /** Sends a request now if it can go, or queues it. */
+  private dispatch(p: PendingRequest): void {
+    if (p.settled) return;
+    const session = p.target ?? this.active;
+    const ready = session !== undefined && session.isOpen && (p.target !== undefined || this.held === undefined || p.internal);
+    if (!ready || (p.waitsForLink && !session.linkUp)) {
+      if (p.target && !p.target.isOpen) {
+        p.reject(new RequestInterruptedError(p.info(), 'its server session closed'));
+        return;
+      }
+      this.queue.push(p);
+      return;
+    }
+    const ref = this.refs.take();
+    p.referenceId = ref;
+    p.session = session;
+    this.inFlight.set(ref, p);
+    if (debugData.enabled) debugData('%s → %s %o', session.name, p.name, p.attributes);
+    else debug('%s → %s ref %d', session.name, p.name, ref);
+    try {
+      session.send(p.descriptor.type, { ReferenceID: ref, ...p.attributes });
+    } catch (err) {
+      this.inFlight.delete(ref);
+      p.reject(err);
+    }
+  }
+
+  private flushQueue(): void {
+    if (this.queue.length === 0) return;
+    const queued = this.queue;
+    this.queue = [];
+    for (const p of queued) this.dispatch(p);
+  }
+
+  private failPending(err: Error): void {
+    const queued = this.queue;
+    this.queue = [];
+    for (const p of queued) p.reject(err);
+  }
+
+  private answerFor(session: ServerSession, name: string, attrs: Record<string, unknown>): PendingRequest | undefined {
+    const ref = attrs.ReferenceID;
+    if (typeof ref !== 'number') return undefined;
+    const p = this.inFlight.get(ref);
+    if (!p || p.session !== session) return undefined;
+    if (name === 'EventError' || p.descriptor.answeredBy.includes(name as EventName)) return p;
+    return undefined;
+  }
+
+  /** Settles an answer that arrives on a non-active session (standby replay). */
+  private settleAnswer(session: ServerSession, name: string, attrs: Record<string, unknown>): void {
+    const p = this.answerFor(session, name, attrs);
+    if (p) this.settle(p, this.toEvent(session, name, { type: 0, name, attributes: attrs, unknownAttributes: undefined, byteLength: 0 }));
+  }
+
+  private settle(p: PendingRequest, event: Record<string, unknown> | undefined, err?: Error): void {
+    this.inFlight.delete(p.referenceId);
+    if (err) {
+      p.reject(err);
+      return;
+    }
+    const e = event!;
+    if (e.Event === 'EventError') {
+      // A registration that raced a link drop goes back to wait for the link.
+      if (p.waitsForLink && e.ErrorCode === 53 && !p.settled) {
+        p.session = undefined;
+        p.referenceId = 0;
+        this.queue.push(p);
+        return;
+      }
+      p.reject(new TServerError(e as { ErrorCode: number; ErrorMessage?: string }, p.info()));
+      return;
+    }
+    this.learnFromAnswer(p, e);
+    p.resolve(e);
+  }
+
+  /** The ledger remembers what the user asked the server to remember. */
+  private learnFromAnswer(p: PendingRequest, e: Record<string, unknown>): void {
+    if (p.target !== undefined && p.target !== this.active) return;
+    const a = p.attributes;
+    switch (p.name) {
+      case 'RequestRegisterAddress':
+        this.ledger.registered(a.ThisDN as string, { RegisterMode: a.RegisterMode, AddressType: a.AddressType } as DNRegistration);
+        break;
+      case 'RequestUnregisterAddress':
+        this.ledger.unregistered(a.ThisDN as string);
+        break;
+      case 'RequestSetInputMask':
+        this.ledger.inputMask = a.InputMask as Uint8Array;
+        break;
+      case 'RequestTransactionMonitoring':
+        if (p.internal) break;
+        if (a.SubscriptionOperation === 1 && typeof e.SubscriptionID === 'number') {
+          this.ledger.subscriptions.set(e.SubscriptionID, { TransactionType: a.TransactionType as number | undefined, Extensions: a.Extensions as KVListInput | undefined });
+        } else if (a.SubscriptionOperation === 2 && typeof a.SubscriptionID === 'number') {
+          this.ledger.subscriptions.delete(a.SubscriptionID);
+        }
+        break;
+    }
+  }
+
+  /**
+   * Sends any request of the catalogue. Arguments are checked first (InvalidArgumentError names the
+   * attribute); resolves with the answering event; rejects with TServerError (EventError),
+   * RequestTimeoutError, RequestInterruptedError, OfflineQueueFullError, ConnectionClosedError, or
+   * the abort signal's reason.
+   */
+  request<N extends RequestName>(name: N, args?: RequestArgs<N>, options: RequestOptions = {}): Promise<AnswerOf<N>> {
+    const issues = validateRequestArgs(name, args as Record<string, unknown> | undefined);
+    if (issues.length > 0) return Promise.reject(new InvalidArgumentError(issues.map((i) => i.detail).join('; '), issues));
+    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+      return Promise.reject(new InvalidArgumentError(`timeoutMs must be a positive number, got ${String(options.timeoutMs)}`));
+    }
+    if (options.signal?.aborted) return Promise.reject(options.signal.reason);
+    if (this.status === 'closed' || this.status === 'closing') {
+      return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is ${this.status}`));
+    }
+    const offline = !this.active?.isOpen;
+    if (offline) {
+      const limit = this.options.offlineQueueLimit;
+      if (limit === false) return Promise.reject(new NotConnectedError(`${name} refused: no server is available and offlineQueue is off`));
+      const waiting = this.queue.reduce((n, p) => n + (p.internal ? 0 : 1), 0);
+      if (waiting >= limit) return Promise.reject(new OfflineQueueFullError(limit, name));
+    }
+    const attributes = normalizeArgs(args as Record<string, unknown> | undefined);
+    const p = this.createRequest(name, attributes, options, { internal: false, deliverAnswer: true, target: undefined });
+    this.dispatch(p);
+    return p.promise as Promise<AnswerOf<N>>;
+  }
+
+  // Typed helpers for the common requests.
+
+  registerAddress(dn: string, args: Omit<RequestArgs<'RequestRegisterAddress'>, 'ThisDN'> = {}, options?: RequestOptions) {
+    return this.request('RequestRegisterAddress', { ...args, ThisDN: dn }, options);
+  }
+  unregisterAddress(dn: string, options?: RequestOptions) {
+    return this.request('RequestUnregisterAddress', { ThisDN: dn }, options);
+  }
+  queryAddress(dn: string, args: Omit<RequestArgs<'RequestQueryAddress'>, 'ThisDN'> = {}, options?: RequestOptions) {
+    return this.request('RequestQueryAddress', { ...args, ThisDN: dn }, options);
+  }
+  queryCall(connId: string, args: Omit<RequestArgs<'RequestQueryCall'>, 'ConnID'> = {}, options?: RequestOptions) {
+    return this.request('RequestQueryCall', { ...args, ConnID: connId }, options);
+  }
+  queryLocation(args: RequestArgs<'RequestQueryLocation'> = {}, options?: RequestOptions) {
+    return this.request('RequestQueryLocation', args, options);
+  }
+  queryServer(options?: RequestOptions) {
+    return this.request('RequestQueryServer', {}, options);
+  }
+  agentLogin(dn: string, agentId: string, args: Omit<RequestArgs<'RequestAgentLogin'>, 'ThisDN' | 'AgentID'> = {}, options?: RequestOptions) {
+    return this.request('RequestAgentLogin', { ...args, ThisDN: dn, AgentID: agentId }, options);
+  }
+  agentLogout(dn: string, options?: RequestOptions) {
+    return this.request('RequestAgentLogout', { ThisDN: dn }, options);
+  }
+  agentReady(dn: string, options?: RequestOptions) {
+    return this.request('RequestAgentReady', { ThisDN: dn }, options);
+  }
+  agentNotReady(dn: string, args: Omit<RequestArgs<'RequestAgentNotReady'>, 'ThisDN'> = {}, options?: RequestOptions) {
+    return this.request('RequestAgentNotReady', { ...args, ThisDN: dn }, options);
+  }
+  reserveAgent(args: RequestArgs<'RequestReserveAgent'>, options?: RequestOptions) {
+    return this.request('RequestReserveAgent', args, options);
+  }
+  makeCall(dn: string, otherDN: string, args: Omit<RequestArgs<'RequestMakeCall'>, 'ThisDN' | 'OtherDN'> = {}, options?: RequestOptions) {
+    return this.request('RequestMakeCall', { ...args, ThisDN: dn, OtherDN: otherDN }, options);
+  }
+  answerCall(dn: string, connId: string, options?: RequestOptions) {
+    return this.request('RequestAnswerCall', { ThisDN: dn, ConnID: connId }, options);
+  }
+  releaseCall(dn: string, connId: string, options?: RequestOptions) {
+    return this.request('RequestReleaseCall', { ThisDN: dn, ConnID: connId }, options);
+  }
+  attachUserData(dn: string, connId: string, userData: KVListInput, options?: RequestOptions) {
+    return this.request('RequestAttachUserData', { ThisDN: dn, ConnID: connId, UserData: userData }, options);
+  }
+  /** TSendUserEvent: RequestDistributeUserEvent, answered by EventACK (UserEvent 48). */
+  sendUserEvent(dn: string, args: Omit<RequestArgs<'RequestDistributeUserEvent'>, 'ThisDN'> = {}, options?: RequestOptions) {
+    return this.request('RequestDistributeUserEvent', { ...args, ThisDN: dn }, options);
+  }
+  privateService(privateMsgId: number, args: Omit<RequestArgs<'RequestPrivateService'>, 'PrivateMsgID'> = {}, options?: RequestOptions) {
+    return this.request('RequestPrivateService', { ...args, PrivateMsgID: privateMsgId }, options);
+  }
+  transactionMonitoring(args: RequestArgs<'RequestTransactionMonitoring'>, options?: RequestOptions) {
+    return this.request('RequestTransactionMonitoring', args, options);
+  }
+  /** Sets the input mask: a 64-byte mask, or the event names to receive. */
+  setInputMask(mask: Uint8Array | readonly EventName[], options?: RequestOptions) {
+    let bytes: Uint8Array;
+    try {
+      bytes = mask instanceof Uint8Array ? mask : inputMaskOf(mask);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.request('RequestSetInputMask', { InputMask: bytes }, options);
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  /**
+   * Async iteration over every event users may see; ends on close() or when `signal` aborts.
+   * Events are buffered while the loop body runs.
+   */
+  events(options: EventsIteratorOptions = {}): AsyncIterableIterator<TEvent> {
+    const buffer: TEvent[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    const onEvent = (e: TEvent) => {
+      buffer.push(e);
+      wake?.();
+    };
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.off('event', onEvent);
+      this.iterators.delete(end);
+      options.signal?.removeEventListener('abort', end);
+      wake?.();
+    };
+    if (options.signal?.aborted) ended = true;
+    else {
+      this.on('event', onEvent);
+      this.iterators.add(end);
+      options.signal?.addEventListener('abort', end, { once: true });
+    }
+    const iterator: AsyncIterableIterator<TEvent> = {
+      next: async () => {
+        while (buffer.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        if (buffer.length > 0) return { value: buffer.shift()!, done: false };
+        return { value: undefined, done: true };
+      },
+      return: async () => {
+        end();
+        buffer.length = 0;
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  private deliver(event: Record<string, unknown>): void {
+    if (this.held && event.Event !== 'EventServerDisconnected') {
+      this.held.push(event);
+      return;
+    }
+    this.ledger.learn(event);
+    if (debugData.enabled) debugData('event %o', event);
+    this.safeEmit(event.Event as ConnectionEventName, event as never);
+    this.safeEmit('event', event as unknown as TEvent);
+  }
+
+  private warn(w: ProtocolWarning): void {
+    debug('protocol warning %s: %s', w.code, w.detail);
+    this.safeEmit('protocolWarning', w);
+  }
+
+  /** Emits without letting a listener's exception escape into the SDK; reports it as HandlerError. */
+  private safeEmit<K extends ConnectionEventName>(name: K, ...args: Parameters<TServerConnectionEvents[K]>): void {
+    try {
+      (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args);
+    } catch (err) {
+      const handlerError = new HandlerError(name, err);
+      if (name !== 'error' && this.listenerCount('error') > 0) {
+        try {
+          this.emit('error', handlerError);
+          return;
+        } catch {
+          // the error listener threw too: fall through to the process warning
+        }
+      }
+      process.emitWarning(handlerError.message, { code: handlerError.code, detail: String((err as Error)?.stack ?? err) });
+    }
+  }
+}
+
+function synthesizedLink(up: boolean): DecodedMessage {
+  return {
+    type: up ? 95 : 94,
+    name: up ? 'EventLinkConnected' : 'EventLinkDisconnected',
+    attributes: { time: nowTime() },
+    unknownAttributes: undefined,
+    byteLength: 0,
+  };
+}
+
+/** Plain-object kvlists become lists; undefined attributes are dropped. */
+function normalizeArgs(args: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!args) return out;
+  for (const [k, v] of Object.entries(args)) {
+    if (v === undefined) continue;
+    out[k] = (k === 'UserData' || k === 'Extensions' || k === 'Reasons') && !Array.isArray(v) && !(v instanceof Uint8Array) ? toKVList(v as KVListInput) : v;
+  }
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * Connection options and their defaults, in one place. The README's options table mirrors this file.
+ */
+import { isIP } from 'node:net';
+import type tls from 'node:tls';
+import { type Codec, wireCodecV1 } from '../codec/index.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Endpoint } from '../transport/index.js';
+
+export type EndpointInput = string | { host: string; port: number; name?: string };
+
+export interface ReconnectOptions {
+  /** Attempts after the first failure; Infinity keeps trying until close(). */
+  retries: number;
+  minTimeoutMs: number;
+  maxTimeoutMs: number;
+  factor: number;
+  /** Multiply each delay by a random factor in [1, 2) so many clients don't reconnect in step. */
+  randomize: boolean;
+}
+
+export interface TServerConnectionOptions {
+  /** The primary T-Server: 'host:port' or { host, port, name? }. */
+  primary: EndpointInput;
+  /** The backup T-Server; learned from EventRestoreConnection when not given. */
+  backup?: EndpointInput;
+  /** Sent in RequestRegisterClient. Default 'tlib-client'. */
+  applicationName?: string;
+  /** Default time a request may wait for its answer, queued time included. Default 10 000 ms. */
+  requestTimeoutMs?: number;
+  /** Time to open a socket (and finish TLS). Default 5 000 ms. */
+  connectTimeoutMs?: number;
+  /** Keep-alive. Default { timeoutMs: 5000, remoteTimeoutMs: 5000 }; false turns it off. */
+  addp?: { timeoutMs?: number; remoteTimeoutMs?: number } | false;
+  /** Reconnect backoff (p-retry). Defaults below. */
+  reconnect?: Partial<ReconnectOptions> | false;
+  /** Requests made while no server is available wait here. Default { limit: 1000 }; false refuses them at once. */
+  offlineQueue?: { limit?: number } | false;
+  /** node:tls options, or true for TLS with default certificate checks. */
+  tls?: tls.ConnectionOptions | true;
+  /** Events that break the catalogue: 'warn' (protocolWarning, still delivered), 'strict' (error), 'off'. */
+  validation?: 'strict' | 'warn' | 'off';
+  /** Largest frame accepted from a server. Default 1 MiB. */
+  maxFrameBytes?: number;
+  /**
+   * Which backup addresses learned from EventRestoreConnection may be dialled: a list of host names
+   * or a predicate. Default: any well-formed host. Set it when servers are not fully trusted.
+   */
+  allowedBackupHosts?: readonly string[] | ((host: string, port: number) => boolean);
+  /** Another encoding of the same model. Default: wire protocol v1. */
+  codec?: Codec;
+}
+
+export interface ResolvedOptions {
+  primary: Endpoint;
+  backup: Endpoint | undefined;
+  applicationName: string;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  addp: { timeoutMs: number; remoteTimeoutMs: number } | false;
+  reconnect: ReconnectOptions | false;
+  offlineQueueLimit: number | false;
+  tls: tls.ConnectionOptions | true | undefined;
+  validation: 'strict' | 'warn' | 'off';
+  maxFrameBytes: number;
+  allowedBackupHosts: ((host: string, port: number) => boolean) | undefined;
+  codec: Codec;
+}
+
+export const DEFAULTS = {
+  applicationName: 'tlib-client',
+  requestTimeoutMs: 10_000,
+  connectTimeoutMs: 5_000,
+  addp: { timeoutMs: 5_000, remoteTimeoutMs: 5_000 },
+  reconnect: { retries: Infinity, minTimeoutMs: 250, maxTimeoutMs: 10_000, factor: 2, randomize: true },
+  offlineQueueLimit: 1_000,
+  validation: 'warn',
+  maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+} as const;
+
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$/;
+
+/** True for an IP address literal or a syntactically valid DNS name. */
+export function isValidHost(host: unknown): host is string {
+  if (typeof host !== 'string' || host.length === 0) return false;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return isIPLiteral(bare) || HOSTNAME_RE.test(bare);
+}
+
+function isIPLiteral(host: string): boolean {
+  return isIP(host) !== 0;
+}
+
+export function isValidPort(port: unknown): port is number {
+  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+/** Parses 'host:port', '[::1]:port' or { host, port, name }. Throws InvalidArgumentError naming what is wrong. */
+export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
+  let host: unknown;
+  let port: unknown;
+  let name: string | undefined;
+  if (typeof input === 'string') {
+    const m = /^\[([^\]]+)\]:(\d+)$/.exec(input) ?? /^([^:]+):(\d+)$/.exec(input);
+    if (!m) throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${JSON.stringify(input)}`);
+    host = m[1];
+    port = Number(m[2]);
+  } else if (input && typeof input === 'object') {
+    host = input.host;
+    port = input.port;
+    name = input.name;
+  } else {
+    throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${String(input)}`);
+  }
+  if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
+  if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
+  const h = host.startsWith('[') ? host.slice(1, -1) : host;
+  return { host: h, port, name: name ?? (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`) };
+}
+
+function positive(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !(value > 0)) throw new InvalidArgumentError(`${what} must be a positive number, got ${String(value)}`);
+  return value;
+}
+
+export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
+  if (!o || typeof o !== 'object') throw new InvalidArgumentError('options must be an object with at least { primary }');
+  const validation = o.validation ?? DEFAULTS.validation;
+  if (!['strict', 'warn', 'off'].includes(validation)) {
+    throw new InvalidArgumentError(`validation must be 'strict', 'warn' or 'off', got ${String(validation)}`);
+  }
+  let allowed: ResolvedOptions['allowedBackupHosts'];
+  if (Array.isArray(o.allowedBackupHosts)) {
+    const list = new Set(o.allowedBackupHosts.map((h) => h.toLowerCase()));
+    allowed = (host) => list.has(host.toLowerCase());
+  } else if (typeof o.allowedBackupHosts === 'function') {
+    allowed = o.allowedBackupHosts;
+  } else if (o.allowedBackupHosts !== undefined) {
+    throw new InvalidArgumentError('allowedBackupHosts must be a list of host names or a function');
+  }
+  const addp =
+    o.addp === false
+      ? false
+      : {
+          timeoutMs: positive(o.addp?.timeoutMs ?? DEFAULTS.addp.timeoutMs, 'addp.timeoutMs'),
+          remoteTimeoutMs: positive(o.addp?.remoteTimeoutMs ?? DEFAULTS.addp.remoteTimeoutMs, 'addp.remoteTimeoutMs'),
+        };
+  const reconnect =
+    o.reconnect === false
+      ? false
+      : {
+          retries: o.reconnect?.retries ?? DEFAULTS.reconnect.retries,
+          minTimeoutMs: o.reconnect?.minTimeoutMs ?? DEFAULTS.reconnect.minTimeoutMs,
+          maxTimeoutMs: o.reconnect?.maxTimeoutMs ?? DEFAULTS.reconnect.maxTimeoutMs,
+          factor: o.reconnect?.factor ?? DEFAULTS.reconnect.factor,
+          randomize: o.reconnect?.randomize ?? DEFAULTS.reconnect.randomize,
+        };
+  const applicationName = o.applicationName ?? DEFAULTS.applicationName;
+  if (typeof applicationName !== 'string' || applicationName.length === 0) {
+    throw new InvalidArgumentError('applicationName must be a non-empty string');
+  }
+  return {
+    primary: parseEndpoint(o.primary, 'primary'),
+    backup: o.backup === undefined ? undefined : parseEndpoint(o.backup, 'backup'),
+    applicationName,
+    requestTimeoutMs: positive(o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, 'requestTimeoutMs'),
+    connectTimeoutMs: positive(o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 'connectTimeoutMs'),
+    addp,
+    reconnect,
+    offlineQueueLimit: o.offlineQueue === false ? false : (o.offlineQueue?.limit ?? DEFAULTS.offlineQueueLimit),
+    tls: o.tls,
+    validation,
+    maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
+    allowedBackupHosts: allowed,
+    codec: o.codec ?? wireCodecV1,
+  };
+}

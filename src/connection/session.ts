@@ -1,0 +1,181 @@
+/**
+ * ServerSession: one socket to one server of the pair. Opens it, registers the client, tracks
+ * the server's CTI-link status and announced role, and reports upward ('message', 'lost').
+ * It never decides failover: TServerConnection does.
+ */
+import createDebug from 'debug';
+import { EventEmitter } from 'eventemitter3';
+import type { DecodedMessage } from '../codec/index.js';
+import { ConnectError, RequestTimeoutError, type TlibError } from '../errors.js';
+import { REQUEST_SPECS } from '../protocol/messages.js';
+import { Transport, type Endpoint } from '../transport/index.js';
+import type { ResolvedOptions } from './options.js';
+
+const debug = createDebug('tlib:connection');
+
+export const CLIENT_VERSION = 'tlib-client/0.1';
+
+export interface SessionEvents {
+  message: (message: DecodedMessage, session: ServerSession) => void;
+  lost: (reason: TlibError, session: ServerSession) => void;
+}
+
+export type SessionState = 'opening' | 'open' | 'closed';
+
+let sessionIds = 0;
+
+export class ServerSession extends EventEmitter<SessionEvents> {
+  readonly id = ++sessionIds;
+  readonly endpoint: Endpoint;
+  readonly transport: Transport;
+  state: SessionState = 'opening';
+  /** CTI-link status as this server last reported it. */
+  linkUp = false;
+  /** The last link event this server sent (kept for the order fix-up at switchover). */
+  lastLinkEvent: DecodedMessage | undefined;
+  /** Role as this server last announced it (EventRestoreConnection / EventPrimaryChanged). */
+  role: 'primary' | 'backup' | undefined;
+  /** True once users have seen events from this server (it was active). */
+  announced = false;
+  /** Messages that arrived while opening: handed on by release(), in order. */
+  private held: DecodedMessage[] | undefined = [];
+
+  constructor(
+    endpoint: Endpoint,
+    private readonly options: ResolvedOptions,
+  ) {
+    super();
+    this.endpoint = endpoint;
+    this.transport = new Transport({
+      endpoint,
+      codec: options.codec,
+      maxFrameBytes: options.maxFrameBytes,
+      connectTimeoutMs: options.connectTimeoutMs,
+      tls: options.tls,
+      addp: options.addp,
+    });
+  }
+
+  get name(): string {
+    return this.endpoint.name;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  /**
+   * Connects and sends RequestRegisterClient. Resolves with the answering link event; messages after
+   * it are held until release(). Rejects with ConnectError or RequestTimeoutError.
+   */
+  async open(referenceId: number, signal?: AbortSignal): Promise<DecodedMessage> {
+    await this.transport.connect(signal);
+    const attributes: Record<string, unknown> = {
+      ReferenceID: referenceId,
+      ApplicationName: this.options.applicationName,
+      ClientVersion: CLIENT_VERSION,
+      AddpTimeout: this.options.addp ? this.options.addp.remoteTimeoutMs : undefined,
+    };
+    return new Promise<DecodedMessage>((resolve, reject) => {
+      const timeoutMs = this.options.requestTimeoutMs;
+      const timer = setTimeout(() => {
+        done();
+        this.close();
+        reject(
+          new RequestTimeoutError(
+            { name: 'RequestRegisterClient', referenceId, attributes },
+            timeoutMs,
+          ),
+        );
+      }, timeoutMs);
+      const onAbort = () => {
+        done();
+        this.close();
+        reject(signal?.reason ?? new ConnectError(this.name, 'aborted'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const onClose = (reason: TlibError) => {
+        done();
+        this.state = 'closed';
+        reject(new ConnectError(this.name, `lost while registering: ${reason.message}`, reason));
+      };
+      const onMessage = (m: DecodedMessage) => {
+        if (this.state === 'opening' && m.attributes.ReferenceID === referenceId && isRegisterAnswer(m.name)) {
+          done();
+          this.noteLink(m);
+          this.state = 'open';
+          this.transport.on('close', (reason) => this.onLost(reason));
+          this.transport.startAddp();
+          debug('%s: registered, link %s', this.name, this.linkUp ? 'up' : 'down');
+          resolve(m);
+          return;
+        }
+        if (m.name === 'EventError' && m.attributes.ReferenceID === referenceId) {
+          done();
+          this.close();
+          reject(new ConnectError(this.name, `RequestRegisterClient refused: ErrorCode ${String(m.attributes.ErrorCode)}`));
+          return;
+        }
+        this.accept(m);
+      };
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.transport.off('close', onClose);
+      };
+      this.transport.on('message', onMessage);
+      this.transport.on('close', onClose);
+      this.transport.send(REQUEST_SPECS.RequestRegisterClient.type, attributes);
+    });
+  }
+
+  private accept(m: DecodedMessage): void {
+    if (m.name === 'EventLinkConnected' || m.name === 'EventLinkDisconnected') this.noteLink(m);
+    if (this.held) this.held.push(m);
+    else this.emit('message', m, this);
+  }
+
+  private noteLink(m: DecodedMessage): void {
+    this.linkUp = m.name === 'EventLinkConnected';
+    this.lastLinkEvent = m;
+  }
+
+  /** Hands on the messages held since the register answer; later ones flow straight through. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held) for (const m of held) if (this.state === 'open') this.emit('message', m, this);
+  }
+
+  send(type: number, attributes: Record<string, unknown>): void {
+    this.transport.send(type, attributes);
+  }
+
+  private onLost(reason: TlibError): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.held = undefined;
+    debug('%s: lost (%s)', this.name, reason.message);
+    this.emit('lost', reason, this);
+  }
+
+  /** Drops the session because its input broke the protocol; reported like a loss. */
+  abort(reason: TlibError): void {
+    if (this.state === 'closed') return;
+    this.transport.close();
+    this.onLost(reason);
+  }
+
+  /** Closes without a 'lost' report. */
+  close(): void {
+    this.state = 'closed';
+    this.held = undefined;
+    this.transport.close();
+    this.transport.removeAllListeners();
+    this.removeAllListeners();
+  }
+}
+
+function isRegisterAnswer(name: string | undefined): boolean {
+  return name === 'EventLinkConnected' || name === 'EventLinkDisconnected';
+}

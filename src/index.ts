@@ -1,0 +1,8 @@
+/**
+ * tlib-client: a dependable connection to a Genesys T-Server (T-Library) and its hot-standby pair.
+ */
+export * from './connection/index.js';
+export * from './errors.js';
+export * from './protocol/index.js';
+export { wireCodecV1, encodeFrame, decodeFrame, FrameDecoder, type Codec, type DecodedMessage, type StreamDecoder } from './codec/index.js';
+export type { Endpoint } from './transport/index.js';
