@@ -1,0 +1,171 @@
+/**
+ * HotStandbyPair: two TServerSimulators in one process sharing one SharedState (agents, calls,
+ * DN knowledge, the EventSequenceNumber counter, ServerStartTime), following the wire spec's
+ * "Hot-standby pair" rules. Server `a` starts as primary, `b` as backup.
+ */
+import type { TlsOptions } from 'node:tls';
+import createDebug from 'debug';
+import { SIMULATOR_DEFAULTS } from './options.js';
+import { TServerSimulator } from './server.js';
+import { SharedState } from './state.js';
+
+const log = createDebug('tlib:sim:pair');
+
+export interface HotStandbyPairOptions {
+  /** Interface both servers listen on. Default '127.0.0.1'. */
+  host?: string;
+  /** Ports of `a` and `b`; 0 = ephemeral. Default [0, 0]. */
+  ports?: [number, number];
+  /** Names of `a` and `b` (logs, Location). Default ['tserver-a', 'tserver-b']. */
+  names?: [string, string];
+  /** CTI-link status at start, for both or per server [a, b]. Default true. */
+  linkUp?: boolean | [boolean, boolean];
+  /**
+   * How many of the old primary's last call/agent events the new primary re-sends on promotion,
+   * with their original EventSequenceNumber (duplicates a client must drop). Default 0.
+   */
+  repeatOnPromotion?: number;
+  serverVersion?: string;
+  tls?: TlsOptions;
+  maxFrameBytes?: number;
+  knownDN?: (dn: string) => boolean;
+}
+
+export class HotStandbyPair {
+  /** The server started as primary (fixed identity; its role may change). */
+  readonly a: TServerSimulator;
+  /** The server started as backup. */
+  readonly b: TServerSimulator;
+  readonly shared: SharedState;
+  readonly repeatOnPromotion: number;
+
+  private constructor(options: HotStandbyPairOptions) {
+    this.repeatOnPromotion = options.repeatOnPromotion ?? 0;
+    if (!Number.isInteger(this.repeatOnPromotion) || this.repeatOnPromotion < 0) {
+      throw new RangeError(`repeatOnPromotion must be an integer ≥ 0, got ${String(options.repeatOnPromotion)}`);
+    }
+    this.shared = new SharedState(this.repeatOnPromotion);
+    const link = options.linkUp ?? SIMULATOR_DEFAULTS.linkUp;
+    const [linkA, linkB] = Array.isArray(link) ? link : [link, link];
+    const [portA, portB] = options.ports ?? [0, 0];
+    const [nameA, nameB] = options.names ?? ['tserver-a', 'tserver-b'];
+    if (nameA === nameB) throw new Error('the two servers of a pair need distinct names');
+    const common = {
+      host: options.host,
+      serverVersion: options.serverVersion,
+      tls: options.tls,
+      maxFrameBytes: options.maxFrameBytes,
+      knownDN: options.knownDN,
+      shared: this.shared,
+    };
+    this.a = new TServerSimulator({ ...common, name: nameA, port: portA, linkUp: linkA, role: 'primary' });
+    this.b = new TServerSimulator({ ...common, name: nameB, port: portB, linkUp: linkB, role: 'backup' });
+    this.a.setPartner(this.b);
+    this.b.setPartner(this.a);
+  }
+
+  /** Starts both servers (a primary, b backup). */
+  static async start(options: HotStandbyPairOptions = {}): Promise<HotStandbyPair> {
+    const pair = new HotStandbyPair(options);
+    try {
+      await pair.a.start();
+      await pair.b.start();
+    } catch (err) {
+      await pair.stop();
+      throw err;
+    }
+    return pair;
+  }
+
+  /** The server whose role is primary now (it may be stopped if both are down). */
+  get primary(): TServerSimulator {
+    return this.a.role === 'primary' ? this.a : this.b;
+  }
+
+  /** The server whose role is backup now (it may be stopped, e.g. after killPrimary). */
+  get backup(): TServerSimulator {
+    return this.primary === this.a ? this.b : this.a;
+  }
+
+  /** 'host:port' of each role. */
+  get addresses(): { primary: string; backup: string } {
+    return { primary: this.primary.url, backup: this.backup.url };
+  }
+
+  other(server: TServerSimulator): TServerSimulator {
+    this.own(server);
+    return server === this.a ? this.b : this.a;
+  }
+
+  /**
+   * Abrupt death of the primary: its sockets are destroyed and it stops listening; the backup (if
+   * running) becomes primary and sends EventPrimaryChanged (with the link-event ordering rule).
+   */
+  killPrimary(): Promise<void> {
+    return this.kill(this.primary);
+  }
+
+  /** Abrupt death of either server; killing the primary promotes the other one if it runs. */
+  async kill(server: TServerSimulator): Promise<void> {
+    const other = this.other(server);
+    const wasPrimary = server.role === 'primary';
+    const closed = server.stop(); // sockets are destroyed synchronously
+    log('%s killed (%s)', server.name, server.role);
+    if (wasPrimary && other.isRunning) {
+      server.setRole('backup');
+      other.promote({ name: server.name, linkUp: server.linkUp }, this.repeatOnPromotion);
+    }
+    await closed;
+  }
+
+  /**
+   * Graceful switchover: the primary sends EventRestoreConnection ServerRole 1 (with the new
+   * primary's address) to its clients and becomes backup; then the backup becomes primary and
+   * sends EventPrimaryChanged (with the link-event ordering rule).
+   */
+  async switchover(): Promise<void> {
+    const oldPrimary = this.primary;
+    const newPrimary = this.backup;
+    if (!oldPrimary.isRunning || !newPrimary.isRunning) throw new Error('switchover needs both servers running');
+    log('switchover %s → %s', oldPrimary.name, newPrimary.name);
+    oldPrimary.demote(newPrimary.address());
+    newPrimary.promote({ name: oldPrimary.name, linkUp: oldPrimary.linkUp }, this.repeatOnPromotion);
+  }
+
+  /**
+   * A stopped server listens again on its old port. It comes back as backup when the other server
+   * runs (the primary then sends EventRestoreConnection ServerRole 0 with its address to all its
+   * clients), or as primary when it is alone.
+   */
+  async restart(server: TServerSimulator): Promise<void> {
+    const other = this.other(server);
+    if (server.isRunning) throw new Error(`${server.name} is running; kill it first`);
+    if (other.isRunning) {
+      server.setRole('backup');
+      other.setRole('primary');
+    } else {
+      server.setRole('primary');
+      other.setRole('backup');
+    }
+    await server.start();
+    log('%s restarted as %s', server.name, server.role);
+    if (server.role === 'backup') other.announceBackup();
+  }
+
+  setLink(server: TServerSimulator, up: boolean): void {
+    this.own(server).setLink(up);
+  }
+
+  freeze(server: TServerSimulator, on = true): void {
+    this.own(server).freeze(on);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.a.stop(), this.b.stop()]);
+  }
+
+  private own(server: TServerSimulator): TServerSimulator {
+    if (server !== this.a && server !== this.b) throw new Error('server is not part of this pair');
+    return server;
+  }
+}

@@ -1,0 +1,539 @@
+/**
+ * TServerSimulator: one simulated T-Server on a real TCP (or TLS) socket, speaking the wire codec.
+ * Request semantics live in ./handlers.ts; this file owns sockets, stamping and delivery of events,
+ * the test controls, and the hooks HotStandbyPair uses to change roles.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import createDebug from 'debug';
+import { EventEmitter } from 'eventemitter3';
+import { encodeFrame } from '../codec/encoder.js';
+import type { DecodedMessage } from '../codec/decoder.js';
+import type { ProtocolError } from '../errors.js';
+import type { KVList } from '../protocol/attributes.js';
+import { ADDP_PING, ADDP_PONG, messageByName, messageByType } from '../protocol/catalogue.js';
+import type { EventName, RequestName } from '../protocol/messages.js';
+import { validateRequestArgs } from '../protocol/validate.js';
+import { nowTime } from '../protocol/values.js';
+import { SimClient } from './client.js';
+import { SimErrorCode, SimRefusal, type SimErrorCodeValue } from './error-codes.js';
+import {
+  BACKUP_ANSWERS,
+  HANDLERS,
+  NEEDS_LINK,
+  answerCallState,
+  releaseCallState,
+  type EventAttributes,
+  type Requester,
+  type SimCore,
+} from './handlers.js';
+import { UNMASKABLE_EVENT_TYPES } from './mask.js';
+import { resolveOptions, type ResolvedSimulatorOptions, type ServerRoleName, type SimulatorOptions } from './options.js';
+import { SharedState, type AgentState, type CallState } from './state.js';
+
+const log = createDebug('tlib:sim');
+
+/** Call and agent events: only a primary sends them, and repeatOnPromotion repeats them. */
+const CALL_AGENT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
+  'EventRinging',
+  'EventDialing',
+  'EventEstablished',
+  'EventReleased',
+  'EventAttachedDataChanged',
+  'EventAgentLogin',
+  'EventAgentLogout',
+  'EventAgentReady',
+  'EventAgentNotReady',
+]);
+
+export interface RequestInfo {
+  clientId: number;
+  /** Catalogue name, or `Unknown(<type>)` for a type the catalogue does not know. */
+  name: string;
+  type: number;
+  attributes: Record<string, unknown>;
+}
+
+export interface ClientInfo {
+  clientId: number;
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+}
+
+export interface SimulatorEvents {
+  /** Every decoded request (ADDP aside), before it is answered. Not emitted while frozen. */
+  request: (info: RequestInfo) => void;
+  client: (info: ClientInfo) => void;
+  clientClosed: (info: { clientId: number; reason: string }) => void;
+  /** A client sent a malformed frame; that client is then closed. */
+  protocolError: (info: { clientId: number; error: ProtocolError }) => void;
+  /** HotStandbyPair changed this server's role. */
+  role: (role: ServerRoleName) => void;
+}
+
+export interface PlaceCallOptions {
+  /** Caller shown as OtherDN in EventRinging (an outside number; it gets no events). */
+  from?: string;
+  userData?: KVList;
+}
+
+export interface SendEventOptions {
+  /** Add time, EventSequenceNumber and ServerStartTime where not given. Default true. */
+  stamp?: boolean;
+}
+
+/** The pair partner as a server sees it (set by HotStandbyPair). */
+interface Partner {
+  readonly isRunning: boolean;
+  address(): { host: string; port: number };
+}
+
+let nextClientId = 1;
+
+export class TServerSimulator extends EventEmitter<SimulatorEvents> implements SimCore {
+  readonly shared: SharedState;
+  private readonly opts: ResolvedSimulatorOptions;
+  private readonly log: createDebug.Debugger;
+  private server: net.Server | undefined;
+  private readonly clients = new Map<number, SimClient>();
+  private readonly counts: Record<string, number> = {};
+  private readonly addpCounts = { pingsReceived: 0, pongsReceived: 0, pingsSent: 0 };
+  private boundPort: number | undefined;
+  private roleNow: ServerRoleName;
+  private link: boolean;
+  private frozen = false;
+  private partner: Partner | undefined;
+
+  constructor(options: SimulatorOptions = {}) {
+    super();
+    this.opts = resolveOptions(options);
+    this.shared = this.opts.shared ?? new SharedState();
+    this.roleNow = this.opts.role;
+    this.link = this.opts.linkUp;
+    this.log = log.extend(this.opts.name);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  get name(): string {
+    return this.opts.name;
+  }
+
+  get isRunning(): boolean {
+    return this.server !== undefined;
+  }
+
+  /**
+   * Listens. A server that was stopped listens again on the port it had (so a restarted server of
+   * a pair keeps its address even when first started on port 0).
+   */
+  start(): Promise<void> {
+    if (this.server) return Promise.reject(new Error(`${this.name}: already started`));
+    const onSocket = (socket: net.Socket): void => this.accept(socket);
+    const server = this.opts.tls ? tls.createServer(this.opts.tls, onSocket) : net.createServer(onSocket);
+    if (this.opts.tls) {
+      server.on('tlsClientError', (err: Error) => this.log('TLS handshake failed: %s', err.message));
+    }
+    this.server = server;
+    return new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        this.server = undefined;
+        reject(err);
+      };
+      server.once('error', onError);
+      server.listen(this.boundPort ?? this.opts.port, this.opts.host, () => {
+        server.off('error', onError);
+        server.on('error', (err) => this.log('server error: %s', err.message));
+        this.boundPort = (server.address() as net.AddressInfo).port;
+        this.log('%s listening on %s', this.roleNow, this.url);
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Destroys every client socket, clears every timer and stops listening. The sockets are gone
+   * when this returns; the promise settles when the listener is closed.
+   */
+  stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const client of [...this.clients.values()]) client.close('server stopped');
+    if (!server) return Promise.resolve();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  address(): { host: string; port: number } {
+    if (this.boundPort === undefined) throw new Error(`${this.name}: not started`);
+    return { host: this.opts.host, port: this.boundPort };
+  }
+
+  get url(): string {
+    const { host, port } = this.address();
+    return `${host}:${port}`;
+  }
+
+  get role(): ServerRoleName {
+    return this.roleNow;
+  }
+
+  get linkUp(): boolean {
+    return this.link;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
+  }
+
+  get serverVersion(): string {
+    return this.opts.serverVersion;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  isKnownDN(dn: string): boolean {
+    return this.opts.knownDN(dn);
+  }
+
+  /** How many of each request this server decoded (by catalogue name). ADDP is not counted here. */
+  requestCounts(): Record<string, number> {
+    return { ...this.counts };
+  }
+
+  /** ADDP frames seen and sent by this server. */
+  addpStats(): { pingsReceived: number; pongsReceived: number; pingsSent: number } {
+    return { ...this.addpCounts };
+  }
+
+  /** Agent on `dn` (shared with the pair partner), if one is logged in. */
+  agent(dn: string): Readonly<AgentState> | undefined {
+    return this.shared.agents.get(dn);
+  }
+
+  /** Call by ConnID (shared with the pair partner). */
+  call(connId: string): Readonly<CallState> | undefined {
+    return this.shared.calls.get(connId);
+  }
+
+  // ---------------------------------------------------------------- controls
+
+  /** Sets the CTI-link status; on a change, EventLinkConnected/Disconnected goes to every client. */
+  setLink(up: boolean): void {
+    if (this.link === up) return;
+    this.link = up;
+    this.broadcast(up ? 'EventLinkConnected' : 'EventLinkDisconnected', {});
+  }
+
+  /** A call from outside to `toDN`: EventRinging to clients registered on it. Returns the ConnID. */
+  placeCall(toDN: string, options: PlaceCallOptions = {}): string {
+    this.requirePrimary('placeCall');
+    if (!this.isKnownDN(toDN)) throw new Error(`${this.name}: unknown DN ${toDN}`);
+    const call: CallState = {
+      connId: this.shared.nextConnId(),
+      from: options.from,
+      to: toDN,
+      parties: [toDN],
+      state: 'ringing',
+      userData: options.userData ?? [],
+    };
+    this.shared.calls.set(call.connId, call);
+    this.toDN(toDN, 'EventRinging', { ThisDN: toDN, ConnID: call.connId, OtherDN: options.from, UserData: options.userData });
+    return call.connId;
+  }
+
+  /** Answers a ringing call as its called DN would: EventEstablished to every party. */
+  answerCall(connId: string): void {
+    this.requirePrimary('answerCall');
+    const call = this.shared.calls.get(connId);
+    if (!call) throw new Error(`${this.name}: no call ${connId}`);
+    if (call.state !== 'ringing') throw new Error(`${this.name}: call ${connId} is not ringing`);
+    answerCallState(this, call);
+  }
+
+  /** Ends a call: EventReleased to every party. */
+  releaseCall(connId: string): void {
+    this.requirePrimary('releaseCall');
+    const call = this.shared.calls.get(connId);
+    if (!call) throw new Error(`${this.name}: no call ${connId}`);
+    releaseCallState(this, call);
+  }
+
+  /** Destroys every client socket; the server keeps listening. */
+  dropClients(): void {
+    for (const client of [...this.clients.values()]) client.close('dropped by dropClients()');
+  }
+
+  /**
+   * Freeze: the server answers nothing and sends nothing (ADDP included); frames received are read
+   * and discarded, as by a hung process whose input is lost. Sockets stay open. freeze(false)
+   * resumes; ADDP idle periods start afresh.
+   */
+  freeze(on = true): void {
+    if (this.frozen === on) return;
+    this.frozen = on;
+    this.log(on ? 'frozen' : 'unfrozen');
+    for (const client of this.clients.values()) {
+      if (on) client.pauseAddp();
+      else client.resumeAddp();
+    }
+  }
+
+  /** Writes raw bytes to every connected client (registered or not). Dropped while frozen. */
+  sendRaw(bytes: Uint8Array): void {
+    if (this.frozen) return;
+    for (const client of this.clients.values()) client.write(bytes);
+  }
+
+  /**
+   * Encodes one event (by catalogue name or message type) and writes it to every connected client,
+   * bypassing input masks. Throws on an unknown name or a value the codec refuses.
+   */
+  sendEvent(event: string | number, attributes: EventAttributes = {}, options: SendEventOptions = {}): void {
+    const type = typeof event === 'number' ? event : messageByName(event)?.type;
+    if (type === undefined) throw new Error(`${this.name}: unknown message ${event}`);
+    const attrs = options.stamp === false ? attributes : { ...this.stamp(), ...attributes };
+    this.sendRaw(encodeFrame(type, attrs));
+  }
+
+  /** EventTransactionStatus to the client that started `subscriptionId`. False if nobody has it. */
+  emitTransactionStatus(subscriptionId: number, extensions?: KVList): boolean {
+    for (const client of this.clients.values()) {
+      if (client.subscriptions.has(subscriptionId)) {
+        this.deliver([client], 'EventTransactionStatus', { SubscriptionID: subscriptionId, Extensions: extensions });
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- pair hooks (HotStandbyPair only)
+
+  /** @internal Links this server to its pair partner. */
+  setPartner(partner: Partner): void {
+    this.partner = partner;
+  }
+
+  /**
+   * @internal Backup → primary. Sends, to this server's clients: EventLinkDisconnected first if the
+   * old primary's link was up and ours is down, EventPrimaryChanged, EventLinkConnected after it if
+   * the old one's was down and ours is up; then the last `repeat` call/agent events the old primary
+   * sent, with their original EventSequenceNumber, to clients registered on each event's DN.
+   */
+  promote(oldPrimary: { name: string; linkUp: boolean }, repeat: number): void {
+    this.setRole('primary');
+    if (oldPrimary.linkUp && !this.link) this.broadcast('EventLinkDisconnected', {});
+    this.broadcast('EventPrimaryChanged', { ApplicationName: this.name });
+    if (!oldPrimary.linkUp && this.link) this.broadcast('EventLinkConnected', {});
+    if (this.frozen) return;
+    for (const record of this.shared.lastSentBy(oldPrimary.name, repeat)) {
+      const frame = encodeFrame(record.type, record.attributes);
+      for (const client of this.clients.values()) {
+        if (client.dns.has(record.dn) && client.accepts(record.type)) client.write(frame);
+      }
+    }
+  }
+
+  /** @internal Primary → backup (switchover): EventRestoreConnection ServerRole 1 with the new primary's address. */
+  demote(newPrimary: { host: string; port: number }): void {
+    this.setRole('backup');
+    this.broadcast('EventRestoreConnection', {
+      ServerRole: 1,
+      UserData: [
+        ['PrimaryHost', newPrimary.host],
+        ['PrimaryPort', newPrimary.port],
+      ],
+    });
+  }
+
+  /** @internal Sets the role without telling clients (a restarted server comes back as backup). */
+  setRole(role: ServerRoleName): void {
+    if (this.roleNow === role) return;
+    this.roleNow = role;
+    this.log('role: %s', role);
+    this.emit('role', role);
+  }
+
+  /** @internal A primary tells its clients where its (re)started backup is. */
+  announceBackup(): void {
+    const restore = this.restoreConnectionAttrs();
+    if (restore) this.broadcast('EventRestoreConnection', restore);
+  }
+
+  // ---------------------------------------------------------------- SimCore (used by handlers)
+
+  answer(req: Requester, event: EventName, attrs: EventAttributes): void {
+    if (this.frozen) return;
+    const type = eventType(event);
+    req.client.write(encodeFrame(type, { ...attrs, ReferenceID: req.refId, ...this.stamp() }));
+  }
+
+  toDN(dn: string, event: EventName, attrs: EventAttributes, req?: Requester): void {
+    const type = eventType(event);
+    const stamped = { ...attrs, ...this.stamp() };
+    if (CALL_AGENT_EVENTS.has(event)) this.shared.remember({ sender: this.name, dn, type, attributes: stamped });
+    if (this.frozen) return;
+    if (req) req.client.write(encodeFrame(type, { ...attrs, ReferenceID: req.refId, ...stampOf(stamped) }));
+    let frame: Buffer | undefined;
+    for (const client of this.clients.values()) {
+      if (client === req?.client || !client.dns.has(dn) || !client.accepts(type)) continue;
+      frame ??= encodeFrame(type, stamped);
+      client.write(frame);
+    }
+  }
+
+  clientRegistered(client: SimClient, addpTimeoutMs: number): void {
+    client.registered = true;
+    client.setAddp(
+      addpTimeoutMs,
+      () => {
+        this.addpCounts.pingsSent++;
+        client.write(encodeFrame(ADDP_PING, undefined));
+      },
+      () => {
+        this.log('client %d silent for %d ms after a ping: closing', client.id, addpTimeoutMs);
+        client.close('ADDP timeout');
+      },
+    );
+    const restore = this.restoreConnectionAttrs();
+    if (restore) this.deliver([client], 'EventRestoreConnection', restore);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** The EventRestoreConnection this server owes a newly registered client, if any. */
+  private restoreConnectionAttrs(): EventAttributes | undefined {
+    if (!this.partner?.isRunning) return undefined;
+    const { host, port } = this.partner.address();
+    return this.roleNow === 'primary'
+      ? { ServerRole: 0, UserData: [['BackupHost', host], ['BackupPort', port]] }
+      : { ServerRole: 1, UserData: [['PrimaryHost', host], ['PrimaryPort', port]] };
+  }
+
+  private requirePrimary(what: string): void {
+    if (this.roleNow !== 'primary') throw new Error(`${this.name}: ${what} needs the primary; this server is the backup`);
+  }
+
+  /** time, the next EventSequenceNumber, ServerStartTime. */
+  private stamp(): { time: ReturnType<typeof nowTime>; EventSequenceNumber: number; ServerStartTime: ReturnType<typeof nowTime> } {
+    return { time: nowTime(), EventSequenceNumber: this.shared.nextSequence(), ServerStartTime: this.shared.serverStartTime };
+  }
+
+  /** One unsolicited event (one sequence number) to every registered client its mask allows. */
+  private broadcast(event: EventName, attrs: EventAttributes): void {
+    this.deliver(
+      [...this.clients.values()].filter((c) => c.registered),
+      event,
+      attrs,
+    );
+  }
+
+  private deliver(clients: SimClient[], event: EventName, attrs: EventAttributes): void {
+    if (this.frozen) return;
+    const type = eventType(event);
+    const targets = clients.filter((c) => UNMASKABLE_EVENT_TYPES.has(type) || c.accepts(type));
+    if (targets.length === 0) return;
+    const frame = encodeFrame(type, { ...attrs, ...this.stamp() });
+    for (const client of targets) client.write(frame);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (!this.server) {
+      socket.destroy();
+      return;
+    }
+    const id = nextClientId++;
+    const client = new SimClient(id, socket, this.opts.maxFrameBytes, {
+      onMessage: (c, m) => this.onMessage(c, m),
+      onProtocolError: (c, e) => {
+        this.log('client %d sent a malformed frame: %s', c.id, e.message);
+        this.emit('protocolError', { clientId: c.id, error: e });
+        c.close(`protocol error: ${e.code}`);
+      },
+      onClose: (c, reason) => {
+        this.clients.delete(c.id);
+        this.log('client %d closed: %s', c.id, reason);
+        this.emit('clientClosed', { clientId: c.id, reason });
+      },
+    });
+    this.clients.set(id, client);
+    this.log('client %d connected from %s:%d', id, socket.remoteAddress, socket.remotePort);
+    this.emit('client', { clientId: id, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
+  }
+
+  private onMessage(client: SimClient, message: DecodedMessage): void {
+    if (this.frozen) return;
+    client.heard();
+    if (message.type === ADDP_PING) {
+      this.addpCounts.pingsReceived++;
+      client.write(encodeFrame(ADDP_PONG, undefined));
+      return;
+    }
+    if (message.type === ADDP_PONG) {
+      this.addpCounts.pongsReceived++;
+      return;
+    }
+    const descriptor = messageByType(message.type);
+    const name = descriptor?.name ?? `Unknown(${message.type})`;
+    this.counts[name] = (this.counts[name] ?? 0) + 1;
+    this.emit('request', { clientId: client.id, name, type: message.type, attributes: message.attributes });
+
+    const { ReferenceID: refId, ...args } = message.attributes;
+    const req: Requester = { client, refId: typeof refId === 'number' ? refId : 0 };
+    try {
+      if (!descriptor || descriptor.kind !== 'request') {
+        throw new SimRefusal(SimErrorCode.UnknownRequest, `unknown request: message type ${message.type}${descriptor ? ` (${descriptor.name} is not a request)` : ''}`);
+      }
+      const requestName = descriptor.name as RequestName;
+      checkAttributes(requestName, refId, args);
+      if (this.roleNow === 'backup' && !BACKUP_ANSWERS.has(requestName)) {
+        throw new SimRefusal(SimErrorCode.NotPrimary, `not primary: ${this.name} is the backup`);
+      }
+      if (!this.link && NEEDS_LINK.has(requestName)) throw new SimRefusal(SimErrorCode.LinkDown, 'CTI link down');
+      const handler = HANDLERS[requestName] as (core: SimCore, r: Requester, a: unknown) => void;
+      handler(this, req, { Request: requestName, ...message.attributes });
+    } catch (err) {
+      if (err instanceof SimRefusal) {
+        this.log('%s from client %d refused: %d %s', name, client.id, err.errorCode, err.message);
+        this.sendError(req, err.errorCode, err.message);
+      } else {
+        // A simulator bug must not take the server down; tell the client and the log.
+        this.log('internal error handling %s: %O', name, err);
+        this.sendError(req, SimErrorCode.InvalidAttribute, `internal simulator error: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
+  }
+
+  private sendError(req: Requester, code: SimErrorCodeValue, message: string): void {
+    if (this.frozen) return;
+    const refId = req.refId > 0 ? req.refId : undefined;
+    req.client.write(encodeFrame(eventType('EventError'), { ErrorCode: code, ErrorMessage: message, ReferenceID: refId, ...this.stamp() }));
+  }
+}
+
+/** Mandatory attributes (43, naming the attribute), special rules (43), values (42), ReferenceID. */
+function checkAttributes(name: RequestName, refId: unknown, args: Record<string, unknown>): void {
+  if (refId === undefined) throw new SimRefusal(SimErrorCode.MissingAttribute, 'missing Mandatory attribute ReferenceID');
+  if (typeof refId !== 'number' || refId < 1) {
+    throw new SimRefusal(SimErrorCode.InvalidAttribute, `invalid attribute ReferenceID: must be a positive int32, got ${String(refId)}`);
+  }
+  // Attributes a request does not take are ignored, as a T-Server ignores extra attributes.
+  const issues = validateRequestArgs(name, args).filter((i) => i.code !== 'ERR_UNKNOWN_ATTRIBUTE');
+  const missing = issues.find((i) => i.code === 'ERR_MISSING_MANDATORY');
+  if (missing) throw new SimRefusal(SimErrorCode.MissingAttribute, `missing Mandatory attribute ${missing.attribute}`);
+  const rule = issues.find((i) => i.code === 'ERR_RULE_VIOLATED');
+  if (rule) throw new SimRefusal(SimErrorCode.MissingAttribute, rule.detail);
+  const bad = issues[0];
+  if (bad) throw new SimRefusal(SimErrorCode.InvalidAttribute, `invalid attribute ${bad.attribute ?? ''}: ${bad.detail}`);
+}
+
+function eventType(event: EventName): number {
+  const d = messageByName(event);
+  if (!d) throw new Error(`catalogue has no ${event}`);
+  return d.type;
+}
+
+function stampOf(attrs: Record<string, unknown>): Record<string, unknown> {
+  return { time: attrs.time, EventSequenceNumber: attrs.EventSequenceNumber, ServerStartTime: attrs.ServerStartTime };
+}
