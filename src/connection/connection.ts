@@ -514,9 +514,15 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     // 2. Messages from the standby session stop here (link status was noted by the session).
     if (session !== this.active) {
       if (name === 'EventPrimaryChanged') {
-        if (this.staleRole(seq)) return;
-        this.promote(session, 'primaryChanged');
-        this.onPrimaryChanged(session, m);
+        // Act at the end of this I/O phase, so a loss of the old primary seen in the same phase
+        // comes first (EventServerDisconnected, then EventPrimaryChanged). Later messages from
+        // this session wait behind it.
+        session.hold();
+        setImmediate(() => {
+          if (session.state !== 'open' || this.lifetime.signal.aborted) return;
+          if (!this.staleRole(seq)) this.onPrimaryChanged(session, m);
+          session.release();
+        });
         return;
       }
       this.settleAnswer(session, name, attrs);

@@ -140,11 +140,25 @@ export class ServerSession extends EventEmitter<SessionEvents> {
     this.lastLinkEvent = m;
   }
 
-  /** Hands on the messages held since the register answer; later ones flow straight through. */
+  /** Holds further messages until release() (used while a promotion is deferred). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Hands on the messages held since the register answer (or hold()); later ones flow straight through. */
   release(): void {
     const held = this.held;
     this.held = undefined;
-    if (held) for (const m of held) if (this.state === 'open') this.emit('message', m, this);
+    if (!held) return;
+    for (let i = 0; i < held.length; i++) {
+      if (this.state !== 'open') return;
+      this.emit('message', held[i], this);
+      if (this.held) {
+        // A message handler asked to hold again: keep the rest, in order, ahead of newer ones.
+        (this.held as DecodedMessage[]).unshift(...held.slice(i + 1));
+        return;
+      }
+    }
   }
 
   send(type: number, attributes: Record<string, unknown>): void {

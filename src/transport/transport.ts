@@ -130,7 +130,8 @@ export class Transport extends EventEmitter<TransportEvents> {
     });
     socket.on('error', (err) => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, err.message, err)));
     socket.on('close', () => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, 'socket closed')));
-    socket.on('end', () => socket.end());
+    // A T-Server never half-closes: its FIN means the session is over (seen now, not at 'close').
+    socket.on('end', () => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, 'closed by the server')));
     this.lastReceived = performance.now();
     debugTransport('%s: connected', this.endpoint.name);
   }
