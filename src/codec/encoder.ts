@@ -87,16 +87,26 @@ function writeTime(v: unknown, what: string): void {
   pos += 8;
 }
 
+function isPlainObject(v: unknown): v is Record<string, KVValue> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
 function writeKVList(input: unknown, depth: number, what: string): void {
   if (depth > MAX_KVLIST_DEPTH) fail(`${what}: kvlist nested deeper than ${MAX_KVLIST_DEPTH}`);
-  if (typeof input !== 'object' || input === null) fail(`${what}: not a kvlist`);
-  const list: KVList = toKVList(input as KVList);
+  // A list of pairs, or (for an attribute's own list) a plain object. Anything else, e.g. a
+  // Uint8Array, Date or Map, would otherwise be written as its Object.entries().
+  if (!Array.isArray(input) && !(depth === 1 && isPlainObject(input))) fail(`${what}: not a kvlist`);
+  const list: KVList = toKVList(input);
   ensure(4);
   scratch.writeUInt32BE(list.length, pos);
   pos += 4;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i];
-    if (!Array.isArray(entry) || typeof entry[0] !== 'string') fail(`${what}[${i}]: not a [key, value] pair`);
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+      fail(`${what}[${i}]: not a [key, value] pair`);
+    }
     const key = entry[0];
     const keyStart = pos;
     writeString(key); // written with a uint32 length; rewritten below as uint16
