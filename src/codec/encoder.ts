@@ -3,7 +3,7 @@
  * buffer and copies the finished frame out once, so strings are measured only while written.
  */
 import { ProtocolError } from '../errors.js';
-import { ATTRIBUTE_BY_NAME, VALUE_TYPES, type KVList, type KVValue, type ValueTypeName } from '../protocol/attributes.js';
+import { ATTRIBUTE_BY_ID, ATTRIBUTE_BY_NAME, VALUE_TYPES, type KVList, type KVValue, type ValueTypeName } from '../protocol/attributes.js';
 import type { UnknownAttribute } from '../protocol/types.js';
 import { MAX_KVLIST_DEPTH, isConnID, isInt32, isKVConnID, toKVList } from '../protocol/values.js';
 import { HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
@@ -200,6 +200,13 @@ export function encodeFrame(
   }
   if (unknown) {
     for (const u of unknown) {
+      const id: unknown = u?.id;
+      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) > 0xffff) {
+        fail(`unknown attribute id ${String(id)} is not a uint16`);
+      }
+      const known = ATTRIBUTE_BY_ID[id as number];
+      if (known) fail(`attribute id ${id} is ${known.name}: pass it by name, not as an unknown attribute`);
+      if (!Object.hasOwn(VALUE_TYPES, u.valueType)) fail(`attribute ${id}: unknown value type ${String(u.valueType)}`);
       ensure(3);
       scratch.writeUInt16BE(u.id, pos);
       scratch[pos + 2] = VALUE_TYPES[u.valueType];
