@@ -347,6 +347,7 @@ export class FrameDecoder {
           return;
         }
         this.handlers.onError(e);
+        if (this.failed) return; // the handler stopped us
       }
       off = frameEnd;
       if (message) {
