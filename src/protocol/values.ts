@@ -101,7 +101,13 @@ export function describeBadValue(type: ValueTypeName, value: unknown, path: stri
     case 'connid':
       return isConnID(value) ? undefined : `${path} must be a ConnID of 16 lowercase hex digits, got ${show(value)}`;
     case 'time':
-      if (value instanceof Date) return Number.isNaN(value.getTime()) ? `${path} is an invalid Date` : undefined;
+      if (value instanceof Date) {
+        const ms = value.getTime();
+        if (Number.isNaN(ms)) return `${path} is an invalid Date`;
+        // The wire holds uint32 seconds: 1970-01-01T00:00:00Z up to 2106-02-07T06:28:15.999Z.
+        if (ms < 0 || ms >= 0x1_0000_0000 * 1000) return `${path} is a Date outside the uint32 seconds range (1970–2106)`;
+        return undefined;
+      }
       if (
         isPlainObject(value) &&
         Number.isInteger(value.seconds) &&
