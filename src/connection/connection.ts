@@ -866,19 +866,25 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     p.resolve(e);
   }
 
-  /** The ledger remembers what the user asked the server to remember. */
+  /**
+   * The ledger remembers what the user asked the server to remember, and the standby session is
+   * told the same (registrations and the mask live on both servers of the pair).
+   */
   private learnFromAnswer(p: PendingRequest, e: Record<string, unknown>): void {
     if (p.target !== undefined && p.target !== this.active) return;
     const a = p.attributes;
     switch (p.name) {
       case 'RequestRegisterAddress':
         this.ledger.registered(a.ThisDN as string, { RegisterMode: a.RegisterMode, AddressType: a.AddressType } as DNRegistration);
+        if (!p.internal) this.mirrorOnStandby(p);
         break;
       case 'RequestUnregisterAddress':
         this.ledger.unregistered(a.ThisDN as string);
+        if (!p.internal) this.mirrorOnStandby(p);
         break;
       case 'RequestSetInputMask':
         this.ledger.inputMask = a.InputMask as Uint8Array;
+        if (!p.internal) this.mirrorOnStandby(p);
         break;
       case 'RequestTransactionMonitoring':
         if (p.internal) break;
@@ -889,6 +895,14 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
         }
         break;
     }
+  }
+
+  private mirrorOnStandby(p: PendingRequest): void {
+    const standby = this.standby;
+    if (!standby?.isOpen) return;
+    const m = this.createRequest(p.name as RequestName, p.attributes, {}, { internal: true, deliverAnswer: false, target: standby });
+    m.promise.catch((err) => debug('%s: standby copy of %s failed: %s', standby.name, p.name, (err as Error).message));
+    this.dispatch(m);
   }
 
   /**
