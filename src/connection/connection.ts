@@ -540,8 +540,11 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       return;
     }
     if (name === 'EventLinkConnected' || name === 'EventLinkDisconnected') {
-      this.settleAnswer(session, name, attrs);
-      if (this.visibleLinkUp !== (name === 'EventLinkConnected')) this.deliverLink(session, m);
+      // A link event that repeats what users already see (the server's own copy of one the
+      // switchover fix-up delivered) stops here.
+      if (this.visibleLinkUp !== (name === 'EventLinkConnected') && this.checkEvent(session, name, attrs, undefined)) {
+        this.deliverLink(session, m);
+      }
       return;
     }
     if (d.obsolete) {
@@ -550,18 +553,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     // 5–6. Validation, answers, the ledger, then users.
     const event = this.toEvent(session, name, m);
     const pending = this.answerFor(session, name, attrs);
-    if (this.options.validation !== 'off') {
-      const issues = validateEvent(name, attrs, pending ? { answering: { name: pending.name, attributes: pending.attributes } } : undefined);
-      if (issues.length > 0) {
-        if (this.options.validation === 'strict') {
-          const err = new EventValidationError(issues, event);
-          if (pending) this.settle(pending, undefined, err);
-          else this.safeEmit('error', err);
-          return;
-        }
-        for (const i of issues) this.warn({ code: i.code, server: session.name, event: name, attribute: i.attribute, detail: i.detail });
-      }
-    }
+    if (!this.checkEvent(session, name, attrs, pending)) return;
     if (pending) this.settle(pending, event);
     if (event.unknownAttributes) {
       for (const u of event.unknownAttributes as { id: number }[]) {
@@ -570,6 +562,24 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     }
     if (pending && !pending.deliverAnswer) return;
     this.deliver(event);
+  }
+
+  /**
+   * Validation against the catalogue: 'warn' reports and lets the event through; 'strict' stops it
+   * and rejects the request it answers (or emits 'error'). Returns whether to go on.
+   */
+  private checkEvent(session: ServerSession, name: string, attrs: Record<string, unknown>, pending: PendingRequest | undefined): boolean {
+    if (this.options.validation === 'off') return true;
+    const issues = validateEvent(name, attrs, pending ? { answering: { name: pending.name, attributes: pending.attributes } } : undefined);
+    if (issues.length === 0) return true;
+    if (this.options.validation === 'strict') {
+      const err = new EventValidationError(issues, { Event: name, Server: session.name, ...attrs });
+      if (pending) this.settle(pending, undefined, err);
+      else this.safeEmit('error', err);
+      return false;
+    }
+    for (const i of issues) this.warn({ code: i.code, server: session.name, event: name, attribute: i.attribute, detail: i.detail });
+    return true;
   }
 
   private toEvent(session: ServerSession, name: string, m: DecodedMessage): Record<string, unknown> {
@@ -691,14 +701,11 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     const seq = m.attributes.EventSequenceNumber;
     if (typeof seq === 'number' && seq > this.lastSeq) this.lastSeq = seq;
     const wasUp = this.visibleLinkUp;
-    const link = session.lastLinkEvent;
-    if (wasUp === true && !session.linkUp) {
-      this.deliverLink(session, link?.name === 'EventLinkDisconnected' ? link : synthesizedLink(false));
+    if (wasUp === true && !session.linkUp) this.deliverLink(session, switchoverLink(session, false));
+    if (this.checkEvent(session, 'EventPrimaryChanged', m.attributes, undefined)) {
+      this.deliver(this.toEvent(session, 'EventPrimaryChanged', m));
     }
-    this.deliver(this.toEvent(session, 'EventPrimaryChanged', m));
-    if (wasUp !== true && session.linkUp) {
-      this.deliverLink(session, link?.name === 'EventLinkConnected' ? link : synthesizedLink(true));
-    }
+    if (wasUp !== true && session.linkUp) this.deliverLink(session, switchoverLink(session, true));
     if (session.linkUp) this.startResync(session);
     else this.resyncPending = true;
   }
@@ -1084,10 +1091,17 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   }
 }
 
-function synthesizedLink(up: boolean): DecodedMessage {
+/**
+ * The link event to show around EventPrimaryChanged: the one the new primary sent while it was the
+ * standby if there is one, else a fresh one (never the stale answer to its RequestRegisterClient).
+ */
+function switchoverLink(session: ServerSession, up: boolean): DecodedMessage {
+  const name = up ? 'EventLinkConnected' : 'EventLinkDisconnected';
+  const last = session.lastLinkEvent;
+  if (last && last.name === name && last.attributes.ReferenceID === undefined) return last;
   return {
     type: up ? 95 : 94,
-    name: up ? 'EventLinkConnected' : 'EventLinkDisconnected',
+    name,
     attributes: { time: nowTime() },
     unknownAttributes: undefined,
     byteLength: 0,
