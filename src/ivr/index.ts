@@ -39,3 +39,13 @@ export type { IvrParseOptions, MonitorInfoParams } from './messages.js';
 export { IVR_DEFAULT_MAX_BYTES, escapeAttribute } from './xml.js';
 export { IvrMessageError, IvrXmlError } from './errors.js';
 export type { IvrMessageErrorReason, IvrXmlErrorReason } from './errors.js';
+export { MonitorBridge, MONITOR_SOURCE_EVENTS } from './bridge.js';
+export type {
+  BridgeAgentState,
+  MonitorBridgeEvents,
+  MonitorBridgeOptions,
+  MonitorBridgeOutput,
+  MonitorSource,
+  MonitorSourceEvent,
+  MonitorSourceEventName,
+} from './bridge.js';
