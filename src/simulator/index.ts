@@ -1,6 +1,25 @@
 /**
  * `tlib-client/simulator`: a T-Server simulator speaking wire protocol v1 on real sockets, a
  * hot-standby pair of them, and the `tlib-sim` CLI entry.
+ *
+ * What a client author can rely on:
+ * - Every event carries `time`, `EventSequenceNumber` and `ServerStartTime`. One logical event has
+ *   one sequence number, whatever the number of clients it goes to; the counter (1, 2, 3, …) is
+ *   shared by both servers of a pair, so each socket sees strictly increasing numbers, except the
+ *   duplicates `repeatOnPromotion` re-sends after EventPrimaryChanged with their original numbers.
+ * - Answers (and EventError) carry the request's ReferenceID; unsolicited copies carry none.
+ * - EventError codes and which refusal uses which: see SimErrorCode (./error-codes.ts).
+ *   Checks run in this order: message type (50), ReferenceID and Mandatory attributes (43) and
+ *   values (42), pair role (52), CTI link (53), DN known (40), DN registered (41), state (56, 57, 42).
+ *   Attributes a request does not take are ignored. Requests before RequestRegisterClient are
+ *   answered (the simulator does not enforce the order).
+ * - Agent and call requests need ThisDN registered by the same connection (else 41).
+ * - InputMask bit order: type n is byte n >> 3, value 1 << (n & 7). The mask filters unsolicited
+ *   events only; answers and the four connection-state events (EventLinkDisconnected,
+ *   EventLinkConnected, EventRestoreConnection, EventPrimaryChanged) always pass.
+ * - Link and pair events go to clients that sent RequestRegisterClient; setLink sends an event only
+ *   when the status changes. DN events go to clients registered on the DN.
+ * - freeze(): nothing is answered or sent, frames received are discarded, ADDP pauses.
  */
 export { TServerSimulator } from './server.js';
 export type { ClientInfo, PlaceCallOptions, RequestInfo, SendEventOptions, SimulatorEvents } from './server.js';
