@@ -65,9 +65,11 @@ export interface MonitorBridgeOptions {
   /** IVR port number → DN, e.g. `{ '01': '1001', '02': '1002' }`. */
   ports: Readonly<Record<string, string>>;
   /**
-   * Register every port's DN on the connection at start (and for ports added by setPorts), so
-   * agent events reach it. Default true when the connection has registerAddress(). DNs are not
-   * unregistered by close(): the connection may be shared.
+   * Register every port's DN on the connection (and ports added by setPorts), so agent events
+   * reach it: at once when the connection is open or opening, else at its next
+   * EventServerConnected (the connection's ledger re-registers them after reconnects). Default
+   * true when the connection has registerAddress(). DNs are not unregistered by close(): the
+   * connection may be shared.
    */
   registerPorts?: boolean;
 }
@@ -120,6 +122,8 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
   private readonly attached: Array<[MonitorSourceEventName, (e?: MonitorSourceEvent) => void]> = [];
   private readonly iterators = new Set<() => void>();
   private closed = false;
+  /** Port DNs still to register at the next EventServerConnected. */
+  private readonly toRegister = new Set<string>();
 
   constructor(source: MonitorSource, options: MonitorBridgeOptions) {
     super();
@@ -154,6 +158,9 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
       EventServerConnected: () => {
         // A socket is up, but the link status follows in its own event: wait for it.
         this.socketUp = true;
+        const dns = [...this.toRegister];
+        this.toRegister.clear();
+        for (const dn of dns) this.register(dn);
       },
       EventServerDisconnected: () => {
         this.socketUp = false;
@@ -180,7 +187,7 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
       source.on(name, fn);
       this.attached.push([name, fn]);
     }
-    if (this.registerPorts) for (const dn of this.portToDn.values()) this.register(dn);
+    if (this.registerPorts) for (const dn of this.portToDn.values()) this.registerOrDefer(dn);
     // The current status, once the caller has had a chance to attach listeners.
     queueMicrotask(() => this.updateServer());
   }
@@ -214,12 +221,13 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
     for (const [port, dn] of before) {
       if (this.portToDn.get(port) !== dn) {
         this.agents.delete(port);
+        this.toRegister.delete(dn);
         if (!this.portToDn.has(port)) this.output({ Message: 'MonitorInfo', Subtype: 'Port', PortNum: port, Status: 'Unavailable' });
       }
     }
     for (const [port, dn] of this.portToDn) {
       if (before.get(port) === dn) continue;
-      if (this.registerPorts) this.register(dn);
+      if (this.registerPorts) this.registerOrDefer(dn);
       this.output({ Message: 'MonitorInfo', Subtype: 'Port', PortNum: port, Status: 'OK' } satisfies MonitorInfoPort);
     }
   }
@@ -354,10 +362,20 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
     this.dnToPort = dnToPort;
   }
 
+  /** A closed connection refuses requests: register at its next EventServerConnected. */
+  private registerOrDefer(dn: string): void {
+    const status = this.source.state?.status;
+    if (status === 'closed' || status === 'closing') this.toRegister.add(dn);
+    else this.register(dn);
+  }
+
   private register(dn: string): void {
     const p = this.source.registerAddress?.(dn);
     p?.catch((err: unknown) => {
       if (this.closed) return;
+      // Try again when a server is next connected, if the port is still configured.
+      if (this.dnToPort.has(dn)) this.toRegister.add(dn);
+      if ((err as { code?: unknown } | null)?.code === 'ERR_CONNECTION_CLOSED') return;
       const error = err instanceof Error ? err : new Error(`registerAddress(${dn}) failed: ${String(err)}`);
       if (this.listenerCount('error') > 0) this.emit('error', error);
     });

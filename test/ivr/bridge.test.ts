@@ -232,9 +232,29 @@ describe('queryAgent: answers carry the request ReqId', () => {
 });
 
 describe('ports configuration', () => {
-  it("registers every port's DN on the connection", async () => {
-    const { conn } = await setup();
+  it("registers every port's DN on an open connection at once", async () => {
+    const { conn } = await setup({ status: 'open', linkUp: true });
     expect(conn.registered).toEqual(['1001', '1002']);
+  });
+  it('on a closed connection, registers at the next EventServerConnected (once)', async () => {
+    const { conn } = await setup();
+    expect(conn.registered).toEqual([]);
+    conn.deliver({ Event: 'EventServerConnected' });
+    conn.deliver({ Event: 'EventServerConnected' });
+    expect(conn.registered).toEqual(['1001', '1002']);
+  });
+  it('a registration refused because the connection closed is retried at the next EventServerConnected, silently', async () => {
+    const conn = new FakeConnection();
+    conn.state = { status: 'open', linkUp: true };
+    conn.registerAddress.mockRejectedValueOnce(Object.assign(new Error('closed'), { code: 'ERR_CONNECTION_CLOSED' }));
+    const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
+    const errors: Error[] = [];
+    bridge.on('error', (e) => errors.push(e));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(conn.registered).toEqual(['1002']);
+    conn.deliver({ Event: 'EventServerConnected' });
+    expect(conn.registered).toEqual(['1002', '1001']);
+    expect(errors).toEqual([]);
   });
   it('registerPorts: false registers nothing', async () => {
     const { conn } = await setup(undefined, { registerPorts: false });
@@ -242,6 +262,7 @@ describe('ports configuration', () => {
   });
   it("a refused registration is reported on 'error'", async () => {
     const conn = new FakeConnection();
+    conn.state = { status: 'open', linkUp: true };
     const refused = new Error('DN refused');
     conn.registerAddress.mockRejectedValueOnce(refused);
     const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
