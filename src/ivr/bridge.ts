@@ -13,7 +13,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { HandlerError, InvalidArgumentError } from '../errors.js';
 import { IvrMessageError } from './errors.js';
-import { buildIvrMessage } from './messages.js';
+import { buildIvrMessage, validateIvrMessage } from './messages.js';
 import type { AgentStatusName, MonitorInfo, MonitorInfoAgent, MonitorInfoPort, MonitorInfoServer, ServerStatusName } from './spec.js';
 
 /** The connection events the bridge listens to. */
@@ -136,6 +136,8 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
     if (options.switchName !== undefined && typeof options.switchName !== 'string') {
       throw new InvalidArgumentError('MonitorBridge: switchName must be a string');
     }
+    // Both end up in every Server message: refuse now what XML cannot carry (IvrMessageError).
+    validateIvrMessage({ Message: 'MonitorInfo', Subtype: 'Server', Name: options.serverName, Status: 'OK', Switch: options.switchName });
     this.source = source;
     this.serverName = options.serverName;
     this.switchName = options.switchName;
@@ -253,6 +255,8 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
       throw new InvalidArgumentError('queryAgent needs a connection with queryAddress(dn)');
     }
     const id = reqId === undefined ? undefined : String(reqId);
+    // A ReqId XML cannot carry is refused before anything is sent.
+    if (id !== undefined) validateIvrMessage({ Message: 'MonitorInfo', Subtype: 'Agent', PortNum: port, Status: 'Unknown', ReqId: id });
     this.pendingQueries.set(dn, (this.pendingQueries.get(dn) ?? 0) + 1);
     let answer: MonitorSourceEvent;
     try {
@@ -356,7 +360,7 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
     }
     // Every port must be writable as a PortNum: check now rather than at the first event.
     for (const port of portToDn.keys()) {
-      buildIvrMessage({ Message: 'MonitorInfo', Subtype: 'Port', PortNum: port, Status: 'OK' });
+      validateIvrMessage({ Message: 'MonitorInfo', Subtype: 'Port', PortNum: port, Status: 'OK' });
     }
     this.portToDn = portToDn;
     this.dnToPort = dnToPort;

@@ -298,8 +298,16 @@ describe('ports configuration', () => {
   ])('refuses bad options: %s', (_t, options) => {
     expect(() => new MonitorBridge(new FakeConnection(), options as never)).toThrow(InvalidArgumentError);
   });
-  it('refuses a port number XML cannot carry', () => {
+  it('refuses a port number, server name or switch name XML cannot carry', () => {
     expect(() => new MonitorBridge(new FakeConnection(), { serverName: 'TS', ports: { '0\u0001': '1' } })).toThrow(IvrMessageError);
+    expect(() => new MonitorBridge(new FakeConnection(), { serverName: 'T\u0000S', ports: PORTS })).toThrow(IvrMessageError);
+    expect(() => new MonitorBridge(new FakeConnection(), { serverName: 'TS', switchName: '\uFFFF', ports: PORTS })).toThrow(IvrMessageError);
+  });
+  it('refuses a ReqId XML cannot carry before sending anything', async () => {
+    const { bridge, conn, out } = await setup({ status: 'open', linkUp: true });
+    await expect(bridge.queryAgent('01', 'a\u0000')).rejects.toMatchObject({ code: 'ERR_IVR_MESSAGE', parameter: 'ReqId' });
+    expect(conn.queries).toEqual([]);
+    expect(out).toHaveLength(1);
   });
   it('refuses something that is not an emitter', () => {
     expect(() => new MonitorBridge({} as never, { serverName: 'TS', ports: PORTS })).toThrow(InvalidArgumentError);
