@@ -12,7 +12,8 @@ export default defineConfig([
     sourcemap: true,
     clean: true,
     target: 'node20',
-    splitting: false,
+    // Shared chunks, so every entry uses the same error classes (instanceof works across entries).
+    splitting: true,
   },
   {
     // Command-line entry points: ESM only, with a shebang kept from the source.
