@@ -305,18 +305,14 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
   /** Counts every outgoing socket to a host other than 127.0.0.1. */
   function watchDials(): { foreign: string[] } {
     const seen = { foreign: [] as string[] };
-    const realNet = net.connect.bind(net);
-    const realTls = tls.connect.bind(tls);
-    vi.spyOn(net, 'connect').mockImplementation(((...args: Parameters<typeof net.connect>) => {
-      const o = args[0] as { host?: string };
-      if (typeof o === 'object' && o.host !== undefined && o.host !== '127.0.0.1') seen.foreign.push(String(o.host));
-      return realNet(...args);
-    }) as typeof net.connect);
-    vi.spyOn(tls, 'connect').mockImplementation(((...args: Parameters<typeof tls.connect>) => {
-      const o = args[0] as { host?: string };
-      if (typeof o === 'object' && o.host !== undefined && o.host !== '127.0.0.1') seen.foreign.push(String(o.host));
-      return realTls(...(args as [tls.ConnectionOptions]));
-    }) as typeof tls.connect);
+    const note = (o: unknown) => {
+      const host = o && typeof o === 'object' ? (o as { host?: unknown }).host : undefined;
+      if (host !== undefined && host !== '127.0.0.1') seen.foreign.push(String(host));
+    };
+    const realNet = net.connect as (...a: unknown[]) => net.Socket;
+    const realTls = tls.connect as (...a: unknown[]) => tls.TLSSocket;
+    vi.spyOn(net, 'connect').mockImplementation(((...args: unknown[]) => (note(args[0]), realNet.apply(net, args))) as typeof net.connect);
+    vi.spyOn(tls, 'connect').mockImplementation(((...args: unknown[]) => (note(args[0]), realTls.apply(tls, args))) as typeof tls.connect);
     return seen;
   }
 
