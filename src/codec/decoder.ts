@@ -50,8 +50,13 @@ function fault(code: ProtocolErrorCode, message: string, at = p): never {
   throw new FrameFault(code, message, at);
 }
 
-function need(n: number, what: string): void {
-  if (p + n > end) fault('ERR_TRUNCATED', `${what} runs past the end of the frame (needs ${n} bytes, ${end - p} left)`);
+/** `what`, or `what.key` for a kvlist entry: error messages name the path, built only on error. */
+function pathOf(what: string, key: string | undefined): string {
+  return key === undefined ? what : `${what}.${key}`;
+}
+
+function truncated(n: number, what: string, key?: string): never {
+  fault('ERR_TRUNCATED', `${pathOf(what, key)} runs past the end of the frame (needs ${n} bytes, ${end - p} left)`);
 }
 
 function int32(): number {
@@ -64,48 +69,86 @@ function uint32(): number {
   return int32() >>> 0;
 }
 
-function string(what: string): string {
-  need(4, what);
-  const len = uint32();
-  need(len, what);
-  const start = p;
-  p += len;
-  if (len < 24) {
-    // Short ASCII strings: building them here beats a call into C++.
-    let s = '';
-    for (let i = start; i < p; i++) {
-      const c = buf[i];
-      if (c >= 0x80) return buf.toString('utf8', start, p);
-      s += String.fromCharCode(c);
-    }
-    return s;
-  }
-  return buf.toString('utf8', start, p);
+// Buffer's own slice methods, without toString()'s argument checks (present in every Node release).
+type Slicer = { latin1Slice(start: number, end: number): string; utf8Slice(start: number, end: number): string };
+
+function utf8(start: number, stop: number): string {
+  return (buf as unknown as Slicer).utf8Slice(start, stop);
 }
 
-function binary(what: string): Buffer {
-  need(4, what);
+/**
+ * Short strings (keys, DNs, agent ids, enum-like user-data values) repeat from event to event: an
+ * ASCII string up to SHORT bytes is looked up in a small direct-mapped cache (verified byte by byte)
+ * and the cached string is returned, saving the allocation and the call into C++.
+ */
+const SHORT = 32;
+const CACHE_BITS = 12;
+const CACHE_MASK = (1 << CACHE_BITS) - 1;
+const cache: (string | undefined)[] = new Array<string | undefined>(1 << CACHE_BITS).fill(undefined);
+
+function shortString(start: number, stop: number): string {
+  const len = stop - start;
+  let h = len;
+  for (let i = start; i < stop; i++) {
+    const c = buf[i];
+    if (c >= 0x80) return utf8(start, stop);
+    h = (Math.imul(h, 31) + c) | 0;
+  }
+  const slot = (h ^ (h >>> CACHE_BITS)) & CACHE_MASK;
+  const hit = cache[slot];
+  if (hit !== undefined && hit.length === len) {
+    let j = 0;
+    while (j < len && hit.charCodeAt(j) === buf[start + j]) j++;
+    if (j === len) return hit;
+  }
+  const s = (buf as unknown as Slicer).latin1Slice(start, stop);
+  cache[slot] = s;
+  return s;
+}
+
+function string(what: string, key?: string): string {
+  if (p + 4 > end) truncated(4, what, key);
   const len = uint32();
-  need(len, what);
+  if (len > end - p) truncated(len, what, key);
+  const start = p;
+  p += len;
+  return len <= SHORT ? shortString(start, p) : utf8(start, p);
+}
+
+function binary(what: string, key?: string): Buffer {
+  if (p + 4 > end) truncated(4, what, key);
+  const len = uint32();
+  if (len > end - p) truncated(len, what, key);
   const out = Buffer.allocUnsafe(len);
   buf.copy(out, 0, p, p + len);
   p += len;
   return out;
 }
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Char codes of the two lowercase hex digits of every byte value. */
+const HEX_CODES = new Uint16Array(512);
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX_CODES[2 * i] = h.charCodeAt(0);
+  HEX_CODES[2 * i + 1] = h.charCodeAt(1);
+}
+const fromCharCode = String.fromCharCode;
 
-function connid(what: string): string {
-  need(8, what);
-  const s =
-    HEX[buf[p]] + HEX[buf[p + 1]] + HEX[buf[p + 2]] + HEX[buf[p + 3]] +
-    HEX[buf[p + 4]] + HEX[buf[p + 5]] + HEX[buf[p + 6]] + HEX[buf[p + 7]];
+/** 16 hex digits as one flat string (a chain of 2-digit concatenations would be flattened later, in Map lookups). */
+function connid(what: string, key?: string): string {
+  if (p + 8 > end) truncated(8, what, key);
+  const h = HEX_CODES;
+  const a = buf[p] << 1, b = buf[p + 1] << 1, c = buf[p + 2] << 1, d = buf[p + 3] << 1;
+  const e = buf[p + 4] << 1, f = buf[p + 5] << 1, g = buf[p + 6] << 1, i = buf[p + 7] << 1;
   p += 8;
-  return s;
+  return fromCharCode(
+    h[a], h[a + 1], h[b], h[b + 1], h[c], h[c + 1], h[d], h[d + 1],
+    h[e], h[e + 1], h[f], h[f + 1], h[g], h[g + 1], h[i], h[i + 1],
+  );
 }
 
 function time(what: string): { seconds: number; microseconds: number } {
-  need(8, what);
+  if (p + 8 > end) truncated(8, what);
   const seconds = uint32();
   const at = p;
   const microseconds = uint32();
@@ -115,45 +158,40 @@ function time(what: string): { seconds: number; microseconds: number } {
 
 function kvlist(depth: number, what: string): KVList {
   if (depth > MAX_KVLIST_DEPTH) fault('ERR_KVLIST_TOO_DEEP', `${what}: kvlists nested deeper than ${MAX_KVLIST_DEPTH}`);
-  need(4, what);
+  if (p + 4 > end) truncated(4, what);
   const count = uint32();
   // Each entry takes at least 3 bytes: refuse an impossible count before looping on it.
   if (count * 3 > end - p) fault('ERR_TRUNCATED', `${what}: ${count} entries cannot fit in ${end - p} bytes`);
   const list: KVList = new Array(count);
   for (let i = 0; i < count; i++) {
-    need(2, what);
+    if (p + 2 > end) truncated(2, what);
     const keyLen = (buf[p] << 8) | buf[p + 1];
     p += 2;
-    need(keyLen + 1, what);
-    let key = '';
+    if (p + keyLen + 1 > end) truncated(keyLen + 1, what);
     const keyEnd = p + keyLen;
-    let ascii = true;
-    for (let j = p; j < keyEnd; j++) if (buf[j] >= 0x80) ascii = false;
-    if (ascii) for (let j = p; j < keyEnd; j++) key += String.fromCharCode(buf[j]);
-    else key = buf.toString('utf8', p, keyEnd);
+    const key = keyLen <= SHORT ? shortString(p, keyEnd) : utf8(p, keyEnd);
     p = keyEnd;
     const vtype = buf[p++];
     let value: KVValue;
-    const path = `${what}.${key}`;
     switch (vtype) {
       case 1:
-        need(4, path);
+        if (p + 4 > end) truncated(4, what, key);
         value = int32();
         break;
       case 2:
-        value = string(path);
+        value = string(what, key);
         break;
       case 3:
-        value = binary(path);
+        value = binary(what, key);
         break;
       case 4:
-        value = kvlist(depth + 1, path);
+        value = kvlist(depth + 1, `${what}.${key}`);
         break;
       case 5:
-        value = { connid: connid(path) };
+        value = { connid: connid(what, key) };
         break;
       default:
-        fault('ERR_BAD_VALUE_TYPE', `${path}: value type ${vtype} is not allowed in a kvlist (1–5)`, p - 1);
+        fault('ERR_BAD_VALUE_TYPE', `${what}.${key}: value type ${vtype} is not allowed in a kvlist (1–5)`, p - 1);
     }
     list[i] = [key, value];
   }
@@ -163,7 +201,7 @@ function kvlist(depth: number, what: string): KVList {
 function value(vtype: number, what: string): unknown {
   switch (vtype) {
     case 1:
-      need(4, what);
+      if (p + 4 > end) truncated(4, what);
       return int32();
     case 2:
       return string(what);
@@ -180,6 +218,17 @@ function value(vtype: number, what: string): unknown {
   }
 }
 
+/** Message names by wire type, for the types below 512 (every event and request); a Map above. */
+const NAME_BY_TYPE: (string | undefined)[] = new Array<string | undefined>(512).fill(undefined);
+for (let t = 0; t < NAME_BY_TYPE.length; t++) NAME_BY_TYPE[t] = messageByType(t)?.name;
+
+/**
+ * Duplicate attributes are found with a stamp per attribute id (the frame's serial number) rather
+ * than by reading the attributes object back.
+ */
+const seenStamp = new Uint32Array(ATTRIBUTE_BY_ID.length);
+let frameSerial = 0;
+
 /** Decodes the frame body at buf[start, stop) (after the length field). Throws FrameFault. */
 function decodeBody(start: number, stop: number): DecodedMessage {
   p = start;
@@ -192,11 +241,13 @@ function decodeBody(start: number, stop: number): DecodedMessage {
   const type = (buf[p + 4] << 8) | buf[p + 5];
   const count = (buf[p + 6] << 8) | buf[p + 7];
   p += HEADER_BYTES;
-  const d = messageByType(type);
+  const name = type < NAME_BY_TYPE.length ? NAME_BY_TYPE[type] : messageByType(type)?.name;
   const attributes: Record<string, unknown> = {};
   let unknown: UnknownAttribute[] | undefined;
+  const serial = (frameSerial = (frameSerial + 1) >>> 0 || 1);
+  if (serial === 1) seenStamp.fill(0); // wrapped: old stamps could collide
   for (let i = 0; i < count; i++) {
-    need(3, `attribute ${i + 1} of ${count}`);
+    if (p + 3 > end) truncated(3, `attribute ${i + 1} of ${count}`);
     const id = (buf[p] << 8) | buf[p + 1];
     const vtype = buf[p + 2];
     p += 3;
@@ -205,7 +256,8 @@ function decodeBody(start: number, stop: number): DecodedMessage {
       if (attr.typeCode !== vtype) {
         fault('ERR_BAD_VALUE_TYPE', `${attr.name} (id ${id}) has value type ${vtype}, expected ${attr.typeCode} (${attr.type})`, p - 1);
       }
-      if (attributes[attr.name] !== undefined) fault('ERR_DUPLICATE_ATTRIBUTE', `${attr.name} (id ${id}) appears twice`, p - 3);
+      if (seenStamp[id] === serial) fault('ERR_DUPLICATE_ATTRIBUTE', `${attr.name} (id ${id}) appears twice`, p - 3);
+      seenStamp[id] = serial;
       attributes[attr.name] = value(vtype, attr.name);
     } else {
       const v = value(vtype, `attribute ${id}`);
@@ -215,7 +267,7 @@ function decodeBody(start: number, stop: number): DecodedMessage {
   if (p !== end) {
     fault('ERR_TRAILING_BYTES', `${end - p} bytes after the last of ${count} attributes`);
   }
-  return { type, name: d?.name, attributes, unknownAttributes: unknown, byteLength: stop - start + LENGTH_BYTES };
+  return { type, name, attributes, unknownAttributes: unknown, byteLength: stop - start + LENGTH_BYTES };
 }
 
 /**
@@ -296,17 +348,30 @@ export class FrameDecoder {
 
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
-    let b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (this.pendingBytes > 0) {
-      this.pending.push(b);
-      this.pendingBytes += b.length;
-      const need = this.pendingFrameSize();
-      if (need === undefined || this.pendingBytes < need) return;
-      b = Buffer.concat(this.pending, this.pendingBytes);
-      this.pending = [];
-      this.pendingBytes = 0;
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.pendingBytes === 0) {
+      this.consume(b, true);
+      return;
     }
-    this.consume(b);
+    const held = this.pendingBytes;
+    this.pending.push(b);
+    this.pendingBytes += b.length;
+    const need = this.pendingFrameSize();
+    if (need === undefined || this.pendingBytes < need) return;
+    const parts = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (need === 0) {
+      // A length over the limit (or under the header): consume() reports it at the right offset.
+      this.consume(Buffer.concat(parts), true);
+      return;
+    }
+    // Join only the split frame (its held bytes and the start of this chunk), then read the rest
+    // of the chunk in place: the chunk itself is never copied.
+    const used = need - held;
+    parts[parts.length - 1] = b.subarray(0, used);
+    this.consume(Buffer.concat(parts, need), true);
+    if (!this.failed && used < b.length) this.consume(b.subarray(used), false);
   }
 
   /** Total bytes of the frame being gathered, once its length field is complete; throws over limit. */
@@ -323,11 +388,12 @@ export class FrameDecoder {
     return LENGTH_BYTES + length;
   }
 
-  private consume(b: Buffer): void {
+  /** Decodes the frames in `b`; keeps an incomplete tail (as is when `owned` and nothing was read, else a copy). */
+  private consume(b: Buffer, owned: boolean): void {
     let off = 0;
     const n = b.length;
     while (n - off >= LENGTH_BYTES) {
-      const length = b.readUInt32BE(off);
+      const length = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
       if (length > this.maxFrameBytes || length < HEADER_BYTES) {
         this.fail(() => checkLength(length, this.maxFrameBytes, this.offset + off));
         return;
@@ -358,7 +424,7 @@ export class FrameDecoder {
     this.offset += off;
     if (off < n) {
       // Keep a copy of the tail, not a view: a view would pin the whole socket chunk.
-      const tail = off === 0 ? b : Buffer.from(b.subarray(off));
+      const tail = off === 0 && owned ? b : Buffer.from(b.subarray(off));
       this.pending.push(tail);
       this.pendingBytes = tail.length;
     }

@@ -5,7 +5,7 @@
 import { ProtocolError } from '../errors.js';
 import { ATTRIBUTE_BY_ID, ATTRIBUTE_BY_NAME, VALUE_TYPES, type KVList, type KVValue, type ValueTypeName } from '../protocol/attributes.js';
 import type { UnknownAttribute } from '../protocol/types.js';
-import { MAX_KVLIST_DEPTH, isConnID, isInt32, isKVConnID, toKVList } from '../protocol/values.js';
+import { MAX_KVLIST_DEPTH, isKVConnID, toKVList } from '../protocol/values.js';
 import { HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -24,13 +24,32 @@ function fail(message: string): never {
   throw new ProtocolError('ERR_ENCODE', message, pos, false);
 }
 
-function writeString(s: string): void {
+/** `what`, or `what.key` inside a kvlist: built only when an error names it. */
+function pathOf(what: string, key: string | undefined): string {
+  return key === undefined ? what : `${what}.${key}`;
+}
+
+// Plain byte stores: Buffer's writeUInt*BE methods check their arguments on every call.
+function u32(v: number, at: number): void {
+  scratch[at] = v >>> 24;
+  scratch[at + 1] = v >>> 16;
+  scratch[at + 2] = v >>> 8;
+  scratch[at + 3] = v;
+}
+
+function u16(v: number, at: number): void {
+  scratch[at] = v >>> 8;
+  scratch[at + 1] = v;
+}
+
+/** Writes the UTF-8 bytes of `s` at pos + lengthBytes, then its byte length (uint32 or uint16) at pos. */
+function writeStringBody(s: string, lengthBytes: 2 | 4): number {
   const len = s.length;
-  ensure(4 + len * 3);
-  const start = pos + 4;
+  ensure(lengthBytes + len * 3);
+  const start = pos + lengthBytes;
   let p = start;
-  // Short ASCII strings (DNs, names) are the common case: copy them without a trip into C++.
-  if (len < 48) {
+  // Short ASCII strings (DNs, names, keys) are the common case: copy them without a trip into C++.
+  if (len < 64) {
     let i = 0;
     for (; i < len; i++) {
       const c = s.charCodeAt(i);
@@ -41,28 +60,49 @@ function writeString(s: string): void {
   } else {
     p = start + scratch.write(s, start, 'utf8');
   }
-  scratch.writeUInt32BE(p - start, pos);
+  const bytes = p - start;
+  if (lengthBytes === 4) u32(bytes, pos);
+  else u16(bytes, pos);
   pos = p;
+  return bytes;
+}
+
+function writeString(s: string): void {
+  writeStringBody(s, 4);
 }
 
 function writeBinary(b: Uint8Array): void {
   ensure(4 + b.length);
-  scratch.writeUInt32BE(b.length, pos);
+  u32(b.length, pos);
   scratch.set(b, pos + 4);
   pos += 4 + b.length;
 }
 
-function writeInt(v: unknown, what: string): void {
-  if (!isInt32(v)) fail(`${what}: not a 32-bit integer`);
+function writeInt(v: unknown, what: string, key?: string): void {
+  // Same test as isInt32, inlined: an int32 (or -0) survives `| 0` unchanged; NaN, fractions and
+  // out-of-range numbers do not.
+  if (typeof v !== 'number' || (v | 0) !== v) fail(`${pathOf(what, key)}: not a 32-bit integer`);
   ensure(4);
-  scratch.writeInt32BE(v, pos);
+  u32(v as number, pos);
   pos += 4;
 }
 
-function writeConnID(v: unknown, what: string): void {
-  if (!isConnID(v)) fail(`${what}: not a ConnID of 16 lowercase hex digits`);
+/** Value of a lowercase hex digit's char code, or -1. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+
+function writeConnID(v: unknown, what: string, key?: string): void {
+  // Validates and writes in one pass (same rule as isConnID: exactly 16 lowercase hex digits).
+  if (typeof v !== 'string' || v.length !== 16) fail(`${pathOf(what, key)}: not a ConnID of 16 lowercase hex digits`);
   ensure(8);
-  scratch.write(v, pos, 'hex');
+  for (let i = 0; i < 8; i++) {
+    const hi = v.charCodeAt(2 * i);
+    const lo = v.charCodeAt(2 * i + 1);
+    const h = hi < 128 ? HEX_VALUE[hi] : -1;
+    const l = lo < 128 ? HEX_VALUE[lo] : -1;
+    if ((h | l) < 0) fail(`${pathOf(what, key)}: not a ConnID of 16 lowercase hex digits`);
+    scratch[pos + i] = (h << 4) | l;
+  }
   pos += 8;
 }
 
@@ -82,8 +122,8 @@ function writeTime(v: unknown, what: string): void {
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0xffffffff) fail(`${what}: seconds out of range`);
   if (!Number.isInteger(micros) || micros < 0 || micros >= 1_000_000) fail(`${what}: microseconds out of range`);
   ensure(8);
-  scratch.writeUInt32BE(seconds, pos);
-  scratch.writeUInt32BE(micros, pos + 4);
+  u32(seconds, pos);
+  u32(micros, pos + 4);
   pos += 8;
 }
 
@@ -98,9 +138,9 @@ function writeKVList(input: unknown, depth: number, what: string): void {
   // A list of pairs, or (for an attribute's own list) a plain object. Anything else, e.g. a
   // Uint8Array, Date or Map, would otherwise be written as its Object.entries().
   if (!Array.isArray(input) && !(depth === 1 && isPlainObject(input))) fail(`${what}: not a kvlist`);
-  const list: KVList = toKVList(input);
+  const list: KVList = toKVList(input as KVList);
   ensure(4);
-  scratch.writeUInt32BE(list.length, pos);
+  u32(list.length, pos);
   pos += 4;
   for (let i = 0; i < list.length; i++) {
     const entry = list[i];
@@ -108,36 +148,30 @@ function writeKVList(input: unknown, depth: number, what: string): void {
       fail(`${what}[${i}]: not a [key, value] pair`);
     }
     const key = entry[0];
-    const keyStart = pos;
-    writeString(key); // written with a uint32 length; rewritten below as uint16
-    const keyBytes = pos - keyStart - 4;
-    if (keyBytes > 0xffff) fail(`${what}[${i}]: key longer than 65535 bytes`);
-    scratch.copyWithin(keyStart + 2, keyStart + 4, pos);
-    scratch.writeUInt16BE(keyBytes, keyStart);
-    pos -= 2;
-    writeKVValue(entry[1], depth, `${what}.${key}`);
+    if (writeStringBody(key, 2) > 0xffff) fail(`${what}[${i}]: key longer than 65535 bytes`);
+    writeKVValue(entry[1], depth, what, key);
   }
 }
 
-function writeKVValue(v: KVValue, depth: number, what: string): void {
+function writeKVValue(v: KVValue, depth: number, what: string, key: string): void {
   ensure(1);
-  if (typeof v === 'number') {
-    scratch[pos++] = VALUE_TYPES.int;
-    writeInt(v, what);
-  } else if (typeof v === 'string') {
+  if (typeof v === 'string') {
     scratch[pos++] = VALUE_TYPES.string;
     writeString(v);
+  } else if (typeof v === 'number') {
+    scratch[pos++] = VALUE_TYPES.int;
+    writeInt(v, what, key);
   } else if (v instanceof Uint8Array) {
     scratch[pos++] = VALUE_TYPES.binary;
     writeBinary(v);
   } else if (Array.isArray(v)) {
     scratch[pos++] = VALUE_TYPES.kvlist;
-    writeKVList(v, depth + 1, what);
+    writeKVList(v, depth + 1, `${what}.${key}`);
   } else if (isKVConnID(v)) {
     scratch[pos++] = VALUE_TYPES.connid;
-    writeConnID(v.connid, what);
+    writeConnID(v.connid, what, key);
   } else {
-    fail(`${what}: not a kvlist value`);
+    fail(`${what}.${key}: not a kvlist value`);
   }
 }
 
@@ -175,10 +209,10 @@ export function encodeFrame(
   }
   pos = 0;
   ensure(LENGTH_BYTES + HEADER_BYTES);
-  scratch.writeUInt16BE(MAGIC, 4);
+  u16(MAGIC, 4);
   scratch[6] = VERSION;
   scratch[7] = 0;
-  scratch.writeUInt16BE(type, 8);
+  u16(type, 8);
   pos = LENGTH_BYTES + HEADER_BYTES;
   let count = 0;
   if (attributes) {
@@ -191,7 +225,7 @@ export function encodeFrame(
         fail(`unknown attribute name ${name}`);
       }
       ensure(3);
-      scratch.writeUInt16BE(attr.id, pos);
+      u16(attr.id, pos);
       scratch[pos + 2] = attr.typeCode;
       pos += 3;
       writeValue(attr.type, value, name);
@@ -208,7 +242,7 @@ export function encodeFrame(
       if (known) fail(`attribute id ${id} is ${known.name}: pass it by name, not as an unknown attribute`);
       if (!Object.hasOwn(VALUE_TYPES, u.valueType)) fail(`attribute ${id}: unknown value type ${String(u.valueType)}`);
       ensure(3);
-      scratch.writeUInt16BE(u.id, pos);
+      u16(u.id, pos);
       scratch[pos + 2] = VALUE_TYPES[u.valueType];
       pos += 3;
       writeValue(u.valueType, u.value, `attribute ${u.id}`);
@@ -216,8 +250,8 @@ export function encodeFrame(
     }
   }
   if (count > 0xffff) fail('more than 65535 attributes');
-  scratch.writeUInt32BE(pos - LENGTH_BYTES, 0);
-  scratch.writeUInt16BE(count, 10);
+  u32(pos - LENGTH_BYTES, 0);
+  u16(count, 10);
   const out = Buffer.allocUnsafe(pos);
   scratch.copy(out, 0, 0, pos);
   return out;
