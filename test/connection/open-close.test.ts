@@ -257,6 +257,59 @@ describe('close', () => {
     await waitUntil(() => sim.clientCount === 0, 'the socket to close');
   });
 
+  // BUG (src/connection/connection.ts:160-161, open()): when close() runs while open() awaits the
+  // ledger replay, adoptActive() returns quietly (line 277) and open() resolves, although the
+  // connection is closed. Should: reject with ConnectionClosedError, as it does when close() comes
+  // while RequestRegisterClient is pending (line 170).
+  it.skip('close() during the ledger replay of open() rejects open() with ConnectionClosedError', async () => {
+    const sim = await h.sim();
+    const { conn } = await h.open(sim);
+    await conn.registerAddress('1001');
+    await conn.close();
+    // Hold the replayed registration: the server hangs as it receives it.
+    sim.on('request', (r) => {
+      if (r.name === 'RequestRegisterAddress') sim.freeze(true);
+    });
+    const opening = track(conn.open());
+    await waitUntil(() => sim.isFrozen, 'the replay to reach the server');
+    await conn.close();
+    const out = await opening.result;
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.error).toBeInstanceOf(ConnectionClosedError);
+    expect(conn.state.status).toBe('closed');
+  });
+
+  it('reconnect cycles, failed attempts and close() leave no socket or timer behind', async () => {
+    const sim = await h.sim();
+    const before = await quietBaseline();
+    const conn = h.conn(fastOptions(sim.url, { addp: { timeoutMs: 400, remoteTimeoutMs: 300 }, requestTimeoutMs: 200 }));
+    const rec = new ConnRecorder(conn);
+    await conn.open();
+    await conn.registerAddress('1001');
+    for (let i = 0; i < 3; i++) {
+      const since = rec.mark();
+      sim.dropClients();
+      await rec.waitFor('EventServerConnected', { since });
+    }
+    // A failed attempt by timeout (frozen while registering), then one by refusal.
+    const since = rec.mark();
+    sim.freeze(true);
+    await rec.waitFor('EventServerDisconnected', { since, timeoutMs: 1500 });
+    await waitUntil(() => rec.reconnectFailures.length >= 1, 'an attempt that timed out', 1500);
+    sim.freeze(false);
+    await rec.waitFor('EventServerConnected', { since, timeoutMs: 1500 });
+    const failures = rec.reconnectFailures.length;
+    const down = rec.mark();
+    await sim.stop();
+    await waitUntil(() => rec.reconnectFailures.length >= failures + 2, 'refused attempts');
+    await sim.start();
+    await rec.waitFor('EventServerConnected', { since: down, timeoutMs: 1500 });
+    await conn.close();
+    await waitUntil(() => sim.clientCount === 0, 'the simulator to see the socket closed');
+    await expectBackTo(before);
+    expect(rec.errors).toEqual([]);
+  });
+
   it('close() twice is harmless; requests after close() are refused with ConnectionClosedError', async () => {
     const sim = await h.sim();
     const { conn, rec } = await h.open(sim);
@@ -282,6 +335,16 @@ describe('close', () => {
 });
 
 describe('construction', () => {
+  // BUG (src/connection/options.ts, resolveOptions): reconnect numbers are not checked. A bad value
+  // (here minTimeoutMs -5) is accepted, and at the first loss p-retry throws a TypeError that the
+  // reconnect loop takes for "gave up": the connection silently ends 'closed'. Should: refuse it at
+  // construction with InvalidArgumentError naming reconnect.minTimeoutMs (as requestTimeoutMs is).
+  it.skip('refuses invalid reconnect options at construction', () => {
+    expect(() => new TServerConnection({ primary: '127.0.0.1:1', reconnect: { minTimeoutMs: -5 } })).toThrow(InvalidArgumentError);
+    expect(() => new TServerConnection({ primary: '127.0.0.1:1', reconnect: { factor: Number.NaN } })).toThrow(/factor/);
+    expect(() => new TServerConnection({ primary: '127.0.0.1:1', reconnect: { retries: -1 } })).toThrow(/retries/);
+  });
+
   it('refuses bad options with InvalidArgumentError naming the option', () => {
     expect(() => new TServerConnection({ primary: 'nohost' })).toThrow(/primary/);
     expect(() => new TServerConnection({ primary: '127.0.0.1:70000' })).toThrow(/port/);

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TServerConnection } from '../../src/connection/index.js';
 import { ConnectionClosedError, NotConnectedError, RequestInterruptedError } from '../../src/errors.js';
 import type { TimeValue } from '../../src/protocol/attributes.js';
-import { SharedState, inputMaskOf } from '../../src/simulator/index.js';
+import { HotStandbyPair, SharedState, inputMaskOf } from '../../src/simulator/index.js';
 import {
   ConnRecorder,
   Harness,
@@ -164,7 +164,31 @@ describe('loss and replay', () => {
     // The restarted server knows the DNs: agent requests on them are accepted (41 otherwise).
     expect(srec.dnsOf(srec.lastClient)).toEqual(['1001', '1002']);
     await expect(conn.agentLogin('1002', 'ag2')).resolves.toMatchObject({ Event: 'EventAgentLogin' });
+    // One loss, one recovery, whatever the number of failed attempts in between.
+    expect(rec.of('EventServerDisconnected', since)).toHaveLength(1);
+    expect(rec.of('EventServerConnected', since)).toHaveLength(1);
     expect(rec.errors).toEqual([]);
+  });
+
+  it('events the server sends during the replay are held until after EventServerConnected', async () => {
+    const sim = await h.sim();
+    const srec = new SimRecorder(sim);
+    const { conn, rec } = await h.open(sim);
+    await conn.registerAddress('1001');
+    const first = srec.lastClient;
+    let injected = false;
+    sim.on('request', (r) => {
+      // As the replayed registration arrives on the new socket, an unsolicited event goes out first.
+      if (r.name === 'RequestRegisterAddress' && r.clientId !== first && !injected) {
+        injected = true;
+        sim.sendEvent('EventUserEvent', { ThisDN: '1001', CustomerID: 'during-replay' });
+      }
+    });
+    const since = rec.mark();
+    sim.dropClients();
+    await rec.waitFor('EventUserEvent', { since });
+    expect(injected).toBe(true);
+    expect(rec.names(since)).toEqual(['EventServerDisconnected', 'EventServerConnected', 'EventLinkConnected', 'EventUserEvent']);
   });
 
   it("a connection without an 'error' listener survives routine reconnects", async () => {
@@ -211,6 +235,34 @@ describe('a server that comes back with a fresh sequence', () => {
     const ring = rec.mark();
     sim2.placeCall('1001');
     await rec.waitFor('EventRinging', { since: ring, timeoutMs: 500 });
+  });
+});
+
+describe('hot-standby pair', () => {
+  it('the backup learned from EventRestoreConnection takes over when the primary dies; DNs are registered there', async () => {
+    const pair = await HotStandbyPair.start();
+    try {
+      const bRec = new SimRecorder(pair.b);
+      // Only the primary is configured: the backup's address comes from EventRestoreConnection.
+      const conn = h.conn(fastOptions(pair.a.url));
+      const rec = new ConnRecorder(conn);
+      await conn.open();
+      await conn.registerAddress('1001');
+      await waitUntil(() => conn.state.backupEndpoint === pair.b.url, 'the backup to be learned');
+      const since = rec.mark();
+      await pair.killPrimary();
+      await rec.waitFor('EventServerDisconnected', { since });
+      expect(rec.of('EventServerDisconnected', since)[0].Server).toBe(pair.a.url);
+      await waitUntil(() => conn.state.active === pair.b.url && conn.state.status === 'open', 'b to be active');
+      await waitUntil(() => bRec.dnsOf(bRec.lastClient).includes('1001'), '1001 registered on b');
+      await expect(conn.queryServer()).resolves.toMatchObject({ Event: 'EventServerInfo', Server: pair.b.url, ServerRole: 0 });
+      const ring = rec.mark();
+      pair.b.placeCall('1001');
+      await rec.waitFor('EventRinging', { since: ring, predicate: (e) => e.Server === pair.b.url });
+      expect(rec.errors).toEqual([]);
+    } finally {
+      await pair.stop();
+    }
   });
 });
 
