@@ -30,7 +30,7 @@ import { validateEvent, validateRequestArgs } from '../protocol/validate.js';
 import { kvGet, nowTime, toKVList } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
 import { Ledger, type DNRegistration } from './ledger.js';
-import { isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
+import { MAX_TIMER_MS, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
 import { ServerSession } from './session.js';
 
@@ -159,6 +159,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       try {
         const session = await this.connectSession(endpoint, signal);
         await this.adoptActive(session);
+        if (this.lifetime.signal.aborted) throw new ConnectionClosedError('closed while opening');
         return;
       } catch (err) {
         errors.push(err as Error);
@@ -273,7 +274,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     session.release();
     const replay = this.replayLedger(session, true);
     // Registrations wait for the link: do not hold the announcement on them while it is down.
-    await Promise.allSettled(session.linkUp ? replay : replay.filter((p) => p.name !== 'RequestRegisterAddress').map((p) => p.promise));
+    await Promise.allSettled((session.linkUp ? replay : replay.filter((p) => p.name !== 'RequestRegisterAddress')).map((p) => p.promise));
     if (this.active !== session || this.lifetime.signal.aborted) return;
     this.setStatus('open');
     const held = this.held ?? [];
@@ -296,19 +297,20 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     for (const [dn, reg] of this.ledger.dns) add('RequestRegisterAddress', { ThisDN: dn, ...reg });
     if (this.ledger.inputMask) add('RequestSetInputMask', { InputMask: this.ledger.inputMask });
     if (full) {
-      const subs = [...this.ledger.subscriptions];
-      this.ledger.subscriptions.clear();
-      for (const [, rec] of subs) {
-        const p = this.createRequest('RequestTransactionMonitoring', { SubscriptionOperation: 1, ...rec }, {}, {
+      for (const [userId, rec] of this.ledger.subscriptions) {
+        const attributes = { SubscriptionOperation: 1, TransactionType: rec.TransactionType, Extensions: rec.Extensions };
+        const p = this.createRequest('RequestTransactionMonitoring', normalizeArgs(attributes), {}, {
           internal: true,
           deliverAnswer: false,
           target: session,
         });
         p.promise.then(
           (ack) => {
-            if (typeof ack.SubscriptionID === 'number') this.ledger.subscriptions.set(ack.SubscriptionID, rec);
+            if (typeof ack.SubscriptionID === 'number') rec.serverId = ack.SubscriptionID;
           },
-          (err) => debug('%s: replay of a subscription failed: %s', session.name, (err as Error).message),
+          (err) => {
+            debug('%s: replay of subscription %d failed: %s', session.name, userId, (err as Error).message);
+          },
         );
         sent.push(p);
         this.dispatch(p);
@@ -398,18 +400,19 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     }
     this.activeLoop = (async () => {
       try {
+        let dialled = this.options.primary;
         const session = await pRetry(
           async (attempt) => {
             if (this.active) return undefined; // a standby became active meanwhile
             const list = this.endpoints();
-            const endpoint = list[(attempt - 1) % list.length];
-            return this.connectSession(endpoint, signal);
+            dialled = list[(attempt - 1) % list.length];
+            return this.connectSession(dialled, signal);
           },
           {
             ...options,
             onFailedAttempt: ({ error, attemptNumber }) => {
-              debug('reconnect attempt %d failed: %s', attemptNumber, error.message);
-              this.safeEmit('reconnectFailed', { server: (error as ConnectError).server ?? '?', attempt: attemptNumber, error });
+              debug('reconnect attempt %d to %s failed: %s', attemptNumber, dialled.name, error.message);
+              this.safeEmit('reconnectFailed', { server: dialled.name, attempt: attemptNumber, error });
             },
           },
         );
@@ -528,8 +531,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       this.settleAnswer(session, name, attrs);
       return;
     }
-    // 3. Duplicates stop here.
-    if (typeof seq === 'number' && this.isDuplicate(seq, attrs.ServerStartTime)) {
+    // 3. Duplicates stop here (never an answer to a request in flight).
+    if (typeof seq === 'number' && this.isDuplicate(seq, attrs.ServerStartTime) && !this.isAwaitedAnswer(session, attrs)) {
       debug('%s: duplicate %s seq %d dropped', session.name, name, seq);
       return;
     }
@@ -585,11 +588,24 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private toEvent(session: ServerSession, name: string, m: DecodedMessage): Record<string, unknown> {
     const event: Record<string, unknown> = { Event: name, Server: session.name, ...m.attributes };
     if (m.unknownAttributes) event.unknownAttributes = m.unknownAttributes;
+    if (name === 'EventTransactionStatus' && typeof event.SubscriptionID === 'number' && this.ledger.subscriptions.size > 0) {
+      event.SubscriptionID = this.ledger.userSubscriptionId(event.SubscriptionID);
+    }
     return event;
   }
 
+  private isAwaitedAnswer(session: ServerSession, attrs: Record<string, unknown>): boolean {
+    const ref = attrs.ReferenceID;
+    return typeof ref === 'number' && this.inFlight.get(ref)?.session === session;
+  }
+
+  /**
+   * True when `seq` was already delivered for this pair. Sequence numbers are only comparable under
+   * one ServerStartTime (the whole of it): another start time starts a new series.
+   */
   private isDuplicate(seq: number, startTime: unknown): boolean {
-    const epoch = startTime && typeof startTime === 'object' ? `${(startTime as { seconds: number }).seconds}` : this.seqEpoch;
+    const t = startTime as { seconds?: unknown; microseconds?: unknown } | undefined;
+    const epoch = t && typeof t === 'object' ? `${String(t.seconds)}.${String(t.microseconds)}` : this.seqEpoch;
     if (epoch !== this.seqEpoch) {
       this.seqEpoch = epoch;
       this.lastSeq = -1;
@@ -896,9 +912,13 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       case 'RequestTransactionMonitoring':
         if (p.internal) break;
         if (a.SubscriptionOperation === 1 && typeof e.SubscriptionID === 'number') {
-          this.ledger.subscriptions.set(e.SubscriptionID, { TransactionType: a.TransactionType as number | undefined, Extensions: a.Extensions as KVListInput | undefined });
-        } else if (a.SubscriptionOperation === 2 && typeof a.SubscriptionID === 'number') {
-          this.ledger.subscriptions.delete(a.SubscriptionID);
+          this.ledger.subscriptions.set(e.SubscriptionID, {
+            TransactionType: a.TransactionType as number | undefined,
+            Extensions: a.Extensions as KVListInput | undefined,
+            serverId: e.SubscriptionID,
+          });
+        } else if (a.SubscriptionOperation === 2 && typeof p.userSubscriptionId === 'number') {
+          this.ledger.subscriptions.delete(p.userSubscriptionId);
         }
         break;
     }
@@ -921,8 +941,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   request<N extends RequestName>(name: N, args?: RequestArgs<N>, options: RequestOptions = {}): Promise<AnswerOf<N>> {
     const issues = validateRequestArgs(name, args as Record<string, unknown> | undefined);
     if (issues.length > 0) return Promise.reject(new InvalidArgumentError(issues.map((i) => i.detail).join('; '), issues));
-    if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
-      return Promise.reject(new InvalidArgumentError(`timeoutMs must be a positive number, got ${String(options.timeoutMs)}`));
+    if (options.timeoutMs !== undefined && !isTimerDelay(options.timeoutMs)) {
+      return Promise.reject(new InvalidArgumentError(`timeoutMs must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(options.timeoutMs)}`));
     }
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     if (this.status === 'closed' || this.status === 'closing') {
@@ -936,7 +956,15 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       if (waiting >= limit) return Promise.reject(new OfflineQueueFullError(limit, name));
     }
     const attributes = normalizeArgs(args as Record<string, unknown> | undefined);
+    // Users keep the SubscriptionID they were given; the server may know it by another since a replay.
+    let userSubscriptionId: number | undefined;
+    if (name === 'RequestTransactionMonitoring' && typeof attributes.SubscriptionID === 'number') {
+      userSubscriptionId = attributes.SubscriptionID;
+      const rec = this.ledger.subscriptions.get(userSubscriptionId);
+      if (rec) attributes.SubscriptionID = rec.serverId;
+    }
     const p = this.createRequest(name, attributes, options, { internal: false, deliverAnswer: true, target: undefined });
+    p.userSubscriptionId = userSubscriptionId;
     this.dispatch(p);
     return p.promise as Promise<AnswerOf<N>>;
   }

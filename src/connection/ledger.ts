@@ -13,14 +13,25 @@ export interface DNRegistration {
 export interface SubscriptionRecord {
   TransactionType?: number;
   Extensions?: KVListInput;
+  /** The SubscriptionID the current server gave (differs from the user's after a replay). */
+  serverId: number;
 }
 
 export class Ledger {
   /** Registered DNs in registration order, with the modes they were registered with. */
   readonly dns = new Map<string, DNRegistration>();
   inputMask: Uint8Array | undefined;
-  /** Active transaction-monitoring subscriptions by the SubscriptionID the server gave. */
+  /**
+   * Active transaction-monitoring subscriptions, by the SubscriptionID users were given. After a
+   * replay the server's ID may differ: requests and EventTransactionStatus are translated.
+   */
   readonly subscriptions = new Map<number, SubscriptionRecord>();
+
+  /** The user's SubscriptionID for a server's one (identity when unknown). */
+  userSubscriptionId(serverId: number): number {
+    for (const [userId, rec] of this.subscriptions) if (rec.serverId === serverId) return userId;
+    return serverId;
+  }
   /** Known calls on registered DNs: ConnID → the DNs it is on. */
   readonly calls = new Map<string, Set<string>>();
   /** Agent state by DN (AgentStatus values: 1 logged out … 4 not ready). */

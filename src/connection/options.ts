@@ -119,9 +119,47 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
   return { host: h, port, name: name ?? (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`) };
 }
 
-function positive(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !(value > 0)) throw new InvalidArgumentError(`${what} must be a positive number, got ${String(value)}`);
+/** Node timers overflow past 2^31−1 ms (and then fire at once): every delay option stays below. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
+export function isTimerDelay(value: unknown): value is number {
+  return typeof value === 'number' && value >= 1 && value <= MAX_TIMER_MS;
+}
+
+function timerDelay(value: unknown, what: string): number {
+  if (!isTimerDelay(value)) throw new InvalidArgumentError(`${what} must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(value)}`);
   return value;
+}
+
+function positive(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(`${what} must be a positive finite number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function queueLimit(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidArgumentError(`offlineQueue.limit must be a whole number ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkReconnect(r: ReconnectOptions): ReconnectOptions {
+  if (typeof r.retries !== 'number' || !(r.retries >= 0) || (Number.isFinite(r.retries) && !Number.isInteger(r.retries))) {
+    throw new InvalidArgumentError(`reconnect.retries must be a whole number ≥ 0 or Infinity, got ${String(r.retries)}`);
+  }
+  if (typeof r.minTimeoutMs !== 'number' || !(r.minTimeoutMs >= 0) || r.minTimeoutMs > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(`reconnect.minTimeoutMs must be from 0 to ${MAX_TIMER_MS} ms, got ${String(r.minTimeoutMs)}`);
+  }
+  if (typeof r.maxTimeoutMs !== 'number' || !(r.maxTimeoutMs >= r.minTimeoutMs) || r.maxTimeoutMs > MAX_TIMER_MS) {
+    throw new InvalidArgumentError(`reconnect.maxTimeoutMs must be from minTimeoutMs to ${MAX_TIMER_MS} ms, got ${String(r.maxTimeoutMs)}`);
+  }
+  if (typeof r.factor !== 'number' || !(r.factor >= 1) || !Number.isFinite(r.factor)) {
+    throw new InvalidArgumentError(`reconnect.factor must be a finite number ≥ 1, got ${String(r.factor)}`);
+  }
+  if (typeof r.randomize !== 'boolean') throw new InvalidArgumentError(`reconnect.randomize must be a boolean, got ${String(r.randomize)}`);
+  return r;
 }
 
 export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
@@ -143,19 +181,19 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     o.addp === false
       ? false
       : {
-          timeoutMs: positive(o.addp?.timeoutMs ?? DEFAULTS.addp.timeoutMs, 'addp.timeoutMs'),
-          remoteTimeoutMs: positive(o.addp?.remoteTimeoutMs ?? DEFAULTS.addp.remoteTimeoutMs, 'addp.remoteTimeoutMs'),
+          timeoutMs: timerDelay(o.addp?.timeoutMs ?? DEFAULTS.addp.timeoutMs, 'addp.timeoutMs'),
+          remoteTimeoutMs: timerDelay(o.addp?.remoteTimeoutMs ?? DEFAULTS.addp.remoteTimeoutMs, 'addp.remoteTimeoutMs'),
         };
   const reconnect =
     o.reconnect === false
       ? false
-      : {
+      : checkReconnect({
           retries: o.reconnect?.retries ?? DEFAULTS.reconnect.retries,
           minTimeoutMs: o.reconnect?.minTimeoutMs ?? DEFAULTS.reconnect.minTimeoutMs,
           maxTimeoutMs: o.reconnect?.maxTimeoutMs ?? DEFAULTS.reconnect.maxTimeoutMs,
           factor: o.reconnect?.factor ?? DEFAULTS.reconnect.factor,
           randomize: o.reconnect?.randomize ?? DEFAULTS.reconnect.randomize,
-        };
+        });
   const applicationName = o.applicationName ?? DEFAULTS.applicationName;
   if (typeof applicationName !== 'string' || applicationName.length === 0) {
     throw new InvalidArgumentError('applicationName must be a non-empty string');
@@ -164,11 +202,11 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     primary: parseEndpoint(o.primary, 'primary'),
     backup: o.backup === undefined ? undefined : parseEndpoint(o.backup, 'backup'),
     applicationName,
-    requestTimeoutMs: positive(o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, 'requestTimeoutMs'),
-    connectTimeoutMs: positive(o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 'connectTimeoutMs'),
+    requestTimeoutMs: timerDelay(o.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs, 'requestTimeoutMs'),
+    connectTimeoutMs: timerDelay(o.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 'connectTimeoutMs'),
     addp,
     reconnect,
-    offlineQueueLimit: o.offlineQueue === false ? false : (o.offlineQueue?.limit ?? DEFAULTS.offlineQueueLimit),
+    offlineQueueLimit: o.offlineQueue === false ? false : queueLimit(o.offlineQueue?.limit ?? DEFAULTS.offlineQueueLimit),
     tls: o.tls,
     validation,
     maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),

@@ -41,6 +41,8 @@ export class PendingRequest {
   referenceId = 0;
   /** Session the current attempt went to. */
   session: ServerSession | undefined;
+  /** For RequestTransactionMonitoring: the SubscriptionID as the user gave it (before translation). */
+  userSubscriptionId: number | undefined;
   settled = false;
   private resolveFn!: (e: Record<string, unknown>) => void;
   private rejectFn!: (err: unknown) => void;
