@@ -1,0 +1,145 @@
+/**
+ * The memory figure's measurements, run by bench/memory.ts in a child process started with
+ * --expose-gc (the simulator runs in a worker thread: its heap is not this thread's heap). Sends
+ * its result to the parent over IPC.
+ */
+import net from 'node:net';
+import { fullGc, sleep } from './lib/report.js';
+import { nextResync, registerAll, restoreStandby, startHaRig, type HaRig } from './lib/ha.js';
+import { SimHost } from './lib/sim-host.js';
+
+export interface MemoryResult {
+  connections: number;
+  dnsPerConnection: number;
+  heapPerConnection: number;
+  baselinePerConnection: number;
+  cycles: number;
+  warmupCycles: number;
+  cycleMs: number;
+  heapBefore: number;
+  heapAfter: number;
+  handlesBefore: Record<string, number>;
+  handlesAfter: Record<string, number>;
+  handlesBeforeOpen: Record<string, number>;
+  handlesAfterClose: Record<string, number>;
+  listenersBefore: number;
+  listenersAfter: number;
+}
+
+async function heap(): Promise<number> {
+  if (!(await fullGc())) throw new Error('run with --expose-gc');
+  return process.memoryUsage().heapUsed;
+}
+
+/** Live handles of this thread by kind (sockets, servers, timers...), as Node reports them. */
+function handles(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) out[r] = (out[r] ?? 0) + 1;
+  return out;
+}
+
+function listeners(rig: HaRig): number {
+  return rig.conn.eventNames().reduce((n, e) => n + rig.conn.listenerCount(e as never), 0);
+}
+
+const dnsFor = (k: number, n: number) => Array.from({ length: n }, (_, i) => String(200_000 + k * 10_000 + i));
+
+async function main(): Promise<MemoryResult> {
+  const quick = process.argv.includes('--quick');
+  const K = quick ? 4 : 10;
+  const DNS = 1_000;
+  const cycles = quick ? 100 : 1_000;
+  const warmupCycles = 10;
+
+  // --- heap per open connection with 1,000 DNs (standby session included)
+  const host = await SimHost.start({ mode: 'pair' });
+  const addresses = await host.call<{ primary: string }>({ cmd: 'addresses' });
+  // Baseline: what any client must hold: a socket and the set of its DNs.
+  let h0 = await heap();
+  const bare: { socket: net.Socket; dns: Map<string, object> }[] = [];
+  for (let k = 0; k < K; k++) {
+    const [h, p] = addresses.primary.split(':');
+    const socket = net.connect({ host: h, port: Number(p) });
+    await new Promise((r) => socket.once('connect', r));
+    bare.push({ socket, dns: new Map(dnsFor(k, DNS).map((dn) => [dn, {}])) });
+  }
+  let h1 = await heap();
+  const baselinePerConnection = (h1 - h0) / K;
+  for (const b of bare) b.socket.destroy();
+  bare.length = 0;
+  await sleep(50);
+
+  // Warm-up: one connection opened, filled and closed first, so one-time costs (compiled code,
+  // module state) are not charged to the connections measured.
+  const warm = await startHaRig({}, host);
+  await registerAll(warm, dnsFor(K, DNS));
+  await warm.close();
+  await sleep(50);
+  h0 = await heap();
+  const rigs: HaRig[] = [];
+  for (let k = 0; k < K; k++) {
+    const rig = await startHaRig({}, host);
+    await registerAll(rig, dnsFor(k, DNS));
+    rigs.push(rig);
+  }
+  h1 = await heap();
+  const heapPerConnection = (h1 - h0) / K;
+  for (const rig of rigs) await rig.close();
+  await host.stop();
+  await sleep(50);
+
+  // --- 1,000 failover cycles on one connection
+  const handlesBeforeOpen = handles();
+  const rig = await startHaRig();
+  await registerAll(rig, dnsFor(99, 10));
+  const cycle = async () => {
+    const resynced = nextResync(rig.conn, 10_000);
+    await rig.host.call({ cmd: 'killPrimaryAndCall', dn: undefined });
+    await resynced;
+    await restoreStandby(rig);
+  };
+  for (let i = 0; i < warmupCycles; i++) await cycle();
+  await sleep(50);
+  const heapBefore = await heap();
+  const handlesBefore = handles();
+  const listenersBefore = listeners(rig);
+  const t0 = performance.now();
+  for (let i = 0; i < cycles; i++) await cycle();
+  const cycleMs = (performance.now() - t0) / cycles;
+  await sleep(50);
+  const heapAfter = await heap();
+  const handlesAfter = handles();
+  const listenersAfter = listeners(rig);
+  await rig.close();
+  await sleep(50);
+  await fullGc();
+  const handlesAfterClose = handles();
+  return {
+    connections: K,
+    dnsPerConnection: DNS,
+    heapPerConnection,
+    baselinePerConnection,
+    cycles,
+    warmupCycles,
+    cycleMs,
+    heapBefore,
+    heapAfter,
+    handlesBefore,
+    handlesAfter,
+    handlesBeforeOpen,
+    handlesAfterClose,
+    listenersBefore,
+    listenersAfter,
+  };
+}
+
+main().then(
+  (result) => {
+    process.send?.({ result });
+    process.exitCode = 0;
+  },
+  (err: Error) => {
+    process.send?.({ error: err?.stack ?? String(err) });
+    process.exitCode = 1;
+  },
+);

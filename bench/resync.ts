@@ -1,0 +1,84 @@
+/**
+ * Figure 4 — resync: from EventPrimaryChanged (as the user's handler sees it) to 'resynced', with
+ * 100, 1,000 and 10,000 registered DNs (HotStandbyPair in a worker thread, killPrimary()).
+ * Baseline, same run: the same number of RequestQueryAddress sent by the user at once
+ * (Promise.all) on a steady connection — the floor for "query every DN".
+ */
+import { fmtMs, fmtNum, median, table, type Bench, type BenchContext, type Figure } from './lib/report.js';
+import { nextEvent, nextResync, registerAll, restoreStandby, startHaRig } from './lib/ha.js';
+
+const dnsOf = (n: number) => Array.from({ length: n }, (_, i) => String(100_000 + i));
+
+interface Row {
+  dns: number;
+  resync: number[];
+  plain: number[];
+}
+
+export const resyncBench: Bench = {
+  name: 'resync',
+  title: "Figure 4: resync after EventPrimaryChanged ('resynced'), by registered DNs",
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const sizes = [100, 1_000, 10_000];
+    const rows: Row[] = [];
+    for (const n of sizes) {
+      const runs = n >= 10_000 ? Math.min(ctx.trials, 3) : ctx.trials;
+      const rig = await startHaRig({ addp: false, requestTimeoutMs: 60_000 });
+      const row: Row = { dns: n, resync: [], plain: [] };
+      try {
+        const dns = dnsOf(n);
+        await registerAll(rig, dns);
+        for (let i = 0; i < runs; i++) {
+          const old = rig.conn.state.active;
+          const changed = nextEvent(rig.conn, (e) => e.Event === 'EventPrimaryChanged' && e.Server !== old, 30_000);
+          const resynced = nextResync(rig.conn);
+          await rig.host.call({ cmd: 'killPrimaryAndCall', dn: undefined });
+          const [c, r] = await Promise.all([changed, resynced]);
+          if (r.summary.dns !== n || r.summary.errors.length > 0) {
+            throw new Error(`resync of ${n} DNs: summary says ${r.summary.dns} DNs, ${r.summary.errors.length} errors`);
+          }
+          row.resync.push(r.at - c.at);
+          // Baseline on the steady connection: the same queries, sent by the user at once.
+          const t0 = performance.now();
+          await Promise.all(dns.map((dn) => rig.conn.queryAddress(dn)));
+          row.plain.push(performance.now() - t0);
+          if (i < runs - 1) await restoreStandby(rig);
+        }
+      } finally {
+        await rig.close();
+      }
+      rows.push(row);
+    }
+    const per = (r: Row) => (median(r.resync) * 1000) / r.dns;
+    ctx.log(
+      table(
+        ['registered DNs', 'runs', 'resync p50', 'min', 'max', 'µs per DN', 'user Promise.all p50', 'resync ÷ Promise.all'],
+        rows.map((r) => [
+          fmtNum(r.dns),
+          r.resync.length,
+          fmtMs(median(r.resync)),
+          fmtMs(Math.min(...r.resync)),
+          fmtMs(Math.max(...r.resync)),
+          fmtNum(per(r), 1),
+          fmtMs(median(r.plain)),
+          `${(median(r.resync) / median(r.plain)).toFixed(2)}×`,
+        ]),
+      ),
+    );
+    const [r100, r1k, r10k] = rows;
+    // Growth: how the time per DN changes from 1,000 to 10,000 DNs (1.0 = exactly linear).
+    const growth = per(r10k) / per(r1k);
+    ctx.log(`growth: time per DN at 10,000 ÷ at 1,000 = ${growth.toFixed(2)} (1.00 = linear; > 1 grows faster than linear); 1,000 ÷ 100 = ${(per(r1k) / per(r100)).toFixed(2)}`);
+    return [
+      {
+        id: 'resync.1000',
+        value: Number(median(r1k.resync).toFixed(1)),
+        unit: 'ms',
+        extra: { dns100_ms: Number(median(r100.resync).toFixed(1)), dns10000_ms: Number(median(r10k.resync).toFixed(1)), growth_10k_vs_1k: growth.toFixed(2) },
+        ratio: { value: median(r1k.resync) / median(r1k.plain), baseline: 'user Promise.all of 1,000 queries (lower is better)' },
+        target: '1,000 DNs <= 250 ms, growth linear (<= 1.5)',
+        met: median(r1k.resync) <= 250 && growth <= 1.5,
+      },
+    ];
+  },
+};
