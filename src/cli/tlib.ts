@@ -1,0 +1,373 @@
+#!/usr/bin/env node
+/**
+ * The `tlib` command:
+ *   tlib sim [--pair] [--port N] …                         a simulator (the `tlib-sim` CLI)
+ *   tlib monitor --primary host:port [--backup host:port] --dn DN [--dn DN …] [--json] [--app NAME]
+ *
+ * Everything is in exported functions (argument parsing, formatting, the commands themselves) so
+ * tests call them in-process; the few lines at the bottom run them when this file is the program.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { TServerConnection } from '../connection/connection.js';
+import { parseEndpoint } from '../connection/options.js';
+import { ConnectionClosedError } from '../errors.js';
+import type { TEvent } from '../protocol/types.js';
+import { runSimCli } from '../simulator/cli.js';
+
+/** Exit codes, for scripts. */
+export const EXIT = {
+  /** Stopped cleanly (SIGINT/SIGTERM), or --help. */
+  OK: 0,
+  /** Could not connect to any server, or a DN could not be registered. */
+  CONNECT_FAILED: 1,
+  /** Bad command line. */
+  USAGE: 2,
+} as const;
+
+export const TLIB_USAGE = `usage: tlib <command> [options]
+
+commands:
+  monitor   connect to a T-Server (pair), register DNs and print their events until stopped
+  sim       run a T-Server simulator (one server, or a hot-standby pair with --pair)
+
+tlib monitor --primary host:port [--backup host:port] --dn DN [--dn DN ...] [--json] [--app NAME]
+  --primary host:port   the primary T-Server
+  --backup host:port    the backup T-Server (else learned from the primary, if it has one)
+  --dn DN               a DN to register and monitor; repeat for more (at least one)
+  --json                one JSON object per event and line (kvlists as [key, value] pairs,
+                        times as ISO 8601 strings, binary values as base64)
+  --app NAME            ApplicationName sent to the server (default tlib-monitor)
+  Events go to stdout, one per line; status and errors go to stderr.
+  Runs until SIGINT (Ctrl-C) or SIGTERM, then closes the connection and exits 0. Failovers
+  between the pair and reconnects are followed; the monitor keeps running through them.
+
+tlib sim [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N]
+  see tlib sim --help
+
+options:
+  -h, --help      this text
+  -v, --version   the version of tlib-client
+
+exit codes:
+  0  stopped cleanly (SIGINT/SIGTERM), or --help / --version
+  1  could not connect to any server, or a DN could not be registered
+  2  usage error (unknown command or option, bad host:port, no --dn)`;
+
+/** A bad command line: the message says what is wrong. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface MonitorOptions {
+  primary: string;
+  backup: string | undefined;
+  dns: string[];
+  json: boolean;
+  applicationName: string;
+}
+
+/** Parses `tlib monitor`'s arguments (after the word `monitor`). Throws UsageError. */
+export function parseMonitorArgs(argv: readonly string[]): MonitorOptions {
+  const parse = () =>
+    parseArgs({
+      args: [...argv],
+      options: {
+        primary: { type: 'string' },
+        backup: { type: 'string' },
+        dn: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        app: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    ({ values } = parse());
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.primary === undefined) throw new UsageError('monitor needs --primary host:port');
+  for (const [flag, value] of [
+    ['--primary', values.primary],
+    ['--backup', values.backup],
+  ] as const) {
+    if (value === undefined) continue;
+    try {
+      parseEndpoint(value, flag);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  const dns = values.dn ?? [];
+  if (dns.length === 0) throw new UsageError('monitor needs at least one --dn DN');
+  const empty = dns.find((dn) => dn.trim() === '');
+  if (empty !== undefined) throw new UsageError('--dn needs a non-empty DN');
+  if (values.app !== undefined && values.app === '') throw new UsageError('--app needs a non-empty name');
+  return {
+    primary: values.primary,
+    backup: values.backup,
+    dns: [...new Set(dns)],
+    json: values.json === true,
+    applicationName: values.app ?? 'tlib-monitor',
+  };
+}
+
+// ------------------------------------------------------------------ formatting
+
+function isTime(v: unknown): v is { seconds: number; microseconds: number } {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 2 &&
+    typeof (v as { seconds?: unknown }).seconds === 'number' &&
+    typeof (v as { microseconds?: unknown }).microseconds === 'number'
+  );
+}
+
+/** A wire `time` as ISO 8601 with microseconds: 2026-01-02T03:04:05.123456Z. */
+export function timeToIso(t: { seconds: number; microseconds: number }): string {
+  const base = new Date(t.seconds * 1000).toISOString(); // …:05.000Z
+  return `${base.slice(0, 19)}.${String(t.microseconds).padStart(6, '0')}Z`;
+}
+
+/** An attribute value made JSON-safe: times → ISO strings, binary → base64, kvlists kept as pairs. */
+export function toJsonValue(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
+  if (Array.isArray(v)) return v.map(toJsonValue);
+  if (isTime(v)) return timeToIso(v);
+  if (typeof v === 'object' && v !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = toJsonValue(x);
+    return out;
+  }
+  return v;
+}
+
+/** One event as one line of JSON (no newline). */
+export function eventToJsonLine(event: TEvent): string {
+  return JSON.stringify(toJsonValue(event));
+}
+
+function showValue(v: unknown): string {
+  if (typeof v === 'string') return /[\s=,{}]/.test(v) || v === '' ? JSON.stringify(v) : v;
+  if (typeof v === 'number') return String(v);
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  if (isTime(v)) return timeToIso(v);
+  if (Array.isArray(v)) {
+    // a kvlist: [key, value] pairs, keys may repeat
+    return `{${v.map((pair) => (Array.isArray(pair) && pair.length === 2 ? `${String(pair[0])}=${showValue(pair[1])}` : showValue(pair))).join(', ')}}`;
+  }
+  if (typeof v === 'object' && v !== null && 'connid' in v) return `connid:${String((v as { connid: unknown }).connid)}`;
+  return JSON.stringify(toJsonValue(v));
+}
+
+function clock(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Attributes the text line shows in its own columns, or not at all. */
+const COLUMNS = new Set(['Event', 'Server', 'ThisDN', 'ConnID', 'time', 'ServerStartTime', 'EventSequenceNumber', 'ReferenceID']);
+
+/**
+ * One event as one readable line:
+ * `HH:MM:SS.mmm  server  EventName  DN 1001  ConnID 00650194ab3c0001  Key=value …  #seq`
+ * (local time of delivery; DN and ConnID columns are blank when the event has none).
+ */
+export function formatEventLine(event: TEvent, now = new Date()): string {
+  const e = event as unknown as Record<string, unknown>;
+  const dn = typeof e.ThisDN === 'string' ? `DN ${e.ThisDN}` : '';
+  const connId = typeof e.ConnID === 'string' ? `ConnID ${e.ConnID}` : '';
+  const rest = Object.entries(e)
+    .filter(([k, v]) => !COLUMNS.has(k) && v !== undefined)
+    .map(([k, v]) => `${k}=${showValue(v)}`);
+  if (typeof e.EventSequenceNumber === 'number') rest.push(`#${e.EventSequenceNumber}`);
+  return [clock(now), String(e.Server), String(e.Event).padEnd(25), dn.padEnd(10), connId.padEnd(23), rest.join(' ')].join('  ').trimEnd();
+}
+
+// ------------------------------------------------------------------ commands
+
+export interface CliIO {
+  /** Event lines. Default: process.stdout. */
+  out?: (line: string) => void;
+  /** Status and error lines. Default: process.stderr. */
+  err?: (line: string) => void;
+  /** Stops the command as SIGINT/SIGTERM does. */
+  signal?: AbortSignal;
+  /** Listen for SIGINT/SIGTERM on `process`. Default true. */
+  handleSignals?: boolean;
+  /** Called once the monitor is connected and its DNs are registered (tests). */
+  onReady?: (conn: TServerConnection) => void;
+  /** Connection options tests may override (timeouts). */
+  connectionOptions?: Partial<ConstructorParameters<typeof TServerConnection>[0]>;
+}
+
+const writeOut = (line: string) => void process.stdout.write(`${line}\n`);
+const writeErr = (line: string) => void process.stderr.write(`${line}\n`);
+
+/** Resolves when SIGINT/SIGTERM arrives or `signal` aborts; `dispose` removes the listeners. */
+function stopRequest(io: CliIO): { stopped: Promise<string>; controller: AbortController; dispose: () => void } {
+  const controller = new AbortController();
+  let resolve!: (why: string) => void;
+  const stopped = new Promise<string>((r) => (resolve = r));
+  const stop = (why: string) => {
+    if (!controller.signal.aborted) controller.abort(new Error(why));
+    resolve(why);
+  };
+  const onInt = () => stop('SIGINT');
+  const onTerm = () => stop('SIGTERM');
+  const onAbort = () => stop('aborted');
+  if (io.handleSignals !== false) {
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+  }
+  if (io.signal?.aborted) stop('aborted');
+  else io.signal?.addEventListener('abort', onAbort, { once: true });
+  const dispose = () => {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    io.signal?.removeEventListener('abort', onAbort);
+  };
+  return { stopped, controller, dispose };
+}
+
+/** `tlib monitor`: resolves with the exit code (see EXIT). */
+export async function runMonitor(options: MonitorOptions, io: CliIO = {}): Promise<number> {
+  const out = io.out ?? writeOut;
+  const err = io.err ?? writeErr;
+  const { stopped, controller, dispose } = stopRequest(io);
+  const conn = new TServerConnection({
+    primary: options.primary,
+    backup: options.backup,
+    applicationName: options.applicationName,
+    ...io.connectionOptions,
+  });
+  conn.on('event', (e) => out(options.json ? eventToJsonLine(e) : formatEventLine(e)));
+  conn.on('resynced', (s) =>
+    err(`tlib monitor: resynced on ${s.server} in ${s.durationMs} ms (${s.dns} DNs, ${s.calls} calls, ${s.errors.length} errors)`),
+  );
+  conn.on('reconnectFailed', (f) => err(`tlib monitor: reconnect attempt ${f.attempt} to ${f.server} failed: ${f.error.message}`));
+  conn.on('protocolWarning', (w) => err(`tlib monitor: protocol warning ${w.code} from ${w.server}: ${w.detail}`));
+  conn.on('error', (e) => err(`tlib monitor: ${e.code}: ${e.message}`));
+  try {
+    try {
+      await conn.open({ signal: controller.signal });
+    } catch (e) {
+      if (controller.signal.aborted) {
+        err('tlib monitor: stopped while connecting');
+        return EXIT.OK;
+      }
+      err(`tlib monitor: could not connect: ${(e as Error).message}`);
+      return EXIT.CONNECT_FAILED;
+    }
+    const results = await Promise.allSettled(options.dns.map((dn) => conn.registerAddress(dn, {}, { signal: controller.signal })));
+    if (controller.signal.aborted) {
+      err('tlib monitor: stopped');
+      return EXIT.OK;
+    }
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${options.dns[i]}: ${(r.reason as Error).message}`] : []));
+    if (failed.length > 0) {
+      err(`tlib monitor: could not register ${failed.join('; ')}`);
+      return EXIT.CONNECT_FAILED;
+    }
+    err(`tlib monitor: connected to ${conn.state.active}, monitoring DN ${options.dns.join(', ')}; Ctrl-C to stop`);
+    io.onReady?.(conn);
+    // The connection follows failovers and reconnects by itself; it only closes when we close it.
+    const closedByItself = new Promise<string>((resolve) => conn.once('close', () => resolve('closed')));
+    const why = await Promise.race([stopped, closedByItself]);
+    if (why === 'closed') {
+      err('tlib monitor: the connection closed (reconnect gave up)');
+      return EXIT.CONNECT_FAILED;
+    }
+    err(`tlib monitor: ${why}, stopped`);
+    return EXIT.OK;
+  } finally {
+    dispose();
+    conn.removeAllListeners('close');
+    await conn.close().catch((e: unknown) => {
+      if (!(e instanceof ConnectionClosedError)) err(`tlib monitor: close: ${(e as Error).message}`);
+    });
+  }
+}
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The whole `tlib` command: resolves with the exit code. */
+export async function runTlib(argv: readonly string[], io: CliIO = {}): Promise<number> {
+  const out = io.out ?? writeOut;
+  const err = io.err ?? writeErr;
+  const [command, ...rest] = argv;
+  switch (command) {
+    case '-h':
+    case '--help':
+    case 'help':
+      out(TLIB_USAGE);
+      return EXIT.OK;
+    case '-v':
+    case '--version':
+      out(packageVersion());
+      return EXIT.OK;
+    case 'sim':
+      return runSimCli(rest, { out, err, signal: io.signal, handleSignals: io.handleSignals });
+    case 'monitor': {
+      if (rest.includes('-h') || rest.includes('--help')) {
+        out(TLIB_USAGE);
+        return EXIT.OK;
+      }
+      let options: MonitorOptions;
+      try {
+        options = parseMonitorArgs(rest);
+      } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        err(`tlib monitor: ${e.message}\n\n${TLIB_USAGE}`);
+        return EXIT.USAGE;
+      }
+      return runMonitor(options, io);
+    }
+    case undefined:
+      err(TLIB_USAGE);
+      return EXIT.USAGE;
+    default:
+      err(`tlib: unknown command ${JSON.stringify(command)}\n\n${TLIB_USAGE}`);
+      return EXIT.USAGE;
+  }
+}
+
+/** True when this file is the program (`tlib`, `node dist/cli/tlib.js`, `tsx src/cli/tlib.ts`), not an import. */
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  // `tlib monitor --json | head`: a closed pipe is a normal way to stop.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(EXIT.OK);
+    throw e;
+  });
+  runTlib(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error('tlib:', e);
+      process.exitCode = 1;
+    },
+  );
+}

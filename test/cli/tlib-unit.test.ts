@@ -1,0 +1,180 @@
+/**
+ * The `tlib` command's functions in-process: argument parsing, the line and JSON formats, and
+ * runMonitor against a simulator pair, through a failover, stopped by an AbortSignal.
+ */
+import { describe, expect, it } from 'vitest';
+import { EXIT, TLIB_USAGE, UsageError, eventToJsonLine, formatEventLine, parseMonitorArgs, runTlib, timeToIso } from '../../src/cli/tlib.js';
+import type { TEvent } from '../../src/index.js';
+import { HotStandbyPair } from '../../src/simulator/index.js';
+
+function io(signal?: AbortSignal) {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), signal, handleSignals: false } };
+}
+
+describe('parseMonitorArgs', () => {
+  it('reads --primary, --backup, repeated --dn (deduplicated), --json, --app', () => {
+    expect(
+      parseMonitorArgs(['--primary', '127.0.0.1:7000', '--backup', '127.0.0.1:7001', '--dn', '1001', '--dn', '1002', '--dn', '1001', '--json', '--app', 'ops']),
+    ).toEqual({ primary: '127.0.0.1:7000', backup: '127.0.0.1:7001', dns: ['1001', '1002'], json: true, applicationName: 'ops' });
+    expect(parseMonitorArgs(['--primary', '127.0.0.1:7000', '--dn', '1001'])).toEqual({
+      primary: '127.0.0.1:7000',
+      backup: undefined,
+      dns: ['1001'],
+      json: false,
+      applicationName: 'tlib-monitor',
+    });
+  });
+
+  it.each([
+    [['--dn', '1001'], /needs --primary/],
+    [['--primary', '127.0.0.1:7000'], /at least one --dn/],
+    [['--primary', '127.0.0.1:7000', '--dn', ''], /non-empty DN/],
+    [['--primary', '127.0.0.1', '--dn', '1'], /--primary must be 'host:port'/],
+    [['--primary', '127.0.0.1:70000', '--dn', '1'], /--primary: invalid port/],
+    [['--primary', '127.0.0.1:7000', '--backup', 'x y:1', '--dn', '1'], /--backup: invalid host/],
+    [['--primary', '127.0.0.1:7000', '--dn', '1', '--colour'], /Unknown option '--colour'/],
+    [['--primary', '127.0.0.1:7000', '--dn', '1', 'extra'], /Unexpected argument 'extra'/],
+    [['--primary', '127.0.0.1:7000', '--dn', '1', '--app', ''], /--app needs a non-empty name/],
+  ])('%j is a UsageError', (args, message) => {
+    expect(() => parseMonitorArgs(args)).toThrow(UsageError);
+    expect(() => parseMonitorArgs(args)).toThrow(message);
+  });
+});
+
+describe('runTlib dispatch and exit codes', () => {
+  it.each([
+    [[], EXIT.USAGE, 'err', /^usage: tlib/],
+    [['frobnicate'], EXIT.USAGE, 'err', /unknown command "frobnicate"/],
+    [['monitor', '--dn', '1'], EXIT.USAGE, 'err', /needs --primary/],
+    [['--help'], EXIT.OK, 'out', /exit codes:/],
+    [['monitor', '--help'], EXIT.OK, 'out', /tlib monitor --primary/],
+    [['--version'], EXIT.OK, 'out', /^\d+\.\d+\.\d+/],
+    [['sim', '--port', 'x'], EXIT.USAGE, 'err', /--port must be an integer/],
+  ] as const)('%j → %d', async (args, code, stream, text) => {
+    const t = io();
+    expect(await runTlib(args, t.io)).toBe(code);
+    expect(t[stream].join('\n')).toMatch(text);
+  });
+
+  it('documents the three exit codes', () => {
+    expect(TLIB_USAGE).toContain('0  stopped cleanly');
+    expect(TLIB_USAGE).toContain('1  could not connect');
+    expect(TLIB_USAGE).toContain('2  usage error');
+  });
+});
+
+describe('event formats', () => {
+  const event = {
+    Event: 'EventRinging',
+    Server: '127.0.0.1:7000',
+    ThisDN: '1001',
+    ConnID: '00650194ab3c0001',
+    OtherDN: '5551234',
+    UserData: [
+      ['Queue', 'Sales'],
+      ['Queue', 'VIP'],
+      ['Score', 7],
+      ['Nested', [['k', 'v w']]],
+      ['Blob', new Uint8Array([1, 2, 3])],
+      ['Call', { connid: '00650194ab3c0002' }],
+    ],
+    time: { seconds: 1_700_000_000, microseconds: 42 },
+    EventSequenceNumber: 12,
+    ServerStartTime: { seconds: 1_699_999_000, microseconds: 0 },
+  } as unknown as TEvent;
+
+  it('timeToIso keeps microseconds', () => {
+    expect(timeToIso({ seconds: 1_700_000_000, microseconds: 42 })).toBe('2023-11-14T22:13:20.000042Z');
+  });
+
+  it('a text line: time, server, event, DN, ConnID, the rest, #seq', () => {
+    const line = formatEventLine(event, new Date(2026, 0, 2, 3, 4, 5, 6));
+    expect(line).toBe(
+      '03:04:05.006  127.0.0.1:7000  EventRinging               DN 1001     ConnID 00650194ab3c0001  OtherDN=5551234 ' +
+        'UserData={Queue=Sales, Queue=VIP, Score=7, Nested={k="v w"}, Blob=<3 bytes>, Call=connid:00650194ab3c0002} #12',
+    );
+    expect(formatEventLine({ Event: 'EventServerDisconnected', Server: '127.0.0.1:7000' } as TEvent, new Date(2026, 0, 2, 3, 4, 5, 6))).toBe(
+      '03:04:05.006  127.0.0.1:7000  EventServerDisconnected',
+    );
+  });
+
+  it('a JSON line: kvlists as pairs (repeated keys kept), times as ISO, binary as base64', () => {
+    expect(JSON.parse(eventToJsonLine(event))).toEqual({
+      Event: 'EventRinging',
+      Server: '127.0.0.1:7000',
+      ThisDN: '1001',
+      ConnID: '00650194ab3c0001',
+      OtherDN: '5551234',
+      UserData: [
+        ['Queue', 'Sales'],
+        ['Queue', 'VIP'],
+        ['Score', 7],
+        ['Nested', [['k', 'v w']]],
+        ['Blob', 'AQID'],
+        ['Call', { connid: '00650194ab3c0002' }],
+      ],
+      time: '2023-11-14T22:13:20.000042Z',
+      EventSequenceNumber: 12,
+      ServerStartTime: '2023-11-14T21:56:40.000000Z',
+    });
+  });
+});
+
+describe('runMonitor in-process', () => {
+  it('follows a failover of the pair and returns 0 when its signal aborts', async () => {
+    const pair = await HotStandbyPair.start({ host: '127.0.0.1' });
+    try {
+      const stop = new AbortController();
+      const t = io(stop.signal);
+      let ready!: () => void;
+      const isReady = new Promise<void>((r) => (ready = r));
+      const done = runTlib(['monitor', '--primary', pair.addresses.primary, '--dn', '1001', '--json'], {
+        ...t.io,
+        onReady: () => ready(),
+        connectionOptions: { addp: { timeoutMs: 500, remoteTimeoutMs: 500 }, reconnect: { minTimeoutMs: 50, maxTimeoutMs: 200 } },
+      });
+      await isReady;
+      const events = () => t.out.map((l) => JSON.parse(l) as { Event: string; Server: string; ThisDN?: string });
+      // Wait for the standby session (learned from EventRestoreConnection), then kill the primary.
+      await until(() => t.out.length >= 3);
+      await new Promise((r) => setTimeout(r, 100));
+      const newPrimary = pair.addresses.backup;
+      await pair.killPrimary();
+      await until(() => events().some((e) => e.Event === 'EventPrimaryChanged'));
+      await until(() => t.err.some((l) => l.includes(`resynced on ${newPrimary}`)));
+      pair.primary.placeCall('1001');
+      await until(() => events().some((e) => e.Event === 'EventRinging' && e.Server === newPrimary));
+      stop.abort();
+      const code = await done;
+      expect(code, t.err.join('\n')).toBe(EXIT.OK);
+      expect(t.err.at(-1)).toBe('tlib monitor: aborted, stopped');
+      const names = events().map((e) => e.Event);
+      expect(names.indexOf('EventServerDisconnected'), names.join()).toBeLessThan(names.indexOf('EventPrimaryChanged'));
+      await until(() => pair.primary.clientCount === 0);
+    } finally {
+      await pair.stop();
+    }
+  });
+
+  it('returns 1 when the DN is refused, and closes its connection', async () => {
+    const pair = await HotStandbyPair.start({ host: '127.0.0.1' });
+    try {
+      const t = io();
+      expect(await runTlib(['monitor', '--primary', pair.addresses.primary, '--dn', 'abc'], t.io)).toBe(EXIT.CONNECT_FAILED);
+      expect(t.err.join('\n')).toContain('could not register abc');
+      await until(() => pair.primary.clientCount === 0);
+    } finally {
+      await pair.stop();
+    }
+  });
+});
+
+async function until(ok: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

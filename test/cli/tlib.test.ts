@@ -1,0 +1,177 @@
+/**
+ * The `tlib` bin as a process: `tsx src/cli/tlib.ts …` against a TServerSimulator started here.
+ *
+ * The local tsx bin is spawned directly (it is what `npx tsx` runs): `npm exec` neither forwards
+ * SIGINT to its child nor reports the child's exit code when it is itself interrupted, and the exit
+ * code after SIGINT is what these tests check.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TServerSimulator } from '../../src/simulator/index.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TSX = `${ROOT}node_modules/.bin/tsx`;
+
+interface Proc {
+  child: ChildProcessWithoutNullStreams;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves when `pattern` has been seen on stdout (or stderr); rejects after `ms`. */
+  waitFor: (pattern: RegExp, stream?: 'stdout' | 'stderr', ms?: number) => Promise<void>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<ChildProcessWithoutNullStreams>();
+
+function tlib(args: string[]): Proc {
+  const child = spawn(TSX, ['src/cli/tlib.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, DEBUG: '', FORCE_COLOR: '0' },
+    stdio: 'pipe',
+  });
+  children.add(child);
+  const buf = { stdout: '', stderr: '' };
+  const waiters = new Set<() => void>();
+  for (const name of ['stdout', 'stderr'] as const) {
+    child[name].setEncoding('utf8').on('data', (d: string) => {
+      buf[name] += d;
+      for (const w of [...waiters]) w();
+    });
+  }
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  const waitFor = (pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout', ms = 15_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(buf[stream])) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no ${pattern} on ${stream} within ${ms} ms\n--- stdout\n${buf.stdout}\n--- stderr\n${buf.stderr}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
+  return { child, stdout: () => buf.stdout, stderr: () => buf.stderr, waitFor, exit };
+}
+
+// Tests run concurrently: only what is left at the very end is killed.
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+  children.clear();
+});
+
+/** A simulator on 127.0.0.1 (ephemeral port) for one test. */
+async function withServer(fn: (server: TServerSimulator) => Promise<void>): Promise<void> {
+  const server = new TServerSimulator({ host: '127.0.0.1' });
+  await server.start();
+  try {
+    await fn(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** A loopback port nothing listens on: bind an ephemeral one, then close it. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe.concurrent('tlib monitor against a simulator', () => {
+  it('prints one line per event until SIGINT, then closes and exits 0', () => withServer(async (server) => {
+    const p = tlib(['monitor', '--primary', server.url, '--dn', '1001', '--dn', '1002']);
+    await p.waitFor(/monitoring DN 1001, 1002; Ctrl-C to stop/, 'stderr');
+    await p.waitFor(/EventRegistered\s+DN 1002/);
+    expect(p.stdout()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}  127\.0\.0\.1:\d+  EventServerConnected/m);
+    expect(p.stdout()).toMatch(/EventLinkConnected/);
+
+    const connId = server.placeCall('1001', { from: '5551234', userData: [['Queue', 'Sales'], ['Queue', 'VIP']] });
+    await p.waitFor(new RegExp(`EventRinging\\s+DN 1001\\s+ConnID ${connId}\\s+OtherDN=5551234 UserData=\\{Queue=Sales, Queue=VIP\\}`));
+    expect(server.clientCount).toBe(1);
+
+    p.child.kill('SIGINT');
+    const { code, signal } = await p.exit;
+    expect({ code, signal }, p.stderr()).toEqual({ code: 0, signal: null });
+    expect(p.stderr()).toContain('tlib monitor: SIGINT, stopped');
+    // It closed its connection: the server sees no client left.
+    for (let i = 0; i < 100 && server.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(server.clientCount).toBe(0);
+  }));
+
+  it('--json prints one JSON object per line; SIGTERM stops it with exit 0 too', () => withServer(async (server) => {
+    const p = tlib(['monitor', '--primary', server.url, '--dn', '1001', '--json']);
+    await p.waitFor(/Ctrl-C to stop/, 'stderr');
+    const connId = server.placeCall('1001', { from: '5551234', userData: [['Lang', 'fr']] });
+    await p.waitFor(/"Event":"EventRinging"/);
+    p.child.kill('SIGTERM');
+    const { code } = await p.exit;
+    expect(code, p.stderr()).toBe(0);
+    const lines = p.stdout().trim().split('\n');
+    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events[0]).toEqual({ Event: 'EventServerConnected', Server: server.url });
+    const ringing = events.find((e) => e.Event === 'EventRinging')!;
+    expect(ringing).toMatchObject({ Server: server.url, ThisDN: '1001', ConnID: connId, OtherDN: '5551234', UserData: [['Lang', 'fr']] });
+    expect(ringing.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    expect(typeof ringing.EventSequenceNumber).toBe('number');
+  }));
+
+  it('exit code 1 when a DN cannot be registered (EventError 40 unknown DN)', () => withServer(async (server) => {
+    const p = tlib(['monitor', '--primary', server.url, '--dn', 'not-a-dn']);
+    const { code } = await p.exit;
+    expect(code, p.stderr()).toBe(1);
+    expect(p.stderr()).toMatch(/could not register not-a-dn: RequestRegisterAddress refused by T-Server: ErrorCode 40/);
+  }));
+});
+
+describe.concurrent('tlib exit codes and other commands', () => {
+  it('exit code 1 when no server can be reached (closed loopback port)', async () => {
+    const port = await closedPort();
+    const p = tlib(['monitor', '--primary', `127.0.0.1:${port}`, '--dn', '1001']);
+    const { code } = await p.exit;
+    expect(code, p.stderr()).toBe(1);
+    expect(p.stderr()).toMatch(new RegExp(`tlib monitor: could not connect: .*127\\.0\\.0\\.1:${port}.*refused`));
+    expect(p.stdout()).toBe('');
+  });
+
+  // Every usage error is covered in-process (tlib-unit.test.ts); two prove the process exit code.
+  it.each([
+    [[], /usage: tlib <command>/],
+    [['monitor', '--primary', '127.0.0.1', '--dn', '1001'], /--primary must be 'host:port'/],
+  ])('usage error %j: exit code 2', async (args, message) => {
+    const p = tlib(args);
+    const { code } = await p.exit;
+    expect(code, p.stderr()).toBe(2);
+    expect(p.stderr()).toMatch(message);
+  });
+
+  it('--help documents the commands and the exit codes, exit 0', async () => {
+    const p = tlib(['--help']);
+    const { code } = await p.exit;
+    expect(code).toBe(0);
+    expect(p.stdout()).toContain('tlib monitor --primary host:port [--backup host:port] --dn DN');
+    expect(p.stdout()).toMatch(/exit codes:\n  0  stopped cleanly[^\n]*\n  1  could not connect[^\n]*\n  2  usage error/);
+  });
+
+  it('tlib sim --pair listens on 127.0.0.1 and stops cleanly on SIGINT', async () => {
+    const p = tlib(['sim', '--pair']);
+    await p.waitFor(/backup listening on 127\.0\.0\.1:\d+/);
+    expect(p.stdout()).toMatch(/primary listening on 127\.0\.0\.1:\d+/);
+    p.child.kill('SIGINT');
+    const { code } = await p.exit;
+    expect(code, p.stderr()).toBe(0);
+    expect(p.stdout()).toContain('tlib-sim: stopped');
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * Every example, and the demo, run as users run them (`npx tsx examples/X.ts`) against the
+ * simulator pair each starts in its own process; each must end by itself with exit code 0 and print
+ * its key lines.
+ */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = new URL('../../', import.meta.url);
+
+interface Result {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function runExample(file: string, args: string[] = [], timeoutMs = 30_000): Promise<Result> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsx', file, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, DEBUG: '', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
+  });
+}
+
+/** A readable failure: the exit and the tail of both streams. */
+function explain(r: Result): string {
+  return `exit ${r.code} ${r.signal ?? ''} after ${r.ms} ms\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-2000)}`;
+}
+
+describe.concurrent('examples run against the in-process simulator', () => {
+  it('npm run demo (examples/demo.ts): failover, resync, five calls, exit 0 well within 30 s', async () => {
+    const r = await runExample('examples/demo.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(/hot-standby pair tserver-a 127\.0\.0\.1:\d+ \(primary\), tserver-b 127\.0\.0\.1:\d+ \(backup\)/);
+    expect(out).toContain('backup learned from EventRestoreConnection; hot-standby session open');
+    expect(out).toMatch(/tserver-a\s+EventAgentReady\s+DN 1001/);
+    expect(out).toContain('killing the primary tserver-a while call 3 is established');
+    // One line per event: time, server, event, DN, ConnID.
+    expect(out).toMatch(/^\d\d:\d\d:\d\d\.\d{3}\s+tserver-a\s+EventRinging\s+DN 1001\s+ConnID [0-9a-f]{16}\s/m);
+    expect(out).toMatch(/tserver-a\s+EventServerDisconnected/);
+    expect(out).toMatch(/tserver-b\s+EventPrimaryChanged/);
+    expect(out).toMatch(/failover gap: \d+(\.\d)? ms from the kill to EventPrimaryChanged from tserver-b/);
+    expect(out).toMatch(/resynced on tserver-b in \d+(\.\d)? ms: location, 1 DN, 1 call queried, 0 errors/);
+    expect(out).toMatch(/tserver-b\s+EventReleased\s+DN 1001/);
+    expect(out).toContain('state: open · active tserver-b · standby tserver-a');
+    expect(out).toContain('5/5 calls handled (2 before the kill, 3 during and after)');
+    expect(out).toContain('0 duplicate sequence numbers delivered');
+    expect(out).toMatch(/^DEMO OK in \d+\.\d s: 5 calls handled, failover gap [\d.]+ ms, resync [\d.]+ ms \(1 DN, 1 call, 0 errors\)$/m);
+    // The event lines come in order of the story: the kill, then the new primary.
+    expect(out.indexOf('EventServerDisconnected')).toBeLessThan(out.indexOf('EventPrimaryChanged'));
+    expect(out.indexOf('EventPrimaryChanged')).toBeLessThan(out.indexOf('resynced on tserver-b'));
+  });
+
+  it('agent-desktop.ts: answers, attaches, releases across a kill of the primary, prints conn.state', async () => {
+    const r = await runExample('examples/agent-desktop.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('desktop: agent agent-1 ready on DN 1001');
+    expect(out).toContain('killing the primary tserver-a during call 2');
+    expect(out).toMatch(/tserver-b\s+EventPrimaryChanged/);
+    expect(out.match(/EventAttachedDataChanged/g)).toHaveLength(3);
+    expect(out).toContain('handled 3 calls');
+    expect(out).toMatch(/conn\.state: open · active tserver-b/);
+    expect(out).toMatch(/final conn\.state: \{ status: 'open', active: '127\.0\.0\.1:\d+'/);
+    expect(out).toContain('agent-desktop done');
+  });
+
+  it('routing-integration.ts: user event, private service, transaction monitoring, agent reservation', async () => {
+    const r = await runExample('examples/routing-integration.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('monitoring 5000 and 5001');
+    expect(out).toContain('sendUserEvent answered by EventACK (UserEvent 48)');
+    expect(out).toContain('EventUserEvent on 5000: Strategy=VIP, CustomerID=cust-42');
+    expect(out).toContain('privateService(4001) answered by EventPrivateInfo 4001');
+    expect(out).toMatch(/transaction monitoring started: SubscriptionID \d+/);
+    expect(out).toMatch(/EventTransactionStatus for \d+: \{Transaction=route-request, Result=routed\}/);
+    expect(out).toContain('agent agent-1 reserved on DN 1001 (EventAgentReserved)');
+    expect(out).toMatch(/at route point 5000, Language=fr/);
+    expect(out).toMatch(/transaction monitoring \d+ stopped/);
+    expect(out).toContain('routing-integration done');
+  });
+
+  it('ha-events.ts: link flap, switchover, kill with the link-event order rule, restart', async () => {
+    const r = await runExample('examples/ha-events.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('order OK: EventLinkDisconnected → EventLinkConnected');
+    expect(out).toContain('order OK: EventPrimaryChanged → resynced');
+    expect(out).toContain(
+      'order OK: EventServerDisconnected → EventLinkDisconnected → EventPrimaryChanged → EventLinkConnected → resynced',
+    );
+    expect(out).toContain("'resynced' on tserver-b");
+    expect(out).toContain("'resynced' on tserver-a");
+    expect(out).toContain('standby session open again');
+    expect(out).toContain('ha-events done');
+  });
+
+  it('async-iterator.ts: for await over conn.events({ signal }) ends when the signal aborts', async () => {
+    const r = await runExample('examples/async-iterator.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out.match(/EventRinging/g)).toHaveLength(3);
+    expect(out.match(/EventReleased/g)).toHaveLength(3);
+    expect(out).toContain('loop ended after 6 events: signal aborted (three calls seen)');
+    expect(out).toContain('async-iterator done');
+  });
+
+  it('a bad --primary is a usage error: exit 2 with the usage text', async () => {
+    const r = await runExample('examples/agent-desktop.ts', ['--primary', 'no-port-here']);
+    expect(r.code, explain(r)).toBe(2);
+    expect(r.stderr).toContain("error: --primary must be 'host:port'");
+    expect(r.stderr).toContain('usage: npx tsx examples/agent-desktop.ts');
+  });
+});
