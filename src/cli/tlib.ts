@@ -276,8 +276,13 @@ export async function runMonitor(options: MonitorOptions, io: CliIO = {}): Promi
     }
     err(`tlib monitor: connected to ${conn.state.active}, monitoring DN ${options.dns.join(', ')}; Ctrl-C to stop`);
     io.onReady?.(conn);
-    // The connection follows failovers and reconnects by itself; it only closes when we close it.
-    const closedByItself = new Promise<string>((resolve) => conn.once('close', () => resolve('closed')));
+    // The connection follows failovers and reconnects by itself; with the default reconnect policy
+    // (retries: Infinity) it only closes when we close it. Should it give up, its status is 'closed'.
+    const closedByItself = new Promise<string>((resolve) =>
+      conn.on('stateChange', (s) => {
+        if (s.status === 'closed') resolve('closed');
+      }),
+    );
     const why = await Promise.race([stopped, closedByItself]);
     if (why === 'closed') {
       err('tlib monitor: the connection closed (reconnect gave up)');
@@ -287,7 +292,6 @@ export async function runMonitor(options: MonitorOptions, io: CliIO = {}): Promi
     return EXIT.OK;
   } finally {
     dispose();
-    conn.removeAllListeners('close');
     await conn.close().catch((e: unknown) => {
       if (!(e instanceof ConnectionClosedError)) err(`tlib monitor: close: ${(e as Error).message}`);
     });

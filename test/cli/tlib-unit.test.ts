@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT, TLIB_USAGE, UsageError, eventToJsonLine, formatEventLine, parseMonitorArgs, runTlib, timeToIso } from '../../src/cli/tlib.js';
 import type { TEvent } from '../../src/index.js';
-import { HotStandbyPair } from '../../src/simulator/index.js';
+import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
 
 function io(signal?: AbortSignal) {
   const out: string[] = [];
@@ -156,6 +156,20 @@ describe('runMonitor in-process', () => {
     } finally {
       await pair.stop();
     }
+  });
+
+  it('returns 1 when the connection closes by itself (reconnect off, the only server gone)', async () => {
+    const server = new TServerSimulator({ host: '127.0.0.1' });
+    await server.start();
+    const t = io();
+    const done = runTlib(['monitor', '--primary', server.url, '--dn', '1001'], {
+      ...t.io,
+      onReady: () => void server.stop(),
+      connectionOptions: { reconnect: false },
+    });
+    expect(await done).toBe(EXIT.CONNECT_FAILED);
+    expect(t.err.at(-1)).toBe('tlib monitor: the connection closed (reconnect gave up)');
+    expect(t.out.some((l) => l.includes('EventServerDisconnected'))).toBe(true);
   });
 
   it('returns 1 when the DN is refused, and closes its connection', async () => {
