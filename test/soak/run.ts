@@ -6,11 +6,21 @@
  *   SOAK_CYCLES=200 npm run soak     a shorter run
  *   SOAK_SEED=1234 npm run soak      replay a run
  *   SOAK_TRACE=1 npm run soak        log every cycle's action and the state before it
+ *   SOAK_WEIGHTS=cutBoth=10,kill=5   change the mix of disruptions (see DEFAULT_WEIGHTS)
  */
-import { soak, type ResourceCounts } from './soak.js';
+import { soak, type Action, type ResourceCounts } from './soak.js';
 
 const cycles = Number(process.env.SOAK_CYCLES ?? 1_000);
 const seed = Number(process.env.SOAK_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const weights = Object.fromEntries(
+  (process.env.SOAK_WEIGHTS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, v] = kv.split('=');
+      return [k as Action, Number(v)];
+    }),
+) as Partial<Record<Action, number>>;
 const mb = (n: number) => (n / 2 ** 20).toFixed(1);
 const res = (c: ResourceCounts) => `listeners ${c.listeners}, timers ${c.timers}, sockets ${c.sockets}, servers ${c.servers}`;
 
@@ -18,8 +28,8 @@ const processErrors: string[] = [];
 process.on('uncaughtException', (err) => processErrors.push(`uncaught exception: ${err?.stack ?? String(err)}`));
 process.on('unhandledRejection', (err) => processErrors.push(`unhandled rejection: ${(err as Error)?.stack ?? String(err)}`));
 
-console.log(`soak: ${cycles} cycles, seed ${seed}`);
-soak({ cycles, seed, progressEvery: 50, trace: process.env.SOAK_TRACE === '1', log: (l) => console.log(l) }).then(
+console.log(`soak: ${cycles} cycles, seed ${seed}${process.env.SOAK_WEIGHTS ? `, weights ${process.env.SOAK_WEIGHTS}` : ''}`);
+soak({ cycles, seed, weights, progressEvery: 50, trace: process.env.SOAK_TRACE === '1', log: (l) => console.log(l) }).then(
   (r) => {
     const failures = [...r.failures, ...processErrors];
     console.log(`  actions: ${Object.entries(r.actions).map(([a, n]) => `${a} ${n}`).join(', ')}`);

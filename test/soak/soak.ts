@@ -25,17 +25,23 @@ import type { HotStandbyPair, TServerSimulator } from '../../src/simulator/index
 import { gcNow } from '../fuzz/harness.js';
 import { pairRig, sleep, until, type PairRig } from '../reliability/helpers.js';
 
-export type Action = 'kill' | 'switchover' | 'linkFlap' | 'cutPrimary' | 'cutStandby' | 'halfOpen' | 'quiet';
+export type Action = 'kill' | 'switchover' | 'linkFlap' | 'cutPrimary' | 'cutStandby' | 'cutBoth' | 'halfOpen' | 'quiet';
 
-const WEIGHTS: Array<[Action, number]> = [
-  ['kill', 20],
-  ['switchover', 20],
-  ['linkFlap', 15],
-  ['cutPrimary', 15],
-  ['cutStandby', 10],
-  ['halfOpen', 3],
-  ['quiet', 17],
-];
+/**
+ * Default weights. 'cutBoth' (both paths cut at once) is off by default: it hits a known SDK bug
+ * (test/reliability/failover-races.test.ts, skipped); turn it on with weights: { cutBoth: 10 }
+ * (SOAK_WEIGHTS=cutBoth=10 for npm run soak) once that is fixed.
+ */
+export const DEFAULT_WEIGHTS: Record<Action, number> = {
+  kill: 20,
+  switchover: 20,
+  linkFlap: 15,
+  cutPrimary: 15,
+  cutStandby: 10,
+  cutBoth: 0,
+  halfOpen: 3,
+  quiet: 17,
+};
 
 export interface SoakOptions {
   cycles: number;
@@ -43,6 +49,8 @@ export interface SoakOptions {
   /** Progress line every n cycles (0: none). */
   progressEvery?: number;
   log?: (line: string) => void;
+  /** Overrides of DEFAULT_WEIGHTS. */
+  weights?: Partial<Record<Action, number>>;
   /** Log every cycle's action and the connection state before it. */
   trace?: boolean;
   /** Heap growth allowed (after GC), bytes. */
@@ -167,10 +175,11 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     report.heap.peak = report.heap.before;
     report.resources.before = counts(conn);
 
-    const total = WEIGHTS.reduce((n, [, w]) => n + w, 0);
+    const weights = Object.entries({ ...DEFAULT_WEIGHTS, ...options.weights }) as Array<[Action, number]>;
+    const total = weights.reduce((n, [, w]) => n + w, 0);
     const chooseAction = (): Action => {
       let x = random() * total;
-      for (const [a, w] of WEIGHTS) if ((x -= w) < 0) return a;
+      for (const [a, w] of weights) if ((x -= w) < 0) return a;
       return 'quiet';
     };
 
@@ -330,9 +339,9 @@ async function disrupt(rig: PairRig, action: Action, random: () => number): Prom
       await pair.kill(dead);
       await until(() => conn.state.active === rig.proxyOf(pair.primary).url, 'switched to the new primary', 5_000);
       await pair.restart(dead);
-      const proxy = rig.proxyOf(dead);
-      const accepted = proxy.accepted;
-      return () => proxy.accepted > accepted; // the restarted server was dialled again
+      // The loss was seen (the client switched); settled() then wants a standby on the restarted
+      // server, which only a new session can give.
+      return () => true;
     }
     case 'switchover':
       await pair.switchover();
@@ -353,6 +362,11 @@ async function disrupt(rig: PairRig, action: Action, random: () => number): Prom
       const accepted = proxy.accepted;
       proxy.cut({ reset: random() < 0.5 });
       return () => proxy.accepted > accepted; // the client dialled it again
+    }
+    case 'cutBoth': {
+      const accepted = rig.proxies.map((p) => p.accepted);
+      for (const p of rig.proxies) p.cut({ reset: random() < 0.5 });
+      return () => rig.proxies.every((p, i) => p.accepted > accepted[i]);
     }
     case 'halfOpen': {
       const proxy = rig.proxyOf(pair.primary);
