@@ -35,7 +35,7 @@ const DN = '1001';
 const AGENT = 'agent-007';
 const CALLS = 5;
 const KILL_DURING_CALL = 3;
-const TALK_MS = 250;
+const TALK_MS = 700;
 /** The demo fails if no event comes from the new primary within this time after the kill. */
 const FAILOVER_BOUND_MS = 5_000;
 const STEP_BOUND_MS = 5_000;
