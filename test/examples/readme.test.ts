@@ -54,7 +54,7 @@ describe('README', () => {
   });
 
   it('lists every example, and every file and doc it links exists', () => {
-    const examples = readdirSync(new URL('examples/', root)).filter((f) => f.endsWith('.ts') && f !== 'ivr-monitor.ts');
+    const examples = readdirSync(new URL('examples/', root)).filter((f) => f.endsWith('.ts'));
     for (const f of examples) expect(readme, f).toContain(`(examples/${f})`);
     const links = [...readme.matchAll(/\]\(((?:docs|examples|src)\/[^)#]+|CHANGELOG\.md)(?:#[^)]*)?\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(10);
