@@ -7,6 +7,7 @@
  *   SOAK_SEED=1234 npm run soak      replay a run
  *   SOAK_TRACE=1 npm run soak        log every cycle's action and the state before it
  *   SOAK_WEIGHTS=cutBoth=10,kill=5   change the mix of disruptions (see DEFAULT_WEIGHTS)
+ *   SOAK_DUMP_SOCKETS=1              list the open sockets at the end (to find a leak)
  */
 import { soak, type Action, type ResourceCounts } from './soak.js';
 

@@ -295,6 +295,14 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       c.listeners === before.listeners && c.sockets <= before.sockets && c.servers <= before.servers && c.timers <= before.timers + 4;
     await until(() => back(counts(conn)), 'resources back to their starting counts', 5_000).catch(() => undefined);
     report.resources.after = counts(conn);
+    if (process.env.SOAK_DUMP_SOCKETS) {
+      const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+      for (const h of handles) {
+        const sck = h as { localPort?: number; remotePort?: number; destroyed?: boolean; readyState?: string; constructor: { name: string } };
+        if (sck.localPort !== undefined) log(`  socket ${sck.constructor.name} local ${sck.localPort} remote ${sck.remotePort} ${sck.readyState} destroyed=${sck.destroyed}`);
+      }
+      log(`  proxies ${rig.proxies.map((p) => `${p.url} open=${p.openConnections}`).join(' ')}; a ${pair.a.url} clients ${pair.a.clientCount}; b ${pair.b.url} clients ${pair.b.clientCount}; state ${JSON.stringify(conn.state)}`);
+    }
     if (!back(report.resources.after)) {
       fail(`resources grew: before ${JSON.stringify(before)}, after ${JSON.stringify(report.resources.after)} (timers may exceed by 4)`);
     }

@@ -56,6 +56,8 @@ class Lane {
   private waitingDrain = false;
   /** The source ended: send FIN to dest once the queue is empty. */
   private ended = false;
+  /** A FIN swallowed by the black hole: delivered if the black hole is lifted. */
+  private swallowedEnd = false;
   private done = false;
 
   constructor(
@@ -73,13 +75,21 @@ class Lane {
   /** The source sent FIN (or closed): forward it after the queued bytes, unless black-holed. */
   end(): void {
     if (this.done || this.ended) return;
-    if (this.faults.blackhole) return; // a black hole swallows the FIN too: the other side never hears
+    if (this.faults.blackhole) {
+      // A black hole swallows the FIN too: the other side never hears (until heal()).
+      this.swallowedEnd = true;
+      return;
+    }
     this.ended = true;
     this.pump();
   }
 
   /** Faults changed: re-run the pump (a lifted throttle or delay takes effect at once). */
   kick(): void {
+    if (this.swallowedEnd && !this.faults.blackhole) {
+      this.swallowedEnd = false;
+      this.end();
+    }
     if (this.timer || this.immediate) {
       this.clearTimers();
       this.pump();
@@ -181,8 +191,14 @@ class ProxiedConnection {
     });
     // FIN or close of one side goes on to the other after the bytes queued for it (a black-holed
     // lane swallows it: the other side keeps a half-open connection until cut() or close()).
-    client.on('end', () => this.up.end());
-    upstream.on('end', () => this.down.end());
+    client.on('end', () => {
+      this.up.end();
+      if (this.upstream.destroyed) this.destroy(false);
+    });
+    upstream.on('end', () => {
+      this.down.end();
+      if (this.client.destroyed) this.destroy(false);
+    });
     client.on('close', () => this.sideClosed(this.up));
     upstream.on('close', () => this.sideClosed(this.down));
     client.on('error', () => undefined);
@@ -192,6 +208,11 @@ class ProxiedConnection {
   private sideClosed(lane: Lane): void {
     lane.end();
     if (this.client.destroyed && this.upstream.destroyed) this.gone();
+    // One side is gone and the other has sent its FIN: nobody can use this connection any more
+    // (this also ends a half-open connection once its client gives up on it).
+    else if ((this.client.destroyed && this.upstream.readableEnded) || (this.upstream.destroyed && this.client.readableEnded)) {
+      this.destroy(false);
+    }
   }
 
   private gone(): void {
@@ -271,6 +292,7 @@ export class FaultProxy {
 
   blackhole(direction: Direction, on = true): this {
     for (const f of this.lanes(direction)) f.blackhole = on;
+    this.kick();
     return this;
   }
 
