@@ -4,6 +4,7 @@
  * over between the hot-standby pair; resynchronizes after EventPrimaryChanged; and passes every
  * message through the event gate before users see it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
 import pRetry from 'p-retry';
@@ -124,8 +125,15 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private queue: PendingRequest[] = [];
   /** Aborts every loop and attempt when close() is called. */
   private lifetime = new AbortController();
+  /** The reconnect loop (no session up) and the standby loop, while they run. */
   private activeLoop: Promise<void> | undefined;
   private standbyLoop: Promise<void> | undefined;
+  /** Sessions that died young, by endpoint: their next dial waits (no reconnect storm). */
+  private readonly youngLosses = new Map<string, number>();
+  /** True once a server has sent EventRestoreConnection: the servers are a hot-standby pair. */
+  private hotStandby = false;
+  /** Every loop still running, so close() can wait for all of them. */
+  private readonly loops = new Set<Promise<void>>();
   /** User-visible events held while a new active session replays the ledger. */
   private held: Record<string, unknown>[] | undefined;
   /** CTI-link status as users last saw it. */
@@ -195,7 +203,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     this.resyncGeneration++;
     this.resyncRunning = false;
     this.resyncPending = false;
-    await Promise.allSettled([this.activeLoop, this.standbyLoop]);
+    await Promise.allSettled([...this.loops]);
     this.visibleLinkUp = undefined;
     this.setStatus('closed');
     for (const end of [...this.iterators]) end();
@@ -284,6 +292,24 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     if (link) this.deliverLink(session, link);
     for (const e of held) this.deliver(e);
     this.flushQueue();
+    this.restoreRedundancy();
+  }
+
+  /**
+   * One session per server: a standby to the active's own server is worthless; dial the other one.
+   * Only for a hot-standby pair (a server has sent EventRestoreConnection): a backup that is merely
+   * configured is dialled by the reconnect loop when the primary is lost, not held open.
+   */
+  private restoreRedundancy(): void {
+    const active = this.active;
+    if (!active || this.lifetime.signal.aborted) return;
+    if (this.standby && this.standby.endpoint.name === active.endpoint.name) {
+      this.standby.close();
+      this.standby = undefined;
+    }
+    if (this.standby || !this.hotStandby) return;
+    const other = this.endpoints().find((e) => e.name !== active.endpoint.name);
+    if (other) this.ensureStandby(other);
   }
 
   private replayLedger(session: ServerSession, full: boolean): PendingRequest[] {
@@ -324,6 +350,9 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private onSessionLost(session: ServerSession, reason: TlibError): void {
     session.removeAllListeners();
     if (this.lifetime.signal.aborted) return;
+    const lived = performance.now() - session.openedAt;
+    if (lived < STABLE_SESSION_MS) this.youngLosses.set(session.endpoint.name, (this.youngLosses.get(session.endpoint.name) ?? 0) + 1);
+    else this.youngLosses.delete(session.endpoint.name);
     const wasActive = session === this.active;
     if (session === this.standby) this.standby = undefined;
     if (wasActive) this.active = undefined;
@@ -344,7 +373,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       } else {
         this.requeueInFlight(session, 'the connection was lost');
         this.setStatus('reconnecting');
-        this.ensureActive();
+        this.ensureActive(this.backoffAfterYoungLosses(session.endpoint.name));
         return;
       }
     }
@@ -388,8 +417,20 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     };
   }
 
+  /**
+   * Delay before dialling a server whose sessions keep dying young (it accepts, registers us, then
+   * drops us): the backoff carries over from one short-lived session to the next.
+   */
+  private backoffAfterYoungLosses(endpointName: string): number {
+    const r = this.options.reconnect;
+    const n = this.youngLosses.get(endpointName) ?? 0;
+    if (!r || n === 0) return 0;
+    const base = Math.min(r.maxTimeoutMs, r.minTimeoutMs * r.factor ** (n - 1));
+    return Math.round(base * (r.randomize ? 1 + Math.random() : 1));
+  }
+
   /** Reconnect loop when no session is up: p-retry with backoff, alternating known endpoints. */
-  private ensureActive(): void {
+  private ensureActive(initialDelayMs = 0): void {
     if (this.activeLoop || this.lifetime.signal.aborted) return;
     const signal = this.lifetime.signal;
     const options = this.retryOptions(signal);
@@ -398,8 +439,14 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       this.setStatus('closed');
       return;
     }
-    this.activeLoop = (async () => {
+    // Declared before it is set: the body checks it only after its first await.
+    let loop!: Promise<void>;
+    loop = (async () => {
       try {
+        if (initialDelayMs > 0) {
+          debug('reconnect waits %d ms (sessions died young)', initialDelayMs);
+          await sleep(initialDelayMs, undefined, { signal });
+        }
         let dialled = this.options.primary;
         const session = await pRetry(
           async (attempt) => {
@@ -416,6 +463,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
             },
           },
         );
+        if (this.activeLoop === loop) this.activeLoop = undefined;
         if (session) {
           if (this.active) this.adoptStandby(session);
           else await this.adoptActive(session);
@@ -427,37 +475,56 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
           this.setStatus('closed');
         }
       } finally {
-        this.activeLoop = undefined;
+        if (this.activeLoop === loop) this.activeLoop = undefined;
       }
     })();
+    this.activeLoop = loop;
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
   }
 
-  /** Background loop that re-opens a standby session to `endpoint`. */
+  /** Background loop that re-opens a standby session to `endpoint` (never to the active's server). */
   private ensureStandby(endpoint: Endpoint): void {
     if (this.standbyLoop || this.lifetime.signal.aborted) return;
     if (this.standby && this.standby.endpoint.name === endpoint.name) return;
+    if (this.active && this.active.endpoint.name === endpoint.name) return;
     const signal = this.lifetime.signal;
     const options = this.retryOptions(signal);
     if (!options) return;
-    this.standbyLoop = (async () => {
+    const initialDelayMs = this.backoffAfterYoungLosses(endpoint.name);
+    // Declared before it is set: the body checks it only after its first await.
+    let loop!: Promise<void>;
+    loop = (async () => {
       try {
+        if (initialDelayMs > 0) await sleep(initialDelayMs, undefined, { signal });
         const session = await pRetry(() => this.connectSession(endpoint, signal), {
           ...options,
           onFailedAttempt: ({ error, attemptNumber }) => debug('standby %s attempt %d failed: %s', endpoint.name, attemptNumber, error.message),
         });
+        if (this.standbyLoop === loop) this.standbyLoop = undefined;
         if (!this.active) await this.adoptActive(session);
         else this.adoptStandby(session);
       } catch (err) {
         if (!signal.aborted) debug('standby loop for %s gave up: %s', endpoint.name, (err as Error).message);
       } finally {
-        this.standbyLoop = undefined;
+        if (this.standbyLoop === loop) this.standbyLoop = undefined;
       }
     })();
+    this.standbyLoop = loop;
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
   }
 
   private adoptStandby(session: ServerSession): void {
     if (this.lifetime.signal.aborted) {
       session.close();
+      return;
+    }
+    if (this.active && this.active.endpoint.name === session.endpoint.name) {
+      // Two loops reached the same server: keep one session to it and go for the other server.
+      debug('%s: already active there; standby session dropped', session.name);
+      session.close();
+      this.restoreRedundancy();
       return;
     }
     if (this.standby && this.standby !== session) this.standby.close();
@@ -631,6 +698,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     if (this.staleRole(attrs.EventSequenceNumber)) return;
     const role = attrs.ServerRole;
     const data = Array.isArray(attrs.UserData) ? (attrs.UserData as KVList) : undefined;
+    this.hotStandby = true;
     if (role === ServerRole.Primary) {
       session.role = 'primary';
       const backup = this.acceptAddress(session, data, 'BackupHost', 'BackupPort');
@@ -667,9 +735,12 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private dialPrimary(endpoint: Endpoint): void {
     if (this.standbyLoop) return;
     const signal = this.lifetime.signal;
-    this.standbyLoop = (async () => {
+    // Declared before it is set: the body checks it only after its first await.
+    let loop!: Promise<void>;
+    loop = (async () => {
       try {
         const session = await this.connectSession(endpoint, signal);
+        if (this.standbyLoop === loop) this.standbyLoop = undefined;
         const old = this.active;
         if (old?.role === 'backup' || !old) {
           this.adoptStandby(session);
@@ -680,9 +751,12 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       } catch (err) {
         if (!signal.aborted) debug('dialling primary %s failed: %s', endpoint.name, (err as Error).message);
       } finally {
-        this.standbyLoop = undefined;
+        if (this.standbyLoop === loop) this.standbyLoop = undefined;
       }
     })();
+    this.standbyLoop = loop;
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
   }
 
   /** Reads a host/port pair from RestoreConnection's UserData; refuses what it must not dial. */
@@ -694,8 +768,14 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     let problem: string | undefined;
     if (!isValidHost(host)) problem = `${hostKey} ${JSON.stringify(host)} is not a valid host`;
     else if (!isValidPort(port)) problem = `${portKey} ${JSON.stringify(port)} is not a valid port (1–65535)`;
-    else if (this.options.allowedBackupHosts && !this.options.allowedBackupHosts(host, port)) {
-      problem = `${hostKey} ${host} is not in allowedBackupHosts`;
+    else if (this.options.allowedBackupHosts) {
+      let allowed = false;
+      try {
+        allowed = this.options.allowedBackupHosts(host, port) === true;
+      } catch (err) {
+        this.reportHandlerError('allowedBackupHosts', err);
+      }
+      if (!allowed) problem = `${hostKey} ${host} is not allowed by allowedBackupHosts`;
     }
     if (problem) {
       const err = new BackupAddressRefusedError(`${session.name} offered an address that was refused: ${problem}`, { host, port });
@@ -1100,29 +1180,57 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     this.safeEmit('protocolWarning', w);
   }
 
-  /** Emits without letting a listener's exception escape into the SDK; reports it as HandlerError. */
+  /**
+   * Emits with each listener in its own try/catch: a listener that throws is reported as a
+   * HandlerError and the others (events() iterators included) still get the event. Walks
+   * eventemitter3's listener list the way its own emit() does (once-listeners removed first).
+   */
   private safeEmit<K extends ConnectionEventName>(name: K, ...args: Parameters<TServerConnectionEvents[K]>): void {
+    const events = (this as unknown as { _events: Record<string, EE3Listener | EE3Listener[] | undefined> })._events;
+    const entry = events[EventEmitter.prefixed ? `${String(EventEmitter.prefixed)}${name}` : name];
+    if (entry === undefined) return;
+    if (!Array.isArray(entry)) {
+      this.callListener(name, entry, args);
+      return;
+    }
+    // addListener pushes onto this array: take its length now, as emit() does.
+    const n = entry.length;
+    for (let i = 0; i < n; i++) this.callListener(name, entry[i], args);
+  }
+
+  private callListener(name: string, l: EE3Listener, args: unknown[]): void {
+    if (l.once) this.removeListener(name as never, l.fn as never, undefined, true);
     try {
-      (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args);
+      l.fn.apply(l.context, args);
     } catch (err) {
-      const handlerError = new HandlerError(name, err);
-      if (name !== 'error' && this.listenerCount('error') > 0) {
-        try {
-          this.emit('error', handlerError);
-          return;
-        } catch {
-          // the error listener threw too: fall through to the process warning
-        }
-      }
-      process.emitWarning(handlerError.message, { code: handlerError.code, detail: String((err as Error)?.stack ?? err) });
+      this.reportHandlerError(name, err);
     }
   }
+
+  private reportHandlerError(name: string, err: unknown): void {
+    const handlerError = new HandlerError(name, err);
+    if (name !== 'error' && this.listenerCount('error') > 0) {
+      this.safeEmit('error', handlerError);
+      return;
+    }
+    process.emitWarning(handlerError.message, { code: handlerError.code, detail: String((err as Error)?.stack ?? err) });
+  }
+
 }
 
 /**
  * The link event to show around EventPrimaryChanged: the one the new primary sent while it was the
  * standby if there is one, else a fresh one (never the stale answer to its RequestRegisterClient).
  */
+interface EE3Listener {
+  fn: (...args: unknown[]) => void;
+  context: unknown;
+  once: boolean;
+}
+
+/** A session that lived less than this was "young": the next dial to its server backs off. */
+const STABLE_SESSION_MS = 2_000;
+
 function switchoverLink(session: ServerSession, up: boolean): DecodedMessage {
   const name = up ? 'EventLinkConnected' : 'EventLinkDisconnected';
   const last = session.lastLinkEvent;

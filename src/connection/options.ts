@@ -79,7 +79,8 @@ export const DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
 } as const;
 
-const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$/;
+// Labels of 1–63 characters (RFC 1035), 253 in all.
+const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
 
 /** True for an IP address literal or a syntactically valid DNS name. */
 export function isValidHost(host: unknown): host is string {

@@ -37,6 +37,8 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   role: 'primary' | 'backup' | undefined;
   /** True once users have seen events from this server (it was active). */
   announced = false;
+  /** performance.now() when registration completed (0 before). */
+  openedAt = 0;
   /** Messages that arrived while opening: handed on by release(), in order. */
   private held: DecodedMessage[] | undefined = [];
 
@@ -104,6 +106,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
           done();
           this.noteLink(m);
           this.state = 'open';
+          this.openedAt = performance.now();
           this.transport.on('close', (reason) => this.onLost(reason));
           this.transport.startAddp();
           debug('%s: registered, link %s', this.name, this.linkUp ? 'up' : 'down');

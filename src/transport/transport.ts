@@ -123,11 +123,9 @@ export class Transport extends EventEmitter<TransportEvents> {
       },
       { maxFrameBytes: this.options.maxFrameBytes },
     );
-    socket.on('data', (chunk: Buffer) => {
-      this.lastReceived = performance.now();
-      this.pingOutstanding = false;
-      this.decoder?.push(chunk);
-    });
+    // ADDP counts whole frames, not bytes: a peer that dribbles bytes of a frame that never
+    // completes (garbage read as a length) is as dead as a silent one.
+    socket.on('data', (chunk: Buffer) => this.decoder?.push(chunk));
     socket.on('error', (err) => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, err.message, err)));
     socket.on('close', () => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, 'socket closed')));
     // A T-Server never half-closes: its FIN means the session is over (seen now, not at 'close').
@@ -137,6 +135,8 @@ export class Transport extends EventEmitter<TransportEvents> {
   }
 
   private onMessage(m: DecodedMessage): void {
+    this.lastReceived = performance.now();
+    this.pingOutstanding = false;
     if (m.type === ADDP_PING) {
       debugAddp('%s: ping received, pong sent', this.endpoint.name);
       this.write(this.pongFrame);

@@ -69,7 +69,7 @@ describe('overlapping disruptions', () => {
     await usable(r);
   });
 
-  // BUG: src/connection/connection.ts, onSessionLost() / ensureActive() / ensureStandby() /
+  // Regression, fixed: was a bug: src/connection/connection.ts, onSessionLost() / ensureActive() / ensureStandby() /
   // adoptStandby(): when the active session is lost while no standby is open, ensureActive()
   // starts a reconnect loop over both endpoints while the standby loop started for the other
   // loss is still dialling; both can reach the *same* server, and the second one is adopted as
@@ -80,7 +80,7 @@ describe('overlapping disruptions', () => {
   // Suggested fix: adoptStandby() refuses (closes) a session whose endpoint is the active's and
   // restarts ensureStandby() for the other known endpoint; after adoptActive(), start
   // ensureStandby() for the endpoint that is not active.
-  it.skip('both paths cut at once (a network blip): active on the primary, standby on the backup', async () => {
+  it('both paths cut at once (a network blip): active on the primary, standby on the backup', async () => {
     const r = (rig = await pairRig());
     await r.conn.registerAddress('1001');
     const before = dials(r);
@@ -90,10 +90,10 @@ describe('overlapping disruptions', () => {
     await usable(r);
   });
 
-  // BUG: same as above (two loops reach the same server). Here the client ends with both
+  // Regression, fixed: was a bug: same as above (two loops reach the same server). Here the client ends with both
   // sessions on b, which is the backup: every primary-only request fails with EventError 52 and
   // nothing ever dials a.
-  it.skip('both servers die and are restarted (a first, so a is primary): the client finds the primary again', async () => {
+  it('both servers die and are restarted (a first, so a is primary): the client finds the primary again', async () => {
     const r = (rig = await pairRig());
     await r.conn.registerAddress('1001');
     await r.pair.kill(r.pair.b);
