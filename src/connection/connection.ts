@@ -132,6 +132,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private readonly youngLosses = new Map<string, number>();
   /** True once a server has sent EventRestoreConnection: the servers are a hot-standby pair. */
   private hotStandby = false;
+  /** True after the first successful open (later adoptions are reconnects). */
+  private everOpened = false;
   /** Every loop still running, so close() can wait for all of them. */
   private readonly loops = new Set<Promise<void>>();
   /** User-visible events held while a new active session replays the ledger. */
@@ -177,10 +179,9 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     this.setStatus('closed');
     if (signal.aborted && !this.lifetime.signal.aborted) throw signal.reason;
     if (this.lifetime.signal.aborted) throw new ConnectionClosedError('closed while opening');
-    const last = errors[errors.length - 1];
-    throw last instanceof ConnectError
-      ? new ConnectError(last.server, errors.map((e) => e.message).join('; '), errors.length === 1 ? last.cause : errors)
-      : last;
+    if (errors.length === 1) throw errors[0];
+    // Each message already names its server.
+    throw new ConnectError(this.endpoints().map((e) => e.name).join(', '), `no server answered: ${errors.map((e) => e.message).join('; ')}`, errors);
   }
 
   /**
@@ -189,13 +190,17 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
    */
   async close(): Promise<void> {
     if (this.status === 'closed' && !this.active && !this.standby) return;
+    await this.shutdown(new ConnectionClosedError());
+  }
+
+  /** close(), and the end of a reconnect loop that gave up: everything stops, 'close' is emitted. */
+  private async shutdown(err: Error): Promise<void> {
     this.setStatus('closing');
-    this.lifetime.abort(new ConnectionClosedError());
+    this.lifetime.abort(err);
     const sessions = [this.active, this.standby];
     this.active = undefined;
     this.standby = undefined;
     for (const s of sessions) s?.close();
-    const err = new ConnectionClosedError();
     for (const p of [...this.inFlight.values(), ...this.queue]) p.reject(err);
     this.inFlight.clear();
     this.queue = [];
@@ -292,7 +297,29 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     if (link) this.deliverLink(session, link);
     for (const e of held) this.deliver(e);
     this.flushQueue();
+    // After a reconnect (not the first open) calls and agents may have moved while we were away.
+    if (this.everOpened && this.options.resyncOnReconnect) this.resyncWhenLinkUp(session);
+    this.everOpened = true;
     this.restoreRedundancy();
+  }
+
+  private resyncWhenLinkUp(session: ServerSession): void {
+    if (this.ledger.dns.size === 0 && this.ledger.calls.size === 0) return;
+    if (session.linkUp) this.startResync(session);
+    else this.resyncPending = true;
+  }
+
+  /**
+   * The client is back on the server that was primary all along (it had moved to the backup after
+   * losing it, or a backup pointed it there): no EventPrimaryChanged will come, so announce the
+   * server again and resync.
+   */
+  private returnToPrimary(session: ServerSession): void {
+    this.promote(session, 'returnToPrimary');
+    this.deliver({ Event: 'EventServerConnected', Server: session.name });
+    this.deliverLink(session, switchoverLink(session, session.linkUp));
+    this.replaySubscriptions(session);
+    this.resyncWhenLinkUp(session);
   }
 
   /**
@@ -322,25 +349,28 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     };
     for (const [dn, reg] of this.ledger.dns) add('RequestRegisterAddress', { ThisDN: dn, ...reg });
     if (this.ledger.inputMask) add('RequestSetInputMask', { InputMask: this.ledger.inputMask });
-    if (full) {
-      for (const [userId, rec] of this.ledger.subscriptions) {
-        const attributes = { SubscriptionOperation: 1, TransactionType: rec.TransactionType, Extensions: rec.Extensions };
-        const p = this.createRequest('RequestTransactionMonitoring', normalizeArgs(attributes), {}, {
-          internal: true,
-          deliverAnswer: false,
-          target: session,
-        });
-        p.promise.then(
-          (ack) => {
-            if (typeof ack.SubscriptionID === 'number') rec.serverId = ack.SubscriptionID;
-          },
-          (err) => {
-            debug('%s: replay of subscription %d failed: %s', session.name, userId, (err as Error).message);
-          },
-        );
-        sent.push(p);
-        this.dispatch(p);
-      }
+    if (full) sent.push(...this.replaySubscriptions(session));
+    return sent;
+  }
+
+  /** Transaction-monitoring subscriptions live on the primary: start them again on a new one. */
+  private replaySubscriptions(session: ServerSession): PendingRequest[] {
+    const sent: PendingRequest[] = [];
+    for (const [userId, rec] of this.ledger.subscriptions) {
+      const attributes = { SubscriptionOperation: 1, TransactionType: rec.TransactionType, Extensions: rec.Extensions };
+      const p = this.createRequest('RequestTransactionMonitoring', normalizeArgs(attributes), {}, {
+        internal: true,
+        deliverAnswer: false,
+        target: session,
+      });
+      p.promise.then(
+        (ack) => {
+          if (typeof ack.SubscriptionID === 'number') rec.serverId = ack.SubscriptionID;
+        },
+        (err) => debug('%s: replay of subscription %d failed: %s', session.name, userId, (err as Error).message),
+      );
+      sent.push(p);
+      this.dispatch(p);
     }
     return sent;
   }
@@ -435,8 +465,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     const signal = this.lifetime.signal;
     const options = this.retryOptions(signal);
     if (!options) {
-      this.failPending(new NotConnectedError('connection lost and reconnect is off'));
-      this.setStatus('closed');
+      void this.shutdown(new NotConnectedError('connection lost and reconnect is off'));
       return;
     }
     // Declared before it is set: the body checks it only after its first await.
@@ -471,8 +500,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       } catch (err) {
         if (!signal.aborted) {
           debug('reconnect gave up: %s', (err as Error).message);
-          this.failPending(new NotConnectedError(`reconnect gave up: ${(err as Error).message}`));
-          this.setStatus('closed');
+          // Not awaited: shutdown() waits for every loop, this one included.
+          void this.shutdown(new NotConnectedError(`reconnect gave up: ${(err as Error).message}`));
         }
       } finally {
         if (this.activeLoop === loop) this.activeLoop = undefined;
@@ -539,7 +568,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
    * Makes `session` active. The old active, if still up, becomes the standby. Requests in flight on
    * the old one follow the rules: idempotent re-sent here, others interrupted.
    */
-  private promote(session: ServerSession, why: 'lost' | 'primaryChanged' | 'roleBackup'): void {
+  private promote(session: ServerSession, why: 'lost' | 'primaryChanged' | 'roleBackup' | 'returnToPrimary'): void {
     const old = this.active;
     if (old === session) return;
     debug('promote %s (%s), old active %s', session.name, why, old?.name ?? 'none');
@@ -702,7 +731,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     if (role === ServerRole.Primary) {
       session.role = 'primary';
       const backup = this.acceptAddress(session, data, 'BackupHost', 'BackupPort');
-      if (session === this.standby && this.active?.role === 'backup') this.promote(session, 'primaryChanged');
+      if (session === this.standby && this.active?.role === 'backup') this.returnToPrimary(session);
       if (backup && session === this.active) {
         this.backupEndpoint = backup;
         if (!this.standby || this.standby.endpoint.name !== backup.name) {
@@ -742,12 +771,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
         const session = await this.connectSession(endpoint, signal);
         if (this.standbyLoop === loop) this.standbyLoop = undefined;
         const old = this.active;
-        if (old?.role === 'backup' || !old) {
-          this.adoptStandby(session);
-          this.promote(session, 'roleBackup');
-        } else {
-          this.adoptStandby(session);
-        }
+        this.adoptStandby(session);
+        if (this.standby === session && (old?.role === 'backup' || !old)) this.returnToPrimary(session);
       } catch (err) {
         if (!signal.aborted) debug('dialling primary %s failed: %s', endpoint.name, (err as Error).message);
       } finally {
@@ -802,6 +827,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       this.deliver(this.toEvent(session, 'EventPrimaryChanged', m));
     }
     if (wasUp !== true && session.linkUp) this.deliverLink(session, switchoverLink(session, true));
+    this.replaySubscriptions(session);
     if (session.linkUp) this.startResync(session);
     else this.resyncPending = true;
   }
@@ -924,12 +950,6 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     const queued = this.queue;
     this.queue = [];
     for (const p of queued) this.dispatch(p);
-  }
-
-  private failPending(err: Error): void {
-    const queued = this.queue;
-    this.queue = [];
-    for (const p of queued) p.reject(err);
   }
 
   private answerFor(session: ServerSession, name: string, attrs: Record<string, unknown>): PendingRequest | undefined {

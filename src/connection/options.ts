@@ -50,6 +50,11 @@ export interface TServerConnectionOptions {
   allowedBackupHosts?: readonly string[] | ((host: string, port: number) => boolean);
   /** Another encoding of the same model. Default: wire protocol v1. */
   codec?: Codec;
+  /**
+   * Resync (query location, registered DNs, known calls; then 'resynced') after a reconnect too, not
+   * only after EventPrimaryChanged: calls may have moved while the client was away. Default true.
+   */
+  resyncOnReconnect?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -66,6 +71,7 @@ export interface ResolvedOptions {
   maxFrameBytes: number;
   allowedBackupHosts: ((host: string, port: number) => boolean) | undefined;
   codec: Codec;
+  resyncOnReconnect: boolean;
 }
 
 export const DEFAULTS = {
@@ -77,6 +83,7 @@ export const DEFAULTS = {
   offlineQueueLimit: 1_000,
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  resyncOnReconnect: true,
 } as const;
 
 // Labels of 1–63 characters (RFC 1035), 253 in all.
@@ -213,5 +220,6 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
     allowedBackupHosts: allowed,
     codec: o.codec ?? wireCodecV1,
+    resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
   };
 }

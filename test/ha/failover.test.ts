@@ -323,3 +323,51 @@ describe('restoring redundancy', () => {
     expect(rig.names().filter((n) => n === 'EventPrimaryChanged')).toHaveLength(100);
   });
 });
+
+describe('reconnect without a standby', () => {
+  it('resyncs after the reconnect (resyncOnReconnect, default true): calls that ended while away leave the ledger', async () => {
+    rig = await startRig();
+    const { conn, pair } = rig;
+    await until(() => conn.state.standby, 'a standby session');
+    await conn.registerAddress('1001');
+    const ringing = nextEvent(conn, 'EventRinging');
+    const connId = pair.a.placeCall('1001');
+    await ringing;
+    expect(conn.knownCalls).toEqual([connId]);
+    // Both servers die; the call ends while the client is away; the primary comes back alone.
+    await pair.kill(pair.b);
+    await pair.kill(pair.a);
+    pair.shared.calls.delete(connId);
+    const resynced = nextResync(conn, 5_000);
+    await pair.restart(pair.a);
+    const summary = await resynced;
+    expect(summary.server).toBe(pair.a.url);
+    expect(summary.dns).toBe(1);
+    expect(summary.calls).toBe(1);
+    expect(summary.errors.map((e) => e.target)).toEqual([connId]);
+    expect(conn.knownCalls).toEqual([]);
+    expect(rig.names().filter((n) => n === 'EventPrimaryChanged')).toHaveLength(0);
+  });
+});
+
+describe('transaction monitoring across a failover', () => {
+  it('subscriptions are started again on the new primary; users keep their SubscriptionID', async () => {
+    rig = await startRig();
+    const { conn, pair } = rig;
+    await until(() => conn.state.standby, 'a standby session');
+    const ack = await conn.transactionMonitoring({ SubscriptionOperation: 1, TransactionType: 4 });
+    const resynced = nextResync(conn);
+    await pair.killPrimary();
+    await resynced;
+    await until(() => (pair.b.requestCounts().RequestTransactionMonitoring ?? 0) >= 1, 'subscription on b');
+    // The new primary knows it under its own id; users see theirs.
+    let delivered = false;
+    for (let id = 1; id <= 10 && !delivered; id++) delivered = pair.b.emitTransactionStatus(id);
+    expect(delivered).toBe(true);
+    const status = await nextEvent(conn, 'EventTransactionStatus');
+    expect((status as TEvent & { SubscriptionID: number }).SubscriptionID).toBe(ack.SubscriptionID);
+    await expect(conn.transactionMonitoring({ SubscriptionOperation: 2, SubscriptionID: ack.SubscriptionID })).resolves.toMatchObject({
+      Event: 'EventACK',
+    });
+  });
+});
