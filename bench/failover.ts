@@ -25,7 +25,7 @@ export const failoverBench: Bench = {
   title: 'Figure 3: failover gap (HotStandbyPair, loopback)',
   async run(ctx: BenchContext): Promise<Figure[]> {
     const killRuns = ctx.quick ? 15 : 50;
-    const addpRuns = ctx.quick ? 6 : 30;
+    const addpRuns = ctx.quick ? 6 : 50;
     const coldRuns = ctx.quick ? 5 : 15;
     const rig = await startHaRig({ addp: { timeoutMs: ADDP_MS, remoteTimeoutMs: ADDP_MS } });
     const kill: number[] = [];

@@ -4,6 +4,7 @@
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts decode
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts encode
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts e2e   (main thread: the client)
+ *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts latency   (sequential requests)
  *
  * then `npx tsx bench/lib/top.ts .tmp/prof/<file>.cpuprofile` for the self-time table
  * (or open the .cpuprofile in Chrome DevTools → Performance).
@@ -41,8 +42,19 @@ async function main(): Promise<void> {
     while (performance.now() < until) n += (await sendAndWait(host, rig, 100_000)).events;
     await rig.close();
     await host.stop();
+  } else if (what === 'latency') {
+    const { openSdk } = await import('./e2e.js');
+    const { SimHost } = await import('./lib/sim-host.js');
+    const host = await SimHost.start({ mode: 'single' });
+    const rig = await openSdk(host);
+    while (performance.now() < until) {
+      for (let i = 0; i < 1000; i++) await rig.conn.queryAddress(String(70000 + (i % 100)));
+      n += 1000;
+    }
+    await rig.close();
+    await host.stop();
   } else {
-    throw new Error(`unknown hot loop ${what} (decode, encode, e2e)`);
+    throw new Error(`unknown hot loop ${what} (decode, encode, e2e, latency)`);
   }
   console.log(`${what}: ${n} events in ${seconds} s (${Math.round(n / seconds)}/s) sink ${sink % 10}`);
 }
