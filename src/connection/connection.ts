@@ -130,6 +130,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private standbyLoop: Promise<void> | undefined;
   /** Sessions that died young, by endpoint: their next dial waits (no reconnect storm). */
   private readonly youngLosses = new Map<string, number>();
+  /** A dial of the primary a backup named, while it runs. */
+  private primaryDial: Promise<void> | undefined;
   /** True once a server has sent EventRestoreConnection: the servers are a hot-standby pair. */
   private hotStandby = false;
   /** True after the first successful open (later adoptions are reconnects). */
@@ -575,6 +577,13 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     if (this.standby === session) this.standby = undefined;
     this.active = session;
     session.announced = true;
+    if (this.held) {
+      // An adoption was replaying the ledger on the old active: it will bail out, so its hold ends
+      // here (its events are delivered, and waiting requests may go).
+      const held = this.held;
+      this.held = undefined;
+      for (const e of held) this.deliver(e);
+    }
     if (old && old.isOpen) {
       if (this.standby && this.standby !== old) this.standby.close();
       this.standby = old;
@@ -732,8 +741,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       session.role = 'primary';
       const backup = this.acceptAddress(session, data, 'BackupHost', 'BackupPort');
       if (session === this.standby && this.active?.role === 'backup') this.returnToPrimary(session);
+      if (backup) this.learnPair(session.endpoint, backup);
       if (backup && session === this.active) {
-        this.backupEndpoint = backup;
         if (!this.standby || this.standby.endpoint.name !== backup.name) {
           if (this.standby && this.standby.endpoint.name !== backup.name) {
             this.standby.close();
@@ -745,43 +754,59 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     } else if (role === ServerRole.Backup) {
       session.role = 'backup';
       const primary = this.acceptAddress(session, data, 'PrimaryHost', 'PrimaryPort');
+      if (primary) this.learnPair(session.endpoint, primary);
       if (session === this.active) {
         if (this.standby?.isOpen) {
           this.promote(this.standby, 'roleBackup');
         } else if (primary) {
           // No standby: dial the primary it names; it becomes active when open.
-          this.backupEndpoint = session.endpoint;
           this.dialPrimary(primary);
         }
-      } else if (primary && !this.backupEndpoint) {
-        this.backupEndpoint = session.endpoint;
       }
     } else {
       this.warn({ code: 'ERR_BAD_VALUE', server: session.name, event: 'EventRestoreConnection', attribute: 'ServerRole', detail: `ServerRole ${String(role)} is neither 0 nor 1` });
     }
   }
 
+  /**
+   * The two servers of the pair are the configured primary and `backupEndpoint`. A role message
+   * names both members (the sender and the other one): whichever is not the configured primary is
+   * the other server. Never the active's own address standing for both.
+   */
+  private learnPair(sender: Endpoint, named: Endpoint): void {
+    const other = [named, sender].find((e) => e.name !== this.options.primary.name);
+    if (other && other.name !== this.backupEndpoint?.name) {
+      debug('pair: %s and %s', this.options.primary.name, other.name);
+      this.backupEndpoint = other;
+    }
+  }
+
+  /**
+   * One attempt at the primary a backup named. It has its own slot: a standby or reconnect loop
+   * that is running (possibly towards the wrong server) must not stop it.
+   */
   private dialPrimary(endpoint: Endpoint): void {
-    if (this.standbyLoop) return;
+    if (this.primaryDial || this.lifetime.signal.aborted) return;
     const signal = this.lifetime.signal;
-    // Declared before it is set: the body checks it only after its first await.
-    let loop!: Promise<void>;
-    loop = (async () => {
+    const dial: Promise<void> = (async () => {
       try {
         const session = await this.connectSession(endpoint, signal);
-        if (this.standbyLoop === loop) this.standbyLoop = undefined;
         const old = this.active;
+        if (old?.endpoint.name === session.endpoint.name) {
+          session.close();
+          return;
+        }
         this.adoptStandby(session);
         if (this.standby === session && (old?.role === 'backup' || !old)) this.returnToPrimary(session);
       } catch (err) {
         if (!signal.aborted) debug('dialling primary %s failed: %s', endpoint.name, (err as Error).message);
       } finally {
-        if (this.standbyLoop === loop) this.standbyLoop = undefined;
+        this.primaryDial = undefined;
       }
     })();
-    this.standbyLoop = loop;
-    this.loops.add(loop);
-    void loop.finally(() => this.loops.delete(loop));
+    this.primaryDial = dial;
+    this.loops.add(dial);
+    void dial.finally(() => this.loops.delete(dial));
   }
 
   /** Reads a host/port pair from RestoreConnection's UserData; refuses what it must not dial. */

@@ -105,7 +105,7 @@ describe('overlapping disruptions', () => {
     await usable(r);
   });
 
-  // BUG (found by the soak with cutBoth on, after 09cde4c): src/connection/connection.ts,
+  // Regression, fixed (found by the soak with cutBoth on, after 09cde4c): src/connection/connection.ts,
   // onRestoreConnection() and dialPrimary(). After a switchover (b is primary now) both sessions
   // are lost; the reconnect loop reaches a (the configured primary, now the backup) first. a says
   // ServerRole 1 with PrimaryHost b. With no standby open, onRestoreConnection() sets
@@ -114,10 +114,9 @@ describe('overlapping disruptions', () => {
   // loop is still running (`if (this.standbyLoop) return`) and that loop then finds only a (the
   // active's own server) to dial. The client stays on the backup for good: every primary-only
   // request is refused with EventError 52. A race: 25 rounds catch it nearly always.
-  // Suggested fix: on ServerRole 1 from the active, record the *named primary* as the other
-  // endpoint (never overwrite it with the active's own), and make dialPrimary() take precedence
-  // over (abort, or queue behind) a running standby loop instead of returning.
-  it.skip('after a switchover, both paths cut at once (repeatedly): the client ends on the new primary, standby on the old one', { timeout: 90_000 }, async () => {
+  // Fixed by learnPair() (the named primary is the other server), dialPrimary()'s own slot, and
+  // promote() ending the hold of an adoption it overtakes (that one left requests held for good).
+  it('after a switchover, both paths cut at once (repeatedly): the client ends on the new primary, standby on the old one', { timeout: 90_000 }, async () => {
     const r = (rig = await pairRig({}, { addp: { timeoutMs: 300, remoteTimeoutMs: 300 }, reconnect: { minTimeoutMs: 10, maxTimeoutMs: 100, randomize: true } }));
     await r.conn.registerAddress('1001');
     await r.pair.switchover();

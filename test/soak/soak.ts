@@ -28,9 +28,8 @@ import { pairRig, sleep, until, type PairRig } from '../reliability/helpers.js';
 export type Action = 'kill' | 'switchover' | 'linkFlap' | 'cutPrimary' | 'cutStandby' | 'cutBoth' | 'halfOpen' | 'quiet';
 
 /**
- * Default weights. 'cutBoth' (both paths cut at once) is off by default: it hits a known SDK bug
- * (test/reliability/failover-races.test.ts, skipped); turn it on with weights: { cutBoth: 10 }
- * (SOAK_WEIGHTS=cutBoth=10 for npm run soak) once that is fixed.
+ * Default weights (SOAK_WEIGHTS=cutBoth=10,kill=5 for npm run soak changes them). 'cutBoth' (both
+ * paths cut at once) was off until the switchover/dual-loss race it found was fixed.
  */
 export const DEFAULT_WEIGHTS: Record<Action, number> = {
   kill: 20,
@@ -38,7 +37,7 @@ export const DEFAULT_WEIGHTS: Record<Action, number> = {
   linkFlap: 15,
   cutPrimary: 15,
   cutStandby: 10,
-  cutBoth: 0,
+  cutBoth: 10,
   halfOpen: 3,
   quiet: 17,
 };
