@@ -37,6 +37,7 @@ describe('README', () => {
     expect(r.retries).toBe(Infinity);
     expect(row('offlineQueue')).toContain(`\`{ limit: ${DEFAULTS.offlineQueueLimit} }\``);
     expect(row('validation')).toContain(`\`'${DEFAULTS.validation}'\``);
+    expect(row('resyncOnReconnect')).toContain(`\`${DEFAULTS.resyncOnReconnect}\``);
     expect(row('maxFrameBytes')).toContain(`\`${DEFAULTS.maxFrameBytes}\``);
     // Every option of TServerConnectionOptions has a row.
     for (const option of ['primary', 'backup', 'tls', 'allowedBackupHosts', 'codec']) expect(() => row(option)).not.toThrow();
