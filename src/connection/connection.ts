@@ -144,7 +144,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private visibleLinkUp: boolean | undefined;
   /** Duplicate filter: highest EventSequenceNumber delivered, per ServerStartTime of the pair. */
   private lastSeq = -1;
-  private seqEpoch: string | undefined;
+  private seqEpochSeconds = -1;
+  private seqEpochMicros = -1;
   /** Role watermark: role messages older than the last one acted upon are stale (the race of the seed). */
   private lastRoleSeq = -1;
   private resyncGeneration = 0;
@@ -709,10 +710,11 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
    * one ServerStartTime (the whole of it): another start time starts a new series.
    */
   private isDuplicate(seq: number, startTime: unknown): boolean {
-    const t = startTime as { seconds?: unknown; microseconds?: unknown } | undefined;
-    const epoch = t && typeof t === 'object' ? `${String(t.seconds)}.${String(t.microseconds)}` : this.seqEpoch;
-    if (epoch !== this.seqEpoch) {
-      this.seqEpoch = epoch;
+    const t = startTime as { seconds: number; microseconds: number } | undefined;
+    // Compared as two numbers: this runs for every event.
+    if (t && typeof t === 'object' && (t.seconds !== this.seqEpochSeconds || t.microseconds !== this.seqEpochMicros)) {
+      this.seqEpochSeconds = t.seconds;
+      this.seqEpochMicros = t.microseconds;
       this.lastSeq = -1;
       this.lastRoleSeq = -1;
     }
@@ -1230,23 +1232,25 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
    * HandlerError and the others (events() iterators included) still get the event. Walks
    * eventemitter3's listener list the way its own emit() does (once-listeners removed first).
    */
-  private safeEmit<K extends ConnectionEventName>(name: K, ...args: Parameters<TServerConnectionEvents[K]>): void {
+  private safeEmit<K extends ConnectionEventName>(name: K, ...args: Parameters<TServerConnectionEvents[K]>): void;
+  private safeEmit(name: string, arg?: unknown): void {
+    // Every event of this class has at most one argument: no rest array, no apply().
     const events = (this as unknown as { _events: Record<string, EE3Listener | EE3Listener[] | undefined> })._events;
     const entry = events[EventEmitter.prefixed ? `${String(EventEmitter.prefixed)}${name}` : name];
     if (entry === undefined) return;
     if (!Array.isArray(entry)) {
-      this.callListener(name, entry, args);
+      this.callListener(name, entry, arg);
       return;
     }
     // addListener pushes onto this array: take its length now, as emit() does.
     const n = entry.length;
-    for (let i = 0; i < n; i++) this.callListener(name, entry[i], args);
+    for (let i = 0; i < n; i++) this.callListener(name, entry[i], arg);
   }
 
-  private callListener(name: string, l: EE3Listener, args: unknown[]): void {
+  private callListener(name: string, l: EE3Listener, arg: unknown): void {
     if (l.once) this.removeListener(name as never, l.fn as never, undefined, true);
     try {
-      l.fn.apply(l.context, args);
+      l.fn.call(l.context, arg);
     } catch (err) {
       this.reportHandlerError(name, err);
     }
