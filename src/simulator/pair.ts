@@ -128,7 +128,8 @@ export class HotStandbyPair {
     const newPrimary = this.backup;
     if (!oldPrimary.isRunning || !newPrimary.isRunning) throw new Error('switchover needs both servers running');
     log('switchover %s → %s', oldPrimary.name, newPrimary.name);
-    oldPrimary.demote(newPrimary.address());
+    // The partner's address, as EventRestoreConnection gives it (a test may route it via a proxy).
+    oldPrimary.demote();
     newPrimary.promote({ name: oldPrimary.name, linkUp: oldPrimary.linkUp }, this.repeatOnPromotion);
   }
 

@@ -336,7 +336,8 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
   }
 
   /** @internal Primary → backup (switchover): EventRestoreConnection ServerRole 1 with the new primary's address. */
-  demote(newPrimary: { host: string; port: number }): void {
+  demote(newPrimary: { host: string; port: number } | undefined = this.partner?.address()): void {
+    if (!newPrimary) throw new Error(`${this.name}: demote needs the new primary's address (no partner)`);
     this.setRole('backup');
     this.broadcast('EventRestoreConnection', {
       ServerRole: 1,

@@ -100,9 +100,8 @@ export interface PairRig {
 }
 
 /**
- * A pair whose servers announce each other (EventRestoreConnection) at their proxies' addresses,
- * so every session of the connection goes through a FaultProxy. (A switchover's ServerRole 1 still
- * names the real address: the client only dials it when it has no standby session.)
+ * A pair whose servers announce each other (EventRestoreConnection, either role) at their proxies'
+ * addresses, so every session of the connection goes through a FaultProxy.
  */
 export async function pairRig(
   pairOptions: HotStandbyPairOptions = {},
