@@ -30,6 +30,7 @@ import type { AnswerOf, EventMap, PublicEventName, RequestArgs, TEvent } from '.
 import { validateEvent, validateRequestArgs } from '../protocol/validate.js';
 import { kvGet, nowTime, toKVList } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
+import { pushIterator } from '../util/push-iterator.js';
 import { Ledger, type DNRegistration } from './ledger.js';
 import { MAX_TIMER_MS, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
@@ -450,6 +451,12 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     };
   }
 
+  /** close() waits for every loop still running. */
+  private trackLoop(loop: Promise<void>): void {
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
+  }
+
   /**
    * Delay before dialling a server whose sessions keep dying young (it accepts, registers us, then
    * drops us): the backoff carries over from one short-lived session to the next.
@@ -511,8 +518,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       }
     })();
     this.activeLoop = loop;
-    this.loops.add(loop);
-    void loop.finally(() => this.loops.delete(loop));
+    this.trackLoop(loop);
   }
 
   /** Background loop that re-opens a standby session to `endpoint` (never to the active's server). */
@@ -543,8 +549,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       }
     })();
     this.standbyLoop = loop;
-    this.loops.add(loop);
-    void loop.finally(() => this.loops.delete(loop));
+    this.trackLoop(loop);
   }
 
   private adoptStandby(session: ServerSession): void {
@@ -807,8 +812,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       }
     })();
     this.primaryDial = dial;
-    this.loops.add(dial);
-    void dial.finally(() => this.loops.delete(dial));
+    this.trackLoop(dial);
   }
 
   /** Reads a host/port pair from RestoreConnection's UserData; refuses what it must not dial. */
@@ -1171,44 +1175,13 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
    * Events are buffered while the loop body runs.
    */
   events(options: EventsIteratorOptions = {}): AsyncIterableIterator<TEvent> {
-    const buffer: TEvent[] = [];
-    let wake: (() => void) | undefined;
-    let ended = false;
-    const onEvent = (e: TEvent) => {
-      buffer.push(e);
-      wake?.();
-    };
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      this.off('event', onEvent);
-      this.iterators.delete(end);
-      options.signal?.removeEventListener('abort', end);
-      wake?.();
-    };
-    if (options.signal?.aborted) ended = true;
-    else {
-      this.on('event', onEvent);
-      this.iterators.add(end);
-      options.signal?.addEventListener('abort', end, { once: true });
-    }
-    const iterator: AsyncIterableIterator<TEvent> = {
-      next: async () => {
-        while (buffer.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-        if (buffer.length > 0) return { value: buffer.shift()!, done: false };
-        return { value: undefined, done: true };
+    return pushIterator<TEvent>(
+      (push) => {
+        this.on('event', push);
+        return () => this.off('event', push);
       },
-      return: async () => {
-        end();
-        buffer.length = 0;
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+      { signal: options.signal, enders: this.iterators },
+    );
   }
 
   private deliver(event: Record<string, unknown>): void {

@@ -12,6 +12,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { HandlerError, InvalidArgumentError } from '../errors.js';
+import { pushIterator } from '../util/push-iterator.js';
 import { IvrMessageError } from './errors.js';
 import { buildIvrMessage, validateIvrMessage } from './messages.js';
 import type { AgentStatusName, MonitorInfo, MonitorInfoAgent, MonitorInfoPort, MonitorInfoServer, ServerStatusName } from './spec.js';
@@ -283,44 +284,13 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
    * aborts. Messages are buffered while the loop body runs.
    */
   messages(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<MonitorBridgeOutput> {
-    const buffer: MonitorBridgeOutput[] = [];
-    let wake: (() => void) | undefined;
-    let ended = false;
-    const onMessage = (m: MonitorBridgeOutput) => {
-      buffer.push(m);
-      wake?.();
-    };
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      this.off('message', onMessage);
-      this.iterators.delete(end);
-      options.signal?.removeEventListener('abort', end);
-      wake?.();
-    };
-    if (this.closed || options.signal?.aborted) ended = true;
-    else {
-      this.on('message', onMessage);
-      this.iterators.add(end);
-      options.signal?.addEventListener('abort', end, { once: true });
-    }
-    const iterator: AsyncIterableIterator<MonitorBridgeOutput> = {
-      next: async () => {
-        while (buffer.length === 0 && !ended) await new Promise<void>((r) => (wake = r));
-        wake = undefined;
-        if (buffer.length > 0) return { value: buffer.shift()!, done: false };
-        return { value: undefined, done: true };
+    return pushIterator<MonitorBridgeOutput>(
+      (push) => {
+        this.on('message', push);
+        return () => this.off('message', push);
       },
-      return: async () => {
-        end();
-        buffer.length = 0;
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
-    return iterator;
+      { signal: options.signal, closed: this.closed, enders: this.iterators },
+    );
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<MonitorBridgeOutput> {
