@@ -3,12 +3,16 @@
  * chunk is decoded in place; a frame split across chunks is joined once, when its last byte comes
  * (never re-joined per chunk, so a server dribbling one byte at a time costs O(n), not O(n²)).
  */
+import createDebug from 'debug';
 import { ProtocolError, type ProtocolErrorCode } from '../errors.js';
 import { ATTRIBUTE_BY_ID, VALUE_TYPE_NAMES, type KVList, type KVValue } from '../protocol/attributes.js';
 import { messageByType } from '../protocol/catalogue.js';
 import type { UnknownAttribute } from '../protocol/types.js';
 import { MAX_KVLIST_DEPTH } from '../protocol/values.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
+
+// Only error paths log: the hot path stays free of it.
+const debug = createDebug('tlib:codec');
 
 /** One decoded frame. `name` is the catalogue's name, or undefined for an unknown message type. */
 export interface DecodedMessage {
@@ -405,6 +409,7 @@ export class FrameDecoder {
         message = decodeAt(b, off + LENGTH_BYTES, frameEnd, this.offset);
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
+        debug('%s frame: %s %s', e.fatal ? 'fatal' : 'skipped', e.code, e.message);
         if (e.fatal) {
           this.failed = true;
           this.pending = [];
@@ -437,6 +442,7 @@ export class FrameDecoder {
     try {
       thrower();
     } catch (e) {
+      debug('fatal frame: %s %s', (e as ProtocolError).code, (e as ProtocolError).message);
       this.handlers.onError(e as ProtocolError);
     }
   }

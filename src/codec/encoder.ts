@@ -2,6 +2,7 @@
  * Encoder: one message (type + attributes by name) → one frame. Writes into a reused scratch
  * buffer and copies the finished frame out once, so strings are measured only while written.
  */
+import createDebug from 'debug';
 import { ProtocolError } from '../errors.js';
 import { ATTRIBUTE_BY_ID, ATTRIBUTE_BY_NAME, VALUE_TYPES, type KVList, type KVValue, type ValueTypeName } from '../protocol/attributes.js';
 import type { UnknownAttribute } from '../protocol/types.js';
@@ -20,7 +21,10 @@ function ensure(n: number): void {
   scratch = next;
 }
 
+const debug = createDebug('tlib:codec');
+
 function fail(message: string): never {
+  debug('encode refused: %s', message);
   throw new ProtocolError('ERR_ENCODE', message, pos, false);
 }
 

@@ -63,6 +63,6 @@ describe('README', () => {
   });
 
   it('names the debug namespaces the code uses', () => {
-    for (const ns of ['tlib:connection', 'tlib:transport', 'tlib:addp', 'tlib:data', 'tlib:sim']) expect(readme).toContain(`\`${ns}\``);
+    for (const ns of ['tlib:connection', 'tlib:transport', 'tlib:codec', 'tlib:addp', 'tlib:data', 'tlib:sim']) expect(readme).toContain(`\`${ns}\``);
   });
 });
