@@ -7,7 +7,7 @@ import { ProtocolError } from '../errors.js';
 import { ATTRIBUTE_BY_ID, ATTRIBUTE_BY_NAME, VALUE_TYPES, type KVList, type KVValue, type ValueTypeName } from '../protocol/attributes.js';
 import type { UnknownAttribute } from '../protocol/types.js';
 import { MAX_KVLIST_DEPTH, isKVConnID, toKVList } from '../protocol/values.js';
-import { HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
 let pos = 0;
@@ -254,6 +254,11 @@ export function encodeFrame(
     }
   }
   if (count > 0xffff) fail('more than 65535 attributes');
+  // A receiver refuses a frame over its limit (1 MiB by default) and drops the connection: refuse
+  // it here instead, where the caller can be told.
+  if (pos - LENGTH_BYTES > DEFAULT_MAX_FRAME_BYTES) {
+    fail(`frame of ${pos - LENGTH_BYTES} bytes is over the ${DEFAULT_MAX_FRAME_BYTES}-byte limit receivers apply`);
+  }
   u32(pos - LENGTH_BYTES, 0);
   u16(count, 10);
   const out = Buffer.allocUnsafe(pos);

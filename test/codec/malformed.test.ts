@@ -128,7 +128,10 @@ describe('ERR_FRAME_TOO_LARGE', () => {
     expect(decodeFrame(atLimit).attributes.InputMask).toHaveLength(n);
     expect(feed([atLimit]).messages).toHaveLength(1);
 
-    const over = encodeFrame(7, { InputMask: new Uint8Array(n + 1) });
+    // The encoder refuses frames over the limit, so this one is built by hand: one more value byte.
+    const over = Buffer.concat([atLimit, Buffer.from([0])]);
+    over.writeUInt32BE(DEFAULT_MAX_FRAME_BYTES + 1, 0);
+    over.writeUInt32BE(n + 1, 4 + 8 + 3);
     expectMalformed(over, 'ERR_FRAME_TOO_LARGE', 0, true, false);
     // Refused from its header: nothing after the length is needed.
     expect(feed([over.subarray(0, 4)]).errors.map((e) => e.code)).toEqual(['ERR_FRAME_TOO_LARGE']);
