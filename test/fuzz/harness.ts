@@ -25,7 +25,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../../src/codec/format.js';
 import { ProtocolError } from '../../src/errors.js';
 import { ATTRIBUTES } from '../../src/protocol/attributes.js';
 import { MESSAGES } from '../../src/protocol/catalogue.js';
-import { anyMessageArb, applyDamage, damageArb, encodeSample, nestedKVList } from '../support/arbitraries.js';
+import { anyMessageArb, applyDamage, damageArb, encodeSample, nestedKVList, splitAt } from '../support/arbitraries.js';
 
 /** A single case slower than this is treated as a hang. */
 export const HANG_MS = 2_000;
@@ -190,14 +190,8 @@ function split(bytes: Buffer, cuts: number[] | 'every'): Buffer[] {
     for (let i = 0; i < bytes.length; i++) out.push(bytes.subarray(i, i + 1));
     return out;
   }
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const c of cuts) {
-    out.push(bytes.subarray(from, c));
-    from = c;
-  }
-  out.push(bytes.subarray(from));
-  return out;
+  // subarray of a Buffer is a Buffer.
+  return splitAt(bytes, cuts) as Buffer[];
 }
 
 function messagePrint(m: DecodedMessage): Report {
