@@ -5,7 +5,7 @@
  */
 import type { ProtocolError } from '../errors.js';
 import type { UnknownAttribute } from '../protocol/types.js';
-import { FrameDecoder, type DecodedMessage, type DecoderHandlers, type DecoderOptions } from './decoder.js';
+import { FrameDecoder, type DecoderHandlers, type DecoderOptions } from './decoder.js';
 import { encodeFrame } from './encoder.js';
 
 export { FrameDecoder, decodeFrame, type DecodedMessage, type DecoderHandlers, type DecoderOptions } from './decoder.js';
