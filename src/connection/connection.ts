@@ -634,7 +634,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
         session.hold();
         setImmediate(() => {
           if (session.state !== 'open' || this.lifetime.signal.aborted) return;
-          if (!this.staleRole(seq)) this.onPrimaryChanged(session, m);
+          if (this.claimRole(session, 'primary', seq)) this.onPrimaryChanged(session, m);
+          else this.reconcileRoles();
           session.release();
         });
         return;
@@ -649,8 +650,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     }
     // 4. EventPrimaryChanged and link events: the seed's order.
     if (name === 'EventPrimaryChanged') {
-      if (this.staleRole(seq)) return;
-      this.onPrimaryChanged(session, m);
+      if (this.claimRole(session, 'primary', seq)) this.onPrimaryChanged(session, m);
       return;
     }
     if (name === 'EventLinkConnected' || name === 'EventLinkDisconnected') {
@@ -739,8 +739,34 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     return false;
   }
 
+  /**
+   * Records a server's own latest role claim — one socket keeps its order, so the newest message
+   * of a session is its truth — and says whether to act on it (not when another server has since
+   * announced something newer: the switchover race of the seed).
+   */
+  private claimRole(session: ServerSession, role: 'primary' | 'backup', seq: unknown): boolean {
+    session.role = role;
+    return !this.staleRole(seq);
+  }
+
+  /** The active says it is the backup and the standby says it is the primary: go to the standby. */
+  private reconcileRoles(): void {
+    const standby = this.standby;
+    if (this.active?.role === 'backup' && standby?.isOpen && standby.role === 'primary') this.returnToPrimary(standby);
+  }
+
   private onRestoreConnection(session: ServerSession, attrs: Record<string, unknown>): void {
-    if (this.staleRole(attrs.EventSequenceNumber)) return;
+    if (attrs.ServerRole === ServerRole.Primary || attrs.ServerRole === ServerRole.Backup) {
+      if (!this.claimRole(session, attrs.ServerRole === ServerRole.Primary ? 'primary' : 'backup', attrs.EventSequenceNumber)) {
+        this.reconcileRoles();
+        return;
+      }
+    }
+    this.actOnRestoreConnection(session, attrs);
+    this.reconcileRoles();
+  }
+
+  private actOnRestoreConnection(session: ServerSession, attrs: Record<string, unknown>): void {
     const role = attrs.ServerRole;
     const data = Array.isArray(attrs.UserData) ? (attrs.UserData as KVList) : undefined;
     this.hotStandby = true;
