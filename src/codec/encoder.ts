@@ -6,7 +6,7 @@ import createDebug from 'debug';
 import { ProtocolError } from '../errors.js';
 import { ATTRIBUTE_BY_ID, ATTRIBUTE_BY_NAME, VALUE_TYPES, type KVList, type KVValue, type ValueTypeName } from '../protocol/attributes.js';
 import type { UnknownAttribute } from '../protocol/types.js';
-import { MAX_KVLIST_DEPTH, isKVConnID, toKVList } from '../protocol/values.js';
+import { MAX_KVLIST_DEPTH, isKVConnID, timeFromDate, toKVList } from '../protocol/values.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
@@ -114,9 +114,7 @@ function writeTime(v: unknown, what: string): void {
   let seconds: number;
   let micros: number;
   if (v instanceof Date) {
-    const ms = v.getTime();
-    seconds = Math.floor(ms / 1000);
-    micros = (ms - seconds * 1000) * 1000;
+    ({ seconds, microseconds: micros } = timeFromDate(v));
   } else if (typeof v === 'object' && v !== null) {
     seconds = (v as { seconds: number }).seconds;
     micros = (v as { microseconds: number }).microseconds;

@@ -32,7 +32,7 @@ import { kvGet, nowTime, toKVList } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
 import { pushIterator } from '../util/push-iterator.js';
 import { Ledger, type DNRegistration } from './ledger.js';
-import { MAX_TIMER_MS, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
+import { MAX_TIMER_MS, endpointName, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
 import { ServerSession } from './session.js';
 
@@ -265,8 +265,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     const ref = this.refs.take();
     this.reservedRefs.add(ref);
     try {
-      const answer = await session.open(ref, signal);
-      session.linkUp = answer.name === 'EventLinkConnected';
+      await session.open(ref, signal); // the session notes the link status its answer gives
       return session;
     } catch (err) {
       session.close();
@@ -390,12 +389,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     const wasActive = session === this.active;
     if (session === this.standby) this.standby = undefined;
     if (wasActive) this.active = undefined;
-    if (session.announced) {
-      this.deliver({ Event: 'EventServerDisconnected', Server: session.name });
-      if (!(reason instanceof ProtocolError) || reason.code !== 'ERR_UNEXPECTED_MESSAGE') {
-        debug('%s lost: %s', session.name, reason.message);
-      }
-    }
+    if (session.announced) this.deliver({ Event: 'EventServerDisconnected', Server: session.name });
     if (reason instanceof ProtocolError) {
       this.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
     }
@@ -422,13 +416,9 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       if (p.session !== session) continue;
       this.inFlight.delete(ref);
       p.session = undefined;
-      if (p.target === session) {
-        p.reject(new RequestInterruptedError(p.info(), why));
-      } else if (p.idempotent) {
-        this.dispatch(p);
-      } else {
-        p.reject(new RequestInterruptedError(p.info(), why));
-      }
+      // A request bound to that session (a replay) cannot go elsewhere.
+      if (p.idempotent && p.target !== session) this.dispatch(p);
+      else p.reject(new RequestInterruptedError(p.info(), why));
     }
     // Replays queued for that session can no longer go anywhere.
     this.queue = this.queue.filter((p) => {
@@ -595,8 +585,9 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       this.standby = old;
       this.requeueInFlight(old, 'the servers switched over');
     }
-    this.setStatus('open');
-    this.safeEmit('stateChange', this.state);
+    // One 'stateChange': setStatus() emits it when the status itself changes.
+    if (this.status === 'open') this.safeEmit('stateChange', this.state);
+    else this.setStatus('open');
     this.flushQueue();
   }
 
@@ -726,6 +717,11 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     if (seq <= this.lastSeq) return true;
     this.lastSeq = seq;
     return false;
+  }
+
+  /** For events delivered outside the duplicate check (the switchover's own): advance the watermark. */
+  private markDelivered(seq: unknown): void {
+    if (typeof seq === 'number' && seq > this.lastSeq) this.lastSeq = seq;
   }
 
   /** ServerRole 1 wins over an older EventPrimaryChanged: role messages are ordered by sequence. */
@@ -864,9 +860,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
       this.warn({ code: err.code, server: session.name, event: 'EventRestoreConnection', attribute: hostKey, detail: err.message });
       return undefined;
     }
-    const h = host as string;
-    const p = port as number;
-    return { host: h, port: p, name: h.includes(':') ? `[${h}]:${p}` : `${h}:${p}` };
+    return { host: host as string, port: port as number, name: endpointName(host as string, port as number) };
   }
 
   /**
@@ -874,10 +868,8 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
    * puts around it, then resyncs (or waits for the link to come up).
    */
   private onPrimaryChanged(session: ServerSession, m: DecodedMessage): void {
-    session.role = 'primary';
     if (this.active !== session) this.promote(session, 'primaryChanged');
-    const seq = m.attributes.EventSequenceNumber;
-    if (typeof seq === 'number' && seq > this.lastSeq) this.lastSeq = seq;
+    this.markDelivered(m.attributes.EventSequenceNumber);
     const wasUp = this.visibleLinkUp;
     if (wasUp === true && !session.linkUp) this.deliverLink(session, switchoverLink(session, false));
     if (this.checkEvent(session, 'EventPrimaryChanged', m.attributes, undefined)) {
@@ -892,8 +884,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
   private deliverLink(session: ServerSession, m: DecodedMessage): void {
     const up = m.name === 'EventLinkConnected';
     this.visibleLinkUp = up;
-    const seq = m.attributes.EventSequenceNumber;
-    if (typeof seq === 'number' && seq > this.lastSeq) this.lastSeq = seq;
+    this.markDelivered(m.attributes.EventSequenceNumber);
     this.deliver(this.toEvent(session, m.name!, m));
     if (up && session === this.active) {
       this.flushQueue();

@@ -104,6 +104,11 @@ export function isValidPort(port: unknown): port is number {
   return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
+/** 'host:port', with an IPv6 literal in brackets: how endpoints are named in events and state. */
+export function endpointName(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Parses 'host:port', '[::1]:port' or { host, port, name }. Throws InvalidArgumentError naming what is wrong. */
 export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
   let host: unknown;
@@ -124,7 +129,7 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
   if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
   if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
   const h = host.startsWith('[') ? host.slice(1, -1) : host;
-  return { host: h, port, name: name ?? (h.includes(':') ? `[${h}]:${port}` : `${h}:${port}`) };
+  return { host: h, port, name: name ?? endpointName(h, port) };
 }
 
 /** Node timers overflow past 2^31−1 ms (and then fire at once): every delay option stays below. */
