@@ -94,12 +94,4 @@ export class Ledger {
     this.agents.delete(dn);
     for (const connId of [...this.calls.keys()]) this.removeCall(connId, dn);
   }
-
-  clear(): void {
-    this.dns.clear();
-    this.inputMask = undefined;
-    this.subscriptions.clear();
-    this.calls.clear();
-    this.agents.clear();
-  }
 }

@@ -42,8 +42,6 @@ export interface TransportEvents {
   close: (reason: TlibError) => void;
 }
 
-const ADDP_PING_FRAME_TYPE = ADDP_PING;
-
 export class Transport extends EventEmitter<TransportEvents> {
   readonly endpoint: Endpoint;
   private readonly options: TransportOptions;
@@ -60,7 +58,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     super();
     this.options = options;
     this.endpoint = options.endpoint;
-    this.pingFrame = options.codec.encode(ADDP_PING_FRAME_TYPE, undefined);
+    this.pingFrame = options.codec.encode(ADDP_PING, undefined);
     this.pongFrame = options.codec.encode(ADDP_PONG, undefined);
   }
 
