@@ -43,6 +43,8 @@ export interface TServerConnectionOptions {
   validation?: 'strict' | 'warn' | 'off';
   /** Largest frame accepted from a server. Default 1 MiB. */
   maxFrameBytes?: number;
+  /** Bytes that may wait to be sent to a server; past it (a server that stopped reading) the session is lost (ERR_WRITE_BUFFER_FULL) and fails over. Default 8 MiB. */
+  maxWriteBufferBytes?: number;
   /**
    * Which backup addresses learned from EventRestoreConnection may be dialled: a list of host names
    * or a predicate. Default: any well-formed host. Set it when servers are not fully trusted.
@@ -69,6 +71,7 @@ export interface ResolvedOptions {
   tls: tls.ConnectionOptions | true | undefined;
   validation: 'strict' | 'warn' | 'off';
   maxFrameBytes: number;
+  maxWriteBufferBytes: number;
   allowedBackupHosts: ((host: string, port: number) => boolean) | undefined;
   codec: Codec;
   resyncOnReconnect: boolean;
@@ -83,6 +86,7 @@ export const DEFAULTS = {
   offlineQueueLimit: 1_000,
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxWriteBufferBytes: 8 * 1024 * 1024,
   resyncOnReconnect: true,
 } as const;
 
@@ -223,6 +227,7 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     tls: o.tls,
     validation,
     maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
+    maxWriteBufferBytes: positive(o.maxWriteBufferBytes ?? DEFAULTS.maxWriteBufferBytes, 'maxWriteBufferBytes'),
     allowedBackupHosts: allowed,
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
