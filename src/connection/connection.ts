@@ -30,7 +30,7 @@ import type { AnswerOf, EventMap, PublicEventName, RequestArgs, TEvent } from '.
 import { validateEvent, validateRequestArgs } from '../protocol/validate.js';
 import { kvGet, nowTime, toKVList } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
-import { pushIterator } from '../util/push-iterator.js';
+import { pushIterator, type IteratorBufferOptions } from '../util/push-iterator.js';
 import { Ledger, type DNRegistration } from './ledger.js';
 import { MAX_TIMER_MS, endpointName, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
@@ -100,7 +100,7 @@ export interface TServerConnectionEvents extends NamedEventListeners {
 
 type ConnectionEventName = keyof TServerConnectionEvents;
 
-export interface EventsIteratorOptions {
+export interface EventsIteratorOptions extends IteratorBufferOptions {
   signal?: AbortSignal;
 }
 
@@ -1111,8 +1111,10 @@ export class TServerConnection extends RequestHelpers {
   // ------------------------------------------------------------------ delivery
 
   /**
-   * Async iteration over every event users may see; ends on close() or when `signal` aborts.
-   * Events are buffered while the loop body runs.
+   * Async iteration over every event users may see; ends at once on close() or when `signal`
+   * aborts. Events wait in a buffer of `maxBuffered` (default 100 000) while the loop body runs;
+   * past it, `overflow` 'error' (default) ends the loop with IteratorOverflowError, 'dropOldest'
+   * drops the oldest with a process warning.
    */
   events(options: EventsIteratorOptions = {}): AsyncIterableIterator<TEvent> {
     return pushIterator<TEvent>(
@@ -1120,7 +1122,7 @@ export class TServerConnection extends RequestHelpers {
         this.on('event', push);
         return () => this.off('event', push);
       },
-      { signal: options.signal, enders: this.iterators },
+      { signal: options.signal, enders: this.iterators, maxBuffered: options.maxBuffered, overflow: options.overflow, what: 'events()' },
     );
   }
 
