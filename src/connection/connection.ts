@@ -32,7 +32,8 @@ import { kvGet, nowTime, toKVList } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
 import { pushIterator, type IteratorBufferOptions } from '../util/push-iterator.js';
 import { Ledger, type DNRegistration } from './ledger.js';
-import { MAX_TIMER_MS, endpointName, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
+import { AddressPolicy } from './address-policy.js';
+import { MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
 import { ServerSession } from './session.js';
 import { RequestHelpers, inputMaskOf } from './helpers.js';
@@ -110,6 +111,8 @@ export class TServerConnection extends RequestHelpers {
   private active: ServerSession | undefined;
   private standby: ServerSession | undefined;
   private backupEndpoint: Endpoint | undefined;
+  /** Which server-named addresses may be dialled (learnedAddresses / allowedBackupHosts). */
+  private readonly addressPolicy: AddressPolicy;
   private readonly ledger = new Ledger();
   private readonly inFlight = new Map<number, PendingRequest>();
   private readonly reservedRefs = new Set<number>();
@@ -149,6 +152,7 @@ export class TServerConnection extends RequestHelpers {
   constructor(options: TServerConnectionOptions) {
     super();
     this.options = resolveOptions(options);
+    this.addressPolicy = AddressPolicy.from(this.options);
     this.backupEndpoint = this.options.backup;
   }
 
@@ -206,6 +210,7 @@ export class TServerConnection extends RequestHelpers {
     this.resyncPending = false;
     await Promise.allSettled([...this.loops]);
     this.visibleLinkUp = undefined;
+    this.backupEndpoint = this.options.backup; // learned addresses are forgotten: a new open() trusts only the options
     this.setStatus('closed');
     for (const end of [...this.iterators]) end();
     this.safeEmit('close');
@@ -829,30 +834,17 @@ export class TServerConnection extends RequestHelpers {
     this.trackLoop(dial);
   }
 
-  /** Reads a host/port pair from RestoreConnection's UserData; refuses what it must not dial. */
+  /** Reads a host/port pair from RestoreConnection's UserData; refuses what the address policy does not allow. */
   private acceptAddress(session: ServerSession, data: KVList | undefined, hostKey: string, portKey: string): Endpoint | undefined {
     if (!data) return undefined;
     const host = kvGet(data, hostKey);
-    const rawPort = kvGet(data, portKey);
-    const port = typeof rawPort === 'string' && /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
-    let problem: string | undefined;
-    if (!isValidHost(host)) problem = `${hostKey} ${JSON.stringify(host)} is not a valid host`;
-    else if (!isValidPort(port)) problem = `${portKey} ${JSON.stringify(port)} is not a valid port (1–65535)`;
-    else if (this.options.allowedBackupHosts) {
-      let allowed = false;
-      try {
-        allowed = this.options.allowedBackupHosts(host, port) === true;
-      } catch (err) {
-        this.reportHandlerError('allowedBackupHosts', err);
-      }
-      if (!allowed) problem = `${hostKey} ${host} is not allowed by allowedBackupHosts`;
-    }
-    if (problem) {
-      const err = new BackupAddressRefusedError(`${session.name} offered an address that was refused: ${problem}`, { host, port });
-      this.warn({ code: err.code, server: session.name, event: 'EventRestoreConnection', attribute: hostKey, detail: err.message });
-      return undefined;
-    }
-    return { host: host as string, port: port as number, name: endpointName(host as string, port as number) };
+    const port = kvGet(data, portKey);
+    const verdict = this.addressPolicy.judge(host, port, hostKey, portKey);
+    if (verdict.ok) return verdict.endpoint;
+    if ('thrown' in verdict) this.reportHandlerError(this.addressPolicy.option, verdict.thrown);
+    const err = new BackupAddressRefusedError(`${session.name} offered an address that was refused: ${verdict.problem}`, { host, port });
+    this.warn({ code: err.code, server: session.name, event: 'EventRestoreConnection', attribute: hostKey, detail: err.message });
+    return undefined;
   }
 
   /**
