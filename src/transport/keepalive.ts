@@ -18,14 +18,17 @@ export interface KeepAliveHooks {
 export interface KeepAliveSchedulerOptions {
   /** Monotonic clock in ms. Default performance.now (tests pass Date.now under fake timers). */
   now?: () => number;
-  /** Due times are rounded up to this grid (ms): checks are never early, at most this late. Default 10. */
+  /**
+   * Due times are rounded to this grid (ms) so keep-alives due together wake together: a death
+   * verdict is never early and at most this late; a ping at most this early. Default 10.
+   */
   granularityMs?: number;
 }
 
 /** One timer for many keep-alives: wakes for the earliest due time and runs every check then due. */
 export class KeepAliveScheduler {
   readonly now: () => number;
-  private readonly granularityMs: number;
+  readonly granularityMs: number;
   private readonly heap: KeepAlive[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = Infinity;
@@ -46,10 +49,10 @@ export class KeepAliveScheduler {
     return this.timer !== undefined;
   }
 
-  /** Puts `k` in the heap (or moves it) with its check due at `at` (rounded up to the grid). */
-  schedule(k: KeepAlive, at: number): void {
+  /** Puts `k` in the heap (or moves it) with its check due at `at`, rounded up (or down) to the grid. */
+  schedule(k: KeepAlive, at: number, roundDown = false): void {
     const g = this.granularityMs;
-    k.dueAt = g > 0 ? Math.ceil(at / g) * g : at;
+    k.dueAt = g > 0 ? (roundDown ? Math.floor(at / g) : Math.ceil(at / g)) * g : at;
     if (k.heapIndex < 0) {
       k.heapIndex = this.heap.length;
       this.heap.push(k);
@@ -97,8 +100,10 @@ export class KeepAliveScheduler {
     const now = this.now();
     this.firing = true;
     try {
-      // Each check reschedules its keep-alive strictly after `now` or removes it: the loop ends.
-      for (let top = this.heap[0]; top && top.dueAt <= now; top = this.heap[0]) {
+      // Each check reschedules its keep-alive after `now` or removes it; the budget bounds the loop
+      // even if a due time rounded down lands on `now` (that one waits for the next wake).
+      let budget = this.heap.length;
+      for (let top = this.heap[0]; top && top.dueAt <= now && budget-- > 0; top = this.heap[0]) {
         this.remove(top);
         try {
           top.runCheck(now);
@@ -179,7 +184,7 @@ export class KeepAlive {
     this.running = true;
     this.lastHeard = this.scheduler.now();
     this.pingOutstanding = false;
-    this.scheduler.schedule(this, this.lastHeard + this.half);
+    this.scheduler.schedule(this, this.lastHeard + this.half, true);
   }
 
   /** A whole frame arrived. Cheap: nothing is rescheduled until the pending check runs. */
@@ -211,12 +216,14 @@ export class KeepAlive {
       this.hooks.dead(idle);
       return;
     }
-    if (idle >= this.half && !this.pingOutstanding) {
+    // A ping may go out up to one grid step early (its check was rounded down): harmless, and it
+    // keeps the grid from eating into the time the pong has to come back.
+    if (idle >= this.half - this.scheduler.granularityMs && !this.pingOutstanding) {
       this.pingOutstanding = true;
       this.hooks.ping();
       if (!this.running) return;
     }
-    const next = this.lastHeard + (this.pingOutstanding ? this.timeoutMs : this.half);
-    this.scheduler.schedule(this, Math.max(next, now + 1));
+    if (this.pingOutstanding) this.scheduler.schedule(this, Math.max(this.lastHeard + this.timeoutMs, now + 1));
+    else this.scheduler.schedule(this, Math.max(this.lastHeard + this.half, now + 1), true);
   }
 }

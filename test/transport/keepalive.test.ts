@@ -77,16 +77,29 @@ describe('KeepAlive', () => {
     k.stop();
   });
 
-  it('checks are never early and at most one grid step late', () => {
+  it('a death verdict is never early and at most one grid step late; a ping at most one step early', () => {
     const { make, log } = rig(1000, 50);
-    vi.advanceTimersByTime(13); // start off the grid
+    vi.advanceTimersByTime(13); // start off the grid: half at +513, death at +1013 from t0
     const k = make();
     k.start();
-    vi.advanceTimersByTime(499);
+    vi.advanceTimersByTime(450);
     expect(log).toEqual([]);
+    vi.advanceTimersByTime(50); // +513: the ping check was rounded down to +500
+    expect(log).toEqual(['k ping @500']);
+    vi.advanceTimersByTime(1012 - 513);
+    expect(log).toHaveLength(1); // not dead before +1013
     vi.advanceTimersByTime(50);
-    expect(log).toHaveLength(1);
-    k.stop();
+    expect(log).toEqual(['k ping @500', 'k dead @1050 idle 1037']);
+  });
+
+  it('a timeout below the grid (2 ms, grid 10 ms) neither spins nor misses its verdict', () => {
+    const { make, log } = rig(2, 10);
+    const k = make();
+    k.start();
+    vi.advanceTimersByTime(30);
+    expect(log.filter((l) => l.startsWith('k dead'))).toHaveLength(1);
+    expect(k.isRunning).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('a check hook that returns false stops it (the transport dropped the session)', () => {
