@@ -55,6 +55,10 @@ export interface TServerConnectionOptions {
    * only after EventPrimaryChanged: calls may have moved while the client was away. Default true.
    */
   resyncOnReconnect?: boolean;
+  /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
+  maxInFlight?: number;
+  /** Resync queries in flight at once (location, DNs, calls). Default 100. */
+  resyncWindow?: number;
 }
 
 export interface ResolvedOptions {
@@ -72,6 +76,8 @@ export interface ResolvedOptions {
   allowedBackupHosts: ((host: string, port: number) => boolean) | undefined;
   codec: Codec;
   resyncOnReconnect: boolean;
+  maxInFlight: number;
+  resyncWindow: number;
 }
 
 export const DEFAULTS = {
@@ -84,6 +90,8 @@ export const DEFAULTS = {
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   resyncOnReconnect: true,
+  maxInFlight: 1_000,
+  resyncWindow: 100,
 } as const;
 
 // Labels of 1–63 characters (RFC 1035), 253 in all.
@@ -158,6 +166,13 @@ function queueLimit(value: unknown): number {
   return value;
 }
 
+function atLeastOne(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value;
+}
+
 function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   if (typeof r.retries !== 'number' || !(r.retries >= 0) || (Number.isFinite(r.retries) && !Number.isInteger(r.retries))) {
     throw new InvalidArgumentError(`reconnect.retries must be a whole number ≥ 0 or Infinity, got ${String(r.retries)}`);
@@ -226,5 +241,7 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     allowedBackupHosts: allowed,
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
+    maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
+    resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
   };
 }
