@@ -3,7 +3,11 @@
  * O(log n); most requests share one timeout, so deadlines arrive in order and add is O(1) on
  * average). The timer is armed for the earliest deadline only; removing the head does not re-arm it
  * (it fires a little early, finds nothing due and re-arms), so a settle costs no timer call.
+ * At most EXPIRE_BATCH items expire per timer callback: when 100,000 requests time out together,
+ * the event loop gets a turn between batches instead of one long stall.
  */
+
+const EXPIRE_BATCH = 1_000;
 
 /** Time and the one timer, read through a seam so unit tests drive them with fake timers. */
 export interface TimerClock {
@@ -78,12 +82,18 @@ export class DeadlineQueue<T extends Deadlined> {
     this.timerAt = Infinity;
     const now = this.clock.now();
     // onExpire may add or remove items: read the head afresh each time.
-    while (this.heap.length > 0 && this.heap[0].deadline <= now) {
+    for (let n = 0; n < EXPIRE_BATCH && this.heap.length > 0 && this.heap[0].deadline <= now; n++) {
       const item = this.heap[0];
       this.remove(item);
       this.onExpire(item);
     }
-    if (this.heap.length > 0 && this.heap[0].deadline < this.timerAt) this.arm();
+    if (this.heap.length === 0 || this.heap[0].deadline >= this.timerAt) return;
+    if (this.heap[0].deadline <= now) {
+      // More are due: the next batch after other callbacks have run.
+      if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+      this.timerAt = this.heap[0].deadline;
+      this.timer = this.clock.setTimeout(this.fire, 0);
+    } else this.arm();
   };
 
   private arm(): void {
