@@ -10,19 +10,12 @@
  */
 import type { Endpoint } from '../transport/index.js';
 import { dialTo, pairEndpoints, sessionById } from './pair-types.js';
-import type { DialPurpose, DialSlot, PairEffect, PairInput, PairInputKind, PairRole, PairSession, PairState, PairStateKind, PairStatus, PromoteWhy } from './pair-types.js';
+import type { DialPurpose, DialSlot, Handler, PairEffect, PairInput, PairInputKind, PairRole, PairSession, PairState, PairStateKind, PairStatus, PromoteWhy, Transition } from './pair-types.js';
 
 export * from './pair-types.js';
 
-type Handler<I extends PairInput = PairInput> = (s: PairState, input: I, fx: PairEffect[]) => void;
-
-export interface Transition {
-  /** The kinds the state may have afterwards (the diagram's arrows). */
-  readonly to: readonly PairStateKind[];
-  /** One line for the diagram and the docs. */
-  readonly does: string;
-  readonly run: Handler<never>;
-}
+/** Young losses counted per server (the backoff saturates long before). */
+const MAX_YOUNG_COUNT = 32;
 
 // ------------------------------------------------------------------ helpers (mutate the draft)
 
@@ -31,7 +24,6 @@ function setStatus(s: PairState, status: PairStatus, fx: PairEffect[]): void {
   s.status = status;
   fx.push({ kind: 'status', status });
 }
-
 
 function startDial(s: PairState, fx: PairEffect[], purpose: DialPurpose, endpoint: Endpoint, delayMs: number, attempt = 1): void {
   const slot: DialSlot = { id: s.nextDialId++, purpose, endpoint, attempt };
@@ -48,11 +40,18 @@ function cancelDial(s: PairState, fx: PairEffect[], slot: DialSlot): void {
   fx.push({ kind: 'cancelDial', dialId: slot.id });
 }
 
-/** Backoff for a server whose sessions keep dying young: carries over from one short session to the next. */
+/**
+ * Backoff for a server whose sessions keep dying young: carries over from one short session to the
+ * next. Past the strategy's last retry, its last delay holds (giving up is for failed dials).
+ */
 function youngDelay(s: PairState, name: string): number {
   const young = s.youngLosses[name];
   if (!young || !s.config.reconnect) return 0;
-  return s.config.retryDelay(young.count, young.reason) ?? 0;
+  for (let n = young.count; n >= 1; n--) {
+    const delay = s.config.retryDelay(n, young.reason);
+    if (delay !== null) return delay;
+  }
+  return 0;
 }
 
 /**
@@ -297,13 +296,13 @@ const onSessionLost: Handler<In<'sessionLost'>> = (s, i, fx) => {
   if (!lost) return;
   const name = lost.endpoint.name;
   const young = { ...s.youngLosses };
-  if (i.young) young[name] = { count: (young[name]?.count ?? 0) + 1, reason: i.reason };
+  if (i.young) young[name] = { count: Math.min(MAX_YOUNG_COUNT, (young[name]?.count ?? 0) + 1), reason: i.reason };
   else delete young[name];
   s.youngLosses = young;
   const wasActive = lost === s.active;
   if (wasActive) s.active = undefined;
   else s.standby = undefined;
-  if (lost.announced) fx.push({ kind: 'announceDisconnected', session: lost.id });
+  if (lost.announced) fx.push({ kind: 'announceDisconnected', session: lost.id, reason: i.reason });
   if (wasActive) {
     if (s.kind === 'adopting') {
       fx.push({ kind: 'endHold', deliver: false });

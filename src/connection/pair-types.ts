@@ -85,7 +85,7 @@ export type PairEffect =
   | { kind: 'promote'; session: number; from: number | undefined; why: PromoteWhy }
   | { kind: 'requeue'; session: number; why: string }
   | { kind: 'closeSession'; session: number; why: string }
-  | { kind: 'announceDisconnected'; session: number }
+  | { kind: 'announceDisconnected'; session: number; reason: Error }
   | { kind: 'announceConnected'; session: number }
   | { kind: 'returnToPrimary'; session: number }
   | { kind: 'announcePrimaryChanged'; session: number; message: unknown }
@@ -97,6 +97,16 @@ export type PairEffect =
   | { kind: 'opened' }
   | { kind: 'openFailed'; aborted: boolean }
   | { kind: 'shutdown'; why: 'close' | 'reconnectOff' | 'reconnectGaveUp'; error: Error };
+
+export type Handler<I extends PairInput = PairInput> = (s: PairState, input: I, fx: PairEffect[]) => void;
+
+export interface Transition {
+  /** The kinds the state may have afterwards (the diagram's arrows). */
+  readonly to: readonly PairStateKind[];
+  /** One line for the diagram and the docs. */
+  readonly does: string;
+  readonly run: Handler<never>;
+}
 
 export function initialPairState(config: PairConfig): PairState {
   return {
