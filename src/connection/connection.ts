@@ -318,7 +318,7 @@ export class TServerConnection extends IsolatingEmitter {
       this.gate.dropHeld();
       if (this.standby?.isOpen) {
         // Hot standby: switch at once; the new primary's EventPrimaryChanged will follow.
-        this.promote(this.standby, 'lost');
+        this.promote(this.standby, 'lost', session.name);
       } else {
         this.router.requeueFrom(session, 'the connection was lost');
         this.setStatus('reconnecting');
@@ -470,14 +470,14 @@ export class TServerConnection extends IsolatingEmitter {
    * Makes `session` active. The old active, if still up, becomes the standby. Requests in flight on
    * the old one follow the rules: idempotent re-sent here, others interrupted.
    */
-  private promote(session: ServerSession, why: 'lost' | 'primaryChanged' | 'roleBackup' | 'returnToPrimary'): void {
+  private promote(session: ServerSession, why: 'lost' | 'primaryChanged' | 'roleBackup' | 'returnToPrimary', from = this.active?.name): void {
     const old = this.active;
     if (old === session) return;
     debug('promote %s (%s), old active %s', session.name, why, old?.name ?? 'none');
     if (this.standby === session) this.standby = undefined;
     this.active = session;
     session.announced = true;
-    publishDiagnostics('tlib:failover', { connection: this, from: old?.name, to: session.name, cause: why });
+    publishDiagnostics('tlib:failover', { connection: this, from, to: session.name, cause: why });
     // An adoption replaying the ledger on the old active will bail out: its hold ends here (its
     // events are delivered, and waiting requests may go).
     this.gate.release();
