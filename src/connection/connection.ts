@@ -208,11 +208,9 @@ export class TServerConnection extends IsolatingEmitter {
     return list;
   }
 
-  /** Every message of every session: straight into the gate. */
-  private readonly onSessionMessage = (m: DecodedMessage, s: ServerSession): void => this.gate.onMessage(m, s);
-
   private async connectSession(endpoint: Endpoint, signal: AbortSignal): Promise<ServerSession> {
-    const session = new ServerSession(endpoint, this.options, this.onSessionMessage);
+    const session = new ServerSession(endpoint, this.options);
+    session.on('message', (m, s) => this.gate.onMessage(m, s));
     session.on('lost', (reason, s) => this.onSessionLost(s, reason));
     const ref = this.router.reserveReferenceId();
     try {

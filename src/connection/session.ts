@@ -1,7 +1,6 @@
 /**
  * ServerSession: one socket to one server of the pair. Opens it, registers the client, tracks
- * the server's CTI-link status and announced role, and reports upward: each message to the handler
- * it was given (a direct call: the receive path is hot), and 'lost'.
+ * the server's CTI-link status and announced role, and reports upward ('message', 'lost').
  * It never decides failover: TServerConnection does.
  */
 import createDebug from 'debug';
@@ -17,10 +16,9 @@ const debug = createDebug('tlib:connection');
 export const CLIENT_VERSION = 'tlib-client/0.1';
 
 export interface SessionEvents {
+  message: (message: DecodedMessage, session: ServerSession) => void;
   lost: (reason: TlibError, session: ServerSession) => void;
 }
-
-export type SessionMessageHandler = (message: DecodedMessage, session: ServerSession) => void;
 
 export type SessionState = 'opening' | 'open' | 'closed';
 
@@ -47,7 +45,6 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   constructor(
     endpoint: Endpoint,
     private readonly options: ResolvedOptions,
-    private readonly onMessage: SessionMessageHandler,
   ) {
     super();
     this.endpoint = endpoint;
@@ -138,7 +135,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   private accept(m: DecodedMessage): void {
     if (m.name === 'EventLinkConnected' || m.name === 'EventLinkDisconnected') this.noteLink(m);
     if (this.held) this.held.push(m);
-    else this.onMessage(m, this);
+    else this.emit('message', m, this);
   }
 
   private noteLink(m: DecodedMessage): void {
@@ -158,7 +155,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
     if (!held) return;
     for (let i = 0; i < held.length; i++) {
       if (this.state !== 'open') return;
-      this.onMessage(held[i], this);
+      this.emit('message', held[i], this);
       if (this.held) {
         // A message handler asked to hold again: keep the rest, in order, ahead of newer ones.
         (this.held as DecodedMessage[]).unshift(...held.slice(i + 1));
