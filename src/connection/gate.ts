@@ -53,6 +53,8 @@ export interface GateHost {
   primaryChanged(session: GateSession, m: DecodedMessage, fromStandby: boolean): void;
   /** Users now see the link up on the active session: waiting requests and a pending resync may go. */
   linkShownUp(session: GateSession): void;
+  /** A new ServerStartTime: the pair's role watermark starts afresh too (pair-machine's newEpoch). */
+  newEpoch?(): void;
 }
 
 export class EventGate {
@@ -249,6 +251,7 @@ export class EventGate {
       this.seqEpochMicros = t.microseconds;
       this.lastSeq = -1;
       this.lastRoleSeq = -1;
+      this.host.newEpoch?.();
     }
     if (seq <= this.lastSeq) return true;
     this.lastSeq = seq;

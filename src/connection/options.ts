@@ -59,6 +59,12 @@ export interface TServerConnectionOptions {
   maxInFlight?: number;
   /** Resync queries in flight at once (location, DNs, calls). Default 100. */
   resyncWindow?: number;
+  /**
+   * Delay in ms before reconnect attempt `attempt + 1` after `attempt` failed with `error`, or null to
+   * give up (the connection closes), as ioredis's option. Also paces redialling a server whose
+   * sessions keep dying young. Default: `defaultRetryStrategy(reconnect)` (the `reconnect` backoff).
+   */
+  retryStrategy?: (attempt: number, error: Error) => number | null;
 }
 
 export interface ResolvedOptions {
@@ -78,6 +84,7 @@ export interface ResolvedOptions {
   resyncOnReconnect: boolean;
   maxInFlight: number;
   resyncWindow: number;
+  retryStrategy: (attempt: number, error: Error) => number | null;
 }
 
 export const DEFAULTS = {
@@ -92,7 +99,18 @@ export const DEFAULTS = {
   resyncOnReconnect: true,
   maxInFlight: 1_000,
   resyncWindow: 100,
+  /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
+  statusBufferLimit: 256,
 } as const;
+
+/** The `reconnect` backoff as a retryStrategy (p-retry's formula): min·factor^(attempt−1), ×[1, 2) if randomized, capped at max; null past `retries`. */
+export function defaultRetryStrategy(r: ReconnectOptions | false): (attempt: number) => number | null {
+  return (attempt) => {
+    if (!r || attempt > r.retries) return null;
+    const random = r.randomize ? Math.random() + 1 : 1;
+    return Math.min(r.maxTimeoutMs, Math.round(random * Math.max(r.minTimeoutMs, 1) * r.factor ** (attempt - 1)));
+  };
+}
 
 // Labels of 1–63 characters (RFC 1035), 253 in all.
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
@@ -190,6 +208,12 @@ function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   return r;
 }
 
+function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): ResolvedOptions['retryStrategy'] {
+  if (value === undefined) return defaultRetryStrategy(reconnect);
+  if (typeof value !== 'function') throw new InvalidArgumentError(`retryStrategy must be a function (attempt, error) => ms | null, got ${typeof value}`);
+  return value as ResolvedOptions['retryStrategy'];
+}
+
 export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
   if (!o || typeof o !== 'object') throw new InvalidArgumentError('options must be an object with at least { primary }');
   const validation = o.validation ?? DEFAULTS.validation;
@@ -243,5 +267,6 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
     resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
+    retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),
   };
 }
