@@ -7,6 +7,7 @@
 import { type RequestInfo, RequestTimeoutError } from '../errors.js';
 import type { MessageDescriptor } from '../protocol/catalogue.js';
 import type { Deadlined } from './deadline-queue.js';
+import type { Waiting } from './wait-queue.js';
 
 export interface RequestOptions {
   /** Rejects the request with the signal's reason when aborted. */
@@ -41,7 +42,7 @@ export interface PendingRequestInit {
   onAbort: (p: PendingRequest, reason: unknown) => void;
 }
 
-export class PendingRequest implements Deadlined {
+export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   readonly descriptor: MessageDescriptor;
   readonly attributes: Record<string, unknown>;
   readonly internal: boolean;
@@ -54,6 +55,10 @@ export class PendingRequest implements Deadlined {
   readonly promise: Promise<Record<string, unknown>>;
   /** Owned by the router's DeadlineQueue (heap index, −1 when not in it). */
   deadlineSlot = -1;
+  /** Owned by the router's WaitQueue that holds it, if any. */
+  waitPrev: PendingRequest | undefined;
+  waitNext: PendingRequest | undefined;
+  waitQueue: object | undefined;
   private ref = 0;
   private sentTo: RequestSink | undefined;
   private done = false;

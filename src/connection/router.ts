@@ -16,6 +16,7 @@ import { DeadlineQueue, systemClock, type TimerClock } from './deadline-queue.js
 import { hasDiagnosticsSubscribers, publishDiagnostics } from './diagnostics.js';
 import { redactAttributes } from './redact.js';
 import { PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './requests.js';
+import { WaitQueue } from './wait-queue.js';
 
 const debug = createDebug('tlib:connection');
 const debugData = createDebug('tlib:data');
@@ -47,10 +48,10 @@ export class RequestRouter {
   /** ReferenceIDs in use outside the table (a session's RequestRegisterClient). */
   private readonly reserved = new Set<number>();
   readonly refs = new ReferenceIds({ has: (id) => this.inFlight.has(id) || this.reserved.has(id) });
-  /** Requests that wait for a session, the end of a replay hold, or the CTI link. Insertion-ordered; O(1) delete. */
-  private waiting = new Set<PendingRequest>();
+  /** Requests that wait for a session, the end of a replay hold, or the CTI link. */
+  private readonly waiting = new WaitQueue<PendingRequest>();
   /** Requests that could go but find maxInFlight requests on the wire. */
-  private readonly waitingForSlot = new Set<PendingRequest>();
+  private readonly waitingForSlot = new WaitQueue<PendingRequest>();
   private userWaiting = 0;
   private readonly deadlines: DeadlineQueue<PendingRequest>;
   private readonly clock: TimerClock;
@@ -122,9 +123,7 @@ export class RequestRouter {
   /** Tries every waiting request again (a session became active, a replay ended, the link came up). */
   flush(): void {
     if (this.waiting.size > 0) {
-      const waiting = this.waiting;
-      this.waiting = new Set();
-      for (const p of waiting) {
+      for (const p of this.waiting.drain()) {
         if (!p.internal) this.userWaiting--;
         this.submit(p);
       }
@@ -183,9 +182,10 @@ export class RequestRouter {
   /** Rejects `p` wherever it stands (in flight or waiting). */
   fail(p: PendingRequest, err: unknown): void {
     if (p.settled) return;
-    const freed = this.leaveFlight(p);
+    let freed = this.leaveFlight(p);
     this.dequeue(p);
     this.deadlines.remove(p);
+    if (!freed && this.waitingForSlot.size > 0 && this.inFlight.size < this.init.maxInFlight) freed = true; // an expired head left the slot queue
     if (hasDiagnosticsSubscribers('tlib:request:error')) {
       publishDiagnostics('tlib:request:error', {
         connection: this.init.owner,
@@ -214,7 +214,7 @@ export class RequestRouter {
       else this.fail(p, new RequestInterruptedError(p.info(), why));
     }
     for (const queue of [this.waiting, this.waitingForSlot]) {
-      for (const p of queue) if (p.target === session) this.fail(p, new RequestInterruptedError(p.info(), why));
+      for (const p of queue.toArray()) if (p.target === session) this.fail(p, new RequestInterruptedError(p.info(), why));
     }
     // The slots they held are free again: they go first, before the slot queue is pumped.
     for (const p of again) {
@@ -228,10 +228,8 @@ export class RequestRouter {
 
   /** Rejects everything (close): in flight, waiting, with `err`; the timer stops. */
   rejectAll(err: unknown): void {
-    const all = [...this.inFlight.values(), ...this.waiting, ...this.waitingForSlot];
+    const all = [...this.inFlight.values(), ...this.waiting.drain(), ...this.waitingForSlot.drain()];
     this.inFlight.clear();
-    this.waiting.clear();
-    this.waitingForSlot.clear();
     this.userWaiting = 0;
     for (const p of all) this.fail(p, err);
     this.deadlines.clear();
@@ -256,7 +254,10 @@ export class RequestRouter {
   /** Fills free in-flight slots from the slot queue, oldest first. */
   private pump(): void {
     while (this.waitingForSlot.size > 0 && this.inFlight.size < this.init.maxInFlight) {
-      const p = this.waitingForSlot.values().next().value as PendingRequest;
+      const p = this.waitingForSlot.first()!;
+      // Past its deadline: never sent late. Its expiry batch (soon: it is due) fails it and pumps
+      // again; failing it here would put every expired waiter in one long callback.
+      if (p.deadline <= this.clock.now()) return;
       this.dequeue(p);
       const session = this.destination(p);
       if (session === undefined) this.park(p);
@@ -285,12 +286,12 @@ export class RequestRouter {
     return true;
   }
 
-  private enqueue(queue: Set<PendingRequest>, p: PendingRequest): void {
-    queue.add(p);
+  private enqueue(queue: WaitQueue<PendingRequest>, p: PendingRequest): void {
+    queue.push(p);
     if (!p.internal) this.userWaiting++;
   }
 
   private dequeue(p: PendingRequest): void {
-    if ((this.waiting.delete(p) || this.waitingForSlot.delete(p)) && !p.internal) this.userWaiting--;
+    if ((this.waiting.remove(p) || this.waitingForSlot.remove(p)) && !p.internal) this.userWaiting--;
   }
 }

@@ -153,7 +153,7 @@ describe('deadlines: one timer for many requests', () => {
 describe('maxInFlight', () => {
   it('past the limit requests wait in order and go as slots free', async () => {
     router = makeRouter(3);
-    const rs = Array.from({ length: 6 }, (_, i) => send('RequestQueryAddress', { ThisDN: String(i) }));
+    const rs = Array.from({ length: 6 }, (_, i) => send('RequestQueryAddress', { ThisDN: String(i) }, { timeoutMs: i < 3 ? 500 : 1_000 }));
     expect(active!.sent.map((s) => s.attributes.ThisDN)).toEqual(['0', '1', '2']);
     expect(router.inFlightCount).toBe(3);
     expect(router.queuedCount).toBe(3);
@@ -161,8 +161,17 @@ describe('maxInFlight', () => {
     answer(active!, rs[1].p, { Event: 'EventAddressInfo' });
     expect(active!.sent.map((s) => s.attributes.ThisDN)).toEqual(['0', '1', '2', '3']);
     // A timeout frees a slot too.
-    await vi.advanceTimersByTimeAsync(1_000);
+    await vi.advanceTimersByTimeAsync(500);
     expect(active!.sent.map((s) => s.attributes.ThisDN)).toEqual(['0', '1', '2', '3', '4', '5']);
+  });
+
+  it('a waiting request past its deadline is never sent late', async () => {
+    router = makeRouter(1);
+    send('RequestQueryServer');
+    const late = send('RequestQueryAddress', { ThisDN: 'late' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(late.out.error).toBeInstanceOf(RequestTimeoutError);
+    expect(active!.sent).toHaveLength(1);
   });
 
   it('a newcomer never overtakes a request waiting for a slot', () => {
