@@ -75,7 +75,7 @@ export class PairDriver {
     internals: ConnectionInternals = {},
   ) {
     const o = host.options;
-    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options) as unknown as PairDriverSession);
+    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options));
     this.clock = internals.clock ?? systemClock;
     this.state = initialPairState({
       primary: o.primary,
