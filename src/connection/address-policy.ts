@@ -67,6 +67,13 @@ export class AddressPolicy {
     this.configured = configured;
   }
 
+  /** The policy of one resolved options object, built (and validated) once. */
+  static of(options: AddressPolicyInput): AddressPolicy {
+    let policy = built.get(options);
+    if (!policy) built.set(options, (policy = AddressPolicy.from(options)));
+    return policy;
+  }
+
   /** Validates the options (InvalidArgumentError naming what is wrong) and builds the policy. */
   static from(input: AddressPolicyInput): AddressPolicy {
     const configured = [input.primary, ...(input.backup ? [input.backup] : [])];
@@ -128,6 +135,8 @@ export class AddressPolicy {
     }
   }
 }
+
+const built = new WeakMap<AddressPolicyInput, AddressPolicy>();
 
 function listRule(hosts: readonly unknown[], ports: readonly unknown[] | undefined, option: string): Rule {
   if (ports !== undefined && (!Array.isArray(ports) || !ports.every(isValidPort))) {

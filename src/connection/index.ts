@@ -8,5 +8,7 @@ export {
   type ResyncSummary,
   type TServerConnectionEvents,
 } from './connection.js';
-export { DEFAULTS, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
+export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMessages } from './diagnostics.js';
+export { DEFAULTS, defaultRetryStrategy, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { RequestOptions } from './requests.js';
+export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './status-stream.js';

@@ -7,6 +7,7 @@
  * - the client sends more than `maxWriteBufferBytes`: the transport drops the session with
  *   WriteBufferFullError instead of buffering without bound.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wireCodecV1, type DecodedMessage } from '../../src/codec/index.js';
@@ -86,7 +87,14 @@ describe('write buffer: a server that stops reading', () => {
     });
     cleanups.push(() => conn.close());
     const rec = record(conn);
-    const losses: TlibError[] = [];
+    // Why the session went: the diagnostics channel gives the error itself.
+    const losses: Error[] = [];
+    const onLost = (m: unknown) => {
+      const msg = m as { connection: object; reason: Error };
+      if (msg.connection === conn) losses.push(msg.reason);
+    };
+    diagnosticsChannel.subscribe('tlib:session:lost', onLost);
+    cleanups.push(() => void diagnosticsChannel.unsubscribe('tlib:session:lost', onLost));
     const heapBefore = process.memoryUsage().heapUsed;
     let heapPeak = heapBefore;
     const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 20);
@@ -94,17 +102,17 @@ describe('write buffer: a server that stops reading', () => {
     const lost = nextEvent(conn, 'EventServerDisconnected', 8_000);
     await conn.open();
     expect(conn.state.active).toBe(hostile.url);
-    // The session's transport reports why it went: catch it at the source.
-    const session = (conn as unknown as { active: { transport: Transport } }).active;
-    session.transport.on('close', (reason) => losses.push(reason));
     const t0 = performance.now();
     await lost;
     const droppedAfter = performance.now() - t0;
     await until(() => conn.state.active === sim.url, 'failover to the backup', 5_000);
     clearInterval(sampler);
     expect(hostile.pingsSent()).toBeGreaterThan(100_000); // the flood did happen
-    expect(losses.map((e) => e.code)).toEqual(['ERR_WRITE_BUFFER_FULL']);
+    expect(losses).toHaveLength(1);
     expect(losses[0]).toBeInstanceOf(WriteBufferFullError);
+    expect(losses[0]).toMatchObject({ code: 'ERR_WRITE_BUFFER_FULL', server: hostile.url });
+    // …and users are told, not left with a bare EventServerDisconnected.
+    expect(rec.warnings.filter((w) => w.code === 'ERR_WRITE_BUFFER_FULL').map((w) => w.server)).toEqual([hostile.url]);
     expect(droppedAfter).toBeLessThan(6_000); // kernel buffers fill in well under 3 s, then ≤ 1.5 × timeoutMs
     expect(heapPeak - heapBefore).toBeLessThan(64 * 1024 * 1024);
     expect(rec.names()).toContain('EventServerConnected');
