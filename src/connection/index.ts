@@ -10,3 +10,16 @@ export {
 } from './connection.js';
 export { DEFAULTS, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { RequestOptions } from './requests.js';
+export type {
+  AgentLoginOptions,
+  AgentStateOptions,
+  CallRequestOptions,
+  ConsultOptions,
+  ForwardOptions,
+  MakeCallOptions,
+  MonitorOptions,
+  QuerySwitchOptions,
+  RegisterAddressOptions,
+  RouteCallOptions,
+  TreatmentOptions,
+} from './helpers.js';
