@@ -1,15 +1,14 @@
 /**
  * TServerSimulator: one simulated T-Server on a real TCP (or TLS) socket, speaking the wire codec.
- * Request semantics live in ./handlers.ts; this file owns sockets, stamping and delivery of events,
- * the test controls, and the hooks HotStandbyPair uses to change roles.
+ * Request semantics live in ./dispatch.ts and the handlers; the switch-side controls in
+ * ./controls.ts (methods from ./facade.ts). This file owns sockets, stamping and delivery of
+ * events, the test controls of the server itself, and the hooks HotStandbyPair uses.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import createDebug from 'debug';
 import { encodeFrame } from '../codec/encoder.js';
 import type { DecodedMessage } from '../codec/decoder.js';
-import type { ProtocolError } from '../errors.js';
-import type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from './server-types.js';
 import type { KVList } from '../protocol/attributes.js';
 import { ADDP_PING, ADDP_PONG, messageByName, messageByType } from '../protocol/catalogue.js';
 import type { EventName } from '../protocol/messages.js';
@@ -22,6 +21,7 @@ import { SimErrorCode, SimRefusal, type SimErrorCodeValue } from './error-codes.
 import type { EventAttributes, Requester, SimCore } from './handlers.js';
 import { UNMASKABLE_EVENT_TYPES } from './mask.js';
 import { resolveOptions, type ResolvedSimulatorOptions, type ServerRoleName, type SimulatorOptions } from './options.js';
+import type { SendEventOptions, SimulatorEvents } from './server-types.js';
 import { SharedState } from './state.js';
 
 export type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from './server-types.js';
