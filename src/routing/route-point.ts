@@ -11,6 +11,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError, RequestInterruptedError, TlibError, TServerError } from '../errors.js';
 import type { KVList, KVListInput } from '../protocol/attributes.js';
+import { kvGet } from '../protocol/values.js';
 
 /** Defaults of `RouteOptions`, in one place. */
 export const ROUTE_DEFAULTS = Object.freeze({
@@ -91,6 +92,8 @@ export interface RouteStats {
   abandoned: number;
   /** EventRouteRequest for a ConnID already handled (a server repeating it after failover): ignored. */
   duplicates: number;
+  /** Of the received, calls found waiting at the routing point after a failover whose EventRouteRequest never arrived. */
+  recovered: number;
   running: number;
   waiting: number;
   /** Handler time over the last 1,024 calls. */
@@ -167,10 +170,11 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private sampleCount = 0;
   private running = 0;
   private closed = false;
-  private readonly counts = { received: 0, routed: 0, defaulted: 0, failed: 0, fellBack: 0, abandoned: 0, duplicates: 0 };
+  private readonly counts = { received: 0, routed: 0, defaulted: 0, failed: 0, fellBack: 0, abandoned: 0, duplicates: 0, recovered: 0 };
   private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e);
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
+  private readonly onNewServer = () => this.sweep();
   private readonly signal: AbortSignal | undefined;
 
   private constructor(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions) {
@@ -198,6 +202,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     host.on('EventRouteRequest', rp.onRouteRequest);
     host.on('EventRouteUsed', rp.onCallGone);
     host.on('EventAbandoned', rp.onCallGone);
+    host.on('EventPrimaryChanged', rp.onNewServer);
+    host.on('EventServerConnected', rp.onNewServer);
     try {
       await host.request('RequestRegisterAddress', { ThisDN: routingPoint, AddressType: ROUTING_POINT });
     } catch (err) {
@@ -243,6 +249,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.host.off('EventRouteRequest', this.onRouteRequest);
     this.host.off('EventRouteUsed', this.onCallGone);
     this.host.off('EventAbandoned', this.onCallGone);
+    this.host.off('EventPrimaryChanged', this.onNewServer);
+    this.host.off('EventServerConnected', this.onNewServer);
     this.signal?.removeEventListener('abort', this.onAbortSignal);
     inUse.get(this.host)?.delete(this.routingPoint);
   }
@@ -283,6 +291,34 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     if (this.running < this.concurrency) this.run(entry);
     else if (this.waitingList.length - this.waitingHead < this.maxWaiting) this.waitingList.push(entry);
     else this.giveUp(entry, 'ERR_ROUTE_OVERFLOW', `${this.maxWaiting} requests already wait for a handler (concurrency ${this.concurrency})`);
+  }
+
+  /**
+   * After a failover or reconnect: route requests the old primary sent as it died never arrived.
+   * Ask the new server which calls wait at the routing point (EventAddressInfo lists them in
+   * Extensions 'Calls' as ConnID → party state) and serve those not seen yet, with the call data a
+   * RequestQueryCall gives. A server that does not list calls leaves them to its default route.
+   */
+  private sweep(): void {
+    if (this.closed) return;
+    this.host.request('RequestQueryAddress', { ThisDN: this.routingPoint }).then(
+      (info) => {
+        const calls = kvGet(info.Extensions as KVList | undefined, 'Calls');
+        if (!Array.isArray(calls)) return;
+        for (const [connId, state] of calls as KVList) {
+          if (state !== 'routing' || this.seen.has(connId) || this.closed) continue;
+          this.host.request('RequestQueryCall', { ConnID: connId }).then(
+            (call) => {
+              if (this.closed || this.seen.has(connId) || !waitsAt(call, this.routingPoint)) return;
+              this.counts.recovered++;
+              this.arrive({ ...call, Event: 'EventRouteRequest', ThisDN: this.routingPoint, ConnID: connId });
+            },
+            () => undefined, // gone meanwhile (57) or no server: nothing to route
+          );
+        }
+      },
+      () => undefined, // the routing point is re-registered and the next failover sweeps again
+    );
   }
 
   private remember(connId: string): void {
@@ -448,6 +484,9 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
  * current place (ThisDN) or state there; a call already routed is elsewhere.
  */
 function waitsAt(info: Record<string, unknown>, routingPoint: string): boolean {
+  // The simulator (and servers that list parties) give each party's state in Extensions 'Parties'.
+  const parties = kvGet(info.Extensions as KVList | undefined, 'Parties');
+  if (Array.isArray(parties)) return kvGet(parties as KVList, routingPoint) === 'routing';
   return info.ThisDN === routingPoint;
 }
 
