@@ -40,17 +40,17 @@ export const ATTRIBUTES = {
   AgentWorkMode: { id: 16, type: 'int' },
   DNIS: { id: 18, type: 'string' },
   ANI: { id: 19, type: 'string' },
-  ThisDN: { id: 20, type: 'string' },
+  ThisDN: { id: 20, type: 'string', dn: true },
   ThisQueue: { id: 21, type: 'string' },
   ThisDNRole: { id: 23, type: 'int' },
-  OtherDN: { id: 24, type: 'string' },
+  OtherDN: { id: 24, type: 'string', dn: true },
   OtherQueue: { id: 25, type: 'string' },
   OtherDNRole: { id: 27, type: 'int' },
-  ThirdPartyDN: { id: 28, type: 'string' },
+  ThirdPartyDN: { id: 28, type: 'string', dn: true },
   ThirdPartyQueue: { id: 29, type: 'string' },
   ThirdPartyDNRole: { id: 31, type: 'int' },
   /** Never logged, never echoed in an event: see redactAttributes(). */
-  Password: { id: 36, type: 'string' },
+  Password: { id: 36, type: 'string', secret: true },
   Timeout: { id: 42, type: 'int' },
   InputMask: { id: 45, type: 'binary' },
   ErrorCode: { id: 46, type: 'int' },
@@ -93,7 +93,7 @@ export const ATTRIBUTES = {
   AgentStatus: { id: 1006, type: 'int' },
   ClientVersion: { id: 1007, type: 'string' },
   AddpTimeout: { id: 1008, type: 'int' },
-} as const satisfies Record<string, { id: number; type: ValueTypeName }>;
+} as const satisfies Record<string, { id: number; type: ValueTypeName; dn?: true; secret?: true }>;
 
 export type AttributeName = keyof typeof ATTRIBUTES;
 
@@ -143,17 +143,24 @@ export interface AttributeDescriptor {
   readonly name: AttributeName;
   readonly type: ValueTypeName;
   readonly typeCode: ValueTypeCode;
+  /** A directory number: a Mandatory one may not be empty. */
+  readonly dn: boolean;
+  /** Never logged, never quoted in an error: see redactAttributes(). */
+  readonly secret: boolean;
 }
 
 /** Attribute descriptors indexed by wire id (sparse). */
 export const ATTRIBUTE_BY_ID: ReadonlyArray<AttributeDescriptor | undefined> = (() => {
   const table: Array<AttributeDescriptor | undefined> = [];
-  for (const [name, spec] of Object.entries(ATTRIBUTES)) {
+  for (const [name, row] of Object.entries(ATTRIBUTES)) {
+    const spec = row as { id: number; type: ValueTypeName; dn?: true; secret?: true };
     table[spec.id] = Object.freeze({
       id: spec.id,
       name: name as AttributeName,
       type: spec.type,
       typeCode: VALUE_TYPES[spec.type],
+      dn: spec.dn === true,
+      secret: spec.secret === true,
     });
   }
   return table;
@@ -170,3 +177,21 @@ export const AgentStatus = { Unknown: 0, LoggedOut: 1, LoggedIn: 2, Ready: 3, No
 export type AgentStatus = (typeof AgentStatus)[keyof typeof AgentStatus];
 /** SubscriptionOperation values. */
 export const SubscriptionOperation = { Start: 1, Stop: 2, Modify: 3 } as const;
+
+/** What redactAttributes() puts in place of a secret's value. */
+export const REDACTED = '***';
+
+/**
+ * A copy of `attrs` safe to log or attach to an error: the value of every secret attribute
+ * (Password) is replaced by '***'. Returns `attrs` itself when it holds no secret (no allocation).
+ */
+export function redactAttributes<T extends Readonly<Record<string, unknown>>>(attrs: T): T {
+  let out: Record<string, unknown> | undefined;
+  for (const key in attrs) {
+    if (attrs[key] !== undefined && ATTRIBUTE_BY_NAME.get(key)?.secret) {
+      out ??= { ...attrs };
+      out[key] = REDACTED;
+    }
+  }
+  return (out ?? attrs) as T;
+}
