@@ -15,6 +15,7 @@ import type { AddressType, AgentWorkMode, ForwardMode, MakeCallType, MonitorNext
 import type { EventName, RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs } from '../protocol/types.js';
 import type { RequestOptions } from './requests.js';
+import { RoutePoint, type RouteHandler, type RouteOptions, type RoutingHost } from '../routing/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { messageByName } from '../protocol/catalogue.js';
 import type { TServerConnectionEvents } from './connection.js';
@@ -370,5 +371,14 @@ export abstract class RequestHelpers extends EventEmitter<TServerConnectionEvent
       return Promise.reject(err);
     }
     return this.request('RequestSetInputMask', { InputMask: bytes }, options);
+  }
+
+  /**
+   * Serves a routing point: registers it (kept across reconnects and failovers), calls `handler`
+   * for each EventRouteRequest there and answers with RequestRouteCall. Resolves once registered;
+   * the handle's `close()` unregisters. See docs/routing.md.
+   */
+  route(routingPoint: string, handler: RouteHandler, options?: RouteOptions): Promise<RoutePoint> {
+    return RoutePoint.start(this as unknown as RoutingHost, routingPoint, handler, options);
   }
 }
