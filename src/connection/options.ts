@@ -33,7 +33,7 @@ export interface TServerConnectionOptions {
   connectTimeoutMs?: number;
   /** Keep-alive. Default { timeoutMs: 5000, remoteTimeoutMs: 5000 }; false turns it off. */
   addp?: { timeoutMs?: number; remoteTimeoutMs?: number } | false;
-  /** Reconnect backoff (p-retry). Defaults below. */
+  /** Reconnect backoff (the default retryStrategy). Defaults below. */
   reconnect?: Partial<ReconnectOptions> | false;
   /** Requests made while no server is available wait here. Default { limit: 1000 }; false refuses them at once. */
   offlineQueue?: { limit?: number } | false;

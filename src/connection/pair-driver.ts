@@ -75,7 +75,7 @@ export class PairDriver {
     internals: ConnectionInternals = {},
   ) {
     const o = host.options;
-    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options) as unknown as PairDriverSession);
+    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options));
     this.clock = internals.clock ?? systemClock;
     this.state = initialPairState({
       primary: o.primary,
@@ -410,8 +410,8 @@ export class PairDriver {
     this.host.router.rejectAll(err);
     this.host.gate.dropHeld();
     this.host.resync.cancel();
-    const task = (async () => {
-      // Not this task itself: it is added after this line runs.
+    // Dials and replays were aborted above: they end before 'closed' (every timer and socket gone).
+    void (async () => {
       await Promise.allSettled([...this.tasks]);
       this.host.gate.reset();
       this.dispatch({ kind: 'closed' });
@@ -421,7 +421,6 @@ export class PairDriver {
       this.closedWaiters = [];
       for (const w of waiters) w();
     })();
-    void task;
   }
 
   // ------------------------------------------------------------------ policy
