@@ -11,7 +11,6 @@ export {
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMessages } from './diagnostics.js';
 export { DEFAULTS, defaultRetryStrategy, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { RequestOptions } from './requests.js';
-export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './status-stream.js';
 export type {
   AgentLoginOptions,
   AgentStateOptions,
@@ -25,3 +24,4 @@ export type {
   RouteCallOptions,
   TreatmentOptions,
 } from './helpers.js';
+export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './status-stream.js';
