@@ -16,7 +16,6 @@ import type {
 } from './controls.js';
 import type { AgentState, CallState, SharedState } from './state.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes = string | symbol> extends EventEmitter<Events> {
   abstract readonly shared: SharedState;
   protected abstract readonly controls: SwitchControls;

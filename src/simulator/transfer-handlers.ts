@@ -23,7 +23,7 @@ import {
   setPartyState,
   type Requester,
 } from './model.js';
-import { agentsFree, rearmRouting } from './routing.js';
+import { agentsFree, distribute, rearmRouting } from './routing.js';
 import { CallType, DNRole } from '../protocol/enums.js';
 import { type CallState, type Party } from './state.js';
 
@@ -115,6 +115,8 @@ export const TRANSFER_HANDLERS = {
       );
       if (t.state === 'routing') rearmRouting(core, held.call, t.dn);
     }
+    // A consultation waiting in a queue now waits there as the held call: distribute it.
+    for (const t of targets) if (t.state === 'queued') distribute(core, t.dn);
     send(core, a.ThisDN, 'EventReleased', callAttrs(held.call, a.ThisDN, { ThirdPartyDN: targets[0]!.dn }), req, true);
     if (liveCount(held.call) < 1) endCall(core, held.call);
     agentsFree(core, [a.ThisDN]);
