@@ -13,6 +13,7 @@ import { memoryNow, summaryLine, type Bench, type Figure } from './lib/report.js
 const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'codec', load: async () => (await import('./codec.js')).codecBench },
   { name: 'receive', load: async () => (await import('./receive.js')).receiveBench },
+  { name: 'gate', load: async () => (await import('./gate.js')).gateBench },
   { name: 'e2e', load: async () => (await import('./e2e.js')).e2eBench },
   { name: 'failover', load: async () => (await import('./failover.js')).failoverBench },
   { name: 'resync', load: async () => (await import('./resync.js')).resyncBench },
