@@ -66,7 +66,8 @@ function utf8Checked(start: number, stop: number, what: string, key: string | un
     (warnings ??= []).push({
       code: 'ERR_INVALID_UTF8',
       attribute: where,
-      detail: `${where}: ${stop - start} bytes at byte ${base + start} are not valid UTF-8; read as ${JSON.stringify(s)}`,
+      // The value itself is not quoted: details reach logs, and values may be customer data.
+      detail: `${where}: the ${stop - start} bytes at byte ${base + start} are not valid UTF-8 (invalid sequences read as U+FFFD)`,
     });
   }
   return s;
