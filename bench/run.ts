@@ -18,6 +18,7 @@ const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'failover', load: async () => (await import('./failover.js')).failoverBench },
   { name: 'resync', load: async () => (await import('./resync.js')).resyncBench },
   { name: 'memory', load: async () => (await import('./memory.js')).memoryBench },
+  { name: 'route', load: async () => (await import('./route.js')).routeBench },
   // bench/idle.ts is helper D's (the shared keep-alive timer); loaded by a computed path so this
   // file compiles before it lands, and reported as missing (not a crash) where it has not.
   { name: 'idle', load: () => loadOptional('./idle.js', 'idleBench') },
