@@ -20,17 +20,21 @@ import { SimHost } from './lib/sim-host.js';
 
 const DNS = Array.from({ length: 100 }, (_, i) => String(70000 + i));
 let sink = 0;
+/** A trial that has not ended by then is a harness or SDK fault, reported as such. */
+const TRIAL_TIMEOUT_MS = 60_000;
 
 /** One client: `arm()` before a trial, resolves when the whole batch has been consumed. */
 interface Client {
   name: string;
   arm(events: number, bytes: number): Promise<void>;
+  /** What the client still waits for (events or bytes), for a timeout's message. */
+  left(): number;
   close(): void;
 }
 
 /** Counts down to the batch's end; `done` settles the trial. */
 class Countdown {
-  private left = 0;
+  left = 0;
   private resolve: (() => void) | undefined;
   arm(n: number): Promise<void> {
     this.left = n;
@@ -62,7 +66,7 @@ async function byteCounter(address: string): Promise<Client> {
   const socket = await connect(address, 'bytes');
   const cd = new Countdown();
   socket.on('data', (chunk: Buffer) => cd.sub(chunk.length));
-  return { name: 'bytes', arm: (_events, bytes) => cd.arm(bytes), close: () => socket.destroy() };
+  return { name: 'bytes', arm: (_events, bytes) => cd.arm(bytes), left: () => cd.left, close: () => socket.destroy() };
 }
 
 async function decoderClient(address: string): Promise<Client> {
@@ -77,7 +81,7 @@ async function decoderClient(address: string): Promise<Client> {
     onError: (e) => socket.destroy(e),
   });
   socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-  return { name: 'decoder', arm: (events) => cd.arm(events), close: () => socket.destroy() };
+  return { name: 'decoder', arm: (events) => cd.arm(events), left: () => cd.left, close: () => socket.destroy() };
 }
 
 async function ndjsonClient(address: string): Promise<Client> {
@@ -98,7 +102,7 @@ async function ndjsonClient(address: string): Promise<Client> {
     tail = start < b.length ? Buffer.from(b.subarray(start)) : undefined;
     cd.sub(n);
   });
-  return { name: 'ndjson', arm: (events) => cd.arm(events), close: () => socket.destroy() };
+  return { name: 'ndjson', arm: (events) => cd.arm(events), left: () => cd.left, close: () => socket.destroy() };
 }
 
 /** msgpackr over a stream, as its own UnpackrStream does it (an incomplete tail waits for more). */
@@ -124,13 +128,17 @@ async function msgpackClient(address: string, name: string, unpackr: Packr): Pro
     }
     cd.sub(n);
   });
-  return { name, arm: (events) => cd.arm(events), close: () => socket.destroy() };
+  return { name, arm: (events) => cd.arm(events), left: () => cd.left, close: () => socket.destroy() };
 }
 
 async function sdkClient(host: SimHost): Promise<Client> {
   const conn = new TServerConnection({ primary: host.primary, applicationName: 'bench-receive', validation: 'warn' });
   const cd = new Countdown();
   const use = freshConsumer();
+  conn.on('protocolWarning', (w) => console.log(`   (receive: protocolWarning ${w.code}: ${w.detail})`));
+  conn.on('stateChange', (st) => {
+    if (st.status !== 'open') console.log(`   (receive: connection ${st.status})`);
+  });
   conn.on('event', (e) => {
     sink += use(e.Event, e as unknown as Record<string, unknown>);
     cd.sub(1);
@@ -142,6 +150,7 @@ async function sdkClient(host: SimHost): Promise<Client> {
     // Fresh sequence numbers for every batch (the duplicate filter must pass them all): made by
     // the worker before the clock starts.
     arm: (events) => cd.arm(events),
+    left: () => cd.left,
     close: () => void conn.close(),
   };
 }
@@ -206,7 +215,15 @@ export const receiveBench: Bench = {
         const done = r.client.arm(count, r.bytes);
         const t0 = performance.now();
         await r.send();
-        await done;
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${r.label}: ${r.client.left()} of ${count} events (or bytes) still missing after ${TRIAL_TIMEOUT_MS} ms`)), TRIAL_TIMEOUT_MS);
+        });
+        try {
+          await Promise.race([done, timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
         return count / ((performance.now() - t0) / 1000);
       };
       for (const r of rows) await trial(r); // warm-up: JIT every path once
