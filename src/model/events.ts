@@ -154,6 +154,7 @@ function partyInfo(s: ModelStore, e: ModelEvent, connId: string): void {
   const rec = s.call(connId) ?? (named.length > 0 ? s.ensureCall(connId, e) : undefined);
   if (!rec) return;
   s.absorb(rec, e);
+  s.addOther(rec, e.ThisDN);
   for (const dn of named) {
     const state = partyStateIn(e, dn) ?? rec.parties.get(dn) ?? 'established';
     if (rec.parties.get(dn) !== state) s.setParty(rec, dn, state);

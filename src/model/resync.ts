@@ -74,6 +74,7 @@ export class Resync {
     if (!rec && !foundNow) return s.commit('resync'); // a call on none of our DNs
     rec ??= s.ensureCall(connId, answer);
     s.absorb(rec, answer);
+    s.addOther(rec, answer.ThisDN);
     for (const dn of named) {
       const before = rec.parties.get(dn);
       const after = partyStateIn(answer, dn) ?? before ?? 'established';

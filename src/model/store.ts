@@ -4,6 +4,7 @@
  * and returns the changes in the order they happened.
  */
 import type { KVList, KVPair, TimeValue } from '../protocol/attributes.js';
+import { CallList } from './call-list.js';
 import type { AgentView, CallView, Change, ChangeCause, DNView, ForwardView, ModelEvent, ModelWarning, PartyState } from './types.js';
 
 /** Other-party DNs and previous ConnIDs kept per call: a server cannot grow one call without bound. */
@@ -31,7 +32,7 @@ export interface DNRecord {
   agent: AgentView;
   dnd: boolean;
   forward: ForwardView | undefined;
-  calls: Set<string>;
+  calls: CallList;
   view: DNView | undefined;
 }
 
@@ -89,7 +90,7 @@ export class ModelStore {
 
   register(dn: string): void {
     if (this.dnRecords.has(dn)) return;
-    const rec: DNRecord = { dn, agent: LOGGED_OUT, dnd: false, forward: undefined, calls: new Set(), view: undefined };
+    const rec: DNRecord = { dn, agent: LOGGED_OUT, dnd: false, forward: undefined, calls: new CallList(), view: undefined };
     this.dnRecords.set(dn, rec);
     this.pendingDNs.add(rec);
   }
@@ -98,7 +99,7 @@ export class ModelStore {
   unregister(dn: string): void {
     const rec = this.dnRecords.get(dn);
     if (!rec) return;
-    for (const connId of [...rec.calls]) {
+    for (const connId of [...rec.calls.keys()]) {
       const call = this.records.get(connId);
       if (call) this.removeParty(call, dn);
     }
@@ -269,7 +270,7 @@ export class ModelStore {
     }
     for (const rec of this.evictions) out.push({ kind: 'callEnded', view: rec.view!, cause: 'evicted' });
     for (const rec of this.pendingDNs) {
-      if (this.dnRecords.get(rec.dn) !== rec) continue;
+      if (this.dnRecords.get(rec.dn) !== rec || sameDN(rec)) continue;
       rec.view = dnView(rec);
       this.dnViews.set(rec.dn, rec.view);
       out.push({ kind: 'dnChanged', view: rec.view, cause });
@@ -300,6 +301,23 @@ function callView(rec: CallRecord): CallView {
   });
 }
 
+/** True when the DN's view already shows the record (e.g. a call added and dropped in one step). */
+function sameDN(rec: DNRecord): boolean {
+  const callsChanged = rec.calls.endStep();
+  const v = rec.view;
+  return v !== undefined && !callsChanged && v.agent === rec.agent && v.dnd === rec.dnd && v.forward === rec.forward;
+}
+
+/** `calls` is read from a snapshot of the DN's call list, made into an array on first read. */
 function dnView(rec: DNRecord): DNView {
-  return Object.freeze({ dn: rec.dn, agent: rec.agent, dnd: rec.dnd, forward: rec.forward, calls: Object.freeze([...rec.calls]) });
+  const calls = rec.calls.snapshot();
+  return Object.freeze({
+    dn: rec.dn,
+    agent: rec.agent,
+    dnd: rec.dnd,
+    forward: rec.forward,
+    get calls() {
+      return calls();
+    },
+  });
 }
