@@ -4,16 +4,10 @@
  * ignored. Events are read as delivered (`{ Event, ThisDN, ConnID, … }`); a missing or ill-typed
  * attribute makes the event a no-op for the model, never an exception.
  */
-import type { AgentStatusName, AgentView, ModelEvent, PartyState } from './types.js';
+import { applyAddressInfo, applyPartyInfo } from './answers.js';
+import { agentWith, int, str } from './read.js';
 import { LOGGED_OUT, type CallRecord, type ModelStore } from './store.js';
-
-export function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function int(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
-}
+import type { ModelEvent, PartyState } from './types.js';
 
 /** Events that put a registered ThisDN in a party state on ConnID. */
 const PARTY_STATE_OF: Readonly<Record<string, PartyState>> = {
@@ -43,34 +37,6 @@ const DESCRIBES = new Set([
   'EventTreatmentApplied',
   'EventTreatmentEnd',
 ]);
-
-/** AgentStatus (1 logged out, 2 logged in, 3 ready, 4 not ready) with AgentWorkMode 3 = after-call work. */
-export function agentStatusOf(status: unknown, workMode: unknown): AgentStatusName | undefined {
-  switch (status) {
-    case 1:
-      return 'loggedOut';
-    case 2:
-      return 'loggedIn';
-    case 3:
-      return 'ready';
-    case 4:
-      return workMode === 3 ? 'afterCallWork' : 'notReady';
-    default:
-      return undefined; // 0 unknown, or absent: no news
-  }
-}
-
-/** The agent as `e` leaves it, from `before`: status given, other fields kept unless `e` carries them. */
-export function agentWith(before: AgentView, status: AgentStatusName, e: ModelEvent): AgentView {
-  if (status === 'loggedOut') return LOGGED_OUT;
-  return Object.freeze({
-    id: str(e.AgentID) ?? before.id,
-    status,
-    // Leaving after-call work without a new mode forgets mode 3.
-    workMode: int(e.AgentWorkMode) ?? (status === 'afterCallWork' ? 3 : before.workMode === 3 ? undefined : before.workMode),
-    place: str(e.Place) ?? before.place,
-  });
-}
 
 /** Applies one delivered event to the store (the caller commits). */
 export function applyEvent(s: ModelStore, e: ModelEvent): void {
@@ -105,11 +71,11 @@ export function applyEvent(s: ModelStore, e: ModelEvent): void {
       if (s.isRegistered(dn) && connId !== undefined) partyChanged(s, e, dn, connId, str(e.PreviousConnID));
       return;
     case 'EventPartyInfo':
-      if (connId !== undefined) partyInfo(s, e, connId);
+      if (connId !== undefined) applyPartyInfo(s, e, connId, []);
       return;
     case 'EventRegistered':
     case 'EventAddressInfo':
-      addressInfo(s, e, dn);
+      if (dn !== undefined) applyAddressInfo(s, e, dn, []);
       return;
   }
   agentEvent(s, e, name, dn);
@@ -142,68 +108,6 @@ function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, 
   s.absorb(to, e);
   s.setParty(to, dn, from?.parties.get(dn) ?? to.parties.get(dn) ?? 'established');
   if (from) s.removeParty(from, dn);
-}
-
-/**
- * A QueryCall answer outside a resync: the call exists with the parties it names. Registered DNs
- * named get onto the call (state from the answer if it says, else kept or 'established'); nothing
- * is taken off — one answer names two parties, a call may have more.
- */
-function partyInfo(s: ModelStore, e: ModelEvent, connId: string): void {
-  const named = namedParties(s, e);
-  const rec = s.call(connId) ?? (named.length > 0 ? s.ensureCall(connId, e) : undefined);
-  if (!rec) return;
-  s.absorb(rec, e);
-  s.addOther(rec, e.ThisDN);
-  for (const dn of named) {
-    const state = partyStateIn(e, dn) ?? rec.parties.get(dn) ?? 'established';
-    if (rec.parties.get(dn) !== state) s.setParty(rec, dn, state);
-  }
-  s.confirm(rec);
-}
-
-/** Registered DNs an EventPartyInfo names (ThisDN, OtherDN, ThirdPartyDN). */
-export function namedParties(s: ModelStore, e: ModelEvent): string[] {
-  const out: string[] = [];
-  for (const v of [e.ThisDN, e.OtherDN, e.ThirdPartyDN]) {
-    const dn = str(v);
-    if (s.isRegistered(dn) && !out.includes(dn)) out.push(dn);
-  }
-  return out;
-}
-
-const PARTY_STATES = new Set<string>(['dialing', 'ringing', 'established', 'held', 'queued', 'routing']);
-
-/**
- * The party state an answer gives for `dn`, when it gives one: a `PartyState` (ThisDN's) or
- * `OtherPartyState` (OtherDN's) string in Extensions. The 1.1 EventPartyInfo has no per-party
- * state, so without them the model keeps what it knows.
- */
-export function partyStateIn(e: ModelEvent, dn: string): PartyState | undefined {
-  const ext = e.Extensions;
-  if (!Array.isArray(ext)) return undefined;
-  const key = dn === e.ThisDN ? 'PartyState' : dn === e.OtherDN ? 'OtherPartyState' : undefined;
-  if (key === undefined) return undefined;
-  for (const pair of ext as unknown[]) {
-    if (Array.isArray(pair) && pair[0] === key && typeof pair[1] === 'string' && PARTY_STATES.has(pair[1])) return pair[1] as PartyState;
-  }
-  return undefined;
-}
-
-/** EventRegistered / EventAddressInfo: the agent's status; a call the DN is on that the model lacks is added. */
-function addressInfo(s: ModelStore, e: ModelEvent, dn: string | undefined): void {
-  const rec = s.dn(dn);
-  if (!rec) return;
-  const status = agentStatusOf(e.AgentStatus, e.AgentWorkMode);
-  if (status !== undefined) {
-    rec.agent = agentWith(rec.agent, status, e);
-    s.touchDN(rec);
-  }
-  const connId = e.Event === 'EventAddressInfo' ? str(e.ConnID) : undefined;
-  if (connId !== undefined && !s.call(connId)?.parties.has(rec.dn)) {
-    const call = s.ensureCall(connId, e);
-    s.setParty(call, rec.dn, 'established');
-  }
 }
 
 function agentEvent(s: ModelStore, e: ModelEvent, name: string, dn: string | undefined): void {

@@ -5,9 +5,9 @@
  * once (changes with cause 'resync') and recorded as a Correction. What needs every answer — a
  * registered DN the server no longer has on a call — is settled by finish().
  */
-import { agentStatusOf, agentWith, namedParties, partyStateIn, str } from './events.js';
-import type { CallRecord, ModelStore } from './store.js';
-import type { Change, Correction, ModelEvent, PartyState, ResyncPlan, ResyncResult } from './types.js';
+import { applyAddressInfo, applyPartyInfo, takeOff } from './answers.js';
+import type { ModelStore } from './store.js';
+import type { Change, Correction, ModelEvent, ResyncPlan, ResyncResult } from './types.js';
 
 const pairKey = (connId: string, dn: string) => `${connId}\u0000${dn}`;
 
@@ -18,10 +18,10 @@ export class Resync {
   /** Calls asked about (the plan and the ones found since): nothing is asked twice. */
   private readonly asked = new Set<string>();
   private found: string[] = [];
-  /** Calls the server says exist → the registered DNs its answer named. */
-  private readonly existing = new Map<string, Set<string>>();
-  /** DNs answered → the ConnID their EventAddressInfo named (undefined: none). */
-  private readonly dnAnswers = new Map<string, string | undefined>();
+  /** Calls answered with only two parties named → the registered DNs named. */
+  private readonly partial = new Map<string, Set<string>>();
+  /** DNs answered → 'full' (every call listed) or the ConnIDs named. */
+  private readonly dnAnswers = new Map<string, 'full' | Set<string>>();
   /** (call, DN) pairs an event or answer set since the resync began: the DN is on that call. */
   private readonly seen = new Set<string>();
   private corrections: Correction[] = [];
@@ -47,7 +47,6 @@ export class Resync {
   takeFound(): string[] {
     const out = this.found;
     this.found = [];
-    for (const connId of out) this.awaitingCalls.add(connId);
     return out;
   }
 
@@ -62,81 +61,50 @@ export class Resync {
   /** A QueryCall answer (EventPartyInfo), or 'gone' for EventError 57 (no such call). */
   call(connId: string, answer: ModelEvent | 'gone'): Change[] {
     this.awaitingCalls.delete(connId);
-    const s = this.s;
-    let rec = s.call(connId);
+    const rec = this.s.call(connId);
     if (answer === 'gone') {
-      if (rec) this.gone(rec);
-      return s.commit('resync');
+      if (rec) {
+        const before = rec.view;
+        this.s.endCall(rec);
+        if (before) this.corrections.push({ kind: 'callGone', connId, before, after: undefined });
+      }
+      return this.s.commit('resync');
     }
-    const named = namedParties(s, answer);
-    this.existing.set(connId, new Set(named));
-    const foundNow = !rec && named.length > 0;
-    if (!rec && !foundNow) return s.commit('resync'); // a call on none of our DNs
-    rec ??= s.ensureCall(connId, answer);
-    s.absorb(rec, answer);
-    s.addOther(rec, answer.ThisDN);
-    for (const dn of named) {
-      const before = rec.parties.get(dn);
-      const after = partyStateIn(answer, dn) ?? before ?? 'established';
-      if (before !== after) {
-        s.setParty(rec, dn, after);
-        if (!foundNow) this.corrections.push({ kind: 'partyStateChanged', connId, dn, before, after });
-      } else this.seen.add(pairKey(connId, dn));
-    }
-    s.confirm(rec);
-    return this.commitFound(foundNow ? [connId] : []);
+    const result = applyPartyInfo(this.s, answer, connId, this.corrections);
+    if (!result.full) this.partial.set(connId, result.named);
+    return this.commitFound(result.found ? [connId] : []);
   }
 
-  /** A QueryAddress answer (EventAddressInfo): agent status, and the call it names. */
+  /** A QueryAddress answer (EventAddressInfo): agent status, DND, forwarding, and the DN's calls. */
   dn(dn: string, info: ModelEvent): Change[] {
     this.awaitingDNs.delete(dn);
-    const s = this.s;
-    const rec = s.dn(dn);
-    if (!rec) return s.commit('resync');
-    const status = agentStatusOf(info.AgentStatus, info.AgentWorkMode);
-    if (status !== undefined) {
-      const before = rec.agent.status;
-      rec.agent = agentWith(rec.agent, status, info);
-      s.touchDN(rec);
-      if (before !== status) this.corrections.push({ kind: 'agentStatusChanged', dn, before, after: status });
-    }
-    const connId = str(info.ConnID);
-    this.dnAnswers.set(dn, connId);
-    const found: string[] = [];
-    if (connId !== undefined) {
-      const call = s.call(connId);
-      if (!call) found.push(connId);
-      if (!call?.parties.has(dn)) {
-        const target = call ?? s.ensureCall(connId, info);
-        const after: PartyState = partyStateIn(info, dn) ?? 'established';
-        s.setParty(target, dn, after);
-        s.confirm(target);
-        if (call) this.corrections.push({ kind: 'partyStateChanged', connId, dn, before: undefined, after });
-      }
+    const result = applyAddressInfo(this.s, info, dn, this.corrections);
+    this.dnAnswers.set(dn, result.full ? 'full' : result.connIds);
+    for (const connId of result.connIds) {
       this.seen.add(pairKey(connId, dn));
       if (!this.asked.has(connId)) {
         this.asked.add(connId);
+        this.awaitingCalls.add(connId);
         this.found.push(connId);
       }
     }
-    return this.commitFound(found);
+    return this.commitFound(result.found);
   }
 
   /**
-   * Ends the resync: a registered DN still on a call the server has, that neither the call's answer
-   * nor the DN's answer names and no event set since, has left it.
+   * Ends the resync. Answers that listed every party or every call were applied whole already;
+   * what is left are calls answered with two parties named: a registered DN still on one, that
+   * neither the call's answer nor the DN's answer names and no event set since, has left it.
    */
   finish(): ResyncResult {
     const s = this.s;
-    for (const [connId, named] of this.existing) {
+    for (const [connId, named] of this.partial) {
       const rec = s.call(connId);
       if (!rec) continue;
-      for (const [dn, before] of [...rec.parties]) {
-        if (named.has(dn) || this.seen.has(pairKey(connId, dn)) || !this.dnAnswers.has(dn) || this.dnAnswers.get(dn) === connId) continue;
-        const view = rec.view;
-        s.removeParty(rec, dn);
-        this.corrections.push({ kind: 'partyStateChanged', connId, dn, before, after: undefined });
-        if (rec.parties.size === 0 && view) this.corrections.push({ kind: 'callGone', connId, before: view, after: undefined });
+      for (const dn of [...rec.parties.keys()]) {
+        const dnAnswer = this.dnAnswers.get(dn);
+        if (named.has(dn) || this.seen.has(pairKey(connId, dn)) || dnAnswer === undefined || dnAnswer === 'full') continue;
+        takeOff(s, rec, dn, this.corrections);
       }
     }
     const changes = s.commit('resync');
@@ -151,17 +119,11 @@ export class Resync {
     this.awaitingDNs.clear();
     this.asked.clear();
     this.found = [];
-    this.existing.clear();
+    this.partial.clear();
     this.dnAnswers.clear();
     this.seen.clear();
     if (dropCorrections) this.corrections = [];
     this.s.partyTouched = undefined;
-  }
-
-  private gone(rec: CallRecord): void {
-    const before = rec.view;
-    this.s.endCall(rec);
-    if (before) this.corrections.push({ kind: 'callGone', connId: rec.connId, before, after: undefined });
   }
 
   /** Commits; a call found now is named with the view users get. */

@@ -177,4 +177,70 @@ describe('StateModel resync', () => {
     expect(m.endResync().corrections).toEqual([]);
     expect([...m.calls.keys()]).toEqual([H]);
   });
+
+  describe('answers that list every party / every call (the simulator sends them in Extensions)', () => {
+    const fullCall = (connId: string, parties: [string, string][], attrs: Record<string, unknown> = {}) =>
+      partyInfo(connId, parties[0]![0], parties[1]?.[0], { Extensions: [['Parties', parties], ['External', X]], ...attrs });
+    const fullDN = (dn: string, calls: [string, string][], more: [string, unknown][] = [], attrs: Record<string, unknown> = {}) =>
+      addressInfo(dn, { ConnID: calls.at(-1)?.[0], Extensions: [['Calls', calls], ...more, ['DND', 0]], ...attrs });
+
+    it('party states come from the lists; a DN the call list leaves out is taken off at once', () => {
+      const m = model('A', 'B');
+      m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: H, OtherDN: X }));
+      m.apply(ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X }));
+      m.beginResync();
+      const changes = m.resyncCall(H, fullCall(H, [['A', 'held'], ['Q', 'queued']]));
+      expect(changes.map((c) => [c.kind, c.cause])).toEqual([
+        ['callChanged', 'resync'],
+        ['dnChanged', 'resync'],
+      ]);
+      expect(m.calls.get(H)).toMatchObject({ parties: { A: 'held' } });
+      expect(m.calls.get(H)!.otherParties).toEqual(expect.arrayContaining(['Q', X]));
+      expect(m.endResync().corrections).toEqual([
+        { kind: 'partyStateChanged', connId: H, dn: 'A', before: 'established', after: 'held' },
+        { kind: 'partyStateChanged', connId: H, dn: 'B', before: 'ringing', after: undefined },
+      ]);
+    });
+
+    it('a DN answer lists every call: calls found with their state, calls left out lose the DN', () => {
+      const m = model('A');
+      m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: H, OtherDN: X }));
+      const before = m.calls.get(H)!;
+      m.beginResync();
+      m.resyncDN('A', fullDN('A', [[C, 'ringing']]));
+      expect(m.callsToQuery()).toEqual([C]);
+      const { corrections } = m.endResync();
+      expect(corrections).toEqual([
+        { kind: 'callFound', connId: C, before: undefined, after: expect.objectContaining({ parties: { A: 'ringing' } }) },
+        { kind: 'partyStateChanged', connId: H, dn: 'A', before: 'established', after: undefined },
+        { kind: 'callGone', connId: H, before, after: undefined },
+      ].sort((a, b) => (a.kind === 'callFound' ? 1 : 0) - (b.kind === 'callFound' ? 1 : 0)));
+      expect([...m.calls.keys()]).toEqual([C]);
+    });
+
+    it('DND and forwarding corrections', () => {
+      const m = model('A');
+      m.apply(ev('EventForwardSet', { ThisDN: 'A', OtherDN: 'B', ForwardMode: 1 }));
+      m.beginResync();
+      const changes = m.resyncDN('A', fullDN('A', [], [['DND', 1]]));
+      expect(changes).toHaveLength(1);
+      expect(changes[0]).toMatchObject({ kind: 'dnChanged', cause: 'resync', view: { dnd: true, forward: undefined } });
+      expect(m.endResync().corrections).toEqual([
+        { kind: 'dndChanged', dn: 'A', before: false, after: true },
+        { kind: 'forwardChanged', dn: 'A', before: { to: 'B', mode: 1 }, after: undefined },
+      ]);
+      m.beginResync();
+      m.resyncDN('A', addressInfo('A', { Extensions: [['Calls', []], ['DND', 1], ['ForwardTo', 'C'], ['ForwardMode', 1]] }));
+      expect(m.endResync().corrections).toEqual([{ kind: 'forwardChanged', dn: 'A', before: undefined, after: { to: 'C', mode: 1 } }]);
+    });
+
+    it('previous ConnIDs of a merged call are kept', () => {
+      const m = model('A');
+      m.beginResync();
+      m.resyncDN('A', fullDN('A', [[H, 'established']]));
+      m.resyncCall(H, fullCall(H, [['A', 'established']], { Extensions: [['Parties', [['A', 'established']]], ['PreviousConnIDs', [[C, 'merged']]]] }));
+      m.endResync();
+      expect(m.calls.get(H)!.previousConnIds).toEqual([C]);
+    });
+  });
 });
