@@ -3,9 +3,11 @@
  * no timers), fed every delivered event, corrected by a resync, bounded by `maxCalls`.
  *
  * Wiring (what TServerConnection does): register()/unregister() as the ledger learns registrations;
- * apply() for every event delivered to users; around a resync beginResync(), resyncDN()/
- * resyncCall() per answer (callsToQuery() for calls the DN answers found), endResync(). Each
- * method returns the changes to emit as 'callChanged' / 'callEnded' / 'dnChanged'.
+ * apply() for every event delivered to users; around a resync beginResync(), then resyncCall()
+ * per call of the plan, resyncDN() per DN, resyncCall() per callsToQuery() (calls the DN answers
+ * found), endResync(). Calls before DNs: a call answer listing every party moves a call between
+ * DNs as one correction, where a DN answer first would end the call and find it again. Each method
+ * returns the changes to emit as 'callChanged' / 'callEnded' / 'dnChanged'.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { applyEvent } from './events.js';

@@ -115,7 +115,7 @@ export interface StateModelOptions {
  */
 export const DEFAULT_MAX_CALLS = 10_000;
 
-/** What a resync must ask: the registered DNs and the known calls (at most maxCalls). */
+/** What a resync must ask: the known calls (at most maxCalls; ask them first) and the registered DNs. */
 export interface ResyncPlan {
   readonly dns: readonly string[];
   readonly calls: readonly string[];
