@@ -1,5 +1,6 @@
 /**
- * The attribute table of wire protocol v1 (`shared/wire-protocol.md`, "Attributes").
+ * The attribute table of wire protocol v1 and v1.1 (`shared/wire-protocol.md`, "Attributes" and
+ * "Version 1.1 / Attributes added").
  * Ids below 1000 are the T-Library's own TAttribute numbers; ids from 1000 are this protocol's.
  * This table is the single source for attribute ids, names and value types.
  */
@@ -29,33 +30,59 @@ export const VALUE_TYPE_NAMES: Record<number, ValueTypeName> = {
 export const ATTRIBUTES = {
   ErrorMessage: { id: 1, type: 'string' },
   ReferenceID: { id: 2, type: 'int' },
+  CallID: { id: 3, type: 'int' },
   ConnID: { id: 9, type: 'connid' },
   PreviousConnID: { id: 10, type: 'connid' },
+  TransferConnID: { id: 11, type: 'connid' },
+  ConferenceConnID: { id: 12, type: 'connid' },
   CallState: { id: 13, type: 'int' },
   AgentID: { id: 14, type: 'string' },
   AgentWorkMode: { id: 16, type: 'int' },
+  DNIS: { id: 18, type: 'string' },
+  ANI: { id: 19, type: 'string' },
   ThisDN: { id: 20, type: 'string' },
+  ThisQueue: { id: 21, type: 'string' },
+  ThisDNRole: { id: 23, type: 'int' },
   OtherDN: { id: 24, type: 'string' },
+  OtherQueue: { id: 25, type: 'string' },
+  OtherDNRole: { id: 27, type: 'int' },
+  ThirdPartyDN: { id: 28, type: 'string' },
+  ThirdPartyQueue: { id: 29, type: 'string' },
+  ThirdPartyDNRole: { id: 31, type: 'int' },
+  /** Never logged, never echoed in an event: see redactAttributes(). */
+  Password: { id: 36, type: 'string' },
   Timeout: { id: 42, type: 'int' },
   InputMask: { id: 45, type: 'binary' },
   ErrorCode: { id: 46, type: 'int' },
   AddressType: { id: 47, type: 'int' },
   RegisterMode: { id: 49, type: 'int' },
   UserData: { id: 51, type: 'kvlist' },
+  DataKey: { id: 52, type: 'string' },
   Extensions: { id: 53, type: 'kvlist' },
+  CallType: { id: 54, type: 'int' },
   AddressInfoType: { id: 56, type: 'int' },
   UserEvent: { id: 58, type: 'int' },
+  RouteType: { id: 60, type: 'int' },
   ServerVersion: { id: 61, type: 'string' },
   ServerRole: { id: 62, type: 'int' },
   ApplicationName: { id: 64, type: 'string' },
+  ForwardMode: { id: 67, type: 'int' },
+  DTMFDigits: { id: 68, type: 'string' },
   Location: { id: 69, type: 'string' },
+  MakeCallType: { id: 73, type: 'int' },
   CallInfoType: { id: 74, type: 'int' },
   CustomerID: { id: 76, type: 'string' },
+  TreatmentType: { id: 83, type: 'int' },
+  TreatmentParms: { id: 84, type: 'kvlist' },
   time: { id: 86, type: 'time' },
+  SwitchInfoType: { id: 88, type: 'int' },
   Place: { id: 92, type: 'string' },
   LocationInfoType: { id: 98, type: 'int' },
+  MonitorNextCallType: { id: 101, type: 'int' },
   PrivateMsgID: { id: 105, type: 'int' },
   SessionID: { id: 108, type: 'string' },
+  Cause: { id: 114, type: 'int' },
+  CallUUID: { id: 141, type: 'string' },
   ServerStartTime: { id: 147, type: 'time' },
   EventSequenceNumber: { id: 148, type: 'int' },
   Reasons: { id: 1001, type: 'kvlist' },
@@ -140,5 +167,6 @@ export const ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeDescriptor> = new M
 export const ServerRole = { Primary: 0, Backup: 1 } as const;
 /** AgentStatus values. */
 export const AgentStatus = { Unknown: 0, LoggedOut: 1, LoggedIn: 2, Ready: 3, NotReady: 4 } as const;
+export type AgentStatus = (typeof AgentStatus)[keyof typeof AgentStatus];
 /** SubscriptionOperation values. */
 export const SubscriptionOperation = { Start: 1, Stop: 2, Modify: 3 } as const;

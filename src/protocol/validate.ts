@@ -101,6 +101,9 @@ export function validateRequestArgs(name: string, args: Record<string, unknown> 
   if (!d || d.kind !== 'request') {
     return [{ code: 'ERR_UNKNOWN_MESSAGE', message: String(name), detail: `${String(name)} is not a request of the catalogue` }];
   }
+  if (d.catalogueOnly) {
+    return [{ code: 'ERR_UNKNOWN_MESSAGE', message: d.name, detail: `${d.name} is known by name only (not modelled): it cannot be sent` }];
+  }
   const attrs = args ?? {};
   const out: ValidationIssue[] = [];
   if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) {

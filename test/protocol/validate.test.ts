@@ -283,7 +283,15 @@ describe('validateRequestArgs', () => {
     }
   });
 
-  it('covers every request of the catalogue', () => {
-    expect(REQUEST_NAMES).toHaveLength(MESSAGES.filter((d) => d.kind === 'request').length);
+  it('covers every request of the catalogue that can be sent', () => {
+    expect(REQUEST_NAMES).toHaveLength(MESSAGES.filter((d) => d.kind === 'request' && !d.catalogueOnly).length);
+  });
+
+  it('a request known by name only (not modelled) is refused: it can never be sent', () => {
+    for (const name of ['RequestMakePredictiveCall', 'RequestRegisterAll', 'RequestNetworkConsult']) {
+      const issues = validateRequestArgs(name, {});
+      expect(codes(issues), name).toEqual([['ERR_UNKNOWN_MESSAGE', undefined]]);
+      expect(issues[0].detail).toMatch(/known by name only/);
+    }
   });
 });
