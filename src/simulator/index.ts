@@ -22,10 +22,30 @@
  * - freeze(): nothing is answered or sent, frames received are discarded, ADDP pauses.
  */
 export { TServerSimulator } from './server.js';
-export type { ClientInfo, PlaceCallOptions, RequestInfo, SendEventOptions, SimulatorEvents } from './server.js';
-export { HotStandbyPair, type HotStandbyPairOptions } from './pair.js';
-export { SIMULATOR_DEFAULTS, type ServerRoleName, type SimulatorOptions } from './options.js';
-export { SharedState, type AgentState, type CallState } from './state.js';
+export type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from './server.js';
+export { HotStandbyPair, type HotStandbyPairOptions, type KillOptions } from './pair.js';
+export { SwitchFacade } from './facade.js';
+export type {
+  AgentStateName,
+  AgentSummary,
+  CallSummary,
+  LoginAgentOptions,
+  PlaceCallOptions,
+  RoutingPointOptions,
+  SetAgentStateOptions,
+  SwitchSideOptions,
+} from './controls.js';
+export { SIMULATOR_DEFAULTS, type RoutingPointSpec, type ServerRoleName, type SimulatorOptions } from './options.js';
+export {
+  SharedState,
+  SWITCH_DEFAULTS,
+  type AgentState,
+  type CallState,
+  type Party,
+  type PartyState,
+  type RoutingPointConfig,
+  type SwitchSettings,
+} from './state.js';
 export { SimErrorCode, type SimErrorCodeValue } from './error-codes.js';
 export { INPUT_MASK_BITS, INPUT_MASK_BYTES, UNMASKABLE_EVENT_TYPES, fullInputMask, inputMaskOf, maskAllows } from './mask.js';
 export { runSimCli, SIM_CLI_USAGE, type SimCliIO } from './cli.js';
