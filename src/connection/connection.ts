@@ -31,6 +31,7 @@ import { validateEvent, validateRequestArgs } from '../protocol/validate.js';
 import { kvGet, nowTime, toKVList } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
 import { pushIterator } from '../util/push-iterator.js';
+import { StateModel, type CallView, type Change, type ChangeCause, type Correction, type DNView } from '../model/index.js';
 import { Ledger, type DNRegistration } from './ledger.js';
 import { MAX_TIMER_MS, endpointName, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
@@ -70,6 +71,8 @@ export interface ResyncSummary {
   calls: number;
   durationMs: number;
   errors: Array<{ request: string; target: string; error: TlibError | Error }>;
+  /** What the answers showed the state model had wrong (already fixed; see docs/state-model.md). */
+  corrections: Correction[];
 }
 
 /** A catalogue problem with a received event, or an unknown message/attribute (delivered anyway). */
@@ -92,6 +95,11 @@ export interface TServerConnectionEvents extends NamedEventListeners {
   /** A well-framed message of a type the catalogue does not know: kept, not dropped. */
   unknownMessage: (message: { Server: string; type: number; attributes: Record<string, unknown> }) => void;
   resynced: (summary: ResyncSummary) => void;
+  /** A call on a registered DN is new or changed (`conn.calls`); cause: the event, 'resync' or 'evicted'. */
+  callChanged: (call: CallView, cause: ChangeCause) => void;
+  callEnded: (call: CallView, cause: ChangeCause) => void;
+  /** A registered DN's agent, DND, forwarding or calls changed (`conn.dns`). */
+  dnChanged: (dn: DNView, cause: ChangeCause) => void;
   /** A reconnect attempt failed; the loop goes on. */
   reconnectFailed: (info: { server: string; attempt: number; error: Error }) => void;
   stateChange: (state: ConnectionState) => void;
@@ -111,6 +119,8 @@ export class TServerConnection extends RequestHelpers {
   private standby: ServerSession | undefined;
   private backupEndpoint: Endpoint | undefined;
   private readonly ledger = new Ledger();
+  /** Calls and agents on the registered DNs, as events and resyncs show them (conn.calls, conn.dns). */
+  private readonly model: StateModel;
   private readonly inFlight = new Map<number, PendingRequest>();
   private readonly reservedRefs = new Set<number>();
   private readonly refs = new ReferenceIds({ has: (id) => this.inFlight.has(id) || this.reservedRefs.has(id) });
@@ -150,6 +160,10 @@ export class TServerConnection extends RequestHelpers {
     super();
     this.options = resolveOptions(options);
     this.backupEndpoint = this.options.backup;
+    this.model = new StateModel({
+      maxCalls: this.options.maxCalls,
+      onWarning: (w) => this.warn({ code: w.code, server: this.active?.name ?? '', event: undefined, detail: w.detail }),
+    });
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -204,6 +218,7 @@ export class TServerConnection extends RequestHelpers {
     this.resyncGeneration++;
     this.resyncRunning = false;
     this.resyncPending = false;
+    this.model.abortResync();
     await Promise.allSettled([...this.loops]);
     this.visibleLinkUp = undefined;
     this.setStatus('closed');
@@ -221,7 +236,7 @@ export class TServerConnection extends RequestHelpers {
       linkUp: this.visibleLinkUp,
       resyncing: this.resyncRunning,
       registeredDNs: this.ledger.dns.size,
-      knownCalls: this.ledger.calls.size,
+      knownCalls: this.model.calls.size,
       inFlight: this.inFlight.size,
       queued: this.queue.length,
     };
@@ -234,7 +249,17 @@ export class TServerConnection extends RequestHelpers {
 
   /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
   get knownCalls(): string[] {
-    return [...this.ledger.calls.keys()];
+    return [...this.model.calls.keys()];
+  }
+
+  /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
+  get calls(): ReadonlyMap<string, CallView> {
+    return this.model.calls;
+  }
+
+  /** The registered DNs: agent, DND, forwarding, their calls. */
+  get dns(): ReadonlyMap<string, DNView> {
+    return this.model.dns;
   }
 
   private setStatus(status: ConnectionStatus): void {
@@ -299,7 +324,7 @@ export class TServerConnection extends RequestHelpers {
   }
 
   private resyncWhenLinkUp(session: ServerSession): void {
-    if (this.ledger.dns.size === 0 && this.ledger.calls.size === 0) return;
+    if (this.ledger.dns.size === 0 && this.model.calls.size === 0) return;
     if (session.linkUp) this.startResync(session);
     else this.resyncPending = true;
   }
@@ -889,46 +914,71 @@ export class TServerConnection extends RequestHelpers {
 
   // ------------------------------------------------------------------ resync
 
-  /** After EventPrimaryChanged: query the location, every registered DN and every known call, pipelined. */
+  /**
+   * After EventPrimaryChanged: query the location, every known call, every registered DN, then the
+   * calls the DN answers found, pipelined. The state model takes each answer as it is delivered
+   * and corrects itself; 'resynced' lists the corrections.
+   */
   private startResync(session: ServerSession): void {
     const generation = ++this.resyncGeneration;
     this.resyncRunning = true;
     const started = performance.now();
-    const dns = [...this.ledger.dns.keys()];
-    const calls = [...this.ledger.calls.keys()];
+    const plan = this.model.beginResync();
+    const current = () => generation === this.resyncGeneration;
     const errors: ResyncSummary['errors'] = [];
     const jobs: Promise<unknown>[] = [];
-    const query = (name: RequestName, attributes: Record<string, unknown>, target: string) => {
+    let calls = 0;
+    const query = (name: RequestName, attributes: Record<string, unknown>, target: string, answered?: (e: Record<string, unknown>) => void) => {
       const p = this.createRequest(name, attributes, {}, { internal: true, deliverAnswer: true, target: undefined });
       this.dispatch(p);
       jobs.push(
-        p.promise.catch((error: TlibError) => {
-          if (generation !== this.resyncGeneration) return;
-          errors.push({ request: name, target, error });
-          // The call ended while we were away.
-          if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) {
-            this.ledger.removeCall(target);
-          }
-        }),
+        p.promise.then(
+          (e) => current() && answered?.(e as Record<string, unknown>),
+          (error: TlibError) => {
+            if (!current()) return;
+            errors.push({ request: name, target, error });
+            // The call ended while we were away.
+            if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) this.emitChanges(this.model.resyncCall(target, 'gone'));
+          },
+        ),
       );
     };
-    debug('%s: resync of %d DNs and %d calls', session.name, dns.length, calls.length);
+    // Answers delivered as events reach the model through deliver(); these calls are then no-ops.
+    const queryCall = (connId: string) => {
+      calls++;
+      query('RequestQueryCall', { ConnID: connId }, connId, (e) => this.emitChanges(this.model.resyncCall(connId, e)));
+    };
+    debug('%s: resync of %d DNs and %d calls', session.name, plan.dns.length, plan.calls.length);
     query('RequestQueryLocation', {}, 'location');
-    for (const dn of dns) query('RequestQueryAddress', { ThisDN: dn }, dn);
-    for (const connId of calls) query('RequestQueryCall', { ConnID: connId }, connId);
-    void Promise.all(jobs).then(() => {
-      if (generation !== this.resyncGeneration) return; // restarted by a newer EventPrimaryChanged
+    for (const connId of plan.calls) queryCall(connId);
+    for (const dn of plan.dns) {
+      query('RequestQueryAddress', { ThisDN: dn }, dn, (e) => {
+        this.emitChanges(this.model.resyncDN(dn, e));
+        for (const connId of this.model.callsToQuery()) queryCall(connId);
+      });
+    }
+    void (async () => {
+      // Found calls add jobs while earlier ones settle.
+      for (let done = 0; done < jobs.length; ) {
+        const batch = jobs.slice(done);
+        done = jobs.length;
+        await Promise.all(batch);
+      }
+      if (!current()) return; // restarted by a newer EventPrimaryChanged
       this.resyncRunning = false;
+      const { corrections, changes } = this.model.endResync();
+      this.emitChanges(changes);
       const summary: ResyncSummary = {
         server: session.name,
-        dns: dns.length,
-        calls: calls.length,
+        dns: plan.dns.length,
+        calls,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         errors,
+        corrections: [...corrections],
       };
-      debug('%s: resynced in %d ms (%d errors)', session.name, summary.durationMs, errors.length);
+      debug('%s: resynced in %d ms (%d errors, %d corrections)', session.name, summary.durationMs, errors.length, corrections.length);
       this.safeEmit('resynced', summary);
-    });
+    })();
   }
 
   // ------------------------------------------------------------------ requests
@@ -1038,10 +1088,12 @@ export class TServerConnection extends RequestHelpers {
     switch (p.name) {
       case 'RequestRegisterAddress':
         this.ledger.registered(a.ThisDN as string, { RegisterMode: a.RegisterMode, AddressType: a.AddressType } as DNRegistration);
+        this.emitChanges(this.model.register(a.ThisDN as string, e));
         if (!p.internal) this.mirrorOnStandby(p);
         break;
       case 'RequestUnregisterAddress':
         this.ledger.unregistered(a.ThisDN as string);
+        this.emitChanges(this.model.unregister(a.ThisDN as string, e));
         if (!p.internal) this.mirrorOnStandby(p);
         break;
       case 'RequestSetInputMask':
@@ -1129,10 +1181,19 @@ export class TServerConnection extends RequestHelpers {
       this.held.push(event);
       return;
     }
-    this.ledger.learn(event);
+    // The model first, so listeners of the event read conn.calls / conn.dns as it leaves them.
+    const changes = this.model.apply(event);
     if (debugData.enabled) debugData('event %o', event);
     this.safeEmit(event.Event as ConnectionEventName, event as never);
     this.safeEmit('event', event as unknown as TEvent);
+    this.emitChanges(changes);
+  }
+
+  private emitChanges(changes: readonly Change[]): void {
+    for (const c of changes) {
+      if (c.kind === 'dnChanged') this.safeEmit('dnChanged', c.view, c.cause);
+      else this.safeEmit(c.kind, c.view, c.cause);
+    }
   }
 
   private warn(w: ProtocolWarning): void {
@@ -1146,24 +1207,24 @@ export class TServerConnection extends RequestHelpers {
    * eventemitter3's listener list the way its own emit() does (once-listeners removed first).
    */
   private safeEmit<K extends ConnectionEventName>(name: K, ...args: Parameters<TServerConnectionEvents[K]>): void;
-  private safeEmit(name: string, arg?: unknown): void {
-    // Every event of this class has at most one argument: no rest array, no apply().
+  private safeEmit(name: string, arg?: unknown, arg2?: unknown): void {
+    // Every event of this class has at most two arguments: no rest array, no apply().
     const events = (this as unknown as { _events: Record<string, EE3Listener | EE3Listener[] | undefined> })._events;
     const entry = events[EventEmitter.prefixed ? `${String(EventEmitter.prefixed)}${name}` : name];
     if (entry === undefined) return;
     if (!Array.isArray(entry)) {
-      this.callListener(name, entry, arg);
+      this.callListener(name, entry, arg, arg2);
       return;
     }
     // addListener pushes onto this array: take its length now, as emit() does.
     const n = entry.length;
-    for (let i = 0; i < n; i++) this.callListener(name, entry[i], arg);
+    for (let i = 0; i < n; i++) this.callListener(name, entry[i], arg, arg2);
   }
 
-  private callListener(name: string, l: EE3Listener, arg: unknown): void {
+  private callListener(name: string, l: EE3Listener, arg: unknown, arg2: unknown): void {
     if (l.once) this.removeListener(name as never, l.fn as never, undefined, true);
     try {
-      l.fn.call(l.context, arg);
+      l.fn.call(l.context, arg, arg2);
     } catch (err) {
       this.reportHandlerError(name, err);
     }

@@ -1,7 +1,7 @@
 /**
  * The ledger: what the user asked the servers to remember (registered DNs, the input mask,
- * transaction-monitoring subscriptions) and what the SDK learned from events (calls and agent
- * states on those DNs). It is replayed on every new session and drives the resync.
+ * transaction-monitoring subscriptions). It is replayed on every new session; the calls and agent
+ * states on those DNs are the state model's (src/model).
  */
 import type { KVListInput } from '../protocol/attributes.js';
 
@@ -32,58 +32,6 @@ export class Ledger {
     for (const [userId, rec] of this.subscriptions) if (rec.serverId === serverId) return userId;
     return serverId;
   }
-  /** Known calls on registered DNs: ConnID → the DNs it is on. */
-  readonly calls = new Map<string, Set<string>>();
-  /** Agent state by DN (AgentStatus values: 1 logged out … 4 not ready). */
-  readonly agents = new Map<string, number>();
-
-  /** Learns calls and agent states from a delivered event. Cheap: called for every event. */
-  learn(e: Record<string, unknown>): void {
-    const dn = e.ThisDN as string | undefined;
-    const connId = e.ConnID as string | undefined;
-    switch (e.Event) {
-      case 'EventRinging':
-      case 'EventDialing':
-      case 'EventEstablished':
-      case 'EventPartyInfo':
-      case 'EventAttachedDataChanged':
-        if (dn !== undefined && connId !== undefined && this.dns.has(dn)) this.addCall(connId, dn);
-        break;
-      case 'EventReleased':
-        if (dn !== undefined && connId !== undefined) this.removeCall(connId, dn);
-        break;
-      case 'EventAgentLogin':
-        if (dn !== undefined) this.agents.set(dn, 2);
-        break;
-      case 'EventAgentLogout':
-        if (dn !== undefined) this.agents.set(dn, 1);
-        break;
-      case 'EventAgentReady':
-        if (dn !== undefined) this.agents.set(dn, 3);
-        break;
-      case 'EventAgentNotReady':
-        if (dn !== undefined) this.agents.set(dn, 4);
-        break;
-      case 'EventAddressInfo':
-      case 'EventRegistered':
-        if (dn !== undefined && typeof e.AgentStatus === 'number') this.agents.set(dn, e.AgentStatus);
-        break;
-    }
-  }
-
-  addCall(connId: string, dn: string): void {
-    let on = this.calls.get(connId);
-    if (!on) this.calls.set(connId, (on = new Set()));
-    on.add(dn);
-  }
-
-  removeCall(connId: string, dn?: string): void {
-    const on = this.calls.get(connId);
-    if (!on) return;
-    if (dn === undefined) on.clear();
-    else on.delete(dn);
-    if (on.size === 0) this.calls.delete(connId);
-  }
 
   registered(dn: string, reg: DNRegistration): void {
     this.dns.set(dn, reg);
@@ -91,7 +39,5 @@ export class Ledger {
 
   unregistered(dn: string): void {
     this.dns.delete(dn);
-    this.agents.delete(dn);
-    for (const connId of [...this.calls.keys()]) this.removeCall(connId, dn);
   }
 }

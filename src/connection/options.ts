@@ -6,6 +6,7 @@ import type tls from 'node:tls';
 import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
+import { DEFAULT_MAX_CALLS } from '../model/types.js';
 import type { Endpoint } from '../transport/index.js';
 
 export type EndpointInput = string | { host: string; port: number; name?: string };
@@ -55,6 +56,11 @@ export interface TServerConnectionOptions {
    * only after EventPrimaryChanged: calls may have moved while the client was away. Default true.
    */
   resyncOnReconnect?: boolean;
+  /**
+   * Most calls the state model (`conn.calls`) holds; past it the least recently seen unconfirmed
+   * calls go first, with a protocolWarning. Default 10 000 (a desktop has a few, a router thousands).
+   */
+  maxCalls?: number;
 }
 
 export interface ResolvedOptions {
@@ -72,6 +78,7 @@ export interface ResolvedOptions {
   allowedBackupHosts: ((host: string, port: number) => boolean) | undefined;
   codec: Codec;
   resyncOnReconnect: boolean;
+  maxCalls: number;
 }
 
 export const DEFAULTS = {
@@ -84,6 +91,8 @@ export const DEFAULTS = {
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   resyncOnReconnect: true,
+  /** State model bound: a desktop has a few calls, a routing service thousands (see docs/state-model.md). */
+  maxCalls: DEFAULT_MAX_CALLS,
 } as const;
 
 // Labels of 1–63 characters (RFC 1035), 253 in all.
@@ -147,6 +156,13 @@ function timerDelay(value: unknown, what: string): number {
 function positive(value: unknown, what: string): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
     throw new InvalidArgumentError(`${what} must be a positive finite number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function wholeAtLeastOne(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${String(value)}`);
   }
   return value;
 }
@@ -226,5 +242,6 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     allowedBackupHosts: allowed,
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
+    maxCalls: wholeAtLeastOne(o.maxCalls ?? DEFAULTS.maxCalls, 'maxCalls'),
   };
 }
