@@ -63,6 +63,70 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     expect(conn.state.knownCalls).toBe(1);
   });
 
+  it('conference: both members on the held ConnID; the resync after a kill queries exactly that call and corrects nothing', async () => {
+    const { conn, pair } = await ready();
+    const held = await inbound(rig!, '1001');
+    await conn.answerCall('1001', held);
+    const dialing = (await conn.request('RequestInitiateConference', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & { ConnID: string };
+    await until(() => conn.calls.get(dialing.ConnID)?.parties['1002'] === 'ringing', 'the consultation ringing');
+    await conn.answerCall('1002', dialing.ConnID);
+    await conn.request('RequestCompleteConference', { ThisDN: '1001', ConnID: held, ConferenceConnID: dialing.ConnID });
+    await until(() => conn.calls.get(held)?.parties['1002'] === 'established', '1002 on the conference');
+    expect(conn.calls.get(held)!.parties).toEqual({ '1001': 'established', '1002': 'established' });
+    expect([...conn.calls.keys()]).toEqual([held]);
+    const resynced = nextResync(conn);
+    await pair.killPrimary();
+    const summary = await resynced;
+    expect(summary.calls).toBe(1);
+    expect(pair.primary.requestCounts().RequestQueryCall).toBe(1);
+    expect(summary.errors).toEqual([]);
+    expect(summary.corrections).toEqual([]);
+  });
+
+  it('a kill between InitiateTransfer and CompleteTransfer: the resync queries the held and the consultation call, nothing else', async () => {
+    const { conn, pair } = await ready();
+    const held = await inbound(rig!, '1001');
+    await conn.answerCall('1001', held);
+    const dialing = (await conn.request('RequestInitiateTransfer', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & { ConnID: string };
+    await until(() => conn.calls.get(dialing.ConnID)?.parties['1002'] === 'ringing', 'the consultation ringing');
+    await conn.answerCall('1002', dialing.ConnID);
+    await until(() => conn.calls.get(dialing.ConnID)?.parties['1001'] === 'established', 'the consultation established');
+    const resynced = nextResync(conn);
+    await pair.killPrimary();
+    const summary = await resynced;
+    expect(pair.primary.requestCounts().RequestQueryCall).toBe(2);
+    expect(summary.corrections).toEqual([]);
+    await conn.request('RequestCompleteTransfer', { ThisDN: '1001', ConnID: held, TransferConnID: dialing.ConnID });
+    await until(() => conn.calls.get(held)?.parties['1002'] === 'established', 'the transfer completed on the new primary');
+    expect([...conn.calls.keys()]).toEqual([held]);
+  });
+
+  it('single-step transfer: the same ConnID moves from 1001 to 1002', async () => {
+    const { conn } = await ready();
+    const connId = await inbound(rig!, '1001');
+    await conn.answerCall('1001', connId);
+    await conn.request('RequestSingleStepTransfer', { ThisDN: '1001', ConnID: connId, OtherDN: '1002' });
+    await until(() => conn.calls.get(connId)?.parties['1002'] === 'ringing', 'ringing on 1002');
+    expect(conn.calls.get(connId)!.parties).toEqual({ '1002': 'ringing' });
+    expect(conn.dns.get('1001')!.calls).toEqual([]);
+  });
+
+  it('a routing point: routing, then routed to an agent with ANI and DNIS', async () => {
+    rig = await startRig({ routingPoints: ['3001'] });
+    const { conn, pair } = rig;
+    await until(() => conn.state.standby, 'a standby session');
+    await conn.registerAddress('3001', { AddressType: 4 });
+    await conn.registerAddress('1002');
+    const request = nextEvent(conn, 'EventRouteRequest');
+    const connId = pair.placeCall('3001', { from: '5550003', dnis: '800' });
+    await request;
+    expect(conn.calls.get(connId)).toMatchObject({ parties: { '3001': 'routing' }, ani: '5550003', dnis: '800' });
+    await conn.request('RequestRouteCall', { ThisDN: '3001', ConnID: connId, OtherDN: '1002', RouteType: 1 });
+    await until(() => conn.calls.get(connId)?.parties['1002'] === 'ringing', 'routed to 1002');
+    expect(conn.calls.get(connId)!.parties).toEqual({ '1002': 'ringing' });
+    expect(conn.dns.get('3001')!.calls).toEqual([]);
+  });
+
   it('a call released by the switch while the primary is dead: after the failover it is gone, with callEnded cause resync and a correction', async () => {
     const { conn, pair } = await ready();
     const connId = await inbound(rig!, '1001');
