@@ -41,8 +41,14 @@ export const LOGGED_OUT: AgentView = Object.freeze({ id: undefined, status: 'log
 /** Party states that show the DN's own action on the call: such a call is confirmed. */
 const CONFIRMING: ReadonlySet<PartyState> = new Set<PartyState>(['dialing', 'established', 'held']);
 
-export function freezeKV(list: readonly KVPair[]): Readonly<KVList> {
-  const copy = list.map(([k, v]) => Object.freeze([k, Array.isArray(v) ? freezeKV(v as KVList) : v]) as KVPair);
+/** A frozen copy of a kvlist; entries that are not `[string, value]` are left out (never thrown on). */
+export function freezeKV(list: readonly unknown[], depth = 0): Readonly<KVList> {
+  const copy: KVPair[] = [];
+  for (const pair of list) {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
+    const v = pair[1] as KVPair[1];
+    copy.push(Object.freeze([pair[0], Array.isArray(v) ? (depth < 16 ? freezeKV(v, depth + 1) : []) : v]) as KVPair);
+  }
   return Object.freeze(copy) as Readonly<KVList>;
 }
 
@@ -214,7 +220,7 @@ export class ModelStore {
     if (typeof e.CallType === 'number') rec.callType = e.CallType;
     if (typeof e.ANI === 'string') rec.ani = e.ANI;
     if (typeof e.DNIS === 'string') rec.dnis = e.DNIS;
-    if (Array.isArray(e.UserData)) rec.userData = freezeKV(e.UserData as KVPair[]);
+    if (Array.isArray(e.UserData)) rec.userData = freezeKV(e.UserData);
     this.addOther(rec, e.OtherDN);
     this.touch(rec);
   }

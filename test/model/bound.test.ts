@@ -82,3 +82,48 @@ describe('StateModel bound (maxCalls)', () => {
     expect(m.calls.get(current)!.previousConnIds).toHaveLength(MAX_PREVIOUS_CONNIDS);
   });
 });
+
+describe('StateModel with ill-formed events', () => {
+  const names = ['EventRinging', 'EventEstablished', 'EventReleased', 'EventPartyChanged', 'EventPartyInfo', 'EventAddressInfo', 'EventRegistered', 'EventAgentNotReady', 'EventForwardSet', 'EventAttachedDataChanged', 'EventHeld'];
+  it('never throws, and a view only ever holds well-typed values', async () => {
+    const fc = (await import('fast-check')).default;
+    const junk = fc.oneof(fc.anything(), fc.constantFrom('A', '0000000000000001', ''), fc.array(fc.tuple(fc.string(), fc.anything())));
+    const event = fc.record(
+      {
+        Event: fc.oneof(fc.constantFrom(...names), fc.anything()),
+        ThisDN: junk,
+        ConnID: junk,
+        PreviousConnID: junk,
+        OtherDN: junk,
+        UserData: junk,
+        Extensions: fc.oneof(junk, fc.constant([['Parties', [['A', 'held'], ['A', 7], [3, 'x']]], ['Calls', 'x'], ['DND', 'on']])),
+        AgentStatus: junk,
+        time: junk,
+      },
+      { requiredKeys: ['Event'] },
+    );
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 30 }), (events) => {
+        const { m } = model({ maxCalls: 5 });
+        m.beginResync();
+        for (const e of events) {
+          m.apply(e as ModelEvent);
+          m.resyncDN('A', e as ModelEvent);
+          m.resyncCall('0000000000000001', e as ModelEvent);
+        }
+        m.endResync();
+        expect(m.calls.size).toBeLessThanOrEqual(5);
+        for (const [id, v] of m.calls) {
+          expect(typeof id).toBe('string');
+          expect(Object.keys(v.parties).every((dn) => dn === 'A')).toBe(true);
+          expect(Number.isFinite(v.startedAt)).toBe(true);
+          if (v.userData !== undefined) expect(Array.isArray(v.userData)).toBe(true);
+        }
+        const a = m.dns.get('A')!;
+        expect(['loggedOut', 'loggedIn', 'ready', 'notReady', 'afterCallWork']).toContain(a.agent.status);
+        expect(typeof a.dnd).toBe('boolean');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
