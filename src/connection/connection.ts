@@ -31,7 +31,7 @@ import { validateEvent, validateRequestArgs } from '../protocol/validate.js';
 import { kvGet, nowTime, toKVList } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
 import { pushIterator } from '../util/push-iterator.js';
-import { StateModel, type CallView, type Change, type ChangeCause, type Correction, type DNView } from '../model/index.js';
+import type { CallView, Change, ChangeCause, Correction, DNView } from '../model/index.js';
 import { Ledger, type DNRegistration } from './ledger.js';
 import { MAX_TIMER_MS, endpointName, isTimerDelay, isValidHost, isValidPort, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PendingRequest, ReferenceIds, type RequestOptions } from './requests.js';
@@ -118,9 +118,7 @@ export class TServerConnection extends RequestHelpers {
   private active: ServerSession | undefined;
   private standby: ServerSession | undefined;
   private backupEndpoint: Endpoint | undefined;
-  private readonly ledger = new Ledger();
-  /** Calls and agents on the registered DNs, as events and resyncs show them (conn.calls, conn.dns). */
-  private readonly model: StateModel;
+  private readonly ledger: Ledger;
   private readonly inFlight = new Map<number, PendingRequest>();
   private readonly reservedRefs = new Set<number>();
   private readonly refs = new ReferenceIds({ has: (id) => this.inFlight.has(id) || this.reservedRefs.has(id) });
@@ -160,10 +158,11 @@ export class TServerConnection extends RequestHelpers {
     super();
     this.options = resolveOptions(options);
     this.backupEndpoint = this.options.backup;
-    this.model = new StateModel({
+    this.ledger = new Ledger({
       maxCalls: this.options.maxCalls,
       onWarning: (w) => this.warn({ code: w.code, server: this.active?.name ?? '', event: undefined, detail: w.detail }),
     });
+    this.ledger.changed = (changes) => this.emitChanges(changes);
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -218,7 +217,7 @@ export class TServerConnection extends RequestHelpers {
     this.resyncGeneration++;
     this.resyncRunning = false;
     this.resyncPending = false;
-    this.model.abortResync();
+    this.ledger.model.abortResync();
     await Promise.allSettled([...this.loops]);
     this.visibleLinkUp = undefined;
     this.setStatus('closed');
@@ -236,7 +235,7 @@ export class TServerConnection extends RequestHelpers {
       linkUp: this.visibleLinkUp,
       resyncing: this.resyncRunning,
       registeredDNs: this.ledger.dns.size,
-      knownCalls: this.model.calls.size,
+      knownCalls: this.ledger.calls.size,
       inFlight: this.inFlight.size,
       queued: this.queue.length,
     };
@@ -249,17 +248,17 @@ export class TServerConnection extends RequestHelpers {
 
   /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
   get knownCalls(): string[] {
-    return [...this.model.calls.keys()];
+    return [...this.ledger.calls.keys()];
   }
 
   /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
   get calls(): ReadonlyMap<string, CallView> {
-    return this.model.calls;
+    return this.ledger.model.calls;
   }
 
   /** The registered DNs: agent, DND, forwarding, their calls. */
   get dns(): ReadonlyMap<string, DNView> {
-    return this.model.dns;
+    return this.ledger.model.dns;
   }
 
   private setStatus(status: ConnectionStatus): void {
@@ -324,7 +323,7 @@ export class TServerConnection extends RequestHelpers {
   }
 
   private resyncWhenLinkUp(session: ServerSession): void {
-    if (this.ledger.dns.size === 0 && this.model.calls.size === 0) return;
+    if (this.ledger.dns.size === 0 && this.ledger.calls.size === 0) return;
     if (session.linkUp) this.startResync(session);
     else this.resyncPending = true;
   }
@@ -923,7 +922,8 @@ export class TServerConnection extends RequestHelpers {
     const generation = ++this.resyncGeneration;
     this.resyncRunning = true;
     const started = performance.now();
-    const plan = this.model.beginResync();
+    const model = this.ledger.model;
+    const plan = model.beginResync();
     const current = () => generation === this.resyncGeneration;
     const errors: ResyncSummary['errors'] = [];
     const jobs: Promise<unknown>[] = [];
@@ -938,7 +938,7 @@ export class TServerConnection extends RequestHelpers {
             if (!current()) return;
             errors.push({ request: name, target, error });
             // The call ended while we were away.
-            if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) this.emitChanges(this.model.resyncCall(target, 'gone'));
+            if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) this.ledger.changed(model.resyncCall(target, 'gone'));
           },
         ),
       );
@@ -946,15 +946,15 @@ export class TServerConnection extends RequestHelpers {
     // Answers delivered as events reach the model through deliver(); these calls are then no-ops.
     const queryCall = (connId: string) => {
       calls++;
-      query('RequestQueryCall', { ConnID: connId }, connId, (e) => this.emitChanges(this.model.resyncCall(connId, e)));
+      query('RequestQueryCall', { ConnID: connId }, connId, (e) => this.ledger.changed(model.resyncCall(connId, e)));
     };
     debug('%s: resync of %d DNs and %d calls', session.name, plan.dns.length, plan.calls.length);
     query('RequestQueryLocation', {}, 'location');
     for (const connId of plan.calls) queryCall(connId);
     for (const dn of plan.dns) {
       query('RequestQueryAddress', { ThisDN: dn }, dn, (e) => {
-        this.emitChanges(this.model.resyncDN(dn, e));
-        for (const connId of this.model.callsToQuery()) queryCall(connId);
+        this.ledger.changed(model.resyncDN(dn, e));
+        for (const connId of model.callsToQuery()) queryCall(connId);
       });
     }
     void (async () => {
@@ -966,8 +966,8 @@ export class TServerConnection extends RequestHelpers {
       }
       if (!current()) return; // restarted by a newer EventPrimaryChanged
       this.resyncRunning = false;
-      const { corrections, changes } = this.model.endResync();
-      this.emitChanges(changes);
+      const { corrections, changes } = model.endResync();
+      this.ledger.changed(changes);
       const summary: ResyncSummary = {
         server: session.name,
         dns: plan.dns.length,
@@ -1087,13 +1087,11 @@ export class TServerConnection extends RequestHelpers {
     const a = p.attributes;
     switch (p.name) {
       case 'RequestRegisterAddress':
-        this.ledger.registered(a.ThisDN as string, { RegisterMode: a.RegisterMode, AddressType: a.AddressType } as DNRegistration);
-        this.emitChanges(this.model.register(a.ThisDN as string, e));
+        this.ledger.registered(a.ThisDN as string, { RegisterMode: a.RegisterMode, AddressType: a.AddressType } as DNRegistration, e);
         if (!p.internal) this.mirrorOnStandby(p);
         break;
       case 'RequestUnregisterAddress':
-        this.ledger.unregistered(a.ThisDN as string);
-        this.emitChanges(this.model.unregister(a.ThisDN as string, e));
+        this.ledger.unregistered(a.ThisDN as string, e);
         if (!p.internal) this.mirrorOnStandby(p);
         break;
       case 'RequestSetInputMask':
@@ -1182,11 +1180,11 @@ export class TServerConnection extends RequestHelpers {
       return;
     }
     // The model first, so listeners of the event read conn.calls / conn.dns as it leaves them.
-    const changes = this.model.apply(event);
+    const changes = this.ledger.learn(event);
     if (debugData.enabled) debugData('event %o', event);
     this.safeEmit(event.Event as ConnectionEventName, event as never);
     this.safeEmit('event', event as unknown as TEvent);
-    this.emitChanges(changes);
+    this.ledger.changed(changes);
   }
 
   private emitChanges(changes: readonly Change[]): void {

@@ -1,8 +1,9 @@
 /**
  * The ledger: what the user asked the servers to remember (registered DNs, the input mask,
- * transaction-monitoring subscriptions). It is replayed on every new session; the calls and agent
- * states on those DNs are the state model's (src/model).
+ * transaction-monitoring subscriptions), replayed on every new session; and the state model of the
+ * calls and agents on those DNs (src/model), which drives the resync.
  */
+import { StateModel, type CallView, type Change, type ChangeCause, type StateModelOptions } from '../model/index.js';
 import type { KVListInput } from '../protocol/attributes.js';
 
 export interface DNRegistration {
@@ -27,17 +28,38 @@ export class Ledger {
    */
   readonly subscriptions = new Map<number, SubscriptionRecord>();
 
+  /** Calls and agents on the registered DNs (conn.calls, conn.dns). */
+  readonly model: StateModel;
+  /** Where the model's changes go: the connection emits them as callChanged / callEnded / dnChanged. */
+  changed: (changes: readonly Change[]) => void = () => {};
+
+  constructor(model: StateModelOptions = {}) {
+    this.model = new StateModel(model);
+  }
+
+  /** Known calls on registered DNs, by ConnID (what the resync queries). */
+  get calls(): ReadonlyMap<string, CallView> {
+    return this.model.calls;
+  }
+
+  /** Applies a delivered event to the model; the caller emits the event, then `changed(changes)`. */
+  learn(event: Record<string, unknown>): Change[] {
+    return this.model.apply(event);
+  }
+
   /** The user's SubscriptionID for a server's one (identity when unknown). */
   userSubscriptionId(serverId: number): number {
     for (const [userId, rec] of this.subscriptions) if (rec.serverId === serverId) return userId;
     return serverId;
   }
 
-  registered(dn: string, reg: DNRegistration): void {
+  registered(dn: string, reg: DNRegistration, cause: ChangeCause): void {
     this.dns.set(dn, reg);
+    this.changed(this.model.register(dn, cause));
   }
 
-  unregistered(dn: string): void {
+  unregistered(dn: string, cause: ChangeCause): void {
     this.dns.delete(dn);
+    this.changed(this.model.unregister(dn, cause));
   }
 }
