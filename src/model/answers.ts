@@ -129,11 +129,12 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
   for (const [connId, state] of calls) {
     answer.connIds.add(connId);
     let call = s.call(connId);
+    const found = !call;
     if (!call) {
       answer.found.push(connId);
       call = s.ensureCall(connId, e);
     }
-    putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, answer.found.includes(connId));
+    putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, found);
     s.confirm(call);
   }
   if (list) {

@@ -45,7 +45,7 @@ export class Resync {
 
   /** Calls found on a DN since the last call (not in the plan): the connection queries them too. */
   takeFound(): string[] {
-    const out = this.found;
+    const out = this.found.filter((connId) => this.s.call(connId) !== undefined);
     this.found = [];
     return out;
   }
@@ -80,7 +80,10 @@ export class Resync {
     this.awaitingDNs.delete(dn);
     const result = applyAddressInfo(this.s, info, dn, this.corrections);
     this.dnAnswers.set(dn, result.full ? 'full' : result.connIds);
+    const changes = this.commitFound(result.found);
+    // Only calls the model still holds (a list past maxCalls was cut by the bound) are asked about.
     for (const connId of result.connIds) {
+      if (!this.s.call(connId)) continue;
       this.seen.add(pairKey(connId, dn));
       if (!this.asked.has(connId)) {
         this.asked.add(connId);
@@ -88,7 +91,7 @@ export class Resync {
         this.found.push(connId);
       }
     }
-    return this.commitFound(result.found);
+    return changes;
   }
 
   /**

@@ -244,3 +244,19 @@ describe('StateModel resync', () => {
     });
   });
 });
+
+describe('StateModel resync against a hostile answer', () => {
+  it('a DN answer listing 50,000 calls leaves the model at maxCalls and asks about no more', () => {
+    const m = new StateModel({ maxCalls: 100 });
+    m.register('A', ev('EventRegistered', { ThisDN: 'A' }));
+    m.beginResync();
+    const calls = Array.from({ length: 50_000 }, (_, n): [string, string] => [n.toString(16).padStart(16, '0'), 'ringing']);
+    m.resyncDN('A', addressInfo('A', { Extensions: [['Calls', calls]] }));
+    expect(m.calls.size).toBe(100);
+    const toQuery = m.callsToQuery();
+    expect(toQuery.length).toBe(100);
+    expect(toQuery.every((id) => m.calls.has(id))).toBe(true);
+    const { corrections } = m.endResync();
+    expect(corrections.filter((c) => c.kind === 'callFound').length).toBeLessThanOrEqual(100);
+  });
+});
