@@ -14,6 +14,7 @@ const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'failover', load: async () => (await import('./failover.js')).failoverBench },
   { name: 'resync', load: async () => (await import('./resync.js')).resyncBench },
   { name: 'memory', load: async () => (await import('./memory.js')).memoryBench },
+  { name: 'route', load: async () => (await import('./route.js')).routeBench },
 ];
 
 function usage(): string {

@@ -61,6 +61,16 @@ export interface TServerConnectionOptions {
    * calls go first, with a protocolWarning. Default 10 000 (a desktop has a few, a router thousands).
    */
   maxCalls?: number;
+  /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
+  maxInFlight?: number;
+  /** Resync queries in flight at once (location, DNs, calls). Default 100. */
+  resyncWindow?: number;
+  /**
+   * Delay in ms before reconnect attempt `attempt + 1` after `attempt` failed with `error`, or null to
+   * give up (the connection closes), as ioredis's option. Also paces redialling a server whose
+   * sessions keep dying young. Default: `defaultRetryStrategy(reconnect)` (the `reconnect` backoff).
+   */
+  retryStrategy?: (attempt: number, error: Error) => number | null;
 }
 
 export interface ResolvedOptions {
@@ -79,6 +89,9 @@ export interface ResolvedOptions {
   codec: Codec;
   resyncOnReconnect: boolean;
   maxCalls: number;
+  maxInFlight: number;
+  resyncWindow: number;
+  retryStrategy: (attempt: number, error: Error) => number | null;
 }
 
 export const DEFAULTS = {
@@ -93,7 +106,20 @@ export const DEFAULTS = {
   resyncOnReconnect: true,
   /** State model bound: a desktop has a few calls, a routing service thousands (see docs/state-model.md). */
   maxCalls: DEFAULT_MAX_CALLS,
+  maxInFlight: 1_000,
+  resyncWindow: 100,
+  /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
+  statusBufferLimit: 256,
 } as const;
+
+/** The `reconnect` backoff as a retryStrategy (p-retry's formula): min·factor^(attempt−1), ×[1, 2) if randomized, capped at max; null past `retries`. */
+export function defaultRetryStrategy(r: ReconnectOptions | false): (attempt: number) => number | null {
+  return (attempt) => {
+    if (!r || attempt > r.retries) return null;
+    const random = r.randomize ? Math.random() + 1 : 1;
+    return Math.min(r.maxTimeoutMs, Math.round(random * Math.max(r.minTimeoutMs, 1) * r.factor ** (attempt - 1)));
+  };
+}
 
 // Labels of 1–63 characters (RFC 1035), 253 in all.
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
@@ -160,16 +186,16 @@ function positive(value: unknown, what: string): number {
   return value;
 }
 
-function wholeAtLeastOne(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${String(value)}`);
+function queueLimit(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new InvalidArgumentError(`offlineQueue.limit must be a whole number ≥ 0, got ${String(value)}`);
   }
   return value;
 }
 
-function queueLimit(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`offlineQueue.limit must be a whole number ≥ 0, got ${String(value)}`);
+function atLeastOne(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }
   return value;
 }
@@ -189,6 +215,12 @@ function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   }
   if (typeof r.randomize !== 'boolean') throw new InvalidArgumentError(`reconnect.randomize must be a boolean, got ${String(r.randomize)}`);
   return r;
+}
+
+function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): ResolvedOptions['retryStrategy'] {
+  if (value === undefined) return defaultRetryStrategy(reconnect);
+  if (typeof value !== 'function') throw new InvalidArgumentError(`retryStrategy must be a function (attempt, error) => ms | null, got ${typeof value}`);
+  return value as ResolvedOptions['retryStrategy'];
 }
 
 export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
@@ -242,6 +274,9 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     allowedBackupHosts: allowed,
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
-    maxCalls: wholeAtLeastOne(o.maxCalls ?? DEFAULTS.maxCalls, 'maxCalls'),
+    maxCalls: atLeastOne(o.maxCalls ?? DEFAULTS.maxCalls, 'maxCalls'),
+    maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
+    resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
+    retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),
   };
 }

@@ -40,17 +40,17 @@ export const ATTRIBUTES = {
   AgentWorkMode: { id: 16, type: 'int' },
   DNIS: { id: 18, type: 'string' },
   ANI: { id: 19, type: 'string' },
-  ThisDN: { id: 20, type: 'string' },
+  ThisDN: { id: 20, type: 'string', dn: true },
   ThisQueue: { id: 21, type: 'string' },
   ThisDNRole: { id: 23, type: 'int' },
-  OtherDN: { id: 24, type: 'string' },
+  OtherDN: { id: 24, type: 'string', dn: true },
   OtherQueue: { id: 25, type: 'string' },
   OtherDNRole: { id: 27, type: 'int' },
-  ThirdPartyDN: { id: 28, type: 'string' },
+  ThirdPartyDN: { id: 28, type: 'string', dn: true },
   ThirdPartyQueue: { id: 29, type: 'string' },
   ThirdPartyDNRole: { id: 31, type: 'int' },
   /** Never logged, never echoed in an event: see redactAttributes(). */
-  Password: { id: 36, type: 'string' },
+  Password: { id: 36, type: 'string', secret: true },
   Timeout: { id: 42, type: 'int' },
   InputMask: { id: 45, type: 'binary' },
   ErrorCode: { id: 46, type: 'int' },
@@ -93,7 +93,7 @@ export const ATTRIBUTES = {
   AgentStatus: { id: 1006, type: 'int' },
   ClientVersion: { id: 1007, type: 'string' },
   AddpTimeout: { id: 1008, type: 'int' },
-} as const satisfies Record<string, { id: number; type: ValueTypeName }>;
+} as const satisfies Record<string, { id: number; type: ValueTypeName; dn?: true; secret?: true }>;
 
 export type AttributeName = keyof typeof ATTRIBUTES;
 
@@ -143,17 +143,24 @@ export interface AttributeDescriptor {
   readonly name: AttributeName;
   readonly type: ValueTypeName;
   readonly typeCode: ValueTypeCode;
+  /** A directory number: a Mandatory one may not be empty. */
+  readonly dn: boolean;
+  /** Never logged, never quoted in an error: see redactAttributes(). */
+  readonly secret: boolean;
 }
 
 /** Attribute descriptors indexed by wire id (sparse). */
 export const ATTRIBUTE_BY_ID: ReadonlyArray<AttributeDescriptor | undefined> = (() => {
   const table: Array<AttributeDescriptor | undefined> = [];
-  for (const [name, spec] of Object.entries(ATTRIBUTES)) {
+  for (const [name, row] of Object.entries(ATTRIBUTES)) {
+    const spec = row as { id: number; type: ValueTypeName; dn?: true; secret?: true };
     table[spec.id] = Object.freeze({
       id: spec.id,
       name: name as AttributeName,
       type: spec.type,
       typeCode: VALUE_TYPES[spec.type],
+      dn: spec.dn === true,
+      secret: spec.secret === true,
     });
   }
   return table;
@@ -170,3 +177,35 @@ export const AgentStatus = { Unknown: 0, LoggedOut: 1, LoggedIn: 2, Ready: 3, No
 export type AgentStatus = (typeof AgentStatus)[keyof typeof AgentStatus];
 /** SubscriptionOperation values. */
 export const SubscriptionOperation = { Start: 1, Stop: 2, Modify: 3 } as const;
+
+/** What redactAttributes() puts in place of a secret's value. */
+export const REDACTED = '***';
+/** A kvlist key that names a secret (user data such as `agentPassword`): no catalogue row covers those. */
+const SECRET_KEY = /password/i;
+
+/**
+ * A copy of `attrs` safe to log or attach to an error: the value of every secret attribute of the
+ * catalogue (Password), and of every kvlist entry whose key contains "password" (any case, at any
+ * depth), is replaced by '***'. Returns `attrs` itself when there is nothing to hide (no copy).
+ */
+export function redactAttributes<T extends Readonly<Record<string, unknown>>>(attrs: T): T {
+  let out: Record<string, unknown> | undefined;
+  for (const key in attrs) {
+    const value = attrs[key];
+    if (value === undefined) continue;
+    const safe = ATTRIBUTE_BY_NAME.get(key)?.secret || SECRET_KEY.test(key) ? REDACTED : Array.isArray(value) ? redactKVList(value) : value;
+    if (safe !== value) (out ??= { ...attrs })[key] = safe;
+  }
+  return (out ?? attrs) as T;
+}
+
+function redactKVList(list: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const pair = list[i];
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
+    const safe = SECRET_KEY.test(pair[0]) ? REDACTED : Array.isArray(pair[1]) ? redactKVList(pair[1]) : pair[1];
+    if (safe !== pair[1]) (out ??= [...list])[i] = [pair[0], safe];
+  }
+  return out ?? list;
+}

@@ -180,14 +180,14 @@ export function arrive(ctx: SwitchContext, call: CallState, dest: string, thirdP
   const rp = shared.routingPoints.get(dest);
   if (rp) {
     addParty(call, dest, 'routing', DNRole.Destination);
-    send(ctx, dest, 'EventRouteRequest', callAttrs(call, dest, { ThisQueue: dest, OtherDN: call.from ?? call.external }), req);
+    send(ctx, dest, 'EventRouteRequest', callAttrs(call, dest, { ThisQueue: dest, OtherDN: caller(call), ThirdPartyDN: thirdParty }), req);
     shared.setTimer(routeTimerKey(call.connId), rp.timeoutMs, (later) => routeTimeoutHook(later, call.connId, dest));
     return { kind: 'routing', dn: dest };
   }
   if (shared.queues.has(dest)) {
     addParty(call, dest, 'queued', DNRole.Destination);
     call.queue = dest;
-    send(ctx, dest, 'EventQueued', callAttrs(call, dest, { ThisQueue: dest, OtherDN: call.from ?? call.external }), req);
+    send(ctx, dest, 'EventQueued', callAttrs(call, dest, { ThisQueue: dest, OtherDN: caller(call), ThirdPartyDN: thirdParty }), req);
     distributeHook(ctx, dest);
     return { kind: 'queued', dn: dest };
   }
@@ -196,6 +196,11 @@ export function arrive(ctx: SwitchContext, call: CallState, dest: string, thirdP
   addParty(call, target.dn, 'ringing', DNRole.Destination);
   send(ctx, target.dn, 'EventRinging', callAttrs(call, target.dn, { ThirdPartyDN: thirdParty ?? target.forwardedBy }), req);
   return { kind: 'ringing', dn: target.dn };
+}
+
+/** Who placed the call, as OtherDN of the events where it waits (none for an anonymous caller). */
+function caller(call: CallState): string | undefined {
+  return call.from || call.external || undefined;
 }
 
 export const routeTimerKey = (connId: string): string => `route:${connId}`;

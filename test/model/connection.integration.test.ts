@@ -171,10 +171,10 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     expect(seen.find((s) => s.kind === 'callChanged' && s.id === connId)?.cause).toBe('resync');
   });
 
-  it('100,000 ConnIDs flooded by a hostile primary keep the model at maxCalls; the resync queries no more', async () => {
+  it('100,000 ConnIDs flooded by a hostile primary keep the model at maxCalls; the resync queries no more, through its window', async () => {
     const maxCalls = 2_000;
     // No ADDP: the flood is written from this process, and a long write would look like silence.
-    rig = await startRig({}, { maxCalls, addp: false });
+    rig = await startRig({}, { maxCalls, addp: false, resyncWindow: 50 });
     const { conn, pair } = rig;
     await until(() => conn.state.standby, 'a standby session');
     await conn.registerAddress('1001');
@@ -193,8 +193,12 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     expect(conn.dns.get('1001')!.calls).toHaveLength(maxCalls);
     expect(warnings.filter((c) => c === 'ERR_MODEL_CALLS_LIMIT').length).toBe(1 + Math.floor((flood - maxCalls) / maxCalls));
     const resynced = nextResync(conn, 30_000);
+    let peakInFlight = 0;
+    conn.on('event', () => (peakInFlight = Math.max(peakInFlight, conn.state.inFlight)));
     await pair.killPrimary();
     const summary = await resynced;
+    expect(peakInFlight).toBeGreaterThan(0);
+    expect(peakInFlight).toBeLessThanOrEqual(50); // the resync window
     expect(summary.calls).toBe(maxCalls);
     expect(pair.primary.requestCounts().RequestQueryCall).toBe(maxCalls);
     expect(conn.calls.size).toBe(0); // none of them existed

@@ -29,10 +29,12 @@ function table(name: string): Table {
 }
 
 /**
- * The public T-Library `enum TMessageType`, 0–182, in order (index = message type). Source: the
- * T-Library C header tlib.h (`enum TMessageType`, 7.x/8.0: "EventResourceInfo /* added: in 8.0 *\/")
- * as published in open-source Genesys tooling, cross-checked against the numbered table of
- * github.com/ssydoruk/logbrowser (Genesys log browser, "RequestRegisterClient, 0" … "EventResourceInfo, 182").
+ * The public T-Library `enum TMessageType`, 0–182, in order (index = message type). Sources: the
+ * T-Library C header (tlib.h / tlib_ext.h, `enum TMessageType`: 0 RequestRegisterClient …
+ * 179 EventNetworkPrivateInfo, 180–181 "iscc transaction monitoring - added in 7.6",
+ * 182 EventResourceInfo "added: in 8.0"), as published in public repositories, cross-checked
+ * against the numbered table ("RequestRegisterClient, 0" … "EventResourceInfo, 182",
+ * "MessageIDMAX, 183") of github.com/ssydoruk/logbrowser (indexer, Genesys log browser).
  */
 const TMESSAGETYPE: readonly string[] = [
   'RequestRegisterClient', 'RequestQueryServer', 'RequestQueryAddress', 'RequestRegisterAddress', 'RequestUnregisterAddress',
