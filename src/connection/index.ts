@@ -11,4 +11,17 @@ export {
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMessages } from './diagnostics.js';
 export { DEFAULTS, defaultRetryStrategy, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { RequestOptions } from './requests.js';
+export type {
+  AgentLoginOptions,
+  AgentStateOptions,
+  CallRequestOptions,
+  ConsultOptions,
+  ForwardOptions,
+  MakeCallOptions,
+  MonitorOptions,
+  QuerySwitchOptions,
+  RegisterAddressOptions,
+  RouteCallOptions,
+  TreatmentOptions,
+} from './helpers.js';
 export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './status-stream.js';

@@ -6,6 +6,7 @@ import type tls from 'node:tls';
 import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
+import { DEFAULT_MAX_CALLS } from '../model/types.js';
 import type { Endpoint } from '../transport/index.js';
 import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
 
@@ -61,6 +62,11 @@ export interface TServerConnectionOptions {
    * only after EventPrimaryChanged: calls may have moved while the client was away. Default true.
    */
   resyncOnReconnect?: boolean;
+  /**
+   * Most calls the state model (`conn.calls`) holds; past it the least recently seen unconfirmed
+   * calls go first, with a protocolWarning. Default 10 000 (a desktop has a few, a router thousands).
+   */
+  maxCalls?: number;
   /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
   maxInFlight?: number;
   /** Resync queries in flight at once (location, DNs, calls). Default 100. */
@@ -91,6 +97,7 @@ export interface ResolvedOptions {
   allowedBackupHosts: AllowedBackupHosts | undefined;
   codec: Codec;
   resyncOnReconnect: boolean;
+  maxCalls: number;
   maxInFlight: number;
   resyncWindow: number;
   retryStrategy: (attempt: number, error: Error) => number | null;
@@ -108,6 +115,8 @@ export const DEFAULTS = {
   maxWriteBufferBytes: 8 * 1024 * 1024,
   learnedAddresses: { withBackup: 'configured', withoutBackup: 'any' },
   resyncOnReconnect: true,
+  /** State model bound: a desktop has a few calls, a routing service thousands (see docs/state-model.md). */
+  maxCalls: DEFAULT_MAX_CALLS,
   maxInFlight: 1_000,
   resyncWindow: 100,
   /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
@@ -269,6 +278,7 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     allowedBackupHosts: o.allowedBackupHosts,
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
+    maxCalls: atLeastOne(o.maxCalls ?? DEFAULTS.maxCalls, 'maxCalls'),
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
     resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
     retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),
