@@ -44,9 +44,11 @@ claim with its EventSequenceNumber, EventPrimaryChanged, close) and executes the
 (dial after a delay, adopt as active or standby, promote, requeue, announce, resync, shut down),
 one input at a time (run to completion). Dials are one attempt each: the reconnect loop, the
 standby redial and the named primary's dial are slots in the state, retried through
-\`retryStrategy\`. After every transition (under test) the invariants hold: never a standby to the
+\`retryStrategy\`. After every transition the invariants hold (\`pair-invariants.ts\`, checked under
+test and with \`TLIB_ASSERT=1\`, and against random input sequences): never a standby to the
 active's own server, one session per server, at most one dial per server and none to a server a
-session holds, at most one dial per purpose, a state kind that matches its sessions.`;
+session holds, at most one dial per purpose, a state kind that matches its sessions, never
+reconnecting with nothing dialled.`;
 
 /** The whole generated block, markers excluded. */
 export function pairStatesBlock(): string {

@@ -9,7 +9,7 @@
  */
 import createDebug from 'debug';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, type TlibError } from '../errors.js';
+import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
 import { type KVList, ServerRole } from '../protocol/attributes.js';
 import type { Endpoint } from '../transport/index.js';
 import { publishDiagnostics } from './diagnostics.js';
@@ -289,7 +289,8 @@ export class PairDriver {
   }
 
   private warnProtocol(session: PairDriverSession, reason: Error | undefined): void {
-    if (reason instanceof ProtocolError) this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
+    // A server that stopped reading is reported too: the drop must not look like a plain loss.
+    if (reason instanceof ProtocolError || reason instanceof WriteBufferFullError) this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
   }
 
   private session(id: number): PairDriverSession {

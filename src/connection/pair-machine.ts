@@ -369,6 +369,7 @@ const onClose: Handler<In<'close'>> = (s, i, fx) => shutdown(s, fx, 'close', i.r
 
 const onClosed: Handler<In<'closed'>> = (s, _i, fx) => {
   s.kind = 'closed';
+  s.backup = s.config.backup; // learned addresses are forgotten: a new open() dials only what the options name
   setStatus(s, 'closed', fx);
 };
 
