@@ -98,11 +98,6 @@ export class PairDriver {
     return this.lifetime.signal.aborted;
   }
 
-  /** A read-only view of the reducer's state (tests, debugging). */
-  get pairState(): Readonly<PairState> {
-    return this.state;
-  }
-
   // ------------------------------------------------------------------ lifecycle
 
   async open(signal: AbortSignal | undefined): Promise<void> {
