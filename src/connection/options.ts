@@ -8,6 +8,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
 import { DEFAULT_MAX_CALLS } from '../model/types.js';
 import type { Endpoint } from '../transport/index.js';
+import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
 import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
 
 export type EndpointInput = string | { host: string; port: number; name?: string };
@@ -114,6 +115,8 @@ export const DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxWriteBufferBytes: 8 * 1024 * 1024,
   learnedAddresses: { withBackup: 'configured', withoutBackup: 'any' },
+  /** events() / MonitorBridge.messages(): values each iterator keeps behind its consumer, and what happens past it. */
+  iteratorBuffer: DEFAULT_ITERATOR_BUFFER,
   resyncOnReconnect: true,
   /** State model bound: a desktop has a few calls, a routing service thousands (see docs/state-model.md). */
   maxCalls: DEFAULT_MAX_CALLS,
