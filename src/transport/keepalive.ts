@@ -3,7 +3,8 @@
  * the peer is dead; ONE `KeepAliveScheduler` timer drives every keep-alive of the process (a binary
  * heap of due times, due times rounded up to a coarse grid so sockets due together wake together).
  * Hundreds of idle connections therefore cost one timer, not one per socket, and a frame received
- * costs one assignment: nothing is rescheduled until the check comes due.
+ * costs one assignment: nothing is rescheduled until the check comes due. Checks run after the
+ * event loop's poll phase, so data that arrived while the loop was busy counts before a verdict.
  */
 
 export interface KeepAliveHooks {
@@ -23,6 +24,8 @@ export interface KeepAliveSchedulerOptions {
    * verdict is never early and at most this late; a ping at most this early. Default 10.
    */
   granularityMs?: number;
+  /** Runs the due checks after the poll phase. Default setImmediate (unit tests pass a synchronous one). */
+  defer?: (run: () => void) => void;
 }
 
 /** One timer for many keep-alives: wakes for the earliest due time and runs every check then due. */
@@ -33,10 +36,12 @@ export class KeepAliveScheduler {
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = Infinity;
   private firing = false;
+  private readonly defer: (run: () => void) => void;
 
   constructor(options: KeepAliveSchedulerOptions = {}) {
     this.now = options.now ?? (() => performance.now());
     this.granularityMs = options.granularityMs ?? 10;
+    this.defer = options.defer ?? ((run) => setImmediate(run));
   }
 
   /** Keep-alives waiting for a check. */
@@ -97,8 +102,15 @@ export class KeepAliveScheduler {
   private fire(): void {
     this.timer = undefined;
     this.timerDueAt = Infinity;
-    const now = this.now();
     this.firing = true;
+    // The checks run after this turn's poll phase, not in the timers phase: frames and write
+    // completions that arrived while the event loop was busy are read first, so the client's own
+    // lag (a long task, a loaded machine) is never taken for a silent or stalled server.
+    this.defer(() => this.runDue());
+  }
+
+  private runDue(): void {
+    const now = this.now();
     try {
       // Each check reschedules its keep-alive after `now` or removes it; the budget bounds the loop
       // even if a due time rounded down lands on `now` (that one waits for the next wake).

@@ -1,15 +1,21 @@
 /**
- * ADDP for many connections runs on one timer, over real loopback sockets: 100 open connections
- * with ADDP on add at most 2 active timers (the shared keep-alive timer, plus slack for one stray),
- * not one per socket; closing them all leaves no timer behind. The server is a bare stub that arms
- * no timer of its own, so every timer counted is the client's.
+ * ADDP over real loopback sockets:
+ * - many connections run on one timer: 100 open connections with ADDP on add at most 2 active
+ *   timers (the shared keep-alive timer, plus slack for one stray), not one per socket; closing them
+ *   all leaves no timer behind. The server is a bare stub that arms no timer of its own, so every
+ *   timer counted is the client's;
+ * - the client's own lag is not blamed on the server: with the event loop blocked for 3× the ADDP
+ *   timeout while the server (in a worker thread) keeps pinging, the session survives (0 losses).
  */
 import net from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wireCodecV1 } from '../../src/codec/index.js';
 import { TServerConnection } from '../../src/index.js';
 import { ADDP_PING, ADDP_PONG, messageByName } from '../../src/protocol/catalogue.js';
 import { sharedKeepAliveScheduler } from '../../src/transport/keepalive.js';
+import { Transport } from '../../src/transport/index.js';
+import type { TlibError } from '../../src/errors.js';
 import { until } from './helpers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -63,5 +69,67 @@ describe('keep-alive timers', () => {
     await Promise.all(conns.map((c) => c.close()));
     expect(sharedKeepAliveScheduler.size).toBe(0);
     await until(() => timers() <= before, 'timers back to their starting level');
+  });
+});
+
+/** A server in a worker thread (its own event loop): pings every client every 20 ms. */
+async function pingingServerInWorker(ping: Uint8Array): Promise<{ port: number; stop: () => Promise<number> }> {
+  const code = `
+    const net = require('node:net');
+    const { parentPort, workerData } = require('node:worker_threads');
+    const ping = Buffer.from(workerData.ping);
+    const sockets = new Set();
+    const server = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('data', () => {});
+      const t = setInterval(() => s.write(ping), 20);
+      s.on('close', () => { clearInterval(t); sockets.delete(s); });
+    });
+    server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));
+    parentPort.on('message', () => { for (const s of sockets) s.destroy(); server.close(() => process.exit(0)); });
+  `;
+  const worker = new Worker(code, { eval: true, workerData: { ping } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<number>((resolve) => {
+        worker.once('exit', resolve);
+        worker.postMessage('stop');
+      }),
+  };
+}
+
+describe('keep-alive verdicts', () => {
+  it('an event loop blocked for 3× the ADDP timeout, while the server keeps pinging, does not drop the session', async () => {
+    const server = await pingingServerInWorker(wireCodecV1.encode(ADDP_PING, undefined));
+    cleanups.push(() => void server.stop());
+    const timeoutMs = 200;
+    const transport = new Transport({
+      endpoint: { host: '127.0.0.1', port: server.port, name: `127.0.0.1:${server.port}` },
+      codec: wireCodecV1,
+      maxFrameBytes: 1 << 20,
+      connectTimeoutMs: 2_000,
+      addp: { timeoutMs, remoteTimeoutMs: timeoutMs },
+      maxWriteBufferBytes: 1 << 20,
+    });
+    cleanups.push(() => transport.close());
+    const losses: TlibError[] = [];
+    transport.on('close', (r) => losses.push(r));
+    await transport.connect();
+    transport.startAddp();
+    await new Promise((r) => setTimeout(r, 100));
+    // A long synchronous task: the keep-alive's timer comes due while nothing is read.
+    const until = performance.now() + 3 * timeoutMs;
+    while (performance.now() < until) {
+      /* busy */
+    }
+    await new Promise((r) => setTimeout(r, 2 * timeoutMs));
+    expect(losses).toEqual([]);
+    expect(transport.isOpen).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * KeepAlive and its shared scheduler, with fake timers (no sockets, no sleeps): ping after half the
  * timeout of silence, dead after the whole, any frame resets the silence, and many keep-alives run
- * on ONE timer (bound checked: 1 armed timer for 1,000 keep-alives; 0 once all stop).
+ * on ONE timer (bound checked: 1 armed timer for 1,000 keep-alives; 0 once all stop). Checks run
+ * synchronously here; in real use they run after the poll phase (tested with real sockets in
+ * test/reliability/keepalive-timers.test.ts).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeepAlive, KeepAliveScheduler } from '../../src/transport/keepalive.js';
@@ -15,7 +17,7 @@ afterEach(() => {
 });
 
 function rig(timeoutMs = 1000, granularityMs = 10) {
-  const scheduler = new KeepAliveScheduler({ now: () => Date.now(), granularityMs });
+  const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now(), granularityMs });
   const log: string[] = [];
   const make = (name = 'k', check?: (now: number) => boolean) =>
     new KeepAlive(
@@ -117,7 +119,7 @@ describe('KeepAlive', () => {
   });
 
   it('stop() inside ping (the write dropped the session) stops cleanly', () => {
-    const scheduler = new KeepAliveScheduler({ now: () => Date.now() });
+    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now() });
     const k: KeepAlive = new KeepAlive(1000, { ping: () => k.stop(), dead: () => expect.unreachable() }, scheduler);
     k.start();
     vi.advanceTimersByTime(3000);
@@ -129,7 +131,7 @@ describe('KeepAlive', () => {
 
 describe('KeepAliveScheduler: one timer for every keep-alive', () => {
   it('1,000 keep-alives with different timeouts run on one armed timer, each on time; none left once stopped', () => {
-    const scheduler = new KeepAliveScheduler({ now: () => Date.now(), granularityMs: 10 });
+    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now(), granularityMs: 10 });
     const t0 = Date.now();
     const pings = new Map<number, number>();
     const all: KeepAlive[] = [];
@@ -171,7 +173,7 @@ describe('KeepAliveScheduler: one timer for every keep-alive', () => {
   });
 
   it('a hook that throws does not stop the other keep-alives', () => {
-    const scheduler = new KeepAliveScheduler({ now: () => Date.now() });
+    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now() });
     const seen: string[] = [];
     const bad = new KeepAlive(1000, { ping: () => { throw new Error('listener threw'); }, dead: () => {} }, scheduler);
     const good = new KeepAlive(1000, { ping: () => seen.push('good ping'), dead: () => {} }, scheduler);
