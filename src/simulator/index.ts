@@ -50,6 +50,7 @@ export type {
 export { SIMULATOR_DEFAULTS, type RoutingPointSpec, type ServerRoleName, type SimulatorOptions } from './options.js';
 export {
   SharedState,
+  ROUTE_COUNT_LIMIT,
   SWITCH_DEFAULTS,
   type AgentState,
   type CallState,
