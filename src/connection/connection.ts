@@ -16,6 +16,7 @@ import {
   EventValidationError,
   HandlerError,
   InvalidArgumentError,
+  InvalidStateError,
   NotConnectedError,
   OfflineQueueFullError,
   ProtocolError,
@@ -156,7 +157,7 @@ export class TServerConnection extends RequestHelpers {
 
   /** Opens a session to the primary (or, failing that, the backup). Resolves once one is open. */
   async open(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.status !== 'closed') throw new InvalidArgumentError(`open() called while ${this.status}`);
+    if (this.status !== 'closed') throw new InvalidStateError(`open() called while ${this.status}: close() it first, or use a new TServerConnection`, this.status);
     this.lifetime = new AbortController();
     this.setStatus('connecting');
     const signal = options.signal ? AbortSignal.any([options.signal, this.lifetime.signal]) : this.lifetime.signal;
