@@ -166,12 +166,51 @@ describe.concurrent('tlib exit codes and other commands', () => {
   });
 
   it('tlib sim --pair listens on 127.0.0.1 and stops cleanly on SIGINT', async () => {
-    const p = tlib(['sim', '--pair']);
+    const p = tlib(['sim', '--pair', '--port', '0']);
     await p.waitFor(/backup listening on 127\.0\.0\.1:\d+/);
     expect(p.stdout()).toMatch(/primary listening on 127\.0\.0\.1:\d+/);
     p.child.kill('SIGINT');
     const { code } = await p.exit;
     expect(code, p.stderr()).toBe(0);
-    expect(p.stdout()).toContain('tlib-sim: stopped');
+    expect(p.stdout()).toContain('tlib sim: stopped');
+  });
+
+  it('tlib sim --help names itself tlib sim and lists the stdin commands', async () => {
+    const p = tlib(['sim', '--help']);
+    const { code } = await p.exit;
+    expect(code).toBe(0);
+    expect(p.stdout()).toMatch(/^usage: tlib sim \[--pair\]/);
+    expect(p.stdout()).not.toContain('tlib-sim');
+    expect(p.stdout()).toContain('call <dn> [from <ani>] [data k=v ...]');
+  });
+});
+
+describe('tlib sim commands on stdin drive a tlib monitor on the same pair', () => {
+  it('call 1001 makes the monitor print EventRinging; kill makes it print EventPrimaryChanged; quit exits 0', async () => {
+    const sim = tlib(['sim', '--pair', '--port', '0']);
+    await sim.waitFor(/backup listening on 127\.0\.0\.1:\d+/);
+    const primary = /primary listening on (127\.0\.0\.1:\d+)/.exec(sim.stdout())![1];
+    const backup = /backup listening on (127\.0\.0\.1:\d+)/.exec(sim.stdout())![1];
+    const monitor = tlib(['monitor', '--primary', primary, '--backup', backup, '--dn', '1001']);
+    try {
+      await monitor.waitFor(/monitoring DN 1001; Ctrl-C to stop/, 'stderr');
+
+      sim.child.stdin.write('call 1001 from 5551234 data Queue=Support\n');
+      await sim.waitFor(/call 1001 from 5551234 data Queue=Support → ConnID [0-9a-f]{16} rings on DN 1001/);
+      const connId = /→ ConnID ([0-9a-f]{16})/.exec(sim.stdout())![1];
+      await monitor.waitFor(new RegExp(`${primary.replace(/\./g, '\\.')}\\s+EventRinging\\s+DN 1001\\s+ConnID ${connId}\\s+OtherDN=5551234 UserData=\\{Queue=Support\\}`));
+
+      sim.child.stdin.write('kill\n');
+      await sim.waitFor(/kill → tserver-a killed; tserver-b is primary now \(EventPrimaryChanged\)/);
+      await monitor.waitFor(new RegExp(`${backup.replace(/\./g, '\\.')}\\s+EventPrimaryChanged`));
+
+      sim.child.stdin.write('quit\n');
+      const simExit = await sim.exit;
+      expect(simExit, sim.stderr()).toEqual({ code: 0, signal: null });
+      expect(sim.stdout()).toContain('quit → stopping');
+    } finally {
+      monitor.child.kill('SIGINT');
+      await monitor.exit;
+    }
   });
 });
