@@ -110,7 +110,11 @@ function onlyWords(words: readonly string[], max: number, usage: string): void {
  * Runs one command line against the simulator. Lines that fail return their error as text (a typo
  * never stops the simulator); only `quit` stops it.
  */
-export async function runSimCommand(target: SimTarget, line: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<CommandResult> {
+export async function runSimCommand(
+  target: SimTarget,
+  line: string,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<CommandResult> {
   const words = splitWords(line.trim());
   if (words.length === 0 || words[0].startsWith('#')) return { lines: [] };
   const [command, ...args] = words;
@@ -121,7 +125,12 @@ export async function runSimCommand(target: SimTarget, line: string, sleep = (ms
   }
 }
 
-async function execute(target: SimTarget, command: string, args: string[], sleep: (ms: number) => Promise<unknown>): Promise<CommandResult> {
+async function execute(
+  target: SimTarget,
+  command: string,
+  args: string[],
+  sleep: (ms: number) => Promise<unknown>,
+): Promise<CommandResult> {
   const pair = 'pair' in target ? target.pair : undefined;
   const needPair = (what: string): HotStandbyPair => {
     if (!pair) throw new SimCommandError(`${what} needs a hot-standby pair: start with --pair`);
@@ -134,7 +143,11 @@ async function execute(target: SimTarget, command: string, args: string[], sleep
       const options = parseCallArgs(rest);
       const server = primaryOf(target);
       const connId = server.placeCall(dn, options);
-      return { lines: [`ConnID ${connId} rings on DN ${dn}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${server.name})`] };
+      return {
+        lines: [
+          `ConnID ${connId} rings on DN ${dn}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${server.name})`,
+        ],
+      };
     }
     case 'answer':
     case 'hangup': {
@@ -144,7 +157,9 @@ async function execute(target: SimTarget, command: string, args: string[], sleep
       const server = primaryOf(target);
       if (command === 'answer') server.answerCall(connId);
       else server.releaseCall(connId);
-      return { lines: [`call ${connId} ${command === 'answer' ? 'answered (EventEstablished)' : 'released (EventReleased)'} by ${server.name}`] };
+      return {
+        lines: [`call ${connId} ${command === 'answer' ? 'answered (EventEstablished)' : 'released (EventReleased)'} by ${server.name}`],
+      };
     }
     case 'route':
       onlyWords(args, 1, 'route <rp>');
@@ -161,7 +176,8 @@ async function execute(target: SimTarget, command: string, args: string[], sleep
     }
     case 'restart': {
       onlyWords(args, 1, 'restart [server]');
-      const stopped = args[0] === undefined ? servers(target).filter((s) => !s.isRunning) : [pickServer(target, args[0], () => primaryOf(target))];
+      const stopped =
+        args[0] === undefined ? servers(target).filter((s) => !s.isRunning) : [pickServer(target, args[0], () => primaryOf(target))];
       if (stopped.length === 0) throw new SimCommandError('nothing to restart: every server is running');
       const lines: string[] = [];
       for (const s of stopped) {
@@ -186,7 +202,9 @@ async function execute(target: SimTarget, command: string, args: string[], sleep
       const server = pickServer(target, which, () => primaryOf(target));
       const changed = server.linkUp !== (state === 'up');
       server.setLink(state === 'up');
-      return { lines: [`${server.name} CTI link ${state}${changed ? ` (EventLink${state === 'up' ? 'Connected' : 'Disconnected'})` : ' already'}`] };
+      return {
+        lines: [`${server.name} CTI link ${state}${changed ? ` (EventLink${state === 'up' ? 'Connected' : 'Disconnected'})` : ' already'}`],
+      };
     }
     case 'freeze':
     case 'unfreeze': {
@@ -194,18 +212,23 @@ async function execute(target: SimTarget, command: string, args: string[], sleep
       const off = command === 'unfreeze' || args[0] === 'off';
       const server = pickServer(target, off && command === 'freeze' ? args[1] : args[0], () => primaryOf(target));
       server.freeze(!off);
-      return { lines: [off ? `${server.name} answers again` : `${server.name} frozen: answers nothing, sends nothing (freeze off to resume)`] };
+      return {
+        lines: [off ? `${server.name} answers again` : `${server.name} frozen: answers nothing, sends nothing (freeze off to resume)`],
+      };
     }
     case 'status': {
       onlyWords(args, 0, 'status');
       const shared = primaryOf(target).shared;
-      const calls = [...shared.calls.values()].map((c) => `call ${c.connId}  ${c.state}  to ${c.to}${c.from ? ` from ${c.from}` : ''}${describeKv(c.userData)}`);
+      const calls = [...shared.calls.values()].map(
+        (c) => `call ${c.connId}  ${c.state}  to ${c.to}${c.from ? ` from ${c.from}` : ''}${describeKv(c.userData)}`,
+      );
       return { lines: [...servers(target).map(serverLine), ...(calls.length > 0 ? calls : ['no calls'])] };
     }
     case 'sleep': {
       onlyWords(args, 1, 'sleep <ms>');
       const ms = Number(args[0]);
-      if (!/^\d+$/.test(args[0] ?? '') || ms > MAX_SLEEP_MS) throw new SimCommandError(`usage: sleep <ms>, ms a whole number up to ${MAX_SLEEP_MS}`);
+      if (!/^\d+$/.test(args[0] ?? '') || ms > MAX_SLEEP_MS)
+        throw new SimCommandError(`usage: sleep <ms>, ms a whole number up to ${MAX_SLEEP_MS}`);
       await sleep(ms);
       return { lines: [`slept ${ms} ms`] };
     }

@@ -13,11 +13,11 @@ import { runSimCommand, SIM_COMMANDS_HELP, type SimTarget } from './sim-controls
 /** The port `tlib sim` listens on when none is given: the README's snippet connects there. */
 export const SIM_DEFAULT_PORT = 7000;
 
-export function simUsage(command = 'tlib sim'): string {
+export function simUsage(command = 'tlib sim', defaultPort = SIM_DEFAULT_PORT): string {
   return `usage: ${command} [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N] [--script FILE]
 
   --pair                   a hot-standby pair: the primary on port N, the backup on N+1
-  --port N                 port of the (primary) server; 0 = any free port (default ${SIM_DEFAULT_PORT})
+  --port N                 port of the (primary) server; 0 = any free port (default ${defaultPort})
   --host HOST              interface to listen on (default ${SIMULATOR_DEFAULTS.host})
   --link-down              start with the CTI link down
   --repeat-on-promotion N  pair only: events the new primary repeats on promotion (default 0)
@@ -46,6 +46,8 @@ export interface SimIO {
   onReady?: (target: SimTarget) => void;
   /** The command's name in messages: 'tlib sim' (default) or 'tlib-sim'. */
   command?: string;
+  /** Port when --port is not given. Default 7000 (SIM_DEFAULT_PORT); the older `tlib-sim` bin keeps 0. */
+  defaultPort?: number;
 }
 
 interface SimArgs {
@@ -64,7 +66,7 @@ function wholeNumber(value: string, what: string, max: number): number {
 }
 
 /** Parses the arguments; throws an Error whose message says what is wrong. */
-export function parseSimArgs(argv: readonly string[]): SimArgs | 'help' {
+export function parseSimArgs(argv: readonly string[], defaultPort = SIM_DEFAULT_PORT): SimArgs | 'help' {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -81,7 +83,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs | 'help' {
   });
   if (values.help) return 'help';
   const pair = values.pair === true;
-  const port = values.port === undefined ? SIM_DEFAULT_PORT : wholeNumber(values.port, '--port', 65535);
+  const port = values.port === undefined ? defaultPort : wholeNumber(values.port, '--port', 65535);
   if (pair && port === 65535) throw new Error('--port 65535 leaves no port for the backup');
   if (values.script === '') throw new Error('--script needs a file name');
   return {
@@ -117,14 +119,14 @@ export async function runSim(argv: readonly string[], io: SimIO = {}): Promise<n
   let args: SimArgs;
   let script: string[] = [];
   try {
-    const parsed = parseSimArgs(argv);
+    const parsed = parseSimArgs(argv, io.defaultPort);
     if (parsed === 'help') {
-      out(simUsage(name));
+      out(simUsage(name, io.defaultPort));
       return 0;
     }
     args = parsed;
   } catch (e) {
-    err(`${name}: ${(e as Error).message}\n\n${simUsage(name)}`);
+    err(`${name}: ${(e as Error).message}\n\n${simUsage(name, io.defaultPort)}`);
     return 2;
   }
   if (args.script !== undefined) {

@@ -14,7 +14,15 @@ import { WireClient } from '../support/wire-client.js';
 
 describe('command words', () => {
   it('splitWords keeps "quoted words" whole', () => {
-    expect(splitWords('call 1001 from 555 data Queue="VIP Gold" Lang=fr')).toEqual(['call', '1001', 'from', '555', 'data', 'Queue=VIP Gold', 'Lang=fr']);
+    expect(splitWords('call 1001 from 555 data Queue="VIP Gold" Lang=fr')).toEqual([
+      'call',
+      '1001',
+      'from',
+      '555',
+      'data',
+      'Queue=VIP Gold',
+      'Lang=fr',
+    ]);
     expect(splitWords('  ')).toEqual([]);
   });
 
@@ -127,7 +135,20 @@ describe('commands against a hot-standby pair', () => {
 
   it('help lists every command; quit asks to stop', async () => {
     const help = await run('help');
-    for (const c of ['call <dn>', 'answer', 'hangup', 'route', 'kill', 'restart', 'switchover', 'link up|down', 'freeze', 'status', 'sleep', 'quit']) {
+    for (const c of [
+      'call <dn>',
+      'answer',
+      'hangup',
+      'route',
+      'kill',
+      'restart',
+      'switchover',
+      'link up|down',
+      'freeze',
+      'status',
+      'sleep',
+      'quit',
+    ]) {
       expect(help).toContain(c);
     }
     expect(await runSimCommand(target, 'quit')).toEqual({ lines: ['stopping'], quit: true });
@@ -159,7 +180,13 @@ describe('runSim', () => {
     const input = new PassThrough();
     const out: string[] = [];
     let target: SimTarget | undefined;
-    const done = runSim(['--pair', '--port', '0'], { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`), input, handleSignals: false, onReady: (t) => (target = t) });
+    const done = runSim(['--pair', '--port', '0'], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(`ERR ${l}`),
+      input,
+      handleSignals: false,
+      onReady: (t) => (target = t),
+    });
     await expect.poll(() => target, { timeout: 5000 }).toBeDefined();
     expect(out[0]).toMatch(/^tlib sim: primary listening on 127\.0\.0\.1:\d+ \(tserver-a\)$/);
     expect(out[1]).toMatch(/^tlib sim: backup listening on 127\.0\.0\.1:\d+ \(tserver-b\)$/);
@@ -176,7 +203,12 @@ describe('runSim', () => {
     writeFileSync(script, '# a short story\ncall 1001 from 5551234\nsleep 20\nbogus\nkill\nsleep 10\nstatus\nquit\n');
     const out: string[] = [];
     const started = Date.now();
-    const code = await runSim(['--pair', '--port', '0', '--script', script], { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`), input: null, handleSignals: false });
+    const code = await runSim(['--pair', '--port', '0', '--script', script], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(`ERR ${l}`),
+      input: null,
+      handleSignals: false,
+    });
     expect(code, out.join('\n')).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(25);
     const commands = out.filter((l) => l.includes(' → ')).map((l) => l.split(' → ')[0]);
@@ -189,7 +221,14 @@ describe('runSim', () => {
 
   it('an unreadable --script or a taken port exits non-zero with a hint', async () => {
     const err: string[] = [];
-    expect(await runSim(['--port', '0', '--script', join(dir, 'missing.txt')], { out: () => {}, err: (l) => err.push(l), input: null, handleSignals: false })).toBe(2);
+    expect(
+      await runSim(['--port', '0', '--script', join(dir, 'missing.txt')], {
+        out: () => {},
+        err: (l) => err.push(l),
+        input: null,
+        handleSignals: false,
+      }),
+    ).toBe(2);
     expect(err[0]).toMatch(/^tlib sim: cannot read --script .*missing\.txt/);
     const taken = new TServerSimulator({ host: '127.0.0.1' });
     await taken.start();
