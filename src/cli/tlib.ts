@@ -11,10 +11,10 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TServerConnection } from '../connection/connection.js';
-import { parseEndpoint } from '../connection/options.js';
 import { ConnectionClosedError } from '../errors.js';
 import { AgentStatus } from '../protocol/attributes.js';
 import type { TEvent } from '../protocol/types.js';
+import { checkHostPort } from './endpoint.js';
 import { runSim } from './sim.js';
 
 /** Exit codes, for scripts. */
@@ -97,12 +97,8 @@ export function parseMonitorArgs(argv: readonly string[]): MonitorOptions {
     ['--backup', values.backup],
   ] as const) {
     if (value === undefined) continue;
-    // The library also takes { host, port } objects; a command line only takes host:port.
-    if (!/^(\[[^\]]+\]|[^:[\]]+):\d+$/.test(value)) {
-      throw new UsageError(`${flag} must be 'host:port' (e.g. 127.0.0.1:7000, [::1]:7000), got ${JSON.stringify(value)}`);
-    }
     try {
-      parseEndpoint(value, flag);
+      checkHostPort(value, flag);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }

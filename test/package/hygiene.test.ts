@@ -3,7 +3,7 @@
  * package.json fields, LICENSE, .gitignore, the fast test set, the lint step in CI. (.ci/run also
  * packs the tarball and runs publint and @arethetypeswrong/cli on it.)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fastConfig, { SLOW_TESTS } from '../../vitest.fast.config.js';
 
@@ -53,5 +53,18 @@ describe('npm run test:fast', () => {
     const exclude = (fastConfig as { test: { exclude: string[] } }).test.exclude;
     for (const pattern of SLOW_TESTS) expect(exclude).toContain(pattern);
     expect(exclude).not.toContain('test/connection/**');
+  });
+});
+
+describe('examples', () => {
+  it("each example's --help text has a description after its usage line", () => {
+    const dir = new URL('examples/', ROOT);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const f of files) {
+      const usage = /const USAGE = `([\s\S]*?)`;/.exec(readFileSync(new URL(f, dir), 'utf8'))?.[1];
+      expect(usage, `${f} has a USAGE text`).toBeDefined();
+      expect(usage, f).toMatch(/^usage: [^\n]+(\n {2,}[^\n]+)*\n\n\S[^\n]{20,}/);
+    }
   });
 });
