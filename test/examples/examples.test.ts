@@ -119,6 +119,16 @@ describe.concurrent('examples run against the in-process simulator', () => {
     expect(out).toContain('async-iterator done');
   });
 
+  it('metrics.ts: diagnostics_channel messages as counters and histograms, three reports, exit 0', async () => {
+    const r = await runExample('examples/metrics.ts', ['--interval', '1']);
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('channels: tlib:request:start, tlib:request:end, tlib:request:error');
+    expect(out).toMatch(/-- report 1 \(every 1 s\)[\s\S]*-- report 3 \(every 1 s\)[\s\S]*-- final\n/);
+    expect(out).toContain('killing the primary tserver-a');
+    expect(out).toContain('metrics done');
+  });
+
   it('a bad --primary is a usage error: exit 2 with the usage text', async () => {
     const r = await runExample('examples/agent-desktop.ts', ['--primary', 'no-port-here']);
     expect(r.code, explain(r)).toBe(2);
