@@ -39,7 +39,8 @@ function explain(r: Result): string {
   return `exit ${r.code} ${r.signal ?? ''} after ${r.ms} ms\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-2000)}`;
 }
 
-describe.concurrent('examples run against the in-process simulator', () => {
+// runExample gives each process 30 s; the tests wait that long (vitest's default here is 20 s).
+describe.concurrent('examples run against the in-process simulator', { timeout: 40_000 }, () => {
   it('npm run demo (examples/demo.ts): failover, resync, five calls, exit 0 well within 30 s', async () => {
     const r = await runExample('examples/demo.ts');
     expect(r.code, explain(r)).toBe(0);
@@ -119,6 +120,16 @@ describe.concurrent('examples run against the in-process simulator', () => {
     expect(out).toContain('async-iterator done');
   });
 
+  it('a bad --primary is a usage error: exit 2 with the usage text', async () => {
+    const r = await runExample('examples/agent-desktop.ts', ['--primary', 'no-port-here']);
+    expect(r.code, explain(r)).toBe(2);
+    expect(r.stderr).toContain("error: --primary must be 'host:port'");
+    expect(r.stderr).toContain('usage: npx tsx examples/agent-desktop.ts');
+  });
+});
+
+// After the concurrent block, so as not to add to its load.
+describe('the metrics example', { timeout: 40_000 }, () => {
   it('metrics.ts: diagnostics_channel messages as counters and histograms, three reports, exit 0', async () => {
     const r = await runExample('examples/metrics.ts', ['--interval', '1']);
     expect(r.code, explain(r)).toBe(0);
@@ -127,12 +138,5 @@ describe.concurrent('examples run against the in-process simulator', () => {
     expect(out).toMatch(/-- report 1 \(every 1 s\)[\s\S]*-- report 3 \(every 1 s\)[\s\S]*-- final\n/);
     expect(out).toContain('killing the primary tserver-a');
     expect(out).toContain('metrics done');
-  });
-
-  it('a bad --primary is a usage error: exit 2 with the usage text', async () => {
-    const r = await runExample('examples/agent-desktop.ts', ['--primary', 'no-port-here']);
-    expect(r.code, explain(r)).toBe(2);
-    expect(r.stderr).toContain("error: --primary must be 'host:port'");
-    expect(r.stderr).toContain('usage: npx tsx examples/agent-desktop.ts');
   });
 });

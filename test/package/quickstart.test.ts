@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { driveQuickstart } from './drive-quickstart.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
+/** Node with tsx as a loader (tsconfig maps tlib-client to src/), not the tsx CLI, whose SIGINT relay is racy under load. */
+const NODE_TSX = [process.execPath, '--import', 'tsx'];
 const readme = readFileSync(`${ROOT}README.md`, 'utf8');
 const snippet = readFileSync(`${ROOT}examples/quickstart.mjs`, 'utf8');
 
@@ -22,8 +23,8 @@ describe('README quick start', () => {
 
   it('runs as the README tells: tlib sim --pair, the snippet, then call 1001 and kill', async () => {
     const { snippet: out } = (await driveQuickstart({
-      sim: [TSX, 'src/cli/tlib.ts'],
-      snippet: [TSX, 'examples/quickstart.mjs'],
+      sim: [...NODE_TSX, 'src/cli/tlib.ts'],
+      snippet: [...NODE_TSX, 'examples/quickstart.mjs'],
       cwd: ROOT,
     })) as {
       snippet: string;
