@@ -1,126 +1,158 @@
 /**
- * examples/routing-integration.ts — what a routing or integration application does.
+ * examples/routing-integration.ts — a real router on a routing point.
  *
- * Shows:
- *  - monitoring routing DNs (a route point 5000 and a queue 5001): register them and watch calls;
- *  - TSendUserEvent: `conn.sendUserEvent(dn, { UserData, CustomerID })`, answered by EventACK
- *    (UserEvent 48), and the EventUserEvent every client registered on that DN receives — us too;
- *  - a private service: `conn.privateService(PrivateMsgID, …)`, answered by EventPrivateInfo (or EventACK);
- *  - transaction monitoring: `conn.transactionMonitoring({ SubscriptionOperation: 1 })`, answered by
- *    EventACK carrying the SubscriptionID, then EventTransactionStatus for it, then a stop (2);
- *    the SDK re-subscribes on its own after a reconnect;
- *  - reserving an agent: `conn.reserveAgent({ AgentID, ThisDN, Timeout })` → EventAgentReserved.
+ * `conn.route('5000', handler)` serves routing point 5000: for every call that arrives there the
+ * handler reads the Skill the caller chose (user data) and returns a free agent with that skill,
+ * or the skill's ACD queue when none is free (the queue hands the call to the first agent who
+ * becomes Ready). Against the simulator it places a burst of calls, kills the primary in the middle
+ * of it, and checks on the switch that every call was routed exactly once.
  *
- * Run against the in-process simulator (exits 0 when done):
- *   npx tsx examples/routing-integration.ts
- * Against a real T-Server (does the same requests, then watches the routing DNs until Ctrl-C):
- *   npx tsx examples/routing-integration.ts --primary 127.0.0.1:7000 [--backup …] [--route-dn 5000] [--agent-dn 1001] [--agent agent-1]
+ * Run against the in-process simulator pair (exits 0 when done):
+ *   npx tsx examples/routing-integration.ts [--calls 60]
+ * Against a real T-Server (routes until Ctrl-C; agents as DN:skill pairs):
+ *   npx tsx examples/routing-integration.ts --primary 127.0.0.1:7000 [--backup …] --route-dn 5000 \
+ *     --agents 1001:billing,1002:sales --queue billing:6001 --queue sales:6002
  */
-import { SubscriptionOperation, TServerConnection, kvGet, type EventMap } from '../src/index.js';
-import { formatEvent, formatKV, say } from './lib/format.js';
+import { TServerConnection, kvGet, type RouteRequest, type TEvent } from '../src/index.js';
+import { say } from './lib/format.js';
 import { parseExampleArgs, run, sleep, startTarget, untilSignal, watchdog } from './lib/target.js';
 
-const USAGE = `usage: npx tsx examples/routing-integration.ts [--primary host:port [--backup host:port]]
-         [--route-dn 5000] [--queue-dn 5001] [--agent-dn 1001] [--agent agent-1]
+const USAGE = `usage: npx tsx examples/routing-integration.ts [--calls N]
+       npx tsx examples/routing-integration.ts --primary host:port [--backup host:port] [--route-dn 5000]
+         [--agents DN:skill,…] [--queue skill:DN …]
 
-What a routing or integration application does: monitors a route point and a queue, sends a
-user event, a private service request, starts and stops transaction monitoring, reserves an agent.
-Without --primary, does it against a simulator pair in this process and exits. With --primary,
-does the same requests, then watches the routing DNs until Ctrl-C.`;
+Routes the calls that arrive at a routing point to a free agent with the skill the caller chose
+(user data key Skill), or to that skill's ACD queue when none is free; without --primary it runs a
+simulator pair, places a burst of calls, kills the primary midway and checks each call was routed
+exactly once.`;
+
+/** Who can take calls: DN → skill, and whether the agent is free (Ready, no call, not reserved). */
+class AgentBoard {
+  private readonly agents = new Map<string, { skill: string; ready: boolean; busy: boolean }>();
+  constructor(agents: ReadonlyArray<[dn: string, skill: string]>) {
+    for (const [dn, skill] of agents) this.agents.set(dn, { skill, ready: false, busy: false });
+  }
+  get dns(): string[] {
+    return [...this.agents.keys()];
+  }
+  /** A free agent with `skill`, reserved for the call until it is released on that DN. */
+  take(skill: string): string | undefined {
+    for (const [dn, a] of this.agents) {
+      if (a.skill === skill && a.ready && !a.busy) {
+        a.busy = true;
+        return dn;
+      }
+    }
+    return undefined;
+  }
+  /** Follows the agents' events: Ready/NotReady, a call ringing (also from a queue), released. */
+  follow(e: TEvent): void {
+    const a = this.agents.get((e as { ThisDN?: string }).ThisDN ?? '');
+    if (!a) return;
+    if (e.Event === 'EventAgentReady') a.ready = true;
+    else if (e.Event === 'EventAgentNotReady' || e.Event === 'EventAgentLogout') a.ready = false;
+    else if (e.Event === 'EventRinging' || e.Event === 'EventEstablished') a.busy = true;
+    else if (e.Event === 'EventReleased') a.busy = false;
+  }
+}
+
+function parseAgents(text: string | undefined): Array<[string, string]> {
+  const list = text ?? '1001:billing,1002:billing,1003:sales,1004:sales';
+  return list.split(',').map((pair) => {
+    const [dn, skill] = pair.split(':');
+    if (!dn || !skill) throw new Error(`--agents: "${pair}" is not DN:skill`);
+    return [dn, skill];
+  });
+}
 
 run(async () => {
   const args = parseExampleArgs(process.argv.slice(2), USAGE, {
     'route-dn': { type: 'string' },
-    'queue-dn': { type: 'string' },
-    'agent-dn': { type: 'string' },
-    agent: { type: 'string' },
+    agents: { type: 'string' },
+    queue: { type: 'string', multiple: true },
+    calls: { type: 'string' },
   });
   const routeDN = (args.values['route-dn'] as string | undefined) ?? '5000';
-  const queueDN = (args.values['queue-dn'] as string | undefined) ?? '5001';
-  const agentDN = (args.values['agent-dn'] as string | undefined) ?? '1001';
-  const agentId = (args.values.agent as string | undefined) ?? 'agent-1';
-  const target = await startTarget(args);
-  const { pair, label } = target;
-  if (pair) watchdog(20_000, 'routing-integration');
+  const board = new AgentBoard(parseAgents(args.values.agents as string | undefined));
+  const queues = new Map<string, string>(
+    ((args.values.queue as string[] | undefined) ?? ['billing:6001', 'sales:6002']).map((q) => q.split(':') as [string, string]),
+  );
+  const burst = Number((args.values.calls as string | undefined) ?? 60);
+  if (!Number.isInteger(burst) || burst < 1 || burst > 5_000) throw new Error(`--calls must be a whole number from 1 to 5000, got "${String(args.values.calls)}"`);
 
-  const conn = new TServerConnection({ primary: target.primary, backup: target.backup, applicationName: 'routing-example' });
-  conn.on('event', (e) => console.log(formatEvent(e, label)));
+  const target = await startTarget(args, { routingPoints: [{ dn: routeDN, defaultDestination: [...queues.values()][0] }], queues: [...queues.values()] });
+  const { pair } = target;
+  if (pair) watchdog(60_000, 'routing-integration');
+
+  const conn = new TServerConnection({ primary: target.primary, backup: target.backup, applicationName: 'skill-router', requestTimeoutMs: 10_000 });
+  conn.on('event', (e) => board.follow(e));
+  conn.on('EventPrimaryChanged', (e) => say(`failover: ${target.label(e.Server)} is the primary now`));
   await conn.open();
 
-  // 1. Monitor the routing DNs (and the agent's DN, to see the reservation).
-  for (const dn of [routeDN, queueDN, agentDN]) await conn.registerAddress(dn);
-  say(`monitoring ${routeDN} and ${queueDN}; registered DNs: ${conn.registeredDNs.join(', ')}`);
-
-  // 2. TSendUserEvent. The ACK answers the request; the EventUserEvent is what every client
-  //    registered on the DN gets. Listen before sending so it cannot be missed.
-  const userEvent = once(conn, 'EventUserEvent', (e) => e.ThisDN === routeDN);
-  const ack = await conn.sendUserEvent(routeDN, { UserData: { Strategy: 'VIP', Priority: 5 }, CustomerID: 'cust-42' });
-  say(`sendUserEvent answered by ${ack.Event} (UserEvent ${ack.UserEvent})`);
-  const ue = await userEvent;
-  say(`EventUserEvent on ${ue.ThisDN}: Strategy=${String(kvGet(ue.UserData, 'Strategy'))}, CustomerID=${ue.CustomerID}`);
-
-  // 3. A private service: vendor-specific; the answer's PrivateEvent and UserData say what it did.
-  const priv = await conn.privateService(4001, { ThisDN: routeDN, UserData: { Query: 'queue-stats', Queue: queueDN } });
-  // Answered by EventPrivateInfo or EventACK: narrow on `Event` to read the attributes.
-  if (priv.Event === 'EventPrivateInfo') say(`privateService(4001) answered by EventPrivateInfo ${priv.PrivateEvent}: ${formatKV(priv.UserData)}`);
-  else say(`privateService(4001) answered by ${priv.Event}`);
-
-  // 4. Transaction monitoring: start → EventACK with SubscriptionID; statuses arrive as EventTransactionStatus.
-  const started = await conn.transactionMonitoring({ SubscriptionOperation: SubscriptionOperation.Start, TransactionType: 1 });
-  const subscriptionId = started.SubscriptionID;
-  if (subscriptionId === undefined) throw new Error('EventACK for a start carried no SubscriptionID');
-  say(`transaction monitoring started: SubscriptionID ${subscriptionId}`);
+  // The agents' DNs, watched for availability. On the simulator the agents log in on their skill's queue.
+  for (const dn of board.dns) await conn.registerAddress(dn);
   if (pair) {
-    const status = once(conn, 'EventTransactionStatus', (e) => e.SubscriptionID === subscriptionId);
-    pair.primary.emitTransactionStatus(subscriptionId, [['Transaction', 'route-request'], ['Result', 'routed']]);
-    const st = await status;
-    say(`EventTransactionStatus for ${st.SubscriptionID}: ${formatKV(st.Extensions)}`);
+    for (const [dn, skill] of parseAgents(args.values.agents as string | undefined)) {
+      await conn.agentLogin(dn, `agent-${dn}`, { ThisQueue: queues.get(skill) });
+      await conn.agentReady(dn);
+    }
   }
 
-  // 5. Reserve an agent for routing (the agent logs in on its DN first; on a real switch it already is).
-  if (pair) await conn.agentLogin(agentDN, agentId);
-  const reserved = await conn.reserveAgent({ AgentID: agentId, ThisDN: agentDN, Timeout: 5_000 });
-  say(`agent ${reserved.AgentID} reserved on DN ${reserved.ThisDN} (${reserved.Event})`);
+  // The router: a free agent with the caller's skill, else the skill's queue, else the switch's default.
+  const decided = { agent: 0, queue: 0, default: 0 };
+  const rp = await conn.route(routeDN, (call: RouteRequest) => {
+    const skill = String(kvGet(call.userData, 'Skill') ?? 'billing');
+    const agent = board.take(skill);
+    const to = agent ?? queues.get(skill) ?? null;
+    decided[agent ? 'agent' : to ? 'queue' : 'default']++;
+    return to;
+  }, { timeoutMs: 3_000, fallback: queues.get('billing') ?? null });
+  rp.on('error', (err) => say(`route problem: ${err.code} ${err.message}`));
+  say(`serving routing point ${routeDN}: agents ${board.dns.join(', ')}, queues ${[...queues].map(([s, q]) => `${s}→${q}`).join(', ')}`);
 
-  // 6. A call arrives at the route point: a router would now pick the reserved agent.
-  if (pair) {
-    const ringing = once(conn, 'EventRinging', (e) => e.ThisDN === routeDN);
-    const connId = pair.primary.placeCall(routeDN, { from: '5559999', userData: [['Language', 'fr']] });
-    const r = await ringing;
-    say(`call ${r.ConnID} at route point ${r.ThisDN}, Language=${String(kvGet(r.UserData, 'Language'))}: route it to ${agentDN}`);
-    pair.primary.releaseCall(connId);
-    await sleep(50);
-  } else {
-    say('watching the routing DNs; Ctrl-C to stop');
+  if (!pair) {
+    say('routing until Ctrl-C');
     await untilSignal();
+    await rp.close();
+    await conn.close();
+    return;
   }
 
-  await conn.transactionMonitoring({ SubscriptionOperation: SubscriptionOperation.Stop, SubscriptionID: subscriptionId });
-  say(`transaction monitoring ${subscriptionId} stopped`);
-  if (pair) await conn.agentLogout(agentDN);
+  // Simulated agents: answer what rings after a moment, talk briefly, hang up.
+  conn.on('EventRinging', (e) => {
+    if (!board.dns.includes(e.ThisDN)) return;
+    const connId = e.ConnID;
+    setTimeout(() => {
+      if (!pair.call(connId)) return;
+      pair.answerCall(connId, e.ThisDN);
+      setTimeout(() => pair.call(connId) && pair.releaseCall(connId), 30);
+    }, 10);
+  });
+
+  // A burst of callers, half for each skill; the primary is killed in the middle of it.
+  const ids: string[] = [];
+  for (let i = 0; i < burst; i++) {
+    const skill = i % 2 === 0 ? 'billing' : 'sales';
+    ids.push(pair.placeCall(routeDN, { from: `+1555010${String(i).padStart(4, '0')}`, userData: [['Skill', skill]] }));
+    if (i === Math.floor(burst / 2)) {
+      say(`killing the primary after ${i + 1} calls`);
+      await pair.killPrimary();
+    }
+    await sleep(5);
+  }
+
+  // Every call must end routed once: count RequestRouteCall per ConnID on the switch.
+  const deadline = Date.now() + 30_000;
+  while (ids.some((id) => pair.routeCallCount(id) === 0) && Date.now() < deadline) await sleep(20);
+  const counts = ids.map((id) => pair.routeCallCount(id));
+  const once = counts.filter((n) => n === 1).length;
+  const s = rp.stats();
+  say(`${burst} calls: ${once} routed exactly once, ${counts.filter((n) => n === 0).length} never, ${counts.filter((n) => n > 1).length} twice or more`);
+  say(`decisions: ${decided.agent} to a free agent, ${decided.queue} to a skill queue, ${decided.default} to the default route`);
+  say(`router: routed ${s.routed}, defaulted ${s.defaulted}, failed ${s.failed}, fallback ${s.fellBack}, recovered after failover ${s.recovered}, handler p50 ${s.handlerMs.p50.toFixed(2)} ms p99 ${s.handlerMs.p99.toFixed(2)} ms`);
+  await rp.close();
   await conn.close();
   await target.stop();
+  if (once !== burst) throw new Error(`${burst - once} calls were not routed exactly once`);
   say('routing-integration done');
 });
-
-/** The next event `name` that passes `filter`. */
-function once<N extends keyof EventMap & string>(
-  conn: TServerConnection,
-  name: N,
-  filter: (e: EventMap[N]) => boolean,
-  timeoutMs = 5_000,
-): Promise<EventMap[N]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      conn.off(name as never, on as never);
-      reject(new Error(`no ${name} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const on = (e: EventMap[N]) => {
-      if (!filter(e)) return;
-      clearTimeout(timer);
-      conn.off(name as never, on as never);
-      resolve(e);
-    };
-    conn.on(name as never, on as never);
-  });
-}

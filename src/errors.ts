@@ -8,12 +8,13 @@
  */
 import type { IvrMessageError, IvrXmlError } from './ivr/errors.js';
 import type { ValidationIssue } from './protocol/validate.js';
+import type { RouteError, RouteErrorCode } from './routing/route-point.js';
 
 /**
  * Every code, mapped to the class that carries it (declaration merging: each class below adds its
  * own). `TlibErrorCode` is the union of the keys.
  */
-export interface TlibErrorCodes {
+export interface TlibErrorCodes extends Record<RouteErrorCode, RouteError> {
   ERR_IVR_MESSAGE: IvrMessageError;
   ERR_IVR_XML: IvrXmlError;
 }
@@ -222,5 +223,32 @@ export class InvalidStateError extends TlibError {
   constructor(message: string, state: string) {
     super('ERR_INVALID_STATE', message);
     this.state = state;
+  }
+}
+
+export interface TlibErrorCodes { ERR_WRITE_BUFFER_FULL: WriteBufferFullError; }
+/**
+ * The server stopped reading: more than `maxWriteBufferBytes` waited to be sent, or bytes waited
+ * with no progress for the ADDP timeout. The session is dropped as lost (and fails over).
+ */
+export class WriteBufferFullError extends TlibError {
+  readonly server: string;
+  readonly bufferedBytes: number;
+  readonly limitBytes: number;
+  constructor(server: string, message: string, bufferedBytes: number, limitBytes: number) {
+    super('ERR_WRITE_BUFFER_FULL', `${server}: ${message}`);
+    this.server = server;
+    this.bufferedBytes = bufferedBytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+export interface TlibErrorCodes { ERR_ITERATOR_OVERFLOW: IteratorOverflowError; }
+/** An async iterator's buffer passed its `maxBuffered` with `overflow: 'error'`: the iterator ended with this. */
+export class IteratorOverflowError extends TlibError {
+  readonly maxBuffered: number;
+  constructor(maxBuffered: number, what: string) {
+    super('ERR_ITERATOR_OVERFLOW', `${what}: more than ${maxBuffered} items waited for the consumer (maxBuffered)`);
+    this.maxBuffered = maxBuffered;
   }
 }

@@ -4,14 +4,15 @@
  * Kept apart from the process plumbing (sim.ts) so tests drive it directly.
  */
 import type { KVList } from '../protocol/attributes.js';
+import type { SwitchFacade } from '../simulator/facade.js';
 import type { HotStandbyPair } from '../simulator/pair.js';
 import type { TServerSimulator } from '../simulator/server.js';
 
 export const SIM_COMMANDS_HELP = `commands (one a line; each is echoed with what happened):
   call <dn> [from <ani>] [data k=v ...]  a call from outside rings on <dn>; prints its ConnID
-  answer <connid>                        the called DN answers (EventEstablished)
-  hangup <connid>                        the call ends (EventReleased)
-  route <rp>                             a call to a routing point (not supported by this simulator yet)
+  answer <connid>                        the DN ringing answers (EventEstablished)
+  hangup <connid>                        the caller hangs up (EventReleased, or EventAbandoned if not answered)
+  route <rp> [from <ani>] [data k=v ...] a call to routing point <rp> (EventRouteRequest to its router)
   kill [server]                          abrupt death (default: the primary); the backup takes over
   restart [server]                       a killed server listens again (default: every stopped one)
   switchover                             graceful: the backup becomes primary
@@ -72,6 +73,11 @@ export function parseCallArgs(words: readonly string[]): { from?: string; userDa
 
 function servers(target: SimTarget): TServerSimulator[] {
   return 'pair' in target ? [target.pair.a, target.pair.b] : [target.server];
+}
+
+/** Where switch-side controls go: a pair acts through its current primary. */
+function switchOf(target: SimTarget): SwitchFacade {
+  return 'pair' in target ? target.pair : target.server;
 }
 
 function primaryOf(target: SimTarget): TServerSimulator {
@@ -137,33 +143,28 @@ async function execute(
     return pair;
   };
   switch (command) {
-    case 'call': {
+    case 'call':
+    case 'route': {
       const [dn, ...rest] = args;
-      if (dn === undefined) throw new SimCommandError('usage: call <dn> [from <ani>] [data k=v ...]');
+      if (dn === undefined) throw new SimCommandError(`usage: ${command} <${command === 'call' ? 'dn' : 'rp'}> [from <ani>] [data k=v ...]`);
       const options = parseCallArgs(rest);
-      const server = primaryOf(target);
-      const connId = server.placeCall(dn, options);
-      return {
-        lines: [
-          `ConnID ${connId} rings on DN ${dn}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${server.name})`,
-        ],
-      };
+      const sw = switchOf(target);
+      const declared = command === 'route' && !sw.shared.routingPoints.has(dn);
+      if (declared) sw.addRoutingPoint(dn);
+      const connId = sw.placeCall(dn, options);
+      const what = command === 'call' ? `rings on DN ${dn}` : `waits at routing point ${dn}${declared ? ' (declared now)' : ''} for a route (EventRouteRequest)`;
+      return { lines: [`ConnID ${connId} ${what}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${primaryOf(target).name})`] };
     }
     case 'answer':
     case 'hangup': {
       onlyWords(args, 1, `${command} <connid>`);
       const [connId] = args;
       if (connId === undefined) throw new SimCommandError(`usage: ${command} <connid> (status lists the calls)`);
-      const server = primaryOf(target);
-      if (command === 'answer') server.answerCall(connId);
-      else server.releaseCall(connId);
-      return {
-        lines: [`call ${connId} ${command === 'answer' ? 'answered (EventEstablished)' : 'released (EventReleased)'} by ${server.name}`],
-      };
+      const sw = switchOf(target);
+      if (command === 'answer') sw.answerCall(connId);
+      else sw.hangUp(connId);
+      return { lines: [`call ${connId} ${command === 'answer' ? 'answered (EventEstablished)' : 'hung up by the caller'} on ${primaryOf(target).name}`] };
     }
-    case 'route':
-      onlyWords(args, 1, 'route <rp>');
-      return { lines: ['not supported by this simulator yet: routing points come with a later version'] };
     case 'kill': {
       onlyWords(args, 1, 'kill [server]');
       const victim = pickServer(target, args[0], () => primaryOf(target));
@@ -218,10 +219,9 @@ async function execute(
     }
     case 'status': {
       onlyWords(args, 0, 'status');
-      const shared = primaryOf(target).shared;
-      const calls = [...shared.calls.values()].map(
-        (c) => `call ${c.connId}  ${c.state}  to ${c.to}${c.from ? ` from ${c.from}` : ''}${describeKv(c.userData)}`,
-      );
+      const calls = switchOf(target)
+        .listCalls()
+        .map((c) => `call ${c.connId}  ${c.state}  to ${c.to}${c.from ? ` from ${c.from}` : ''}  parties ${c.parties.map((p) => `${p.dn}:${p.state}`).join(' ') || '-'}`);
       return { lines: [...servers(target).map(serverLine), ...(calls.length > 0 ? calls : ['no calls'])] };
     }
     case 'sleep': {

@@ -138,10 +138,28 @@ export async function runSim(argv: readonly string[], io: SimIO = {}): Promise<n
     }
   }
 
+  // Listening for signals before the servers start: a SIGINT as soon as they print their address
+  // must stop them cleanly, not kill the process.
+  const stop = new AbortController();
+  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const onSignal = (): void => stop.abort();
+  const unlisten = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    io.signal?.removeEventListener('abort', onSignal);
+  };
+  if (io.handleSignals !== false) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  if (io.signal?.aborted) stop.abort();
+  else io.signal?.addEventListener('abort', onSignal, { once: true });
+
   let target: SimTarget;
   try {
     target = await start(args);
   } catch (e) {
+    unlisten();
     const hint = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ' (is another simulator running? --port 0 picks a free port)' : '';
     err(`${name}: cannot start: ${(e as Error).message}${hint}`);
     return 1;
@@ -154,16 +172,6 @@ export async function runSim(argv: readonly string[], io: SimIO = {}): Promise<n
   }
   out(`${name}: type help for the commands (call 1001, kill, …); quit or Ctrl-C to stop`);
   io.onReady?.(target);
-
-  const stop = new AbortController();
-  const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-  const onSignal = (): void => stop.abort();
-  if (io.handleSignals !== false) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
-  if (io.signal?.aborted) stop.abort();
-  else io.signal?.addEventListener('abort', onSignal, { once: true });
 
   // One command at a time, in order: script lines first, then standard input.
   let queue: Promise<void> = Promise.resolve();
@@ -195,9 +203,7 @@ export async function runSim(argv: readonly string[], io: SimIO = {}): Promise<n
   await stopped;
   reader?.close();
   if (input === process.stdin) process.stdin.pause();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  io.signal?.removeEventListener('abort', onSignal);
+  unlisten();
   await queue;
   await ('pair' in target ? target.pair.stop() : target.server.stop());
   out(`${name}: stopped`);

@@ -1,7 +1,7 @@
 /**
  * The ledger: what the user asked the servers to remember (registered DNs, the input mask,
- * transaction-monitoring subscriptions) and what the SDK learned from events (calls and agent
- * states on those DNs). It is replayed on every new session and drives the resync.
+ * transaction-monitoring subscriptions) and what the SDK learned from events (calls on those
+ * DNs). It is replayed on every new session and drives the resync.
  */
 import type { KVListInput } from '../protocol/attributes.js';
 
@@ -34,10 +34,7 @@ export class Ledger {
   }
   /** Known calls on registered DNs: ConnID → the DNs it is on. */
   readonly calls = new Map<string, Set<string>>();
-  /** Agent state by DN (AgentStatus values: 1 logged out … 4 not ready). */
-  readonly agents = new Map<string, number>();
-
-  /** Learns calls and agent states from a delivered event. Cheap: called for every event. */
+  /** Learns calls from a delivered event. Cheap: called for every event. */
   learn(e: Record<string, unknown>): void {
     const dn = e.ThisDN as string | undefined;
     const connId = e.ConnID as string | undefined;
@@ -51,22 +48,6 @@ export class Ledger {
         break;
       case 'EventReleased':
         if (dn !== undefined && connId !== undefined) this.removeCall(connId, dn);
-        break;
-      case 'EventAgentLogin':
-        if (dn !== undefined) this.agents.set(dn, 2);
-        break;
-      case 'EventAgentLogout':
-        if (dn !== undefined) this.agents.set(dn, 1);
-        break;
-      case 'EventAgentReady':
-        if (dn !== undefined) this.agents.set(dn, 3);
-        break;
-      case 'EventAgentNotReady':
-        if (dn !== undefined) this.agents.set(dn, 4);
-        break;
-      case 'EventAddressInfo':
-      case 'EventRegistered':
-        if (dn !== undefined && typeof e.AgentStatus === 'number') this.agents.set(dn, e.AgentStatus);
         break;
     }
   }
@@ -91,7 +72,6 @@ export class Ledger {
 
   unregistered(dn: string): void {
     this.dns.delete(dn);
-    this.agents.delete(dn);
     for (const connId of [...this.calls.keys()]) this.removeCall(connId, dn);
   }
 }

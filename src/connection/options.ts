@@ -7,6 +7,7 @@ import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Endpoint } from '../transport/index.js';
+import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
 
 export type EndpointInput = string | { host: string; port: number; name?: string };
 
@@ -33,7 +34,7 @@ export interface TServerConnectionOptions {
   connectTimeoutMs?: number;
   /** Keep-alive. Default { timeoutMs: 5000, remoteTimeoutMs: 5000 }; false turns it off. */
   addp?: { timeoutMs?: number; remoteTimeoutMs?: number } | false;
-  /** Reconnect backoff (p-retry). Defaults below. */
+  /** Reconnect backoff (the default retryStrategy). Defaults below. */
   reconnect?: Partial<ReconnectOptions> | false;
   /** Requests made while no server is available wait here. Default { limit: 1000 }; false refuses them at once. */
   offlineQueue?: { limit?: number } | false;
@@ -43,11 +44,16 @@ export interface TServerConnectionOptions {
   validation?: 'strict' | 'warn' | 'off';
   /** Largest frame accepted from a server. Default 1 MiB. */
   maxFrameBytes?: number;
+  /** Bytes that may wait to be sent to a server; past it (a server that stopped reading) the session is lost (ERR_WRITE_BUFFER_FULL) and fails over. Default 8 MiB. */
+  maxWriteBufferBytes?: number;
   /**
-   * Which backup addresses learned from EventRestoreConnection may be dialled: a list of host names
-   * or a predicate. Default: any well-formed host. Set it when servers are not fully trusted.
+   * Which addresses a server names in EventRestoreConnection may be dialled (the configured primary
+   * and backup always may): 'configured', 'any', { hosts: ['h', 'h:port'], ports? } or
+   * (host, port) => boolean. Default 'configured' when `backup` is set, else 'any'. See docs/security.md.
    */
-  allowedBackupHosts?: readonly string[] | ((host: string, port: number) => boolean);
+  learnedAddresses?: LearnedAddressPolicy;
+  /** The older form of `learnedAddresses` (a list of 'host' or 'host:port', or a predicate); not with it. */
+  allowedBackupHosts?: AllowedBackupHosts;
   /** Another encoding of the same model. Default: wire protocol v1. */
   codec?: Codec;
   /**
@@ -55,6 +61,16 @@ export interface TServerConnectionOptions {
    * only after EventPrimaryChanged: calls may have moved while the client was away. Default true.
    */
   resyncOnReconnect?: boolean;
+  /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
+  maxInFlight?: number;
+  /** Resync queries in flight at once (location, DNs, calls). Default 100. */
+  resyncWindow?: number;
+  /**
+   * Delay in ms before reconnect attempt `attempt + 1` after `attempt` failed with `error`, or null to
+   * give up (the connection closes), as ioredis's option. Also paces redialling a server whose
+   * sessions keep dying young. Default: `defaultRetryStrategy(reconnect)` (the `reconnect` backoff).
+   */
+  retryStrategy?: (attempt: number, error: Error) => number | null;
 }
 
 export interface ResolvedOptions {
@@ -69,9 +85,15 @@ export interface ResolvedOptions {
   tls: tls.ConnectionOptions | true | undefined;
   validation: 'strict' | 'warn' | 'off';
   maxFrameBytes: number;
-  allowedBackupHosts: ((host: string, port: number) => boolean) | undefined;
+  maxWriteBufferBytes: number;
+  /** As given; AddressPolicy.from() validates and applies them. */
+  learnedAddresses: LearnedAddressPolicy | undefined;
+  allowedBackupHosts: AllowedBackupHosts | undefined;
   codec: Codec;
   resyncOnReconnect: boolean;
+  maxInFlight: number;
+  resyncWindow: number;
+  retryStrategy: (attempt: number, error: Error) => number | null;
 }
 
 export const DEFAULTS = {
@@ -83,8 +105,23 @@ export const DEFAULTS = {
   offlineQueueLimit: 1_000,
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxWriteBufferBytes: 8 * 1024 * 1024,
+  learnedAddresses: { withBackup: 'configured', withoutBackup: 'any' },
   resyncOnReconnect: true,
+  maxInFlight: 1_000,
+  resyncWindow: 100,
+  /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
+  statusBufferLimit: 256,
 } as const;
+
+/** The `reconnect` backoff as a retryStrategy (p-retry's formula): min·factor^(attempt−1), ×[1, 2) if randomized, capped at max; null past `retries`. */
+export function defaultRetryStrategy(r: ReconnectOptions | false): (attempt: number) => number | null {
+  return (attempt) => {
+    if (!r || attempt > r.retries) return null;
+    const random = r.randomize ? Math.random() + 1 : 1;
+    return Math.min(r.maxTimeoutMs, Math.round(random * Math.max(r.minTimeoutMs, 1) * r.factor ** (attempt - 1)));
+  };
+}
 
 // Labels of 1–63 characters (RFC 1035), 253 in all.
 const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
@@ -144,7 +181,8 @@ export function showValue(value: unknown): string {
 const OPTION_KEYS = {
   primary: true, backup: true, applicationName: true, requestTimeoutMs: true, connectTimeoutMs: true, addp: true,
   reconnect: true, offlineQueue: true, tls: true, validation: true, maxFrameBytes: true, allowedBackupHosts: true,
-  codec: true, resyncOnReconnect: true,
+  codec: true, resyncOnReconnect: true, maxWriteBufferBytes: true, learnedAddresses: true, maxInFlight: true, resyncWindow: true,
+  retryStrategy: true,
 } as const satisfies Record<keyof TServerConnectionOptions, true>;
 const NESTED_KEYS: Record<string, readonly string[]> = {
   addp: ['timeoutMs', 'remoteTimeoutMs'] satisfies (keyof Exclude<TServerConnectionOptions['addp'], false | undefined>)[],
@@ -225,6 +263,13 @@ function queueLimit(value: unknown): number {
   return value;
 }
 
+function atLeastOne(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value;
+}
+
 function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   if (typeof r.retries !== 'number' || !(r.retries >= 0) || (Number.isFinite(r.retries) && !Number.isInteger(r.retries))) {
     throw new InvalidArgumentError(`reconnect.retries must be a whole number ≥ 0 or Infinity, got ${showValue(r.retries)}`);
@@ -242,21 +287,18 @@ function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   return r;
 }
 
+function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): ResolvedOptions['retryStrategy'] {
+  if (value === undefined) return defaultRetryStrategy(reconnect);
+  if (typeof value !== 'function') throw new InvalidArgumentError(`retryStrategy must be a function (attempt, error) => ms | null, got ${typeof value}`);
+  return value as ResolvedOptions['retryStrategy'];
+}
+
 export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
   if (!o || typeof o !== 'object') throw new InvalidArgumentError('options must be an object with at least { primary }');
   checkOptionKeys(o);
   const validation = o.validation ?? DEFAULTS.validation;
   if (!['strict', 'warn', 'off'].includes(validation)) {
     throw new InvalidArgumentError(`validation must be 'strict', 'warn' or 'off', got ${showValue(validation)}`);
-  }
-  let allowed: ResolvedOptions['allowedBackupHosts'];
-  if (Array.isArray(o.allowedBackupHosts)) {
-    const list = new Set(o.allowedBackupHosts.map((h) => h.toLowerCase()));
-    allowed = (host) => list.has(host.toLowerCase());
-  } else if (typeof o.allowedBackupHosts === 'function') {
-    allowed = o.allowedBackupHosts;
-  } else if (o.allowedBackupHosts !== undefined) {
-    throw new InvalidArgumentError('allowedBackupHosts must be a list of host names or a function');
   }
   const addp =
     o.addp === false
@@ -291,8 +333,13 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     tls: o.tls,
     validation,
     maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
-    allowedBackupHosts: allowed,
+    maxWriteBufferBytes: positive(o.maxWriteBufferBytes ?? DEFAULTS.maxWriteBufferBytes, 'maxWriteBufferBytes'),
+    learnedAddresses: o.learnedAddresses,
+    allowedBackupHosts: o.allowedBackupHosts,
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
+    maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
+    resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
+    retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),
   };
 }

@@ -1,11 +1,13 @@
 /**
- * The life of one request: created → validated → queued (no server, or link down for a
- * registration) → sent → settled by its answer, EventError, timeout, abort, interruption or close.
- * Every path settles exactly once and clears its timer and abort listener.
+ * The life of one request: created → validated → queued (no server, link down for a registration,
+ * or maxInFlight reached) → sent → settled by its answer, EventError, timeout, abort, interruption
+ * or close. Every path settles exactly once. The RequestRouter drives it: its fields are private
+ * and change only through the methods below; its deadline sits in the router's one timer queue.
  */
 import { type RequestInfo, RequestTimeoutError } from '../errors.js';
 import type { MessageDescriptor } from '../protocol/catalogue.js';
-import type { ServerSession } from './session.js';
+import type { Deadlined } from './deadline-queue.js';
+import type { Waiting } from './wait-queue.js';
 
 export interface RequestOptions {
   /** Rejects the request with the signal's reason when aborted. */
@@ -14,39 +16,54 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/** Where a request can be sent: one server session (ServerSession fits; tests pass fakes). */
+export interface RequestSink {
+  readonly name: string;
+  readonly isOpen: boolean;
+  readonly linkUp: boolean;
+  send(type: number, attributes: Record<string, unknown>): void;
+}
+
 export interface PendingRequestInit {
   descriptor: MessageDescriptor;
   attributes: Record<string, unknown>;
   timeoutMs: number;
+  /** Clock reading at creation: the timeout covers queued time too. */
+  createdAt: number;
   signal: AbortSignal | undefined;
   /** Sent by the SDK itself (replay, resync): not counted against the offline queue limit. */
   internal: boolean;
   /** Whether the answering event is delivered to users (not for replay on a standby session). */
   deliverAnswer: boolean;
   /** Session the request must go to (standby replay); otherwise the active session. */
-  target: ServerSession | undefined;
-  onTimeout: (p: PendingRequest) => void;
+  target: RequestSink | undefined;
+  /** For RequestTransactionMonitoring: the SubscriptionID as the user gave it (before translation). */
+  userSubscriptionId?: number;
   onAbort: (p: PendingRequest, reason: unknown) => void;
 }
 
-export class PendingRequest {
+export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   readonly descriptor: MessageDescriptor;
   readonly attributes: Record<string, unknown>;
   readonly internal: boolean;
   readonly deliverAnswer: boolean;
-  readonly target: ServerSession | undefined;
+  readonly target: RequestSink | undefined;
   readonly timeoutMs: number;
+  readonly createdAt: number;
+  readonly deadline: number;
+  readonly userSubscriptionId: number | undefined;
   readonly promise: Promise<Record<string, unknown>>;
-  /** ReferenceID of the current attempt (0 while not sent). */
-  referenceId = 0;
-  /** Session the current attempt went to. */
-  session: ServerSession | undefined;
-  /** For RequestTransactionMonitoring: the SubscriptionID as the user gave it (before translation). */
-  userSubscriptionId: number | undefined;
-  settled = false;
+  /** Owned by the router's DeadlineQueue (heap index, −1 when not in it). */
+  deadlineSlot = -1;
+  /** Owned by the router's WaitQueue that holds it, if any. */
+  waitPrev: PendingRequest | undefined;
+  waitNext: PendingRequest | undefined;
+  waitQueue: object | undefined;
+  private ref = 0;
+  private sentTo: RequestSink | undefined;
+  private done = false;
   private resolveFn!: (e: Record<string, unknown>) => void;
   private rejectFn!: (err: unknown) => void;
-  private timer: NodeJS.Timeout | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly abortListener: (() => void) | undefined;
 
@@ -57,13 +74,14 @@ export class PendingRequest {
     this.deliverAnswer = init.deliverAnswer;
     this.target = init.target;
     this.timeoutMs = init.timeoutMs;
+    this.createdAt = init.createdAt;
+    this.deadline = init.createdAt + init.timeoutMs;
+    this.userSubscriptionId = init.userSubscriptionId;
     this.signal = init.signal;
     this.promise = new Promise((resolve, reject) => {
       this.resolveFn = resolve;
       this.rejectFn = reject;
     });
-    // The timeout covers queued time too: nothing waits forever.
-    this.timer = setTimeout(() => init.onTimeout(this), init.timeoutMs);
     if (this.signal) {
       this.abortListener = () => init.onAbort(this, this.signal!.reason);
       this.signal.addEventListener('abort', this.abortListener, { once: true });
@@ -78,35 +96,59 @@ export class PendingRequest {
     return this.descriptor.idempotent;
   }
 
+  /** ReferenceID of the current attempt (0 while not sent). */
+  get referenceId(): number {
+    return this.ref;
+  }
+
+  /** Session the current attempt went to. */
+  get session(): RequestSink | undefined {
+    return this.sentTo;
+  }
+
+  get settled(): boolean {
+    return this.done;
+  }
+
   /** Registrations wait for the CTI link (a T-Server refuses them with EventError 53 while it is down). */
   get waitsForLink(): boolean {
     return this.descriptor.name === 'RequestRegisterAddress';
   }
 
   info(): RequestInfo {
-    return { name: this.descriptor.name, referenceId: this.referenceId, attributes: this.attributes };
+    return { name: this.descriptor.name, referenceId: this.ref, attributes: this.attributes };
   }
 
   timeoutError(): RequestTimeoutError {
     return new RequestTimeoutError(this.info(), this.timeoutMs);
   }
 
+  /** An attempt goes out with `referenceId` on `session`. */
+  sent(referenceId: number, session: RequestSink): void {
+    this.ref = referenceId;
+    this.sentTo = session;
+  }
+
+  /** The attempt is over without an answer (requeued): the next one gets a fresh ReferenceID. */
+  unsent(): void {
+    this.ref = 0;
+    this.sentTo = undefined;
+  }
+
   resolve(event: Record<string, unknown>): void {
-    if (this.settled) return;
+    if (this.done) return;
     this.finish();
     this.resolveFn(event);
   }
 
   reject(err: unknown): void {
-    if (this.settled) return;
+    if (this.done) return;
     this.finish();
     this.rejectFn(err);
   }
 
   private finish(): void {
-    this.settled = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.done = true;
     if (this.abortListener) this.signal?.removeEventListener('abort', this.abortListener);
   }
 }

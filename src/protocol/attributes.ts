@@ -1,5 +1,6 @@
 /**
- * The attribute table of wire protocol v1 (`shared/wire-protocol.md`, "Attributes").
+ * The attribute table of wire protocol v1 and v1.1 (`shared/wire-protocol.md`, "Attributes" and
+ * "Version 1.1 / Attributes added").
  * Ids below 1000 are the T-Library's own TAttribute numbers; ids from 1000 are this protocol's.
  * This table is the single source for attribute ids, names and value types.
  */
@@ -29,33 +30,59 @@ export const VALUE_TYPE_NAMES: Record<number, ValueTypeName> = {
 export const ATTRIBUTES = {
   ErrorMessage: { id: 1, type: 'string' },
   ReferenceID: { id: 2, type: 'int' },
+  CallID: { id: 3, type: 'int' },
   ConnID: { id: 9, type: 'connid' },
   PreviousConnID: { id: 10, type: 'connid' },
+  TransferConnID: { id: 11, type: 'connid' },
+  ConferenceConnID: { id: 12, type: 'connid' },
   CallState: { id: 13, type: 'int' },
   AgentID: { id: 14, type: 'string' },
   AgentWorkMode: { id: 16, type: 'int' },
-  ThisDN: { id: 20, type: 'string' },
-  OtherDN: { id: 24, type: 'string' },
+  DNIS: { id: 18, type: 'string' },
+  ANI: { id: 19, type: 'string' },
+  ThisDN: { id: 20, type: 'string', dn: true },
+  ThisQueue: { id: 21, type: 'string' },
+  ThisDNRole: { id: 23, type: 'int' },
+  OtherDN: { id: 24, type: 'string', dn: true },
+  OtherQueue: { id: 25, type: 'string' },
+  OtherDNRole: { id: 27, type: 'int' },
+  ThirdPartyDN: { id: 28, type: 'string', dn: true },
+  ThirdPartyQueue: { id: 29, type: 'string' },
+  ThirdPartyDNRole: { id: 31, type: 'int' },
+  /** Never logged, never echoed in an event: see redactAttributes(). */
+  Password: { id: 36, type: 'string', secret: true },
   Timeout: { id: 42, type: 'int' },
   InputMask: { id: 45, type: 'binary' },
   ErrorCode: { id: 46, type: 'int' },
   AddressType: { id: 47, type: 'int' },
   RegisterMode: { id: 49, type: 'int' },
   UserData: { id: 51, type: 'kvlist' },
+  DataKey: { id: 52, type: 'string' },
   Extensions: { id: 53, type: 'kvlist' },
+  CallType: { id: 54, type: 'int' },
   AddressInfoType: { id: 56, type: 'int' },
   UserEvent: { id: 58, type: 'int' },
+  RouteType: { id: 60, type: 'int' },
   ServerVersion: { id: 61, type: 'string' },
   ServerRole: { id: 62, type: 'int' },
   ApplicationName: { id: 64, type: 'string' },
+  ForwardMode: { id: 67, type: 'int' },
+  DTMFDigits: { id: 68, type: 'string' },
   Location: { id: 69, type: 'string' },
+  MakeCallType: { id: 73, type: 'int' },
   CallInfoType: { id: 74, type: 'int' },
   CustomerID: { id: 76, type: 'string' },
+  TreatmentType: { id: 83, type: 'int' },
+  TreatmentParms: { id: 84, type: 'kvlist' },
   time: { id: 86, type: 'time' },
+  SwitchInfoType: { id: 88, type: 'int' },
   Place: { id: 92, type: 'string' },
   LocationInfoType: { id: 98, type: 'int' },
+  MonitorNextCallType: { id: 101, type: 'int' },
   PrivateMsgID: { id: 105, type: 'int' },
   SessionID: { id: 108, type: 'string' },
+  Cause: { id: 114, type: 'int' },
+  CallUUID: { id: 141, type: 'string' },
   ServerStartTime: { id: 147, type: 'time' },
   EventSequenceNumber: { id: 148, type: 'int' },
   Reasons: { id: 1001, type: 'kvlist' },
@@ -66,7 +93,7 @@ export const ATTRIBUTES = {
   AgentStatus: { id: 1006, type: 'int' },
   ClientVersion: { id: 1007, type: 'string' },
   AddpTimeout: { id: 1008, type: 'int' },
-} as const satisfies Record<string, { id: number; type: ValueTypeName }>;
+} as const satisfies Record<string, { id: number; type: ValueTypeName; dn?: true; secret?: true }>;
 
 export type AttributeName = keyof typeof ATTRIBUTES;
 
@@ -116,17 +143,24 @@ export interface AttributeDescriptor {
   readonly name: AttributeName;
   readonly type: ValueTypeName;
   readonly typeCode: ValueTypeCode;
+  /** A directory number: a Mandatory one may not be empty. */
+  readonly dn: boolean;
+  /** Never logged, never quoted in an error: see redactAttributes(). */
+  readonly secret: boolean;
 }
 
 /** Attribute descriptors indexed by wire id (sparse). */
 export const ATTRIBUTE_BY_ID: ReadonlyArray<AttributeDescriptor | undefined> = (() => {
   const table: Array<AttributeDescriptor | undefined> = [];
-  for (const [name, spec] of Object.entries(ATTRIBUTES)) {
+  for (const [name, row] of Object.entries(ATTRIBUTES)) {
+    const spec = row as { id: number; type: ValueTypeName; dn?: true; secret?: true };
     table[spec.id] = Object.freeze({
       id: spec.id,
       name: name as AttributeName,
       type: spec.type,
       typeCode: VALUE_TYPES[spec.type],
+      dn: spec.dn === true,
+      secret: spec.secret === true,
     });
   }
   return table;
@@ -140,5 +174,38 @@ export const ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeDescriptor> = new M
 export const ServerRole = { Primary: 0, Backup: 1 } as const;
 /** AgentStatus values. */
 export const AgentStatus = { Unknown: 0, LoggedOut: 1, LoggedIn: 2, Ready: 3, NotReady: 4 } as const;
+export type AgentStatus = (typeof AgentStatus)[keyof typeof AgentStatus];
 /** SubscriptionOperation values. */
 export const SubscriptionOperation = { Start: 1, Stop: 2, Modify: 3 } as const;
+
+/** What redactAttributes() puts in place of a secret's value. */
+export const REDACTED = '***';
+/** A kvlist key that names a secret (user data such as `agentPassword`): no catalogue row covers those. */
+const SECRET_KEY = /password/i;
+
+/**
+ * A copy of `attrs` safe to log or attach to an error: the value of every secret attribute of the
+ * catalogue (Password), and of every kvlist entry whose key contains "password" (any case, at any
+ * depth), is replaced by '***'. Returns `attrs` itself when there is nothing to hide (no copy).
+ */
+export function redactAttributes<T extends Readonly<Record<string, unknown>>>(attrs: T): T {
+  let out: Record<string, unknown> | undefined;
+  for (const key in attrs) {
+    const value = attrs[key];
+    if (value === undefined) continue;
+    const safe = ATTRIBUTE_BY_NAME.get(key)?.secret || SECRET_KEY.test(key) ? REDACTED : Array.isArray(value) ? redactKVList(value) : value;
+    if (safe !== value) (out ??= { ...attrs })[key] = safe;
+  }
+  return (out ?? attrs) as T;
+}
+
+function redactKVList(list: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const pair = list[i];
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
+    const safe = SECRET_KEY.test(pair[0]) ? REDACTED : Array.isArray(pair[1]) ? redactKVList(pair[1]) : pair[1];
+    if (safe !== pair[1]) (out ??= [...list])[i] = [pair[0], safe];
+  }
+  return out ?? list;
+}

@@ -3,18 +3,26 @@
  * shared attribute parts merged in exactly as ./types.ts merges them at the type level.
  */
 import { ATTRIBUTE_BY_NAME, type AttributeDescriptor, type AttributeName } from './attributes.js';
+import { CATALOGUE_ONLY_REQUESTS } from './message-names.js';
 import {
   ADDP_SPECS,
+  CALL_EVENT_CONTENT,
   EVENT_SPECS,
   EVENT_USUAL_CONTENT,
   EVENT_WIRE_COMMON,
   REQUEST_COMMON,
   REQUEST_SPECS,
+  REQUEST_V11_COMMON,
   type AttributeSpecs,
   type EventName,
+  type EventSpecBase,
   type Presence,
   type RequestName,
+  type RequestSpecBase,
 } from './messages.js';
+
+/** What a request known by name only may carry, by analogy with the events' usual content. */
+const REQUEST_USUAL_CONTENT: AttributeSpecs = { ThisDN: 'O', ConnID: 'O' };
 
 export type MessageKind = 'event' | 'request' | 'addp';
 
@@ -35,6 +43,14 @@ export interface MessageDescriptor {
   readonly answeredBy: readonly EventName[];
   /** Requests only: safe to re-send when an attempt's outcome is unknown. */
   readonly idempotent: boolean;
+  /** Requests only: attributes an answering event must share with the request (see isAnsweringEvent). */
+  readonly answerMatch: readonly AttributeName[];
+  /** An event about a call (carries CALL_EVENT_CONTENT). */
+  readonly call: boolean;
+  /** Added by wire protocol 1.1 (a row of its tables). */
+  readonly v11: boolean;
+  /** Named by the T-Library enumeration but not modelled: decoded with the usual content, never acted upon. */
+  readonly catalogueOnly: boolean;
 }
 
 function merged(own: AttributeSpecs, ...shared: AttributeSpecs[]): Map<AttributeName, Presence> {
@@ -67,19 +83,19 @@ function describe(
     rule: undefined,
     answeredBy: [],
     idempotent: false,
+    answerMatch: [],
+    call: false,
+    v11: false,
+    catalogueOnly: false,
     ...extra,
   });
 }
 
 const descriptors: MessageDescriptor[] = [];
 for (const [name, row] of Object.entries(EVENT_SPECS)) {
-  const r = row as (typeof EVENT_SPECS)[EventName] & {
-    synthesized?: true;
-    internal?: true;
-    obsolete?: true;
-    rule?: MessageDescriptor['rule'];
-  };
+  const r = row as EventSpecBase;
   const shared: AttributeSpecs[] = [];
+  if (r.call) shared.push(CALL_EVENT_CONTENT);
   if (!r.fromSeed) shared.push(EVENT_USUAL_CONTENT);
   if (!r.synthesized) shared.push(EVENT_WIRE_COMMON);
   descriptors.push(
@@ -89,18 +105,28 @@ for (const [name, row] of Object.entries(EVENT_SPECS)) {
       internal: r.internal === true,
       obsolete: r.obsolete === true,
       rule: r.rule,
+      call: r.call === true,
+      v11: r.v11 === true,
+      catalogueOnly: r.catalogueOnly === true,
     }),
   );
 }
 for (const [name, row] of Object.entries(REQUEST_SPECS)) {
-  const r = row as (typeof REQUEST_SPECS)[RequestName] & { rule?: MessageDescriptor['rule'] };
+  const r = row as RequestSpecBase;
+  const shared = r.v11 ? [REQUEST_V11_COMMON, REQUEST_COMMON] : [REQUEST_COMMON];
   descriptors.push(
-    describe(name, 'request', r.type, merged(r.attributes, REQUEST_COMMON), {
+    describe(name, 'request', r.type, merged(r.attributes, ...shared), {
       answeredBy: r.answeredBy as readonly EventName[],
       idempotent: r.idempotent,
       rule: r.rule,
+      answerMatch: r.answerMatch ?? [],
+      v11: r.v11 === true,
     }),
   );
+}
+// Known by name only: decodable (a server sees the name), refused by validateRequestArgs, never sent.
+for (const [name, type] of Object.entries(CATALOGUE_ONLY_REQUESTS)) {
+  descriptors.push(describe(name, 'request', type, merged(REQUEST_USUAL_CONTENT, REQUEST_COMMON), { catalogueOnly: true }));
 }
 for (const [name, row] of Object.entries(ADDP_SPECS)) {
   descriptors.push(describe(name, 'addp', row.type, new Map(), { internal: true }));
@@ -129,8 +155,10 @@ export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && byName.get(name)?.kind === 'event';
 }
 
+/** A request the SDK can send (not one known by name only). */
 export function isRequestName(name: unknown): name is RequestName {
-  return typeof name === 'string' && byName.get(name)?.kind === 'request';
+  const d = typeof name === 'string' ? byName.get(name) : undefined;
+  return d?.kind === 'request' && !d.catalogueOnly;
 }
 
 export function attributeDescriptor(name: string): AttributeDescriptor | undefined {
@@ -139,14 +167,19 @@ export function attributeDescriptor(name: string): AttributeDescriptor | undefin
 
 export const EVENT_NAMES = Object.freeze(Object.keys(EVENT_SPECS) as EventName[]);
 export const REQUEST_NAMES = Object.freeze(Object.keys(REQUEST_SPECS) as RequestName[]);
+/** Messages named by the T-Library enumeration but not modelled (decoded by name, never acted upon). */
+export const CATALOGUE_ONLY_NAMES = Object.freeze(descriptors.filter((d) => d.catalogueOnly).map((d) => d.name));
 export const ADDP_PING = ADDP_SPECS.AddpPing.type;
 export const ADDP_PONG = ADDP_SPECS.AddpPong.type;
 
 /**
  * Whether an event with the request's ReferenceID is the one that settles it. EventError always
- * does; otherwise the event must be one of the request's `answeredBy`. Where the switch sends more
- * than one event of that name for a request (CompleteTransfer: EventReleased for the consultation
- * call, then for the held call), the catalogue says which attribute must match the request's.
+ * does; otherwise the event must be one of the request's `answeredBy`, and share with the request
+ * every attribute of its `answerMatch` that the request carries. That is how a request the switch
+ * answers with several events of one name settles on the right one: CompleteTransfer gets
+ * EventReleased for the consultation call first, then for ConnID (the answer); ClearCall,
+ * Redirect and SingleStepTransfer settle on EventReleased at ThisDN, not at another party.
+ * Earlier events are delivered as ordinary events and settle nothing.
  */
 export function isAnsweringEvent(
   request: MessageDescriptor,
@@ -156,7 +189,9 @@ export function isAnsweringEvent(
 ): boolean {
   if (eventName === 'EventError') return true;
   if (!request.answeredBy.includes(eventName as EventName)) return false;
-  void eventAttributes;
-  void requestAttributes;
+  for (const name of request.answerMatch) {
+    const wanted = requestAttributes[name];
+    if (wanted !== undefined && eventAttributes[name] !== wanted) return false;
+  }
   return true;
 }

@@ -1,15 +1,19 @@
 /**
  * The message catalogue: every event and request of wire protocol v1 with its TMessageType number
- * and its attributes, each Mandatory ('M') or Optional ('O').
+ * and its attributes, each Mandatory ('M') or Optional ('O'). The 1.1 call-control rows are in
+ * ./messages-v11.ts, the names known but not modelled in ./message-names.ts; EVENT_SPECS and
+ * REQUEST_SPECS at the end join them.
  *
  * Sources: the seed tables "General Events" and "Special Events" for the events they list; for the
  * others, the parenthesised lists of `shared/wire-protocol.md` plus the usual T-Library content
  * (ThisDN, ConnID, ReferenceID when answering, time Mandatory, Extensions). Every event may also
- * carry EventSequenceNumber and ServerStartTime. Those shared parts are the two `*_COMMON` tables
- * below, merged at build time into types (./types.ts) and descriptors (./catalogue.ts), so no
- * attribute list is written twice.
+ * carry EventSequenceNumber and ServerStartTime. Those shared parts are the `*_COMMON` and
+ * `*_CONTENT` tables below, merged at build time into types (./types.ts) and descriptors
+ * (./catalogue.ts), so no attribute list is written twice.
  */
 import type { AttributeName } from './attributes.js';
+import { CATALOGUE_ONLY_EVENT_SPECS } from './message-names.js';
+import { CALL_EVENT_SPECS, CALL_REQUEST_SPECS } from './messages-v11.js';
 
 export type Presence = 'M' | 'O';
 export type AttributeSpecs = { readonly [K in AttributeName]?: Presence };
@@ -34,7 +38,27 @@ export const REQUEST_COMMON = {
   Extensions: 'O',
 } as const satisfies AttributeSpecs;
 
-interface EventSpecBase {
+/** Added to every request of the 1.1 table (`v11: true`): "Every one also takes Reasons and Extensions". */
+export const REQUEST_V11_COMMON = {
+  Reasons: 'O',
+} as const satisfies AttributeSpecs;
+
+/**
+ * Added to every call event (`call: true`): "Call events about a call also carry, where known:
+ * CallType, ANI, DNIS, ThisDNRole, OtherDNRole, ThirdPartyDN, UserData, CallUUID" (spec 1.1).
+ */
+export const CALL_EVENT_CONTENT = {
+  CallType: 'O',
+  ANI: 'O',
+  DNIS: 'O',
+  ThisDNRole: 'O',
+  OtherDNRole: 'O',
+  ThirdPartyDN: 'O',
+  UserData: 'O',
+  CallUUID: 'O',
+} as const satisfies AttributeSpecs;
+
+export interface EventSpecBase {
   readonly type: number;
   readonly kind: 'event';
   /** Attribute table straight from the seed (true) or the wire spec plus the usual content (false). */
@@ -48,9 +72,15 @@ interface EventSpecBase {
   readonly obsolete?: true;
   /** Special rule name, see ./validate.ts. */
   readonly rule?: 'atLeastOneOfAgentIDPlaceThisDN' | 'subscriptionIdOnStart';
+  /** An event about a call: CALL_EVENT_CONTENT is merged in. */
+  readonly call?: true;
+  /** Added by wire protocol 1.1. */
+  readonly v11?: true;
+  /** Named by the T-Library enumeration but not modelled: decoded with the usual content, never acted upon. */
+  readonly catalogueOnly?: true;
 }
 
-interface RequestSpecBase {
+export interface RequestSpecBase {
   readonly type: number;
   readonly kind: 'request';
   readonly attributes: AttributeSpecs;
@@ -59,9 +89,16 @@ interface RequestSpecBase {
   /** Safe to send again when the outcome of an interrupted attempt is unknown. */
   readonly idempotent: boolean;
   readonly rule?: 'atLeastOneOfAgentIDPlaceThisDN';
+  /** A row of the 1.1 request table: REQUEST_V11_COMMON (Reasons) is merged in. */
+  readonly v11?: true;
+  /**
+   * Attributes an answering event must share with the request to settle it, where an event of the
+   * same name also comes earlier for the same request (see isAnsweringEvent in ./catalogue.ts).
+   */
+  readonly answerMatch?: readonly AttributeName[];
 }
 
-export const EVENT_SPECS = {
+const V10_EVENT_SPECS = {
   // --- General Events (seed 000/002) ---
   EventServerConnected: { type: 50, kind: 'event', fromSeed: true, synthesized: true, attributes: { Extensions: 'O' } },
   EventServerDisconnected: { type: 51, kind: 'event', fromSeed: true, synthesized: true, attributes: { Extensions: 'O' } },
@@ -170,29 +207,37 @@ export const EVENT_SPECS = {
     type: 60,
     kind: 'event',
     fromSeed: false,
+    call: true,
     attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O', UserData: 'O' },
   },
   EventDialing: {
     type: 61,
     kind: 'event',
     fromSeed: false,
+    call: true,
     attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O', UserData: 'O' },
   },
-  EventEstablished: { type: 64, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O' } },
-  EventReleased: { type: 65, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', ConnID: 'M' } },
-  EventAgentLogin: { type: 73, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O' } },
+  EventEstablished: { type: 64, kind: 'event', fromSeed: false, call: true, attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O' } },
+  EventReleased: { type: 65, kind: 'event', fromSeed: false, call: true, attributes: { ThisDN: 'M', ConnID: 'M' } },
+  EventAgentLogin: {
+    type: 73,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O', AgentWorkMode: 'O', ThisQueue: 'O' },
+  },
   EventAgentLogout: { type: 74, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O' } },
-  EventAgentReady: { type: 75, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O' } },
+  EventAgentReady: { type: 75, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O', AgentWorkMode: 'O' } },
   EventAgentNotReady: {
     type: 76,
     kind: 'event',
     fromSeed: false,
-    attributes: { ThisDN: 'M', AgentID: 'O', Reasons: 'O' },
+    attributes: { ThisDN: 'M', AgentID: 'O', Reasons: 'O', AgentWorkMode: 'O' },
   },
   EventAttachedDataChanged: {
     type: 85,
     kind: 'event',
     fromSeed: false,
+    call: true,
     attributes: { ThisDN: 'M', ConnID: 'M', UserData: 'M' },
   },
   EventAddressInfo: {
@@ -217,7 +262,7 @@ export const EVENT_SPECS = {
   },
 } as const satisfies Record<string, EventSpecBase>;
 
-export const REQUEST_SPECS = {
+const V10_REQUEST_SPECS = {
   RequestRegisterClient: {
     type: 0,
     kind: 'request',
@@ -259,7 +304,8 @@ export const REQUEST_SPECS = {
     kind: 'request',
     answeredBy: ['EventAgentLogin'],
     idempotent: false,
-    attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O', AgentWorkMode: 'O' },
+    v11: true,
+    attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O', AgentWorkMode: 'O', ThisQueue: 'O', Password: 'O' },
   },
   RequestAgentLogout: {
     type: 9,
@@ -273,21 +319,24 @@ export const REQUEST_SPECS = {
     kind: 'request',
     answeredBy: ['EventAgentReady'],
     idempotent: false,
-    attributes: { ThisDN: 'M' },
+    v11: true,
+    attributes: { ThisDN: 'M', ThisQueue: 'O', AgentWorkMode: 'O' },
   },
   RequestAgentNotReady: {
     type: 11,
     kind: 'request',
     answeredBy: ['EventAgentNotReady'],
     idempotent: false,
-    attributes: { ThisDN: 'M', Reasons: 'O' },
+    v11: true,
+    attributes: { ThisDN: 'M', Reasons: 'O', ThisQueue: 'O', AgentWorkMode: 'O' },
   },
   RequestMakeCall: {
     type: 14,
     kind: 'request',
     answeredBy: ['EventDialing'],
     idempotent: false,
-    attributes: { ThisDN: 'M', OtherDN: 'M', UserData: 'O' },
+    v11: true,
+    attributes: { ThisDN: 'M', OtherDN: 'M', UserData: 'O', Location: 'O', MakeCallType: 'O' },
   },
   RequestAnswerCall: {
     type: 16,
@@ -354,6 +403,11 @@ export const REQUEST_SPECS = {
     attributes: { SubscriptionOperation: 'M', SubscriptionID: 'O', TransactionType: 'O', Extensions: 'O' },
   },
 } as const satisfies Record<string, RequestSpecBase>;
+
+/** Every event of the catalogue: version 1, the 1.1 call events, and the names known but not modelled. */
+export const EVENT_SPECS = { ...V10_EVENT_SPECS, ...CALL_EVENT_SPECS, ...CATALOGUE_ONLY_EVENT_SPECS } as const;
+/** Every request a client may send: version 1 and the 1.1 call-control requests. */
+export const REQUEST_SPECS = { ...V10_REQUEST_SPECS, ...CALL_REQUEST_SPECS } as const;
 
 /** Keep-alive frames: never shown to users. */
 export const ADDP_SPECS = {

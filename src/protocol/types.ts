@@ -4,12 +4,14 @@
  */
 import type { AttributeInputValue, AttributeName, AttributeValue, ValueTypeName } from './attributes.js';
 import type {
+  CALL_EVENT_CONTENT,
   EVENT_SPECS,
   EVENT_USUAL_CONTENT,
   EVENT_WIRE_COMMON,
   EventName,
   REQUEST_COMMON,
   REQUEST_SPECS,
+  REQUEST_V11_COMMON,
   RequestName,
 } from './messages.js';
 
@@ -17,10 +19,10 @@ type Merge<A, B> = A & Omit<B, keyof A>;
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
 
 type EventRow<N extends EventName> = (typeof EVENT_SPECS)[N];
+type WithCallContent<N extends EventName> =
+  EventRow<N> extends { call: true } ? Merge<EventRow<N>['attributes'], typeof CALL_EVENT_CONTENT> : EventRow<N>['attributes'];
 type WithUsualContent<N extends EventName> =
-  EventRow<N> extends { fromSeed: false }
-    ? Merge<EventRow<N>['attributes'], typeof EVENT_USUAL_CONTENT>
-    : EventRow<N>['attributes'];
+  EventRow<N> extends { fromSeed: false } ? Merge<WithCallContent<N>, typeof EVENT_USUAL_CONTENT> : WithCallContent<N>;
 /** The full attribute table of an event, with the shared parts merged in as the catalogue does. */
 export type EventAttributeTable<N extends EventName> =
   EventRow<N> extends { synthesized: true } ? WithUsualContent<N> : Merge<WithUsualContent<N>, typeof EVENT_WIRE_COMMON>;
@@ -59,7 +61,10 @@ export type PublicEventName = Exclude<EventName, 'EventRestoreConnection'>;
 /** The union of every event users may receive, discriminated by `Event`. */
 export type TEvent = EventMap[PublicEventName];
 
-type RequestTable<N extends RequestName> = Merge<(typeof REQUEST_SPECS)[N]['attributes'], typeof REQUEST_COMMON>;
+type RequestRow<N extends RequestName> = (typeof REQUEST_SPECS)[N];
+type WithV11Common<N extends RequestName> =
+  RequestRow<N> extends { v11: true } ? Merge<RequestRow<N>['attributes'], typeof REQUEST_V11_COMMON> : RequestRow<N>['attributes'];
+type RequestTable<N extends RequestName> = Merge<WithV11Common<N>, typeof REQUEST_COMMON>;
 /** What a caller passes for a request: its attributes, without ReferenceID (the SDK assigns it). */
 export type RequestArgs<N extends RequestName> = Flatten<
   MandatoryOf<RequestTable<N>, 'in'> & OptionalOf<RequestTable<N>, 'in'>
@@ -130,3 +135,67 @@ export type RequestReserveAgent = RequestMap['RequestReserveAgent'];
 export type RequestQueryLocation = RequestMap['RequestQueryLocation'];
 export type RequestPrivateService = RequestMap['RequestPrivateService'];
 export type RequestTransactionMonitoring = RequestMap['RequestTransactionMonitoring'];
+
+// Version 1.1 call control, routing and supervision.
+export type EventQueued = EventMap['EventQueued'];
+export type EventDiverted = EventMap['EventDiverted'];
+export type EventAbandoned = EventMap['EventAbandoned'];
+export type EventNetworkReached = EventMap['EventNetworkReached'];
+export type EventDestinationBusy = EventMap['EventDestinationBusy'];
+export type EventHeld = EventMap['EventHeld'];
+export type EventRetrieved = EventMap['EventRetrieved'];
+export type EventPartyChanged = EventMap['EventPartyChanged'];
+export type EventPartyAdded = EventMap['EventPartyAdded'];
+export type EventPartyDeleted = EventMap['EventPartyDeleted'];
+export type EventRouteRequest = EventMap['EventRouteRequest'];
+export type EventRouteUsed = EventMap['EventRouteUsed'];
+export type EventDNDOn = EventMap['EventDNDOn'];
+export type EventDNDOff = EventMap['EventDNDOff'];
+export type EventOffHook = EventMap['EventOffHook'];
+export type EventOnHook = EventMap['EventOnHook'];
+export type EventForwardSet = EventMap['EventForwardSet'];
+export type EventForwardCancel = EventMap['EventForwardCancel'];
+export type EventDTMFSent = EventMap['EventDTMFSent'];
+export type EventListenDisconnected = EventMap['EventListenDisconnected'];
+export type EventListenReconnected = EventMap['EventListenReconnected'];
+export type EventTreatmentApplied = EventMap['EventTreatmentApplied'];
+export type EventTreatmentNotApplied = EventMap['EventTreatmentNotApplied'];
+export type EventTreatmentEnd = EventMap['EventTreatmentEnd'];
+export type EventAgentAfterCallWork = EventMap['EventAgentAfterCallWork'];
+export type EventSwitchInfo = EventMap['EventSwitchInfo'];
+export type EventMonitoringNextCall = EventMap['EventMonitoringNextCall'];
+export type EventMonitoringCancelled = EventMap['EventMonitoringCancelled'];
+export type EventMuteOn = EventMap['EventMuteOn'];
+export type EventMuteOff = EventMap['EventMuteOff'];
+export type EventDNOutOfService = EventMap['EventDNOutOfService'];
+export type EventDNBackInService = EventMap['EventDNBackInService'];
+export type RequestSetDNDOn = RequestMap['RequestSetDNDOn'];
+export type RequestSetDNDOff = RequestMap['RequestSetDNDOff'];
+export type RequestHoldCall = RequestMap['RequestHoldCall'];
+export type RequestRetrieveCall = RequestMap['RequestRetrieveCall'];
+export type RequestInitiateConference = RequestMap['RequestInitiateConference'];
+export type RequestCompleteConference = RequestMap['RequestCompleteConference'];
+export type RequestDeleteFromConference = RequestMap['RequestDeleteFromConference'];
+export type RequestInitiateTransfer = RequestMap['RequestInitiateTransfer'];
+export type RequestSingleStepTransfer = RequestMap['RequestSingleStepTransfer'];
+export type RequestCompleteTransfer = RequestMap['RequestCompleteTransfer'];
+export type RequestAlternateCall = RequestMap['RequestAlternateCall'];
+export type RequestReconnectCall = RequestMap['RequestReconnectCall'];
+export type RequestUpdateUserData = RequestMap['RequestUpdateUserData'];
+export type RequestDeleteUserData = RequestMap['RequestDeleteUserData'];
+export type RequestDeletePair = RequestMap['RequestDeletePair'];
+export type RequestCallForwardSet = RequestMap['RequestCallForwardSet'];
+export type RequestCallForwardCancel = RequestMap['RequestCallForwardCancel'];
+export type RequestRouteCall = RequestMap['RequestRouteCall'];
+export type RequestSendDTMF = RequestMap['RequestSendDTMF'];
+export type RequestRedirectCall = RequestMap['RequestRedirectCall'];
+export type RequestListenDisconnect = RequestMap['RequestListenDisconnect'];
+export type RequestListenReconnect = RequestMap['RequestListenReconnect'];
+export type RequestClearCall = RequestMap['RequestClearCall'];
+export type RequestSetCallInfo = RequestMap['RequestSetCallInfo'];
+export type RequestApplyTreatment = RequestMap['RequestApplyTreatment'];
+export type RequestQuerySwitch = RequestMap['RequestQuerySwitch'];
+export type RequestMonitorNextCall = RequestMap['RequestMonitorNextCall'];
+export type RequestCancelMonitoring = RequestMap['RequestCancelMonitoring'];
+export type RequestSetMuteOn = RequestMap['RequestSetMuteOn'];
+export type RequestSetMuteOff = RequestMap['RequestSetMuteOff'];

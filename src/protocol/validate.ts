@@ -4,7 +4,7 @@
  */
 import { ATTRIBUTE_BY_NAME, SubscriptionOperation, type AttributeName } from './attributes.js';
 import { messageByName, type MessageDescriptor } from './catalogue.js';
-import { describeBadValue } from './values.js';
+import { describeBadSecret, describeBadValue } from './values.js';
 
 export type ValidationCode =
   | 'ERR_MISSING_MANDATORY'
@@ -15,12 +15,18 @@ export type ValidationCode =
 
 export interface ValidationIssue {
   code: ValidationCode;
-  /** The message (event or request) name. */
+  /** The problem, e.g. `ThisDN must be a non-empty DN, got ""` (never a Password value). */
   message: string;
+  /** The message (event or request) concerned. */
+  messageName: string;
   /** The attribute concerned, when there is one. */
   attribute?: string;
-  /** A sentence naming both. */
+  /** A sentence naming the message and the problem. */
   detail: string;
+}
+
+function issue(code: ValidationCode, messageName: string, message: string, detail: string, attribute?: string): ValidationIssue {
+  return attribute === undefined ? { code, message, messageName, detail } : { code, message, messageName, attribute, detail };
 }
 
 /** What an event answers, for rules that depend on it (EventACK's SubscriptionID). */
@@ -31,12 +37,7 @@ export interface ValidationContext {
 function missing(d: MessageDescriptor, attrs: Record<string, unknown>, out: ValidationIssue[]): void {
   for (const name of d.mandatory) {
     if (attrs[name] === undefined) {
-      out.push({
-        code: 'ERR_MISSING_MANDATORY',
-        message: d.name,
-        attribute: name,
-        detail: `${d.name} is missing Mandatory attribute ${name}`,
-      });
+      out.push(issue('ERR_MISSING_MANDATORY', d.name, `Mandatory attribute ${name} is missing`, `${d.name} is missing Mandatory attribute ${name}`, name));
     }
   }
 }
@@ -44,12 +45,8 @@ function missing(d: MessageDescriptor, attrs: Record<string, unknown>, out: Vali
 function rules(d: MessageDescriptor, attrs: Record<string, unknown>, ctx: ValidationContext | undefined, out: ValidationIssue[]): void {
   if (d.rule === 'atLeastOneOfAgentIDPlaceThisDN') {
     if (attrs.AgentID === undefined && attrs.Place === undefined && attrs.ThisDN === undefined) {
-      out.push({
-        code: 'ERR_RULE_VIOLATED',
-        message: d.name,
-        attribute: 'AgentID/Place/ThisDN',
-        detail: `${d.name} needs at least one of AgentID, Place or ThisDN`,
-      });
+      const problem = 'at least one of AgentID, Place or ThisDN is needed';
+      out.push(issue('ERR_RULE_VIOLATED', d.name, problem, `${d.name} needs at least one of AgentID, Place or ThisDN`, 'AgentID/Place/ThisDN'));
     }
   } else if (d.rule === 'subscriptionIdOnStart') {
     const req = ctx?.answering;
@@ -58,12 +55,15 @@ function rules(d: MessageDescriptor, attrs: Record<string, unknown>, ctx: Valida
       req.attributes.SubscriptionOperation === SubscriptionOperation.Start &&
       attrs.SubscriptionID === undefined
     ) {
-      out.push({
-        code: 'ERR_MISSING_MANDATORY',
-        message: d.name,
-        attribute: 'SubscriptionID',
-        detail: `${d.name} answering a SubscriptionStart is missing Mandatory attribute SubscriptionID`,
-      });
+      out.push(
+        issue(
+          'ERR_MISSING_MANDATORY',
+          d.name,
+          'SubscriptionID is Mandatory in the answer to a SubscriptionStart and is missing',
+          `${d.name} answering a SubscriptionStart is missing Mandatory attribute SubscriptionID`,
+          'SubscriptionID',
+        ),
+      );
     }
   }
 }
@@ -75,7 +75,7 @@ function rules(d: MessageDescriptor, attrs: Record<string, unknown>, ctx: Valida
 export function validateEvent(name: string, attrs: Record<string, unknown>, ctx?: ValidationContext): ValidationIssue[] {
   const d = messageByName(name);
   if (!d || d.kind !== 'event') {
-    return [{ code: 'ERR_UNKNOWN_MESSAGE', message: name, detail: `${name} is not an event of the catalogue` }];
+    return [issue('ERR_UNKNOWN_MESSAGE', name, 'not an event of the catalogue', `${name} is not an event of the catalogue`)];
   }
   if (d.rule === undefined) {
     // The common case, for every received event: all Mandatory attributes present, nothing to allocate.
@@ -99,27 +99,34 @@ const NO_ISSUES: ValidationIssue[] = Object.freeze([]) as unknown as ValidationI
 export function validateRequestArgs(name: string, args: Record<string, unknown> | undefined): ValidationIssue[] {
   const d = messageByName(name);
   if (!d || d.kind !== 'request') {
-    return [{ code: 'ERR_UNKNOWN_MESSAGE', message: String(name), detail: `${String(name)} is not a request of the catalogue` }];
+    const shown = String(name);
+    return [issue('ERR_UNKNOWN_MESSAGE', shown, 'not a request of the catalogue', `${shown} is not a request of the catalogue`)];
+  }
+  if (d.catalogueOnly) {
+    const problem = 'known by name only (not modelled): it cannot be sent';
+    return [issue('ERR_UNKNOWN_MESSAGE', d.name, problem, `${d.name} is ${problem}`)];
   }
   const attrs = args ?? {};
   const out: ValidationIssue[] = [];
   if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) {
-    return [{ code: 'ERR_INVALID_VALUE', message: d.name, detail: `${d.name} arguments must be an object` }];
+    return [issue('ERR_INVALID_VALUE', d.name, 'the arguments must be an object', `${d.name} arguments must be an object`)];
   }
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined) continue;
     const attr = ATTRIBUTE_BY_NAME.get(key);
     if (!attr || !d.attributes.has(key as AttributeName)) {
-      out.push({
-        code: 'ERR_UNKNOWN_ATTRIBUTE',
-        message: d.name,
-        attribute: key,
-        detail: `${d.name} does not take attribute ${key}` + (key === 'ReferenceID' ? ' (the SDK assigns it)' : ''),
-      });
+      const problem = `attribute ${key} is not taken by this request` + (key === 'ReferenceID' ? ' (the SDK assigns it)' : '');
+      const detail = `${d.name} does not take attribute ${key}` + (key === 'ReferenceID' ? ' (the SDK assigns it)' : '');
+      out.push(issue('ERR_UNKNOWN_ATTRIBUTE', d.name, problem, detail, key));
       continue;
     }
-    const problem = describeBadValue(attr.type, value, key);
-    if (problem) out.push({ code: 'ERR_INVALID_VALUE', message: d.name, attribute: key, detail: `${d.name}: ${problem}` });
+    // A secret's value is never quoted back (it would end up in logs and error reports).
+    const problem = attr.secret ? describeBadSecret(attr.type, value, key) : describeBadValue(attr.type, value, key);
+    if (problem) out.push(issue('ERR_INVALID_VALUE', d.name, problem, `${d.name}: ${problem}`, key));
+    else if (attr.dn && d.attributes.get(key as AttributeName) === 'M' && (value as string).trim() === '') {
+      const empty = `${key} must be a non-empty DN, got ${JSON.stringify(value)}`;
+      out.push(issue('ERR_INVALID_VALUE', d.name, empty, `${d.name}: ${empty}`, key));
+    }
   }
   missing(d, attrs, out);
   rules(d, attrs, undefined, out);

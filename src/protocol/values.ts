@@ -140,12 +140,23 @@ export function describeBadValue(type: ValueTypeName, value: unknown, path: stri
   }
 }
 
+/** Like describeBadValue for a secret (Password): says what is wrong without quoting the value. */
+export function describeBadSecret(type: ValueTypeName, value: unknown, path: string): string | undefined {
+  if (describeBadValue(type, value, path) === undefined) return undefined;
+  return `${path} must be a ${type}, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`} (value not shown)`;
+}
+
 function describeBadKVValue(value: unknown, path: string, depth: number): string | undefined {
   if (typeof value === 'number') return describeBadValue('int', value, path);
   if (typeof value === 'string' || value instanceof Uint8Array) return undefined;
   if (Array.isArray(value)) return describeBadValue('kvlist', value, path, depth + 1);
   if (isKVConnID(value)) return undefined;
   return `${path} must be a number, string, Uint8Array, nested kvlist or { connid }, got ${show(value)}`;
+}
+
+/** A value as error messages quote it: strings in quotes (`"5000"`, never `5000`), others by kind. */
+export function showValue(value: unknown): string {
+  return show(value);
 }
 
 function show(value: unknown): string {

@@ -15,7 +15,9 @@ export const SimErrorCode = {
    * A value is wrong for the state or the request: a bad value (InputMask not 64 bytes, AddpTimeout
    * < 0, ReferenceID < 1, SubscriptionOperation not 1–3, ThisDN = OtherDN), an unknown SubscriptionID
    * on stop/modify, and these state refusals: agent not logged in (Logout/Ready/NotReady),
-   * answering a call that is not ringing on ThisDN.
+   * answering a call that is not ringing on ThisDN; and every request that does not fit the party's
+   * state (hold of a ringing call, DTMF or mute on a call not established, complete with a
+   * consultation that is not one, CancelMonitoring without monitoring, a bad DTMFDigits).
    */
   InvalidAttribute: 42,
   /** A Mandatory attribute is missing (ErrorMessage names it), or ReserveAgent has none of AgentID/Place/ThisDN. */
@@ -28,8 +30,24 @@ export const SimErrorCode = {
   LinkDown: 53,
   /** AgentLogin on a DN with an agent logged in, or of an AgentID logged in on another DN. */
   AgentAlreadyLoggedIn: 56,
-  /** No call with that ConnID, or ThisDN is not a party of it. */
+  /**
+   * No call with that ConnID (or it is gone: a second RequestRouteCall for a call already routed,
+   * by a client or by the default route).
+   */
   NoSuchCall: 57,
+  /** The call is not held on ThisDN: retrieve, and the held call of complete, alternate or reconnect. */
+  CallNotHeld: 58,
+  /** The call is already held on ThisDN (hold, and the active call of alternate). */
+  CallAlreadyHeld: 59,
+  /** RequestRouteCall or a routing-point request on a DN that is not a routing point. */
+  NotRoutingPoint: 60,
+  /** ThisDN (or the OtherDN a request names in the call) is not a party of the call. */
+  NotAParty: 61,
+  /**
+   * The destination cannot take the call: unknown, ThisDN itself, already in the call, on DND for a
+   * routed call, or a routing point/queue where a DN is needed.
+   */
+  InvalidDestination: 62,
 } as const;
 
 export type SimErrorCodeValue = (typeof SimErrorCode)[keyof typeof SimErrorCode];

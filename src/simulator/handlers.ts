@@ -4,37 +4,31 @@
  * the server has already checked the message type, Mandatory attributes and the pair role.
  */
 import { AgentStatus, SubscriptionOperation, type KVList } from '../protocol/attributes.js';
+import { AddressType } from '../protocol/enums.js';
 import type { EventName, RequestName } from '../protocol/messages.js';
 import type { RequestMap } from '../protocol/types.js';
+import { CALL_HANDLERS } from './call-handlers.js';
+import { knownDN, type CheckCore } from './checks.js';
 import type { SimClient } from './client.js';
+import { DN_HANDLERS } from './dn-handlers.js';
 import { SimErrorCode, refuse } from './error-codes.js';
 import { INPUT_MASK_BYTES } from './mask.js';
+import { callAttrs, otherEnd, type EventAttributes, type Requester, type SwitchContext } from './model.js';
 import type { ServerRoleName } from './options.js';
-import type { CallState, SharedState } from './state.js';
+import { ROUTING_HANDLERS } from './routing.js';
+import type { CallState } from './state.js';
+import { TRANSFER_HANDLERS } from './transfer-handlers.js';
 
-/** The client that sent a request and the ReferenceID its answer carries. */
-export interface Requester {
-  client: SimClient;
-  refId: number;
-}
-
-export type EventAttributes = Record<string, unknown>;
+export type { EventAttributes, Requester } from './model.js';
 
 /** What handlers may do with the server. */
-export interface SimCore {
-  readonly shared: SharedState;
+export interface SimCore extends SwitchContext, CheckCore {
   readonly name: string;
   readonly role: ServerRoleName;
   readonly linkUp: boolean;
   readonly serverVersion: string;
-  isKnownDN(dn: string): boolean;
   /** Sends `event` to the requester only, with its ReferenceID (answers pass any input mask). */
   answer(req: Requester, event: EventName, attrs: EventAttributes): void;
-  /**
-   * One event about `dn`, with one EventSequenceNumber: the requester (if given) gets it with its
-   * ReferenceID, every other client registered on `dn` gets it without (input masks apply).
-   */
-  toDN(dn: string, event: EventName, attrs: EventAttributes, req?: Requester): void;
   /** After RequestRegisterClient was answered: ADDP and the pair's EventRestoreConnection. */
   clientRegistered(client: SimClient, addpTimeoutMs: number): void;
 }
@@ -48,77 +42,76 @@ export const BACKUP_ANSWERS: ReadonlySet<RequestName> = new Set<RequestName>([
   'RequestSetInputMask',
 ]);
 
-/** Requests that need the CTI link (they talk to the switch): EventError 53 while it is down. */
-export const NEEDS_LINK: ReadonlySet<RequestName> = new Set<RequestName>([
-  'RequestRegisterAddress',
-  'RequestAgentLogin',
-  'RequestAgentLogout',
-  'RequestAgentReady',
-  'RequestAgentNotReady',
-  'RequestMakeCall',
-  'RequestAnswerCall',
-  'RequestReleaseCall',
+/**
+ * Requests that do not need the CTI link (the server answers them itself); every other request
+ * talks to the switch and gets EventError 53 while the link is down.
+ */
+const LOCAL_REQUESTS: ReadonlySet<RequestName> = new Set<RequestName>([
+  'RequestRegisterClient',
+  'RequestQueryServer',
+  'RequestQueryAddress',
+  'RequestQueryCall',
+  'RequestQuerySwitch',
+  'RequestUnregisterAddress',
+  'RequestSetInputMask',
+  'RequestQueryLocation',
+  'RequestPrivateService',
+  'RequestTransactionMonitoring',
+  'RequestDistributeUserEvent',
+  'RequestReserveAgent',
 ]);
 
-type Handler<N extends RequestName> = (core: SimCore, req: Requester, a: RequestMap[N]) => void;
-
-function knownDN(core: SimCore, dn: string, what = 'ThisDN'): void {
-  if (!core.isKnownDN(dn)) refuse(SimErrorCode.UnknownDN, `unknown DN ${dn} (${what})`);
+export function needsLink(name: RequestName): boolean {
+  return !LOCAL_REQUESTS.has(name);
 }
 
-/** ThisDN must exist and be registered by this connection (agent and call requests). */
-function ownDN(core: SimCore, req: Requester, dn: string): void {
-  knownDN(core, dn);
-  if (!req.client.dns.has(dn)) refuse(SimErrorCode.DNNotRegistered, `DN ${dn} is not registered by this client`);
+export type Handler<N extends RequestName> = (core: SimCore, req: Requester, a: RequestMap[N]) => void;
+
+
+/** EventAddressInfo of `dn` as the switch knows it now (resync corrections rely on it). */
+function addressInfo(core: SimCore, dn: string): EventAttributes {
+  const { shared } = core;
+  const agent = shared.agents.get(dn);
+  const calls = shared.callsOnDN(dn);
+  const forward = shared.forwarding.get(dn);
+  const calStates: KVList = calls.map((c) => [c.connId, c.parties.find((p) => p.dn === dn)!.state]);
+  const extensions: KVList = [
+    ['Calls', calStates],
+    ['DND', shared.dnd.has(dn) ? 1 : 0],
+  ];
+  if (forward) extensions.push(['ForwardTo', forward.to], ['ForwardMode', forward.mode]);
+  if (agent && agent.queues.length > 0) extensions.push(['Queues', agent.queues.map((q): [string, string] => [q, 'loggedIn'])]);
+  return {
+    ThisDN: dn,
+    AgentID: agent?.agentId,
+    AgentStatus: agent?.status ?? AgentStatus.LoggedOut,
+    AgentWorkMode: agent?.workMode,
+    Place: agent?.place,
+    ThisQueue: agent?.queues[0],
+    AddressType: shared.routingPoints.has(dn) ? AddressType.RoutingPoint : shared.queues.has(dn) ? AddressType.Queue : undefined,
+    ConnID: calls.at(-1)?.connId,
+    Extensions: extensions,
+  };
 }
 
-function loggedInAgent(core: SimCore, dn: string) {
-  const agent = core.shared.agents.get(dn);
-  if (!agent) refuse(SimErrorCode.InvalidAttribute, `no agent is logged in on DN ${dn}`);
-  return agent;
+/** EventPartyInfo of a call as the switch knows it now: every party's state in Extensions.Parties. */
+function partyInfo(call: CallState): EventAttributes {
+  const first = call.parties[0]?.dn ?? call.to;
+  const extensions: KVList = [['Parties', call.parties.map((p): [string, string] => [p.dn, p.state])]];
+  if (call.external !== undefined) extensions.push(['External', call.external]);
+  if (call.previousConnIds.length > 0) extensions.push(['PreviousConnIDs', call.previousConnIds.map((id): [string, string] => [id, 'merged'])]);
+  if (call.consultFor) extensions.push(['ConsultFor', call.consultFor.connId]);
+  return {
+    ...callAttrs(call, first),
+    OtherDN: otherEnd(call, first),
+    // T-Library CallState: 0 Ok, 2 conferenced (more than two in the conversation).
+    CallState: call.parties.length + (call.external !== undefined ? 1 : 0) > 2 ? 2 : 0,
+    UserData: call.userData,
+    Extensions: extensions,
+  };
 }
 
-function callWithParty(core: SimCore, connId: string, dn: string): CallState {
-  const call = core.shared.calls.get(connId);
-  if (!call) refuse(SimErrorCode.NoSuchCall, `no call ${connId}`);
-  if (!call.parties.includes(dn)) refuse(SimErrorCode.NoSuchCall, `DN ${dn} is not a party of call ${connId}`);
-  return call;
-}
-
-/** The DN at the other end of `call`, seen from `dn`. */
-export function otherEnd(call: CallState, dn: string): string | undefined {
-  if (dn === call.to) return call.from;
-  return call.to;
-}
-
-/**
- * Merges user data as T-Library's update does: a key already present gets the new value (at its
- * first occurrence), a new key is appended. Order is kept.
- */
-export function mergeUserData(current: KVList, update: KVList): KVList {
-  const out: KVList = current.map(([k, v]) => [k, v]);
-  for (const [key, value] of update) {
-    const at = out.findIndex(([k]) => k === key);
-    if (at >= 0) out[at] = [key, value];
-    else out.push([key, value]);
-  }
-  return out;
-}
-
-/** Sends an event about `call` to each party, the one on `answerDN` (if any) as the answer. */
-function toParties(
-  core: SimCore,
-  call: CallState,
-  event: EventName,
-  attrsFor: (dn: string) => EventAttributes,
-  req?: Requester,
-  answerDN?: string,
-): void {
-  const order = answerDN ? [answerDN, ...call.parties.filter((p) => p !== answerDN)] : call.parties;
-  for (const dn of order) core.toDN(dn, event, attrsFor(dn), dn === answerDN ? req : undefined);
-}
-
-export const HANDLERS: { [N in RequestName]: Handler<N> } = {
+const BASE_HANDLERS = {
   RequestRegisterClient(core, req, a) {
     const addp = a.AddpTimeout ?? 0;
     if (addp < 0) refuse(SimErrorCode.InvalidAttribute, `AddpTimeout must be ≥ 0 ms, got ${addp}`);
@@ -136,19 +129,22 @@ export const HANDLERS: { [N in RequestName]: Handler<N> } = {
 
   RequestQueryAddress(core, req, a) {
     knownDN(core, a.ThisDN);
-    const agent = core.shared.agents.get(a.ThisDN);
-    core.answer(req, 'EventAddressInfo', {
-      ThisDN: a.ThisDN,
-      AgentID: agent?.agentId,
-      AgentStatus: agent?.status ?? AgentStatus.LoggedOut,
-      ConnID: core.shared.callOnDN(a.ThisDN)?.connId,
-    });
+    core.answer(req, 'EventAddressInfo', addressInfo(core, a.ThisDN));
   },
 
   RequestRegisterAddress(core, req, a) {
     knownDN(core, a.ThisDN);
+    const { shared } = core;
+    // Registering with AddressType 4 (routing point) or 3 (ACD queue) declares the DN as one.
+    if (a.AddressType === AddressType.RoutingPoint && !shared.routingPoints.has(a.ThisDN)) {
+      if (shared.queues.has(a.ThisDN)) refuse(SimErrorCode.InvalidAttribute, `DN ${a.ThisDN} is an ACD queue, not a routing point (AddressType 4)`);
+      shared.routingPoints.set(a.ThisDN, { timeoutMs: shared.settings.routeTimeoutMs, defaultDestination: undefined });
+    } else if (a.AddressType === AddressType.Queue && !shared.queues.has(a.ThisDN)) {
+      if (shared.routingPoints.has(a.ThisDN)) refuse(SimErrorCode.InvalidAttribute, `DN ${a.ThisDN} is a routing point, not an ACD queue (AddressType 3)`);
+      shared.queues.add(a.ThisDN);
+    }
     req.client.dns.add(a.ThisDN);
-    const agent = core.shared.agents.get(a.ThisDN);
+    const agent = shared.agents.get(a.ThisDN);
     core.answer(req, 'EventRegistered', { ThisDN: a.ThisDN, AgentID: agent?.agentId, AgentStatus: agent?.status });
   },
 
@@ -166,86 +162,6 @@ export const HANDLERS: { [N in RequestName]: Handler<N> } = {
     core.answer(req, 'EventACK', {});
   },
 
-  RequestAgentLogin(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const onDN = core.shared.agents.get(a.ThisDN);
-    if (onDN) refuse(SimErrorCode.AgentAlreadyLoggedIn, `agent ${onDN.agentId} is already logged in on DN ${a.ThisDN}`);
-    const elsewhere = core.shared.agentById(a.AgentID);
-    if (elsewhere) refuse(SimErrorCode.AgentAlreadyLoggedIn, `agent ${a.AgentID} is already logged in on DN ${elsewhere.dn}`);
-    core.shared.agents.set(a.ThisDN, {
-      dn: a.ThisDN,
-      agentId: a.AgentID,
-      place: a.Place,
-      workMode: a.AgentWorkMode,
-      status: AgentStatus.LoggedIn,
-      reasons: undefined,
-    });
-    core.toDN(a.ThisDN, 'EventAgentLogin', { ThisDN: a.ThisDN, AgentID: a.AgentID, Place: a.Place }, req);
-  },
-
-  RequestAgentLogout(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const agent = loggedInAgent(core, a.ThisDN);
-    core.shared.agents.delete(a.ThisDN);
-    core.toDN(a.ThisDN, 'EventAgentLogout', { ThisDN: a.ThisDN, AgentID: agent.agentId }, req);
-  },
-
-  RequestAgentReady(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const agent = loggedInAgent(core, a.ThisDN);
-    agent.status = AgentStatus.Ready;
-    agent.reasons = undefined;
-    core.toDN(a.ThisDN, 'EventAgentReady', { ThisDN: a.ThisDN, AgentID: agent.agentId }, req);
-  },
-
-  RequestAgentNotReady(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const agent = loggedInAgent(core, a.ThisDN);
-    agent.status = AgentStatus.NotReady;
-    agent.reasons = a.Reasons;
-    core.toDN(a.ThisDN, 'EventAgentNotReady', { ThisDN: a.ThisDN, AgentID: agent.agentId, Reasons: a.Reasons }, req);
-  },
-
-  RequestMakeCall(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    knownDN(core, a.OtherDN, 'OtherDN');
-    if (a.OtherDN === a.ThisDN) refuse(SimErrorCode.InvalidAttribute, `OtherDN must differ from ThisDN (${a.ThisDN})`);
-    const call: CallState = {
-      connId: core.shared.nextConnId(),
-      from: a.ThisDN,
-      to: a.OtherDN,
-      parties: [a.ThisDN, a.OtherDN],
-      state: 'ringing',
-      userData: a.UserData ?? [],
-    };
-    core.shared.calls.set(call.connId, call);
-    const userData = a.UserData;
-    core.toDN(a.ThisDN, 'EventDialing', { ThisDN: a.ThisDN, ConnID: call.connId, OtherDN: a.OtherDN, UserData: userData }, req);
-    core.toDN(a.OtherDN, 'EventRinging', { ThisDN: a.OtherDN, ConnID: call.connId, OtherDN: a.ThisDN, UserData: userData });
-  },
-
-  RequestAnswerCall(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const call = callWithParty(core, a.ConnID, a.ThisDN);
-    if (call.state !== 'ringing' || call.to !== a.ThisDN) {
-      refuse(SimErrorCode.InvalidAttribute, `call ${a.ConnID} is not ringing on DN ${a.ThisDN}`);
-    }
-    answerCallState(core, call, req);
-  },
-
-  RequestReleaseCall(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const call = callWithParty(core, a.ConnID, a.ThisDN);
-    releaseCallState(core, call, req, a.ThisDN);
-  },
-
-  RequestAttachUserData(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const call = callWithParty(core, a.ConnID, a.ThisDN);
-    call.userData = mergeUserData(call.userData, a.UserData);
-    toParties(core, call, 'EventAttachedDataChanged', (dn) => ({ ThisDN: dn, ConnID: call.connId, UserData: call.userData }), req, a.ThisDN);
-  },
-
   RequestDistributeUserEvent(core, req, a) {
     knownDN(core, a.ThisDN);
     core.answer(req, 'EventACK', { UserEvent: 48 });
@@ -255,14 +171,7 @@ export const HANDLERS: { [N in RequestName]: Handler<N> } = {
   RequestQueryCall(core, req, a) {
     const call = core.shared.calls.get(a.ConnID);
     if (!call) refuse(SimErrorCode.NoSuchCall, `no call ${a.ConnID}`);
-    core.answer(req, 'EventPartyInfo', {
-      ConnID: call.connId,
-      ThisDN: call.from ?? call.to,
-      OtherDN: call.from !== undefined ? call.to : undefined,
-      // T-Library CallState 0 = "Ok" (a normal call, neither transferred nor conferenced).
-      CallState: 0,
-      UserData: call.userData,
-    });
+    core.answer(req, 'EventPartyInfo', partyInfo(call));
   },
 
   RequestReserveAgent(core, req, a) {
@@ -305,16 +214,29 @@ export const HANDLERS: { [N in RequestName]: Handler<N> } = {
     // The seed: SubscriptionID is present for start only, not for stop or modify.
     core.answer(req, 'EventACK', {});
   },
+} satisfies { [N in BaseRequest]: Handler<N> };
+
+type BaseRequest =
+  | 'RequestRegisterClient'
+  | 'RequestQueryServer'
+  | 'RequestQueryAddress'
+  | 'RequestRegisterAddress'
+  | 'RequestUnregisterAddress'
+  | 'RequestSetInputMask'
+  | 'RequestDistributeUserEvent'
+  | 'RequestQueryCall'
+  | 'RequestReserveAgent'
+  | 'RequestQueryLocation'
+  | 'RequestPrivateService'
+  | 'RequestTransactionMonitoring';
+
+/** Every request the simulator models; others are refused with 50 ("not supported"). */
+export const HANDLERS: { readonly [N in RequestName]?: Handler<N> } = {
+  ...BASE_HANDLERS,
+  ...DN_HANDLERS,
+  ...CALL_HANDLERS,
+  ...TRANSFER_HANDLERS,
+  ...ROUTING_HANDLERS,
 };
 
-/** Ringing → established: EventEstablished to every party (the answering DN's copy answers `req`). */
-export function answerCallState(core: SimCore, call: CallState, req?: Requester): void {
-  call.state = 'established';
-  toParties(core, call, 'EventEstablished', (dn) => ({ ThisDN: dn, ConnID: call.connId, OtherDN: otherEnd(call, dn) }), req, call.to);
-}
 
-/** Ends a call: EventReleased to every party, call removed. */
-export function releaseCallState(core: SimCore, call: CallState, req?: Requester, releasingDN?: string): void {
-  core.shared.calls.delete(call.connId);
-  toParties(core, call, 'EventReleased', (dn) => ({ ThisDN: dn, ConnID: call.connId }), req, releasingDN);
-}

@@ -3,7 +3,7 @@
  */
 import type { TlsOptions } from 'node:tls';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
-import type { SharedState } from './state.js';
+import { SWITCH_DEFAULTS, type SharedState } from './state.js';
 
 export type ServerRoleName = 'primary' | 'backup';
 
@@ -34,6 +34,31 @@ export interface SimulatorOptions {
    * ServerStartTime). HotStandbyPair passes one object to both servers; a lone server makes its own.
    */
   shared?: SharedState;
+  /**
+   * Whether the other events of a 1.1 request (EventHeld before InitiateTransfer's EventDialing, …)
+   * carry the request's ReferenceID to the requester, as the wire spec allows ("may carry"). A
+   * client must settle only on the answering event either way. 1.0 requests never do. Default true.
+   */
+  referenceIdOnRelatedEvents?: boolean;
+  /** Route timeout of routing points declared without one (ms). Default 10,000. Ignored with `shared`. */
+  routeTimeoutMs?: number;
+  /** How long a treatment plays when TreatmentParms give no Duration (ms). Default 5,000. Ignored with `shared`. */
+  treatmentDurationMs?: number;
+  /**
+   * Routing points (AddressType 4) at start: a DN, or `{ dn, timeoutMs, defaultDestination }`.
+   * A client registering a DN with AddressType 4 also declares it. Default none.
+   */
+  routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
+  /** ACD queues (AddressType 3) at start. Registering with AddressType 3, or AgentLogin ThisQueue, also declares one. Default none. */
+  queues?: readonly string[];
+}
+
+export interface RoutingPointSpec {
+  dn: string;
+  /** Route timeout (ms). Default: routeTimeoutMs. */
+  timeoutMs?: number;
+  /** Where an unrouted call goes at the timeout; none = it is released. */
+  defaultDestination?: string;
 }
 
 /** Every default of SimulatorOptions. */
@@ -46,6 +71,11 @@ export const SIMULATOR_DEFAULTS = {
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   role: 'primary' as ServerRoleName,
   knownDN: (dn: string): boolean => /^[0-9]{1,15}$/.test(dn),
+  referenceIdOnRelatedEvents: true,
+  routeTimeoutMs: SWITCH_DEFAULTS.routeTimeoutMs,
+  treatmentDurationMs: SWITCH_DEFAULTS.treatmentDurationMs,
+  routingPoints: [] as ReadonlyArray<string | RoutingPointSpec>,
+  queues: [] as readonly string[],
 } as const;
 
 export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'tls' | 'shared'>> &
@@ -61,6 +91,11 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     maxFrameBytes: options.maxFrameBytes ?? SIMULATOR_DEFAULTS.maxFrameBytes,
     role: options.role ?? SIMULATOR_DEFAULTS.role,
     knownDN: options.knownDN ?? SIMULATOR_DEFAULTS.knownDN,
+    referenceIdOnRelatedEvents: options.referenceIdOnRelatedEvents ?? SIMULATOR_DEFAULTS.referenceIdOnRelatedEvents,
+    routeTimeoutMs: options.routeTimeoutMs ?? SIMULATOR_DEFAULTS.routeTimeoutMs,
+    treatmentDurationMs: options.treatmentDurationMs ?? SIMULATOR_DEFAULTS.treatmentDurationMs,
+    routingPoints: options.routingPoints ?? SIMULATOR_DEFAULTS.routingPoints,
+    queues: options.queues ?? SIMULATOR_DEFAULTS.queues,
     tls: options.tls,
     shared: options.shared,
   };

@@ -5,7 +5,9 @@
  */
 import type { TlsOptions } from 'node:tls';
 import createDebug from 'debug';
-import { SIMULATOR_DEFAULTS } from './options.js';
+import { SwitchControls } from './controls.js';
+import { SwitchFacade } from './facade.js';
+import { SIMULATOR_DEFAULTS, type RoutingPointSpec } from './options.js';
 import { TServerSimulator } from './server.js';
 import { SharedState } from './state.js';
 
@@ -29,22 +31,51 @@ export interface HotStandbyPairOptions {
   tls?: TlsOptions;
   maxFrameBytes?: number;
   knownDN?: (dn: string) => boolean;
+  /** See SimulatorOptions.referenceIdOnRelatedEvents. Default true. */
+  referenceIdOnRelatedEvents?: boolean;
+  /** Route timeout of routing points declared without one (ms). Default 10,000. */
+  routeTimeoutMs?: number;
+  /** How long a treatment plays when TreatmentParms give no Duration (ms). Default 5,000. */
+  treatmentDurationMs?: number;
+  /** Routing points at start (see SimulatorOptions.routingPoints). */
+  routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
+  /** ACD queues at start. */
+  queues?: readonly string[];
 }
 
-export class HotStandbyPair {
+export interface KillOptions {
+  /**
+   * Delay before the backup takes over (ms). Meanwhile no server is primary: the switch goes on
+   * (timers fire, pair-level controls change its state) and its events are lost. Default 0.
+   */
+  promoteAfterMs?: number;
+}
+
+/**
+ * Switch-side controls (placeCall, answerCall, hangUp, releaseCall, setAgentState, …; see
+ * SwitchFacade) act on the shared switch and send their events through the current primary — or
+ * nowhere while no primary runs, like a switch whose CTI link to a dead primary is gone.
+ */
+export class HotStandbyPair extends SwitchFacade {
   /** The server started as primary (fixed identity; its role may change). */
   readonly a: TServerSimulator;
   /** The server started as backup. */
   readonly b: TServerSimulator;
   readonly shared: SharedState;
   readonly repeatOnPromotion: number;
+  protected readonly controls: SwitchControls;
+  private readonly pending = new Set<NodeJS.Timeout>();
 
   private constructor(options: HotStandbyPairOptions) {
+    super();
     this.repeatOnPromotion = options.repeatOnPromotion ?? 0;
     if (!Number.isInteger(this.repeatOnPromotion) || this.repeatOnPromotion < 0) {
       throw new RangeError(`repeatOnPromotion must be an integer ≥ 0, got ${String(options.repeatOnPromotion)}`);
     }
-    this.shared = new SharedState(this.repeatOnPromotion);
+    this.shared = new SharedState(this.repeatOnPromotion, {
+      routeTimeoutMs: options.routeTimeoutMs,
+      treatmentDurationMs: options.treatmentDurationMs,
+    });
     const link = options.linkUp ?? SIMULATOR_DEFAULTS.linkUp;
     const [linkA, linkB] = Array.isArray(link) ? link : [link, link];
     const [portA, portB] = options.ports ?? [0, 0];
@@ -57,11 +88,16 @@ export class HotStandbyPair {
       maxFrameBytes: options.maxFrameBytes,
       knownDN: options.knownDN,
       shared: this.shared,
+      referenceIdOnRelatedEvents: options.referenceIdOnRelatedEvents,
+      routingPoints: options.routingPoints,
+      queues: options.queues,
     };
     this.a = new TServerSimulator({ ...common, name: nameA, port: portA, linkUp: linkA, role: 'primary' });
     this.b = new TServerSimulator({ ...common, name: nameB, port: portB, linkUp: linkB, role: 'backup' });
     this.a.setPartner(this.b);
     this.b.setPartner(this.a);
+    const knownDN = options.knownDN ?? SIMULATOR_DEFAULTS.knownDN;
+    this.controls = new SwitchControls(this.shared, () => this.shared.context(), knownDN);
   }
 
   /** Starts both servers (a primary, b backup). */
@@ -101,21 +137,43 @@ export class HotStandbyPair {
    * Abrupt death of the primary: its sockets are destroyed and it stops listening; the backup (if
    * running) becomes primary and sends EventPrimaryChanged (with the link-event ordering rule).
    */
-  killPrimary(): Promise<void> {
-    return this.kill(this.primary);
+  killPrimary(options: KillOptions = {}): Promise<void> {
+    return this.kill(this.primary, options);
   }
 
-  /** Abrupt death of either server; killing the primary promotes the other one if it runs. */
-  async kill(server: TServerSimulator): Promise<void> {
+  /**
+   * Abrupt death of either server; killing the primary promotes the other one if it runs (at once,
+   * or after `promoteAfterMs`).
+   */
+  async kill(server: TServerSimulator, options: KillOptions = {}): Promise<void> {
     const other = this.other(server);
     const wasPrimary = server.role === 'primary';
     const closed = server.stop(); // sockets are destroyed synchronously
     log('%s killed (%s)', server.name, server.role);
     if (wasPrimary && other.isRunning) {
       server.setRole('backup');
-      other.promote({ name: server.name, linkUp: server.linkUp }, this.repeatOnPromotion);
+      const promote = (): void => {
+        if (other.isRunning && other.role === 'backup' && server.role === 'backup') {
+          other.promote({ name: server.name, linkUp: server.linkUp }, this.repeatOnPromotion);
+        }
+      };
+      const delay = options.promoteAfterMs ?? 0;
+      if (!Number.isInteger(delay) || delay < 0) throw new RangeError(`promoteAfterMs must be an integer ≥ 0, got ${String(options.promoteAfterMs)}`);
+      if (delay === 0) promote();
+      else {
+        const timer = setTimeout(() => {
+          this.pending.delete(timer);
+          promote();
+        }, delay);
+        this.pending.add(timer);
+      }
     }
     await closed;
+  }
+
+  /** True while a killed primary's backup waits to take over (KillOptions.promoteAfterMs). */
+  get promotionPending(): boolean {
+    return this.pending.size > 0;
   }
 
   /**
@@ -161,7 +219,11 @@ export class HotStandbyPair {
     this.own(server).freeze(on);
   }
 
+  /** Stops both servers and the switch's timers (route timeouts, treatments, delayed promotion). */
   async stop(): Promise<void> {
+    for (const timer of this.pending) clearTimeout(timer);
+    this.pending.clear();
+    this.shared.clearTimers();
     await Promise.all([this.a.stop(), this.b.stop()]);
   }
 

@@ -1,86 +1,35 @@
 /**
  * TServerSimulator: one simulated T-Server on a real TCP (or TLS) socket, speaking the wire codec.
- * Request semantics live in ./handlers.ts; this file owns sockets, stamping and delivery of events,
- * the test controls, and the hooks HotStandbyPair uses to change roles.
+ * Request semantics live in ./dispatch.ts and the handlers; the switch-side controls in
+ * ./controls.ts (methods from ./facade.ts). This file owns sockets, stamping and delivery of
+ * events, the test controls of the server itself, and the hooks HotStandbyPair uses.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import createDebug from 'debug';
-import { EventEmitter } from 'eventemitter3';
 import { encodeFrame } from '../codec/encoder.js';
 import type { DecodedMessage } from '../codec/decoder.js';
-import type { ProtocolError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { ADDP_PING, ADDP_PONG, messageByName, messageByType } from '../protocol/catalogue.js';
-import type { EventName, RequestName } from '../protocol/messages.js';
-import { validateRequestArgs } from '../protocol/validate.js';
+import type { EventName } from '../protocol/messages.js';
 import { nowTime } from '../protocol/values.js';
 import { SimClient } from './client.js';
+import { SwitchControls } from './controls.js';
+import { dispatchRequest } from './dispatch.js';
+import { SwitchFacade } from './facade.js';
 import { SimErrorCode, SimRefusal, type SimErrorCodeValue } from './error-codes.js';
-import {
-  BACKUP_ANSWERS,
-  HANDLERS,
-  NEEDS_LINK,
-  answerCallState,
-  releaseCallState,
-  type EventAttributes,
-  type Requester,
-  type SimCore,
-} from './handlers.js';
+import type { EventAttributes, Requester, SimCore } from './handlers.js';
 import { UNMASKABLE_EVENT_TYPES } from './mask.js';
 import { resolveOptions, type ResolvedSimulatorOptions, type ServerRoleName, type SimulatorOptions } from './options.js';
-import { SharedState, type AgentState, type CallState } from './state.js';
+import type { SendEventOptions, SimulatorEvents } from './server-types.js';
+import { SharedState } from './state.js';
+
+export type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from './server-types.js';
 
 const log = createDebug('tlib:sim');
 
-/** Call and agent events: only a primary sends them, and repeatOnPromotion repeats them. */
-const CALL_AGENT_EVENTS: ReadonlySet<EventName> = new Set<EventName>([
-  'EventRinging',
-  'EventDialing',
-  'EventEstablished',
-  'EventReleased',
-  'EventAttachedDataChanged',
-  'EventAgentLogin',
-  'EventAgentLogout',
-  'EventAgentReady',
-  'EventAgentNotReady',
-]);
-
-export interface RequestInfo {
-  clientId: number;
-  /** Catalogue name, or `Unknown(<type>)` for a type the catalogue does not know. */
-  name: string;
-  type: number;
-  attributes: Record<string, unknown>;
-}
-
-export interface ClientInfo {
-  clientId: number;
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-}
-
-export interface SimulatorEvents {
-  /** Every decoded request (ADDP aside), before it is answered. Not emitted while frozen. */
-  request: (info: RequestInfo) => void;
-  client: (info: ClientInfo) => void;
-  clientClosed: (info: { clientId: number; reason: string }) => void;
-  /** A client sent a malformed frame; that client is then closed. */
-  protocolError: (info: { clientId: number; error: ProtocolError }) => void;
-  /** HotStandbyPair changed this server's role. */
-  role: (role: ServerRoleName) => void;
-}
-
-export interface PlaceCallOptions {
-  /** Caller shown as OtherDN in EventRinging (an outside number; it gets no events). */
-  from?: string;
-  userData?: KVList;
-}
-
-export interface SendEventOptions {
-  /** Add time, EventSequenceNumber and ServerStartTime where not given. Default true. */
-  stamp?: boolean;
-}
+/** Events about a DN a primary sends (answers aside) that repeatOnPromotion repeats: all but these. */
+const NOT_REPEATED: ReadonlySet<EventName> = new Set<EventName>(['EventUserEvent', 'EventAgentReserved']);
 
 /** The pair partner as a server sees it (set by HotStandbyPair). */
 interface Partner {
@@ -90,7 +39,7 @@ interface Partner {
 
 let nextClientId = 1;
 
-export class TServerSimulator extends EventEmitter<SimulatorEvents> implements SimCore {
+export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements SimCore {
   readonly shared: SharedState;
   private readonly opts: ResolvedSimulatorOptions;
   private readonly log: createDebug.Debugger;
@@ -103,14 +52,32 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
   private link: boolean;
   private frozen = false;
   private partner: Partner | undefined;
+  private readonly ownsShared: boolean;
+  protected readonly controls: SwitchControls;
 
   constructor(options: SimulatorOptions = {}) {
     super();
     this.opts = resolveOptions(options);
-    this.shared = this.opts.shared ?? new SharedState();
+    this.ownsShared = this.opts.shared === undefined;
+    this.shared =
+      this.opts.shared ?? new SharedState(0, { routeTimeoutMs: this.opts.routeTimeoutMs, treatmentDurationMs: this.opts.treatmentDurationMs });
+    this.shared.attach(this);
     this.roleNow = this.opts.role;
     this.link = this.opts.linkUp;
     this.log = log.extend(this.opts.name);
+    this.controls = new SwitchControls(
+      this.shared,
+      (what) => {
+        this.requirePrimary(what);
+        return this;
+      },
+      (dn) => this.isKnownDN(dn),
+    );
+    for (const rp of this.opts.routingPoints) {
+      const { dn, ...o } = typeof rp === 'string' ? { dn: rp } : rp;
+      if (!this.shared.routingPoints.has(dn)) this.controls.addRoutingPoint(dn, o);
+    }
+    for (const q of this.opts.queues) this.controls.addQueue(q);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -158,6 +125,8 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
   stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    // A lone server is the whole switch: its timers end with it. A pair's switch outlives a server.
+    if (this.ownsShared) this.shared.clearTimers();
     for (const client of [...this.clients.values()]) client.close('server stopped');
     if (!server) return Promise.resolve();
     return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -207,16 +176,6 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
     return { ...this.addpCounts };
   }
 
-  /** Agent on `dn` (shared with the pair partner), if one is logged in. */
-  agent(dn: string): Readonly<AgentState> | undefined {
-    return this.shared.agents.get(dn);
-  }
-
-  /** Call by ConnID (shared with the pair partner). */
-  call(connId: string): Readonly<CallState> | undefined {
-    return this.shared.calls.get(connId);
-  }
-
   // ---------------------------------------------------------------- controls
 
   /** Sets the CTI-link status; on a change, EventLinkConnected/Disconnected goes to every client. */
@@ -224,40 +183,6 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
     if (this.link === up) return;
     this.link = up;
     this.broadcast(up ? 'EventLinkConnected' : 'EventLinkDisconnected', {});
-  }
-
-  /** A call from outside to `toDN`: EventRinging to clients registered on it. Returns the ConnID. */
-  placeCall(toDN: string, options: PlaceCallOptions = {}): string {
-    this.requirePrimary('placeCall');
-    if (!this.isKnownDN(toDN)) throw new Error(`${this.name}: unknown DN ${toDN}`);
-    const call: CallState = {
-      connId: this.shared.nextConnId(),
-      from: options.from,
-      to: toDN,
-      parties: [toDN],
-      state: 'ringing',
-      userData: options.userData ?? [],
-    };
-    this.shared.calls.set(call.connId, call);
-    this.toDN(toDN, 'EventRinging', { ThisDN: toDN, ConnID: call.connId, OtherDN: options.from, UserData: options.userData });
-    return call.connId;
-  }
-
-  /** Answers a ringing call as its called DN would: EventEstablished to every party. */
-  answerCall(connId: string): void {
-    this.requirePrimary('answerCall');
-    const call = this.shared.calls.get(connId);
-    if (!call) throw new Error(`${this.name}: no call ${connId}`);
-    if (call.state !== 'ringing') throw new Error(`${this.name}: call ${connId} is not ringing`);
-    answerCallState(this, call);
-  }
-
-  /** Ends a call: EventReleased to every party. */
-  releaseCall(connId: string): void {
-    this.requirePrimary('releaseCall');
-    const call = this.shared.calls.get(connId);
-    if (!call) throw new Error(`${this.name}: no call ${connId}`);
-    releaseCallState(this, call);
   }
 
   /** Destroys every client socket; the server keeps listening. */
@@ -370,15 +295,21 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
     req.client.write(encodeFrame(type, { ...attrs, ReferenceID: req.refId, ...this.stamp() }));
   }
 
-  toDN(dn: string, event: EventName, attrs: EventAttributes, req?: Requester): void {
+  toDN(dn: string, event: EventName, attrs: EventAttributes, req?: Requester, related = false): void {
     const type = eventType(event);
     const stamped = { ...attrs, ...this.stamp() };
-    if (CALL_AGENT_EVENTS.has(event)) this.shared.remember({ sender: this.name, dn, type, attributes: stamped });
+    if (!NOT_REPEATED.has(event)) this.shared.remember({ sender: this.name, dn, type, attributes: stamped });
     if (this.frozen) return;
-    if (req) req.client.write(encodeFrame(type, { ...attrs, ReferenceID: req.refId, ...stampOf(stamped) }));
+    // The answer goes to the requester whatever its registrations and mask; another event of the
+    // request reaches it only as it reaches any client registered on the DN.
+    const answerTo = req && (!related || (req.client.dns.has(dn) && req.client.accepts(type))) ? req.client : undefined;
+    if (answerTo) {
+      const refId = !related || req!.tagRelated ? req!.refId : undefined;
+      answerTo.write(encodeFrame(type, { ...attrs, ReferenceID: refId, ...stampOf(stamped) }));
+    }
     let frame: Buffer | undefined;
     for (const client of this.clients.values()) {
-      if (client === req?.client || !client.dns.has(dn) || !client.accepts(type)) continue;
+      if (client === answerTo || !client.dns.has(dn) || !client.accepts(type)) continue;
       frame ??= encodeFrame(type, stamped);
       client.write(frame);
     }
@@ -480,20 +411,14 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
     this.counts[name] = (this.counts[name] ?? 0) + 1;
     this.emit('request', { clientId: client.id, name, type: message.type, attributes: message.attributes });
 
-    const { ReferenceID: refId, ...args } = message.attributes;
-    const req: Requester = { client, refId: typeof refId === 'number' ? refId : 0 };
+    const refId = message.attributes.ReferenceID;
+    const req: Requester = {
+      client,
+      refId: typeof refId === 'number' ? refId : 0,
+      tagRelated: descriptor?.v11 === true && this.opts.referenceIdOnRelatedEvents,
+    };
     try {
-      if (!descriptor || descriptor.kind !== 'request') {
-        throw new SimRefusal(SimErrorCode.UnknownRequest, `unknown request: message type ${message.type}${descriptor ? ` (${descriptor.name} is not a request)` : ''}`);
-      }
-      const requestName = descriptor.name as RequestName;
-      checkAttributes(requestName, refId, args);
-      if (this.roleNow === 'backup' && !BACKUP_ANSWERS.has(requestName)) {
-        throw new SimRefusal(SimErrorCode.NotPrimary, `not primary: ${this.name} is the backup`);
-      }
-      if (!this.link && NEEDS_LINK.has(requestName)) throw new SimRefusal(SimErrorCode.LinkDown, 'CTI link down');
-      const handler = HANDLERS[requestName] as (core: SimCore, r: Requester, a: unknown) => void;
-      handler(this, req, { Request: requestName, ...message.attributes });
+      dispatchRequest(this, req, descriptor, message.type, message.attributes);
     } catch (err) {
       if (err instanceof SimRefusal) {
         this.log('%s from client %d refused: %d %s', name, client.id, err.errorCode, err.message);
@@ -511,22 +436,6 @@ export class TServerSimulator extends EventEmitter<SimulatorEvents> implements S
     const refId = req.refId > 0 ? req.refId : undefined;
     req.client.write(encodeFrame(eventType('EventError'), { ErrorCode: code, ErrorMessage: message, ReferenceID: refId, ...this.stamp() }));
   }
-}
-
-/** Mandatory attributes (43, naming the attribute), special rules (43), values (42), ReferenceID. */
-function checkAttributes(name: RequestName, refId: unknown, args: Record<string, unknown>): void {
-  if (refId === undefined) throw new SimRefusal(SimErrorCode.MissingAttribute, 'missing Mandatory attribute ReferenceID');
-  if (typeof refId !== 'number' || refId < 1) {
-    throw new SimRefusal(SimErrorCode.InvalidAttribute, `invalid attribute ReferenceID: must be a positive int32, got ${String(refId)}`);
-  }
-  // Attributes a request does not take are ignored, as a T-Server ignores extra attributes.
-  const issues = validateRequestArgs(name, args).filter((i) => i.code !== 'ERR_UNKNOWN_ATTRIBUTE');
-  const missing = issues.find((i) => i.code === 'ERR_MISSING_MANDATORY');
-  if (missing) throw new SimRefusal(SimErrorCode.MissingAttribute, `missing Mandatory attribute ${missing.attribute}`);
-  const rule = issues.find((i) => i.code === 'ERR_RULE_VIOLATED');
-  if (rule) throw new SimRefusal(SimErrorCode.MissingAttribute, rule.detail);
-  const bad = issues[0];
-  if (bad) throw new SimRefusal(SimErrorCode.InvalidAttribute, `invalid attribute ${bad.attribute ?? ''}: ${bad.detail}`);
 }
 
 function eventType(event: EventName): number {

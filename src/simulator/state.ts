@@ -1,11 +1,15 @@
 /**
- * What the switch knows, independent of any client connection: agents per DN, calls, and the
- * counters. A hot-standby pair shares one SharedState, which is how the backup is "synchronized":
- * a server that takes over already knows every agent and call, and continues the one
- * EventSequenceNumber counter so a client sees a single increasing sequence across both servers.
+ * What the switch knows, independent of any client connection: agents, calls, DN settings (DND,
+ * forwarding, monitoring), routing points and queues, their timers, and the counters. A hot-standby
+ * pair shares one SharedState, which is how the backup is "synchronized": a server that takes over
+ * already knows every agent and call, continues the one EventSequenceNumber counter, and the
+ * switch's timers (route timeouts, treatments) keep running while a primary is dead — their events
+ * go out through whichever server is primary when they fire (none while no primary runs).
  */
+import { randomUUID } from 'node:crypto';
 import { AgentStatus, type KVList, type TimeValue } from '../protocol/attributes.js';
 import { nowTime } from '../protocol/values.js';
+import type { SwitchContext } from './model.js';
 
 export type AgentStatusValue = (typeof AgentStatus)[keyof typeof AgentStatus];
 
@@ -13,23 +17,71 @@ export interface AgentState {
   dn: string;
   agentId: string;
   place: string | undefined;
+  /** AgentWorkMode last given (3 = after-call work, with status NotReady). */
   workMode: number | undefined;
   /** 2 logged in, 3 ready, 4 not ready (a logged-out DN has no AgentState). */
   status: AgentStatusValue;
   reasons: KVList | undefined;
+  /** ACD queues the agent is logged in on (AgentLogin/AgentReady ThisQueue). */
+  queues: string[];
+  /** When the agent last became Ready or ended a call (ms): longest idle gets the next queued call. */
+  idleSince: number;
+}
+
+/**
+ * A party's state in a call. `routing` and `queued` are the routing point or ACD queue where the
+ * call waits (they get the call's events like any party until the call leaves them).
+ */
+export type PartyState = 'dialing' | 'ringing' | 'established' | 'held' | 'queued' | 'routing';
+
+export interface Party {
+  dn: string;
+  state: PartyState;
+  role: number;
+  muted: boolean;
+  /** Listeners this party's audio is disconnected from (ListenDisconnect). */
+  notHeardBy: Set<string>;
 }
 
 export interface CallState {
   connId: string;
-  /** The DN that dialled (MakeCall's ThisDN), or the external caller given to placeCall. */
+  callId: number;
+  callUuid: string;
+  callType: number;
+  ani: string | undefined;
+  dnis: string | undefined;
+  /** Who started the call: the DN that dialled, or the outside caller of placeCall. */
   from: string | undefined;
-  /** The DN that rings. */
+  /** The DN first called (a DN, routing point or queue). */
   to: string;
-  /** DNs of this switch that take part in the call and get its events. */
-  parties: string[];
-  state: 'ringing' | 'established';
+  /** An outside party (placeCall's caller; '' when anonymous): in the call, but gets no events. */
+  external: string | undefined;
+  /** DNs of this switch in the call (and the routing point or queue where it waits), in join order. */
+  parties: Party[];
+  /** Summary for tests and `status`: routing, queued, dialing, ringing, held or established. */
+  state: PartyState;
   userData: KVList;
+  /** CustomerID set by RequestSetCallInfo. */
+  customerId: string | undefined;
+  /** ConnIDs this call absorbed (consultation calls merged into it). */
+  previousConnIds: string[];
+  /** A consultation call: the ConnID of the call it consults about, and what for. */
+  consultFor: { connId: string; kind: 'transfer' | 'conference' } | undefined;
+  /** The queue the call came through (ThisQueue of its events). */
+  queue: string | undefined;
+  /** Treatment playing (ApplyTreatment), if any. */
+  treatment: { dn: string; type: number } | undefined;
+  startedAt: number;
 }
+
+export interface RoutingPointConfig {
+  /** How long a call waits for RequestRouteCall before the default route (ms). */
+  timeoutMs: number;
+  /** Where the default route sends a call; none = the call is released. */
+  defaultDestination: string | undefined;
+}
+
+export type Forwarding = { to: string; mode: number };
 
 /** One call/agent event as the primary sent it, kept for `repeatOnPromotion`. */
 export interface SentEventRecord {
@@ -41,22 +93,56 @@ export interface SentEventRecord {
   attributes: Record<string, unknown>;
 }
 
+/** A server sharing this state: SharedState picks the running primary to send timed events. */
+export interface AttachedServer extends SwitchContext {
+  readonly role: 'primary' | 'backup';
+  readonly isRunning: boolean;
+}
+
+export interface SwitchSettings {
+  /** Route timeout of routing points not given their own (ms). Default 10,000. */
+  routeTimeoutMs: number;
+  /** How long a treatment plays when its TreatmentParms give no Duration (ms). Default 5,000. */
+  treatmentDurationMs: number;
+}
+
+export const SWITCH_DEFAULTS: SwitchSettings = { routeTimeoutMs: 10_000, treatmentDurationMs: 5_000 };
+
 export class SharedState {
   readonly agents = new Map<string, AgentState>();
   readonly calls = new Map<string, CallState>();
+  readonly dnd = new Set<string>();
+  readonly forwarding = new Map<string, Forwarding>();
+  /** Supervisor monitoring per agent DN (MonitorNextCall). */
+  readonly monitors = new Map<string, { supervisor: string; allCalls: boolean }>();
+  readonly routingPoints = new Map<string, RoutingPointConfig>();
+  readonly queues = new Set<string>();
+  readonly settings: SwitchSettings;
   /** Carried by every event either server sends. */
   readonly serverStartTime: TimeValue = nowTime();
   private seq = 0;
   private connIdCounter = 0;
+  private callIdCounter = 0;
   private subscriptionCounter = 0;
   /** High 32 bits of every ConnID: the start time, so ConnIDs differ between runs. */
   private readonly connIdPrefix = (this.serverStartTime.seconds >>> 0).toString(16).padStart(8, '0');
   private readonly recent: SentEventRecord[] = [];
+  private readonly routeCalls = new Map<string, number>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly servers = new Set<AttachedServer>();
 
   /**
    * @param repeatLimit how many call/agent events to remember for repeatOnPromotion (0 = none).
    */
-  constructor(readonly repeatLimit = 0) {}
+  constructor(
+    readonly repeatLimit = 0,
+    settings: Partial<SwitchSettings> = {},
+  ) {
+    this.settings = { ...SWITCH_DEFAULTS, ...definedOnly(settings) };
+    for (const [k, v] of Object.entries(this.settings)) {
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${k} must be an integer ≥ 0 (ms), got ${String(v)}`);
+    }
+  }
 
   /** The next EventSequenceNumber (1, 2, 3, …; shared by both servers of a pair). */
   nextSequence(): number {
@@ -74,6 +160,15 @@ export class SharedState {
     return this.connIdPrefix + this.connIdCounter.toString(16).padStart(8, '0');
   }
 
+  nextCallId(): number {
+    this.callIdCounter = this.callIdCounter >= 0x7fffffff ? 1 : this.callIdCounter + 1;
+    return this.callIdCounter;
+  }
+
+  newCallUuid(): string {
+    return randomUUID();
+  }
+
   nextSubscriptionId(): number {
     this.subscriptionCounter += 1;
     return this.subscriptionCounter;
@@ -82,14 +177,84 @@ export class SharedState {
   /** The call in progress on `dn`, if any (the most recent one). */
   callOnDN(dn: string): CallState | undefined {
     let found: CallState | undefined;
-    for (const call of this.calls.values()) if (call.parties.includes(dn)) found = call;
+    for (const call of this.calls.values()) if (call.parties.some((p) => p.dn === dn)) found = call;
     return found;
+  }
+
+  /** Every call `dn` is a party of, oldest first. */
+  callsOnDN(dn: string): CallState[] {
+    return [...this.calls.values()].filter((c) => c.parties.some((p) => p.dn === dn));
   }
 
   agentById(agentId: string): AgentState | undefined {
     for (const agent of this.agents.values()) if (agent.agentId === agentId) return agent;
     return undefined;
   }
+
+  // ------------------------------------------------------------ routing accounting
+
+  /** Counts one RequestRouteCall received by a primary for `connId` (accepted or refused). */
+  countRouteCall(connId: string): void {
+    this.routeCalls.set(connId, (this.routeCalls.get(connId) ?? 0) + 1);
+  }
+
+  /** How many RequestRouteCall a primary received for `connId` (accepted or refused). */
+  routeCallCount(connId: string): number {
+    return this.routeCalls.get(connId) ?? 0;
+  }
+
+  /** RequestRouteCall received per ConnID, for "routed exactly once" checks. */
+  routeCallCounts(): ReadonlyMap<string, number> {
+    return new Map(this.routeCalls);
+  }
+
+  // ------------------------------------------------------------ timers and servers
+
+  /** Starts (replacing any with the same key) a switch timer; it runs whatever the servers do. */
+  setTimer(key: string, ms: number, fire: (ctx: SwitchContext) => void): void {
+    this.clearTimer(key);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
+      fire(this.context());
+    }, ms);
+    timer.unref();
+    this.timers.set(key, timer);
+  }
+
+  clearTimer(key: string): void {
+    const timer = this.timers.get(key);
+    if (timer) clearTimeout(timer);
+    this.timers.delete(key);
+  }
+
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Clears every switch timer (on stop). */
+  clearTimers(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** @internal A server using this state. */
+  attach(server: AttachedServer): void {
+    this.servers.add(server);
+  }
+
+  /**
+   * Where switch-side events go now: the running primary, or nowhere (state still changes, the
+   * events are lost as with a dead primary).
+   */
+  context(): SwitchContext {
+    for (const s of this.servers) if (s.role === 'primary' && s.isRunning) return s;
+    return this.silent;
+  }
+
+  /** A context that changes state and sends nothing. */
+  readonly silent: SwitchContext = { shared: this, toDN: () => {} };
+
+  // ------------------------------------------------------------ repeatOnPromotion
 
   remember(record: SentEventRecord): void {
     if (this.repeatLimit <= 0) return;
@@ -102,4 +267,8 @@ export class SharedState {
     if (n <= 0) return [];
     return this.recent.filter((r) => r.sender === sender).slice(-n);
   }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

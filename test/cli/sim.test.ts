@@ -79,10 +79,10 @@ describe('commands against a hot-standby pair', () => {
     const ringing = await client.waitFor('EventRinging');
     expect(ringing.attributes).toMatchObject({ ThisDN: '1001', ConnID: connId, OtherDN: '5551234', UserData: [['Queue', 'Support']] });
 
-    expect(await run(`status`)).toContain(`call ${connId}  ringing  to 1001 from 5551234 data Queue=Support`);
-    expect(await run(`answer ${connId}`)).toBe(`call ${connId} answered (EventEstablished) by tserver-a`);
+    expect(await run(`status`)).toContain(`call ${connId}  ringing  to 1001 from 5551234  parties 1001:ringing`);
+    expect(await run(`answer ${connId}`)).toBe(`call ${connId} answered (EventEstablished) on tserver-a`);
     await client.waitFor('EventEstablished');
-    expect(await run(`hangup ${connId}`)).toBe(`call ${connId} released (EventReleased) by tserver-a`);
+    expect(await run(`hangup ${connId}`)).toBe(`call ${connId} hung up by the caller on tserver-a`);
     await client.waitFor('EventReleased');
     expect(await run('status')).toContain('no calls');
   });
@@ -96,7 +96,19 @@ describe('commands against a hot-standby pair', () => {
     expect(await run('kill zed')).toMatch(/^error: no server "zed" \(servers: tserver-a, tserver-b, primary, backup\)/);
     expect(await run('sleep forever')).toMatch(/^error: usage: sleep <ms>/);
     expect(await run('# a comment')).toBe('');
-    expect(await run('route 5000')).toMatch(/^not supported by this simulator yet/);
+  });
+
+  it('route <rp>: the call waits at the routing point and its router gets EventRouteRequest', async () => {
+    await client.request('RequestRegisterAddress', { ThisDN: '5000' });
+    await client.waitFor('EventRegistered');
+    const out = await run('route 5000 from 5551234 data Skill=billing');
+    const connId = /^ConnID ([0-9a-f]{16}) waits at routing point 5000 \(declared now\) for a route \(EventRouteRequest\) from 5551234 data Skill=billing \(tserver-a\)$/.exec(out)?.[1];
+    expect(connId, out).toBeDefined();
+    const request = await client.waitFor('EventRouteRequest');
+    expect(request.attributes).toMatchObject({ ThisDN: '5000', ConnID: connId, UserData: [['Skill', 'billing']] });
+    expect(await run('status')).toContain(`call ${connId}  routing  to 5000 from 5551234`);
+    expect(await run('route 5000')).toMatch(/waits at routing point 5000 for a route/); // declared once
+    expect(await run('route')).toBe('error: usage: route <rp> [from <ani>] [data k=v ...]');
   });
 
   it('link down|up: the client sees EventLinkDisconnected / EventLinkConnected', async () => {

@@ -477,7 +477,7 @@ describe('well-framed but unknown content is kept and reported, not an error', (
       frame(53, [
         attr(3000, 2, v.str('x')),
         attr(THIS_DN, 2, v.str('1001')),
-        attr(3, 1, v.int(-5)),
+        attr(4, 1, v.int(-5)),
         attr(999, 5, v.connid('00000000000000ff')),
         attr(1500, 4, v.kv([['a', 5, v.connid('0000000000000001')]])),
         attr(0xffff, 6, v.time(1, 2)),
@@ -488,7 +488,7 @@ describe('well-framed but unknown content is kept and reported, not an error', (
     expect(m.attributes).toEqual({ ThisDN: '1001' });
     const expected: UnknownAttribute[] = [
       { id: 3000, valueType: 'string', value: 'x' },
-      { id: 3, valueType: 'int', value: -5 },
+      { id: 4, valueType: 'int', value: -5 },
       { id: 999, valueType: 'connid', value: '00000000000000ff' },
       { id: 1500, valueType: 'kvlist', value: [['a', { connid: '0000000000000001' }]] },
       { id: 0xffff, valueType: 'time', value: { seconds: 1, microseconds: 2 } },

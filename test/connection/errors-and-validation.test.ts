@@ -165,7 +165,7 @@ describe('validation of received events', () => {
     const err = rec.errors[0] as EventValidationError;
     expect(err).toBeInstanceOf(EventValidationError);
     expect(err.code).toBe('ERR_EVENT_VALIDATION');
-    expect(err.issues).toContainEqual(expect.objectContaining({ attribute: 'ConnID', message: 'EventRinging' }));
+    expect(err.issues).toContainEqual(expect.objectContaining({ attribute: 'ConnID', messageName: 'EventRinging' }));
     expect(err.event).toMatchObject({ Event: 'EventRinging', ThisDN: '1001' });
     await delay(20);
     expect(rec.names(since)).toEqual([]);

@@ -64,9 +64,16 @@ describe('unknown option keys', () => {
       allowedBackupHosts: ['127.0.0.1'],
       codec: undefined as never,
       resyncOnReconnect: false,
+      maxWriteBufferBytes: 1 << 20,
+      learnedAddresses: 'any',
+      maxInFlight: 10,
+      resyncWindow: 10,
+      retryStrategy: () => null,
     };
-    const { codec: _codec, ...withoutCodec } = all;
-    expect(() => new TServerConnection(withoutCodec)).not.toThrow();
+    // allowedBackupHosts is the older name of learnedAddresses: one or the other.
+    const { codec: _codec, allowedBackupHosts, ...valid } = all;
+    expect(() => new TServerConnection(valid)).not.toThrow();
+    expect(() => new TServerConnection({ primary: all.primary, allowedBackupHosts })).not.toThrow();
   });
 
   it('nearestName: typos and case, but nothing for a far-off word', () => {

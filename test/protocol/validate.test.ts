@@ -35,7 +35,8 @@ describe('validateEvent: Mandatory attributes', () => {
         const attrs = { ...full, [missing]: undefined };
         const issues = validateEvent(name, attrs);
         expect(issues).toHaveLength(1);
-        expect(issues[0]).toMatchObject({ code: 'ERR_MISSING_MANDATORY', message: name, attribute: missing });
+        expect(issues[0]).toMatchObject({ code: 'ERR_MISSING_MANDATORY', messageName: name, attribute: missing });
+        expect(issues[0].message).toBe(`Mandatory attribute ${missing} is missing`);
         expect(issues[0].detail).toContain(name);
         expect(issues[0].detail).toContain(missing);
       }
@@ -85,7 +86,7 @@ describe('the seeds’ special rules', () => {
     it('none of them: ERR_RULE_VIOLATED naming the three', () => {
       const issues = validateEvent('EventAgentReserved', { time: T, Timeout: 1000 });
       expect(issues).toHaveLength(1);
-      expect(issues[0]).toMatchObject({ code: 'ERR_RULE_VIOLATED', message: 'EventAgentReserved' });
+      expect(issues[0]).toMatchObject({ code: 'ERR_RULE_VIOLATED', messageName: 'EventAgentReserved' });
       expect(issues[0].detail).toMatch(/AgentID.*Place.*ThisDN/);
     });
 
@@ -156,7 +157,8 @@ describe('validateRequestArgs', () => {
       for (const missing of messageByName(name)!.mandatory) {
         const issues = validateRequestArgs(name, { ...args, [missing]: undefined });
         expect(codes(issues)).toEqual([['ERR_MISSING_MANDATORY', missing]]);
-        expect(issues[0].message).toBe(name);
+        expect(issues[0].messageName).toBe(name);
+        expect(issues[0].message).toBe(`Mandatory attribute ${missing} is missing`);
       }
     });
 
@@ -166,7 +168,9 @@ describe('validateRequestArgs', () => {
         const args: Record<string, unknown> = {};
         for (const a of d.attributes.keys()) {
           const s = SAMPLE_VALUES[ATTRIBUTES[a].type] as readonly unknown[];
-          args[a] = s[variant % s.length];
+          const sample = s[variant % s.length];
+          // A Mandatory DN may not be empty (checked on its own below).
+          args[a] = sample === '' && 'dn' in ATTRIBUTES[a] && d.attributes.get(a) === 'M' ? '1001' : sample;
         }
         expect(validateRequestArgs(name, args)).toEqual([]);
         expect(() => encodeFrame(d.type, args)).not.toThrow();
@@ -240,7 +244,9 @@ describe('validateRequestArgs', () => {
       const issues = validateRequestArgs(request, args);
       const invalid = issues.filter((i) => i.code === 'ERR_INVALID_VALUE');
       expect(invalid).toHaveLength(1);
-      expect(invalid[0]).toMatchObject({ message: request, attribute });
+      expect(invalid[0]).toMatchObject({ messageName: request, attribute });
+      expect(invalid[0].message).toMatch(detail);
+      expect(invalid[0].message).not.toContain(request);
       expect(invalid[0].detail).toMatch(detail);
       expect(invalid[0].detail.startsWith(`${request}: `)).toBe(true);
       // And the encoder refuses the same value.
@@ -283,7 +289,15 @@ describe('validateRequestArgs', () => {
     }
   });
 
-  it('covers every request of the catalogue', () => {
-    expect(REQUEST_NAMES).toHaveLength(MESSAGES.filter((d) => d.kind === 'request').length);
+  it('covers every request of the catalogue that can be sent', () => {
+    expect(REQUEST_NAMES).toHaveLength(MESSAGES.filter((d) => d.kind === 'request' && !d.catalogueOnly).length);
+  });
+
+  it('a request known by name only (not modelled) is refused: it can never be sent', () => {
+    for (const name of ['RequestMakePredictiveCall', 'RequestRegisterAll', 'RequestNetworkConsult']) {
+      const issues = validateRequestArgs(name, {});
+      expect(codes(issues), name).toEqual([['ERR_UNKNOWN_MESSAGE', undefined]]);
+      expect(issues[0].detail).toMatch(/known by name only/);
+    }
   });
 });

@@ -350,13 +350,13 @@ describe('error codes', () => {
     expectError(await c.request('RequestAgentLogin', { ThisDN: '1002', AgentID: 'ag1' }), 56, /1001/);
   });
 
-  it('57 no such call (unknown ConnID, or ThisDN not a party)', async () => {
+  it('57 no such call (unknown ConnID); 61 when ThisDN is not a party of it', async () => {
     const a = await agentClient('1001', '1003');
     expectError(await a.request('RequestQueryCall', { ConnID: '00000000deadbeef' }), 57);
     expectError(await a.request('RequestReleaseCall', { ThisDN: '1001', ConnID: '00000000deadbeef' }), 57);
     const connId = (await a.request('RequestMakeCall', { ThisDN: '1001', OtherDN: '1002' })).attributes.ConnID;
-    expectError(await a.request('RequestAnswerCall', { ThisDN: '1003', ConnID: connId }), 57, /party/);
-    expectError(await a.request('RequestAttachUserData', { ThisDN: '1003', ConnID: connId, UserData: [['a', 1]] }), 57);
+    expectError(await a.request('RequestAnswerCall', { ThisDN: '1003', ConnID: connId }), 61, /party/);
+    expectError(await a.request('RequestAttachUserData', { ThisDN: '1003', ConnID: connId, UserData: [['a', 1]] }), 61);
   });
 
   it('42 when answering a call that is not ringing on ThisDN', async () => {

@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { FrameDecoder, type DecodedMessage } from '../../src/codec/decoder.js';
 import { encodeFrame } from '../../src/codec/encoder.js';
 import type { ProtocolError } from '../../src/errors.js';
-import { ADDP_PING, ADDP_PONG, messageByName } from '../../src/protocol/catalogue.js';
+import { ADDP_PING, ADDP_PONG, isAnsweringEvent, messageByName } from '../../src/protocol/catalogue.js';
 
 export const DEFAULT_WAIT_MS = 2000;
 
@@ -141,6 +141,28 @@ export class WireClient {
     const since = this.mark();
     const refId = this.send(name, attributes);
     return this.waitFor((m) => m.attributes.ReferenceID === refId, { since, timeoutMs, what: `the answer to ${name} #${refId}` });
+  }
+
+  /**
+   * Sends a request and resolves with the event that settles it as the catalogue says
+   * (isAnsweringEvent: EventError, or the answering event matching the request's answerMatch),
+   * skipping the request's earlier events that carry the same ReferenceID.
+   */
+  async answerTo(name: string, attributes: Record<string, unknown> = {}, timeoutMs = DEFAULT_WAIT_MS): Promise<Received> {
+    const d = messageByName(name);
+    if (!d) throw new Error(`unknown message ${name}`);
+    const since = this.mark();
+    const refId = this.send(name, attributes);
+    return this.waitFor((m) => m.attributes.ReferenceID === refId && isAnsweringEvent(d, m.name, m.attributes, attributes), {
+      since,
+      timeoutMs,
+      what: `the answer to ${name} #${refId}`,
+    });
+  }
+
+  /** Every message (index ≥ since) carrying ReferenceID `refId`, in order. */
+  withReference(refId: number, since = 0): Received[] {
+    return this.received.slice(since).filter((m) => m.attributes.ReferenceID === refId);
   }
 
   /** RequestRegisterClient; resolves with the link event that answers it. */

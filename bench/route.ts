@@ -1,0 +1,101 @@
+/**
+ * Figure — routing: route requests per second through `conn.route()` with a trivial handler,
+ * against the same flow written by hand on raw `request()` calls (listen for EventRouteRequest,
+ * send RequestRouteCall), on the same simulator, trials interleaved A B B A so drift cancels.
+ * Both consumers read what a router reads (ConnID, ANI, the Skill in user data) and count each
+ * settled route. A fresh simulator per trial: calls left ringing never slow the next trial.
+ */
+import { TServerConnection, kvGet, type KVList } from '../src/index.js';
+import { HotStandbyPair } from '../src/simulator/index.js';
+import { fmtRate, median, table, type Bench, type BenchContext, type Figure } from './lib/report.js';
+
+const RP = '5000';
+
+type Candidate = 'conn.route()' | 'raw request()';
+
+async function trial(kind: Candidate, calls: number): Promise<number> {
+  const pair = await HotStandbyPair.start({ routingPoints: [RP] });
+  const conn = new TServerConnection({ primary: pair.addresses.primary, applicationName: 'bench-route', requestTimeoutMs: 60_000, addp: false });
+  let read = 0;
+  const destination = (connId: string, ani: unknown, skill: unknown) => {
+    // What a router reads, so neither side wins by reading nothing.
+    read += connId.length + String(ani).length + String(skill).length;
+    return `2${String(read % 1_000).padStart(3, '0')}`;
+  };
+  try {
+    await conn.open();
+    let settled = 0;
+    let done: () => void = () => {};
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const count = () => {
+      if (++settled === calls) done();
+    };
+    let close: () => Promise<unknown>;
+    if (kind === 'conn.route()') {
+      const rp = await conn.route(RP, (call) => destination(call.connId, call.ani, kvGet(call.userData, 'Skill')), { concurrency: 1_000, maxWaiting: calls });
+      rp.on('routed', count);
+      rp.on('error', (err) => {
+        throw err;
+      });
+      close = () => rp.close();
+    } else {
+      await conn.registerAddress(RP, { AddressType: 4 });
+      const onRequest = (e: Record<string, unknown>) => {
+        if (e.ThisDN !== RP) return;
+        const connId = e.ConnID as string;
+        conn
+          .request('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: destination(connId, e.ANI, kvGet(e.UserData as KVList, 'Skill')) })
+          .then(count, (err: unknown) => {
+            throw err;
+          });
+      };
+      conn.on('EventRouteRequest', onRequest as never);
+      close = async () => conn.off('EventRouteRequest', onRequest as never);
+    }
+    const t0 = performance.now();
+    for (let i = 0; i < calls; i++) pair.placeCall(RP, { from: `+1555${i}`, userData: [['Skill', i % 2 ? 'sales' : 'billing']] });
+    await finished;
+    const ms = performance.now() - t0;
+    await close();
+    if (read === 0) throw new Error('the consumer read nothing');
+    return (calls / ms) * 1_000;
+  } finally {
+    await conn.close();
+    await pair.stop();
+  }
+}
+
+export const routeBench: Bench = {
+  name: 'route',
+  title: 'Routing: route requests per second through conn.route() vs the same flow on raw request()',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const calls = ctx.quick ? 500 : 2_000;
+    const results: Record<Candidate, number[]> = { 'conn.route()': [], 'raw request()': [] };
+    await trial('conn.route()', 100); // warm-up, not counted
+    await trial('raw request()', 100);
+    for (let i = 0; i < ctx.trials; i++) {
+      const order: Candidate[] = i % 2 === 0 ? ['conn.route()', 'raw request()'] : ['raw request()', 'conn.route()'];
+      for (const kind of order) results[kind].push(await trial(kind, calls));
+    }
+    const routeMedian = median(results['conn.route()']);
+    const rawMedian = median(results['raw request()']);
+    const ratio = routeMedian / rawMedian;
+    ctx.log(
+      table(
+        ['candidate', 'routes/s (median)', 'min', 'max'],
+        (Object.keys(results) as Candidate[]).map((k) => [k, fmtRate(median(results[k])), fmtRate(Math.min(...results[k])), fmtRate(Math.max(...results[k]))]),
+      ),
+    );
+    return [
+      {
+        id: 'route.throughput',
+        value: Math.round(routeMedian),
+        unit: 'routes/s',
+        extra: { calls, raw: Math.round(rawMedian) },
+        ratio: { value: ratio, baseline: 'raw request()' },
+        target: '≥ 0.9× the same flow on raw request()',
+        met: ratio >= 0.9,
+      },
+    ];
+  },
+};

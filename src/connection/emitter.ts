@@ -1,0 +1,125 @@
+/**
+ * Emission with listener isolation, on a listener registry of our own (not eventemitter3's private
+ * `_events`): each listener runs in its own try/catch, so one that throws is reported (HandlerError
+ * on 'error', or a process warning when nobody listens to 'error') and the others — events()
+ * iterators included — still get the event.
+ *
+ * Lists are copy-on-write: `on`/`off` build a new array, so an emit walks the array it started
+ * with (a listener added during an emit waits for the next one; a once-listener is removed before
+ * it runs), with no copy per emit.
+ */
+import type { EventEmitter } from 'eventemitter3';
+import { HandlerError, type TlibError } from '../errors.js';
+import { RequestHelpers } from './helpers.js';
+import type { TServerConnectionEvents } from './types.js';
+
+type Events = TServerConnectionEvents;
+type Name = EventEmitter.EventNames<Events>;
+type Listener<T extends Name> = EventEmitter.EventListener<Events, T>;
+type AnyFn = (...args: unknown[]) => void;
+
+interface Entry {
+  readonly fn: AnyFn;
+  readonly context: unknown;
+  readonly once: boolean;
+}
+
+export abstract class IsolatingEmitter extends RequestHelpers {
+  private readonly registry = new Map<string | symbol, readonly Entry[]>();
+
+  override on<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
+    return this.add(event, fn as AnyFn, context, false);
+  }
+
+  override addListener<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
+    return this.add(event, fn as AnyFn, context, false);
+  }
+
+  override once<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
+    return this.add(event, fn as AnyFn, context, true);
+  }
+
+  override off<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
+    return this.removeListener(event, fn, context, once);
+  }
+
+  /** As eventemitter3: without `fn`, every listener of the event; else those matching fn (and context, once). */
+  override removeListener<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
+    const list = this.registry.get(event);
+    if (!list) return this;
+    const kept = fn ? list.filter((l) => l.fn !== fn || (once && !l.once) || (context !== undefined && l.context !== context)) : [];
+    if (kept.length === 0) this.registry.delete(event);
+    else if (kept.length !== list.length) this.registry.set(event, kept);
+    return this;
+  }
+
+  override removeAllListeners(event?: Name): this {
+    if (event === undefined) this.registry.clear();
+    else this.registry.delete(event);
+    return this;
+  }
+
+  override listeners<T extends Name>(event: T): Array<Listener<T>> {
+    return (this.registry.get(event) ?? []).map((l) => l.fn as Listener<T>);
+  }
+
+  override listenerCount(event: Name): number {
+    return this.registry.get(event)?.length ?? 0;
+  }
+
+  override eventNames(): Array<Name> {
+    return [...this.registry.keys()] as Array<Name>;
+  }
+
+  /** Public emit: isolated like the SDK's own. Returns whether anyone listened. */
+  override emit<T extends Name>(event: T, ...args: EventEmitter.EventArgs<Events, T>): boolean {
+    const list = this.registry.get(event);
+    if (!list) return false;
+    for (const l of list) this.call(event, l, args);
+    return true;
+  }
+
+  /** The SDK's emit: one argument (every event of the connection has at most one), no rest array. */
+  protected emitOne(event: string, arg?: unknown): void {
+    const list = this.registry.get(event);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
+      const l = list[i];
+      if (l.once) this.removeListener(event as Name, l.fn as never, undefined, true);
+      try {
+        l.fn.call(l.context, arg);
+      } catch (err) {
+        this.reportHandlerError(event, err);
+      }
+    }
+  }
+
+  /** A typed error that concerns no request: to 'error' listeners, or a process warning when there are none. */
+  protected reportError(err: TlibError, detail?: string): void {
+    if (this.registry.has('error')) this.emitOne('error', err);
+    else process.emitWarning(err.message, { code: err.code, detail: detail ?? String(err.stack) });
+  }
+
+  protected reportHandlerError(name: string, err: unknown): void {
+    const handlerError = new HandlerError(name, err);
+    if (name !== 'error' && this.registry.has('error')) this.emitOne('error', handlerError);
+    else process.emitWarning(handlerError.message, { code: handlerError.code, detail: String((err as Error)?.stack ?? err) });
+  }
+
+  private add(event: Name, fn: AnyFn, context: unknown, once: boolean): this {
+    if (typeof fn !== 'function') throw new TypeError('The listener must be a function');
+    const entry: Entry = { fn, context: context ?? this, once };
+    const list = this.registry.get(event);
+    this.registry.set(event, list ? [...list, entry] : [entry]);
+    return this;
+  }
+
+  private call(event: Name, l: Entry, args: unknown[]): void {
+    if (l.once) this.removeListener(event, l.fn as never, undefined, true);
+    try {
+      l.fn.apply(l.context, args);
+    } catch (err) {
+      this.reportHandlerError(String(event), err);
+    }
+  }
+}

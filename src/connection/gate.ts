@@ -1,0 +1,308 @@
+/**
+ * The event gate: one ordered pipeline every message from a server goes through before users see
+ * it. In order:
+ *   1. internal messages and protocol violations stop (unknown types are reported, not dropped);
+ *      role messages (EventRestoreConnection, EventPrimaryChanged) leave as outputs to the
+ *      connection's failover logic;
+ *   2. messages from the standby stop (answers to requests sent there settle silently);
+ *   3. duplicates stop (EventSequenceNumber per ServerStartTime), never an awaited answer;
+ *   4. link events repeat nothing users already see;
+ *   5. validation against the catalogue ('warn' / 'strict' / 'off');
+ *   6. the answer settles its request, the ledger learns, users get the event — unless a new active
+ *      session is replaying the ledger, when events are held and released after its announcement.
+ * It needs no socket: unit tests drive it with fake sessions.
+ */
+import createDebug from 'debug';
+import { eventOf, type DecodedMessage } from '../codec/index.js';
+import { EventValidationError, ProtocolError, type TlibError } from '../errors.js';
+import { messageByName } from '../protocol/catalogue.js';
+import { validateEvent } from '../protocol/validate.js';
+import { nowTime } from '../protocol/values.js';
+import type { Ledger } from './ledger.js';
+import { redactAttributes } from './redact.js';
+import type { RequestRouter } from './router.js';
+import type { PendingRequest, RequestSink } from './requests.js';
+import type { ProtocolWarning } from './types.js';
+
+const debug = createDebug('tlib:connection');
+const debugData = createDebug('tlib:data');
+
+/** What the gate needs of a server session (ServerSession fits). */
+export interface GateSession extends RequestSink {
+  readonly state: 'opening' | 'open' | 'closed';
+  readonly lastLinkEvent: DecodedMessage | undefined;
+  hold(): void;
+  release(): void;
+  abort(reason: TlibError): void;
+}
+
+/** Where delivered events go: the connection's isolating emitter. */
+export interface GateOutput {
+  emit(name: string, arg: unknown): void;
+  /** A typed error that concerns no request: 'error' listeners, else a process warning. */
+  reportError(err: TlibError): void;
+}
+
+/** The connection's failover side: what it must know, and the role messages the gate hands it. */
+export interface GateHost {
+  readonly active: GateSession | undefined;
+  /** True once close() has begun: a deferred role message is dropped. */
+  readonly closing: boolean;
+  restoreConnection(session: GateSession, attributes: Record<string, unknown>): void;
+  /** EventPrimaryChanged, after ordering: at the end of the I/O phase when it came from the standby. */
+  primaryChanged(session: GateSession, m: DecodedMessage, fromStandby: boolean): void;
+  /** Users now see the link up on the active session: waiting requests and a pending resync may go. */
+  linkShownUp(session: GateSession): void;
+  /** A new ServerStartTime: the pair's role watermark starts afresh too (pair-machine's newEpoch). */
+  newEpoch?(): void;
+}
+
+export class EventGate {
+  /** CTI-link status as users last saw it. */
+  linkShown: boolean | undefined;
+  /** User-visible events held while a new active session replays the ledger. */
+  private held: Record<string, unknown>[] | undefined;
+  /** Duplicate filter: highest EventSequenceNumber delivered, per ServerStartTime of the pair. */
+  private lastSeq = -1;
+  private seqEpochSeconds = -1;
+  private seqEpochMicros = -1;
+  /** Role watermark: role messages older than the last one acted upon are stale (the race of the seed). */
+  private lastRoleSeq = -1;
+
+  constructor(
+    private readonly host: GateHost,
+    private readonly router: RequestRouter,
+    private readonly ledger: Ledger,
+    private readonly out: GateOutput,
+    private readonly validation: 'strict' | 'warn' | 'off',
+  ) {}
+
+  onMessage(m: DecodedMessage, session: GateSession): void {
+    if (session.state === 'closed') return;
+    const name = m.name;
+    const attrs = m.attributes;
+    const active = this.host.active;
+    // 1. Internal messages and protocol violations stop here.
+    if (name === undefined) {
+      if (session !== active) return;
+      this.warn({ code: 'ERR_UNKNOWN_MESSAGE', server: session.name, event: undefined, detail: `unknown message type ${m.type}` });
+      this.out.emit('unknownMessage', { Server: session.name, type: m.type, attributes: attrs });
+      return;
+    }
+    const d = messageByName(name)!;
+    if (d.synthesized || d.kind !== 'event') {
+      session.abort(new ProtocolError('ERR_UNEXPECTED_MESSAGE', `${name} (type ${m.type}) must never come from a server`, 0, false));
+      return;
+    }
+    if (name === 'EventRestoreConnection') {
+      this.host.restoreConnection(session, attrs);
+      return;
+    }
+    const seq = attrs.EventSequenceNumber;
+    // 2. Messages from the standby session stop here (link status was noted by the session).
+    if (session !== active) {
+      if (name === 'EventPrimaryChanged') {
+        // Act at the end of this I/O phase, so a loss of the old primary seen in the same phase
+        // comes first (EventServerDisconnected, then EventPrimaryChanged). Later messages from
+        // this session wait behind it.
+        session.hold();
+        setImmediate(() => {
+          if (session.state !== 'open' || this.host.closing) return;
+          this.host.primaryChanged(session, m, true);
+          session.release();
+        });
+        return;
+      }
+      const p = this.router.answerFor(session, name, attrs);
+      if (p) this.router.settle(p, this.toEvent(session, name, m));
+      return;
+    }
+    // 3. Duplicates stop here (never an answer to a request in flight).
+    if (typeof seq === 'number' && this.isDuplicate(seq, attrs.ServerStartTime) && !this.router.isAwaited(session, attrs)) {
+      debug('%s: duplicate %s seq %d dropped', session.name, name, seq);
+      return;
+    }
+    // 4. EventPrimaryChanged and link events: the seed's order.
+    if (name === 'EventPrimaryChanged') {
+      this.host.primaryChanged(session, m, false);
+      return;
+    }
+    if (name === 'EventLinkConnected' || name === 'EventLinkDisconnected') {
+      // A link event that repeats what users already see (the server's own copy of one the
+      // switchover fix-up delivered) stops here.
+      if (this.linkShown !== (name === 'EventLinkConnected') && this.check(session, name, attrs, undefined)) this.deliverLink(session, m);
+      return;
+    }
+    if (d.obsolete) {
+      this.warn({ code: 'ERR_OBSOLETE_EVENT', server: session.name, event: name, detail: `${name} is obsolete: delivered, not acted upon` });
+    }
+    // 5–6. Validation, answers, the ledger, then users.
+    const pending = this.router.answerFor(session, name, attrs);
+    if (!this.check(session, name, attrs, pending)) return;
+    const event = this.toEvent(session, name, m);
+    if (pending) this.router.settle(pending, event);
+    const unknown = m.unknownAttributes;
+    if (unknown) {
+      for (const u of unknown) {
+        this.warn({ code: 'ERR_UNKNOWN_ATTRIBUTE', server: session.name, event: name, attribute: String(u.id), detail: `${name} carries unknown attribute id ${u.id}` });
+      }
+    }
+    // What the decoder read but reports (invalid UTF-8, kvlist keys made equal by it).
+    const decoded = m.warnings;
+    if (decoded) for (const w of decoded) this.warn({ code: w.code, server: session.name, event: name, attribute: w.attribute, detail: w.detail });
+    if (pending && !pending.deliverAnswer) return;
+    this.deliver(event);
+  }
+
+  // ------------------------------------------------------------------ hold and release
+
+  /** True while a new active session replays the ledger (user requests wait too). */
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
+  hold(): void {
+    this.held = [];
+  }
+
+  /** Ends the hold: `first` runs (the announcement), then held events are delivered, in order. */
+  release(first?: () => void): void {
+    const held = this.held;
+    this.held = undefined;
+    first?.();
+    if (held) for (const e of held) this.deliver(e);
+  }
+
+  /** Ends the hold and forgets what it held (the session being adopted was lost). */
+  dropHeld(): void {
+    this.held = undefined;
+  }
+
+  /** After close(): users have seen nothing yet of the next open(). */
+  reset(): void {
+    this.held = undefined;
+    this.linkShown = undefined;
+  }
+
+  // ------------------------------------------------------------------ delivery
+
+  deliver(event: Record<string, unknown>): void {
+    if (this.held && event.Event !== 'EventServerDisconnected') {
+      this.held.push(event);
+      return;
+    }
+    this.ledger.learn(event);
+    if (debugData.enabled) debugData('event %o', redactAttributes(event));
+    this.out.emit(event.Event as string, event);
+    this.out.emit('event', event);
+  }
+
+  deliverLink(session: GateSession, m: DecodedMessage): void {
+    const up = m.name === 'EventLinkConnected';
+    this.linkShown = up;
+    this.markDelivered(m.attributes.EventSequenceNumber);
+    this.deliver(this.toEvent(session, m.name!, m));
+    if (up && session === this.host.active) this.host.linkShownUp(session);
+  }
+
+  /** EventServerConnected for a session users now see, then its link status. */
+  announce(session: GateSession, link: DecodedMessage | undefined): void {
+    this.deliver({ Event: 'EventServerConnected', Server: session.name });
+    if (link) this.deliverLink(session, link);
+  }
+
+  /**
+   * EventPrimaryChanged from the (now active) new primary with the link events the seed puts around
+   * it: EventLinkDisconnected before it when users saw the link up and it is down there,
+   * EventLinkConnected after it when users saw it down (or never) and it is up there.
+   */
+  announcePrimaryChanged(session: GateSession, m: DecodedMessage): void {
+    this.markDelivered(m.attributes.EventSequenceNumber);
+    const wasUp = this.linkShown;
+    if (wasUp === true && !session.linkUp) this.deliverLink(session, switchoverLink(session, false));
+    if (this.check(session, 'EventPrimaryChanged', m.attributes, undefined)) this.deliver(this.toEvent(session, 'EventPrimaryChanged', m));
+    if (wasUp !== true && session.linkUp) this.deliverLink(session, switchoverLink(session, true));
+  }
+
+  warn(w: ProtocolWarning): void {
+    debug('protocol warning %s: %s', w.code, w.detail);
+    this.out.emit('protocolWarning', w);
+  }
+
+  // ------------------------------------------------------------------ ordering
+
+  /** ServerRole 1 wins over an older EventPrimaryChanged: role messages are ordered by sequence. */
+  staleRole(seq: unknown): boolean {
+    if (typeof seq !== 'number') return false;
+    if (seq < this.lastRoleSeq) {
+      debug('stale role message seq %d (< %d) ignored', seq, this.lastRoleSeq);
+      return true;
+    }
+    this.lastRoleSeq = seq;
+    return false;
+  }
+
+  /**
+   * True when `seq` was already delivered for this pair. Sequence numbers are only comparable under
+   * one ServerStartTime (the whole of it): another start time starts a new series.
+   */
+  private isDuplicate(seq: number, startTime: unknown): boolean {
+    const t = startTime as { seconds: number; microseconds: number } | undefined;
+    // Compared as two numbers: this runs for every event.
+    if (t && typeof t === 'object' && (t.seconds !== this.seqEpochSeconds || t.microseconds !== this.seqEpochMicros)) {
+      this.seqEpochSeconds = t.seconds;
+      this.seqEpochMicros = t.microseconds;
+      this.lastSeq = -1;
+      this.lastRoleSeq = -1;
+      this.host.newEpoch?.();
+    }
+    if (seq <= this.lastSeq) return true;
+    this.lastSeq = seq;
+    return false;
+  }
+
+  /** For events delivered outside the duplicate check (the switchover's own): advance the watermark. */
+  private markDelivered(seq: unknown): void {
+    if (typeof seq === 'number' && seq > this.lastSeq) this.lastSeq = seq;
+  }
+
+  /**
+   * Validation against the catalogue: 'warn' reports and lets the event through; 'strict' stops it
+   * and rejects the request it answers (or reports it as an error). Returns whether to go on.
+   */
+  private check(session: GateSession, name: string, attrs: Record<string, unknown>, pending: PendingRequest | undefined): boolean {
+    if (this.validation === 'off') return true;
+    const issues = validateEvent(name, attrs, pending ? { answering: { name: pending.name, attributes: pending.attributes } } : undefined);
+    if (issues.length === 0) return true;
+    if (this.validation === 'strict') {
+      const err = new EventValidationError(issues, { Event: name, Server: session.name, ...attrs });
+      if (pending) this.router.fail(pending, err);
+      else this.out.reportError(err);
+      return false;
+    }
+    for (const i of issues) this.warn({ code: i.code, server: session.name, event: name, attribute: i.attribute, detail: i.detail });
+    return true;
+  }
+
+  private toEvent(session: GateSession, name: string, m: DecodedMessage): Record<string, unknown> {
+    // { Event, Server, ...attributes } built by the decoder's compiled layout: no spread per event.
+    const event = eventOf(m, name, session.name);
+    if (m.unknownAttributes) event.unknownAttributes = m.unknownAttributes;
+    if (name === 'EventTransactionStatus' && typeof event.SubscriptionID === 'number' && this.ledger.subscriptions.size > 0) {
+      event.SubscriptionID = this.ledger.userSubscriptionId(event.SubscriptionID);
+    }
+    return event;
+  }
+}
+
+/**
+ * The link event to show around EventPrimaryChanged or a return to the primary: the one the server
+ * sent while it was the standby if there is one, else a fresh one (never the stale answer to its
+ * RequestRegisterClient).
+ */
+export function switchoverLink(session: GateSession, up: boolean): DecodedMessage {
+  const name = up ? 'EventLinkConnected' : 'EventLinkDisconnected';
+  const last = session.lastLinkEvent;
+  if (last && last.name === name && last.attributes.ReferenceID === undefined) return last;
+  return { type: up ? 95 : 94, name, attributes: { time: nowTime() }, unknownAttributes: undefined, byteLength: 0 };
+}

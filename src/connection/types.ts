@@ -1,0 +1,64 @@
+/** Public types of the connection: its state snapshot, its events and what they carry. */
+import type { TlibError } from '../errors.js';
+import type { EventMap, PublicEventName, TEvent } from '../protocol/types.js';
+import type { IteratorBufferOptions } from '../util/push-iterator.js';
+
+export type ConnectionStatus = 'closed' | 'connecting' | 'open' | 'reconnecting' | 'closing';
+
+/** A snapshot of where the connection stands (`conn.state`). */
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** Name of the server requests go to, if any. */
+  active: string | undefined;
+  /** Name of the silent hot-standby session, if one is open. */
+  standby: string | undefined;
+  /** Known endpoints: the configured primary, and the backup (configured or learned). */
+  primaryEndpoint: string;
+  backupEndpoint: string | undefined;
+  /** CTI-link status as users last saw it (undefined before the first link event). */
+  linkUp: boolean | undefined;
+  /** True while a resync after EventPrimaryChanged runs. */
+  resyncing: boolean;
+  registeredDNs: number;
+  knownCalls: number;
+  inFlight: number;
+  queued: number;
+}
+
+export interface ResyncSummary {
+  server: string;
+  dns: number;
+  calls: number;
+  durationMs: number;
+  errors: Array<{ request: string; target: string; error: TlibError | Error }>;
+}
+
+/** A catalogue problem with a received event, or an unknown message/attribute (delivered anyway). */
+export interface ProtocolWarning {
+  code: string;
+  server: string;
+  event: string | undefined;
+  attribute?: string;
+  detail: string;
+}
+
+type NamedEventListeners = { [N in PublicEventName]: (event: EventMap[N]) => void };
+
+export interface TServerConnectionEvents extends NamedEventListeners {
+  /** Every event users may see, in delivery order. */
+  event: (event: TEvent) => void;
+  /** Typed errors that concern no pending request (strict validation, a listener that threw...). */
+  error: (error: TlibError) => void;
+  protocolWarning: (warning: ProtocolWarning) => void;
+  /** A well-framed message of a type the catalogue does not know: kept, not dropped. */
+  unknownMessage: (message: { Server: string; type: number; attributes: Record<string, unknown> }) => void;
+  resynced: (summary: ResyncSummary) => void;
+  /** A reconnect attempt failed; the loop goes on. */
+  reconnectFailed: (info: { server: string; attempt: number; error: Error }) => void;
+  stateChange: (state: ConnectionState) => void;
+  close: () => void;
+}
+
+export interface EventsIteratorOptions extends IteratorBufferOptions {
+  signal?: AbortSignal;
+}

@@ -1,0 +1,15 @@
+export {
+  ROUTE_DEFAULTS,
+  RouteError,
+  RoutePoint,
+  type RouteDecision,
+  type RouteErrorCode,
+  type RouteHandler,
+  type RouteOptions,
+  type RouteOutcome,
+  type RoutePointEvents,
+  type RouteRequest,
+  type RouteStats,
+  type RouteTarget,
+  type RoutingHost,
+} from './route-point.js';

@@ -1,0 +1,49 @@
+/**
+ * From a decoded request to its handler, with the checks every request goes through first, in
+ * this order: message type (50), ReferenceID and Mandatory attributes (43) and values (42), pair
+ * role (52), CTI link (53), a request the simulator does not model (50). Refusals are thrown as
+ * SimRefusal; the server turns them into EventError.
+ */
+import type { MessageDescriptor } from '../protocol/catalogue.js';
+import type { RequestName } from '../protocol/messages.js';
+import { validateRequestArgs } from '../protocol/validate.js';
+import { SimErrorCode, SimRefusal } from './error-codes.js';
+import { BACKUP_ANSWERS, HANDLERS, needsLink, type Requester, type SimCore } from './handlers.js';
+
+export function dispatchRequest(
+  core: SimCore,
+  req: Requester,
+  descriptor: MessageDescriptor | undefined,
+  type: number,
+  attributes: Record<string, unknown>,
+): void {
+  if (!descriptor || descriptor.kind !== 'request') {
+    throw new SimRefusal(SimErrorCode.UnknownRequest, `unknown request: message type ${type}${descriptor ? ` (${descriptor.name} is not a request)` : ''}`);
+  }
+  const name = descriptor.name as RequestName;
+  const { ReferenceID: refId, ...args } = attributes;
+  checkAttributes(name, refId, args);
+  if (core.role === 'backup' && !BACKUP_ANSWERS.has(name)) {
+    throw new SimRefusal(SimErrorCode.NotPrimary, `not primary: ${core.name} is the backup`);
+  }
+  if (!core.linkUp && needsLink(name)) throw new SimRefusal(SimErrorCode.LinkDown, 'CTI link down');
+  const handler = HANDLERS[name] as ((core: SimCore, r: Requester, a: unknown) => void) | undefined;
+  if (!handler) throw new SimRefusal(SimErrorCode.UnknownRequest, `${name} is not supported by the simulator`);
+  handler(core, req, { Request: name, ...attributes });
+}
+
+/** Mandatory attributes (43, naming the attribute), special rules (43), values (42), ReferenceID. */
+function checkAttributes(name: RequestName, refId: unknown, args: Record<string, unknown>): void {
+  if (refId === undefined) throw new SimRefusal(SimErrorCode.MissingAttribute, 'missing Mandatory attribute ReferenceID');
+  if (typeof refId !== 'number' || refId < 1) {
+    throw new SimRefusal(SimErrorCode.InvalidAttribute, `invalid attribute ReferenceID: must be a positive int32, got ${String(refId)}`);
+  }
+  // Attributes a request does not take are ignored, as a T-Server ignores extra attributes.
+  const issues = validateRequestArgs(name, args).filter((i) => i.code !== 'ERR_UNKNOWN_ATTRIBUTE');
+  const missing = issues.find((i) => i.code === 'ERR_MISSING_MANDATORY');
+  if (missing) throw new SimRefusal(SimErrorCode.MissingAttribute, `missing Mandatory attribute ${missing.attribute}`);
+  const rule = issues.find((i) => i.code === 'ERR_RULE_VIOLATED');
+  if (rule) throw new SimRefusal(SimErrorCode.MissingAttribute, rule.detail);
+  const bad = issues[0];
+  if (bad) throw new SimRefusal(SimErrorCode.InvalidAttribute, `invalid attribute ${bad.attribute ?? ''}: ${bad.detail}`);
+}
