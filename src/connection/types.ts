@@ -1,6 +1,7 @@
 /** Public types of the connection: its state snapshot, its events and what they carry. */
 import type { TlibError } from '../errors.js';
 import type { EventMap, PublicEventName, TEvent } from '../protocol/types.js';
+import type { IteratorBufferOptions } from '../util/push-iterator.js';
 
 export type ConnectionStatus = 'closed' | 'connecting' | 'open' | 'reconnecting' | 'closing';
 
@@ -58,6 +59,6 @@ export interface TServerConnectionEvents extends NamedEventListeners {
   close: () => void;
 }
 
-export interface EventsIteratorOptions {
+export interface EventsIteratorOptions extends IteratorBufferOptions {
   signal?: AbortSignal;
 }

@@ -180,18 +180,32 @@ export const SubscriptionOperation = { Start: 1, Stop: 2, Modify: 3 } as const;
 
 /** What redactAttributes() puts in place of a secret's value. */
 export const REDACTED = '***';
+/** A kvlist key that names a secret (user data such as `agentPassword`): no catalogue row covers those. */
+const SECRET_KEY = /password/i;
 
 /**
- * A copy of `attrs` safe to log or attach to an error: the value of every secret attribute
- * (Password) is replaced by '***'. Returns `attrs` itself when it holds no secret (no allocation).
+ * A copy of `attrs` safe to log or attach to an error: the value of every secret attribute of the
+ * catalogue (Password), and of every kvlist entry whose key contains "password" (any case, at any
+ * depth), is replaced by '***'. Returns `attrs` itself when there is nothing to hide (no copy).
  */
 export function redactAttributes<T extends Readonly<Record<string, unknown>>>(attrs: T): T {
   let out: Record<string, unknown> | undefined;
   for (const key in attrs) {
-    if (attrs[key] !== undefined && ATTRIBUTE_BY_NAME.get(key)?.secret) {
-      out ??= { ...attrs };
-      out[key] = REDACTED;
-    }
+    const value = attrs[key];
+    if (value === undefined) continue;
+    const safe = ATTRIBUTE_BY_NAME.get(key)?.secret || SECRET_KEY.test(key) ? REDACTED : Array.isArray(value) ? redactKVList(value) : value;
+    if (safe !== value) (out ??= { ...attrs })[key] = safe;
   }
   return (out ?? attrs) as T;
+}
+
+function redactKVList(list: readonly unknown[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < list.length; i++) {
+    const pair = list[i];
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
+    const safe = SECRET_KEY.test(pair[0]) ? REDACTED : Array.isArray(pair[1]) ? redactKVList(pair[1]) : pair[1];
+    if (safe !== pair[1]) (out ??= [...list])[i] = [pair[0], safe];
+  }
+  return out ?? list;
 }

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { AddressType, AgentWorkMode, ForwardMode, MakeCallType, MonitorNextCallType, RouteType, TreatmentType } from '../../src/protocol/enums.js';
 import { MESSAGES } from '../../src/protocol/catalogue.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
-import { Harness, SimRecorder, delay, outcomeOf } from '../support/connection-helpers.js';
+import { ConnRecorder, Harness, SimRecorder, delay, outcomeOf } from '../support/connection-helpers.js';
 
 const h = new Harness();
 let sim: TServerSimulator;
@@ -223,5 +223,24 @@ describe('helpers refuse bad input locally, naming the problem', () => {
     const sent = srec.requests.slice(before).map((r) => r.value);
     expect(sent.map((r) => r.name)).toEqual(['RequestAgentReady']);
     expect(Object.keys(sent[0].attributes).sort()).toEqual(['ReferenceID', 'ThisDN']);
+  });
+});
+
+describe('a message type the catalogue knows by name only', () => {
+  it('an event (EventBridged, 151) is delivered by name with its usual content, not as unknown', async () => {
+    const rec = new ConnRecorder(conn);
+    sim.sendEvent('EventBridged', { ThisDN: '1001', ConnID: A });
+    const got = await rec.waitFor('EventBridged');
+    expect(got.value).toMatchObject({ Event: 'EventBridged', ThisDN: '1001', ConnID: A });
+    expect(rec.unknownMessages).toEqual([]);
+    expect(rec.warnings).toEqual([]);
+  });
+
+  it('a request (RequestMakePredictiveCall, 15) cannot be sent', async () => {
+    const before = srec.requests.length;
+    const out = await outcomeOf(conn.request('RequestMakePredictiveCall' as never, {} as never));
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.error.message).toMatch(/known by name only/);
+    expect(srec.requests.length).toBe(before);
   });
 });

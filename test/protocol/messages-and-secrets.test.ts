@@ -105,6 +105,17 @@ describe('Password is never quoted back', () => {
     expect(JSON.stringify(safe)).not.toContain('s3cret');
   });
 
+  it('redactAttributes also hides kvlist entries whose key names a password, at any depth', () => {
+    const attrs = { ThisDN: '1001', UserData: [['agentPassword', 'hunter2'], ['nested', [['PASSWORD', 'x'], ['ok', 1]]], ['Case', 7]] };
+    expect(redactAttributes(attrs)).toEqual({
+      ThisDN: '1001',
+      UserData: [['agentPassword', REDACTED], ['nested', [['PASSWORD', REDACTED], ['ok', 1]]], ['Case', 7]],
+    });
+    expect(attrs.UserData[0][1]).toBe('hunter2');
+    const plain = { ThisDN: '1001', UserData: [['a', 1], ['b', [['c', 'd']]]] };
+    expect(redactAttributes(plain)).toBe(plain);
+  });
+
   it('redactAttributes returns the same object when there is nothing to hide', () => {
     const attrs = { ThisDN: '1001', ConnID: CONN };
     expect(redactAttributes(attrs)).toBe(attrs);
