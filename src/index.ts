@@ -8,3 +8,4 @@ export { DEFAULT_MAX_FRAME_BYTES, wireCodecV1, encodeFrame, decodeFrame, FrameDe
 export type { Endpoint } from './transport/index.js';
 export * from './model/index.js';
 export * from './routing/index.js';
+export type { IteratorBufferOptions } from './util/push-iterator.js';

@@ -14,6 +14,7 @@ import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
 import { pushIterator } from '../util/push-iterator.js';
+import { AddressPolicy } from './address-policy.js';
 import { IsolatingEmitter } from './emitter.js';
 import { EventGate } from './gate.js';
 import { inputMaskOf } from './helpers.js';
@@ -54,6 +55,7 @@ export class TServerConnection extends IsolatingEmitter {
     super();
     const conn = this; // for the gate's getters
     this.options = resolveOptions(options);
+    AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
     this.ledger = new Ledger({
       maxCalls: this.options.maxCalls,
       onWarning: (w) => this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
@@ -203,8 +205,10 @@ export class TServerConnection extends IsolatingEmitter {
   }
 
   /**
-   * Async iteration over every event users may see; ends on close() or when `signal` aborts.
-   * Events are buffered while the loop body runs.
+   * Async iteration over every event users may see; ends at once on close() or when `signal`
+   * aborts. Events wait in a buffer of `maxBuffered` (default 100 000) while the loop body runs;
+   * past it, `overflow` 'error' (default) ends the loop with IteratorOverflowError, 'dropOldest'
+   * drops the oldest with a process warning.
    */
   events(options: EventsIteratorOptions = {}): AsyncIterableIterator<TEvent> {
     return pushIterator<TEvent>(
@@ -212,7 +216,7 @@ export class TServerConnection extends IsolatingEmitter {
         this.on('event', push);
         return () => this.off('event', push);
       },
-      { signal: options.signal, enders: this.iterators },
+      { signal: options.signal, enders: this.iterators, maxBuffered: options.maxBuffered, overflow: options.overflow, what: 'events()' },
     );
   }
 

@@ -14,7 +14,7 @@
  * It needs no socket: unit tests drive it with fake sessions.
  */
 import createDebug from 'debug';
-import type { DecodedMessage } from '../codec/index.js';
+import { eventOf, type DecodedMessage } from '../codec/index.js';
 import { EventValidationError, ProtocolError, type TlibError } from '../errors.js';
 import { messageByName } from '../protocol/catalogue.js';
 import { validateEvent } from '../protocol/validate.js';
@@ -148,6 +148,9 @@ export class EventGate {
         this.warn({ code: 'ERR_UNKNOWN_ATTRIBUTE', server: session.name, event: name, attribute: String(u.id), detail: `${name} carries unknown attribute id ${u.id}` });
       }
     }
+    // What the decoder read but reports (invalid UTF-8, kvlist keys made equal by it).
+    const decoded = m.warnings;
+    if (decoded) for (const w of decoded) this.warn({ code: w.code, server: session.name, event: name, attribute: w.attribute, detail: w.detail });
     if (pending && !pending.deliverAnswer) return;
     this.deliver(event);
   }
@@ -285,7 +288,8 @@ export class EventGate {
   }
 
   private toEvent(session: GateSession, name: string, m: DecodedMessage): Record<string, unknown> {
-    const event: Record<string, unknown> = { Event: name, Server: session.name, ...m.attributes };
+    // { Event, Server, ...attributes } built by the decoder's compiled layout: no spread per event.
+    const event = eventOf(m, name, session.name);
     if (m.unknownAttributes) event.unknownAttributes = m.unknownAttributes;
     if (name === 'EventTransactionStatus' && typeof event.SubscriptionID === 'number' && this.ledger.subscriptions.size > 0) {
       event.SubscriptionID = this.ledger.userSubscriptionId(event.SubscriptionID);

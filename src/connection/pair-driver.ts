@@ -9,7 +9,7 @@
  */
 import createDebug from 'debug';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, type TlibError } from '../errors.js';
+import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
 import { type KVList, ServerRole } from '../protocol/attributes.js';
 import type { Endpoint } from '../transport/index.js';
 import { publishDiagnostics } from './diagnostics.js';
@@ -75,7 +75,7 @@ export class PairDriver {
     internals: ConnectionInternals = {},
   ) {
     const o = host.options;
-    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options) as unknown as PairDriverSession);
+    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options));
     this.clock = internals.clock ?? systemClock;
     this.state = initialPairState({
       primary: o.primary,
@@ -289,7 +289,8 @@ export class PairDriver {
   }
 
   private warnProtocol(session: PairDriverSession, reason: Error | undefined): void {
-    if (reason instanceof ProtocolError) this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
+    // A server that stopped reading is reported too: the drop must not look like a plain loss.
+    if (reason instanceof ProtocolError || reason instanceof WriteBufferFullError) this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
   }
 
   private session(id: number): PairDriverSession {
@@ -410,8 +411,8 @@ export class PairDriver {
     this.host.router.rejectAll(err);
     this.host.gate.dropHeld();
     this.host.resync.cancel();
-    const task = (async () => {
-      // Not this task itself: it is added after this line runs.
+    // Dials and replays were aborted above: they end before 'closed' (every timer and socket gone).
+    void (async () => {
       await Promise.allSettled([...this.tasks]);
       this.host.gate.reset();
       this.dispatch({ kind: 'closed' });
@@ -421,7 +422,6 @@ export class PairDriver {
       this.closedWaiters = [];
       for (const w of waiters) w();
     })();
-    void task;
   }
 
   // ------------------------------------------------------------------ policy

@@ -2,6 +2,7 @@
 import type { TlibError } from '../errors.js';
 import type { CallView, ChangeCause, Correction, DNView } from '../model/index.js';
 import type { EventMap, PublicEventName, TEvent } from '../protocol/types.js';
+import type { IteratorBufferOptions } from '../util/push-iterator.js';
 
 export type ConnectionStatus = 'closed' | 'connecting' | 'open' | 'reconnecting' | 'closing';
 
@@ -66,6 +67,6 @@ export interface TServerConnectionEvents extends NamedEventListeners {
   close: () => void;
 }
 
-export interface EventsIteratorOptions {
+export interface EventsIteratorOptions extends IteratorBufferOptions {
   signal?: AbortSignal;
 }
