@@ -89,8 +89,21 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('agent-desktop done');
   });
 
-  it('routing-integration.ts: user event, private service, transaction monitoring, agent reservation', async () => {
+  it('routing-integration.ts: a skill router; a kill of the primary in a burst; every call routed exactly once', async () => {
     const r = await runExample('examples/routing-integration.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('serving routing point 5000');
+    expect(out).toMatch(/killing the primary after \d+ calls/);
+    expect(out).toMatch(/failover: tserver-b is the primary now/);
+    expect(out).toContain('60 calls: 60 routed exactly once, 0 never, 0 twice or more');
+    expect(out).toMatch(/decisions: \d+ to a free agent, \d+ to a skill queue/);
+    expect(out).toMatch(/router: routed 60, defaulted 0, failed 0/);
+    expect(out).toContain('routing-integration done');
+  });
+
+  it('integration-services.ts: user event, private service, transaction monitoring, agent reservation', async () => {
+    const r = await runExample('examples/integration-services.ts');
     expect(r.code, explain(r)).toBe(0);
     const out = r.stdout;
     expect(out).toContain('monitoring 5000 and 5001');
@@ -102,7 +115,7 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('agent agent-1 reserved on DN 1001 (EventAgentReserved)');
     expect(out).toMatch(/at route point 5000, Language=fr/);
     expect(out).toMatch(/transaction monitoring \d+ stopped/);
-    expect(out).toContain('routing-integration done');
+    expect(out).toContain('integration-services done');
   });
 
   it('ha-events.ts: link flap, switchover, kill with the link-event order rule, restart', async () => {
