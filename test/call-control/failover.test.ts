@@ -205,3 +205,106 @@ describe('requests in flight when the primary dies', () => {
     expectKnownCalls(rig, colleague, []);
   });
 });
+
+describe('every helper of the 1.1 table in flight at the kill', () => {
+  /** The spec's idempotence paragraph ("safe to re-send after a failover"), written from the spec, not the catalogue. */
+  const SPEC_IDEMPOTENT = new Set([
+    'RequestSetDNDOn',
+    'RequestSetDNDOff',
+    'RequestCallForwardSet',
+    'RequestCallForwardCancel',
+    'RequestUpdateUserData',
+    'RequestDeletePair',
+    'RequestDeleteUserData',
+    'RequestSetMuteOn',
+    'RequestSetMuteOff',
+    'RequestQuerySwitch',
+    'RequestQueryCall',
+    'RequestQueryAddress',
+  ]);
+
+  it('idempotent ones are re-sent once and settle from the new primary; every other one rejects with RequestInterruptedError and is never re-sent', async () => {
+    const { agent, pair } = rig;
+    const c1 = await answeredInbound(rig, [['Old', 1]]);
+    const c = '00000000000000c2'; // any well-formed ConnID: the frozen primary never reads it
+    const conn = agent.conn;
+    const sends: Array<[string, () => Promise<unknown>]> = [
+      ['RequestSetDNDOn', () => conn.setDNDOn(AGENT)],
+      ['RequestSetDNDOff', () => conn.setDNDOff(AGENT)],
+      ['RequestCallForwardSet', () => conn.setCallForward(AGENT, THIRD)],
+      ['RequestCallForwardCancel', () => conn.cancelCallForward(AGENT)],
+      ['RequestUpdateUserData', () => conn.updateUserData(AGENT, c1, { New: 2 })],
+      ['RequestDeletePair', () => conn.deleteUserDataPair(AGENT, c1, 'Old')],
+      ['RequestDeleteUserData', () => conn.deleteUserData(AGENT, c1)],
+      ['RequestSetMuteOn', () => conn.setMuteOn(AGENT, c1)],
+      ['RequestSetMuteOff', () => conn.setMuteOff(AGENT, c1)],
+      ['RequestQuerySwitch', () => conn.querySwitch()],
+      ['RequestMakeCall', () => conn.makeCall(AGENT, COLLEAGUE)],
+      ['RequestAnswerCall', () => conn.answerCall(AGENT, c)],
+      ['RequestReleaseCall', () => conn.releaseCall(AGENT, c)],
+      ['RequestHoldCall', () => conn.holdCall(AGENT, c1)],
+      ['RequestRetrieveCall', () => conn.retrieveCall(AGENT, c1)],
+      ['RequestInitiateTransfer', () => conn.initiateTransfer(AGENT, c1, COLLEAGUE)],
+      ['RequestCompleteTransfer', () => conn.completeTransfer(AGENT, c1, c)],
+      ['RequestSingleStepTransfer', () => conn.singleStepTransfer(AGENT, c1, COLLEAGUE)],
+      ['RequestInitiateConference', () => conn.initiateConference(AGENT, c1, COLLEAGUE)],
+      ['RequestCompleteConference', () => conn.completeConference(AGENT, c1, c)],
+      ['RequestDeleteFromConference', () => conn.deleteFromConference(AGENT, c1, COLLEAGUE)],
+      ['RequestAlternateCall', () => conn.alternateCall(AGENT, c, c1)],
+      ['RequestReconnectCall', () => conn.reconnectCall(AGENT, c, c1)],
+      ['RequestRedirectCall', () => conn.redirectCall(AGENT, c1, COLLEAGUE)],
+      ['RequestClearCall', () => conn.clearCall(AGENT, c1)],
+      ['RequestSendDTMF', () => conn.sendDTMF(AGENT, c1, '9')],
+      ['RequestAttachUserData', () => conn.attachUserData(AGENT, c1, { X: 1 })],
+      ['RequestRouteCall', () => conn.routeCall(AGENT, c, COLLEAGUE)],
+      ['RequestApplyTreatment', () => conn.applyTreatment(AGENT, c1, 2)],
+      ['RequestMonitorNextCall', () => conn.monitorNextCall(AGENT, COLLEAGUE)],
+      ['RequestCancelMonitoring', () => conn.cancelMonitoring(AGENT, COLLEAGUE)],
+      ['RequestListenDisconnect', () => conn.listenDisconnect(AGENT, c1, COLLEAGUE)],
+      ['RequestListenReconnect', () => conn.listenReconnect(AGENT, c1, COLLEAGUE)],
+      ['RequestAgentLogin', () => conn.agentLogin(AGENT, 'agent-9')],
+      ['RequestAgentReady', () => conn.agentReady(AGENT)],
+      ['RequestAgentNotReady', () => conn.agentNotReady(AGENT, { workMode: 3 })],
+      ['RequestSetCallInfo', () => conn.setCallInfo(c1, { CustomerID: 'cust-1' })],
+    ];
+    const newPrimary = pair.backup;
+    const before = newPrimary.requestCounts();
+    pair.freeze(pair.primary);
+    const outcomes = sends.map(([name, send]) => [
+      name,
+      send().then(
+        (answer) => ({ answer: answer as { Event: string; Server: string } }),
+        (error: unknown) => ({ error }),
+      ),
+    ]) as Array<[string, Promise<{ answer?: { Event: string; Server: string }; error?: unknown }>]>;
+    await until(() => conn.state.inFlight >= sends.length, `${sends.length} requests in flight on the frozen primary`);
+    await pair.killPrimary();
+
+    // How each settled: the answer or EventError from the new primary, or interrupted.
+    const settled: Record<string, string> = {};
+    for (const [name, outcome] of outcomes) {
+      const { answer, error } = await outcome;
+      const server = answer?.Server ?? (error as { event?: { Server?: string } } | undefined)?.event?.Server;
+      const from = server === newPrimary.url ? 'from new primary' : `from ${String(server)}`;
+      settled[name] = error instanceof RequestInterruptedError ? 'interrupted' : `${answer?.Event ?? (error as Error).name} ${from}`;
+    }
+    const counts = newPrimary.requestCounts();
+    for (const [name] of sends) {
+      const resent = (counts[name] ?? 0) - (before[name] ?? 0);
+      if (SPEC_IDEMPOTENT.has(name)) {
+        expect(settled[name], name).toMatch(/from new primary$/);
+        expect(resent, `${name} re-sent once`).toBe(1);
+      } else {
+        expect(settled[name], name).toBe('interrupted');
+        expect(resent, `${name} never re-sent`).toBe(0);
+      }
+    }
+    // The re-sent ones ran in the order they were asked: DND and forwarding end off, user data empty, unmuted.
+    expect(pair.shared.dnd.has(AGENT)).toBe(false);
+    expect(pair.shared.forwarding.has(AGENT)).toBe(false);
+    expect(pair.call(c1)?.userData).toEqual([]);
+    expect(pair.call(c1)?.parties.map((p) => [p.dn, p.state, p.muted])).toEqual([[AGENT, 'established', false]]);
+    expect(pair.listAgents()).toEqual([]);
+    expectKnownCalls(rig, agent, [c1]);
+  });
+});
