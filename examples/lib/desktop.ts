@@ -1,8 +1,11 @@
 /**
- * A minimal agent desktop, written only against the public API: it registers its DN, logs the agent
- * in and makes it ready, then reacts to events: EventRinging → answer; EventEstablished → attach
- * user data; after a short talk time → release. It knows nothing about failover: the connection
- * keeps the same API alive across it (used by examples/agent-desktop.ts and examples/demo.ts).
+ * Two agent desktops, written only against the public API:
+ *  - AgentDesktop (examples/demo.ts): registers its DN, logs the agent in and makes it ready, then
+ *    reacts to events: EventRinging → answer; EventEstablished → attach user data; after a short
+ *    talk time → release. It knows nothing about failover: the connection keeps the same API alive.
+ *  - CallControlDesk (examples/agent-desktop.ts): the steps an agent clicks through — answer,
+ *    user data, hold, retrieve, consult, complete a transfer or a conference, after-call work,
+ *    ready — one SDK helper each, each printed.
  */
 import { EventEmitter } from 'eventemitter3';
 import {
