@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TServerConnection } from '../../src/index.js';
 import { HotStandbyPair } from '../../src/simulator/index.js';
 import { until } from '../ha/helpers.js';
-import { AGENT, CALLER, COLLEAGUE, Desk, switchCallsOn } from './rig.js';
+import { AGENT, CALLER, COLLEAGUE, Desk, THIRD, switchCallsOn } from './rig.js';
 
 let pair: HotStandbyPair;
 let desk: Desk;
@@ -31,7 +31,7 @@ afterEach(async () => {
 /** The connection knows exactly the calls the switch has on its DNs (and there are `expected`). */
 function expectKnown(expected: string[]): void {
   const want = [...expected].sort();
-  expect(switchCallsOn(pair, [AGENT, COLLEAGUE])).toEqual(want);
+  expect(switchCallsOn(pair, desk.conn.registeredDNs)).toEqual(want);
   expect([...desk.conn.knownCalls].sort()).toEqual(want);
 }
 
@@ -100,6 +100,31 @@ describe('one connection on both DNs', () => {
     const deleted = await desk.conn.deleteFromConference(AGENT, c1, COLLEAGUE);
     expect(deleted).toMatchObject({ Event: 'EventPartyDeleted', ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
     expect(desk.seen(since).some((e) => e.Event === 'EventReleased' && e.ThisDN === COLLEAGUE && e.ConnID === c1)).toBe(true);
+    expectKnown([c1]);
+  });
+});
+
+describe('one connection on three DNs', () => {
+  it('a third party conferenced in and one dropped: EventPartyAdded / EventPartyDeleted at the other members come first, the one at ThisDN answers', async () => {
+    await desk.conn.registerAddress(THIRD);
+    const since0 = desk.mark();
+    const c1 = pair.placeCall(AGENT, { from: CALLER });
+    await desk.waitFor('EventRinging', c1, since0);
+    await desk.conn.answerCall(AGENT, c1);
+    for (const dn of [COLLEAGUE, THIRD]) {
+      const since = desk.mark();
+      const consult = (await desk.conn.initiateConference(AGENT, c1, dn)).ConnID;
+      await desk.waitFor('EventRinging', consult, since);
+      await desk.conn.answerCall(dn, consult);
+      const added = await desk.conn.completeConference(AGENT, c1, consult);
+      expect(added).toMatchObject({ Event: 'EventPartyAdded', ThisDN: AGENT, ConnID: c1, OtherDN: dn });
+      await desk.waitFor('EventPartyChanged', c1, since);
+    }
+    const since = desk.mark();
+    const deleted = await desk.conn.deleteFromConference(AGENT, c1, COLLEAGUE);
+    expect(deleted).toMatchObject({ Event: 'EventPartyDeleted', ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
+    expect(story(since, { [c1]: 'C1' })).toEqual([`${COLLEAGUE}:EventReleased@C1`, `${THIRD}:EventPartyDeleted@C1`, `${AGENT}:EventPartyDeleted@C1`]);
+    expect(pair.call(c1)?.parties.map((p) => p.dn)).toEqual([AGENT, THIRD]);
     expectKnown([c1]);
   });
 });
