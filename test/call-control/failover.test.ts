@@ -16,6 +16,7 @@ import {
   THIRD,
   answeredInbound,
   consulted,
+  expectErrorCode,
   expectKnownCalls,
   startCallRig,
   stopCallRig,
@@ -143,6 +144,42 @@ describe('a kill of the primary in the middle of a consultation', () => {
     await colleague.waitFor('EventPartyChanged', c1, sinceB);
     expectKnownCalls(rig, agent, []);
     expectKnownCalls(rig, colleague, [c1]);
+  });
+});
+
+describe('more flows across a kill of the primary', () => {
+  it('conference: killed between initiateConference and completeConference, the new primary completes it', async () => {
+    const { agent, colleague, pair } = rig;
+    const c1 = await answeredInbound(rig);
+    const c2 = await consulted(rig, c1, 'conference');
+    const requests = recordRequests(pair.backup);
+    await killAndResync();
+    expect(callQueriesBy(requests, agent)).toEqual({ [c1]: 1, [c2]: 1 });
+    expect(callQueriesBy(requests, colleague)).toEqual({ [c2]: 1 });
+    const sinceB = colleague.mark();
+    const added = await agent.conn.completeConference(AGENT, c1, c2);
+    expect(added).toMatchObject({ Event: 'EventPartyAdded', ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE, Server: pair.primary.url });
+    expect(await colleague.waitFor('EventPartyChanged', c1, sinceB)).toMatchObject({ PreviousConnID: c2, ThirdPartyDN: AGENT });
+    expectKnownCalls(rig, agent, [c1]);
+    expectKnownCalls(rig, colleague, [c1]);
+  });
+
+  it('the colleague hangs up the consultation while no server is primary: the resync finds it gone (57), the agent retrieves the customer', async () => {
+    const { agent, colleague, pair } = rig;
+    const c1 = await answeredInbound(rig);
+    const c2 = await consulted(rig, c1, 'transfer');
+    const resynced = rig.desks.map((d) => nextResync(d.conn, 4_000));
+    await pair.killPrimary({ promoteAfterMs: 150 });
+    pair.releaseCall(c2, COLLEAGUE); // no primary: the EventReleased events are lost
+    const [toAgent, toColleague] = await Promise.all(resynced);
+    expect(toAgent.errors.map((e) => [e.request, e.target, (e.error as { errorCode?: number }).errorCode])).toEqual([['RequestQueryCall', c2, 57]]);
+    expect(toColleague.errors.map((e) => [e.request, e.target])).toEqual([['RequestQueryCall', c2]]);
+    expectKnownCalls(rig, agent, [c1]);
+    expectKnownCalls(rig, colleague, []);
+    // The desktop learns it the hard way too: the transfer cannot complete; it takes the customer back.
+    await expectErrorCode(agent.conn.completeTransfer(AGENT, c1, c2), 57);
+    await expect(agent.conn.retrieveCall(AGENT, c1)).resolves.toMatchObject({ Event: 'EventRetrieved', ConnID: c1 });
+    expect(pair.call(c1)?.parties.map((p) => [p.dn, p.state])).toEqual([[AGENT, 'established']]);
   });
 });
 
