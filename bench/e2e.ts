@@ -1,8 +1,9 @@
 /**
- * Figure 2 — end to end on loopback: simulator (worker thread) → socket → TServerConnection → user
- * handler. Throughput of a fixed batch of pre-encoded events written at once (sendRaw), and the
- * latency of request → answering event. Baseline, same run, same simulator, same bytes: a bare
- * net.Socket + FrameDecoder client (what the SDK adds on top of reading frames).
+ * Figure 3 — requests end to end on loopback: TServerConnection against the simulator (worker
+ * thread), sequential (latency percentiles) and 1,000 in flight (throughput). Baseline, same run,
+ * same simulator, alternated: a bare net.Socket client that encodes with the SDK's encodeFrame and
+ * decodes with its FrameDecoder (what the SDK adds on top of the codec). The receive throughput is
+ * Figure 2 (receive.ts); openSdk/sendAndWait stay here for bench/profile.ts.
  */
 import net from 'node:net';
 import { FrameDecoder } from '../src/codec/decoder.js';
@@ -58,7 +59,11 @@ export async function openSdk(host: SimHost): Promise<E2ERig> {
 }
 
 /** The baseline: a bare socket and the same streaming decoder, nothing else. */
-async function openBare(address: string): Promise<Receiver & { request(ref: number, dn: string): Promise<void> }> {
+/**
+ * The baseline client. `corked`: the writes of one tick go out together (socket.cork(), uncork on
+ * the next tick), as a transport that batches its writes would do.
+ */
+export async function openBare(address: string, corked = false): Promise<Receiver & { request(ref: number, dn: string): Promise<void> }> {
   const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
   const socket = net.connect({ host, port });
   socket.setNoDelay(true);
@@ -88,6 +93,10 @@ async function openBare(address: string): Promise<Receiver & { request(ref: numb
     request: (ref, dn) =>
       new Promise<void>((resolve) => {
         waiting.set(ref, resolve);
+        if (corked && socket.writableCorked === 0) {
+          socket.cork();
+          process.nextTick(() => socket.uncork());
+        }
         socket.write(encodeFrame(2, { ReferenceID: ref, ThisDN: dn }));
       }),
     close: async () => {
@@ -97,99 +106,115 @@ async function openBare(address: string): Promise<Receiver & { request(ref: numb
   };
 }
 
+/** `n` requests at once (the SDK's own pipelining vs the bare client's), in ms. */
+async function pipelined(send: (i: number) => Promise<unknown>, n: number): Promise<number> {
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => send(i)));
+  return performance.now() - t0;
+}
+
 export const e2eBench: Bench = {
   name: 'e2e',
-  title: 'Figure 2: end to end on loopback (simulator worker → socket → TServerConnection → handler)',
+  title: 'Figure 3: requests on loopback (simulator worker): sequential latency and 1,000 in flight, SDK vs a bare socket client',
   async run(ctx: BenchContext): Promise<Figure[]> {
-    const batch = ctx.quick ? 50_000 : 200_000;
     const pings = ctx.quick ? 400 : 2_000;
+    const rounds = ctx.quick ? 6 : 20;
+    const inFlight = 1_000;
     const host = await SimHost.start({ mode: 'single' });
     try {
-      // Throughput: each client alone on the server (sendRaw writes to every client), baseline first.
-      const bareRuns: Run[] = [];
-      const bare = await openBare(host.primary);
-      await clientsAre(host, 1); // the worker has accepted it (sendRaw goes to accepted clients)
-      try {
-        await sendAndWait(host, bare, Math.min(batch, 20_000)); // warm-up
-        for (let t = 0; t < ctx.trials; t++) bareRuns.push(await sendAndWait(host, bare, batch));
-      } finally {
-        await bare.close();
-      }
-      await clientsAre(host, 0);
       const rig = await openSdk(host);
-      const sdkRuns: Run[] = [];
       const sdkLat: number[] = [];
       const bareLat: number[] = [];
+      const sdkPipe: number[] = [];
+      const barePipe: number[] = [];
+      const corkPipe: number[] = [];
       try {
-        await sendAndWait(host, rig, Math.min(batch, 20_000)); // warm-up
-        for (let t = 0; t < ctx.trials; t++) sdkRuns.push(await sendAndWait(host, rig, batch));
-        // Latency: both clients open, requests alternated so drift and noise hit both alike.
-        const bare2 = await openBare(host.primary);
-        await clientsAre(host, 2);
+        // The baseline: a bare socket using the SDK's codec, one socket.write per request.
+        const bare = await openBare(host.primary);
+        const corked = await openBare(host.primary, true);
+        await clientsAre(host, 3);
+        let ref = 1;
         try {
           for (let i = 0; i < 200; i++) {
             await rig.conn.queryAddress(DNS[i % DNS.length]);
-            await bare2.request(1_000_000 + i, DNS[i % DNS.length]);
+            await bare.request(ref++, DNS[i % DNS.length]);
           }
+          // Latency: requests alternated, so drift and noise hit both alike.
           for (let i = 0; i < pings; i++) {
             const dn = DNS[i % DNS.length];
             let t0 = performance.now();
             await rig.conn.queryAddress(dn);
             sdkLat.push(performance.now() - t0);
             t0 = performance.now();
-            await bare2.request(i + 1, dn);
+            await bare.request(ref++, dn);
             bareLat.push(performance.now() - t0);
           }
+          // Pipelined: 1,000 requests in flight, rounds alternated (warm-up round first).
+          await pipelined((i) => rig.conn.queryAddress(DNS[i % DNS.length]), inFlight);
+          await pipelined((i) => bare.request(ref + i, DNS[i % DNS.length]), inFlight);
+          ref += inFlight;
+          await pipelined((i) => corked.request(ref + i, DNS[i % DNS.length]), inFlight);
+          ref += inFlight;
+          for (let r = 0; r < rounds; r++) {
+            sdkPipe.push(await pipelined((i) => rig.conn.queryAddress(DNS[i % DNS.length]), inFlight));
+            barePipe.push(await pipelined((i) => bare.request(ref + i, DNS[i % DNS.length]), inFlight));
+            ref += inFlight;
+            corkPipe.push(await pipelined((i) => corked.request(ref + i, DNS[i % DNS.length]), inFlight));
+            ref += inFlight;
+          }
         } finally {
-          await bare2.close();
+          await bare.close();
+          await corked.close();
         }
       } finally {
         await rig.close();
       }
-
-      const rate = (runs: Run[]) => median(runs.map((r) => r.events / (r.ms / 1000)));
-      const mbps = (runs: Run[]) => median(runs.map((r) => r.bytes / 1e6 / (r.ms / 1000)));
-      const sdkRate = rate(sdkRuns);
-      const bareRate = rate(bareRuns);
-      const bytesPerEvent = sdkRuns[0].bytes / sdkRuns[0].events;
-      ctx.log(`Batch: ${fmtNum(batch)} events of the codec mix (${fmtNum(bytesPerEvent, 0)} B/event, ${fmtNum(sdkRuns[0].bytes / 1e6, 1)} MB) written at once by the simulator; handler counts events.`);
+      const rate = (ms: number[]) => inFlight / (median(ms) / 1000);
+      const range = (ms: number[]) => `${fmtRate(inFlight / (Math.max(...ms) / 1000))}–${fmtRate(inFlight / (Math.min(...ms) / 1000))}`;
       ctx.log(
         table(
-          ['throughput', 'events/s', 'MB/s', 'trials (events/s)', 'SDK ÷ this'],
+          [`request → answer (${pings} sequential, alternated)`, 'p50', 'p90', 'p99', 'max'],
           [
-            ['TServerConnection → on("event")', fmtRate(sdkRate), fmtNum(mbps(sdkRuns), 1), sdkRuns.map((r) => fmtRate(r.events / (r.ms / 1000))).join(' '), '1.00×'],
-            ['bare socket + FrameDecoder', fmtRate(bareRate), fmtNum(mbps(bareRuns), 1), bareRuns.map((r) => fmtRate(r.events / (r.ms / 1000))).join(' '), fmtRatio(sdkRate / bareRate)],
+            ['conn.queryAddress() → EventAddressInfo', fmtMs(percentile(sdkLat, 50)), fmtMs(percentile(sdkLat, 90)), fmtMs(percentile(sdkLat, 99)), fmtMs(Math.max(...sdkLat))],
+            ['bare socket + SDK codec: frame out → answer decoded', fmtMs(percentile(bareLat, 50)), fmtMs(percentile(bareLat, 90)), fmtMs(percentile(bareLat, 99)), fmtMs(Math.max(...bareLat))],
           ],
         ),
       );
       ctx.log();
       ctx.log(
         table(
-          [`request → answer (${pings} sequential, alternated)`, 'p50', 'p90', 'p99', 'max'],
+          [`${fmtNum(inFlight)} requests in flight (${rounds} rounds, alternated)`, 'requests/s (median)', 'range', 'SDK ÷ this'],
           [
-            ['conn.queryAddress() → EventAddressInfo', fmtMs(percentile(sdkLat, 50)), fmtMs(percentile(sdkLat, 90)), fmtMs(percentile(sdkLat, 99)), fmtMs(Math.max(...sdkLat))],
-            ['bare socket: frame out → answer decoded', fmtMs(percentile(bareLat, 50)), fmtMs(percentile(bareLat, 90)), fmtMs(percentile(bareLat, 99)), fmtMs(Math.max(...bareLat))],
+            ['conn.queryAddress() × 1,000, Promise.all', fmtRate(rate(sdkPipe)), range(sdkPipe), '1.00×'],
+            ['bare socket + SDK codec, one write per request', fmtRate(rate(barePipe)), range(barePipe), fmtRatio(rate(sdkPipe) / rate(barePipe))],
+            ['the same, writes of a tick corked together', fmtRate(rate(corkPipe)), range(corkPipe), fmtRatio(rate(sdkPipe) / rate(corkPipe))],
           ],
         ),
       );
+      const p99Ratio = percentile(sdkLat, 99) / percentile(bareLat, 99);
+      const pipeRatio = rate(sdkPipe) / rate(barePipe);
       return [
         {
-          id: 'e2e.throughput',
-          value: Math.round(sdkRate),
-          unit: 'events/s',
-          extra: { 'MB/s': Number(mbps(sdkRuns).toFixed(1)), batch },
-          ratio: { value: sdkRate / bareRate, baseline: 'bare socket+FrameDecoder' },
-          target: '>= 300 k events/s',
-          met: sdkRate >= 300_000,
+          id: 'e2e.latency',
+          value: Number(percentile(sdkLat, 99).toFixed(3)),
+          unit: 'ms p99',
+          extra: { p50_ms: Number(percentile(sdkLat, 50).toFixed(3)), bare_p99_ms: Number(percentile(bareLat, 99).toFixed(3)), bare_p50_ms: Number(percentile(bareLat, 50).toFixed(3)) },
+          ratio: { value: p99Ratio, baseline: 'bare socket p99 (lower is better)' },
+          target: 'p99 <= 1.2x bare socket client (issue 17)',
+          met: p99Ratio <= 1.2,
         },
         {
-          id: 'e2e.latency',
-          value: Number(percentile(sdkLat, 50).toFixed(3)),
-          unit: 'ms p50',
-          extra: { p99_ms: Number(percentile(sdkLat, 99).toFixed(3)) },
-          ratio: { value: percentile(sdkLat, 50) / percentile(bareLat, 50), baseline: 'bare socket p50 (lower is better)' },
-          target: 'none set (reported)',
-          met: undefined,
+          id: 'e2e.pipelined',
+          value: Math.round(rate(sdkPipe)),
+          unit: 'requests/s',
+          extra: { in_flight: inFlight, bare: Math.round(rate(barePipe)), bare_corked: Math.round(rate(corkPipe)) },
+          ratio: { value: pipeRatio, baseline: 'bare socket, 1,000 in flight' },
+          target: '>= 1.0x bare socket client (issue 17)',
+          met: pipeRatio >= 1.0,
+          ranges: {
+            sdk: [Math.round(inFlight / (Math.max(...sdkPipe) / 1000)), Math.round(inFlight / (Math.min(...sdkPipe) / 1000))],
+            bare: [Math.round(inFlight / (Math.max(...barePipe) / 1000)), Math.round(inFlight / (Math.min(...barePipe) / 1000))],
+          },
         },
       ];
     } finally {

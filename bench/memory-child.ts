@@ -4,6 +4,7 @@
  * its result to the parent over IPC.
  */
 import net from 'node:net';
+import { FrameDecoder } from '../src/codec/decoder.js';
 import { fullGc, sleep } from './lib/report.js';
 import { nextResync, registerAll, restoreStandby, startHaRig, type HaRig } from './lib/ha.js';
 import { SimHost } from './lib/sim-host.js';
@@ -13,6 +14,11 @@ export interface MemoryResult {
   dnsPerConnection: number;
   heapPerConnection: number;
   baselinePerConnection: number;
+  /** RSS growth per connection (whole process: worker threads and native memory included). */
+  rssPerConnection: number;
+  baselineRssPerConnection: number;
+  rssBefore: number;
+  rssAfter: number;
   cycles: number;
   warmupCycles: number;
   cycleMs: number;
@@ -30,6 +36,8 @@ async function heap(): Promise<number> {
   if (!(await fullGc())) throw new Error('run with --expose-gc');
   return process.memoryUsage().heapUsed;
 }
+
+const rss = () => process.memoryUsage().rss;
 
 /** Live handles of this thread by kind (sockets, servers, timers...), as Node reports them. */
 function handles(): Record<string, number> {
@@ -54,17 +62,21 @@ async function main(): Promise<MemoryResult> {
   // --- heap per open connection with 1,000 DNs (standby session included)
   const host = await SimHost.start({ mode: 'pair' });
   const addresses = await host.call<{ primary: string }>({ cmd: 'addresses' });
-  // Baseline: what any client must hold: a socket and the set of its DNs.
+  // Baseline: what any client must hold: a socket with a decoder, and the set of its DNs.
   let h0 = await heap();
-  const bare: { socket: net.Socket; dns: Map<string, object> }[] = [];
+  let r0 = rss();
+  const bare: { socket: net.Socket; decoder: FrameDecoder; dns: Map<string, object> }[] = [];
   for (let k = 0; k < K; k++) {
     const [h, p] = addresses.primary.split(':');
     const socket = net.connect({ host: h, port: Number(p) });
     await new Promise((r) => socket.once('connect', r));
-    bare.push({ socket, dns: new Map(dnsFor(k, DNS).map((dn) => [dn, {}])) });
+    const decoder = new FrameDecoder({ onMessage: () => undefined, onError: () => socket.destroy() });
+    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+    bare.push({ socket, decoder, dns: new Map(dnsFor(k, DNS).map((dn) => [dn, {}])) });
   }
   let h1 = await heap();
   const baselinePerConnection = (h1 - h0) / K;
+  const baselineRssPerConnection = (rss() - r0) / K;
   for (const b of bare) b.socket.destroy();
   bare.length = 0;
   await sleep(50);
@@ -76,6 +88,7 @@ async function main(): Promise<MemoryResult> {
   await warm.close();
   await sleep(50);
   h0 = await heap();
+  r0 = rss();
   const rigs: HaRig[] = [];
   for (let k = 0; k < K; k++) {
     const rig = await startHaRig({}, host);
@@ -84,6 +97,7 @@ async function main(): Promise<MemoryResult> {
   }
   h1 = await heap();
   const heapPerConnection = (h1 - h0) / K;
+  const rssPerConnection = (rss() - r0) / K;
   for (const rig of rigs) await rig.close();
   await host.stop();
   await sleep(50);
@@ -101,6 +115,7 @@ async function main(): Promise<MemoryResult> {
   for (let i = 0; i < warmupCycles; i++) await cycle();
   await sleep(50);
   const heapBefore = await heap();
+  const rssBefore = rss();
   const handlesBefore = handles();
   const listenersBefore = listeners(rig);
   const t0 = performance.now();
@@ -108,6 +123,7 @@ async function main(): Promise<MemoryResult> {
   const cycleMs = (performance.now() - t0) / cycles;
   await sleep(50);
   const heapAfter = await heap();
+  const rssAfter = rss();
   const handlesAfter = handles();
   const listenersAfter = listeners(rig);
   await rig.close();
@@ -119,6 +135,10 @@ async function main(): Promise<MemoryResult> {
     dnsPerConnection: DNS,
     heapPerConnection,
     baselinePerConnection,
+    rssPerConnection,
+    baselineRssPerConnection,
+    rssBefore,
+    rssAfter,
     cycles,
     warmupCycles,
     cycleMs,

@@ -5,6 +5,7 @@
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts encode
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts e2e   (main thread: the client)
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts latency   (sequential requests)
+ *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts pipelined   (1,000 requests in flight)
  *
  * then `npx tsx bench/lib/top.ts .tmp/prof/<file>.cpuprofile` for the self-time table
  * (or open the .cpuprofile in Chrome DevTools → Performance).
@@ -53,8 +54,19 @@ async function main(): Promise<void> {
     }
     await rig.close();
     await host.stop();
+  } else if (what === 'pipelined') {
+    const { openSdk } = await import('./e2e.js');
+    const { SimHost } = await import('./lib/sim-host.js');
+    const host = await SimHost.start({ mode: 'single' });
+    const rig = await openSdk(host);
+    while (performance.now() < until) {
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => rig.conn.queryAddress(String(70000 + (i % 100)))));
+      n += 1000;
+    }
+    await rig.close();
+    await host.stop();
   } else {
-    throw new Error(`unknown hot loop ${what} (decode, encode, e2e, latency)`);
+    throw new Error(`unknown hot loop ${what} (decode, encode, e2e, latency, pipelined)`);
   }
   console.log(`${what}: ${n} events in ${seconds} s (${Math.round(n / seconds)}/s) sink ${sink % 10}`);
 }

@@ -4,22 +4,42 @@
  * Each prints its table as it goes; the summary lines (one per figure) come last.
  * See bench/README.md for how to read them.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { summaryLine, type Bench, type Figure } from './lib/report.js';
+import { fileURLToPath } from 'node:url';
+import { memoryNow, summaryLine, type Bench, type Figure } from './lib/report.js';
 
 /** Loaded on demand, so one benchmark runs without importing the others. */
 const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'codec', load: async () => (await import('./codec.js')).codecBench },
+  { name: 'receive', load: async () => (await import('./receive.js')).receiveBench },
+  { name: 'gate', load: async () => (await import('./gate.js')).gateBench },
   { name: 'e2e', load: async () => (await import('./e2e.js')).e2eBench },
   { name: 'failover', load: async () => (await import('./failover.js')).failoverBench },
   { name: 'resync', load: async () => (await import('./resync.js')).resyncBench },
   { name: 'memory', load: async () => (await import('./memory.js')).memoryBench },
   { name: 'route', load: async () => (await import('./route.js')).routeBench },
+  // bench/idle.ts is helper D's (the shared keep-alive timer); loaded by a computed path so this
+  // file compiles before it lands, and reported as missing (not a crash) where it has not.
+  { name: 'idle', load: () => loadOptional('./idle.js', 'idleBench') },
 ];
+
+async function loadOptional(path: string, exported: string): Promise<Bench> {
+  let mod: Record<string, Bench | undefined>;
+  try {
+    mod = (await import(path)) as Record<string, Bench | undefined>;
+  } catch (err) {
+    throw new Error(`${path.replace('.js', '.ts')} is not in this checkout (${(err as Error).message.split('\n')[0]})`);
+  }
+  const bench = mod[exported];
+  if (!bench) throw new Error(`${path} does not export ${exported}`);
+  return bench;
+}
 
 function usage(): string {
   return [
-    'usage: npm run bench -- [--quick] [--trials N] [NAME ...]',
+    'usage: npm run bench -- [--quick] [--trials N] [--out FILE] [NAME ...]',
+    'figures go to bench/results/<UTC date and time>.json (or FILE); see bench/README.md',
     `names: ${BENCHES.map((b) => b.name).join(', ')} (default: all)`,
   ].join('\n');
 }
@@ -28,11 +48,13 @@ async function main(): Promise<number> {
   const args = process.argv.slice(2);
   let quick = false;
   let trials: number | undefined;
+  let out: string | undefined;
   const names: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--quick' || a === '-q') quick = true;
     else if (a === '--trials') trials = Number(args[++i]);
+    else if (a === '--out') out = args[++i];
     else if (a === '--help' || a === '-h') {
       console.log(usage());
       return 0;
@@ -58,10 +80,22 @@ async function main(): Promise<number> {
       `${quick ? ', --quick' : ''}, ${ctx.trials} trials per figure`,
   );
   const started = performance.now();
+  const loadBefore = os.loadavg();
   const figures: Figure[] = [];
   const failed: string[] = [];
+  const memory: Record<string, { heapMiB: number; rssMiB: number }> = {};
+  // A rejection nobody handled (a harness bug, or a timeout armed before an await) is reported
+  // and charged to the benchmark running, never a crash of the whole run (issue 15 item 7).
+  let current = '';
+  const stray: string[] = [];
+  const onStray = (reason: unknown) => {
+    stray.push(current);
+    console.log(`!! unhandled rejection during ${current || 'startup'}: ${(reason as Error)?.stack ?? String(reason)}`);
+  };
+  process.on('unhandledRejection', onStray);
   for (const entry of selected) {
     const t0 = performance.now();
+    current = entry.name;
     try {
       const bench = await entry.load();
       console.log(`\n== ${bench.name}: ${bench.title}`);
@@ -70,13 +104,38 @@ async function main(): Promise<number> {
       failed.push(entry.name);
       console.log(`!! ${entry.name} failed: ${(err as Error)?.stack ?? String(err)}`);
     }
-    console.log(`(${entry.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    memory[entry.name] = memoryNow();
+    console.log(`(${entry.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s; this process now: heap ${memory[entry.name].heapMiB} MiB, RSS ${memory[entry.name].rssMiB} MiB)`);
   }
+  for (const name of stray) if (name && !failed.includes(name)) failed.push(name);
   console.log(`\n== summary (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   for (const f of figures) console.log(summaryLine(f));
   for (const name of failed) console.log(`BENCH ${name.padEnd(22)}  FAILED (see above)`);
+  const file = writeResults(out, {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: `${os.cpus().length} × ${cpu}`,
+    loadavg: { before: loadBefore, after: os.loadavg() },
+    quick,
+    trials: ctx.trials,
+    benches: selected.map((b) => b.name),
+    failed,
+    memory,
+    figures,
+  });
+  console.log(`figures written to ${file}`);
+  process.off('unhandledRejection', onStray);
   // Benchmarks never fail CI on a figure; only a benchmark that could not run exits non-zero.
   return failed.length > 0 ? 1 : 0;
+}
+
+/** The run's figures as JSON, so two runs can be compared (bench/README.md, "Comparing runs"). */
+function writeResults(out: string | undefined, data: unknown): string {
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  const file = out ?? `${dir}${new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '')}.json`;
+  if (!out) mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
 }
 
 main().then(

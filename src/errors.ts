@@ -167,3 +167,28 @@ export class NotConnectedError extends TlibError {
     super('ERR_NOT_CONNECTED', message);
   }
 }
+
+/**
+ * The server stopped reading: more than `maxWriteBufferBytes` waited to be sent, or bytes waited
+ * with no progress for the ADDP timeout. The session is dropped as lost (and fails over).
+ */
+export class WriteBufferFullError extends TlibError {
+  readonly server: string;
+  readonly bufferedBytes: number;
+  readonly limitBytes: number;
+  constructor(server: string, message: string, bufferedBytes: number, limitBytes: number) {
+    super('ERR_WRITE_BUFFER_FULL', `${server}: ${message}`);
+    this.server = server;
+    this.bufferedBytes = bufferedBytes;
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** An async iterator's buffer passed its `maxBuffered` with `overflow: 'error'`: the iterator ended with this. */
+export class IteratorOverflowError extends TlibError {
+  readonly maxBuffered: number;
+  constructor(maxBuffered: number, what: string) {
+    super('ERR_ITERATOR_OVERFLOW', `${what}: more than ${maxBuffered} items waited for the consumer (maxBuffered)`);
+    this.maxBuffered = maxBuffered;
+  }
+}

@@ -65,9 +65,19 @@ export async function restoreStandby(rig: HaRig): Promise<void> {
   }, 'registrations replayed on the standby', 30_000);
 }
 
+/**
+ * A promise that may reject before anyone awaits it (it is armed, then the caller awaits something
+ * else first): marked handled at once, so a timeout is an error for its `await`, not an unhandled
+ * rejection that kills the run (issue 15 item 7). The rejection still reaches whoever awaits it.
+ */
+function armed<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 /** Resolves with the first user event that matches, and when it was seen. */
 export function nextEvent(conn: TServerConnection, match: (e: TEvent) => boolean, timeoutMs = 10_000): Promise<{ event: TEvent; at: number }> {
-  return new Promise((resolve, reject) => {
+  return armed(new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       conn.off('event', on);
       reject(new Error(`no matching event within ${timeoutMs} ms`));
@@ -80,11 +90,11 @@ export function nextEvent(conn: TServerConnection, match: (e: TEvent) => boolean
       resolve({ event, at });
     };
     conn.on('event', on);
-  });
+  }));
 }
 
 export function nextResync(conn: TServerConnection, timeoutMs = 60_000): Promise<{ summary: ResyncSummary; at: number }> {
-  return new Promise((resolve, reject) => {
+  return armed(new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       conn.off('resynced', on);
       reject(new Error(`no 'resynced' within ${timeoutMs} ms`));
@@ -96,5 +106,5 @@ export function nextResync(conn: TServerConnection, timeoutMs = 60_000): Promise
       resolve({ summary, at });
     };
     conn.on('resynced', on);
-  });
+  }));
 }

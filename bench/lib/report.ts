@@ -14,9 +14,13 @@ export interface Figure {
   extra?: Record<string, string | number>;
   /** value / baseline value (or baseline / value for "lower is better"), with the baseline's name. */
   ratio?: { value: number; baseline: string };
-  /** The target, as written in issue 7, and whether this run met it. */
+  /** The target, as written in issue 7 or issue 17, and whether this run met it. */
   target: string;
   met: boolean | undefined;
+  /** Per candidate [min, max] over the trials (same unit as the candidate's figure), for the JSON file. */
+  ranges?: Record<string, [number, number]>;
+  /** Medians of every candidate of the comparison, for the JSON file. */
+  candidates?: Record<string, number>;
 }
 
 export interface BenchContext {
@@ -137,4 +141,10 @@ export async function fullGc(): Promise<boolean> {
     await new Promise((r) => setImmediate(r));
   }
   return true;
+}
+
+/** Heap and RSS of this process now, in MiB (RSS counts the worker threads and native memory too). */
+export function memoryNow(): { heapMiB: number; rssMiB: number } {
+  const m = process.memoryUsage();
+  return { heapMiB: Number((m.heapUsed / 1048576).toFixed(1)), rssMiB: Number((m.rss / 1048576).toFixed(1)) };
 }

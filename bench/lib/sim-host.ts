@@ -48,11 +48,12 @@ export class SimHost {
     return new SimHost(worker, first.result.primary, first.result.backup);
   }
 
-  call<T = unknown>(command: SimCommand): Promise<T> {
+  /** Sends a command to the worker; `transfer` moves buffers instead of copying them. */
+  call<T = unknown>(command: SimCommand, transfer?: ArrayBuffer[]): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ id, command });
+      this.worker.postMessage({ id, command }, transfer);
     });
   }
 

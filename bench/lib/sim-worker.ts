@@ -3,6 +3,7 @@
  * V8 heap): the figures then measure the client's receive path, not the sender's, and heap figures
  * count the client's heap only. Driven by SimHost (./sim-host.ts) with small RPC messages.
  */
+import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeFrame } from '../../src/codec/encoder.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
@@ -24,13 +25,42 @@ export type SimCommand =
   | { cmd: 'restartDead' }
   | { cmd: 'clientCounts' }
   | { cmd: 'requestCounts' }
-  | { cmd: 'stop' };
+  | { cmd: 'stop' }
+  /** A plain TCP server for the receive figure's baselines: each client says its name in its first line. */
+  | { cmd: 'blasterStart' }
+  | { cmd: 'blasterClients' }
+  /** Keep `bytes` to send to the client named `name`. */
+  | { cmd: 'blasterLoad'; name: string; bytes: Uint8Array }
+  /** Write what was loaded for `name` to that client, in one write. */
+  | { cmd: 'blast'; name: string };
 
 const data = workerData as SimWorkerData;
 const port = parentPort!;
 let single: TServerSimulator | undefined;
 let pair: HotStandbyPair | undefined;
 let batch: Buffer | undefined;
+let blaster: net.Server | undefined;
+const blastClients = new Map<string, net.Socket>();
+const blastData = new Map<string, Buffer>();
+
+async function startBlaster(): Promise<string> {
+  blaster = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    let hello = '';
+    const onHello = (chunk: Buffer) => {
+      hello += chunk.toString('latin1');
+      const nl = hello.indexOf('\n');
+      if (nl < 0) return;
+      socket.off('data', onHello);
+      blastClients.set(hello.slice(0, nl), socket);
+    };
+    socket.on('data', onHello);
+    socket.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => blaster!.listen(0, '127.0.0.1', resolve));
+  const a = blaster.address() as net.AddressInfo;
+  return `127.0.0.1:${a.port}`;
+}
 
 function primary(): TServerSimulator {
   return single ?? pair!.primary;
@@ -94,8 +124,24 @@ async function handle(c: SimCommand): Promise<unknown> {
     case 'requestCounts':
       return single ? [single.requestCounts()] : [pair!.a.requestCounts(), pair!.b.requestCounts()];
     case 'stop':
+      for (const c of blastClients.values()) c.destroy();
+      if (blaster) await new Promise((r) => blaster!.close(r));
       await (single?.stop() ?? pair?.stop());
       return true;
+    case 'blasterStart':
+      return blaster ? (blaster.address() as net.AddressInfo).port : startBlaster();
+    case 'blasterClients':
+      return [...blastClients.keys()];
+    case 'blasterLoad':
+      blastData.set(c.name, Buffer.from(c.bytes.buffer, c.bytes.byteOffset, c.bytes.byteLength));
+      return c.bytes.byteLength;
+    case 'blast': {
+      const socket = blastClients.get(c.name);
+      const data = blastData.get(c.name);
+      if (!socket || !data) throw new Error(`nothing to blast to ${c.name}`);
+      socket.write(data);
+      return true;
+    }
   }
 }
 

@@ -14,9 +14,11 @@ import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
 import { pushIterator } from '../util/push-iterator.js';
+import { AddressPolicy } from './address-policy.js';
 import { IsolatingEmitter } from './emitter.js';
 import { EventGate } from './gate.js';
 import { inputMaskOf } from './helpers.js';
+import type { CallView, DNView } from '../model/index.js';
 import { Ledger } from './ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PairDriver } from './pair-driver.js';
@@ -33,7 +35,8 @@ export type { ConnectionState, ConnectionStatus, EventsIteratorOptions, Protocol
 
 export class TServerConnection extends IsolatingEmitter {
   readonly options: ResolvedOptions;
-  private readonly ledger = new Ledger();
+  /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */
+  private readonly ledger: Ledger;
   private readonly router: RequestRouter;
   /** The ReferenceID allocator (tests seed it to check wrapping). */
   private readonly refs: RequestRouter['refs'];
@@ -52,6 +55,14 @@ export class TServerConnection extends IsolatingEmitter {
     super();
     const conn = this; // for the gate's getters
     this.options = resolveOptions(options);
+    AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
+    this.ledger = new Ledger({
+      maxCalls: this.options.maxCalls,
+      onWarning: (w) => this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
+    });
+    this.ledger.changed = (changes) => {
+      for (const c of changes) this.emitOne(c.kind, c.view, c.cause);
+    };
     this.router = new RequestRouter({
       owner: this,
       requestTimeoutMs: this.options.requestTimeoutMs,
@@ -145,6 +156,16 @@ export class TServerConnection extends IsolatingEmitter {
     return [...this.ledger.calls.keys()];
   }
 
+  /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
+  get calls(): ReadonlyMap<string, CallView> {
+    return this.ledger.model.calls;
+  }
+
+  /** The registered DNs: agent, DND, forwarding, their calls. */
+  get dns(): ReadonlyMap<string, DNView> {
+    return this.ledger.model.dns;
+  }
+
   // ------------------------------------------------------------------ requests
 
   /**
@@ -184,8 +205,10 @@ export class TServerConnection extends IsolatingEmitter {
   }
 
   /**
-   * Async iteration over every event users may see; ends on close() or when `signal` aborts.
-   * Events are buffered while the loop body runs.
+   * Async iteration over every event users may see; ends at once on close() or when `signal`
+   * aborts. Events wait in a buffer of `maxBuffered` (default 100 000) while the loop body runs;
+   * past it, `overflow` 'error' (default) ends the loop with IteratorOverflowError, 'dropOldest'
+   * drops the oldest with a process warning.
    */
   events(options: EventsIteratorOptions = {}): AsyncIterableIterator<TEvent> {
     return pushIterator<TEvent>(
@@ -193,7 +216,7 @@ export class TServerConnection extends IsolatingEmitter {
         this.on('event', push);
         return () => this.off('event', push);
       },
-      { signal: options.signal, enders: this.iterators },
+      { signal: options.signal, enders: this.iterators, maxBuffered: options.maxBuffered, overflow: options.overflow, what: 'events()' },
     );
   }
 

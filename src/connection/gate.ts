@@ -8,18 +8,19 @@
  *   3. duplicates stop (EventSequenceNumber per ServerStartTime), never an awaited answer;
  *   4. link events repeat nothing users already see;
  *   5. validation against the catalogue ('warn' / 'strict' / 'off');
- *   6. the answer settles its request, the ledger learns, users get the event — unless a new active
+ *   6. the answer settles its request, the ledger's state model learns, users get the event, then
+ *      the model's changes — unless a new active
  *      session is replaying the ledger, when events are held and released after its announcement.
  * It needs no socket: unit tests drive it with fake sessions.
  */
 import createDebug from 'debug';
-import type { DecodedMessage } from '../codec/index.js';
+import { eventOf, type DecodedMessage } from '../codec/index.js';
 import { EventValidationError, ProtocolError, type TlibError } from '../errors.js';
 import { messageByName } from '../protocol/catalogue.js';
 import { validateEvent } from '../protocol/validate.js';
 import { nowTime } from '../protocol/values.js';
 import type { Ledger } from './ledger.js';
-import { redactAttributes } from './redact.js';
+import { redactAttributes } from '../protocol/attributes.js';
 import type { RequestRouter } from './router.js';
 import type { PendingRequest, RequestSink } from './requests.js';
 import type { ProtocolWarning } from './types.js';
@@ -147,6 +148,9 @@ export class EventGate {
         this.warn({ code: 'ERR_UNKNOWN_ATTRIBUTE', server: session.name, event: name, attribute: String(u.id), detail: `${name} carries unknown attribute id ${u.id}` });
       }
     }
+    // What the decoder read but reports (invalid UTF-8, kvlist keys made equal by it).
+    const decoded = m.warnings;
+    if (decoded) for (const w of decoded) this.warn({ code: w.code, server: session.name, event: name, attribute: w.attribute, detail: w.detail });
     if (pending && !pending.deliverAnswer) return;
     this.deliver(event);
   }
@@ -188,10 +192,12 @@ export class EventGate {
       this.held.push(event);
       return;
     }
-    this.ledger.learn(event);
+    // The state model first, so listeners of the event read conn.calls / conn.dns as it leaves them.
+    const changes = this.ledger.learn(event);
     if (debugData.enabled) debugData('event %o', redactAttributes(event));
     this.out.emit(event.Event as string, event);
     this.out.emit('event', event);
+    this.ledger.changed(changes);
   }
 
   deliverLink(session: GateSession, m: DecodedMessage): void {
@@ -282,7 +288,8 @@ export class EventGate {
   }
 
   private toEvent(session: GateSession, name: string, m: DecodedMessage): Record<string, unknown> {
-    const event: Record<string, unknown> = { Event: name, Server: session.name, ...m.attributes };
+    // { Event, Server, ...attributes } built by the decoder's compiled layout: no spread per event.
+    const event = eventOf(m, name, session.name);
     if (m.unknownAttributes) event.unknownAttributes = m.unknownAttributes;
     if (name === 'EventTransactionStatus' && typeof event.SubscriptionID === 'number' && this.ledger.subscriptions.size > 0) {
       event.SubscriptionID = this.ledger.userSubscriptionId(event.SubscriptionID);

@@ -9,7 +9,7 @@ export {
   type TServerConnectionEvents,
 } from './connection.js';
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMessages } from './diagnostics.js';
-export { DEFAULTS, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
+export { DEFAULTS, defaultRetryStrategy, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { RequestOptions } from './requests.js';
 export type {
   AgentLoginOptions,
@@ -24,3 +24,4 @@ export type {
   RouteCallOptions,
   TreatmentOptions,
 } from './helpers.js';
+export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './status-stream.js';

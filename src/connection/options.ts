@@ -6,7 +6,9 @@ import type tls from 'node:tls';
 import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
+import { DEFAULT_MAX_CALLS } from '../model/types.js';
 import type { Endpoint } from '../transport/index.js';
+import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
 
 export type EndpointInput = string | { host: string; port: number; name?: string };
 
@@ -33,7 +35,7 @@ export interface TServerConnectionOptions {
   connectTimeoutMs?: number;
   /** Keep-alive. Default { timeoutMs: 5000, remoteTimeoutMs: 5000 }; false turns it off. */
   addp?: { timeoutMs?: number; remoteTimeoutMs?: number } | false;
-  /** Reconnect backoff (p-retry). Defaults below. */
+  /** Reconnect backoff (the default retryStrategy). Defaults below. */
   reconnect?: Partial<ReconnectOptions> | false;
   /** Requests made while no server is available wait here. Default { limit: 1000 }; false refuses them at once. */
   offlineQueue?: { limit?: number } | false;
@@ -43,11 +45,16 @@ export interface TServerConnectionOptions {
   validation?: 'strict' | 'warn' | 'off';
   /** Largest frame accepted from a server. Default 1 MiB. */
   maxFrameBytes?: number;
+  /** Bytes that may wait to be sent to a server; past it (a server that stopped reading) the session is lost (ERR_WRITE_BUFFER_FULL) and fails over. Default 8 MiB. */
+  maxWriteBufferBytes?: number;
   /**
-   * Which backup addresses learned from EventRestoreConnection may be dialled: a list of host names
-   * or a predicate. Default: any well-formed host. Set it when servers are not fully trusted.
+   * Which addresses a server names in EventRestoreConnection may be dialled (the configured primary
+   * and backup always may): 'configured', 'any', { hosts: ['h', 'h:port'], ports? } or
+   * (host, port) => boolean. Default 'configured' when `backup` is set, else 'any'. See docs/security.md.
    */
-  allowedBackupHosts?: readonly string[] | ((host: string, port: number) => boolean);
+  learnedAddresses?: LearnedAddressPolicy;
+  /** The older form of `learnedAddresses` (a list of 'host' or 'host:port', or a predicate); not with it. */
+  allowedBackupHosts?: AllowedBackupHosts;
   /** Another encoding of the same model. Default: wire protocol v1. */
   codec?: Codec;
   /**
@@ -55,6 +62,11 @@ export interface TServerConnectionOptions {
    * only after EventPrimaryChanged: calls may have moved while the client was away. Default true.
    */
   resyncOnReconnect?: boolean;
+  /**
+   * Most calls the state model (`conn.calls`) holds; past it the least recently seen unconfirmed
+   * calls go first, with a protocolWarning. Default 10 000 (a desktop has a few, a router thousands).
+   */
+  maxCalls?: number;
   /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
   maxInFlight?: number;
   /** Resync queries in flight at once (location, DNs, calls). Default 100. */
@@ -79,9 +91,13 @@ export interface ResolvedOptions {
   tls: tls.ConnectionOptions | true | undefined;
   validation: 'strict' | 'warn' | 'off';
   maxFrameBytes: number;
-  allowedBackupHosts: ((host: string, port: number) => boolean) | undefined;
+  maxWriteBufferBytes: number;
+  /** As given; AddressPolicy.from() validates and applies them. */
+  learnedAddresses: LearnedAddressPolicy | undefined;
+  allowedBackupHosts: AllowedBackupHosts | undefined;
   codec: Codec;
   resyncOnReconnect: boolean;
+  maxCalls: number;
   maxInFlight: number;
   resyncWindow: number;
   retryStrategy: (attempt: number, error: Error) => number | null;
@@ -96,7 +112,11 @@ export const DEFAULTS = {
   offlineQueueLimit: 1_000,
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
+  maxWriteBufferBytes: 8 * 1024 * 1024,
+  learnedAddresses: { withBackup: 'configured', withoutBackup: 'any' },
   resyncOnReconnect: true,
+  /** State model bound: a desktop has a few calls, a routing service thousands (see docs/state-model.md). */
+  maxCalls: DEFAULT_MAX_CALLS,
   maxInFlight: 1_000,
   resyncWindow: 100,
   /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
@@ -220,15 +240,6 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
   if (!['strict', 'warn', 'off'].includes(validation)) {
     throw new InvalidArgumentError(`validation must be 'strict', 'warn' or 'off', got ${String(validation)}`);
   }
-  let allowed: ResolvedOptions['allowedBackupHosts'];
-  if (Array.isArray(o.allowedBackupHosts)) {
-    const list = new Set(o.allowedBackupHosts.map((h) => h.toLowerCase()));
-    allowed = (host) => list.has(host.toLowerCase());
-  } else if (typeof o.allowedBackupHosts === 'function') {
-    allowed = o.allowedBackupHosts;
-  } else if (o.allowedBackupHosts !== undefined) {
-    throw new InvalidArgumentError('allowedBackupHosts must be a list of host names or a function');
-  }
   const addp =
     o.addp === false
       ? false
@@ -262,9 +273,12 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     tls: o.tls,
     validation,
     maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
-    allowedBackupHosts: allowed,
+    maxWriteBufferBytes: positive(o.maxWriteBufferBytes ?? DEFAULTS.maxWriteBufferBytes, 'maxWriteBufferBytes'),
+    learnedAddresses: o.learnedAddresses,
+    allowedBackupHosts: o.allowedBackupHosts,
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
+    maxCalls: atLeastOne(o.maxCalls ?? DEFAULTS.maxCalls, 'maxCalls'),
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
     resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
     retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),

@@ -36,9 +36,23 @@ export function pairTransitionTable(): string {
   return lines.join('\n');
 }
 
+const INTRO = `(Generated from \`TRANSITIONS\` in \`src/connection/pair-machine.ts\`: do not edit by hand; \`UPDATE_PAIR_DIAGRAM=1 npx vitest run test/connection/pair-machine.test.ts\` rewrites it.)
+
+The pair is a pure reducer, \`reducePair(state, input) → [state, effects]\`: no I/O, no timers.
+\`pair-driver.ts\` turns what happens into inputs (a dial opened or failed, a session lost, a role
+claim with its EventSequenceNumber, EventPrimaryChanged, close) and executes the effects in order
+(dial after a delay, adopt as active or standby, promote, requeue, announce, resync, shut down),
+one input at a time (run to completion). Dials are one attempt each: the reconnect loop, the
+standby redial and the named primary's dial are slots in the state, retried through
+\`retryStrategy\`. After every transition the invariants hold (\`pair-invariants.ts\`, checked under
+test and with \`TLIB_ASSERT=1\`, and against random input sequences): never a standby to the
+active's own server, one session per server, at most one dial per server and none to a server a
+session holds, at most one dial per purpose, a state kind that matches its sessions, never
+reconnecting with nothing dialled.`;
+
 /** The whole generated block, markers excluded. */
 export function pairStatesBlock(): string {
-  return `\n${pairStateDiagram()}\n\n${pairTransitionTable()}\n`;
+  return `\n${INTRO}\n\n${pairStateDiagram()}\n\n${pairTransitionTable()}\n`;
 }
 
 /** `doc` with its pair-states block replaced by the generated one. */

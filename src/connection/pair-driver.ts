@@ -9,7 +9,7 @@
  */
 import createDebug from 'debug';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, type TlibError } from '../errors.js';
+import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
 import { type KVList, ServerRole } from '../protocol/attributes.js';
 import type { Endpoint } from '../transport/index.js';
 import { publishDiagnostics } from './diagnostics.js';
@@ -75,7 +75,7 @@ export class PairDriver {
     internals: ConnectionInternals = {},
   ) {
     const o = host.options;
-    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options) as unknown as PairDriverSession);
+    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options));
     this.clock = internals.clock ?? systemClock;
     this.state = initialPairState({
       primary: o.primary,
@@ -89,18 +89,11 @@ export class PairDriver {
   get status(): ConnectionStatus {
     return this.state.status;
   }
-
   get backupEndpoint(): Endpoint | undefined {
     return this.state.backup;
   }
-
   get closing(): boolean {
     return this.lifetime.signal.aborted;
-  }
-
-  /** A read-only view of the reducer's state (tests, debugging). */
-  get pairState(): Readonly<PairState> {
-    return this.state;
   }
 
   // ------------------------------------------------------------------ lifecycle
@@ -128,17 +121,30 @@ export class PairDriver {
     this.running = true;
     try {
       for (let input = this.inputs.shift(); input; input = this.inputs.shift()) {
-        const [next, effects] = reducePair(this.state, input);
-        if (ASSERT) assertPairInvariants(next);
-        this.state = next;
-        this.active = next.active && this.sessions.get(next.active.id);
-        this.standby = next.standby && this.sessions.get(next.standby.id);
-        for (const e of effects) this.execute(e);
-        if (input.kind === 'sessionLost') this.forget(input.session);
+        try {
+          this.step(input);
+        } catch (err) {
+          // A bug here must not take the application down (it is reported); under test it fails loudly.
+          if (ASSERT) {
+            this.inputs.length = 0;
+            throw err;
+          }
+          process.emitWarning(`tlib-client: the pair driver failed on ${input.kind}: ${(err as Error).message}`, { code: 'ERR_TLIB_INTERNAL', detail: String((err as Error).stack) });
+        }
       }
     } finally {
       this.running = false;
     }
+  }
+
+  private step(input: PairInput): void {
+    const [next, effects] = reducePair(this.state, input);
+    if (ASSERT) assertPairInvariants(next);
+    this.state = next;
+    this.active = next.active && this.sessions.get(next.active.id);
+    this.standby = next.standby && this.sessions.get(next.standby.id);
+    for (const e of effects) this.execute(e);
+    if (input.kind === 'sessionLost') this.forget(input.session);
   }
 
   private forget(id: number): void {
@@ -214,9 +220,7 @@ export class PairDriver {
         return;
       }
       case 'endHold':
-        if (e.deliver) gate.release();
-        else gate.dropHeld();
-        return;
+        return e.deliver ? gate.release() : gate.dropHeld();
       case 'promote': {
         const s = this.session(e.session);
         const from = e.from === undefined ? undefined : this.sessions.get(e.from)?.name;
@@ -289,7 +293,8 @@ export class PairDriver {
   }
 
   private warnProtocol(session: PairDriverSession, reason: Error | undefined): void {
-    if (reason instanceof ProtocolError) this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
+    // A server that stopped reading is reported too: the drop must not look like a plain loss.
+    if (reason instanceof ProtocolError || reason instanceof WriteBufferFullError) this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
   }
 
   private session(id: number): PairDriverSession {
@@ -410,8 +415,8 @@ export class PairDriver {
     this.host.router.rejectAll(err);
     this.host.gate.dropHeld();
     this.host.resync.cancel();
-    const task = (async () => {
-      // Not this task itself: it is added after this line runs.
+    // Dials and replays were aborted above: they end before 'closed' (every timer and socket gone).
+    void (async () => {
       await Promise.allSettled([...this.tasks]);
       this.host.gate.reset();
       this.dispatch({ kind: 'closed' });
@@ -421,7 +426,6 @@ export class PairDriver {
       this.closedWaiters = [];
       for (const w of waiters) w();
     })();
-    void task;
   }
 
   // ------------------------------------------------------------------ policy

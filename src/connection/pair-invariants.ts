@@ -25,6 +25,8 @@ export function pairInvariantViolations(s: PairState): string[] {
   if (!hasActive && standby) out.push(`state ${s.kind} with a standby session`);
   if ((s.kind === 'closed' || s.kind === 'closing') && s.dials.length > 0) out.push(`state ${s.kind} with dials`);
   if (s.kind === 'reconnecting' && !s.reconnect) out.push('reconnecting without a reconnect loop');
+  if (s.kind === 'reconnecting' && s.dials.length === 0) out.push('reconnecting with no dial: stuck');
+  if (s.kind === 'opening' && s.dials.length !== 1) out.push(`opening with ${s.dials.length} dials`);
   if (s.kind !== 'reconnecting' && s.reconnect) out.push(`a reconnect loop in state ${s.kind}`);
   if (s.kind === 'opening' && s.dials.some((d) => d.purpose !== 'open')) out.push('opening with a dial that is not open()');
   return out;

@@ -85,7 +85,7 @@ function adoptStandby(s: PairState, fx: PairEffect[], id: number, endpoint: Endp
 }
 
 /** Makes the standby active; the old active, if still up, becomes the standby. */
-function promote(s: PairState, fx: PairEffect[], target: PairSession, why: PromoteWhy): void {
+function promote(s: PairState, fx: PairEffect[], target: PairSession, why: PromoteWhy, lostId?: number): void {
   const old = s.active;
   if (old === target) return;
   if (s.standby === target) s.standby = undefined;
@@ -94,7 +94,7 @@ function promote(s: PairState, fx: PairEffect[], target: PairSession, why: Promo
   // An adoption replaying the ledger on the old active is overtaken: its hold ends here.
   if (s.kind === 'adopting') fx.push({ kind: 'endHold', deliver: true });
   s.kind = 'open';
-  fx.push({ kind: 'promote', session: target.id, from: old?.id, why });
+  fx.push({ kind: 'promote', session: target.id, from: old?.id ?? lostId, why });
   if (old) {
     if (s.standby) fx.push({ kind: 'closeSession', session: s.standby.id, why: 'replaced by the old active' });
     s.standby = old;
@@ -310,7 +310,7 @@ const onSessionLost: Handler<In<'sessionLost'>> = (s, i, fx) => {
     }
     if (s.standby) {
       // Hot standby: switch at once; the new primary's EventPrimaryChanged will follow.
-      promote(s, fx, s.standby, 'lost');
+      promote(s, fx, s.standby, 'lost', lost.id);
     } else {
       fx.push({ kind: 'requeue', session: lost.id, why: 'the connection was lost' });
       startReconnect(s, fx, youngDelay(s, name));
@@ -369,6 +369,7 @@ const onClose: Handler<In<'close'>> = (s, i, fx) => shutdown(s, fx, 'close', i.r
 
 const onClosed: Handler<In<'closed'>> = (s, _i, fx) => {
   s.kind = 'closed';
+  s.backup = s.config.backup; // learned addresses are forgotten: a new open() dials only what the options name
   setStatus(s, 'closed', fx);
 };
 

@@ -14,7 +14,7 @@ import { RequestInterruptedError, TServerError } from '../errors.js';
 import { isAnsweringEvent, messageByName, type MessageDescriptor } from '../protocol/catalogue.js';
 import { DeadlineQueue, systemClock, type TimerClock } from './deadline-queue.js';
 import { hasDiagnosticsSubscribers, publishDiagnostics } from './diagnostics.js';
-import { redactAttributes } from './redact.js';
+import { redactAttributes } from '../protocol/attributes.js';
 import { PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './requests.js';
 import { WaitQueue } from './wait-queue.js';
 
@@ -53,6 +53,8 @@ export class RequestRouter {
   /** Requests that could go but find maxInFlight requests on the wire. */
   private readonly waitingForSlot = new WaitQueue<PendingRequest>();
   private userWaiting = 0;
+  /** True while requeueFrom() runs: slots it frees go to its own re-sends first, then the slot queue. */
+  private requeueing = false;
   private readonly deadlines: DeadlineQueue<PendingRequest>;
   private readonly clock: TimerClock;
 
@@ -196,7 +198,7 @@ export class RequestRouter {
       });
     }
     p.reject(err);
-    if (freed) this.pump();
+    if (freed && !this.requeueing) this.pump();
   }
 
   /**
@@ -205,6 +207,24 @@ export class RequestRouter {
    */
   requeueFrom(session: RequestSink, why: string): void {
     const again: PendingRequest[] = [];
+    this.requeueing = true;
+    try {
+      this.takeBack(session, why, again);
+    } finally {
+      this.requeueing = false;
+    }
+    // The slots they held are free again: they go first, before the slot queue is pumped.
+    for (const p of again) {
+      const target = this.destination(p);
+      if (target === undefined) this.park(p);
+      else if (this.inFlight.size < this.init.maxInFlight) this.send(p, target);
+      else this.enqueue(this.waitingForSlot, p);
+    }
+    this.pump();
+  }
+
+  /** Takes `session`'s requests out: idempotent ones in flight into `again`, the others failed. */
+  private takeBack(session: RequestSink, why: string, again: PendingRequest[]): void {
     for (const [ref, p] of this.inFlight) {
       if (p.session !== session) continue;
       this.inFlight.delete(ref);
@@ -216,14 +236,6 @@ export class RequestRouter {
     for (const queue of [this.waiting, this.waitingForSlot]) {
       for (const p of queue.toArray()) if (p.target === session) this.fail(p, new RequestInterruptedError(p.info(), why));
     }
-    // The slots they held are free again: they go first, before the slot queue is pumped.
-    for (const p of again) {
-      const session = this.destination(p);
-      if (session === undefined) this.park(p);
-      else if (this.inFlight.size < this.init.maxInFlight) this.send(p, session);
-      else this.enqueue(this.waitingForSlot, p);
-    }
-    this.pump();
   }
 
   /** Rejects everything (close): in flight, waiting, with `err`; the timer stops. */

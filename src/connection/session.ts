@@ -52,6 +52,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
       endpoint,
       codec: options.codec,
       maxFrameBytes: options.maxFrameBytes,
+      maxWriteBufferBytes: options.maxWriteBufferBytes,
       connectTimeoutMs: options.connectTimeoutMs,
       tls: options.tls,
       addp: options.addp,

@@ -12,7 +12,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { HandlerError, InvalidArgumentError } from '../errors.js';
-import { pushIterator } from '../util/push-iterator.js';
+import { pushIterator, type IteratorBufferOptions } from '../util/push-iterator.js';
 import { IvrMessageError } from './errors.js';
 import { buildIvrMessage, validateIvrMessage } from './messages.js';
 import type { AgentStatusName, MonitorInfo, MonitorInfoAgent, MonitorInfoPort, MonitorInfoServer, ServerStatusName } from './spec.js';
@@ -280,16 +280,17 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
   // ---------------------------------------------------------------- output
 
   /**
-   * Async iteration over the messages emitted from now on; ends on close() or when `signal`
-   * aborts. Messages are buffered while the loop body runs.
+   * Async iteration over the messages emitted from now on; ends at once on close() or when
+   * `signal` aborts. Messages wait in a bounded buffer while the loop body runs (`maxBuffered`,
+   * `overflow`: as for `conn.events()`).
    */
-  messages(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<MonitorBridgeOutput> {
+  messages(options: { signal?: AbortSignal } & IteratorBufferOptions = {}): AsyncIterableIterator<MonitorBridgeOutput> {
     return pushIterator<MonitorBridgeOutput>(
       (push) => {
         this.on('message', push);
         return () => this.off('message', push);
       },
-      { signal: options.signal, closed: this.closed, enders: this.iterators },
+      { signal: options.signal, closed: this.closed, enders: this.iterators, maxBuffered: options.maxBuffered, overflow: options.overflow, what: 'messages()' },
     );
   }
 

@@ -6,7 +6,7 @@
  * 1.0's order (answer first).
  */
 import type { EventName } from '../protocol/messages.js';
-import { activeParty, callWithParty, existingCall, heldParty, knownDN, ownDN, partyIn, validDestination } from './checks.js';
+import { activeParty, callWithParty, existingCall, heldParty, knownDN, ownDN, partyIn, reachable, validDestination } from './checks.js';
 import { SimErrorCode, refuse } from './error-codes.js';
 import type { Handler, SimCore } from './handlers.js';
 import {
@@ -16,7 +16,6 @@ import {
   createCall,
   dropParty,
   endCall,
-  forwardTarget,
   leave,
   mergeUserData,
   send,
@@ -49,14 +48,6 @@ export function toParties(
 /** EventAttachedDataChanged with the call's whole user data (Mandatory, even when empty) to every party. */
 function userDataChanged(core: SimCore, call: CallState, req: Requester, thisDN: string, answerFirst: boolean): void {
   toParties(core, call, 'EventAttachedDataChanged', (dn) => callAttrs(call, dn, { UserData: call.userData }), req, thisDN, answerFirst);
-}
-
-/** Refuses a destination that cannot ring now (DND at the end of its forwarding chain): 62. */
-export function reachable(core: SimCore, dest: string): void {
-  const { shared } = core;
-  if (shared.routingPoints.has(dest) || shared.queues.has(dest)) return;
-  const end = forwardTarget(shared, dest).dn;
-  if (shared.dnd.has(end)) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: DN ${end} is on do-not-disturb (busy)`);
 }
 
 const DTMF = /^[0-9*#A-Da-d]{1,64}$/;
@@ -134,7 +125,7 @@ export const CALL_HANDLERS = {
     const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
     partyIn(party, a.ConnID, ['ringing', 'established'], 'redirect');
     validDestination(core, a.OtherDN, a.ThisDN, call);
-    reachable(core, a.OtherDN);
+    reachable(core, call, a.OtherDN);
     dropParty(call, a.ThisDN);
     arrive(core, call, a.OtherDN, a.ThisDN, req);
     send(core, a.ThisDN, 'EventReleased', callAttrs(call, a.ThisDN, { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN }), req, true);

@@ -4,7 +4,7 @@
  */
 import type { SimClient } from './client.js';
 import { SimErrorCode, refuse } from './error-codes.js';
-import { partyOf, type Requester } from './model.js';
+import { forwardTarget, partyOf, ringTarget, type Requester } from './model.js';
 import type { AgentState, CallState, Party, PartyState, SharedState } from './state.js';
 
 /** What checks need of the server. */
@@ -73,4 +73,11 @@ export function validDestination(core: CheckCore, dest: string, thisDN: string, 
   if (!core.isKnownDN(dest)) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: not a DN of the switch`);
   if (dest === thisDN) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: it is ThisDN`);
   if (call && partyOf(call, dest)) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: already a party of call ${call.connId}`);
+}
+
+/** Refuses a destination the call cannot ring at now (DND at the end of its forwarding chain, or already in the call): 62. */
+export function reachable(core: CheckCore, call: CallState, dest: string): void {
+  if (ringTarget(core.shared, call, dest) === undefined) {
+    refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: ${forwardTarget(core.shared, dest).dn} is busy (do-not-disturb, or already in the call)`);
+  }
 }

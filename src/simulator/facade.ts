@@ -16,7 +16,6 @@ import type {
 } from './controls.js';
 import type { AgentState, CallState, SharedState } from './state.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes = string | symbol> extends EventEmitter<Events> {
   abstract readonly shared: SharedState;
   protected abstract readonly controls: SwitchControls;
@@ -33,7 +32,7 @@ export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes =
 
   /**
    * A call from outside to a DN, a routing point or an ACD queue (see SwitchControls.placeCall).
-   * Needs this server to be the primary. Returns the ConnID.
+   * A server needs to be the primary; a pair acts through its current primary. Returns the ConnID.
    */
   placeCall(to: string, options: PlaceCallOptions = {}): string {
     return this.controls.placeCall(to, options);

@@ -1,5 +1,5 @@
 /**
- * `tlib-client/simulator`: a T-Server simulator speaking wire protocol v1 on real sockets, a
+ * `tlib-client/simulator`: a T-Server simulator speaking wire protocol 1.1 on real sockets, a
  * hot-standby pair of them, and the `tlib-sim` CLI entry.
  *
  * What a client author can rely on:
@@ -9,8 +9,9 @@
  *   duplicates `repeatOnPromotion` re-sends after EventPrimaryChanged with their original numbers.
  * - Answers (and EventError) carry the request's ReferenceID; unsolicited copies carry none.
  * - EventError codes and which refusal uses which: see SimErrorCode (./error-codes.ts).
- *   Checks run in this order: message type (50), ReferenceID and Mandatory attributes (43) and
- *   values (42), pair role (52), CTI link (53), DN known (40), DN registered (41), state (56, 57, 42).
+ *   Checks run in this order: message type or a request not modelled (50), ReferenceID and
+ *   Mandatory attributes (43) and values (42), pair role (52), CTI link (53), DN known (40), DN
+ *   registered (41), then the call model's state (56, 57, 58, 59, 60, 61, 62, 42).
  *   Attributes a request does not take are ignored. Requests before RequestRegisterClient are
  *   answered (the simulator does not enforce the order).
  * - Agent and call requests need ThisDN registered by the same connection (else 41).
@@ -20,6 +21,17 @@
  * - Link and pair events go to clients that sent RequestRegisterClient; setLink sends an event only
  *   when the status changes. DN events go to clients registered on the DN.
  * - freeze(): nothing is answered or sent, frames received are discarded, ADDP pauses.
+ * - The call model (./model.ts) is the wire spec's 1.1 one. Where a 1.1 request has several events
+ *   the others come first and the answer last; they carry the request's ReferenceID to the
+ *   requester too (option referenceIdOnRelatedEvents, default true) — settle on the answering
+ *   event as the catalogue's isAnsweringEvent says. 1.0 requests keep 1.0's order (MakeCall's
+ *   EventDialing before EventRinging, ReleaseCall's answer first) and tag their answer only.
+ * - QueryCall's EventPartyInfo: Extensions.Parties = [dn, state] per party (dialing, ringing,
+ *   established, held, queued, routing), Extensions.External (outside caller), PreviousConnIDs,
+ *   ConsultFor. QueryAddress's EventAddressInfo: AgentStatus, AgentWorkMode, Place, ThisQueue,
+ *   AddressType (3 queue, 4 routing point), ConnID (latest call), Extensions.Calls = [ConnID,
+ *   state] per call of the DN, Extensions.DND (0/1), ForwardTo/ForwardMode, Queues.
+ * - Switch-side controls (SwitchFacade methods): see ./controls.ts.
  */
 export { TServerSimulator } from './server.js';
 export type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from './server.js';
@@ -38,6 +50,7 @@ export type {
 export { SIMULATOR_DEFAULTS, type RoutingPointSpec, type ServerRoleName, type SimulatorOptions } from './options.js';
 export {
   SharedState,
+  ROUTE_COUNT_LIMIT,
   SWITCH_DEFAULTS,
   type AgentState,
   type CallState,

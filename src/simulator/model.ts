@@ -167,6 +167,16 @@ export function forwardTarget(shared: SharedState, dn: string): { dn: string; fo
   return { dn: at, forwardedBy: by };
 }
 
+/**
+ * Where `call` would ring if sent to `dest` (a routing point or queue takes it as it is; a DN
+ * after its forwarding chain), or undefined when it cannot: that DN is on DND or already in the call.
+ */
+export function ringTarget(shared: SharedState, call: CallState, dest: string): string | undefined {
+  if (shared.routingPoints.has(dest) || shared.queues.has(dest)) return dest;
+  const end = forwardTarget(shared, dest).dn;
+  return shared.dnd.has(end) || partyOf(call, end) ? undefined : end;
+}
+
 export type Arrival = { kind: 'ringing' | 'queued' | 'routing'; dn: string } | { kind: 'busy'; dn: string };
 
 /**

@@ -10,7 +10,7 @@
  *   duration (TreatmentParms `Duration` s or `DurationMs` ms, else the switch setting).
  */
 import { AgentStatus, type KVList } from '../protocol/attributes.js';
-import { callWithParty, knownDN, ownDN, validDestination } from './checks.js';
+import { callWithParty, knownDN, ownDN, reachable, validDestination } from './checks.js';
 import { SimErrorCode, refuse } from './error-codes.js';
 import type { Handler, SimCore } from './handlers.js';
 import {
@@ -19,9 +19,9 @@ import {
   callAttrs,
   dropParty,
   endCall,
-  forwardTarget,
   installRoutingHooks,
   mergeUserData,
+  ringTarget,
   partyOf,
   routeTimerKey,
   send,
@@ -60,10 +60,7 @@ export function isFree(shared: SharedState, dn: string): boolean {
 /** A destination a routing point may send a call to (62 otherwise). */
 function routable(core: SimCore, call: CallState, dest: string, rp: string): void {
   validDestination(core, dest, rp, call);
-  const { shared } = core;
-  if (shared.routingPoints.has(dest) || shared.queues.has(dest)) return;
-  const end = forwardTarget(shared, dest).dn;
-  if (shared.dnd.has(end) || partyOf(call, end)) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: DN ${end} is busy (DND or already in the call)`);
+  reachable(core, call, dest);
 }
 
 /**
@@ -86,12 +83,7 @@ function routeTimeout(ctx: SwitchContext, connId: string, rp: string): void {
   const call = shared.calls.get(connId);
   if (call?.parties.find((p) => p.dn === rp)?.state !== 'routing') return;
   const dest = shared.routingPoints.get(rp)?.defaultDestination;
-  const ok =
-    dest !== undefined &&
-    dest !== rp &&
-    !partyOf(call, dest) &&
-    (shared.routingPoints.has(dest) || shared.queues.has(dest) || !shared.dnd.has(forwardTarget(shared, dest).dn));
-  if (dest !== undefined && ok) {
+  if (dest !== undefined && dest !== rp && ringTarget(shared, call, dest) !== undefined) {
     routeFrom(ctx, call, rp, dest);
     return;
   }
@@ -113,7 +105,7 @@ export function distribute(ctx: SwitchContext, queue: string): void {
     const call = [...shared.calls.values()].find((c) => c.parties.some((p) => p.dn === queue && p.state === 'queued'));
     if (!call) return;
     const agent = [...shared.agents.values()]
-      .filter((a) => a.status === AgentStatus.Ready && a.queues.includes(queue) && isFree(shared, a.dn) && !partyOf(call, a.dn))
+      .filter((a) => a.status === AgentStatus.Ready && a.queues.includes(queue) && isFree(shared, a.dn) && ringTarget(shared, call, a.dn) !== undefined)
       .sort((x, y) => x.idleSince - y.idleSince)[0];
     if (!agent) return;
     stopTreatment(shared, call);

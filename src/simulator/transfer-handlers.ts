@@ -4,10 +4,9 @@
  * ConnID get EventPartyChanged with PreviousConnID = the consultation's. The others events of a
  * request come first, its answer last.
  */
-import { callWithParty, heldParty, ownDN, partyIn, validDestination } from './checks.js';
+import { callWithParty, heldParty, ownDN, partyIn, reachable, validDestination } from './checks.js';
 import { SimErrorCode, refuse } from './error-codes.js';
 import type { Handler, SimCore } from './handlers.js';
-import { reachable } from './call-handlers.js';
 import {
   addParty,
   arrive,
@@ -23,7 +22,7 @@ import {
   setPartyState,
   type Requester,
 } from './model.js';
-import { agentsFree, rearmRouting } from './routing.js';
+import { agentsFree, distribute, rearmRouting } from './routing.js';
 import { CallType, DNRole } from '../protocol/enums.js';
 import { type CallState, type Party } from './state.js';
 
@@ -72,6 +71,8 @@ function heldAndConsultation(core: SimCore, a: { ThisDN: string; ConnID: string 
   partyIn(consultation.party, consultConnId, ['dialing', 'established'], `complete with ${what}`);
   const targets = consultation.call.parties.filter((p) => p.dn !== a.ThisDN);
   if (targets.length === 0) refuse(SimErrorCode.InvalidAttribute, `consultation call ${consultConnId} (${what}) has no other party`);
+  const already = targets.find((t) => partyOf(held.call, t.dn));
+  if (already) refuse(SimErrorCode.InvalidDestination, `invalid destination ${already.dn}: already a party of call ${a.ConnID}`);
   return { held, consultation, targets };
 }
 
@@ -115,6 +116,8 @@ export const TRANSFER_HANDLERS = {
       );
       if (t.state === 'routing') rearmRouting(core, held.call, t.dn);
     }
+    // A consultation waiting in a queue now waits there as the held call: distribute it.
+    for (const t of targets) if (t.state === 'queued') distribute(core, t.dn);
     send(core, a.ThisDN, 'EventReleased', callAttrs(held.call, a.ThisDN, { ThirdPartyDN: targets[0]!.dn }), req, true);
     if (liveCount(held.call) < 1) endCall(core, held.call);
     agentsFree(core, [a.ThisDN]);
@@ -171,7 +174,7 @@ export const TRANSFER_HANDLERS = {
     const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
     partyIn(party, a.ConnID, ['established', 'held'], 'transfer');
     validDestination(core, a.OtherDN, a.ThisDN, call);
-    reachable(core, a.OtherDN);
+    reachable(core, call, a.OtherDN);
     dropParty(call, a.ThisDN);
     arrive(core, call, a.OtherDN, a.ThisDN, req);
     send(core, a.ThisDN, 'EventReleased', callAttrs(call, a.ThisDN, { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN }), req, true);

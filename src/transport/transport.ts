@@ -1,14 +1,16 @@
 /**
  * One socket to one server: connect (TCP or TLS), frame bytes through the codec, keep the line
- * alive with ADDP. Reports upward only: 'message', 'close'. Knows nothing of requests or roles.
+ * alive with ADDP (a KeepAlive on the process's one keep-alive timer), bound what waits to be
+ * written. Reports upward only: 'message', 'close'. Knows nothing of requests or roles.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
 import type { Codec, DecodedMessage, StreamDecoder } from '../codec/index.js';
-import { ConnectError, ConnectionLostError, ProtocolError, type TlibError } from '../errors.js';
+import { ConnectError, ConnectionLostError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
 import { ADDP_PING, ADDP_PONG } from '../protocol/catalogue.js';
+import { KeepAlive, type KeepAliveScheduler } from './keepalive.js';
 
 const debugAddp = createDebug('tlib:addp');
 const debugTransport = createDebug('tlib:transport');
@@ -34,6 +36,10 @@ export interface TransportOptions {
   connectTimeoutMs: number;
   tls?: tls.ConnectionOptions | true;
   addp: AddpOptions | false;
+  /** Bytes allowed to wait in the socket's write buffer; past it the session is lost (ERR_WRITE_BUFFER_FULL). */
+  maxWriteBufferBytes: number;
+  /** The timer that drives ADDP. Default: the one shared by every transport of the process. */
+  keepAliveScheduler?: KeepAliveScheduler;
 }
 
 export interface TransportEvents {
@@ -48,9 +54,14 @@ export class Transport extends EventEmitter<TransportEvents> {
   private socket: net.Socket | undefined;
   private decoder: StreamDecoder | undefined;
   private closed = false;
-  private addpTimer: NodeJS.Timeout | undefined;
-  private lastReceived = 0;
-  private pingOutstanding = false;
+  private keepAlive: KeepAlive | undefined;
+  /** A whole frame arrived in the chunk being decoded (one clock read per chunk, not per frame). */
+  private heardInChunk = false;
+  /** Bytes ever handed to the socket: minus its writableLength, the bytes it has sent. */
+  private bytesQueued = 0;
+  /** Write-stall watch: when the write buffer was last seen making progress, and how far it was. */
+  private stallSince: number | undefined;
+  private sentAtCheck = 0;
   private pingFrame: Uint8Array;
   private pongFrame: Uint8Array;
 
@@ -123,21 +134,25 @@ export class Transport extends EventEmitter<TransportEvents> {
     );
     // ADDP counts whole frames, not bytes: a peer that dribbles bytes of a frame that never
     // completes (garbage read as a length) is as dead as a silent one.
-    socket.on('data', (chunk: Buffer) => this.decoder?.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.decoder?.push(chunk);
+      if (this.heardInChunk) {
+        this.heardInChunk = false;
+        this.keepAlive?.heard();
+      }
+    });
     socket.on('error', (err) => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, err.message, err)));
     socket.on('close', () => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, 'socket closed')));
     // A T-Server never half-closes: its FIN means the session is over (seen now, not at 'close').
     socket.on('end', () => this.lose(new ConnectionLostError('ERR_CONNECTION_LOST', this.endpoint.name, 'closed by the server')));
-    this.lastReceived = performance.now();
     debugTransport('%s: connected', this.endpoint.name);
   }
 
   private onMessage(m: DecodedMessage): void {
-    this.lastReceived = performance.now();
-    this.pingOutstanding = false;
+    this.heardInChunk = true;
     if (m.type === ADDP_PING) {
-      debugAddp('%s: ping received, pong sent', this.endpoint.name);
-      this.write(this.pongFrame);
+      debugAddp('%s: ping received', this.endpoint.name);
+      this.writeControl(this.pongFrame);
       return;
     }
     if (m.type === ADDP_PONG) {
@@ -150,43 +165,78 @@ export class Transport extends EventEmitter<TransportEvents> {
   /** Starts ADDP: ping after half the timeout of silence, declare the peer dead after the whole. */
   startAddp(): void {
     const addp = this.options.addp;
-    if (!addp || this.addpTimer || !this.isOpen) return;
-    const half = Math.max(1, Math.floor(addp.timeoutMs / 2));
-    const tick = () => {
-      this.addpTimer = undefined;
-      if (!this.isOpen) return;
-      const idle = performance.now() - this.lastReceived;
-      if (idle >= addp.timeoutMs) {
-        debugAddp('%s: silent for %d ms, declared dead', this.endpoint.name, Math.round(idle));
-        this.lose(new ConnectionLostError('ERR_ADDP_TIMEOUT', this.endpoint.name, `no frame for ${Math.round(idle)} ms (ADDP timeout ${addp.timeoutMs} ms)`));
-        return;
-      }
-      let next: number;
-      if (idle >= half && !this.pingOutstanding) {
-        this.pingOutstanding = true;
-        debugAddp('%s: idle %d ms, ping sent', this.endpoint.name, Math.round(idle));
-        this.write(this.pingFrame);
-        next = addp.timeoutMs - idle;
-      } else {
-        next = (this.pingOutstanding ? addp.timeoutMs : half) - idle;
-      }
-      this.addpTimer = setTimeout(tick, Math.max(1, Math.ceil(next)));
-    };
-    this.addpTimer = setTimeout(tick, half);
+    if (!addp || this.keepAlive || !this.isOpen) return;
+    const { timeoutMs } = addp;
+    this.keepAlive = new KeepAlive(
+      timeoutMs,
+      {
+        ping: () => {
+          debugAddp('%s: idle, ping sent', this.endpoint.name);
+          this.writeControl(this.pingFrame);
+        },
+        dead: (idle) => {
+          debugAddp('%s: silent for %d ms, declared dead', this.endpoint.name, Math.round(idle));
+          this.lose(new ConnectionLostError('ERR_ADDP_TIMEOUT', this.endpoint.name, `no frame for ${Math.round(idle)} ms (ADDP timeout ${timeoutMs} ms)`));
+        },
+        check: (now) => this.checkWriteProgress(now, timeoutMs),
+      },
+      this.options.keepAliveScheduler,
+    );
+    this.keepAlive.start();
+  }
+
+  /**
+   * A server that reads nothing while bytes wait for it is as dead as a silent one: lost once the
+   * write buffer made no progress for the ADDP timeout. False when the session was dropped.
+   */
+  private checkWriteProgress(now: number, timeoutMs: number): boolean {
+    const socket = this.socket;
+    if (!socket || this.closed) return false;
+    const waiting = socket.writableLength;
+    const sent = this.bytesQueued - waiting;
+    if (waiting === 0 || this.stallSince === undefined || sent > this.sentAtCheck) {
+      this.stallSince = waiting === 0 ? undefined : now;
+      this.sentAtCheck = sent;
+      return true;
+    }
+    if (now - this.stallSince < timeoutMs) return true;
+    const limit = this.options.maxWriteBufferBytes;
+    this.lose(new WriteBufferFullError(this.endpoint.name, `the server read nothing for ${Math.round(now - this.stallSince)} ms while ${waiting} bytes waited (ADDP timeout ${timeoutMs} ms)`, waiting, limit));
+    return false;
   }
 
   send(type: number, attributes: Record<string, unknown> | undefined): void {
     this.write(this.options.codec.encode(type, attributes));
   }
 
+  /**
+   * Writes a frame; past `maxWriteBufferBytes` waiting, drops the session instead (reported on the
+   * next microtask, so the caller's own bookkeeping finishes first).
+   */
   private write(frame: Uint8Array): void {
     if (!this.isOpen) return;
-    this.socket!.write(frame);
+    const socket = this.socket!;
+    const waiting = socket.writableLength;
+    const limit = this.options.maxWriteBufferBytes;
+    if (waiting + frame.byteLength > limit) {
+      const reason = new WriteBufferFullError(this.endpoint.name, `${waiting} bytes wait to be sent and ${frame.byteLength} more would pass maxWriteBufferBytes (${limit})`, waiting, limit);
+      debugTransport('%s: lost: %s', this.endpoint.name, reason.message);
+      this.teardown();
+      queueMicrotask(() => this.report(reason));
+      return;
+    }
+    this.bytesQueued += frame.byteLength;
+    socket.write(frame);
   }
 
-  /** Bytes waiting in the socket's write buffer (backpressure). */
-  get writableLength(): number {
-    return this.socket?.writableLength ?? 0;
+  /**
+   * Pings and pongs respect backpressure: while bytes already wait, they are skipped (those bytes
+   * are the sign of life), so a server that floods pings and reads nothing queues at most one pong.
+   */
+  private writeControl(frame: Uint8Array): void {
+    if (!this.isOpen || this.socket!.writableLength > 0) return;
+    this.bytesQueued += frame.byteLength;
+    this.socket!.write(frame);
   }
 
   private lose(reason: TlibError): void {
@@ -194,6 +244,10 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (reason instanceof ProtocolError) debugTransport('%s: malformed input: %s', this.endpoint.name, reason.message);
     else debugTransport('%s: lost: %s', this.endpoint.name, reason.message);
     this.teardown();
+    this.report(reason);
+  }
+
+  private report(reason: TlibError): void {
     this.emit('close', reason);
   }
 
@@ -205,8 +259,8 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   private teardown(): void {
     this.closed = true;
-    if (this.addpTimer) clearTimeout(this.addpTimer);
-    this.addpTimer = undefined;
+    this.keepAlive?.stop();
+    this.keepAlive = undefined;
     this.decoder?.stop();
     this.decoder = undefined;
     const s = this.socket;

@@ -97,10 +97,7 @@ describe('diagnostics channels', () => {
     expect(w.seen['tlib:session:lost'].map((m) => m.server)).toContain(primary);
     const { connection, ...failover } = w.seen['tlib:failover'][0];
     expect(connection).toBe(conn);
-    expect(failover).toMatchObject({ to: backup });
-    // Should name the lost primary: the pair reducer clears `active` before its promote effect after
-    // a loss, so the driver publishes from: undefined (reported to helper P; tighten when fixed).
-    expect([primary, undefined]).toContain(failover.from);
+    expect(failover).toMatchObject({ from: primary, to: backup });
     // The FIN usually comes first (cause 'lost'); the backup's EventPrimaryChanged may win the race.
     expect(['lost', 'primaryChanged']).toContain(failover.cause);
     await until(() => w.seen['tlib:resync'].length > 0, 'the resync published');

@@ -404,3 +404,78 @@ describe('the pair-states diagram', () => {
     expect(diagram.split('\n').filter((l) => l.includes(' --> ') && !l.includes('[*]'))).toHaveLength(pairs.size);
   });
 });
+
+describe('pair reducer: random input sequences (fast-check)', () => {
+  const C = ep(7003); // an address a server may name that is neither configured one
+
+  /** Turns two numbers into an input that makes sense for the state (or a stale one, on purpose). */
+  function inputFor(s: PairState, choice: number, n: number, nextSession: () => number): PairInput {
+    const dial = s.dials.length > 0 ? s.dials[n % s.dials.length] : undefined;
+    const sessions = [s.active, s.standby].filter((x) => x !== undefined);
+    const session = sessions.length > 0 ? sessions[n % sessions.length]!.id : 1 + (n % 5);
+    const seq = n % 40;
+    const named = [A, B, C, undefined][n % 4];
+    switch (choice) {
+      case 0:
+        return { kind: 'open' };
+      case 1:
+      case 2:
+        return { kind: 'dialOpened', dialId: dial?.id ?? n, session: nextSession() };
+      case 3:
+      case 4:
+        return { kind: 'dialFailed', dialId: dial?.id ?? n, error: new Error('refused'), aborted: n % 7 === 0 };
+      case 5:
+        return { kind: 'replayed', session };
+      case 6:
+        return { kind: 'sessionLost', session, young: n % 2 === 0, reason: lost };
+      case 7:
+        return { kind: 'restoreConnection', session, role: (['primary', 'backup', undefined] as const)[n % 3], seq, named };
+      case 8:
+        return { kind: 'primaryChanged', session, seq };
+      case 9:
+        return { kind: 'newEpoch' };
+      case 10:
+        return { kind: 'close', reason: lost };
+      default:
+        return { kind: 'closed' };
+    }
+  }
+
+  it('no sequence breaks an invariant or leaves the table (2,000 runs of up to 80 inputs)', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(fc.boolean(), fc.boolean(), fc.array(fc.tuple(fc.nat(11), fc.nat(1_000)), { maxLength: 80 }), (withBackup, reconnect, steps) => {
+        let id = 100;
+        let state = initialPairState({ primary: A, backup: withBackup ? B : undefined, reconnect, resyncOnReconnect: true, retryDelay });
+        for (const [choice, n] of steps) {
+          const [next] = reducePair(state, inputFor(state, choice, n, () => ++id));
+          expect(pairInvariantViolations(next)).toEqual([]);
+          state = next;
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('every session that opens ends up active, standby or closed: none is forgotten', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(11), fc.nat(1_000)), { maxLength: 80 }), (steps) => {
+        let id = 100;
+        let state = initialPairState({ primary: A, backup: B, reconnect: true, resyncOnReconnect: true, retryDelay });
+        const open = new Set<number>();
+        for (const [choice, n] of steps) {
+          const input = inputFor(state, choice, n, () => ++id);
+          const [next, fx] = reducePair(state, input);
+          if (input.kind === 'dialOpened') open.add(input.session);
+          if (input.kind === 'sessionLost' && (state.active?.id === input.session || state.standby?.id === input.session)) open.delete(input.session);
+          for (const e of fx) if (e.kind === 'closeSession') open.delete(e.session);
+          state = next;
+          const held = new Set([state.active?.id, state.standby?.id].filter((x) => x !== undefined));
+          expect([...open].filter((s) => !held.has(s))).toEqual([]);
+        }
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});

@@ -288,6 +288,19 @@ describe('failover: requeueFrom', () => {
     expect(router.inFlightCount).toBe(1);
   });
 
+  it('with maxInFlight reached, the re-sent requests go before those waiting for a slot', () => {
+    router = makeRouter(2);
+    const old = active!;
+    const call = send('RequestMakeCall', { ThisDN: 'a', OtherDN: '2' }); // not idempotent: interrupted
+    send('RequestQueryAddress', { ThisDN: 'b' });
+    send('RequestQueryAddress', { ThisDN: 'waiting' });
+    active = new FakeSink('b');
+    old.isOpen = false;
+    router.requeueFrom(old, 'the connection was lost');
+    expect(active.sent.map((s) => s.attributes.ThisDN)).toEqual(['b', 'waiting']);
+    expect(call.p.settled).toBe(true);
+  });
+
   it('a queued replay bound to a lost session is interrupted, not left waiting', async () => {
     const standby = new FakeSink('b');
     standby.linkUp = false;

@@ -39,7 +39,7 @@ function connect(options: Partial<TServerConnectionOptions>, decide: (name: stri
 describe('seams: sessionFactory and clock', () => {
   it('reconnect follows retryStrategy to the millisecond, alternating endpoints, then gives up and closes', async () => {
     let up = true;
-    const strategy = vi.fn((attempt: number) => (attempt <= 3 ? attempt * 1_000 : null));
+    const strategy = vi.fn((attempt: number, _error: Error) => (attempt <= 3 ? attempt * 1_000 : null));
     const { conn, fake } = connect({ backup: B.name, retryStrategy: strategy }, () => up);
     await conn.open();
     const failed: Array<[string, number, number]> = [];

@@ -1,12 +1,21 @@
 /**
- * Every example, and the demo, run as users run them (`npx tsx examples/X.ts`) against the
- * simulator pair each starts in its own process; each must end by itself with exit code 0 and print
- * its key lines.
+ * Every example, and the demo, run as users run them (tsx on examples/X.ts) against the simulator
+ * pair each starts in its own process; each must end by itself with exit code 0 and print its key
+ * lines.
+ *
+ * Robust on a loaded 2-core machine: one child at a time (they compete for the same two cores
+ * otherwise: the demo took 9–20 s run concurrently), `node --import tsx` (no npx wrapper, one
+ * process to kill), a child timeout of CHILD_TIMEOUT_MS and a test timeout above it, so a slow
+ * child fails with its own output rather than as a vitest timeout.
  */
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('../../', import.meta.url);
+/** A child alone takes 2–6 s; this is the bound for one under heavy load. */
+const CHILD_TIMEOUT_MS = 60_000;
+/** Above the child's bound, with room for the process to be killed and its output collected. */
+const TEST_TIMEOUT_MS = CHILD_TIMEOUT_MS + 15_000;
 
 interface Result {
   code: number | null;
@@ -16,14 +25,15 @@ interface Result {
   ms: number;
 }
 
-function runExample(file: string, args: string[] = [], timeoutMs = 30_000): Promise<Result> {
+function runExample(file: string, args: string[] = [], timeoutMs = CHILD_TIMEOUT_MS): Promise<Result> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', file, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
       cwd: ROOT,
       env: { ...process.env, DEBUG: '', FORCE_COLOR: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: timeoutMs,
+      killSignal: 'SIGKILL',
     });
     let stdout = '';
     let stderr = '';
@@ -39,8 +49,9 @@ function explain(r: Result): string {
   return `exit ${r.code} ${r.signal ?? ''} after ${r.ms} ms\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-2000)}`;
 }
 
-describe.concurrent('examples run against the in-process simulator', () => {
-  it('npm run demo (examples/demo.ts): failover, resync, five calls, exit 0 well within 30 s', async () => {
+// Sequential on purpose (see the header); each test's timeout is above its child's.
+describe('examples run against the in-process simulator', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('npm run demo (examples/demo.ts): failover, resync, five calls, exit 0', async () => {
     const r = await runExample('examples/demo.ts');
     expect(r.code, explain(r)).toBe(0);
     const out = r.stdout;
@@ -78,8 +89,21 @@ describe.concurrent('examples run against the in-process simulator', () => {
     expect(out).toContain('agent-desktop done');
   });
 
-  it('routing-integration.ts: user event, private service, transaction monitoring, agent reservation', async () => {
+  it('routing-integration.ts: a skill router; a kill of the primary in a burst; every call routed exactly once', async () => {
     const r = await runExample('examples/routing-integration.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('serving routing point 5000');
+    expect(out).toMatch(/killing the primary after \d+ calls/);
+    expect(out).toMatch(/failover: tserver-b is the primary now/);
+    expect(out).toContain('60 calls: 60 routed exactly once, 0 never, 0 twice or more');
+    expect(out).toMatch(/decisions: \d+ to a free agent, \d+ to a skill queue/);
+    expect(out).toMatch(/router: routed 60, defaulted 0, failed 0/);
+    expect(out).toContain('routing-integration done');
+  });
+
+  it('integration-services.ts: user event, private service, transaction monitoring, agent reservation', async () => {
+    const r = await runExample('examples/integration-services.ts');
     expect(r.code, explain(r)).toBe(0);
     const out = r.stdout;
     expect(out).toContain('monitoring 5000 and 5001');
@@ -91,7 +115,7 @@ describe.concurrent('examples run against the in-process simulator', () => {
     expect(out).toContain('agent agent-1 reserved on DN 1001 (EventAgentReserved)');
     expect(out).toMatch(/at route point 5000, Language=fr/);
     expect(out).toMatch(/transaction monitoring \d+ stopped/);
-    expect(out).toContain('routing-integration done');
+    expect(out).toContain('integration-services done');
   });
 
   it('ha-events.ts: link flap, switchover, kill with the link-event order rule, restart', async () => {

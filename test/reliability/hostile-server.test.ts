@@ -347,17 +347,17 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
     expect((await r.conn.queryServer()).Event).toBe('EventServerInfo');
   });
 
-  it('a configured backup is not pinned: a learned address replaces it, unless allowedBackupHosts refuses it', async () => {
-    // Default (no allow-list): the server's word wins over the configuration.
-    const open = await rigWithDN({ backup: '127.0.0.1:1' });
-    await offer(open, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), undefined);
-    expect(open.conn.state.backupEndpoint).toBe('backup.invalid:7000');
-    await open.stop();
-    rig = undefined;
-    // With an allow-list, the configured backup stays.
-    const pinned = await rigWithDN({ backup: '127.0.0.1:1', allowedBackupHosts: ['127.0.0.1'] });
+  it('a configured backup is pinned: a learned address does not replace it unless learnedAddresses widens the policy', async () => {
+    // Default with a configured backup ('configured'): the configuration wins over the server's word.
+    const pinned = await rigWithDN({ backup: '127.0.0.1:1' });
     await offer(pinned, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), 'ERR_BACKUP_ADDRESS_REFUSED');
     expect(pinned.conn.state.backupEndpoint).toBe('127.0.0.1:1');
+    await pinned.stop();
+    rig = undefined;
+    // Widened by the user: the learned address replaces it.
+    const open = await rigWithDN({ backup: '127.0.0.1:1', learnedAddresses: 'any' });
+    await offer(open, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), undefined);
+    expect(open.conn.state.backupEndpoint).toBe('backup.invalid:7000');
   });
 
   it('a predicate allowedBackupHosts sees host and port and can refuse by port', async () => {

@@ -165,6 +165,41 @@ describe('ACD queues', () => {
   });
 });
 
+describe('transfers to a routing point or a queue', () => {
+  it('a consultation to a routing point completed before it is routed: the router learns the held ConnID (EventPartyChanged) and routes that', async () => {
+    const s = await started({ routingPoints: [RP] });
+    const router = await desk(s.url, RP);
+    const a = await desk(s.url, '1001');
+    const b = await desk(s.url, '1002');
+    const c1 = s.placeCall('1001', { from: '5557777' });
+    await eventOn(a, 'EventRinging', c1);
+    await a.answerTo('RequestAnswerCall', { ThisDN: '1001', ConnID: c1 });
+    const c2 = (await a.answerTo('RequestInitiateTransfer', { ThisDN: '1001', ConnID: c1, OtherDN: RP })).attributes.ConnID as string;
+    await eventOn(router, 'EventRouteRequest', c2);
+    await a.answerTo('RequestCompleteTransfer', { ThisDN: '1001', ConnID: c1, TransferConnID: c2 });
+    const changed = await eventOn(router, 'EventPartyChanged', c1);
+    expect(changed.attributes).toMatchObject({ ThisDN: RP, PreviousConnID: c2, ThirdPartyDN: '1001' });
+    expectError(await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: c2, OtherDN: '1002' }), 57);
+    await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: c1, OtherDN: '1002' });
+    expect((await eventOn(b, 'EventRinging', c1)).attributes).toMatchObject({ OtherDN: '5557777', ThirdPartyDN: RP });
+  });
+
+  it('a consultation to a queue completed while queued: the held call waits in the queue and goes to the next Ready agent', async () => {
+    const s = await started({ queues: [QUEUE] });
+    const a = await desk(s.url, '1001');
+    const b = await desk(s.url, '1002');
+    s.loginAgent('1002', 'ag2', { queue: QUEUE });
+    const c1 = s.placeCall('1001', { from: '5558888' });
+    await eventOn(a, 'EventRinging', c1);
+    await a.answerTo('RequestAnswerCall', { ThisDN: '1001', ConnID: c1 });
+    const c2 = (await a.answerTo('RequestInitiateTransfer', { ThisDN: '1001', ConnID: c1, OtherDN: QUEUE })).attributes.ConnID as string;
+    await a.answerTo('RequestCompleteTransfer', { ThisDN: '1001', ConnID: c1, TransferConnID: c2 });
+    expect(s.call(c1)?.parties.map((p) => [p.dn, p.state])).toEqual([[QUEUE, 'queued']]);
+    s.setAgentState('1002', 'ready');
+    expect((await eventOn(b, 'EventRinging', c1)).attributes).toMatchObject({ ThirdPartyDN: QUEUE, OtherDN: '5558888' });
+  });
+});
+
 describe('treatments and abandons', () => {
   it('ApplyTreatment → EventTreatmentApplied, then EventTreatmentEnd after the duration; refused → EventTreatmentNotApplied', async () => {
     const s = await started({ routingPoints: [RP] });

@@ -1,0 +1,151 @@
+/**
+ * Idle cost: 500 open connections with ADDP on (defaults: timeoutMs 5000, remoteTimeoutMs 5000)
+ * doing nothing. Target (issue 17): ≤ 10 ms of CPU per 5 s for all 500 — ADDP runs on one shared
+ * timer (src/transport/keepalive.ts), not one per socket. Baseline in the same run: 500 bare
+ * sockets to the same server (no SDK, no keep-alive), the floor of what the process costs idle.
+ *
+ * The simulator runs in a child process (this file with --server), so process.cpuUsage() counts
+ * the client only. Standalone: `npx tsx bench/idle.ts [--quick]`; in the suite, bench/run.ts
+ * registers `{ name: 'idle', load: async () => (await import('./idle.js')).idleBench }`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { TServerConnection } from '../src/index.js';
+import { TServerSimulator } from '../src/simulator/index.js';
+import { fmtMs, median, table, type Bench, type BenchContext, type Figure } from './lib/report.js';
+
+const CONNECTIONS = 500;
+const WINDOW_MS = 5_000;
+const TARGET_MS = 10;
+
+/** Child mode: a simulator on 127.0.0.1, its URL on stdout, until stdin closes. */
+async function serve(): Promise<void> {
+  const sim = new TServerSimulator({ name: 'idle-sim', host: '127.0.0.1' });
+  await sim.start();
+  process.stdout.write(`${sim.url}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => void sim.stop().then(() => process.exit(0)));
+}
+
+async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--server'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('idle bench: the simulator did not start within 30 s')), 30_000);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) {
+        clearTimeout(timer);
+        resolve(line.trim());
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`idle bench: the simulator exited with ${code}`));
+    });
+  });
+  return { url, child };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** CPU (user + system) of this process over `ms`, in ms. */
+async function cpuOver(ms: number): Promise<number> {
+  const before = process.cpuUsage();
+  await sleep(ms);
+  const d = process.cpuUsage(before);
+  return (d.user + d.system) / 1000;
+}
+
+async function bareSockets(url: string, n: number): Promise<net.Socket[]> {
+  const [host, port] = [url.slice(0, url.lastIndexOf(':')), Number(url.slice(url.lastIndexOf(':') + 1))];
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = net.connect({ host, port });
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    sockets.push(s);
+  }
+  return sockets;
+}
+
+type AddpSetting = { timeoutMs: number; remoteTimeoutMs: number } | false | undefined;
+
+/** Opens CONNECTIONS connections, waits `settleMs`, measures CPU over `trials` windows, closes them. */
+async function measureSdk(url: string, addp: AddpSetting, settleMs: number, trials: number): Promise<number[]> {
+  const conns: TServerConnection[] = [];
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < CONNECTIONS; i++) {
+      const conn = new TServerConnection({ primary: url, applicationName: 'idle-bench', reconnect: false, ...(addp === undefined ? {} : { addp }) });
+      conn.on('error', () => {});
+      await conn.open();
+      conns.push(conn);
+    }
+    await sleep(settleMs);
+    for (let t = 0; t < trials; t++) samples.push(await cpuOver(WINDOW_MS));
+    const open = conns.filter((c) => c.state.status === 'open').length;
+    if (open !== CONNECTIONS) throw new Error(`only ${open} of ${CONNECTIONS} connections stayed open`);
+  } finally {
+    await Promise.all(conns.map((c) => c.close()));
+  }
+  return samples;
+}
+
+export const idleBench: Bench = {
+  name: 'idle',
+  title: `${CONNECTIONS} idle connections, CPU per ${WINDOW_MS / 1000} s of the client process`,
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const trials = ctx.quick ? 1 : Math.min(ctx.trials, 3);
+    const { url, child } = await startServer();
+    const rows: [string, number[]][] = [];
+    try {
+      const sockets = await bareSockets(url, CONNECTIONS);
+      const bare: number[] = [];
+      for (let t = 0; t < trials; t++) bare.push(await cpuOver(WINDOW_MS));
+      for (const s of sockets) s.destroy();
+      rows.push([`${CONNECTIONS} bare sockets (baseline)`, bare]);
+      rows.push(['SDK, addp: false', await measureSdk(url, false, 1_000, trials)]);
+      // Keep-alive armed on the shared timer, no frame due in the window: the machinery's own cost.
+      rows.push(['SDK, ADDP 60 s (keep-alive armed, no frame due)', await measureSdk(url, { timeoutMs: 60_000, remoteTimeoutMs: 60_000 }, 1_000, trials)]);
+      // Defaults: a ping at 2.5 s of silence, its pong: ~4 frames per connection per 5 s.
+      rows.push(['SDK, ADDP defaults (5 s / 5 s)', await measureSdk(url, undefined, 6_000, trials)]);
+    } finally {
+      child.stdin!.end();
+      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5_000)]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    ctx.log(table(['candidate', `CPU per ${WINDOW_MS / 1000} s (median)`, 'trials (ms)'], rows.map(([name, xs]) => [name, fmtMs(median(xs)), xs.map((x) => x.toFixed(1)).join(' ')])));
+    const m = (i: number) => Math.round(median(rows[i][1]) * 10) / 10;
+    const value = m(3);
+    return [
+      {
+        id: 'idle.cpu',
+        value,
+        unit: `ms CPU / ${WINDOW_MS / 1000} s`,
+        extra: { connections: CONNECTIONS, bareMs: m(0), addpOffMs: m(1), keepAliveArmedMs: m(2) },
+        target: `≤ ${TARGET_MS} ms CPU per ${WINDOW_MS / 1000} s for ${CONNECTIONS} idle connections`,
+        met: value <= TARGET_MS,
+      },
+    ];
+  },
+};
+
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain && process.argv.includes('--server')) {
+  void serve();
+} else if (isMain) {
+  const quick = process.argv.includes('--quick');
+  idleBench
+    .run({ quick, trials: quick ? 1 : 3, log: (line = '') => console.log(line) })
+    .then((figures) => {
+      for (const f of figures) console.log(`BENCH ${f.id} ${f.value} ${f.unit} — target ${f.target}: ${f.met ? 'met' : 'NOT met'}`);
+      process.exit(0);
+    })
+    .catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+}

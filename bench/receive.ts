@@ -1,0 +1,278 @@
+/**
+ * Figure 2 — the receive path over loopback (issue 17): the same events, written at once by a
+ * sender in a worker thread, read by six clients in this thread, trials interleaved (A B C … A B C):
+ *  - a reader that only counts bytes (the wire's limit on this machine);
+ *  - a bare socket + the SDK's FrameDecoder; NDJSON (lines of JSON.parse); msgpackr plain and with
+ *    shared structures (its fastest mode), each on its own encoding of the same events;
+ *  - the full receive path: TServerConnection (validation 'warn', 100 DNs registered) with one
+ *    listener, fed by the simulator.
+ * Every client but the byte counter hands each event to the same consumer (./lib/consume.ts).
+ */
+import net from 'node:net';
+import { Packr } from 'msgpackr';
+import { FrameDecoder } from '../src/codec/decoder.js';
+import { encodeFrame } from '../src/codec/encoder.js';
+import { TServerConnection } from '../src/index.js';
+import { freshConsumer } from './lib/consume.js';
+import { eventMix } from './lib/events.js';
+import { fmtBytes, fmtNum, fmtRate, median, table, untilAsync, type Bench, type BenchContext, type Figure } from './lib/report.js';
+import { SimHost } from './lib/sim-host.js';
+
+const DNS = Array.from({ length: 100 }, (_, i) => String(70000 + i));
+let sink = 0;
+/** A trial that has not ended by then is a harness or SDK fault, reported as such. */
+const TRIAL_TIMEOUT_MS = 60_000;
+
+/** One client: `arm()` before a trial, resolves when the whole batch has been consumed. */
+interface Client {
+  name: string;
+  arm(events: number, bytes: number): Promise<void>;
+  /** What the client still waits for (events or bytes), for a timeout's message. */
+  left(): number;
+  close(): void;
+}
+
+/** Counts down to the batch's end; `done` settles the trial. */
+class Countdown {
+  left = 0;
+  private resolve: (() => void) | undefined;
+  arm(n: number): Promise<void> {
+    this.left = n;
+    return new Promise((r) => (this.resolve = r));
+  }
+  sub(n: number): void {
+    this.left -= n;
+    if (this.left <= 0 && this.resolve) {
+      const r = this.resolve;
+      this.resolve = undefined;
+      r();
+    }
+  }
+}
+
+async function connect(address: string, hello: string): Promise<net.Socket> {
+  const i = address.lastIndexOf(':');
+  const socket = net.connect({ host: address.slice(0, i), port: Number(address.slice(i + 1)) });
+  socket.setNoDelay(true);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(`${hello}\n`);
+  return socket;
+}
+
+async function byteCounter(address: string): Promise<Client> {
+  const socket = await connect(address, 'bytes');
+  const cd = new Countdown();
+  socket.on('data', (chunk: Buffer) => cd.sub(chunk.length));
+  return { name: 'bytes', arm: (_events, bytes) => cd.arm(bytes), left: () => cd.left, close: () => socket.destroy() };
+}
+
+async function decoderClient(address: string): Promise<Client> {
+  const socket = await connect(address, 'decoder');
+  const cd = new Countdown();
+  const use = freshConsumer();
+  const decoder = new FrameDecoder({
+    onMessage: (m) => {
+      sink += use(m.name!, m.attributes);
+      cd.sub(1);
+    },
+    onError: (e) => socket.destroy(e),
+  });
+  socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+  return { name: 'decoder', arm: (events) => cd.arm(events), left: () => cd.left, close: () => socket.destroy() };
+}
+
+async function ndjsonClient(address: string): Promise<Client> {
+  const socket = await connect(address, 'ndjson');
+  const cd = new Countdown();
+  const use = freshConsumer();
+  let tail: Buffer | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    const b = tail ? Buffer.concat([tail, chunk]) : chunk;
+    let start = 0;
+    let n = 0;
+    for (let nl = b.indexOf(10, start); nl >= 0; nl = b.indexOf(10, start)) {
+      const o = JSON.parse(b.toString('utf8', start, nl)) as { Event: string } & Record<string, unknown>;
+      sink += use(o.Event, o);
+      n++;
+      start = nl + 1;
+    }
+    tail = start < b.length ? Buffer.from(b.subarray(start)) : undefined;
+    cd.sub(n);
+  });
+  return { name: 'ndjson', arm: (events) => cd.arm(events), left: () => cd.left, close: () => socket.destroy() };
+}
+
+/** msgpackr over a stream, as its own UnpackrStream does it (an incomplete tail waits for more). */
+async function msgpackClient(address: string, name: string, unpackr: Packr): Promise<Client> {
+  const socket = await connect(address, name);
+  const cd = new Countdown();
+  const use = freshConsumer();
+  let tail: Buffer | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    const b = tail ? Buffer.concat([tail, chunk]) : chunk;
+    tail = undefined;
+    let n = 0;
+    try {
+      unpackr.unpackMultiple(b, (o: unknown) => {
+        const e = o as { Event: string } & Record<string, unknown>;
+        sink += use(e.Event, e);
+        n++;
+      });
+    } catch (err) {
+      const e = err as { incomplete?: boolean; lastPosition?: number };
+      if (!e.incomplete) throw err;
+      tail = Buffer.from(b.subarray(e.lastPosition));
+    }
+    cd.sub(n);
+  });
+  return { name, arm: (events) => cd.arm(events), left: () => cd.left, close: () => socket.destroy() };
+}
+
+async function sdkClient(host: SimHost): Promise<Client> {
+  const conn = new TServerConnection({ primary: host.primary, applicationName: 'bench-receive', validation: 'warn' });
+  const cd = new Countdown();
+  const use = freshConsumer();
+  conn.on('protocolWarning', (w) => console.log(`   (receive: protocolWarning ${w.code}: ${w.detail})`));
+  conn.on('stateChange', (st) => {
+    if (st.status !== 'open') console.log(`   (receive: connection ${st.status})`);
+  });
+  conn.on('event', (e) => {
+    sink += use(e.Event, e as unknown as Record<string, unknown>);
+    cd.sub(1);
+  });
+  await conn.open();
+  await Promise.all(DNS.map((dn) => conn.registerAddress(dn)));
+  return {
+    name: 'sdk',
+    // Fresh sequence numbers for every batch (the duplicate filter must pass them all): made by
+    // the worker before the clock starts.
+    arm: (events) => cd.arm(events),
+    left: () => cd.left,
+    close: () => void conn.close(),
+  };
+}
+
+interface Row {
+  label: string;
+  client: Client;
+  bytes: number;
+  rates: number[];
+  send: () => Promise<unknown>;
+  prepare?: () => Promise<unknown>;
+}
+
+export const receiveBench: Bench = {
+  name: 'receive',
+  title: 'Figure 2: receive path over loopback (sender in a worker thread), vs the wire and other formats',
+  async run(ctx: BenchContext): Promise<Figure[]> {
+    const count = ctx.quick ? 30_000 : 100_000;
+    const events = eventMix(count, { dns: DNS });
+    const objects = events.map((e) => ({ Event: e.name, ...e.attributes }));
+    const tlib = Buffer.concat(events.map((e) => encodeFrame(e.type, e.attributes)));
+    const ndjson = Buffer.from(objects.map((o) => `${JSON.stringify(o)}\n`).join(''));
+    const plainPackr = new Packr({ useRecords: false });
+    const plain = Buffer.concat(objects.map((o) => plainPackr.pack(o)));
+    const recordPackr = new Packr({ useRecords: true, structures: [] });
+    const records = Buffer.concat(objects.map((o) => recordPackr.pack(o)));
+
+    const host = await SimHost.start({ mode: 'single' });
+    const clients: Client[] = [];
+    try {
+      const blaster = await host.call<string>({ cmd: 'blasterStart' });
+      const loads: [string, Buffer][] = [['bytes', tlib], ['decoder', tlib], ['ndjson', ndjson], ['msgpackr', plain], ['msgpackr-records', records]];
+      for (const [name, data] of loads) await host.call({ cmd: 'blasterLoad', name, bytes: new Uint8Array(data) });
+      clients.push(
+        await byteCounter(blaster),
+        await decoderClient(blaster),
+        await ndjsonClient(blaster),
+        await msgpackClient(blaster, 'msgpackr', plainPackr),
+        await msgpackClient(blaster, 'msgpackr-records', recordPackr),
+      );
+      await untilAsync(async () => (await host.call<string[]>({ cmd: 'blasterClients' })).length === 5, 'the blaster clients');
+      const sdk = await sdkClient(host);
+      clients.push(sdk);
+      const blast = (name: string) => () => host.call({ cmd: 'blast', name });
+      const rows: Row[] = [
+        { label: 'byte counter (the wire)', client: clients[0], bytes: tlib.length, rates: [], send: blast('bytes') },
+        { label: 'socket + FrameDecoder', client: clients[1], bytes: tlib.length, rates: [], send: blast('decoder') },
+        { label: 'NDJSON (JSON.parse per line)', client: clients[2], bytes: ndjson.length, rates: [], send: blast('ndjson') },
+        { label: 'msgpackr (plain)', client: clients[3], bytes: plain.length, rates: [], send: blast('msgpackr') },
+        { label: 'msgpackr (shared structures)', client: clients[4], bytes: records.length, rates: [], send: blast('msgpackr-records') },
+        {
+          label: 'TServerConnection → on("event")',
+          client: sdk,
+          bytes: tlib.length,
+          rates: [],
+          prepare: () => host.call({ cmd: 'prepareBatch', count, dns: DNS }),
+          send: () => host.call({ cmd: 'sendBatch' }),
+        },
+      ];
+      // The SDK's batch (fresh sequence numbers) is made by the worker at the start of each round,
+      // so the worker's encoding and its garbage are done long before that batch is timed.
+      const prepareAll = () => Promise.all(rows.map((r) => r.prepare?.()));
+      const trial = async (r: Row): Promise<number> => {
+        const done = r.client.arm(count, r.bytes);
+        const t0 = performance.now();
+        await r.send();
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${r.label}: ${r.client.left()} of ${count} events (or bytes) still missing after ${TRIAL_TIMEOUT_MS} ms`)), TRIAL_TIMEOUT_MS);
+        });
+        try {
+          await Promise.race([done, timeout]);
+        } finally {
+          clearTimeout(timer);
+        }
+        return count / ((performance.now() - t0) / 1000);
+      };
+      await prepareAll();
+      for (const r of rows) await trial(r); // warm-up: JIT every path once
+      for (let t = 0; t < ctx.trials; t++) {
+        await prepareAll();
+        for (const r of rows) r.rates.push(await trial(r));
+      }
+
+      const [bytes, dec, nd, , rec, conn] = rows.map((r) => median(r.rates));
+      ctx.log(`Batch: ${fmtNum(count)} events of the codec mix, written at once; TLib ${fmtBytes(tlib.length / count)}/event, NDJSON ${fmtBytes(ndjson.length / count)}, msgpackr ${fmtBytes(plain.length / count)}, with structures ${fmtBytes(records.length / count)}.`);
+      ctx.log(
+        table(
+          ['receive + consume', 'events/s (median)', 'range', 'MB/s', '÷ byte counter', 'SDK ÷ this'],
+          rows.map((r) => {
+            const m = median(r.rates);
+            return [r.label, fmtRate(m), `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`, fmtNum((m * r.bytes) / count / 1e6, 1), `${(m / bytes).toFixed(2)}×`, `${(conn / m).toFixed(2)}×`];
+          }),
+        ),
+      );
+      ctx.log(`(median of ${ctx.trials} interleaved trials; sink ${sink % 10})`);
+      const ranges = Object.fromEntries(rows.map((r) => [r.label, [Math.round(Math.min(...r.rates)), Math.round(Math.max(...r.rates))] as [number, number]]));
+      const candidates = Object.fromEntries(rows.map((r) => [r.label, Math.round(median(r.rates))]));
+      return [
+        {
+          id: 'receive.connection',
+          value: Math.round(conn),
+          unit: 'events/s',
+          extra: { vs_ndjson: `${(conn / nd).toFixed(2)}x`, vs_decoder: `${(conn / dec).toFixed(2)}x`, vs_msgpackr_records: `${(conn / rec).toFixed(2)}x` },
+          ratio: { value: conn / bytes, baseline: 'byte counter' },
+          target: '>= 0.25x byte counter and >= 2.5x NDJSON (issue 17)',
+          met: conn / bytes >= 0.25 && conn / nd >= 2.5,
+          ranges,
+          candidates,
+        },
+        {
+          id: 'receive.decoder',
+          value: Math.round(dec),
+          unit: 'events/s',
+          ratio: { value: dec / bytes, baseline: 'byte counter' },
+          target: 'none (reported)',
+          met: undefined,
+        },
+      ];
+    } finally {
+      for (const c of clients) c.close();
+      await host.stop();
+    }
+  },
+};

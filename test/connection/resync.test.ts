@@ -1,0 +1,108 @@
+/**
+ * Resync on its own (a real router on a fake sink, no sockets): the window, the order of queries,
+ * the summary, calls the server no longer knows, and a newer resync superseding a running one.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger } from '../../src/connection/ledger.js';
+import type { RequestSink } from '../../src/connection/requests.js';
+import { Resync } from '../../src/connection/resync.js';
+import { RequestRouter } from '../../src/connection/router.js';
+import type { ResyncSummary } from '../../src/connection/types.js';
+
+class Sink implements RequestSink {
+  readonly name = 'a:1';
+  isOpen = true;
+  linkUp = true;
+  readonly sent: Record<string, unknown>[] = [];
+  send(_type: number, attributes: Record<string, unknown>): void {
+    this.sent.push(attributes);
+  }
+}
+
+let sink: Sink;
+let router: RequestRouter;
+let ledger: Ledger;
+let summaries: ResyncSummary[];
+let answered: number;
+
+function resync(window: number): Resync {
+  return new Resync({ owner: {}, router, ledger, window, done: (s) => summaries.push(s) });
+}
+
+/** Answers every query on the wire not yet answered (EventError 57 for calls). */
+function answerAll(): void {
+  const pending = sink.sent.slice(answered);
+  answered = sink.sent.length;
+  for (const q of pending) {
+    const ref = q.ReferenceID as number;
+    const name = q.ConnID !== undefined ? 'EventError' : q.ThisDN !== undefined ? 'EventAddressInfo' : 'EventLocationInfo';
+    const event = { Event: name, ReferenceID: ref, ...(name === 'EventError' ? { ErrorCode: 57 } : {}) };
+    const p = router.answerFor(sink, name, event);
+    if (p) router.settle(p, event);
+  }
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+beforeEach(() => {
+  sink = new Sink();
+  ledger = new Ledger();
+  router = new RequestRouter({ owner: {}, requestTimeoutMs: 5_000, maxInFlight: 10_000, route: () => sink });
+  summaries = [];
+  answered = 0;
+  for (let i = 0; i < 3; i++) ledger.registered(`10${i}`, {}, 'resync');
+  for (let i = 0; i < 1_000; i++) ledger.learn({ Event: 'EventRinging', ThisDN: '100', ConnID: i.toString(16).padStart(16, '0') });
+});
+afterEach(() => router.rejectAll(new Error('test over')));
+
+describe('Resync', () => {
+  it('keeps at most `window` queries in flight: location, then calls, then DNs (the state model corrects calls first), the next as one lands', async () => {
+    const r = resync(100);
+    r.start('a:1');
+    expect(r.running).toBe(true);
+    expect(sink.sent).toHaveLength(100);
+    expect(sink.sent[0]).not.toHaveProperty('ThisDN');
+    expect(sink.sent.slice(1, 4).map((q) => q.ConnID)).toEqual(['0000000000000000', '0000000000000001', '0000000000000002']);
+    let maxOutstanding = 0;
+    while (summaries.length === 0) {
+      maxOutstanding = Math.max(maxOutstanding, sink.sent.length - answered);
+      answerAll();
+      await flush();
+    }
+    expect(maxOutstanding).toBe(100);
+    expect(sink.sent).toHaveLength(1 + 3 + 1_000);
+    expect(sink.sent.slice(-3).map((q) => q.ThisDN)).toEqual(['100', '101', '102']);
+    expect(summaries[0]).toMatchObject({ server: 'a:1', dns: 3, calls: 1_000 });
+    expect(summaries[0].errors).toHaveLength(1_000);
+    expect(ledger.calls.size).toBe(0); // EventError 57: the calls ended while we were away
+    expect(r.running).toBe(false);
+  });
+
+  it('a newer resync supersedes a running one: the old one sends nothing more and has no summary', async () => {
+    const first = resync(10);
+    first.start('a:1');
+    expect(sink.sent).toHaveLength(10);
+    first.start('b:2'); // a newer EventPrimaryChanged
+    expect(sink.sent).toHaveLength(20);
+    while (summaries.length === 0) {
+      answerAll();
+      await flush();
+    }
+    await flush();
+    expect(summaries.map((s) => s.server)).toEqual(['b:2']);
+    // The first run's 10 queries, then one full run: nothing more from the first.
+    expect(sink.sent).toHaveLength(10 + 1 + 3 + 1_000);
+  });
+
+  it('cancel() (close) stops it: no more queries, no summary', async () => {
+    const r = resync(5);
+    r.start('a:1');
+    r.cancel();
+    answerAll();
+    await flush();
+    await flush();
+    expect(sink.sent).toHaveLength(5);
+    expect(summaries).toEqual([]);
+    expect(r.running).toBe(false);
+  });
+});
