@@ -4,7 +4,6 @@
  * becomes an input to the reducer; the effects it returns are executed here, in order. Inputs that
  * arrive while effects run (a listener calling close(), a released message that claims a role) wait
  * their turn: every input is handled to completion before the next (run to completion).
- *
  * Seams (seams.ts): sessions come from `sessionFactory` and time from `clock`.
  */
 import createDebug from 'debug';
@@ -16,7 +15,7 @@ import { publishDiagnostics } from './diagnostics.js';
 import { switchoverLink, type EventGate } from './gate.js';
 import type { Ledger } from './ledger.js';
 import { acceptAddress } from './accept-address.js';
-import { MAX_TIMER_MS, type ResolvedOptions } from './options.js';
+import { guardedRetryStrategy, type ResolvedOptions } from './options.js';
 import { assertPairInvariants } from './pair-invariants.js';
 import { initialPairState, pairEndpoints, reducePair, sessionById, type PairEffect, type PairInput, type PairRole, type PairState } from './pair-machine.js';
 import type { LedgerReplay } from './replay.js';
@@ -82,7 +81,7 @@ export class PairDriver {
       backup: o.backup,
       reconnect: o.reconnect !== false,
       resyncOnReconnect: o.resyncOnReconnect,
-      retryDelay: (attempt, error) => this.retryDelay(attempt, error),
+      retryDelay: guardedRetryStrategy(o.retryStrategy, host),
     });
   }
 
@@ -426,25 +425,5 @@ export class PairDriver {
       this.closedWaiters = [];
       for (const w of waiters) w();
     })();
-  }
-
-  // ------------------------------------------------------------------ policy
-
-  /** The retryStrategy, guarded: a throw or a bad value is reported and gives up (closes). */
-  private retryDelay(attempt: number, error: Error): number | null {
-    const strategy = this.host.options.retryStrategy;
-    let delay: unknown;
-    try {
-      delay = strategy(attempt, error);
-    } catch (err) {
-      this.host.reportHandlerError('retryStrategy', err);
-      return null;
-    }
-    if (delay === null) return null;
-    if (typeof delay !== 'number' || !(delay >= 0) || delay > MAX_TIMER_MS) {
-      this.host.reportError(new InvalidArgumentError(`retryStrategy returned ${String(delay)}: expected a delay in ms from 0 to ${MAX_TIMER_MS}, or null to give up`));
-      return null;
-    }
-    return delay;
   }
 }
