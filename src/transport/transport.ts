@@ -62,6 +62,8 @@ export class Transport extends EventEmitter<TransportEvents> {
   /** Write-stall watch: when the write buffer was last seen making progress, and how far it was. */
   private stallSince: number | undefined;
   private sentAtCheck = 0;
+  /** A loss found inside write(), reported on the next microtask unless close() comes first. */
+  private pendingLoss: TlibError | undefined;
   private pingFrame: Uint8Array;
   private pongFrame: Uint8Array;
 
@@ -222,7 +224,12 @@ export class Transport extends EventEmitter<TransportEvents> {
       const reason = new WriteBufferFullError(this.endpoint.name, `${waiting} bytes wait to be sent and ${frame.byteLength} more would pass maxWriteBufferBytes (${limit})`, waiting, limit);
       debugTransport('%s: lost: %s', this.endpoint.name, reason.message);
       this.teardown();
-      queueMicrotask(() => this.report(reason));
+      this.pendingLoss = reason;
+      queueMicrotask(() => {
+        const loss = this.pendingLoss;
+        this.pendingLoss = undefined;
+        if (loss) this.report(loss);
+      });
       return;
     }
     this.bytesQueued += frame.byteLength;
@@ -253,6 +260,7 @@ export class Transport extends EventEmitter<TransportEvents> {
 
   /** Closes the socket without a 'close' event (the owner asked for it). */
   close(): void {
+    this.pendingLoss = undefined;
     if (this.closed) return;
     this.teardown();
   }

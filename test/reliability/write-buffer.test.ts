@@ -152,6 +152,30 @@ describe('write buffer: a server that stops reading', () => {
     expect((closed[0] as WriteBufferFullError).bufferedBytes).toBeLessThanOrEqual(limit);
   });
 
+  it('close() by the owner right after an overflow: no close report (the owner asked)', async () => {
+    const hostile = await stubbornServer(false);
+    const transport = new Transport({
+      endpoint: { host: '127.0.0.1', port: hostile.port, name: hostile.url },
+      codec: wireCodecV1,
+      maxFrameBytes: 1 << 20,
+      connectTimeoutMs: 1_000,
+      addp: false,
+      maxWriteBufferBytes: 64 * 1024,
+    });
+    const closed: TlibError[] = [];
+    transport.on('close', (r) => closed.push(r));
+    await transport.connect();
+    const type = messageByName('RequestRegisterClient')!.type;
+    transport.send(type, { ReferenceID: 1, ApplicationName: 'x' });
+    await sleep(50);
+    const big = { ReferenceID: 2, ApplicationName: 'y'.repeat(1000) };
+    for (let sent = 0; sent < 16_000 && transport.isOpen; sent++) transport.send(type, big);
+    expect(transport.isOpen).toBe(false);
+    transport.close();
+    await sleep(20);
+    expect(closed).toEqual([]);
+  });
+
   it('maxWriteBufferBytes is validated and defaults to 8 MiB', () => {
     expect(new TServerConnection({ primary: '127.0.0.1:1' }).options.maxWriteBufferBytes).toBe(8 * 1024 * 1024);
     expect(() => new TServerConnection({ primary: '127.0.0.1:1', maxWriteBufferBytes: 0 })).toThrow(/maxWriteBufferBytes/);
