@@ -32,37 +32,47 @@ export class Ledger {
     for (const [userId, rec] of this.subscriptions) if (rec.serverId === serverId) return userId;
     return serverId;
   }
-  /** Known calls on registered DNs: ConnID → the DNs it is on. */
-  readonly calls = new Map<string, Set<string>>();
+  /**
+   * Known calls on registered DNs: ConnID → the DN it is on, or the DNs when on two or more. Nearly
+   * every call is on one registered DN: a string, not a Set per call (learn() runs for every event).
+   */
+  readonly calls = new Map<string, string | Set<string>>();
   /** Learns calls from a delivered event. Cheap: called for every event. */
   learn(e: Record<string, unknown>): void {
-    const dn = e.ThisDN as string | undefined;
     const connId = e.ConnID as string | undefined;
+    if (connId === undefined) return;
+    const dn = e.ThisDN as string | undefined;
     switch (e.Event) {
       case 'EventRinging':
       case 'EventDialing':
       case 'EventEstablished':
       case 'EventPartyInfo':
       case 'EventAttachedDataChanged':
-        if (dn !== undefined && connId !== undefined && this.dns.has(dn)) this.addCall(connId, dn);
+        if (dn !== undefined && this.dns.has(dn)) this.addCall(connId, dn);
         break;
       case 'EventReleased':
-        if (dn !== undefined && connId !== undefined) this.removeCall(connId, dn);
+        if (dn !== undefined) this.removeCall(connId, dn);
         break;
     }
   }
 
   addCall(connId: string, dn: string): void {
-    let on = this.calls.get(connId);
-    if (!on) this.calls.set(connId, (on = new Set()));
-    on.add(dn);
+    const on = this.calls.get(connId);
+    if (on === undefined) this.calls.set(connId, dn);
+    else if (typeof on !== 'string') on.add(dn);
+    else if (on !== dn) this.calls.set(connId, new Set([on, dn]));
   }
 
+  /** Forgets `dn`'s part in the call, or the whole call when `dn` is undefined. */
   removeCall(connId: string, dn?: string): void {
     const on = this.calls.get(connId);
-    if (!on) return;
-    if (dn === undefined) on.clear();
-    else on.delete(dn);
+    if (on === undefined) return;
+    if (dn === undefined || on === dn) {
+      this.calls.delete(connId);
+      return;
+    }
+    if (typeof on === 'string') return; // the call is on another DN
+    on.delete(dn);
     if (on.size === 0) this.calls.delete(connId);
   }
 
