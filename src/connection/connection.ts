@@ -18,6 +18,7 @@ import { AddressPolicy } from './address-policy.js';
 import { IsolatingEmitter } from './emitter.js';
 import { EventGate } from './gate.js';
 import { inputMaskOf } from './helpers.js';
+import type { CallView, DNView } from '../model/index.js';
 import { Ledger } from './ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PairDriver } from './pair-driver.js';
@@ -34,7 +35,8 @@ export type { ConnectionState, ConnectionStatus, EventsIteratorOptions, Protocol
 
 export class TServerConnection extends IsolatingEmitter {
   readonly options: ResolvedOptions;
-  private readonly ledger = new Ledger();
+  /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */
+  private readonly ledger: Ledger;
   private readonly router: RequestRouter;
   /** The ReferenceID allocator (tests seed it to check wrapping). */
   private readonly refs: RequestRouter['refs'];
@@ -54,6 +56,13 @@ export class TServerConnection extends IsolatingEmitter {
     const conn = this; // for the gate's getters
     this.options = resolveOptions(options);
     AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
+    this.ledger = new Ledger({
+      maxCalls: this.options.maxCalls,
+      onWarning: (w) => this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
+    });
+    this.ledger.changed = (changes) => {
+      for (const c of changes) this.emitOne(c.kind, c.view, c.cause);
+    };
     this.router = new RequestRouter({
       owner: this,
       requestTimeoutMs: this.options.requestTimeoutMs,
@@ -145,6 +154,16 @@ export class TServerConnection extends IsolatingEmitter {
   /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
   get knownCalls(): string[] {
     return [...this.ledger.calls.keys()];
+  }
+
+  /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
+  get calls(): ReadonlyMap<string, CallView> {
+    return this.ledger.model.calls;
+  }
+
+  /** The registered DNs: agent, DND, forwarding, their calls. */
+  get dns(): ReadonlyMap<string, DNView> {
+    return this.ledger.model.dns;
   }
 
   // ------------------------------------------------------------------ requests

@@ -79,15 +79,15 @@ export abstract class IsolatingEmitter extends RequestHelpers {
     return true;
   }
 
-  /** The SDK's emit: one argument (every event of the connection has at most one), no rest array. */
-  protected emitOne(event: string, arg?: unknown): void {
+  /** The SDK's emit: at most two arguments (callChanged and the like have two), no rest array. */
+  protected emitOne(event: string, arg?: unknown, arg2?: unknown): void {
     const list = this.registry.get(event);
     if (list === undefined) return;
     for (let i = 0; i < list.length; i++) {
       const l = list[i];
       if (l.once) this.removeListener(event as Name, l.fn as never, undefined, true);
       try {
-        l.fn.call(l.context, arg);
+        l.fn.call(l.context, arg, arg2);
       } catch (err) {
         this.reportHandlerError(event, err);
       }

@@ -8,7 +8,8 @@
  *   3. duplicates stop (EventSequenceNumber per ServerStartTime), never an awaited answer;
  *   4. link events repeat nothing users already see;
  *   5. validation against the catalogue ('warn' / 'strict' / 'off');
- *   6. the answer settles its request, the ledger learns, users get the event — unless a new active
+ *   6. the answer settles its request, the ledger's state model learns, users get the event, then
+ *      the model's changes — unless a new active
  *      session is replaying the ledger, when events are held and released after its announcement.
  * It needs no socket: unit tests drive it with fake sessions.
  */
@@ -19,7 +20,7 @@ import { messageByName } from '../protocol/catalogue.js';
 import { validateEvent } from '../protocol/validate.js';
 import { nowTime } from '../protocol/values.js';
 import type { Ledger } from './ledger.js';
-import { redactAttributes } from './redact.js';
+import { redactAttributes } from '../protocol/attributes.js';
 import type { RequestRouter } from './router.js';
 import type { PendingRequest, RequestSink } from './requests.js';
 import type { ProtocolWarning } from './types.js';
@@ -191,10 +192,12 @@ export class EventGate {
       this.held.push(event);
       return;
     }
-    this.ledger.learn(event);
+    // The state model first, so listeners of the event read conn.calls / conn.dns as it leaves them.
+    const changes = this.ledger.learn(event);
     if (debugData.enabled) debugData('event %o', redactAttributes(event));
     this.out.emit(event.Event as string, event);
     this.out.emit('event', event);
+    this.ledger.changed(changes);
   }
 
   deliverLink(session: GateSession, m: DecodedMessage): void {

@@ -1,8 +1,9 @@
 /**
  * The ledger: what the user asked the servers to remember (registered DNs, the input mask,
- * transaction-monitoring subscriptions) and what the SDK learned from events (calls on those
- * DNs). It is replayed on every new session and drives the resync.
+ * transaction-monitoring subscriptions), replayed on every new session; and the state model of the
+ * calls and agents on those DNs (src/model), which drives the resync.
  */
+import { StateModel, type CallView, type Change, type ChangeCause, type StateModelOptions } from '../model/index.js';
 import type { KVListInput } from '../protocol/attributes.js';
 
 export interface DNRegistration {
@@ -27,61 +28,38 @@ export class Ledger {
    */
   readonly subscriptions = new Map<number, SubscriptionRecord>();
 
+  /** Calls and agents on the registered DNs (conn.calls, conn.dns). */
+  readonly model: StateModel;
+  /** Where the model's changes go: the connection emits them as callChanged / callEnded / dnChanged. */
+  changed: (changes: readonly Change[]) => void = () => {};
+
+  constructor(model: StateModelOptions = {}) {
+    this.model = new StateModel(model);
+  }
+
+  /** Known calls on registered DNs, by ConnID (what the resync queries). */
+  get calls(): ReadonlyMap<string, CallView> {
+    return this.model.calls;
+  }
+
+  /** Applies a delivered event to the model; the caller emits the event, then `changed(changes)`. */
+  learn(event: Record<string, unknown>): Change[] {
+    return this.model.apply(event);
+  }
+
   /** The user's SubscriptionID for a server's one (identity when unknown). */
   userSubscriptionId(serverId: number): number {
     for (const [userId, rec] of this.subscriptions) if (rec.serverId === serverId) return userId;
     return serverId;
   }
-  /**
-   * Known calls on registered DNs: ConnID → the DN it is on, or the DNs when on two or more. Nearly
-   * every call is on one registered DN: a string, not a Set per call (learn() runs for every event).
-   */
-  readonly calls = new Map<string, string | Set<string>>();
-  /** Learns calls from a delivered event. Cheap: called for every event. */
-  learn(e: Record<string, unknown>): void {
-    const connId = e.ConnID as string | undefined;
-    if (connId === undefined) return;
-    const dn = e.ThisDN as string | undefined;
-    switch (e.Event) {
-      case 'EventRinging':
-      case 'EventDialing':
-      case 'EventEstablished':
-      case 'EventPartyInfo':
-      case 'EventAttachedDataChanged':
-        if (dn !== undefined && this.dns.has(dn)) this.addCall(connId, dn);
-        break;
-      case 'EventReleased':
-        if (dn !== undefined) this.removeCall(connId, dn);
-        break;
-    }
-  }
 
-  addCall(connId: string, dn: string): void {
-    const on = this.calls.get(connId);
-    if (on === undefined) this.calls.set(connId, dn);
-    else if (typeof on !== 'string') on.add(dn);
-    else if (on !== dn) this.calls.set(connId, new Set([on, dn]));
-  }
-
-  /** Forgets `dn`'s part in the call, or the whole call when `dn` is undefined. */
-  removeCall(connId: string, dn?: string): void {
-    const on = this.calls.get(connId);
-    if (on === undefined) return;
-    if (dn === undefined || on === dn) {
-      this.calls.delete(connId);
-      return;
-    }
-    if (typeof on === 'string') return; // the call is on another DN
-    on.delete(dn);
-    if (on.size === 0) this.calls.delete(connId);
-  }
-
-  registered(dn: string, reg: DNRegistration): void {
+  registered(dn: string, reg: DNRegistration, cause: ChangeCause): void {
     this.dns.set(dn, reg);
+    this.changed(this.model.register(dn, cause));
   }
 
-  unregistered(dn: string): void {
+  unregistered(dn: string, cause: ChangeCause): void {
     this.dns.delete(dn);
-    for (const connId of [...this.calls.keys()]) this.removeCall(connId, dn);
+    this.changed(this.model.unregister(dn, cause));
   }
 }

@@ -60,11 +60,11 @@ export class LedgerReplay {
     const a = p.attributes;
     switch (p.name) {
       case 'RequestRegisterAddress':
-        this.ledger.registered(a.ThisDN as string, { RegisterMode: a.RegisterMode, AddressType: a.AddressType } as DNRegistration);
+        this.ledger.registered(a.ThisDN as string, { RegisterMode: a.RegisterMode, AddressType: a.AddressType } as DNRegistration, e);
         if (!p.internal) this.mirror(p, standby);
         break;
       case 'RequestUnregisterAddress':
-        this.ledger.unregistered(a.ThisDN as string);
+        this.ledger.unregistered(a.ThisDN as string, e);
         if (!p.internal) this.mirror(p, standby);
         break;
       case 'RequestSetInputMask':

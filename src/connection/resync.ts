@@ -1,9 +1,10 @@
 /**
- * Resync after EventPrimaryChanged or a reconnect: query the location, every registered DN and
- * every known call, through a window of at most `window` queries in flight at once (a server that
- * flooded ConnIDs gets a bounded stream of queries, not 100,000 at once). Answers are delivered as
- * ordinary events; a 'resynced' summary follows. A newer resync supersedes a running one: the old
- * one sends nothing more and its summary is never emitted.
+ * Resync after EventPrimaryChanged or a reconnect: query the location, every call of the state
+ * model (at most maxCalls), every registered DN and the calls DN answers found, through a window of
+ * at most `window` queries in flight at once (a server that flooded ConnIDs gets a bounded stream
+ * of queries, not 100,000 at once). Answers are delivered as ordinary events and correct the state
+ * model as they arrive; a 'resynced' summary with the corrections follows. A newer resync
+ * supersedes a running one: the old one sends nothing more and its summary is never emitted.
  */
 import createDebug from 'debug';
 import { TServerError, type TlibError } from '../errors.js';
@@ -40,55 +41,70 @@ export class Resync {
     this.generation++;
     this.running = false;
     this.pending = false;
+    this.host.ledger.model.abortResync();
   }
 
   start(server: string): void {
     const generation = ++this.generation;
     const { router, ledger } = this.host;
+    const model = ledger.model;
     this.running = true;
     this.pending = false;
     const started = performance.now();
-    const dns = [...ledger.dns.keys()];
-    const calls = [...ledger.calls.keys()];
+    const plan = model.beginResync();
     const errors: ResyncSummary['errors'] = [];
-    const total = 1 + dns.length + calls.length;
-    // The i-th query, built only when its turn comes.
-    const query = (i: number): Query =>
-      i === 0
-        ? ['RequestQueryLocation', {}, 'location']
-        : i <= dns.length
-          ? ['RequestQueryAddress', { ThisDN: dns[i - 1] }, dns[i - 1]]
-          : ['RequestQueryCall', { ConnID: calls[i - 1 - dns.length] }, calls[i - 1 - dns.length]];
+    // Calls before DNs: a call answer listing every party moves a call between DNs as one
+    // correction. The calls DN answers found are queued behind (at most maxCalls in all).
+    const queue: Query[] = [['RequestQueryLocation', {}, 'location']];
+    const queueCall = (connId: string) => queue.push(['RequestQueryCall', { ConnID: connId }, connId]);
+    for (const connId of plan.calls) queueCall(connId);
+    for (const dn of plan.dns) queue.push(['RequestQueryAddress', { ThisDN: dn }, dn]);
     let next = 0;
-    let finished = 0;
-    debug('%s: resync of %d DNs and %d calls (window %d)', server, dns.length, calls.length, this.host.window);
+    let inFlight = 0;
+    debug('%s: resync of %d DNs and %d calls (window %d)', server, plan.dns.length, plan.calls.length, this.host.window);
+    // Answers delivered as events already reached the model (the gate); these calls are then no-ops.
+    const answered = (name: RequestName, target: string, e: Record<string, unknown>): void => {
+      if (name === 'RequestQueryCall') ledger.changed(model.resyncCall(target, e));
+      if (name !== 'RequestQueryAddress') return;
+      ledger.changed(model.resyncDN(target, e));
+      for (const connId of model.callsToQuery()) queueCall(connId);
+    };
     const launch = (): void => {
-      if (generation !== this.generation) return; // superseded: send nothing more
-      const [name, attributes, target] = query(next++);
+      const [name, attributes, target] = queue[next++]!;
+      inFlight++;
       const p = router.create(name, attributes, {}, { internal: true, deliverAnswer: true, target: undefined });
       router.submit(p);
-      p.promise.then(landed, (error: TlibError) => {
-        if (generation === this.generation) {
-          errors.push({ request: name, target, error });
-          // The call ended while we were away.
-          if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) ledger.removeCall(target);
-        }
-        landed();
-      });
+      p.promise.then(
+        (e) => {
+          if (generation === this.generation) answered(name, target, e as Record<string, unknown>);
+          landed();
+        },
+        (error: TlibError) => {
+          if (generation === this.generation) {
+            errors.push({ request: name, target, error });
+            // The call ended while we were away.
+            if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) ledger.changed(model.resyncCall(target, 'gone'));
+          }
+          landed();
+        },
+      );
     };
     const landed = (): void => {
-      finished++;
-      if (next < total) launch();
-      else if (finished === total) complete();
+      inFlight--;
+      if (generation !== this.generation) return; // superseded: send nothing more
+      while (next < queue.length && inFlight < this.host.window) launch();
+      if (inFlight === 0) complete();
     };
     const complete = (): void => {
-      if (generation !== this.generation) return; // restarted by a newer EventPrimaryChanged
       this.running = false;
-      const summary: ResyncSummary = { server, dns: dns.length, calls: calls.length, durationMs: Math.round((performance.now() - started) * 100) / 100, errors };
-      debug('%s: resynced in %d ms (%d errors)', server, summary.durationMs, errors.length);
+      const { corrections, changes } = model.endResync();
+      ledger.changed(changes);
+      const calls = queue.length - 1 - plan.dns.length;
+      const summary: ResyncSummary = { server, dns: plan.dns.length, calls, durationMs: Math.round((performance.now() - started) * 100) / 100, errors, corrections: [...corrections] };
+      debug('%s: resynced in %d ms (%d errors, %d corrections)', server, summary.durationMs, errors.length, corrections.length);
       publishDiagnostics('tlib:resync', { connection: this.host.owner, summary });
       this.host.done(summary);
     };
-    while (next < total && next < this.host.window) launch();
+    while (next < queue.length && inFlight < this.host.window) launch();
   }
 }

@@ -1,5 +1,6 @@
 /** Public types of the connection: its state snapshot, its events and what they carry. */
 import type { TlibError } from '../errors.js';
+import type { CallView, ChangeCause, Correction, DNView } from '../model/index.js';
 import type { EventMap, PublicEventName, TEvent } from '../protocol/types.js';
 import type { IteratorBufferOptions } from '../util/push-iterator.js';
 
@@ -31,6 +32,8 @@ export interface ResyncSummary {
   calls: number;
   durationMs: number;
   errors: Array<{ request: string; target: string; error: TlibError | Error }>;
+  /** What the answers showed the state model had wrong (already fixed; see docs/state-model.md). */
+  corrections: Correction[];
 }
 
 /** A catalogue problem with a received event, or an unknown message/attribute (delivered anyway). */
@@ -53,6 +56,11 @@ export interface TServerConnectionEvents extends NamedEventListeners {
   /** A well-framed message of a type the catalogue does not know: kept, not dropped. */
   unknownMessage: (message: { Server: string; type: number; attributes: Record<string, unknown> }) => void;
   resynced: (summary: ResyncSummary) => void;
+  /** A call on a registered DN is new or changed (`conn.calls`); cause: the event, 'resync' or 'evicted'. */
+  callChanged: (call: CallView, cause: ChangeCause) => void;
+  callEnded: (call: CallView, cause: ChangeCause) => void;
+  /** A registered DN's agent, DND, forwarding or calls changed (`conn.dns`). */
+  dnChanged: (dn: DNView, cause: ChangeCause) => void;
   /** A reconnect attempt failed; the loop goes on. */
   reconnectFailed: (info: { server: string; attempt: number; error: Error }) => void;
   stateChange: (state: ConnectionState) => void;

@@ -1,7 +1,7 @@
 /**
  * From a decoded request to its handler, with the checks every request goes through first, in
- * this order: message type (50), ReferenceID and Mandatory attributes (43) and values (42), pair
- * role (52), CTI link (53), a request the simulator does not model (50). Refusals are thrown as
+ * this order: message type, or a request the simulator does not model (50), ReferenceID and
+ * Mandatory attributes (43) and values (42), pair role (52), CTI link (53). Refusals are thrown as
  * SimRefusal; the server turns them into EventError.
  */
 import type { MessageDescriptor } from '../protocol/catalogue.js';
@@ -21,14 +21,15 @@ export function dispatchRequest(
     throw new SimRefusal(SimErrorCode.UnknownRequest, `unknown request: message type ${type}${descriptor ? ` (${descriptor.name} is not a request)` : ''}`);
   }
   const name = descriptor.name as RequestName;
+  const handler = HANDLERS[name] as ((core: SimCore, r: Requester, a: unknown) => void) | undefined;
+  // A request known by name only (or not modelled here) is refused as such, whatever its attributes.
+  if (!handler) throw new SimRefusal(SimErrorCode.UnknownRequest, `${name} is not supported by the simulator`);
   const { ReferenceID: refId, ...args } = attributes;
   checkAttributes(name, refId, args);
   if (core.role === 'backup' && !BACKUP_ANSWERS.has(name)) {
     throw new SimRefusal(SimErrorCode.NotPrimary, `not primary: ${core.name} is the backup`);
   }
   if (!core.linkUp && needsLink(name)) throw new SimRefusal(SimErrorCode.LinkDown, 'CTI link down');
-  const handler = HANDLERS[name] as ((core: SimCore, r: Requester, a: unknown) => void) | undefined;
-  if (!handler) throw new SimRefusal(SimErrorCode.UnknownRequest, `${name} is not supported by the simulator`);
   handler(core, req, { Request: name, ...attributes });
 }
 

@@ -145,7 +145,7 @@ const BASE_HANDLERS = {
     }
     req.client.dns.add(a.ThisDN);
     const agent = shared.agents.get(a.ThisDN);
-    core.answer(req, 'EventRegistered', { ThisDN: a.ThisDN, AgentID: agent?.agentId, AgentStatus: agent?.status });
+    core.answer(req, 'EventRegistered', { ThisDN: a.ThisDN, AgentID: agent?.agentId, AgentStatus: agent?.status, AgentWorkMode: agent?.workMode });
   },
 
   RequestUnregisterAddress(core, req, a) {

@@ -9,8 +9,8 @@
  *   duplicates `repeatOnPromotion` re-sends after EventPrimaryChanged with their original numbers.
  * - Answers (and EventError) carry the request's ReferenceID; unsolicited copies carry none.
  * - EventError codes and which refusal uses which: see SimErrorCode (./error-codes.ts).
- *   Checks run in this order: message type (50), ReferenceID and Mandatory attributes (43) and
- *   values (42), pair role (52), CTI link (53), a request not modelled (50), DN known (40), DN
+ *   Checks run in this order: message type or a request not modelled (50), ReferenceID and
+ *   Mandatory attributes (43) and values (42), pair role (52), CTI link (53), DN known (40), DN
  *   registered (41), then the call model's state (56, 57, 58, 59, 60, 61, 62, 42).
  *   Attributes a request does not take are ignored. Requests before RequestRegisterClient are
  *   answered (the simulator does not enforce the order).
@@ -50,6 +50,7 @@ export type {
 export { SIMULATOR_DEFAULTS, type RoutingPointSpec, type ServerRoleName, type SimulatorOptions } from './options.js';
 export {
   SharedState,
+  ROUTE_COUNT_LIMIT,
   SWITCH_DEFAULTS,
   type AgentState,
   type CallState,

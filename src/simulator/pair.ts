@@ -64,7 +64,8 @@ export class HotStandbyPair extends SwitchFacade {
   readonly shared: SharedState;
   readonly repeatOnPromotion: number;
   protected readonly controls: SwitchControls;
-  private readonly pending = new Set<NodeJS.Timeout>();
+  /** Delayed promotions (KillOptions.promoteAfterMs): timer → the promotion it will run. */
+  private readonly pending = new Map<NodeJS.Timeout, () => void>();
 
   private constructor(options: HotStandbyPairOptions) {
     super();
@@ -147,6 +148,8 @@ export class HotStandbyPair extends SwitchFacade {
    */
   async kill(server: TServerSimulator, options: KillOptions = {}): Promise<void> {
     const other = this.other(server);
+    const delay = options.promoteAfterMs ?? 0;
+    if (!Number.isInteger(delay) || delay < 0) throw new RangeError(`promoteAfterMs must be an integer ≥ 0, got ${String(options.promoteAfterMs)}`);
     const wasPrimary = server.role === 'primary';
     const closed = server.stop(); // sockets are destroyed synchronously
     log('%s killed (%s)', server.name, server.role);
@@ -157,18 +160,25 @@ export class HotStandbyPair extends SwitchFacade {
           other.promote({ name: server.name, linkUp: server.linkUp }, this.repeatOnPromotion);
         }
       };
-      const delay = options.promoteAfterMs ?? 0;
-      if (!Number.isInteger(delay) || delay < 0) throw new RangeError(`promoteAfterMs must be an integer ≥ 0, got ${String(options.promoteAfterMs)}`);
       if (delay === 0) promote();
       else {
         const timer = setTimeout(() => {
           this.pending.delete(timer);
           promote();
         }, delay);
-        this.pending.add(timer);
+        this.pending.set(timer, promote);
       }
     }
     await closed;
+  }
+
+  /** Runs a delayed promotion at once (a restart or a switchover does not wait for it). */
+  private promoteNow(): void {
+    for (const [timer, promote] of [...this.pending]) {
+      clearTimeout(timer);
+      this.pending.delete(timer);
+      promote();
+    }
   }
 
   /** True while a killed primary's backup waits to take over (KillOptions.promoteAfterMs). */
@@ -199,6 +209,7 @@ export class HotStandbyPair extends SwitchFacade {
   async restart(server: TServerSimulator): Promise<void> {
     const other = this.other(server);
     if (server.isRunning) throw new Error(`${server.name} is running; kill it first`);
+    this.promoteNow();
     if (other.isRunning) {
       server.setRole('backup');
       other.setRole('primary');
@@ -221,7 +232,7 @@ export class HotStandbyPair extends SwitchFacade {
 
   /** Stops both servers and the switch's timers (route timeouts, treatments, delayed promotion). */
   async stop(): Promise<void> {
-    for (const timer of this.pending) clearTimeout(timer);
+    for (const timer of this.pending.keys()) clearTimeout(timer);
     this.pending.clear();
     this.shared.clearTimers();
     await Promise.all([this.a.stop(), this.b.stop()]);

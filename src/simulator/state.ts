@@ -108,6 +108,9 @@ export interface SwitchSettings {
 
 export const SWITCH_DEFAULTS: SwitchSettings = { routeTimeoutMs: 10_000, treatmentDurationMs: 5_000 };
 
+/** How many ConnIDs' RequestRouteCall counts SharedState keeps (memory bound for long runs). */
+export const ROUTE_COUNT_LIMIT = 100_000;
+
 export class SharedState {
   readonly agents = new Map<string, AgentState>();
   readonly calls = new Map<string, CallState>();
@@ -174,13 +177,6 @@ export class SharedState {
     return this.subscriptionCounter;
   }
 
-  /** The call in progress on `dn`, if any (the most recent one). */
-  callOnDN(dn: string): CallState | undefined {
-    let found: CallState | undefined;
-    for (const call of this.calls.values()) if (call.parties.some((p) => p.dn === dn)) found = call;
-    return found;
-  }
-
   /** Every call `dn` is a party of, oldest first. */
   callsOnDN(dn: string): CallState[] {
     return [...this.calls.values()].filter((c) => c.parties.some((p) => p.dn === dn));
@@ -193,9 +189,15 @@ export class SharedState {
 
   // ------------------------------------------------------------ routing accounting
 
-  /** Counts one RequestRouteCall received by a primary for `connId` (accepted or refused). */
+  /**
+   * Counts one RequestRouteCall received by a primary for `connId` (accepted or refused). The
+   * counts of the last ROUTE_COUNT_LIMIT ConnIDs are kept; older ones are dropped first.
+   */
   countRouteCall(connId: string): void {
-    this.routeCalls.set(connId, (this.routeCalls.get(connId) ?? 0) + 1);
+    const n = this.routeCalls.get(connId) ?? 0;
+    this.routeCalls.delete(connId); // re-insert: most recently counted last
+    this.routeCalls.set(connId, n + 1);
+    if (this.routeCalls.size > ROUTE_COUNT_LIMIT) this.routeCalls.delete(this.routeCalls.keys().next().value!);
   }
 
   /** How many RequestRouteCall a primary received for `connId` (accepted or refused). */

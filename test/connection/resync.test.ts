@@ -50,19 +50,19 @@ beforeEach(() => {
   router = new RequestRouter({ owner: {}, requestTimeoutMs: 5_000, maxInFlight: 10_000, route: () => sink });
   summaries = [];
   answered = 0;
-  for (let i = 0; i < 3; i++) ledger.registered(`10${i}`, {});
-  for (let i = 0; i < 1_000; i++) ledger.addCall(i.toString(16).padStart(16, '0'), '100');
+  for (let i = 0; i < 3; i++) ledger.registered(`10${i}`, {}, 'resync');
+  for (let i = 0; i < 1_000; i++) ledger.learn({ Event: 'EventRinging', ThisDN: '100', ConnID: i.toString(16).padStart(16, '0') });
 });
 afterEach(() => router.rejectAll(new Error('test over')));
 
 describe('Resync', () => {
-  it('keeps at most `window` queries in flight: location, then DNs, then calls, the next as one lands', async () => {
+  it('keeps at most `window` queries in flight: location, then calls, then DNs (the state model corrects calls first), the next as one lands', async () => {
     const r = resync(100);
     r.start('a:1');
     expect(r.running).toBe(true);
     expect(sink.sent).toHaveLength(100);
     expect(sink.sent[0]).not.toHaveProperty('ThisDN');
-    expect(sink.sent.slice(1, 4).map((q) => q.ThisDN)).toEqual(['100', '101', '102']);
+    expect(sink.sent.slice(1, 4).map((q) => q.ConnID)).toEqual(['0000000000000000', '0000000000000001', '0000000000000002']);
     let maxOutstanding = 0;
     while (summaries.length === 0) {
       maxOutstanding = Math.max(maxOutstanding, sink.sent.length - answered);
@@ -71,6 +71,7 @@ describe('Resync', () => {
     }
     expect(maxOutstanding).toBe(100);
     expect(sink.sent).toHaveLength(1 + 3 + 1_000);
+    expect(sink.sent.slice(-3).map((q) => q.ThisDN)).toEqual(['100', '101', '102']);
     expect(summaries[0]).toMatchObject({ server: 'a:1', dns: 3, calls: 1_000 });
     expect(summaries[0].errors).toHaveLength(1_000);
     expect(ledger.calls.size).toBe(0); // EventError 57: the calls ended while we were away

@@ -91,7 +91,7 @@ describe('random call-model sequences', () => {
           const active = calls().find((x) => x !== held && x.parties.some((p) => p.dn === d && p.state === 'established'));
           return [name, { ThisDN: d || pick(DNS), ConnID: id(held), PreviousConnID: active?.connId ?? second }];
         };
-        const weighted: Array<[number, () => [string, Record<string, unknown>] | void]> = [
+        const weighted: Array<[number, () => [string, Record<string, unknown>] | undefined]> = [
           [
             4,
             () => {
@@ -100,6 +100,7 @@ describe('random call-model sequences', () => {
               } catch {
                 /* DND: refused, as documented */
               }
+              return undefined;
             },
           ],
           [3, at('ringing', (x, d) => ['RequestAnswerCall', { ThisDN: d, ConnID: id(x) }])],
@@ -131,6 +132,7 @@ describe('random call-model sequences', () => {
             () => {
               const x = pick(calls().filter((y) => y.external !== undefined));
               if (x) s.hangUp(x.connId);
+              return undefined;
             },
           ],
         ];

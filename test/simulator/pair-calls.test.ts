@@ -115,6 +115,23 @@ describe('while no server is primary', () => {
   });
 });
 
+describe('a delayed promotion', () => {
+  it('restarting the killed server does not wait for it: the backup takes over first, then the victim comes back as backup', async () => {
+    const p = await startPair();
+    const onB = await desk(p.b.url, '1001');
+    const since = onB.mark();
+    await p.killPrimary({ promoteAfterMs: 60_000 });
+    expect(p.promotionPending).toBe(true);
+    await p.restart(p.a);
+    expect(p.promotionPending).toBe(false);
+    expect([p.a.role, p.b.role]).toEqual(['backup', 'primary']);
+    await onB.waitFor('EventPrimaryChanged', { since });
+    // A bad option is refused before anything is killed.
+    await expect(p.killPrimary({ promoteAfterMs: -1 })).rejects.toThrow(/promoteAfterMs/);
+    expect(p.b.isRunning).toBe(true);
+  });
+});
+
 describe('queries answer the truth of the shared state (resync corrections)', () => {
   async function agentDesks(p: HotStandbyPair): Promise<{ onA: WireClient; onB: WireClient }> {
     const onA = await desk(p.a.url, '1001');

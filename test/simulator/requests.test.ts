@@ -331,6 +331,10 @@ describe('error codes', () => {
     c.sendFrame(60, { ReferenceID: 32, ThisDN: '1001', ConnID: '0000000000000001' });
     expectError(await c.waitFor((m) => m.attributes.ReferenceID === 32, { since }), 50);
     expect(sim.requestCounts()['Unknown(777)']).toBe(1);
+    // A request the catalogue knows by name only (type 5, RequestRegisterAll): not supported, 50.
+    since = c.mark();
+    c.sendFrame(5, { ReferenceID: 33 });
+    expectError(await c.waitFor((m) => m.attributes.ReferenceID === 33, { since }), 50, /RequestRegisterAll is not supported/);
   });
 
   it('53 CTI link down (RegisterAddress, agent and call requests)', async () => {

@@ -4,7 +4,7 @@
  * and that no switch timer outlives stop().
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
+import { HotStandbyPair, ROUTE_COUNT_LIMIT, SharedState, TServerSimulator } from '../../src/simulator/index.js';
 import { desk, eventOn, pool } from './desks.js';
 
 const sims: TServerSimulator[] = [];
@@ -92,6 +92,20 @@ describe('agents and DNs', () => {
     expect((await c.answerTo('RequestQueryAddress', { ThisDN: '6000' })).attributes.AddressType).toBe(3);
     const wrong = await c.answerTo('RequestRegisterAddress', { ThisDN: '6000', AddressType: 4 });
     expect(wrong.attributes.ErrorCode).toBe(42);
+  });
+});
+
+describe('bounds', () => {
+  it('RequestRouteCall counts are kept for the last ROUTE_COUNT_LIMIT ConnIDs, oldest dropped first', () => {
+    const shared = new SharedState();
+    for (let i = 0; i <= ROUTE_COUNT_LIMIT; i++) shared.countRouteCall(`c${i}`);
+    shared.countRouteCall('c1'); // counted again: now the most recent
+    shared.countRouteCall('extra');
+    expect(shared.routeCallCounts().size).toBe(ROUTE_COUNT_LIMIT);
+    expect(shared.routeCallCount('c0')).toBe(0);
+    expect(shared.routeCallCount('c2')).toBe(0);
+    expect(shared.routeCallCount('c1')).toBe(2);
+    expect(shared.routeCallCount(`c${ROUTE_COUNT_LIMIT}`)).toBe(1);
   });
 });
 

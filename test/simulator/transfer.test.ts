@@ -5,7 +5,7 @@
  * EventError code of each wrong use.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TServerSimulator } from '../../src/simulator/index.js';
+import { TServerSimulator, fullInputMask } from '../../src/simulator/index.js';
 import type { WireClient } from '../support/wire-client.js';
 import { desk, eventOn, expectError, pool, story } from './desks.js';
 
@@ -125,6 +125,40 @@ describe('consultation and two-step transfer', () => {
     // Nothing changed: the held call is still held, the consultation still rings.
     expect(sim.call(c1)?.parties[0]?.state).toBe('held');
     expect(sim.call(c2)?.parties.map((p) => p.state)).toEqual(['dialing', 'ringing']);
+  });
+});
+
+describe('the other events of a request', () => {
+  it('follow the requester’s input mask (the answer passes any mask)', async () => {
+    const a = await desk(sim.url, '1001');
+    await desk(sim.url, '1002');
+    const c1 = await inbound(a, '1001');
+    const everythingButHeld = fullInputMask();
+    everythingButHeld[66 >> 3] &= ~(1 << (66 & 7));
+    expect((await a.answerTo('RequestSetInputMask', { InputMask: everythingButHeld })).name).toBe('EventACK');
+    const since = a.mark();
+    const dialing = await a.answerTo('RequestInitiateTransfer', { ThisDN: '1001', ConnID: c1, OtherDN: '1002' });
+    expect(dialing.name).toBe('EventDialing');
+    expect(story(a, since, {})).toEqual([`EventDialing@${dialing.attributes.ConnID}`]);
+  });
+
+  it('carry no ReferenceID with referenceIdOnRelatedEvents: false', async () => {
+    const quiet = new TServerSimulator({ name: 'no-ref', referenceIdOnRelatedEvents: false });
+    await quiet.start();
+    try {
+      const a = await desk(quiet.url, '1001');
+      const connId = quiet.placeCall('1001');
+      await eventOn(a, 'EventRinging', connId);
+      await a.answerTo('RequestAnswerCall', { ThisDN: '1001', ConnID: connId });
+      const since = a.mark();
+      const refId = a.send('RequestInitiateTransfer', { ThisDN: '1001', ConnID: connId, OtherDN: '1002' });
+      await a.waitFor('EventDialing', { since });
+      expect(a.withReference(refId, since).map((m) => m.name)).toEqual(['EventDialing']);
+      expect(story(a, since, { [connId]: 'C1' })[0]).toBe('EventHeld@C1');
+    } finally {
+      await pool.closeAll();
+      await quiet.stop();
+    }
   });
 });
 

@@ -1,0 +1,147 @@
+/**
+ * What a query answer says, applied to the store: EventPartyInfo (QueryCall) and EventAddressInfo
+ * (QueryAddress). Both are used by the resync (which turns the differences into corrections) and
+ * by apply() for a user's own query.
+ *
+ * Two levels of answer. The 1.1 attributes alone name two parties of a call (ThisDN, OtherDN) and
+ * one call of a DN (ConnID): they add what they name and take nothing off (finish() of the resync
+ * settles the rest). An answer that also lists every party — Extensions `Parties` = [[dn, state]…]
+ * in EventPartyInfo — or every call of the DN — Extensions `Calls` = [[connId, state]…] in
+ * EventAddressInfo, with `DND` (0/1), `ForwardTo`/`ForwardMode` — is the whole truth: registered
+ * DNs it does not list are taken off. The simulator sends these Extensions.
+ */
+import { agentStatusOf, agentWith, str } from './read.js';
+import type { CallRecord, ModelStore } from './store.js';
+import type { Correction, ForwardView, ModelEvent, PartyState } from './types.js';
+
+const PARTY_STATES: ReadonlySet<string> = new Set(['dialing', 'ringing', 'established', 'held', 'queued', 'routing']);
+
+/** The first value of `key` in the answer's Extensions. */
+function extension(e: ModelEvent, key: string): unknown {
+  if (!Array.isArray(e.Extensions)) return undefined;
+  for (const pair of e.Extensions as unknown[]) if (Array.isArray(pair) && pair[0] === key) return pair[1];
+  return undefined;
+}
+
+/** A kvlist of [key, party state] as a map; undefined when absent or not a list. */
+function stateList(v: unknown): Map<string, PartyState> | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out = new Map<string, PartyState>();
+  for (const pair of v as unknown[]) {
+    if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
+    out.set(pair[0], typeof pair[1] === 'string' && PARTY_STATES.has(pair[1]) ? (pair[1] as PartyState) : 'established');
+  }
+  return out;
+}
+
+export interface CallAnswer {
+  /** Registered DNs the answer puts on the call. */
+  named: Set<string>;
+  /** The answer listed every party. */
+  full: boolean;
+  /** The model did not have the call (callFound once committed). */
+  found: boolean;
+}
+
+/** Takes `dn` off the call, noting the difference (and callGone when the call ends). */
+export function takeOff(s: ModelStore, rec: CallRecord, dn: string, diffs: Correction[]): void {
+  const before = rec.parties.get(dn);
+  if (before === undefined) return;
+  const view = rec.view;
+  s.removeParty(rec, dn);
+  diffs.push({ kind: 'partyStateChanged', connId: rec.connId, dn, before, after: undefined });
+  if (rec.parties.size === 0 && view) diffs.push({ kind: 'callGone', connId: rec.connId, before: view, after: undefined });
+}
+
+function putOn(s: ModelStore, rec: CallRecord, dn: string, after: PartyState, diffs: Correction[], quiet: boolean): void {
+  const before = rec.parties.get(dn);
+  if (before === after) return;
+  s.setParty(rec, dn, after);
+  if (!quiet) diffs.push({ kind: 'partyStateChanged', connId: rec.connId, dn, before, after });
+}
+
+/** EventPartyInfo: the call exists, with the parties it names or lists. */
+export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, diffs: Correction[]): CallAnswer {
+  const list = stateList(extension(e, 'Parties'));
+  const named = new Set<string>();
+  const candidates = list ? list.keys() : [e.ThisDN, e.OtherDN, e.ThirdPartyDN].values();
+  for (const v of candidates) {
+    const dn = str(v);
+    if (s.isRegistered(dn)) named.add(dn);
+  }
+  let rec = s.call(connId);
+  const found = !rec && named.size > 0;
+  if (!rec && !found) return { named, full: list !== undefined, found };
+  rec ??= s.ensureCall(connId, e);
+  s.absorb(rec, e);
+  for (const v of list ? list.keys() : [e.ThisDN]) s.addOther(rec, v);
+  const external = extension(e, 'External');
+  if (typeof external === 'string') s.addOther(rec, external);
+  const previous = extension(e, 'PreviousConnIDs');
+  if (Array.isArray(previous)) for (const p of previous as unknown[]) if (Array.isArray(p) && typeof p[0] === 'string') s.addPrevious(rec, p[0]);
+  for (const dn of named) putOn(s, rec, dn, list?.get(dn) ?? rec.parties.get(dn) ?? 'established', diffs, found);
+  s.confirm(rec);
+  if (list) for (const dn of [...rec.parties.keys()]) if (!named.has(dn)) takeOff(s, rec, dn, diffs);
+  return { named, full: list !== undefined, found };
+}
+
+export interface DNAnswer {
+  /** The calls the answer puts the DN on (all of them when `full`). */
+  connIds: Set<string>;
+  full: boolean;
+  /** Calls the model did not have. */
+  found: string[];
+}
+
+/** EventAddressInfo (and the agent part of EventRegistered): agent, calls, DND, forwarding. */
+export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs: Correction[]): DNAnswer {
+  const answer: DNAnswer = { connIds: new Set(), full: false, found: [] };
+  const rec = s.dn(dn);
+  if (!rec) return answer;
+  const status = agentStatusOf(e.AgentStatus, e.AgentWorkMode);
+  if (status !== undefined) {
+    const before = rec.agent.status;
+    rec.agent = agentWith(rec.agent, status, e);
+    s.touchDN(rec);
+    if (before !== status) diffs.push({ kind: 'agentStatusChanged', dn, before, after: status });
+  }
+  if (e.Event !== 'EventAddressInfo') return answer;
+  const dnd = extension(e, 'DND');
+  if (dnd === 0 || dnd === 1) {
+    const after = dnd === 1;
+    if (rec.dnd !== after) diffs.push({ kind: 'dndChanged', dn, before: rec.dnd, after });
+    rec.dnd = after;
+    s.touchDN(rec);
+  }
+  const list = stateList(extension(e, 'Calls'));
+  if (list) {
+    const to = str(extension(e, 'ForwardTo'));
+    const mode = extension(e, 'ForwardMode');
+    const after: ForwardView | undefined = to === undefined ? undefined : Object.freeze({ to, mode: typeof mode === 'number' ? mode : undefined });
+    if (after?.to !== rec.forward?.to || after?.mode !== rec.forward?.mode) {
+      diffs.push({ kind: 'forwardChanged', dn, before: rec.forward, after });
+      rec.forward = after;
+      s.touchDN(rec);
+    }
+  }
+  const calls = list ?? new Map(str(e.ConnID) !== undefined ? [[str(e.ConnID)!, undefined]] : []);
+  answer.full = list !== undefined;
+  for (const [connId, state] of calls) {
+    answer.connIds.add(connId);
+    let call = s.call(connId);
+    const found = !call;
+    if (!call) {
+      answer.found.push(connId);
+      call = s.ensureCall(connId, e);
+    }
+    putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, found);
+    s.confirm(call);
+  }
+  if (list) {
+    for (const connId of [...rec.calls.keys()]) {
+      const call = s.call(connId);
+      if (call && !list.has(connId)) takeOff(s, call, dn, diffs);
+    }
+  }
+  return answer;
+}

@@ -1,0 +1,70 @@
+/**
+ * The ConnIDs a DN is on, with O(1) add/remove and O(1) snapshots. A DN view must hold the list as
+ * it was, but copying it on every change costs O(calls) per event — a routing point with thousands
+ * of calls, or a flooding server, would pay that on each one. So entries carry the versions they
+ * were added and removed at, a snapshot keeps (log, version), and the frozen array is made only
+ * when someone reads it. The log is compacted into a new array when half of it is removed
+ * entries; old snapshots keep the old array, whose entries they still read correctly.
+ */
+interface Entry {
+  readonly connId: string;
+  readonly addedAt: number;
+  removedAt: number;
+}
+
+export class CallList {
+  private log: Entry[] = [];
+  private readonly live = new Map<string, Entry>();
+  private version = 0;
+  private stepStart = 0;
+  /** Membership changes this step that were not undone within it. */
+  private stepDelta = 0;
+
+  get size(): number {
+    return this.live.size;
+  }
+
+  has(connId: string): boolean {
+    return this.live.has(connId);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.live.keys();
+  }
+
+  /** Returns whether the list changed. */
+  add(connId: string): boolean {
+    if (this.live.has(connId)) return false;
+    const entry: Entry = { connId, addedAt: ++this.version, removedAt: Infinity };
+    this.log.push(entry);
+    this.live.set(connId, entry);
+    this.stepDelta++;
+    return true;
+  }
+
+  delete(connId: string): boolean {
+    const entry = this.live.get(connId);
+    if (!entry) return false;
+    entry.removedAt = ++this.version;
+    this.live.delete(connId);
+    this.stepDelta += entry.addedAt > this.stepStart ? -1 : 1;
+    if (this.log.length > 2 * this.live.size + 32) this.log = this.log.filter((e) => e.removedAt === Infinity);
+    return true;
+  }
+
+  /** Ends a step: true when the list differs from the one at the last step's end. */
+  endStep(): boolean {
+    const changed = this.stepDelta !== 0;
+    this.stepDelta = 0;
+    this.stepStart = this.version;
+    return changed;
+  }
+
+  /** A function giving the list as it is now, frozen, computed on first call. */
+  snapshot(): () => readonly string[] {
+    const log = this.log;
+    const at = this.version;
+    let memo: readonly string[] | undefined;
+    return () => (memo ??= Object.freeze(log.filter((e) => e.addedAt <= at && e.removedAt > at).map((e) => e.connId)));
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * How each event of the call model (wire protocol 1.1, "The call model" and the events tables)
+ * moves the state model. Only registered DNs are tracked: a call event at any other ThisDN is
+ * ignored. Events are read as delivered (`{ Event, ThisDN, ConnID, … }`); a missing or ill-typed
+ * attribute makes the event a no-op for the model, never an exception.
+ */
+import { applyAddressInfo, applyPartyInfo } from './answers.js';
+import { agentWith, int, str } from './read.js';
+import { LOGGED_OUT, type CallRecord, type ModelStore } from './store.js';
+import type { ModelEvent, PartyState } from './types.js';
+
+/** Events that put a registered ThisDN in a party state on ConnID. */
+const PARTY_STATE_OF: Readonly<Record<string, PartyState>> = {
+  EventDialing: 'dialing',
+  EventRinging: 'ringing',
+  EventEstablished: 'established',
+  EventRetrieved: 'established',
+  EventHeld: 'held',
+  EventQueued: 'queued',
+  EventRouteRequest: 'routing',
+};
+
+/** Events after which ThisDN is no longer on ConnID (the call goes on elsewhere or ends). */
+const LEAVES = new Set(['EventReleased', 'EventAbandoned', 'EventDiverted', 'EventRouteUsed']);
+
+/** Events that tell about a call ThisDN is on without moving the party: attributes only. */
+const DESCRIBES = new Set([
+  'EventAttachedDataChanged',
+  'EventCallInfoChanged',
+  'EventNetworkReached',
+  'EventDestinationBusy',
+  'EventPartyAdded',
+  'EventPartyDeleted',
+  'EventDTMFSent',
+  'EventMuteOn',
+  'EventMuteOff',
+  'EventTreatmentApplied',
+  'EventTreatmentEnd',
+]);
+
+/** Applies one delivered event to the store (the caller commits). */
+export function applyEvent(s: ModelStore, e: ModelEvent): void {
+  const name = e.Event;
+  if (typeof name !== 'string') return;
+  const dn = str(e.ThisDN);
+  const connId = str(e.ConnID);
+  const state = PARTY_STATE_OF[name];
+  if (state !== undefined) {
+    if (!s.isRegistered(dn) || connId === undefined) return;
+    const rec = s.ensureCall(connId, e);
+    s.absorb(rec, e);
+    s.setParty(rec, dn, state);
+    return;
+  }
+  if (LEAVES.has(name)) {
+    const rec = s.call(connId);
+    if (!rec || !s.isRegistered(dn)) return;
+    s.absorb(rec, e);
+    s.removeParty(rec, dn);
+    return;
+  }
+  if (DESCRIBES.has(name)) {
+    const rec = s.call(connId);
+    if (!rec || !s.isRegistered(dn) || !rec.parties.has(dn)) return;
+    s.absorb(rec, e);
+    if (name === 'EventPartyDeleted') dropOther(rec, e.OtherDN);
+    return;
+  }
+  switch (name) {
+    case 'EventPartyChanged':
+      if (s.isRegistered(dn) && connId !== undefined) partyChanged(s, e, dn, connId, str(e.PreviousConnID));
+      return;
+    case 'EventPartyInfo':
+      if (connId !== undefined) applyPartyInfo(s, e, connId, []);
+      return;
+    case 'EventRegistered':
+    case 'EventAddressInfo':
+      if (dn !== undefined) applyAddressInfo(s, e, dn, []);
+      return;
+  }
+  agentEvent(s, e, name, dn);
+}
+
+function dropOther(rec: CallRecord, dn: unknown): void {
+  const at = typeof dn === 'string' ? rec.others.indexOf(dn) : -1;
+  if (at >= 0) rec.others.splice(at, 1);
+}
+
+/**
+ * ThisDN now knows the call as ConnID, not PreviousConnID: a rename, or a merge into a call the
+ * model already holds (CompleteTransfer/CompleteConference keep the held call's ConnID). The party
+ * keeps its state; the old call ends when no registered party remains on it.
+ */
+function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, previous: string | undefined): void {
+  const from = previous === undefined || previous === connId ? undefined : s.call(previous);
+  const existed = s.call(connId) !== undefined;
+  const to = s.ensureCall(connId, e);
+  if (from && !existed) {
+    to.startedAt = from.startedAt;
+    to.callType = from.callType;
+    to.ani = from.ani;
+    to.dnis = from.dnis;
+    to.userData = from.userData;
+    for (const other of from.others) s.addOther(to, other);
+    for (const p of from.previous) s.addPrevious(to, p);
+  }
+  if (previous !== undefined) s.addPrevious(to, previous);
+  s.absorb(to, e);
+  s.setParty(to, dn, from?.parties.get(dn) ?? to.parties.get(dn) ?? 'established');
+  if (from) s.removeParty(from, dn);
+}
+
+function agentEvent(s: ModelStore, e: ModelEvent, name: string, dn: string | undefined): void {
+  const rec = s.dn(dn);
+  if (!rec) return;
+  switch (name) {
+    case 'EventAgentLogin':
+      rec.agent = agentWith(LOGGED_OUT, 'loggedIn', e);
+      break;
+    case 'EventAgentLogout':
+      rec.agent = LOGGED_OUT;
+      break;
+    case 'EventAgentReady':
+      rec.agent = agentWith(rec.agent, 'ready', e);
+      break;
+    case 'EventAgentNotReady':
+      rec.agent = agentWith(rec.agent, e.AgentWorkMode === 3 ? 'afterCallWork' : 'notReady', e);
+      break;
+    case 'EventAgentAfterCallWork':
+      rec.agent = agentWith(rec.agent, 'afterCallWork', e);
+      break;
+    case 'EventDNDOn':
+    case 'EventDNDOff':
+      rec.dnd = name === 'EventDNDOn';
+      break;
+    case 'EventForwardSet':
+      rec.forward = Object.freeze({ to: str(e.OtherDN), mode: int(e.ForwardMode) });
+      break;
+    case 'EventForwardCancel':
+      rec.forward = undefined;
+      break;
+    default:
+      return;
+  }
+  s.touchDN(rec);
+}

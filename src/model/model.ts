@@ -1,0 +1,129 @@
+/**
+ * The state model a connection keeps of the calls and agents on its registered DNs: pure (no I/O,
+ * no timers), fed every delivered event, corrected by a resync, bounded by `maxCalls`.
+ *
+ * Wiring (what TServerConnection does): register()/unregister() as the ledger learns registrations;
+ * apply() for every event delivered to users; around a resync beginResync(), then resyncCall()
+ * per call of the plan, resyncDN() per DN, resyncCall() per callsToQuery() (calls the DN answers
+ * found), endResync(). Calls before DNs: a call answer listing every party moves a call between
+ * DNs as one correction, where a DN answer first would end the call and find it again. Each method
+ * returns the changes to emit as 'callChanged' / 'callEnded' / 'dnChanged'.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { applyEvent } from './events.js';
+import { Resync } from './resync.js';
+import { ModelStore } from './store.js';
+import {
+  DEFAULT_MAX_CALLS,
+  type CallView,
+  type Change,
+  type ChangeCause,
+  type DNView,
+  type ModelEvent,
+  type ResyncPlan,
+  type ResyncResult,
+  type StateModelOptions,
+} from './types.js';
+
+export class StateModel {
+  private readonly store: ModelStore;
+  private readonly sync: Resync;
+  private syncing = false;
+
+  constructor(options: StateModelOptions = {}) {
+    const maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
+    if (!Number.isSafeInteger(maxCalls) || maxCalls < 1) {
+      throw new InvalidArgumentError(`maxCalls must be an integer ≥ 1, got ${String(maxCalls)}`);
+    }
+    this.store = new ModelStore(maxCalls, options.onWarning, options.now ?? Date.now);
+    this.sync = new Resync(this.store);
+  }
+
+  get maxCalls(): number {
+    return this.store.maxCalls;
+  }
+
+  /** Calls on registered DNs, by ConnID (frozen views, replaced on change). */
+  get calls(): ReadonlyMap<string, CallView> {
+    return this.store.callViews;
+  }
+
+  /** Registered DNs (frozen views, replaced on change). */
+  get dns(): ReadonlyMap<string, DNView> {
+    return this.store.dnViews;
+  }
+
+  /** True between beginResync() and endResync(). */
+  get resyncing(): boolean {
+    return this.syncing;
+  }
+
+  /** Starts tracking `dn` (the user registered it). `cause`: usually the EventRegistered answer. */
+  register(dn: string, cause: ChangeCause): Change[] {
+    this.store.register(dn);
+    return this.store.commit(cause);
+  }
+
+  /** Stops tracking `dn`; calls left with no registered party end. */
+  unregister(dn: string, cause: ChangeCause): Change[] {
+    this.store.unregister(dn);
+    return this.store.commit(cause);
+  }
+
+  /**
+   * Follows one delivered event. During a resync, an EventPartyInfo / EventAddressInfo the resync
+   * awaits is taken as its answer (cause 'resync'), so it is applied once and in order.
+   */
+  apply(event: ModelEvent): Change[] {
+    if (this.syncing) {
+      const name = event.Event;
+      if (name === 'EventPartyInfo' && typeof event.ConnID === 'string' && this.sync.awaitsCall(event.ConnID)) {
+        return this.sync.call(event.ConnID, event);
+      }
+      if (name === 'EventAddressInfo' && typeof event.ThisDN === 'string' && this.sync.awaitsDN(event.ThisDN)) {
+        return this.sync.dn(event.ThisDN, event);
+      }
+    }
+    applyEvent(this.store, event);
+    return this.store.commit(event);
+  }
+
+  /**
+   * Starts a resync: query every DN and call of the plan (the calls are the model's, so at most
+   * maxCalls). A resync begun over another keeps the corrections the first one made.
+   */
+  beginResync(): ResyncPlan {
+    this.syncing = true;
+    return this.sync.begin();
+  }
+
+  /** A QueryCall answer (EventPartyInfo), or 'gone' for EventError 57. No-op outside a resync. */
+  resyncCall(connId: string, answer: ModelEvent | 'gone'): Change[] {
+    if (!this.syncing || (answer !== 'gone' && !this.sync.awaitsCall(connId))) return [];
+    return this.sync.call(connId, answer);
+  }
+
+  /** A QueryAddress answer (EventAddressInfo). No-op outside a resync or once answered. */
+  resyncDN(dn: string, answer: ModelEvent): Change[] {
+    if (!this.syncing || !this.sync.awaitsDN(dn)) return [];
+    return this.sync.dn(dn, answer);
+  }
+
+  /** Calls DN answers found that the plan did not hold: query them too (each is returned once). */
+  callsToQuery(): string[] {
+    return this.syncing ? this.sync.takeFound() : [];
+  }
+
+  /** Ends the resync: the corrections it made, and the changes of this last step. */
+  endResync(): ResyncResult {
+    if (!this.syncing) return { corrections: [], changes: [] };
+    this.syncing = false;
+    return this.sync.finish();
+  }
+
+  /** Drops a resync in progress (the connection closed or restarts it from scratch). */
+  abortResync(): void {
+    this.syncing = false;
+    this.sync.reset(true);
+  }
+}

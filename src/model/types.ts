@@ -1,0 +1,128 @@
+/**
+ * The public shapes of the state model: immutable views of calls and registered DNs, the changes
+ * each event makes, and the corrections a resync finds. Views are frozen snapshots: a change
+ * replaces a view, it never edits one, so a screen can keep the object it rendered.
+ */
+import type { KVList } from '../protocol/attributes.js';
+
+/** Where a registered DN stands on a call. */
+export type PartyState = 'dialing' | 'ringing' | 'established' | 'held' | 'queued' | 'routing';
+
+/** An agent's status on a DN. `afterCallWork` is NotReady with AgentWorkMode 3, or EventAgentAfterCallWork. */
+export type AgentStatusName = 'loggedOut' | 'loggedIn' | 'ready' | 'notReady' | 'afterCallWork';
+
+/** An event as delivered to users (`{ Event: 'EventRinging', ThisDN, ConnID, … }`). */
+export type ModelEvent = Readonly<Record<string, unknown>>;
+
+/**
+ * Why a view changed: the event that changed it, `'resync'` (a resync found the model wrong), or
+ * `'evicted'` (the model was over `maxCalls` and dropped the call; the call may still exist).
+ */
+export type ChangeCause = ModelEvent | 'resync' | 'evicted';
+
+/** A call on at least one registered DN. */
+export interface CallView {
+  readonly connId: string;
+  /** The registered DNs on the call and where each stands. */
+  readonly parties: Readonly<Record<string, PartyState>>;
+  /** Other DNs known on the call (not registered here), most recent last. */
+  readonly otherParties: readonly string[];
+  /** CallType as the last event gave it (0 unknown, 1 internal, 2 inbound, 3 outbound, 4 consult). */
+  readonly callType: number | undefined;
+  readonly ani: string | undefined;
+  readonly dnis: string | undefined;
+  /** UserData as the last event that carried it gave it (frozen copy). */
+  readonly userData: Readonly<KVList> | undefined;
+  /** ConnIDs this call was known by before (EventPartyChanged renames, merges), oldest first. */
+  readonly previousConnIds: readonly string[];
+  /** When the model first saw the call: the first event's `time`, else the local clock (ms since the epoch). */
+  readonly startedAt: number;
+}
+
+export interface AgentView {
+  readonly id: string | undefined;
+  readonly status: AgentStatusName;
+  /** AgentWorkMode as last given (0 unknown, 1 manual in, 2 auto in, 3 after-call work, …). */
+  readonly workMode: number | undefined;
+  readonly place: string | undefined;
+}
+
+export interface ForwardView {
+  /** The forwarding destination (OtherDN of EventForwardSet). */
+  readonly to: string | undefined;
+  /** ForwardMode (1 unconditional, 2 on busy, 3 on no answer, 4 busy and no answer, 5 send all calls). */
+  readonly mode: number | undefined;
+}
+
+/** A registered DN. */
+export interface DNView {
+  readonly dn: string;
+  readonly agent: AgentView;
+  readonly dnd: boolean;
+  /** Call forwarding, or undefined when none is set. */
+  readonly forward: ForwardView | undefined;
+  /** ConnIDs of the calls the DN is on, oldest first. */
+  readonly calls: readonly string[];
+}
+
+/**
+ * One view that changed. `callEnded` carries the call as users last saw it. A call renamed or merged
+ * by EventPartyChanged ends under its old ConnID (cause: that event) and goes on under the new one,
+ * whose `previousConnIds` names the old.
+ */
+export type Change =
+  | { readonly kind: 'callChanged'; readonly view: CallView; readonly cause: ChangeCause }
+  | { readonly kind: 'callEnded'; readonly view: CallView; readonly cause: ChangeCause }
+  | { readonly kind: 'dnChanged'; readonly view: DNView; readonly cause: ChangeCause };
+
+/** What a resync found different from the model (and fixed). */
+export type Correction =
+  | { readonly kind: 'callGone'; readonly connId: string; readonly before: CallView; readonly after: undefined }
+  | { readonly kind: 'callFound'; readonly connId: string; readonly before: undefined; readonly after: CallView }
+  | {
+      readonly kind: 'partyStateChanged';
+      readonly connId: string;
+      readonly dn: string;
+      /** undefined: the DN was not on the call (before) or is no longer (after). */
+      readonly before: PartyState | undefined;
+      readonly after: PartyState | undefined;
+    }
+  | { readonly kind: 'agentStatusChanged'; readonly dn: string; readonly before: AgentStatusName; readonly after: AgentStatusName }
+  | { readonly kind: 'dndChanged'; readonly dn: string; readonly before: boolean; readonly after: boolean }
+  | { readonly kind: 'forwardChanged'; readonly dn: string; readonly before: ForwardView | undefined; readonly after: ForwardView | undefined };
+
+/** The model dropped calls to stay within `maxCalls` (the connection reports it as a protocolWarning). */
+export interface ModelWarning {
+  readonly code: 'ERR_MODEL_CALLS_LIMIT';
+  readonly detail: string;
+  /** Calls dropped since the model was made. */
+  readonly evicted: number;
+}
+
+export interface StateModelOptions {
+  /** Most calls held at once. Default 10 000 (see DEFAULT_MAX_CALLS). */
+  maxCalls?: number;
+  /** Told when calls are dropped to stay within maxCalls (at most once per maxCalls drops). */
+  onWarning?: (warning: ModelWarning) => void;
+  /** Clock for `startedAt` when an event carries no `time`. Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * A desktop has a handful of calls; a routing service on busy routing points and queues may hold
+ * thousands at once. 10 000 covers both with room (a few MB of views) while a server that floods
+ * ConnIDs cannot grow the model further.
+ */
+export const DEFAULT_MAX_CALLS = 10_000;
+
+/** What a resync must ask: the known calls (at most maxCalls; ask them first) and the registered DNs. */
+export interface ResyncPlan {
+  readonly dns: readonly string[];
+  readonly calls: readonly string[];
+}
+
+/** The end of a resync: what it corrected and the changes of its last step. */
+export interface ResyncResult {
+  readonly corrections: readonly Correction[];
+  readonly changes: readonly Change[];
+}

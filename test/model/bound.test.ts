@@ -1,0 +1,147 @@
+/**
+ * The model holds at most maxCalls calls: a server flooding ConnIDs cannot grow it, the calls a
+ * user placed, answered or held outlast a flood of offered ones, and warnings stay few.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_CALLS, StateModel, type ModelEvent, type ModelWarning } from '../../src/model/index.js';
+import { MAX_OTHER_PARTIES, MAX_PREVIOUS_CONNIDS } from '../../src/model/store.js';
+
+const ev = (Event: string, attrs: Record<string, unknown> = {}): ModelEvent => ({ Event, Server: 'sim', ...attrs });
+const connId = (n: number) => n.toString(16).padStart(16, '0');
+
+function model(options: ConstructorParameters<typeof StateModel>[0] = {}): { m: StateModel; warnings: ModelWarning[] } {
+  const warnings: ModelWarning[] = [];
+  const m = new StateModel({ ...options, onWarning: (w) => warnings.push(w) });
+  m.register('A', ev('EventRegistered', { ThisDN: 'A' }));
+  return { m, warnings };
+}
+
+describe('StateModel bound (maxCalls)', () => {
+  it('a flood of 100,000 ConnIDs keeps the model at maxCalls (default 10,000), with few warnings', () => {
+    const { m, warnings } = model();
+    expect(m.maxCalls).toBe(DEFAULT_MAX_CALLS);
+    m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: connId(0xffff_ffff) }));
+    let peak = 0;
+    let evictedChanges = 0;
+    for (let n = 1; n <= 100_000; n++) {
+      for (const c of m.apply(ev('EventRinging', { ThisDN: 'A', ConnID: connId(n), OtherDN: 'X' }))) {
+        if (c.kind === 'callEnded' && c.cause === 'evicted') evictedChanges++;
+      }
+      if (n % 1000 === 0) peak = Math.max(peak, m.calls.size);
+    }
+    expect(peak).toBe(DEFAULT_MAX_CALLS);
+    expect(m.calls.size).toBe(DEFAULT_MAX_CALLS);
+    expect(m.dns.get('A')!.calls).toHaveLength(DEFAULT_MAX_CALLS);
+    // The established call outlived the flood; the oldest offered calls went first.
+    expect(m.calls.has(connId(0xffff_ffff))).toBe(true);
+    expect(m.calls.has(connId(1))).toBe(false);
+    expect(m.calls.has(connId(100_000))).toBe(true);
+    const evicted = 100_001 - DEFAULT_MAX_CALLS;
+    expect(evictedChanges).toBe(evicted);
+    // One warning at the first drop, then one per maxCalls drops.
+    expect(warnings.length).toBe(1 + Math.floor(evicted / DEFAULT_MAX_CALLS));
+    expect(warnings[0]).toMatchObject({ code: 'ERR_MODEL_CALLS_LIMIT', evicted: 1 });
+    expect(warnings[0]!.detail).toMatch(/maxCalls = 10000/);
+    // Nothing inside grows past the bound either (records, eviction tiers, the DN's call log).
+    const store = (m as unknown as { store: Record<string, unknown> }).store;
+    const sizes = ['records', 'unconfirmed', 'confirmed', 'callViews', 'pendingCalls'].map((k) => (store[k] as Map<unknown, unknown>).size);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(DEFAULT_MAX_CALLS);
+    const dnCalls = (store.dnRecords as Map<string, { calls: { log: unknown[] } }>).get('A')!.calls;
+    expect(dnCalls.log.length).toBeLessThanOrEqual(2 * DEFAULT_MAX_CALLS + 32);
+    // The resync plans at most maxCalls queries.
+    expect(m.beginResync().calls.length).toBe(DEFAULT_MAX_CALLS);
+  }, 60_000); // ~1.5 s alone; far more on a loaded 2-core machine
+
+  it('when every call is confirmed, the least recently touched goes first', () => {
+    const { m, warnings } = model({ maxCalls: 3 });
+    for (let n = 1; n <= 3; n++) m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: connId(n) }));
+    m.apply(ev('EventHeld', { ThisDN: 'A', ConnID: connId(1) })); // touched: 2 is now the oldest
+    const changes = m.apply(ev('EventDialing', { ThisDN: 'A', ConnID: connId(4) }));
+    expect([...m.calls.keys()].sort()).toEqual([connId(1), connId(3), connId(4)]);
+    expect(changes.find((c) => c.kind === 'callEnded')).toMatchObject({ cause: 'evicted', view: { connId: connId(2) } });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.detail).toContain(connId(2));
+  });
+
+  it('a new offered call is dropped rather than a confirmed one, with no change for a view never shown', () => {
+    const { m } = model({ maxCalls: 1 });
+    m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: connId(1) }));
+    const changes = m.apply(ev('EventRinging', { ThisDN: 'A', ConnID: connId(2) }));
+    expect([...m.calls.keys()]).toEqual([connId(1)]);
+    expect(changes).toEqual([]);
+  });
+
+  it('one call cannot grow without bound: other parties and previous ConnIDs are capped', () => {
+    const { m } = model();
+    const id = connId(1);
+    m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: id }));
+    for (let n = 0; n < 1000; n++) m.apply(ev('EventPartyAdded', { ThisDN: 'A', ConnID: id, OtherDN: `P${n}` }));
+    expect(m.calls.get(id)!.otherParties).toHaveLength(MAX_OTHER_PARTIES);
+    expect(m.calls.get(id)!.otherParties.at(-1)).toBe('P999');
+    let current = id;
+    for (let n = 2; n < 1000; n++) {
+      const next = connId(n);
+      m.apply(ev('EventPartyChanged', { ThisDN: 'A', ConnID: next, PreviousConnID: current }));
+      current = next;
+    }
+    expect(m.calls.size).toBe(1);
+    expect(m.calls.get(current)!.previousConnIds).toHaveLength(MAX_PREVIOUS_CONNIDS);
+  });
+});
+
+describe('maxCalls option of the connection', () => {
+  it('defaults to DEFAULT_MAX_CALLS and refuses anything but a whole number ≥ 1', async () => {
+    const { resolveOptions, DEFAULTS } = await import('../../src/connection/options.js');
+    expect(DEFAULTS.maxCalls).toBe(DEFAULT_MAX_CALLS);
+    expect(resolveOptions({ primary: '127.0.0.1:7000' }).maxCalls).toBe(DEFAULT_MAX_CALLS);
+    expect(resolveOptions({ primary: '127.0.0.1:7000', maxCalls: 5 }).maxCalls).toBe(5);
+    for (const bad of [0, -3, 2.5, Number.NaN, '10' as unknown as number]) {
+      expect(() => resolveOptions({ primary: '127.0.0.1:7000', maxCalls: bad })).toThrow(/maxCalls/);
+    }
+  });
+});
+
+describe('StateModel with ill-formed events', () => {
+  const names = ['EventRinging', 'EventEstablished', 'EventReleased', 'EventPartyChanged', 'EventPartyInfo', 'EventAddressInfo', 'EventRegistered', 'EventAgentNotReady', 'EventForwardSet', 'EventAttachedDataChanged', 'EventHeld'];
+  it('never throws, and a view only ever holds well-typed values', async () => {
+    const fc = (await import('fast-check')).default;
+    const junk = fc.oneof(fc.anything(), fc.constantFrom('A', '0000000000000001', ''), fc.array(fc.tuple(fc.string(), fc.anything())));
+    const event = fc.record(
+      {
+        Event: fc.oneof(fc.constantFrom(...names), fc.anything()),
+        ThisDN: junk,
+        ConnID: junk,
+        PreviousConnID: junk,
+        OtherDN: junk,
+        UserData: junk,
+        Extensions: fc.oneof(junk, fc.constant([['Parties', [['A', 'held'], ['A', 7], [3, 'x']]], ['Calls', 'x'], ['DND', 'on']])),
+        AgentStatus: junk,
+        time: junk,
+      },
+      { requiredKeys: ['Event'] },
+    );
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 30 }), (events) => {
+        const { m } = model({ maxCalls: 5 });
+        m.beginResync();
+        for (const e of events) {
+          m.apply(e as ModelEvent);
+          m.resyncDN('A', e as ModelEvent);
+          m.resyncCall('0000000000000001', e as ModelEvent);
+        }
+        m.endResync();
+        expect(m.calls.size).toBeLessThanOrEqual(5);
+        for (const [id, v] of m.calls) {
+          expect(typeof id).toBe('string');
+          expect(Object.keys(v.parties).every((dn) => dn === 'A')).toBe(true);
+          expect(Number.isFinite(v.startedAt)).toBe(true);
+          if (v.userData !== undefined) expect(Array.isArray(v.userData)).toBe(true);
+        }
+        const a = m.dns.get('A')!;
+        expect(['loggedOut', 'loggedIn', 'ready', 'notReady', 'afterCallWork']).toContain(a.agent.status);
+        expect(typeof a.dnd).toBe('boolean');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
