@@ -73,11 +73,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
       },
       (dn) => this.isKnownDN(dn),
     );
-    for (const rp of this.opts.routingPoints) {
-      const { dn, ...o } = typeof rp === 'string' ? { dn: rp } : rp;
-      if (!this.shared.routingPoints.has(dn)) this.controls.addRoutingPoint(dn, o);
-    }
-    for (const q of this.opts.queues) this.controls.addQueue(q);
+    this.controls.declare(this.opts.routingPoints, this.opts.queues);
   }
 
   // ---------------------------------------------------------------- lifecycle
