@@ -60,7 +60,8 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     this.opts = resolveOptions(options);
     this.ownsShared = this.opts.shared === undefined;
     this.shared =
-      this.opts.shared ?? new SharedState(0, { routeTimeoutMs: this.opts.routeTimeoutMs, treatmentDurationMs: this.opts.treatmentDurationMs });
+      this.opts.shared ??
+      new SharedState(0, { routeTimeoutMs: this.opts.routeTimeoutMs, treatmentDurationMs: this.opts.treatmentDurationMs, maxCalls: this.opts.maxCalls });
     this.shared.attach(this);
     this.roleNow = this.opts.role;
     this.link = this.opts.linkUp;
