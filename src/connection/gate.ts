@@ -20,7 +20,7 @@ import { messageByName } from '../protocol/catalogue.js';
 import { validateEvent } from '../protocol/validate.js';
 import { nowTime } from '../protocol/values.js';
 import type { Ledger } from './ledger.js';
-import { redactAttributes } from './redact.js';
+import { redactAttributes } from '../protocol/attributes.js';
 import type { RequestRouter } from './router.js';
 import type { PendingRequest, RequestSink } from './requests.js';
 import type { ProtocolWarning } from './types.js';

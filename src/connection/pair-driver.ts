@@ -9,7 +9,7 @@
  */
 import createDebug from 'debug';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
+import { ConnectError, ConnectionClosedError, InvalidArgumentError, InvalidStateError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
 import { type KVList, ServerRole } from '../protocol/attributes.js';
 import type { Endpoint } from '../transport/index.js';
 import { publishDiagnostics } from './diagnostics.js';
@@ -89,24 +89,17 @@ export class PairDriver {
   get status(): ConnectionStatus {
     return this.state.status;
   }
-
   get backupEndpoint(): Endpoint | undefined {
     return this.state.backup;
   }
-
   get closing(): boolean {
     return this.lifetime.signal.aborted;
-  }
-
-  /** A read-only view of the reducer's state (tests, debugging). */
-  get pairState(): Readonly<PairState> {
-    return this.state;
   }
 
   // ------------------------------------------------------------------ lifecycle
 
   async open(signal: AbortSignal | undefined): Promise<void> {
-    if (this.state.kind !== 'closed') throw new InvalidArgumentError(`open() called while ${this.state.status}`);
+    if (this.state.kind !== 'closed') throw new InvalidStateError(`open() called while ${this.state.status}: close() it first, or use a new TServerConnection`, this.state.status);
     this.lifetime = new AbortController();
     const done = new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject, signal, errors: [] }));
     this.dispatch({ kind: 'open' });
@@ -128,17 +121,30 @@ export class PairDriver {
     this.running = true;
     try {
       for (let input = this.inputs.shift(); input; input = this.inputs.shift()) {
-        const [next, effects] = reducePair(this.state, input);
-        if (ASSERT) assertPairInvariants(next);
-        this.state = next;
-        this.active = next.active && this.sessions.get(next.active.id);
-        this.standby = next.standby && this.sessions.get(next.standby.id);
-        for (const e of effects) this.execute(e);
-        if (input.kind === 'sessionLost') this.forget(input.session);
+        try {
+          this.step(input);
+        } catch (err) {
+          // A bug here must not take the application down (it is reported); under test it fails loudly.
+          if (ASSERT) {
+            this.inputs.length = 0;
+            throw err;
+          }
+          process.emitWarning(`tlib-client: the pair driver failed on ${input.kind}: ${(err as Error).message}`, { code: 'ERR_TLIB_INTERNAL', detail: String((err as Error).stack) });
+        }
       }
     } finally {
       this.running = false;
     }
+  }
+
+  private step(input: PairInput): void {
+    const [next, effects] = reducePair(this.state, input);
+    if (ASSERT) assertPairInvariants(next);
+    this.state = next;
+    this.active = next.active && this.sessions.get(next.active.id);
+    this.standby = next.standby && this.sessions.get(next.standby.id);
+    for (const e of effects) this.execute(e);
+    if (input.kind === 'sessionLost') this.forget(input.session);
   }
 
   private forget(id: number): void {
@@ -214,9 +220,7 @@ export class PairDriver {
         return;
       }
       case 'endHold':
-        if (e.deliver) gate.release();
-        else gate.dropHeld();
-        return;
+        return e.deliver ? gate.release() : gate.dropHeld();
       case 'promote': {
         const s = this.session(e.session);
         const from = e.from === undefined ? undefined : this.sessions.get(e.from)?.name;

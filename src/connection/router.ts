@@ -14,7 +14,7 @@ import { RequestInterruptedError, TServerError } from '../errors.js';
 import { isAnsweringEvent, messageByName, type MessageDescriptor } from '../protocol/catalogue.js';
 import { DeadlineQueue, systemClock, type TimerClock } from './deadline-queue.js';
 import { hasDiagnosticsSubscribers, publishDiagnostics } from './diagnostics.js';
-import { redactAttributes } from './redact.js';
+import { redactAttributes } from '../protocol/attributes.js';
 import { PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './requests.js';
 import { WaitQueue } from './wait-queue.js';
 

@@ -7,7 +7,7 @@ import createDebug from 'debug';
 import { format } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionClosedError, TServerConnection, type TEvent } from '../../src/index.js';
-import { redactAttributes } from '../../src/connection/redact.js';
+import { redactAttributes } from '../../src/protocol/attributes.js';
 import { nextEvent, singleRig, type SingleRig } from '../reliability/helpers.js';
 
 let rig: SingleRig | undefined;

@@ -89,8 +89,21 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('agent-desktop done');
   });
 
-  it('routing-integration.ts: user event, private service, transaction monitoring, agent reservation', async () => {
+  it('routing-integration.ts: a skill router; a kill of the primary in a burst; every call routed exactly once', async () => {
     const r = await runExample('examples/routing-integration.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('serving routing point 5000');
+    expect(out).toMatch(/killing the primary after \d+ calls/);
+    expect(out).toMatch(/failover: tserver-b is the primary now/);
+    expect(out).toContain('60 calls: 60 routed exactly once, 0 never, 0 twice or more');
+    expect(out).toMatch(/decisions: \d+ to a free agent, \d+ to a skill queue/);
+    expect(out).toMatch(/router: routed 60, defaulted 0, failed 0/);
+    expect(out).toContain('routing-integration done');
+  });
+
+  it('integration-services.ts: user event, private service, transaction monitoring, agent reservation', async () => {
+    const r = await runExample('examples/integration-services.ts');
     expect(r.code, explain(r)).toBe(0);
     const out = r.stdout;
     expect(out).toContain('monitoring 5000 and 5001');
@@ -102,7 +115,7 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('agent agent-1 reserved on DN 1001 (EventAgentReserved)');
     expect(out).toMatch(/at route point 5000, Language=fr/);
     expect(out).toMatch(/transaction monitoring \d+ stopped/);
-    expect(out).toContain('routing-integration done');
+    expect(out).toContain('integration-services done');
   });
 
   it('ha-events.ts: link flap, switchover, kill with the link-event order rule, restart', async () => {
@@ -135,5 +148,25 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(r.code, explain(r)).toBe(2);
     expect(r.stderr).toContain("error: --primary must be 'host:port'");
     expect(r.stderr).toContain('usage: npx tsx examples/agent-desktop.ts');
+  });
+});
+
+describe('the metrics example', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('metrics.ts: diagnostics_channel messages as counters and histograms, three reports, exit 0', async () => {
+    const r = await runExample('examples/metrics.ts', ['--interval', '1']);
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('channels: tlib:request:start, tlib:request:end, tlib:request:error');
+    expect(out).toMatch(/-- report 1 \(every 1 s\)[\s\S]*-- report 3 \(every 1 s\)[\s\S]*-- final\n/);
+    expect(out).toContain('killing the primary tserver-a');
+    // The connection publishes: the final report counts the load, the failover and the resync.
+    const final = out.slice(out.indexOf('-- final'));
+    expect(final).toMatch(/requests ok\{RequestQueryServer\} [1-9]/);
+    expect(final).toMatch(/latency\{RequestQueryServer\} n=[1-9]\d* mean=[\d.]+ max=[\d.]+ ms/);
+    expect(final).toMatch(/sessions opened\{standby\} [1-9]/);
+    expect(final).toContain('sessions lost 1');
+    expect(final).toMatch(/failovers\{lost\} 1/);
+    expect(final).toMatch(/resync duration n=1 /);
+    expect(out).toContain('metrics done');
   });
 });

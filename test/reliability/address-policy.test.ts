@@ -178,9 +178,13 @@ describe('learned addresses over real sockets', () => {
     const { conn } = await h.open(sim); // no backup: learning is allowed ('any')
     sim.sendEvent('EventRestoreConnection', restore(0, '127.0.0.1', learned.address().port) as never);
     await waitUntil(() => conn.state.backupEndpoint === learned.url, 'the backup learned');
+    await waitUntil(() => conn.state.standby === learned.url, 'the standby session on the learned address');
     await conn.close();
     expect(conn.state.backupEndpoint).toBeUndefined();
+    // The standby's socket is closed by now; let the server see it go before counting.
+    await waitUntil(() => learnedRec.closedClients.length === learnedRec.clients.length, 'the learned server to see the standby close');
     const dialsBefore = learnedRec.clients.length;
+    expect(dialsBefore).toBe(1);
     await sim.stop(); // the configured primary is down: only the learned address could answer
     const out = await outcomeOf(conn.open(), 5_000);
     expect(out.ok).toBe(false);

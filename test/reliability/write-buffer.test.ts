@@ -2,8 +2,9 @@
  * A server that stops reading. Over real loopback sockets:
  * - it floods ADDP pings: the client queues at most one pong (backpressure), its heap stays bounded
  *   (growth < 64 MiB while the flood delivers > 100,000 pings), and the
- *   session is dropped as ERR_WRITE_BUFFER_FULL within the ADDP timeout + 1.5 s of the kernel
- *   buffers filling, then the connection fails over to the configured backup;
+ *   session is dropped as ERR_WRITE_BUFFER_FULL within 1.5 × the ADDP timeout of the kernel
+ *   buffers filling (< 15 s in all, ~1–3 s typically), then the connection fails over to the
+ *   configured backup;
  * - the client sends more than `maxWriteBufferBytes`: the transport drops the session with
  *   WriteBufferFullError instead of buffering without bound.
  */
@@ -99,13 +100,13 @@ describe('write buffer: a server that stops reading', () => {
     let heapPeak = heapBefore;
     const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 20);
     cleanups.push(() => clearInterval(sampler));
-    const lost = nextEvent(conn, 'EventServerDisconnected', 8_000);
+    const lost = nextEvent(conn, 'EventServerDisconnected', 15_000);
     await conn.open();
     expect(conn.state.active).toBe(hostile.url);
     const t0 = performance.now();
     await lost;
     const droppedAfter = performance.now() - t0;
-    await until(() => conn.state.active === sim.url, 'failover to the backup', 5_000);
+    await until(() => conn.state.active === sim.url, 'failover to the backup', 10_000);
     clearInterval(sampler);
     expect(hostile.pingsSent()).toBeGreaterThan(100_000); // the flood did happen
     expect(losses).toHaveLength(1);
@@ -113,11 +114,12 @@ describe('write buffer: a server that stops reading', () => {
     expect(losses[0]).toMatchObject({ code: 'ERR_WRITE_BUFFER_FULL', server: hostile.url });
     // …and users are told, not left with a bare EventServerDisconnected.
     expect(rec.warnings.filter((w) => w.code === 'ERR_WRITE_BUFFER_FULL').map((w) => w.server)).toEqual([hostile.url]);
-    expect(droppedAfter).toBeLessThan(6_000); // kernel buffers fill in well under 3 s, then ≤ 1.5 × timeoutMs
+    // Loopback kernel buffers take MBs of 12-byte pongs to fill (~1 s alone, more under load), then ≤ 1.5 × timeoutMs.
+    expect(droppedAfter).toBeLessThan(15_000);
     expect(heapPeak - heapBefore).toBeLessThan(64 * 1024 * 1024);
     expect(rec.names()).toContain('EventServerConnected');
     expect((await conn.queryServer()).Event).toBe('EventServerInfo');
-  }, 20_000);
+  }, 40_000);
 
   it('past maxWriteBufferBytes the transport drops the session with WriteBufferFullError (nothing buffered past the limit + one frame)', async () => {
     const hostile = await stubbornServer(false);

@@ -1,0 +1,180 @@
+/**
+ * The call-control rig: a HotStandbyPair and one TServerConnection per agent desk (agent 1001,
+ * colleague 1002, third 1003), each recording the events it delivers. Helpers tell a flow's story
+ * per party (`EventHeld@C1`), wait for an event at a desk, and compare a desk's known calls with
+ * the calls the switch really has on that desk's DNs.
+ */
+import { expect } from 'vitest';
+import { TServerConnection, TServerError, type TEvent } from '../../src/index.js';
+import { HotStandbyPair, type HotStandbyPairOptions } from '../../src/simulator/index.js';
+import { until } from '../ha/helpers.js';
+
+export const CALLER = '5550001';
+export const AGENT = '1001';
+export const COLLEAGUE = '1002';
+export const THIRD = '1003';
+/** A well-formed ConnID no call has. */
+export const NO_SUCH_CALL = '00000000deadbeef';
+
+/** Events that are not about calls, agents or DNs: the connection's own, resync answers, and EventError (checked as TServerError). */
+const NOT_STORY = new Set([
+  'EventRegistered',
+  'EventUnregistered',
+  'EventLinkConnected',
+  'EventLinkDisconnected',
+  'EventServerConnected',
+  'EventServerDisconnected',
+  'EventPrimaryChanged',
+  'EventAddressInfo',
+  'EventPartyInfo',
+  'EventLocationInfo',
+  'EventServerInfo',
+  'EventError',
+]);
+
+type Event = TEvent & Record<string, unknown>;
+
+export class Desk {
+  readonly events: Event[] = [];
+  constructor(
+    readonly name: string,
+    readonly dn: string,
+    readonly conn: TServerConnection,
+  ) {
+    conn.on('event', (e) => this.events.push(e as Event));
+  }
+
+  mark(): number {
+    return this.events.length;
+  }
+
+  /** Call, agent and DN events delivered since `since`. */
+  seen(since = 0): Event[] {
+    return this.events.slice(since).filter((e) => !NOT_STORY.has(e.Event));
+  }
+
+  /** `Event@label` (label of its ConnID, or the ConnID) for each event since `since`. */
+  story(since: number, labels: Record<string, string>): string[] {
+    return this.seen(since).map((e) => {
+      const id = e.ConnID as string | undefined;
+      return id === undefined ? e.Event : `${e.Event}@${labels[id] ?? id}`;
+    });
+  }
+
+  /** The first event `name` (about `connId` if given) since `since`, waited for. */
+  waitFor(name: string, connId?: string, since = 0, timeoutMs = 3_000): Promise<Event> {
+    return until(
+      () => this.events.slice(since).find((e) => e.Event === name && (connId === undefined || e.ConnID === connId)),
+      `${name}${connId ? ` for ${connId}` : ''} at ${this.name}`,
+      timeoutMs,
+    );
+  }
+}
+
+export interface CallRig {
+  pair: HotStandbyPair;
+  agent: Desk;
+  colleague: Desk;
+  third: Desk;
+  desks: Desk[];
+}
+
+/** A pair and three desks, each with its DN registered and its standby session open on the backup. */
+export async function startCallRig(pairOptions: HotStandbyPairOptions = {}): Promise<CallRig> {
+  const pair = await HotStandbyPair.start(pairOptions);
+  const desks: Desk[] = [];
+  try {
+    for (const [name, dn] of [
+      ['agent', AGENT],
+      ['colleague', COLLEAGUE],
+      ['third', THIRD],
+    ] as const) {
+      const conn = new TServerConnection({
+        primary: pair.addresses.primary,
+        applicationName: `call-control-${name}`,
+        requestTimeoutMs: 3_000,
+        addp: false,
+        reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false },
+      });
+      const desk = new Desk(name, dn, conn);
+      desks.push(desk);
+      await conn.open();
+      await conn.registerAddress(dn);
+    }
+    // The standby sessions (learned from EventRestoreConnection) registered the DNs on the backup.
+    await until(() => desks.every((d) => d.conn.state.standby !== undefined), 'standby sessions');
+    await until(() => (pair.backup.requestCounts().RequestRegisterAddress ?? 0) >= desks.length, 'DNs registered on the backup');
+  } catch (err) {
+    await Promise.all(desks.map((d) => d.conn.close()));
+    await pair.stop();
+    throw err;
+  }
+  const [agent, colleague, third] = desks as [Desk, Desk, Desk];
+  return { pair, agent, colleague, third, desks };
+}
+
+export async function stopCallRig(rig: CallRig | undefined): Promise<void> {
+  if (!rig) return;
+  await Promise.all(rig.desks.map((d) => d.conn.close()));
+  await rig.pair.stop();
+}
+
+/** ConnIDs of the calls the switch has with a party on one of `dns`, sorted. */
+export function switchCallsOn(pair: HotStandbyPair, dns: readonly string[]): string[] {
+  return [...pair.shared.calls.values()]
+    .filter((c) => c.parties.some((p) => dns.includes(p.dn)))
+    .map((c) => c.connId)
+    .sort();
+}
+
+/**
+ * The switch has exactly `expected` on the desk's DNs, and the desk's connection knows exactly
+ * those (conn.knownCalls and conn.state.knownCalls): no stale ConnID, none missing.
+ */
+export function expectKnownCalls(rig: CallRig, desk: Desk, expected: readonly string[]): void {
+  const want = [...expected].sort();
+  expect(switchCallsOn(rig.pair, desk.conn.registeredDNs), `the switch's calls on ${desk.name}'s DNs`).toEqual(want);
+  expect([...desk.conn.knownCalls].sort(), `${desk.name}'s conn.knownCalls`).toEqual(want);
+  expect(desk.conn.state.knownCalls, `${desk.name}'s conn.state.knownCalls`).toBe(want.length);
+}
+
+/** The request's promise rejects with TServerError carrying `code` as errorCode. */
+export async function expectErrorCode(promise: Promise<unknown>, code: number): Promise<TServerError> {
+  const err = await promise.then(
+    (answer) => {
+      throw new Error(`expected EventError ${code}, got ${JSON.stringify(answer)}`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TServerError);
+  const tserr = err as TServerError;
+  expect(tserr.errorCode, tserr.message).toBe(code);
+  expect(tserr.code).toBe('ERR_TSERVER');
+  return tserr;
+}
+
+/** An outside call to the agent, answered by the agent's desk; its ConnID. */
+export async function answeredInbound(rig: CallRig, userData?: [string, string | number][]): Promise<string> {
+  const since = rig.agent.mark();
+  const connId = rig.pair.placeCall(AGENT, { from: CALLER, userData });
+  await rig.agent.waitFor('EventRinging', connId, since);
+  const est = await rig.agent.conn.answerCall(AGENT, connId);
+  expect(est).toMatchObject({ Event: 'EventEstablished', ThisDN: AGENT, ConnID: connId, OtherDN: CALLER });
+  return connId;
+}
+
+/** The agent consults `to` about `held` (transfer or conference) and `to` answers; the consultation's ConnID. */
+export async function consulted(rig: CallRig, held: string, kind: 'transfer' | 'conference', to: Desk = rig.colleague): Promise<string> {
+  const { agent } = rig;
+  const sinceTo = to.mark();
+  const dialing =
+    kind === 'transfer' ? await agent.conn.initiateTransfer(AGENT, held, to.dn) : await agent.conn.initiateConference(AGENT, held, to.dn);
+  expect(dialing).toMatchObject({ Event: 'EventDialing', ThisDN: AGENT, OtherDN: to.dn, CallType: 4 });
+  const consultation = dialing.ConnID;
+  expect(consultation).not.toBe(held);
+  await to.waitFor('EventRinging', consultation, sinceTo);
+  const sinceAgent = agent.mark();
+  await to.conn.answerCall(to.dn, consultation);
+  await agent.waitFor('EventEstablished', consultation, sinceAgent);
+  return consultation;
+}
