@@ -1,27 +1,37 @@
 import { defineConfig } from 'tsup';
 
+const library = {
+  index: 'src/index.ts',
+  'simulator/index': 'src/simulator/index.ts',
+  'ivr/index': 'src/ivr/index.ts',
+};
+
+const common = {
+  target: 'node20',
+  // Shared chunks, so every entry uses the same error classes (instanceof works across entries).
+  splitting: true,
+  // No source maps in the package: dist is unminified and readable, and maps pointing at src/ (not
+  // shipped) or embedding it would more than double the tarball. Debug from src/ with tsx instead.
+  sourcemap: false,
+  // Class names are part of the API (err.name, the instanceof brand): never let the bundler rename one.
+  keepNames: true,
+} as const;
+
 export default defineConfig([
   {
-    entry: {
-      index: 'src/index.ts',
-      'simulator/index': 'src/simulator/index.ts',
-      'ivr/index': 'src/ivr/index.ts',
-    },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
+    ...common,
+    // ESM: the library entries and the command-line entries in one build, so the CLI imports the
+    // library's own chunks instead of carrying a second copy of it. Shebangs are kept from the source.
+    entry: { ...library, 'cli/tlib': 'src/cli/tlib.ts', 'cli/tlib-sim': 'src/cli/tlib-sim.ts' },
+    format: ['esm'],
+    dts: { entry: library },
     clean: true,
-    target: 'node20',
-    // Shared chunks, so every entry uses the same error classes (instanceof works across entries).
-    splitting: true,
   },
   {
-    // Command-line entry points: ESM only, with a shebang kept from the source.
-    entry: { 'cli/tlib': 'src/cli/tlib.ts', 'cli/tlib-sim': 'src/cli/tlib-sim.ts' },
-    format: ['esm'],
-    dts: false,
-    sourcemap: true,
+    ...common,
+    entry: library,
+    format: ['cjs'],
+    dts: { entry: library },
     clean: false,
-    target: 'node20',
   },
 ]);

@@ -62,7 +62,12 @@ export const failoverBench: Bench = {
     const plain = await startHaRig({ addp: false, backup, allowedBackupHosts: () => false }, host, false);
     try {
       await registerAll(plain, [DN], false);
-      for (let i = 0; i < coldRuns; i++) {
+      // A configured backup is now always dialled as the standby (learnedAddresses: the configured
+      // backup always may): then there is no "without a standby" path to measure, and the row says so.
+      await new Promise((r) => setTimeout(r, 200));
+      const standbyAnyway = plain.conn.state.standby !== undefined;
+      if (standbyAnyway) ctx.log('(baseline skipped: the connection opened a standby session on the configured backup; no reconnect-only path to compare)');
+      for (let i = 0; i < (standbyAnyway ? 0 : coldRuns); i++) {
         const old = plain.conn.state.active;
         const connected = nextEvent(plain.conn, (e) => e.Event === 'EventServerConnected' && e.Server !== old);
         const ringing = nextEvent(plain.conn, (e) => e.Event === 'EventRinging' && e.Server !== old);
@@ -84,7 +89,7 @@ export const failoverBench: Bench = {
           ['kill: killPrimary() → EventRinging (standby session)', ...stats(kill)],
           [`ADDP: freeze() → EventServerDisconnected (timeout ${ADDP_MS} ms)`, ...stats(addpDetect)],
           [`ADDP: freeze() → EventRinging (timeout ${ADDP_MS} ms)`, ...stats(addp)],
-          ['baseline: reconnect path, no standby session → EventRinging', ...stats(cold)],
+          ...(cold.length > 0 ? [['baseline: reconnect path, no standby session → EventRinging', ...stats(cold)]] : []),
         ],
       ),
     );
@@ -95,7 +100,7 @@ export const failoverBench: Bench = {
         value: Number(percentile(kill, 50).toFixed(2)),
         unit: 'ms p50',
         extra: { p99_ms: Number(percentile(kill, 99).toFixed(2)), runs: kill.length },
-        ratio: { value: percentile(kill, 50) / coldP50, baseline: 'reconnect path p50 (lower is better)' },
+        ratio: cold.length > 0 ? { value: percentile(kill, 50) / coldP50, baseline: 'reconnect path p50 (lower is better)' } : undefined,
         target: '<= 50 ms (p99)',
         met: percentile(kill, 99) <= 50,
       },

@@ -25,7 +25,8 @@ export const resyncBench: Bench = {
     const rows: Row[] = [];
     for (const n of sizes) {
       const runs = n >= 10_000 ? Math.min(ctx.trials, 3) : ctx.trials;
-      const rig = await startHaRig({ addp: false, requestTimeoutMs: 60_000 });
+      // The user's Promise.all of n queries must all wait (not be refused): a queue as large as n.
+      const rig = await startHaRig({ addp: false, requestTimeoutMs: 60_000, offlineQueue: { limit: 20_000 } });
       const row: Row = { dns: n, resync: [], plain: [], bare: [] };
       try {
         const dns = dnsOf(n);

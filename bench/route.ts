@@ -15,7 +15,9 @@ type Candidate = 'conn.route()' | 'raw request()';
 
 async function trial(kind: Candidate, calls: number): Promise<number> {
   const pair = await HotStandbyPair.start({ routingPoints: [RP] });
-  const conn = new TServerConnection({ primary: pair.addresses.primary, applicationName: 'bench-route', requestTimeoutMs: 60_000, addp: false });
+  // A queue as large as the burst: the raw flow sends one request per call at once, and the
+  // default bounds (1,000 in flight + 1,000 waiting) would refuse the rest.
+  const conn = new TServerConnection({ primary: pair.addresses.primary, applicationName: 'bench-route', requestTimeoutMs: 60_000, addp: false, offlineQueue: { limit: calls + 1_000 } });
   let read = 0;
   const destination = (connId: string, ani: unknown, skill: unknown) => {
     // What a router reads, so neither side wins by reading nothing.
@@ -26,7 +28,12 @@ async function trial(kind: Candidate, calls: number): Promise<number> {
     await conn.open();
     let settled = 0;
     let done: () => void = () => {};
-    const finished = new Promise<void>((resolve) => (done = resolve));
+    // A failed route ends the trial with its error (never an unhandled rejection and a wait forever).
+    let fail: (err: unknown) => void = () => {};
+    const finished = new Promise<void>((resolve, reject) => {
+      done = resolve;
+      fail = reject;
+    });
     const count = () => {
       if (++settled === calls) done();
     };
@@ -34,9 +41,7 @@ async function trial(kind: Candidate, calls: number): Promise<number> {
     if (kind === 'conn.route()') {
       const rp = await conn.route(RP, (call) => destination(call.connId, call.ani, kvGet(call.userData, 'Skill')), { concurrency: 1_000, maxWaiting: calls });
       rp.on('routed', count);
-      rp.on('error', (err) => {
-        throw err;
-      });
+      rp.on('error', (err) => fail(err));
       close = () => rp.close();
     } else {
       await conn.registerAddress(RP, { AddressType: 4 });
@@ -45,9 +50,7 @@ async function trial(kind: Candidate, calls: number): Promise<number> {
         const connId = e.ConnID as string;
         conn
           .request('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: destination(connId, e.ANI, kvGet(e.UserData as KVList, 'Skill')) })
-          .then(count, (err: unknown) => {
-            throw err;
-          });
+          .then(count, (err: unknown) => fail(err));
       };
       conn.on('EventRouteRequest', onRequest as never);
       close = async () => conn.off('EventRouteRequest', onRequest as never);

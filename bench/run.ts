@@ -19,22 +19,8 @@ const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'resync', load: async () => (await import('./resync.js')).resyncBench },
   { name: 'memory', load: async () => (await import('./memory.js')).memoryBench },
   { name: 'route', load: async () => (await import('./route.js')).routeBench },
-  // bench/idle.ts is helper D's (the shared keep-alive timer); loaded by a computed path so this
-  // file compiles before it lands, and reported as missing (not a crash) where it has not.
-  { name: 'idle', load: () => loadOptional('./idle.js', 'idleBench') },
+  { name: 'idle', load: async () => (await import('./idle.js')).idleBench },
 ];
-
-async function loadOptional(path: string, exported: string): Promise<Bench> {
-  let mod: Record<string, Bench | undefined>;
-  try {
-    mod = (await import(path)) as Record<string, Bench | undefined>;
-  } catch (err) {
-    throw new Error(`${path.replace('.js', '.ts')} is not in this checkout (${(err as Error).message.split('\n')[0]})`);
-  }
-  const bench = mod[exported];
-  if (!bench) throw new Error(`${path} does not export ${exported}`);
-  return bench;
-}
 
 function usage(): string {
   return [

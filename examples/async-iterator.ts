@@ -16,7 +16,12 @@ import { TServerConnection } from '../src/index.js';
 import { formatEvent, say } from './lib/format.js';
 import { parseExampleArgs, run, sleep, startTarget, watchdog } from './lib/target.js';
 
-const USAGE = `usage: npx tsx examples/async-iterator.ts [--primary host:port [--backup host:port]] [--dn DN] [--seconds N]`;
+const USAGE = `usage: npx tsx examples/async-iterator.ts [--primary host:port [--backup host:port]] [--dn DN] [--seconds N]
+
+Consumes events with for await (conn.events({ signal })), stopped by an AbortSignal.
+Without --primary, starts a simulator pair in this process, rings DN 1001 three times and exits
+after the third EventReleased. With --primary, prints the DN's events for --seconds (default 30)
+or until Ctrl-C.`;
 
 run(async () => {
   const args = parseExampleArgs(process.argv.slice(2), USAGE, { dn: { type: 'string' }, seconds: { type: 'string' } });

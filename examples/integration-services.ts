@@ -21,7 +21,12 @@ import { formatEvent, formatKV, say } from './lib/format.js';
 import { parseExampleArgs, run, sleep, startTarget, untilSignal, watchdog } from './lib/target.js';
 
 const USAGE = `usage: npx tsx examples/integration-services.ts [--primary host:port [--backup host:port]]
-         [--route-dn 5000] [--queue-dn 5001] [--agent-dn 1001] [--agent agent-1]`;
+         [--route-dn 5000] [--queue-dn 5001] [--agent-dn 1001] [--agent agent-1]
+
+What an integration application does besides routing: monitors a route point and a queue, sends a
+user event, a private service request, starts and stops transaction monitoring, reserves an agent.
+Without --primary, does it against a simulator pair in this process and exits. With --primary,
+does the same requests, then watches the routing DNs until Ctrl-C.`;
 
 run(async () => {
   const args = parseExampleArgs(process.argv.slice(2), USAGE, {

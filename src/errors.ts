@@ -1,15 +1,49 @@
 /**
  * Every error the SDK produces is a TlibError with a stable `code`. Catch by class or switch on
  * `code`; messages are for people and may change.
+ *
+ * Adding an error: append the class at the end of this file with its code in a
+ * `export interface TlibErrorCodes { ERR_X: XError }` of its own beside it (interfaces merge), so
+ * `TlibErrorCode` stays the union of the real codes.
  */
+import type { IvrMessageError, IvrXmlError } from './ivr/errors.js';
 import type { ValidationIssue } from './protocol/validate.js';
+import type { RouteError, RouteErrorCode } from './routing/route-point.js';
+
+/**
+ * Every code, mapped to the class that carries it (declaration merging: each class below adds its
+ * own). `TlibErrorCode` is the union of the keys.
+ */
+export interface TlibErrorCodes extends Record<RouteErrorCode, RouteError> {
+  ERR_IVR_MESSAGE: IvrMessageError;
+  ERR_IVR_XML: IvrXmlError;
+}
+export type TlibErrorCode = keyof TlibErrorCodes;
+
+/**
+ * Marks every TlibError with the names of its classes, so `instanceof` also holds for an error made
+ * by another copy of this package (the ESM and the CommonJS builds loaded side by side, or two
+ * installed versions): `Symbol.for` gives both copies the same key.
+ */
+const BRAND = Symbol.for('tlib-client.TlibError');
 
 export class TlibError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: TlibErrorCode;
+  constructor(code: TlibErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
+    const names: string[] = [];
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) names.push(c.name);
+    Object.defineProperty(this, BRAND, { value: names, enumerable: false });
+  }
+
+  /** `err instanceof TlibError` (or any subclass) by prototype, or by brand from another copy. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null) return false;
+    const names = (value as { [BRAND]?: unknown })[BRAND];
+    return Array.isArray(names) && names.includes(this.name);
   }
 }
 
@@ -28,6 +62,7 @@ export type ProtocolErrorCode =
   | 'ERR_ENCODE'
   | 'ERR_UNEXPECTED_MESSAGE';
 
+export interface TlibErrorCodes extends Record<ProtocolErrorCode, ProtocolError> {}
 /** Bytes that do not follow the wire protocol. `offset` is the byte in the stream where it was seen. */
 export class ProtocolError extends TlibError {
   declare readonly code: ProtocolErrorCode;
@@ -42,6 +77,7 @@ export class ProtocolError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_INVALID_ARGUMENT: InvalidArgumentError; }
 /** A request's arguments broke the catalogue; nothing was sent. */
 export class InvalidArgumentError extends TlibError {
   readonly issues: ValidationIssue[];
@@ -51,6 +87,7 @@ export class InvalidArgumentError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_EVENT_VALIDATION: EventValidationError; }
 /** An event broke the catalogue (missing Mandatory attribute, special rule) in 'strict' mode. */
 export class EventValidationError extends TlibError {
   readonly issues: ValidationIssue[];
@@ -68,6 +105,7 @@ export interface RequestInfo {
   attributes: Record<string, unknown>;
 }
 
+export interface TlibErrorCodes { ERR_TSERVER: TServerError; }
 /** The T-Server answered a request with EventError. */
 export class TServerError extends TlibError {
   readonly errorCode: number;
@@ -86,6 +124,7 @@ export class TServerError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_REQUEST_TIMEOUT: RequestTimeoutError; }
 export class RequestTimeoutError extends TlibError {
   readonly request: RequestInfo;
   readonly timeoutMs: number;
@@ -96,6 +135,7 @@ export class RequestTimeoutError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_REQUEST_INTERRUPTED: RequestInterruptedError; }
 /** The connection dropped while a non-idempotent request was in flight: its outcome is unknown. */
 export class RequestInterruptedError extends TlibError {
   readonly request: RequestInfo;
@@ -108,6 +148,7 @@ export class RequestInterruptedError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_CONNECTION_CLOSED: ConnectionClosedError; }
 /** The connection was closed by the user (close()) or was never opened. */
 export class ConnectionClosedError extends TlibError {
   constructor(message = 'connection closed') {
@@ -115,6 +156,7 @@ export class ConnectionClosedError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_OFFLINE_QUEUE_FULL: OfflineQueueFullError; }
 export class OfflineQueueFullError extends TlibError {
   readonly limit: number;
   constructor(limit: number, requestName: string) {
@@ -123,6 +165,7 @@ export class OfflineQueueFullError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_CONNECT: ConnectError; }
 /** A socket could not be opened (refused, DNS, TLS handshake...). `cause` has the system error. */
 export class ConnectError extends TlibError {
   readonly server: string;
@@ -132,6 +175,7 @@ export class ConnectError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_CONNECTION_LOST: ConnectionLostError; ERR_ADDP_TIMEOUT: ConnectionLostError; }
 /** A server stopped answering (ADDP) or closed the connection. */
 export class ConnectionLostError extends TlibError {
   readonly server: string;
@@ -141,6 +185,7 @@ export class ConnectionLostError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_BACKUP_ADDRESS_REFUSED: BackupAddressRefusedError; }
 /** A backup address offered by a server was refused (allowedBackupHosts, bad port, garbage). */
 export class BackupAddressRefusedError extends TlibError {
   readonly offered: unknown;
@@ -150,6 +195,7 @@ export class BackupAddressRefusedError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_HANDLER: HandlerError; }
 /** A user's event handler threw; the SDK carried on. `cause` is what it threw. */
 export class HandlerError extends TlibError {
   readonly eventName: string;
@@ -161,6 +207,7 @@ export class HandlerError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_NOT_CONNECTED: NotConnectedError; }
 /** No server is available and the request cannot wait (offlineQueue: false, or reconnect gave up). */
 export class NotConnectedError extends TlibError {
   constructor(message: string) {
@@ -168,6 +215,18 @@ export class NotConnectedError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_INVALID_STATE: InvalidStateError; }
+/** A method was called in a state that does not allow it (e.g. `open()` while open). Nothing was done. */
+export class InvalidStateError extends TlibError {
+  /** The connection's status at the time. */
+  readonly state: string;
+  constructor(message: string, state: string) {
+    super('ERR_INVALID_STATE', message);
+    this.state = state;
+  }
+}
+
+export interface TlibErrorCodes { ERR_WRITE_BUFFER_FULL: WriteBufferFullError; }
 /**
  * The server stopped reading: more than `maxWriteBufferBytes` waited to be sent, or bytes waited
  * with no progress for the ADDP timeout. The session is dropped as lost (and fails over).
@@ -184,6 +243,7 @@ export class WriteBufferFullError extends TlibError {
   }
 }
 
+export interface TlibErrorCodes { ERR_ITERATOR_OVERFLOW: IteratorOverflowError; }
 /** An async iterator's buffer passed its `maxBuffered` with `overflow: 'error'`: the iterator ended with this. */
 export class IteratorOverflowError extends TlibError {
   readonly maxBuffered: number;

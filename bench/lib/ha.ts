@@ -42,7 +42,8 @@ export async function registrations(host: SimHost): Promise<[number, number]> {
 /** Registers `dns` (pipelined, in slices) and waits until the standby has them too. */
 export async function registerAll(rig: HaRig, dns: readonly string[], onStandby = true): Promise<void> {
   const [a0, b0] = await registrations(rig.host);
-  for (let i = 0; i < dns.length; i += 2_000) await Promise.all(dns.slice(i, i + 2_000).map((dn) => rig.conn.registerAddress(dn)));
+  // Slices of 1,000: within the default maxInFlight + offlineQueue.limit (1,000 each).
+  for (let i = 0; i < dns.length; i += 1_000) await Promise.all(dns.slice(i, i + 1_000).map((dn) => rig.conn.registerAddress(dn)));
   if (!onStandby) return;
   await untilAsync(async () => {
     const [a, b] = await registrations(rig.host);

@@ -4,7 +4,7 @@
  * ports) so the example runs on its own and can drive failovers.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parseEndpoint } from '../../src/index.js';
+import { checkHostPort } from '../../src/cli/endpoint.js';
 import { HotStandbyPair, type HotStandbyPairOptions } from '../../src/simulator/index.js';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -37,8 +37,8 @@ export function parseExampleArgs(argv: readonly string[], usage: string, extra: 
     const primary = values.primary as string | undefined;
     const backup = values.backup as string | undefined;
     if (backup !== undefined && primary === undefined) throw new Error('--backup needs --primary');
-    if (primary !== undefined) parseEndpoint(primary, '--primary');
-    if (backup !== undefined) parseEndpoint(backup, '--backup');
+    if (primary !== undefined) checkHostPort(primary, '--primary');
+    if (backup !== undefined) checkHostPort(backup, '--backup');
     return { primary, backup, values };
   } catch (err) {
     console.error(`error: ${(err as Error).message}\n\n${usage}`);

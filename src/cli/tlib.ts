@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `tlib` command:
- *   tlib sim [--pair] [--port N] …                         a simulator (the `tlib-sim` CLI)
+ *   tlib sim [--pair] [--port N] [--script FILE] …         a simulator, driven by commands on stdin
  *   tlib monitor --primary host:port [--backup host:port] --dn DN [--dn DN …] [--json] [--app NAME]
  *
  * Everything is in exported functions (argument parsing, formatting, the commands themselves) so
@@ -11,10 +11,11 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TServerConnection } from '../connection/connection.js';
-import { parseEndpoint } from '../connection/options.js';
 import { ConnectionClosedError } from '../errors.js';
+import { AgentStatus } from '../protocol/attributes.js';
 import type { TEvent } from '../protocol/types.js';
-import { runSimCli } from '../simulator/cli.js';
+import { checkHostPort } from './endpoint.js';
+import { runSim } from './sim.js';
 
 /** Exit codes, for scripts. */
 export const EXIT = {
@@ -43,8 +44,9 @@ tlib monitor --primary host:port [--backup host:port] --dn DN [--dn DN ...] [--j
   Runs until SIGINT (Ctrl-C) or SIGTERM, then closes the connection and exits 0. Failovers
   between the pair and reconnects are followed; the monitor keeps running through them.
 
-tlib sim [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N]
-  see tlib sim --help
+tlib sim [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N] [--script FILE]
+  a simulator on 127.0.0.1:7000 (with --pair, the backup on 7001); type commands on its standard
+  input (call 1001, kill, switchover, status, help, quit); see tlib sim --help
 
 options:
   -h, --help      this text
@@ -96,7 +98,7 @@ export function parseMonitorArgs(argv: readonly string[]): MonitorOptions {
   ] as const) {
     if (value === undefined) continue;
     try {
-      parseEndpoint(value, flag);
+      checkHostPort(value, flag);
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
@@ -170,6 +172,11 @@ function clock(d: Date): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
+/** Numeric attributes the text line shows by name, as the examples do (`AgentStatus=Ready`); --json keeps the number. */
+const VALUE_NAMES: Record<string, Record<number, string>> = {
+  AgentStatus: Object.fromEntries(Object.entries(AgentStatus).map(([name, value]) => [value, name])),
+};
+
 /** Attributes the text line shows in its own columns, or not at all. */
 const COLUMNS = new Set(['Event', 'Server', 'ThisDN', 'ConnID', 'time', 'ServerStartTime', 'EventSequenceNumber', 'ReferenceID']);
 
@@ -184,7 +191,7 @@ export function formatEventLine(event: TEvent, now = new Date()): string {
   const connId = typeof e.ConnID === 'string' ? `ConnID ${e.ConnID}` : '';
   const rest = Object.entries(e)
     .filter(([k, v]) => !COLUMNS.has(k) && v !== undefined)
-    .map(([k, v]) => `${k}=${showValue(v)}`);
+    .map(([k, v]) => `${k}=${typeof v === 'number' && VALUE_NAMES[k]?.[v] !== undefined ? VALUE_NAMES[k][v] : showValue(v)}`);
   if (typeof e.EventSequenceNumber === 'number') rest.push(`#${e.EventSequenceNumber}`);
   return [clock(now), String(e.Server), String(e.Event).padEnd(25), dn.padEnd(10), connId.padEnd(23), rest.join(' ')].join('  ').trimEnd();
 }
@@ -202,6 +209,8 @@ export interface CliIO {
   handleSignals?: boolean;
   /** Called once the monitor is connected and its DNs are registered (tests). */
   onReady?: (conn: TServerConnection) => void;
+  /** `tlib sim`'s commands. Default process.stdin; null reads none. */
+  input?: NodeJS.ReadableStream | null;
   /** Connection options tests may override (timeouts). */
   connectionOptions?: Partial<ConstructorParameters<typeof TServerConnection>[0]>;
 }
@@ -323,7 +332,7 @@ export async function runTlib(argv: readonly string[], io: CliIO = {}): Promise<
       out(packageVersion());
       return EXIT.OK;
     case 'sim':
-      return runSimCli(rest, { out, err, signal: io.signal, handleSignals: io.handleSignals });
+      return runSim(rest, { out, err, signal: io.signal, handleSignals: io.handleSignals, input: io.input });
     case 'monitor': {
       if (rest.includes('-h') || rest.includes('--help')) {
         out(TLIB_USAGE);

@@ -170,12 +170,80 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
     port = input.port;
     name = input.name;
   } else {
-    throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${String(input)}`);
+    throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${showValue(input)}`);
   }
   if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
   if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
   const h = host.startsWith('[') ? host.slice(1, -1) : host;
   return { host: h, port, name: name ?? endpointName(h, port) };
+}
+
+/** A value as a message shows it: strings quoted (`got "5000"`, not `got 5000`). */
+export function showValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Every option name, checked by the compiler against TServerConnectionOptions (add a field there,
+ * add it here): an unknown key (`reconect`) is refused, naming the nearest valid one.
+ */
+const OPTION_KEYS = {
+  primary: true, backup: true, applicationName: true, requestTimeoutMs: true, connectTimeoutMs: true, addp: true,
+  reconnect: true, offlineQueue: true, tls: true, validation: true, maxFrameBytes: true, allowedBackupHosts: true,
+  codec: true, resyncOnReconnect: true, maxWriteBufferBytes: true, learnedAddresses: true, maxInFlight: true, resyncWindow: true,
+  retryStrategy: true, maxCalls: true,
+} as const satisfies Record<keyof TServerConnectionOptions, true>;
+const NESTED_KEYS: Record<string, readonly string[]> = {
+  addp: ['timeoutMs', 'remoteTimeoutMs'] satisfies (keyof Exclude<TServerConnectionOptions['addp'], false | undefined>)[],
+  reconnect: ['retries', 'minTimeoutMs', 'maxTimeoutMs', 'factor', 'randomize'] satisfies (keyof ReconnectOptions)[],
+  offlineQueue: ['limit'] satisfies (keyof Exclude<TServerConnectionOptions['offlineQueue'], false | undefined>)[],
+};
+
+/** Edit distance (insert, delete, substitute, swap two neighbours), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The valid name closest to `key`, if it is close enough to be a typo. */
+export function nearestName(key: string, valid: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const name of valid) {
+    const [k, n] = [key.toLowerCase(), name.toLowerCase()];
+    // A shared stem of 4+ letters (`retry` → `retries`) counts as close.
+    const distance = k === n ? 0 : k.slice(0, 4) === n.slice(0, 4) && k.length >= 4 ? 1 : editDistance(k, n);
+    if (distance < bestDistance) [best, bestDistance] = [name, distance];
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+function refuseUnknownKeys(o: object, valid: readonly string[], prefix: string): void {
+  for (const key of Object.keys(o)) {
+    if (valid.includes(key)) continue;
+    const near = nearestName(key, valid);
+    throw new InvalidArgumentError(`unknown option ${prefix}${key}${near ? `: did you mean ${prefix}${near}?` : ` (options: ${valid.join(', ')})`}`);
+  }
+}
+
+/** Unknown keys at the top level and inside addp, reconnect and offlineQueue. */
+function checkOptionKeys(o: TServerConnectionOptions): void {
+  refuseUnknownKeys(o, Object.keys(OPTION_KEYS), '');
+  for (const [option, keys] of Object.entries(NESTED_KEYS)) {
+    const value = (o as unknown as Record<string, unknown>)[option];
+    if (value !== null && typeof value === 'object') refuseUnknownKeys(value, keys, `${option}.`);
+    else if (value !== undefined && value !== false) {
+      throw new InvalidArgumentError(`${option} must be an object or false, got ${showValue(value)}`);
+    }
+  }
 }
 
 /** Node timers overflow past 2^31−1 ms (and then fire at once): every delay option stays below. */
@@ -186,20 +254,20 @@ export function isTimerDelay(value: unknown): value is number {
 }
 
 function timerDelay(value: unknown, what: string): number {
-  if (!isTimerDelay(value)) throw new InvalidArgumentError(`${what} must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(value)}`);
+  if (!isTimerDelay(value)) throw new InvalidArgumentError(`${what} must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${showValue(value)}`);
   return value;
 }
 
 function positive(value: unknown, what: string): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new InvalidArgumentError(`${what} must be a positive finite number, got ${String(value)}`);
+    throw new InvalidArgumentError(`${what} must be a positive finite number, got ${showValue(value)}`);
   }
   return value;
 }
 
 function queueLimit(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new InvalidArgumentError(`offlineQueue.limit must be a whole number ≥ 0, got ${String(value)}`);
+    throw new InvalidArgumentError(`offlineQueue.limit must be a whole number ≥ 0, got ${showValue(value)}`);
   }
   return value;
 }
@@ -213,18 +281,18 @@ function atLeastOne(value: unknown, what: string): number {
 
 function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   if (typeof r.retries !== 'number' || !(r.retries >= 0) || (Number.isFinite(r.retries) && !Number.isInteger(r.retries))) {
-    throw new InvalidArgumentError(`reconnect.retries must be a whole number ≥ 0 or Infinity, got ${String(r.retries)}`);
+    throw new InvalidArgumentError(`reconnect.retries must be a whole number ≥ 0 or Infinity, got ${showValue(r.retries)}`);
   }
   if (typeof r.minTimeoutMs !== 'number' || !(r.minTimeoutMs >= 0) || r.minTimeoutMs > MAX_TIMER_MS) {
-    throw new InvalidArgumentError(`reconnect.minTimeoutMs must be from 0 to ${MAX_TIMER_MS} ms, got ${String(r.minTimeoutMs)}`);
+    throw new InvalidArgumentError(`reconnect.minTimeoutMs must be from 0 to ${MAX_TIMER_MS} ms, got ${showValue(r.minTimeoutMs)}`);
   }
   if (typeof r.maxTimeoutMs !== 'number' || !(r.maxTimeoutMs >= r.minTimeoutMs) || r.maxTimeoutMs > MAX_TIMER_MS) {
-    throw new InvalidArgumentError(`reconnect.maxTimeoutMs must be from minTimeoutMs to ${MAX_TIMER_MS} ms, got ${String(r.maxTimeoutMs)}`);
+    throw new InvalidArgumentError(`reconnect.maxTimeoutMs must be from minTimeoutMs to ${MAX_TIMER_MS} ms, got ${showValue(r.maxTimeoutMs)}`);
   }
   if (typeof r.factor !== 'number' || !(r.factor >= 1) || !Number.isFinite(r.factor)) {
-    throw new InvalidArgumentError(`reconnect.factor must be a finite number ≥ 1, got ${String(r.factor)}`);
+    throw new InvalidArgumentError(`reconnect.factor must be a finite number ≥ 1, got ${showValue(r.factor)}`);
   }
-  if (typeof r.randomize !== 'boolean') throw new InvalidArgumentError(`reconnect.randomize must be a boolean, got ${String(r.randomize)}`);
+  if (typeof r.randomize !== 'boolean') throw new InvalidArgumentError(`reconnect.randomize must be a boolean, got ${showValue(r.randomize)}`);
   return r;
 }
 
@@ -236,9 +304,10 @@ function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): R
 
 export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
   if (!o || typeof o !== 'object') throw new InvalidArgumentError('options must be an object with at least { primary }');
+  checkOptionKeys(o);
   const validation = o.validation ?? DEFAULTS.validation;
   if (!['strict', 'warn', 'off'].includes(validation)) {
-    throw new InvalidArgumentError(`validation must be 'strict', 'warn' or 'off', got ${String(validation)}`);
+    throw new InvalidArgumentError(`validation must be 'strict', 'warn' or 'off', got ${showValue(validation)}`);
   }
   const addp =
     o.addp === false

@@ -9,7 +9,7 @@
  */
 import createDebug from 'debug';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, ConnectionClosedError, InvalidArgumentError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
+import { ConnectError, ConnectionClosedError, InvalidArgumentError, InvalidStateError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
 import { type KVList, ServerRole } from '../protocol/attributes.js';
 import type { Endpoint } from '../transport/index.js';
 import { publishDiagnostics } from './diagnostics.js';
@@ -99,7 +99,7 @@ export class PairDriver {
   // ------------------------------------------------------------------ lifecycle
 
   async open(signal: AbortSignal | undefined): Promise<void> {
-    if (this.state.kind !== 'closed') throw new InvalidArgumentError(`open() called while ${this.state.status}`);
+    if (this.state.kind !== 'closed') throw new InvalidStateError(`open() called while ${this.state.status}: close() it first, or use a new TServerConnection`, this.state.status);
     this.lifetime = new AbortController();
     const done = new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject, signal, errors: [] }));
     this.dispatch({ kind: 'open' });

@@ -51,7 +51,8 @@ describe('runTlib dispatch and exit codes', () => {
     [['--help'], EXIT.OK, 'out', /exit codes:/],
     [['monitor', '--help'], EXIT.OK, 'out', /tlib monitor --primary/],
     [['--version'], EXIT.OK, 'out', /^\d+\.\d+\.\d+/],
-    [['sim', '--port', 'x'], EXIT.USAGE, 'err', /--port must be an integer/],
+    [['sim', '--port', 'x'], EXIT.USAGE, 'err', /--port must be a whole number from 0 to 65535, got "x"/],
+    [['sim', '--help'], EXIT.OK, 'out', /^usage: tlib sim \[--pair\]/],
   ] as const)('%j → %d', async (args, code, stream, text) => {
     const t = io();
     expect(await runTlib(args, t.io)).toBe(code);
@@ -98,6 +99,21 @@ describe('event formats', () => {
     expect(formatEventLine({ Event: 'EventServerDisconnected', Server: '127.0.0.1:7000' } as TEvent, new Date(2026, 0, 2, 3, 4, 5, 6))).toBe(
       '03:04:05.006  127.0.0.1:7000  EventServerDisconnected',
     );
+  });
+
+  it('named values read as the examples print them: AgentStatus=Ready (JSON keeps the number)', () => {
+    const ready = { Event: 'EventAgentReady', Server: 's', ThisDN: '1001', AgentID: 'agent-1', AgentStatus: 3 } as unknown as TEvent;
+    expect(formatEventLine(ready)).toMatch(/EventAgentReady\s+DN 1001\s+AgentID=agent-1 AgentStatus=Ready$/);
+    expect(JSON.parse(eventToJsonLine(ready)).AgentStatus).toBe(3);
+    const odd = { ...ready, AgentStatus: 99 } as unknown as TEvent;
+    expect(formatEventLine(odd)).toContain('AgentStatus=99');
+  });
+
+  it('command-line errors speak of host:port only, never of { host, port }', () => {
+    for (const bad of ['127.0.0.1', 'x', ':7000', '127.0.0.1:']) {
+      expect(() => parseMonitorArgs(['--primary', bad, '--dn', '1'])).toThrow(`--primary must be 'host:port' (e.g. 127.0.0.1:7000, [::1]:7000), got ${JSON.stringify(bad)}`);
+    }
+    expect(TLIB_USAGE).not.toContain('{ host');
   });
 
   it('a JSON line: kvlists as pairs (repeated keys kept), times as ISO, binary as base64', () => {

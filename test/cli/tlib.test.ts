@@ -1,8 +1,10 @@
 /**
- * The `tlib` bin as a process: `tsx src/cli/tlib.ts …` against a TServerSimulator started here.
+ * The `tlib` bin as a process: `node --import tsx src/cli/tlib.ts …` against a TServerSimulator
+ * started here.
  *
- * The local tsx bin is spawned directly (it is what `npx tsx` runs): `npm exec` neither forwards
- * SIGINT to its child nor reports the child's exit code when it is itself interrupted, and the exit
+ * Node runs the file itself with tsx as a loader, not through the tsx CLI: the CLI relays SIGINT to
+ * its child and gives it 30 ms to acknowledge before killing it and exiting 130, which a loaded
+ * machine misses; and `npm exec` neither forwards SIGINT nor reports the child's exit code. The exit
  * code after SIGINT is what these tests check.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -12,7 +14,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TServerSimulator } from '../../src/simulator/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = `${ROOT}node_modules/.bin/tsx`;
 
 interface Proc {
   child: ChildProcessWithoutNullStreams;
@@ -26,7 +27,7 @@ interface Proc {
 const children = new Set<ChildProcessWithoutNullStreams>();
 
 function tlib(args: string[]): Proc {
-  const child = spawn(TSX, ['src/cli/tlib.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/tlib.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, DEBUG: '', FORCE_COLOR: '0' },
     stdio: 'pipe',
@@ -90,7 +91,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe.concurrent('tlib monitor against a simulator', () => {
+// Each test waits up to 15 s per step (waitFor) for processes that start slowly on a loaded machine.
+describe.concurrent('tlib monitor against a simulator', { timeout: 60_000 }, () => {
   it('prints one line per event until SIGINT, then closes and exits 0', () => withServer(async (server) => {
     const p = tlib(['monitor', '--primary', server.url, '--dn', '1001', '--dn', '1002']);
     await p.waitFor(/monitoring DN 1001, 1002; Ctrl-C to stop/, 'stderr');
@@ -136,7 +138,7 @@ describe.concurrent('tlib monitor against a simulator', () => {
   }));
 });
 
-describe.concurrent('tlib exit codes and other commands', () => {
+describe.concurrent('tlib exit codes and other commands', { timeout: 60_000 }, () => {
   it('exit code 1 when no server can be reached (closed loopback port)', async () => {
     const port = await closedPort();
     const p = tlib(['monitor', '--primary', `127.0.0.1:${port}`, '--dn', '1001']);
@@ -166,12 +168,51 @@ describe.concurrent('tlib exit codes and other commands', () => {
   });
 
   it('tlib sim --pair listens on 127.0.0.1 and stops cleanly on SIGINT', async () => {
-    const p = tlib(['sim', '--pair']);
+    const p = tlib(['sim', '--pair', '--port', '0']);
     await p.waitFor(/backup listening on 127\.0\.0\.1:\d+/);
     expect(p.stdout()).toMatch(/primary listening on 127\.0\.0\.1:\d+/);
     p.child.kill('SIGINT');
     const { code } = await p.exit;
     expect(code, p.stderr()).toBe(0);
-    expect(p.stdout()).toContain('tlib-sim: stopped');
+    expect(p.stdout()).toContain('tlib sim: stopped');
+  });
+
+  it('tlib sim --help names itself tlib sim and lists the stdin commands', async () => {
+    const p = tlib(['sim', '--help']);
+    const { code } = await p.exit;
+    expect(code).toBe(0);
+    expect(p.stdout()).toMatch(/^usage: tlib sim \[--pair\]/);
+    expect(p.stdout()).not.toContain('tlib-sim');
+    expect(p.stdout()).toContain('call <dn> [from <ani>] [data k=v ...]');
+  });
+});
+
+describe('tlib sim commands on stdin drive a tlib monitor on the same pair', { timeout: 120_000 }, () => {
+  it('call 1001 makes the monitor print EventRinging; kill makes it print EventPrimaryChanged; quit exits 0', async () => {
+    const sim = tlib(['sim', '--pair', '--port', '0']);
+    await sim.waitFor(/backup listening on 127\.0\.0\.1:\d+/);
+    const primary = /primary listening on (127\.0\.0\.1:\d+)/.exec(sim.stdout())![1];
+    const backup = /backup listening on (127\.0\.0\.1:\d+)/.exec(sim.stdout())![1];
+    const monitor = tlib(['monitor', '--primary', primary, '--backup', backup, '--dn', '1001']);
+    try {
+      await monitor.waitFor(/monitoring DN 1001; Ctrl-C to stop/, 'stderr');
+
+      sim.child.stdin.write('call 1001 from 5551234 data Queue=Support\n');
+      await sim.waitFor(/call 1001 from 5551234 data Queue=Support → ConnID [0-9a-f]{16} rings on DN 1001/);
+      const connId = /→ ConnID ([0-9a-f]{16})/.exec(sim.stdout())![1];
+      await monitor.waitFor(new RegExp(`${primary.replace(/\./g, '\\.')}\\s+EventRinging\\s+DN 1001\\s+ConnID ${connId}\\s+OtherDN=5551234 UserData=\\{Queue=Support\\}`));
+
+      sim.child.stdin.write('kill\n');
+      await sim.waitFor(/kill → tserver-a killed; tserver-b is primary now \(EventPrimaryChanged\)/);
+      await monitor.waitFor(new RegExp(`${backup.replace(/\./g, '\\.')}\\s+EventPrimaryChanged`));
+
+      sim.child.stdin.write('quit\n');
+      const simExit = await sim.exit;
+      expect(simExit, sim.stderr()).toEqual({ code: 0, signal: null });
+      expect(sim.stdout()).toContain('quit → stopping');
+    } finally {
+      monitor.child.kill('SIGINT');
+      await monitor.exit;
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TServerConnection } from '../../src/connection/index.js';
-import { ConnectError, ConnectionClosedError, InvalidArgumentError } from '../../src/errors.js';
+import { ConnectError, ConnectionClosedError, InvalidArgumentError, InvalidStateError } from '../../src/errors.js';
 import type { EventRegistered } from '../../src/protocol/types.js';
 import {
   ConnRecorder,
@@ -129,7 +129,7 @@ describe('open', () => {
       expect(early.error.code).toBe('ERR_CONNECTION_CLOSED');
     }
     await conn.open();
-    await expect(conn.open()).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(conn.open()).rejects.toBeInstanceOf(InvalidStateError) // a state error since issue 18 (was InvalidArgumentError);
     expect(conn.state.status).toBe('open');
   });
 

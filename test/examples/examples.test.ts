@@ -150,3 +150,23 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(r.stderr).toContain('usage: npx tsx examples/agent-desktop.ts');
   });
 });
+
+describe('the metrics example', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('metrics.ts: diagnostics_channel messages as counters and histograms, three reports, exit 0', async () => {
+    const r = await runExample('examples/metrics.ts', ['--interval', '1']);
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('channels: tlib:request:start, tlib:request:end, tlib:request:error');
+    expect(out).toMatch(/-- report 1 \(every 1 s\)[\s\S]*-- report 3 \(every 1 s\)[\s\S]*-- final\n/);
+    expect(out).toContain('killing the primary tserver-a');
+    // The connection publishes: the final report counts the load, the failover and the resync.
+    const final = out.slice(out.indexOf('-- final'));
+    expect(final).toMatch(/requests ok\{RequestQueryServer\} [1-9]/);
+    expect(final).toMatch(/latency\{RequestQueryServer\} n=[1-9]\d* mean=[\d.]+ max=[\d.]+ ms/);
+    expect(final).toMatch(/sessions opened\{standby\} [1-9]/);
+    expect(final).toContain('sessions lost 1');
+    expect(final).toMatch(/failovers\{lost\} 1/);
+    expect(final).toMatch(/resync duration n=1 /);
+    expect(out).toContain('metrics done');
+  });
+});

@@ -42,9 +42,15 @@ describe('StateModel bound (maxCalls)', () => {
     expect(warnings.length).toBe(1 + Math.floor(evicted / DEFAULT_MAX_CALLS));
     expect(warnings[0]).toMatchObject({ code: 'ERR_MODEL_CALLS_LIMIT', evicted: 1 });
     expect(warnings[0]!.detail).toMatch(/maxCalls = 10000/);
+    // Nothing inside grows past the bound either (records, eviction tiers, the DN's call log).
+    const store = (m as unknown as { store: Record<string, unknown> }).store;
+    const sizes = ['records', 'unconfirmed', 'confirmed', 'callViews', 'pendingCalls'].map((k) => (store[k] as Map<unknown, unknown>).size);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(DEFAULT_MAX_CALLS);
+    const dnCalls = (store.dnRecords as Map<string, { calls: { log: unknown[] } }>).get('A')!.calls;
+    expect(dnCalls.log.length).toBeLessThanOrEqual(2 * DEFAULT_MAX_CALLS + 32);
     // The resync plans at most maxCalls queries.
     expect(m.beginResync().calls.length).toBe(DEFAULT_MAX_CALLS);
-  });
+  }, 60_000); // ~1.5 s alone; far more on a loaded 2-core machine
 
   it('when every call is confirmed, the least recently touched goes first', () => {
     const { m, warnings } = model({ maxCalls: 3 });
@@ -80,6 +86,18 @@ describe('StateModel bound (maxCalls)', () => {
     }
     expect(m.calls.size).toBe(1);
     expect(m.calls.get(current)!.previousConnIds).toHaveLength(MAX_PREVIOUS_CONNIDS);
+  });
+});
+
+describe('maxCalls option of the connection', () => {
+  it('defaults to DEFAULT_MAX_CALLS and refuses anything but a whole number ≥ 1', async () => {
+    const { resolveOptions, DEFAULTS } = await import('../../src/connection/options.js');
+    expect(DEFAULTS.maxCalls).toBe(DEFAULT_MAX_CALLS);
+    expect(resolveOptions({ primary: '127.0.0.1:7000' }).maxCalls).toBe(DEFAULT_MAX_CALLS);
+    expect(resolveOptions({ primary: '127.0.0.1:7000', maxCalls: 5 }).maxCalls).toBe(5);
+    for (const bad of [0, -3, 2.5, Number.NaN, '10' as unknown as number]) {
+      expect(() => resolveOptions({ primary: '127.0.0.1:7000', maxCalls: bad })).toThrow(/maxCalls/);
+    }
   });
 });
 

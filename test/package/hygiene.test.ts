@@ -1,0 +1,70 @@
+/**
+ * What the package promises its consumers and contributors, checked where it is written down:
+ * package.json fields, LICENSE, .gitignore, the fast test set, the lint step in CI. (.ci/run also
+ * packs the tarball and runs publint and @arethetypeswrong/cli on it.)
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import fastConfig, { SLOW_TESTS } from '../../vitest.fast.config.js';
+
+const ROOT = new URL('../../', import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, ROOT), 'utf8');
+const pkg = JSON.parse(read('package.json')) as Record<string, unknown> & { scripts: Record<string, string>; files: string[] };
+
+describe('package.json', () => {
+  it('ships a license, says where the source lives, and has no side effects on import', () => {
+    expect(pkg.license).toBe('MIT');
+    expect(read('LICENSE')).toMatch(/^MIT License\n/);
+    expect(pkg.files).toContain('LICENSE');
+    expect(pkg.repository).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:\/\//) });
+    expect(pkg.sideEffects).toBe(false);
+  });
+
+  it('ships no source maps (they would point at src/, which is not shipped)', () => {
+    expect(read('tsup.config.ts')).toMatch(/sourcemap: false/);
+    expect(pkg.files.some((f) => f.endsWith('.map'))).toBe(false);
+  });
+
+  it('npm test runs everything; test:fast, lint and format exist; a pack builds first', () => {
+    expect(pkg.scripts.test).toBe('vitest run');
+    expect(pkg.scripts['test:fast']).toBe('vitest run --config vitest.fast.config.ts');
+    expect(pkg.scripts.lint).toMatch(/^biome lint/);
+    expect(pkg.scripts.format).toMatch(/^biome format --write/);
+    expect(pkg.scripts.prepack).toBe('npm run build');
+  });
+
+  it('.gitignore keeps packed tarballs out', () => {
+    expect(read('.gitignore').split('\n')).toContain('*.tgz');
+  });
+
+  it('.ci/run lints, checks the packed tarball and runs the README snippet from it', () => {
+    const ci = read('.ci/run');
+    for (const step of ['npm run lint', 'npm pack', 'npx publint', 'npx attw', 'drive-quickstart.mjs', 'npm test'])
+      expect(ci).toContain(step);
+  });
+});
+
+describe('npm run test:fast', () => {
+  it('leaves out only fuzz, soak and process-spawning tests, each of which exists', () => {
+    for (const pattern of SLOW_TESTS) {
+      const path = pattern.replace(/\/\*\*$/, '');
+      expect(existsSync(new URL(path, ROOT)), pattern).toBe(true);
+    }
+    const exclude = (fastConfig as { test: { exclude: string[] } }).test.exclude;
+    for (const pattern of SLOW_TESTS) expect(exclude).toContain(pattern);
+    expect(exclude).not.toContain('test/connection/**');
+  });
+});
+
+describe('examples', () => {
+  it("each example's --help text has a description after its usage line", () => {
+    const dir = new URL('examples/', ROOT);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const f of files) {
+      const usage = /const USAGE = `([\s\S]*?)`;/.exec(readFileSync(new URL(f, dir), 'utf8'))?.[1];
+      expect(usage, `${f} has a USAGE text`).toBeDefined();
+      expect(usage, f).toMatch(/^usage: [^\n]+(\n {2,}[^\n]+)*\n\n\S[^\n]{20,}/);
+    }
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * `npm run test:fast`: unit and integration tests while developing — no fuzz, no soak, no tests
+ * that spawn the CLI or the examples as processes. `npm test` (vitest.config.ts) still runs all.
+ */
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/** Test files left out, and why. */
+export const SLOW_TESTS = [
+  'test/fuzz/**', // the decoder fuzz run (200 k cases)
+  'test/soak/**', // randomized failover soak
+  'test/examples/examples.test.ts', // each example as a process
+  'test/package/quickstart.test.ts', // the README snippet and tlib sim as processes
+  'test/cli/tlib.test.ts', // the tlib bin as a process
+  'test/simulator/cli.test.ts', // the tlib-sim bin as a process
+];
+
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [...configDefaults.exclude, ...SLOW_TESTS],
+      // vitest's default on 2 cores is 1 worker; these tests mostly wait on sockets and timers, so
+      // two files at once halve the time (more starts to disturb the timing tests on 2 cores).
+      maxWorkers: 2,
+    },
+  }),
+);
