@@ -1,6 +1,7 @@
 /**
- * `npm run test:fast`: unit and integration tests while developing — no fuzz, no soak, no tests
- * that spawn the CLI or the examples as processes. `npm test` (vitest.config.ts) still runs all.
+ * `npm run test:fast`: unit and integration tests while developing — no fuzz or randomized property
+ * runs, no soak, no tests that spawn the CLI or the examples as processes. `npm test`
+ * (vitest.config.ts) still runs all of them.
  */
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
@@ -9,6 +10,11 @@ import base from './vitest.config.js';
 export const SLOW_TESTS = [
   'test/fuzz/**', // the decoder fuzz run (200 k cases)
   'test/soak/**', // randomized failover soak
+  // randomized property runs (fast-check, seeded sequences): fuzzing in all but name
+  'test/codec/properties.test.ts',
+  'test/model/properties.test.ts',
+  'test/model/simulator-property.test.ts',
+  'test/simulator/model-random.test.ts',
   'test/examples/examples.test.ts', // each example as a process
   'test/package/quickstart.test.ts', // the README snippet and tlib sim as processes
   'test/cli/tlib.test.ts', // the tlib bin as a process

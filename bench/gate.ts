@@ -122,6 +122,29 @@ export const gateBench: Bench = {
           sink += use(e.Event, e);
         };
       }),
+      row('+ spread + known calls, one DN as a string', 'the ledger, proposed: a Set only for 2+ DNs', () => {
+        const use = freshConsumer();
+        const calls = new Map<string, string | Set<string>>();
+        return (m) => {
+          const e = spread(m);
+          const c = e.ConnID as string | undefined;
+          const dn = e.ThisDN as string;
+          if (c !== undefined) {
+            const on = calls.get(c);
+            if (e.Event === 'EventReleased') {
+              if (on === dn) calls.delete(c);
+              else if (on !== undefined && typeof on !== 'string') {
+                on.delete(dn);
+                if (on.size === 0) calls.delete(c);
+              }
+            } else if (on === undefined) calls.set(c, dn);
+            else if (typeof on === 'string') {
+              if (on !== dn) calls.set(c, new Set([on, dn]));
+            } else on.add(dn);
+          }
+          sink += use(e.Event, e);
+        };
+      }),
       row('all of today\'s pieces above (spread)', 'today, approximately', () => {
         const use = freshConsumer();
         const calls = new Map<string, Set<string>>();

@@ -6,8 +6,10 @@
  * colleague gets EventPartyChanged); the conference variant (complete, then drop the colleague);
  * after-call work (NotReady with AgentWorkMode 3) and ready again. The primary is killed in the
  * middle of the first consultation: the connection fails over, resyncs (querying the held call and
- * the consultation), and the transfer completes on the new primary. The steps are in
- * examples/lib/desktop.ts (CallControlDesk), one SDK helper each.
+ * the consultation), and the transfer completes on the new primary. After the failover it prints
+ * the connection's state model (`conn.calls`, `conn.dns`: what a desktop binds its screen to), and
+ * the colleague's after the transfer (the call under the held call's ConnID, `was` the
+ * consultation's). The steps are in examples/lib/desktop.ts (CallControlDesk), one helper each.
  *
  * Run against an in-process simulator pair (agent 1001, colleague 1002; two calls; exits 0):
  *   npx tsx examples/agent-desktop.ts
@@ -56,7 +58,7 @@ run(async () => {
   conn.on('stateChange', (s) => say(`conn.state: ${formatState(s, label)}`));
   conn.on('error', (err) => say(`error ${err.code}: ${err.message}`));
   conn.on('resynced', (s) =>
-    say(`resynced on ${label(s.server)}: ${s.dns} DN, ${s.calls} calls queried, ${s.errors.length} errors`),
+    say(`resynced on ${label(s.server)}: ${s.dns} DN, ${s.calls} calls queried, ${s.errors.length} errors, ${s.corrections.length} corrections`),
   );
   await conn.open();
   const desk = new CallControlDesk(conn, { dn, agentId, log: (line) => say(`desktop ${line}`), label });
@@ -89,12 +91,14 @@ run(async () => {
     colleagueSince = colleague.mark();
     await pair.killPrimary();
     await resynced;
-    say(`after the failover the desktop knows calls ${conn.knownCalls.join(', ')} (held ${call1}, consultation ${consult1})`);
+    // The connection's state model after the failover: what a desktop binds its screen to.
+    printModel(conn, 'after the failover');
     await desk.completeTransfer(call1, consult1);
     const changed = await colleague.waitFor((e) => e.Event === 'EventPartyChanged' && e.ConnID === call1, 'the transferred call', colleagueSince);
     say(
       `colleague ${colleagueDN}: EventPartyChanged on ${label(changed.Server)}: now ${call1} (was ${String(changed.PreviousConnID)}), transferred by ${String(changed.ThirdPartyDN)}`,
     );
+    printModel(colleagueConn, `of the colleague's desktop after the transfer`);
     await desk.afterCallWork();
     await sleep(TALK_MS);
     await desk.ready();
@@ -129,6 +133,21 @@ run(async () => {
   await target.stop();
   say('agent-desktop done');
 });
+
+/** conn.calls and conn.dns, one line each (the calls on the registered DNs, and the DNs' agent state). */
+function printModel(conn: TServerConnection, when: string): void {
+  say(`model ${when}: ${conn.calls.size} call${conn.calls.size === 1 ? '' : 's'}, ${conn.dns.size} DN${conn.dns.size === 1 ? '' : 's'}`);
+  for (const call of conn.calls.values()) {
+    const parties = Object.entries(call.parties).map(([dn, state]) => `${dn} ${state}`);
+    const others = call.otherParties.length > 0 ? ` · with ${call.otherParties.join(', ')}` : '';
+    const before = call.previousConnIds.length > 0 ? ` · was ${call.previousConnIds.join(', ')}` : '';
+    say(`  call ${call.connId}: ${parties.join(', ')}${others} · CallType ${String(call.callType)}${before}`);
+  }
+  for (const dn of conn.dns.values()) {
+    const agent = dn.agent.id !== undefined ? `agent ${dn.agent.id} ${dn.agent.status}` : 'no agent';
+    say(`  DN ${dn.dn}: ${agent} · DND ${dn.dnd ? 'on' : 'off'} · calls ${dn.calls.join(', ') || 'none'}`);
+  }
+}
 
 function nextResync(conn: TServerConnection, timeoutMs = 5_000): Promise<ResyncSummary> {
   return new Promise((resolve, reject) => {

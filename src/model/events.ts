@@ -106,9 +106,15 @@ function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, 
   }
   if (previous !== undefined) s.addPrevious(to, previous);
   s.absorb(to, e);
+  // The spec's transfer target hears of the transferring party as ThirdPartyDN: it has left the
+  // call. A conference names who conferenced (ThirdPartyDNRole 9), who stays.
+  if (e.ThirdPartyDNRole !== CONFERENCED_BY) dropOther(to, e.ThirdPartyDN);
   s.setParty(to, dn, from?.parties.get(dn) ?? to.parties.get(dn) ?? 'established');
   if (from) s.removeParty(from, dn);
 }
+
+/** DN role 9 (wire spec 1.1): the party that made the conference. */
+const CONFERENCED_BY = 9;
 
 function agentEvent(s: ModelStore, e: ModelEvent, name: string, dn: string | undefined): void {
   const rec = s.dn(dn);

@@ -12,6 +12,7 @@ import { answerParty } from './call-handlers.js';
 import { AFTER_CALL_WORK } from './dn-handlers.js';
 import { DEFAULT_PLACED_CALL_TYPE, arrive, createCall, endCall, forget, leave, partyOf, send, type SwitchContext } from './model.js';
 import { agentsFree, distribute, onCall } from './routing.js';
+import type { RoutingPointSpec } from './options.js';
 import type { AgentState, CallState, PartyState, SharedState } from './state.js';
 
 export interface PlaceCallOptions {
@@ -241,6 +242,15 @@ export class SwitchControls {
       throw new Error(`unknown default destination ${options.defaultDestination}`);
     }
     this.shared.routingPoints.set(dn, { timeoutMs, defaultDestination: options.defaultDestination });
+  }
+
+  /** Declares the routing points (not yet declared) and queues of a server's options. */
+  declare(routingPoints: ReadonlyArray<string | RoutingPointSpec>, queues: readonly string[]): void {
+    for (const rp of routingPoints) {
+      const { dn, ...options } = typeof rp === 'string' ? { dn: rp } : rp;
+      if (!this.shared.routingPoints.has(dn)) this.addRoutingPoint(dn, options);
+    }
+    for (const q of queues) this.addQueue(q);
   }
 
   /** Declares `dn` an ACD queue (AddressType 3). */

@@ -8,6 +8,7 @@
 import type { KVList } from '../protocol/attributes.js';
 import type { EventName } from '../protocol/messages.js';
 import type { SimClient } from './client.js';
+import { SimErrorCode, refuse } from './error-codes.js';
 import { CallType, DNRole, ForwardMode } from '../protocol/enums.js';
 import { type CallState, type Party, type PartyState, type SharedState } from './state.js';
 
@@ -107,7 +108,11 @@ export interface NewCall {
   consultFor?: CallState['consultFor'];
 }
 
+/** A new call (refused with 42 when the switch already holds `settings.maxCalls` calls). */
 export function createCall(shared: SharedState, spec: NewCall): CallState {
+  if (shared.calls.size >= shared.settings.maxCalls) {
+    refuse(SimErrorCode.InvalidAttribute, `the switch holds ${shared.settings.maxCalls} calls (maxCalls): no new call`);
+  }
   const call: CallState = {
     connId: shared.nextConnId(),
     callId: shared.nextCallId(),

@@ -44,6 +44,8 @@ export interface SimulatorOptions {
   routeTimeoutMs?: number;
   /** How long a treatment plays when TreatmentParms give no Duration (ms). Default 5,000. Ignored with `shared`. */
   treatmentDurationMs?: number;
+  /** Calls the switch holds at most (memory bound); a new call beyond is refused. Default 100,000. Ignored with `shared`. */
+  maxCalls?: number;
   /**
    * Routing points (AddressType 4) at start: a DN, or `{ dn, timeoutMs, defaultDestination }`.
    * A client registering a DN with AddressType 4 also declares it. Default none.
@@ -74,6 +76,7 @@ export const SIMULATOR_DEFAULTS = {
   referenceIdOnRelatedEvents: true,
   routeTimeoutMs: SWITCH_DEFAULTS.routeTimeoutMs,
   treatmentDurationMs: SWITCH_DEFAULTS.treatmentDurationMs,
+  maxCalls: SWITCH_DEFAULTS.maxCalls,
   routingPoints: [] as ReadonlyArray<string | RoutingPointSpec>,
   queues: [] as readonly string[],
 } as const;
@@ -94,6 +97,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     referenceIdOnRelatedEvents: options.referenceIdOnRelatedEvents ?? SIMULATOR_DEFAULTS.referenceIdOnRelatedEvents,
     routeTimeoutMs: options.routeTimeoutMs ?? SIMULATOR_DEFAULTS.routeTimeoutMs,
     treatmentDurationMs: options.treatmentDurationMs ?? SIMULATOR_DEFAULTS.treatmentDurationMs,
+    maxCalls: options.maxCalls ?? SIMULATOR_DEFAULTS.maxCalls,
     routingPoints: options.routingPoints ?? SIMULATOR_DEFAULTS.routingPoints,
     queues: options.queues ?? SIMULATOR_DEFAULTS.queues,
     tls: options.tls,

@@ -37,6 +37,8 @@ export interface HotStandbyPairOptions {
   routeTimeoutMs?: number;
   /** How long a treatment plays when TreatmentParms give no Duration (ms). Default 5,000. */
   treatmentDurationMs?: number;
+  /** Calls the switch holds at most; a new call beyond is refused. Default 100,000. */
+  maxCalls?: number;
   /** Routing points at start (see SimulatorOptions.routingPoints). */
   routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
   /** ACD queues at start. */
@@ -76,6 +78,7 @@ export class HotStandbyPair extends SwitchFacade {
     this.shared = new SharedState(this.repeatOnPromotion, {
       routeTimeoutMs: options.routeTimeoutMs,
       treatmentDurationMs: options.treatmentDurationMs,
+      maxCalls: options.maxCalls,
     });
     const link = options.linkUp ?? SIMULATOR_DEFAULTS.linkUp;
     const [linkA, linkB] = Array.isArray(link) ? link : [link, link];

@@ -60,7 +60,8 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     this.opts = resolveOptions(options);
     this.ownsShared = this.opts.shared === undefined;
     this.shared =
-      this.opts.shared ?? new SharedState(0, { routeTimeoutMs: this.opts.routeTimeoutMs, treatmentDurationMs: this.opts.treatmentDurationMs });
+      this.opts.shared ??
+      new SharedState(0, { routeTimeoutMs: this.opts.routeTimeoutMs, treatmentDurationMs: this.opts.treatmentDurationMs, maxCalls: this.opts.maxCalls });
     this.shared.attach(this);
     this.roleNow = this.opts.role;
     this.link = this.opts.linkUp;
@@ -73,11 +74,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
       },
       (dn) => this.isKnownDN(dn),
     );
-    for (const rp of this.opts.routingPoints) {
-      const { dn, ...o } = typeof rp === 'string' ? { dn: rp } : rp;
-      if (!this.shared.routingPoints.has(dn)) this.controls.addRoutingPoint(dn, o);
-    }
-    for (const q of this.opts.queues) this.controls.addQueue(q);
+    this.controls.declare(this.opts.routingPoints, this.opts.queues);
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -104,9 +104,11 @@ export interface SwitchSettings {
   routeTimeoutMs: number;
   /** How long a treatment plays when its TreatmentParms give no Duration (ms). Default 5,000. */
   treatmentDurationMs: number;
+  /** Calls the switch holds at most; a new one beyond is refused (EventError 42, or placeCall throws). Default 100,000. */
+  maxCalls: number;
 }
 
-export const SWITCH_DEFAULTS: SwitchSettings = { routeTimeoutMs: 10_000, treatmentDurationMs: 5_000 };
+export const SWITCH_DEFAULTS: SwitchSettings = { routeTimeoutMs: 10_000, treatmentDurationMs: 5_000, maxCalls: 100_000 };
 
 /** How many ConnIDs' RequestRouteCall counts SharedState keeps (memory bound for long runs). */
 export const ROUTE_COUNT_LIMIT = 100_000;
@@ -143,7 +145,7 @@ export class SharedState {
   ) {
     this.settings = { ...SWITCH_DEFAULTS, ...definedOnly(settings) };
     for (const [k, v] of Object.entries(this.settings)) {
-      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${k} must be an integer ≥ 0 (ms), got ${String(v)}`);
+      if (!Number.isInteger(v) || v < 0) throw new RangeError(`${k} must be an integer ≥ 0, got ${String(v)}`);
     }
   }
 

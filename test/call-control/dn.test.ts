@@ -32,6 +32,7 @@ describe('do not disturb', () => {
     // Idempotent: on twice is on.
     await expect(colleague.conn.setDNDOn(COLLEAGUE)).resolves.toMatchObject({ Event: 'EventDNDOn', ThisDN: COLLEAGUE });
     expect(pair.shared.dnd.has(COLLEAGUE)).toBe(true);
+    expect(colleague.conn.dns.get(COLLEAGUE)?.dnd).toBe(true);
     const sinceA = agent.mark();
     const sinceB = colleague.mark();
     const dialing = await agent.conn.makeCall(AGENT, COLLEAGUE);
@@ -55,6 +56,7 @@ describe('do not disturb', () => {
     expectKnownCalls(rig, agent, [c1]);
 
     await expect(colleague.conn.setDNDOff(COLLEAGUE)).resolves.toMatchObject({ Event: 'EventDNDOff', ThisDN: COLLEAGUE });
+    expect(colleague.conn.dns.get(COLLEAGUE)?.dnd).toBe(false);
     const ringing = pair.placeCall(COLLEAGUE, { from: CALLER });
     await colleague.waitFor('EventRinging', ringing, sinceB);
     expect(colleague.story(sinceB, { [ringing]: 'R' })).toEqual(['EventDNDOff', 'EventRinging@R']);
@@ -69,6 +71,7 @@ describe('call forwarding', () => {
     await expectErrorCode(colleague.conn.setCallForward(COLLEAGUE, '99x'), 62);
     const set = await colleague.conn.setCallForward(COLLEAGUE, THIRD, { forwardMode: ForwardMode.Unconditional });
     expect(set).toMatchObject({ Event: 'EventForwardSet', ThisDN: COLLEAGUE, OtherDN: THIRD, ForwardMode: 1 });
+    expect(colleague.conn.dns.get(COLLEAGUE)?.forward).toEqual({ to: THIRD, mode: 1 });
     const sinceA = agent.mark();
     const sinceB = colleague.mark();
     const sinceC = third.mark();
@@ -85,6 +88,7 @@ describe('call forwarding', () => {
     const cancel = await colleague.conn.cancelCallForward(COLLEAGUE);
     expect(cancel).toMatchObject({ Event: 'EventForwardCancel', ThisDN: COLLEAGUE });
     expect(pair.shared.forwarding.has(COLLEAGUE)).toBe(false);
+    expect(colleague.conn.dns.get(COLLEAGUE)?.forward).toBeUndefined();
     const direct = pair.placeCall(COLLEAGUE, { from: CALLER });
     expect(await colleague.waitFor('EventRinging', direct, sinceB)).toMatchObject({ ThisDN: COLLEAGUE, OtherDN: CALLER });
     expectKnownCalls(rig, colleague, [direct]);
@@ -105,9 +109,11 @@ describe('after-call work', () => {
     expect(acw).toMatchObject({ Event: 'EventAgentNotReady', ThisDN: AGENT, AgentID: 'agent-1', AgentWorkMode: 3, Reasons: [['Why', 'wrap-up']] });
     expect(agent.story(since, {})).toEqual(['EventAgentAfterCallWork', 'EventAgentNotReady']);
     expect(pair.listAgents()).toEqual([expect.objectContaining({ dn: AGENT, status: 'afterCallWork', workMode: 3 })]);
+    expect(agent.conn.dns.get(AGENT)?.agent).toMatchObject({ id: 'agent-1', status: 'afterCallWork', workMode: 3 });
     const ready = await agent.conn.agentReady(AGENT);
     expect(ready).toMatchObject({ Event: 'EventAgentReady', ThisDN: AGENT, AgentID: 'agent-1' });
     expect(pair.listAgents()).toEqual([expect.objectContaining({ dn: AGENT, status: 'ready' })]);
+    expect(agent.conn.dns.get(AGENT)?.agent).toMatchObject({ id: 'agent-1', status: 'ready' });
     // Wrong uses: no agent on the colleague's DN (42); the agent logged in twice (56).
     await expectErrorCode(colleague.conn.agentNotReady(COLLEAGUE, { workMode: AgentWorkMode.AfterCallWork }), 42);
     await expectErrorCode(agent.conn.agentLogin(AGENT, 'agent-1'), 56);

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TServerConnection } from '../../src/index.js';
 import { HotStandbyPair } from '../../src/simulator/index.js';
 import { until } from '../ha/helpers.js';
-import { AGENT, CALLER, COLLEAGUE, Desk, THIRD, switchCallsOn } from './rig.js';
+import { AGENT, CALLER, COLLEAGUE, Desk, THIRD, expectKnownCalls } from './rig.js';
 
 let pair: HotStandbyPair;
 let desk: Desk;
@@ -30,9 +30,7 @@ afterEach(async () => {
 
 /** The connection knows exactly the calls the switch has on its DNs (and there are `expected`). */
 function expectKnown(expected: string[]): void {
-  const want = [...expected].sort();
-  expect(switchCallsOn(pair, desk.conn.registeredDNs)).toEqual(want);
-  expect([...desk.conn.knownCalls].sort()).toEqual(want);
+  expectKnownCalls({ pair }, desk, expected);
 }
 
 async function inboundWithConsultation(): Promise<{ c1: string; c2: string }> {

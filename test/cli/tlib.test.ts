@@ -196,6 +196,11 @@ describe('tlib sim commands on stdin drive a tlib monitor on the same pair', { t
     const monitor = tlib(['monitor', '--primary', primary, '--backup', backup, '--dn', '1001']);
     try {
       await monitor.waitFor(/monitoring DN 1001; Ctrl-C to stop/, 'stderr');
+      // The monitor opens its standby session to the backup in the background: wait for it (the
+      // sim's status shows the client), so that `kill` is a failover (EventPrimaryChanged), not a reconnect.
+      const standbyOpen = sim.waitFor(/ {2}tserver-b {2}\S+ {2}backup {2}link up {2}1 client/);
+      const poll = setInterval(() => sim.child.stdin.write('status\n'), 100);
+      await standbyOpen.finally(() => clearInterval(poll));
 
       sim.child.stdin.write('call 1001 from 5551234 data Queue=Support\n');
       await sim.waitFor(/call 1001 from 5551234 data Queue=Support → ConnID [0-9a-f]{16} rings on DN 1001/);

@@ -75,15 +75,29 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out.indexOf('EventPrimaryChanged')).toBeLessThan(out.indexOf('resynced on tserver-b'));
   });
 
-  it('agent-desktop.ts: answers, attaches, releases across a kill of the primary, prints conn.state', async () => {
+  it('agent-desktop.ts: hold, retrieve, consult, transfer across a kill of the primary, conference, after-call work, the model', async () => {
     const r = await runExample('examples/agent-desktop.ts');
     expect(r.code, explain(r)).toBe(0);
     const out = r.stdout;
-    expect(out).toContain('desktop: agent agent-1 ready on DN 1001');
-    expect(out).toContain('killing the primary tserver-a during call 2');
+    expect(out).toContain('desktop 1001: registered on tserver-a, agent agent-1 ready');
+    expect(out).toContain('colleague 1002: registered on tserver-a, agent agent-2 ready');
+    expect(out).toMatch(/desktop 1001: held [0-9a-f]{16} \(EventHeld\)/);
+    expect(out).toMatch(/desktop 1001: retrieved [0-9a-f]{16} \(EventRetrieved\)/);
+    expect(out).toContain('killing the primary tserver-a during the consultation');
     expect(out).toMatch(/tserver-b\s+EventPrimaryChanged/);
-    expect(out.match(/EventAttachedDataChanged/g)).toHaveLength(3);
-    expect(out).toContain('handled 3 calls');
+    expect(out).toMatch(/resynced on tserver-b: 1 DN, 2 calls queried, 0 errors, 0 corrections/);
+    const [, call1, consult1] = out.match(/consulting 1002 for a transfer: ([0-9a-f]{16}) held, consultation ([0-9a-f]{16}) dialled/) ?? [];
+    expect(call1, explain(r)).toBeDefined();
+    expect(out).toContain('model after the failover: 2 calls, 1 DN');
+    expect(out).toContain(`  call ${call1}: 1001 held · with 5550101`);
+    expect(out).toContain(`  call ${consult1}: 1001 established · with 1002`);
+    expect(out).toContain(`  DN 1001: agent agent-1 ready · DND off · calls ${call1}, ${consult1}`);
+    expect(out).toContain(`desktop 1001: transfer completed: ${call1} is with the colleague now`);
+    expect(out).toContain(`colleague 1002: EventPartyChanged on tserver-b: now ${call1} (was ${consult1}), transferred by 1001`);
+    expect(out).toMatch(new RegExp(`call ${call1}: 1002 established .* · was ${consult1}`));
+    expect(out).toMatch(/conference completed: [0-9a-f]{16} has three parties/);
+    expect(out.match(/after-call work \(EventAgentNotReady AgentWorkMode 3\)/g)).toHaveLength(2);
+    expect(out).toContain('handled 2 calls: 1 transferred across a failover, 1 conferenced');
     expect(out).toMatch(/conn\.state: open · active tserver-b/);
     expect(out).toMatch(/final conn\.state: \{ status: 'open', active: '127\.0\.0\.1:\d+'/);
     expect(out).toContain('agent-desktop done');

@@ -122,6 +122,14 @@ describe('StateModel follows the call model', () => {
     m.apply(ev('EventPartyChanged', { ThisDN: 'B', ConnID: H, PreviousConnID: C, OtherDN: X, ThirdPartyDN: 'A' }));
     expect([...m.calls.keys()]).toEqual([H]);
     expect(m.calls.get(H)).toMatchObject({ parties: { B: 'established' }, previousConnIds: [C], userData: [['x', 1]], startedAt: 9000, callType: 4 });
+    // A transferred the call and left it: only the caller is on the other end.
+    expect(m.calls.get(H)!.otherParties).toEqual([X]);
+  });
+
+  it('a conference merge keeps the party who conferenced (ThirdPartyDNRole 9) among the others', () => {
+    const m = model('B');
+    feed(m, [ev('EventRinging', { ThisDN: 'B', ConnID: C, OtherDN: 'A' }), ev('EventEstablished', { ThisDN: 'B', ConnID: C, OtherDN: 'A' })]);
+    m.apply(ev('EventPartyChanged', { ThisDN: 'B', ConnID: H, PreviousConnID: C, OtherDN: X, ThirdPartyDN: 'A', ThirdPartyDNRole: 9 }));
     expect(m.calls.get(H)!.otherParties).toEqual(['A', X]);
   });
 

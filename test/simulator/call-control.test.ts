@@ -86,6 +86,15 @@ describe('DND and forwarding', () => {
     const busy = await eventOn(a, 'EventDestinationBusy', connId, since);
     expect(busy.attributes).toMatchObject({ ThisDN: '1001', OtherDN: '1002' });
     expect(() => sim.placeCall('1002')).toThrow(/do-not-disturb/);
+    // A consultation to the DND phone: busy too, and the consultation is the caller's to release.
+    const outside = sim.placeCall('1001', { from: '5550009' });
+    await eventOn(a, 'EventRinging', outside);
+    await a.answerTo('RequestAnswerCall', { ThisDN: '1001', ConnID: outside });
+    const sinceConsult = a.mark();
+    const consult = await a.answerTo('RequestInitiateTransfer', { ThisDN: '1001', ConnID: outside, OtherDN: '1002' });
+    expect((await eventOn(a, 'EventDestinationBusy', consult.attributes.ConnID, sinceConsult)).attributes.OtherDN).toBe('1002');
+    await a.answerTo('RequestReleaseCall', { ThisDN: '1001', ConnID: consult.attributes.ConnID });
+    expect((await a.answerTo('RequestRetrieveCall', { ThisDN: '1001', ConnID: outside })).name).toBe('EventRetrieved');
     expect(seen(b).map((m) => m.name)).toEqual(['EventDNDOn', 'EventDNDOn']);
     await a.answerTo('RequestReleaseCall', { ThisDN: '1001', ConnID: connId });
     expect((await b.answerTo('RequestSetDNDOff', { ThisDN: '1002' })).name).toBe('EventDNDOff');

@@ -4,6 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/codec/encoder.js';
+import { MESSAGES } from '../../src/protocol/catalogue.js';
+import { HANDLERS } from '../../src/simulator/handlers.js';
 import { TServerSimulator } from '../../src/simulator/index.js';
 import { ClientPool, type WireClient } from '../support/wire-client.js';
 
@@ -406,5 +408,13 @@ describe('robustness', () => {
     for (const byte of frame) c.sendRaw(Uint8Array.of(byte));
     const m = await c.waitFor((x) => x.attributes.ReferenceID === 9);
     expect(m.name).toBe('EventLinkConnected');
+  });
+});
+
+describe('coverage of the catalogue', () => {
+  it('every request the catalogue models (1.0 and 1.1) has a simulator handler', () => {
+    const modelled = MESSAGES.filter((d) => d.kind === 'request' && !d.catalogueOnly).map((d) => d.name);
+    expect(modelled.length).toBeGreaterThan(40);
+    expect(modelled.filter((name) => !(name in HANDLERS))).toEqual([]);
   });
 });

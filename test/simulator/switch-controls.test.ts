@@ -109,6 +109,22 @@ describe('bounds', () => {
   });
 });
 
+describe('maxCalls', () => {
+  it('the switch holds at most maxCalls calls: placeCall throws, MakeCall gets 42; a call ending makes room', async () => {
+    const sim = await started({ maxCalls: 2 });
+    const a = await desk(sim.url, '1001');
+    const first = sim.placeCall('1001');
+    sim.placeCall('1002');
+    expect(() => sim.placeCall('1003')).toThrow(/maxCalls/);
+    const refused = await a.answerTo('RequestMakeCall', { ThisDN: '1001', OtherDN: '1004' });
+    expect(refused.attributes).toMatchObject({ ErrorCode: 42 });
+    expect(refused.attributes.ErrorMessage).toMatch(/maxCalls/);
+    sim.releaseCall(first);
+    expect(() => sim.placeCall('1003')).not.toThrow();
+    expect(() => new TServerSimulator({ maxCalls: -1 })).toThrow(/maxCalls/);
+  });
+});
+
 describe('timers', () => {
   it('a lone server’s stop() clears its route and treatment timers; a pair keeps them through a kill and clears them on stop()', async () => {
     const sim = await started({ routingPoints: ['5000'] });
