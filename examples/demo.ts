@@ -98,7 +98,7 @@ run(async () => {
     dn: DN,
     agentId: AGENT,
     talkMs: TALK_MS,
-    userData: (connId, n) => ({ CaseID: `CASE-${1000 + n}`, Disposition: 'resolved', HandledBy: AGENT }),
+    userData: (_connId, n) => ({ CaseID: `CASE-${1000 + n}`, Disposition: 'resolved', HandledBy: AGENT }),
     log: say,
     label,
   });

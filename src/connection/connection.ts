@@ -28,7 +28,7 @@ import type { RequestOptions } from './requests.js';
 import { Resync } from './resync.js';
 import { RequestRouter } from './router.js';
 import { StatusStream, type StatusEntry, type StatusIteratorOptions } from './status-stream.js';
-import type { ConnectionState, EventsIteratorOptions, TServerConnectionEvents } from './types.js';
+import type { ConnectionState, EventsIteratorOptions, } from './types.js';
 
 export { inputMaskOf };
 export type { ConnectionState, ConnectionStatus, EventsIteratorOptions, ProtocolWarning, ResyncSummary, TServerConnectionEvents } from './types.js';

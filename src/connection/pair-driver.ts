@@ -8,7 +8,7 @@
  */
 import createDebug from 'debug';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, ConnectionClosedError, InvalidArgumentError, InvalidStateError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
+import { ConnectError, ConnectionClosedError, InvalidStateError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
 import { type KVList, ServerRole } from '../protocol/attributes.js';
 import type { Endpoint } from '../transport/index.js';
 import { publishDiagnostics } from './diagnostics.js';

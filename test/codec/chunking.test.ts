@@ -34,7 +34,7 @@ const frames = [
 ];
 const stream = Buffer.concat(frames);
 /** Frame start offsets in the stream. */
-const starts = frames.reduce<number[]>((acc, f, i) => [...acc, i === 0 ? 0 : acc[i - 1] + frames[i - 1].length], []);
+const starts = frames.reduce<number[]>((acc, _f, i) => [...acc, i === 0 ? 0 : acc[i - 1] + frames[i - 1].length], []);
 
 const expected = feed([stream]).reports.map(summarize);
 const expectedPrint = fingerprint(feed([stream]).reports);

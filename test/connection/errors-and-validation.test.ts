@@ -15,7 +15,7 @@ import {
 } from '../../src/errors.js';
 import { encodeFrame } from '../../src/codec/encoder.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
-import { ConnRecorder, Harness, SimRecorder, delay, fastOptions, outcomeOf, waitUntil } from '../support/connection-helpers.js';
+import { Harness, SimRecorder, delay, fastOptions, outcomeOf, waitUntil } from '../support/connection-helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
