@@ -25,7 +25,7 @@ import {
 } from './model.js';
 import { joinMonitoringSupervisor } from './routing.js';
 import { CallType, DNRole } from '../protocol/enums.js';
-import { type CallState } from './state.js';
+import { type CallState, type PartyState } from './state.js';
 
 /** An event about `call` to each party; the one on `answerDN` answers `req` (first or last). */
 export function toParties(
@@ -121,14 +121,7 @@ export const CALL_HANDLERS = {
   },
 
   RequestRedirectCall(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
-    partyIn(party, a.ConnID, ['ringing', 'established'], 'redirect');
-    validDestination(core, a.OtherDN, a.ThisDN, call);
-    reachable(core, call, a.OtherDN);
-    dropParty(call, a.ThisDN);
-    arrive(core, call, a.OtherDN, a.ThisDN, req);
-    send(core, a.ThisDN, 'EventReleased', callAttrs(call, a.ThisDN, { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN }), req, true);
+    handOff(core, req, a, ['ringing', 'established'], 'redirect');
   },
 
   RequestClearCall(core, req, a) {
@@ -258,4 +251,25 @@ export function answerParty(core: SimCore | Parameters<typeof send>[0], call: Ca
     send(core, p.dn, 'EventEstablished', callAttrs(call, p.dn), req);
   }
   joinMonitoringSupervisor(core, call, dn);
+}
+
+/**
+ * ThisDN hands the call to OtherDN and leaves it (RedirectCall, SingleStepTransfer): OtherDN rings
+ * with the same ConnID, ThisDN gets EventReleased, the answer.
+ */
+export function handOff(
+  core: SimCore,
+  req: Requester,
+  a: { ThisDN: string; ConnID: string; OtherDN: string },
+  states: PartyState[],
+  doing: string,
+): void {
+  ownDN(core, req, a.ThisDN);
+  const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
+  partyIn(party, a.ConnID, states, doing);
+  validDestination(core, a.OtherDN, a.ThisDN, call);
+  reachable(core, call, a.OtherDN);
+  dropParty(call, a.ThisDN);
+  arrive(core, call, a.OtherDN, a.ThisDN, req);
+  send(core, a.ThisDN, 'EventReleased', callAttrs(call, a.ThisDN, { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN }), req, true);
 }

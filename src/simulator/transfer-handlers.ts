@@ -4,7 +4,7 @@
  * ConnID get EventPartyChanged with PreviousConnID = the consultation's. The others events of a
  * request come first, its answer last.
  */
-import { callWithParty, heldParty, ownDN, partyIn, reachable, validDestination } from './checks.js';
+import { callWithParty, heldParty, ownDN, partyIn, validDestination } from './checks.js';
 import { SimErrorCode, refuse } from './error-codes.js';
 import type { Handler, SimCore } from './handlers.js';
 import {
@@ -23,6 +23,7 @@ import {
   type Requester,
 } from './model.js';
 import { agentsFree, distribute, rearmRouting } from './routing.js';
+import { handOff } from './call-handlers.js';
 import { CallType, DNRole } from '../protocol/enums.js';
 import { type CallState, type Party } from './state.js';
 
@@ -170,14 +171,7 @@ export const TRANSFER_HANDLERS = {
   },
 
   RequestSingleStepTransfer(core, req, a) {
-    ownDN(core, req, a.ThisDN);
-    const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
-    partyIn(party, a.ConnID, ['established', 'held'], 'transfer');
-    validDestination(core, a.OtherDN, a.ThisDN, call);
-    reachable(core, call, a.OtherDN);
-    dropParty(call, a.ThisDN);
-    arrive(core, call, a.OtherDN, a.ThisDN, req);
-    send(core, a.ThisDN, 'EventReleased', callAttrs(call, a.ThisDN, { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN }), req, true);
+    handOff(core, req, a, ['established', 'held'], 'transfer');
     agentsFree(core, [a.ThisDN]);
   },
 } satisfies { [N in TransferRequest]: Handler<N> };
