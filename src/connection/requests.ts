@@ -8,6 +8,7 @@ import { type RequestInfo, RequestTimeoutError } from '../errors.js';
 import type { MessageDescriptor } from '../protocol/catalogue.js';
 import type { Deadlined } from './deadline-queue.js';
 import type { Waiting } from './wait-queue.js';
+import { redactAttributes } from '../protocol/attributes.js';
 
 export interface RequestOptions {
   /** Rejects the request with the signal's reason when aborted. */
@@ -116,7 +117,8 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   }
 
   info(): RequestInfo {
-    return { name: this.descriptor.name, referenceId: this.ref, attributes: this.attributes };
+    // Errors carry this: a Password must never be quoted in one.
+    return { name: this.descriptor.name, referenceId: this.ref, attributes: redactAttributes(this.attributes) };
   }
 
   timeoutError(): RequestTimeoutError {
