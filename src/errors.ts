@@ -8,7 +8,7 @@
  */
 import type { IvrMessageError, IvrXmlError } from './ivr/errors.js';
 import type { ValidationIssue } from './protocol/validate.js';
-import type { RouteError, RouteErrorCode } from './routing/route-point.js';
+import type { RouteError, RouteErrorCode } from './routing/types.js';
 
 /**
  * Every code, mapped to the class that carries it (declaration merging: each class below adds its

@@ -1,7 +1,7 @@
+export { RoutePoint } from './route-point.js';
 export {
   ROUTE_DEFAULTS,
   RouteError,
-  RoutePoint,
   type RouteDecision,
   type RouteErrorCode,
   type RouteHandler,
@@ -12,4 +12,4 @@ export {
   type RouteStats,
   type RouteTarget,
   type RoutingHost,
-} from './route-point.js';
+} from './types.js';

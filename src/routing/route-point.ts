@@ -9,133 +9,26 @@
  * to the new primary only if the call still waits there (a query tells), so no call is routed twice.
  */
 import { EventEmitter } from 'eventemitter3';
-import { InvalidArgumentError, RequestInterruptedError, TlibError, TServerError } from '../errors.js';
-import type { KVList, KVListInput } from '../protocol/attributes.js';
+import { InvalidArgumentError, RequestInterruptedError, TServerError } from '../errors.js';
+import type { KVList } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
-
-/** Defaults of `RouteOptions`, in one place. */
-export const ROUTE_DEFAULTS = Object.freeze({
-  /** Below the switch's usual route timeout (10 s in the simulator): leaves time to fall back. */
-  timeoutMs: 5_000,
-  /** Handlers running at once per routing point. */
-  concurrency: 32,
-  /** Route requests waiting for a handler slot; past it a request falls back at once. */
-  maxWaiting: 1_000,
-  /** ConnIDs remembered so the handler never runs twice for one call (oldest forgotten first). */
-  rememberConnIds: 10_000,
-});
-
-/** AddressType of a routing point (wire spec 1.1). */
-const ROUTING_POINT = 4;
-/** RouteType 1: let the switch route by default. */
-const ROUTE_TYPE_DEFAULT = 1;
-/** EventError 57: no such call — the switch already routed it (by default) or the caller left. */
-const NO_SUCH_CALL = 57;
-
-/** Where to send a call: a destination DN, a full target, or `null` for the switch's default route. */
-export type RouteDecision = string | RouteTarget | null;
-
-export interface RouteTarget {
-  /** OtherDN: the destination (omit with routeType 1 for the switch's default). */
-  destination?: string;
-  /** RouteType (see `RouteType` constants): 1 default, 2 label, 6 direct, 7 reject, 10 direct agent, 13 agent id. */
-  routeType?: number;
-  userData?: KVListInput;
-  location?: string;
-  dnis?: string;
-  extensions?: KVListInput;
-}
-
-/** What the handler gets for one EventRouteRequest. */
-export interface RouteRequest {
-  routingPoint: string;
-  connId: string;
-  callId: number | undefined;
-  callType: number | undefined;
-  ani: string | undefined;
-  dnis: string | undefined;
-  /** OtherDN: the caller. */
-  caller: string | undefined;
-  queue: string | undefined;
-  userData: KVList | undefined;
-  /** The whole event, as delivered. */
-  event: Readonly<Record<string, unknown>>;
-  /** Aborted when the answer is no longer wanted (timeout, caller abandoned, handle closed). */
-  signal: AbortSignal;
-}
-
-export type RouteHandler = (request: RouteRequest) => RouteDecision | Promise<RouteDecision>;
-
-export interface RouteOptions {
-  /** A handler slower than this falls back (default `ROUTE_DEFAULTS.timeoutMs`). */
-  timeoutMs?: number;
-  /** Used when the handler throws, is too slow, or too many requests wait. Without it the call gets the switch's default route (RouteType 1) at once. */
-  fallback?: RouteDecision;
-  /** Handlers running at once (default 32). Excess requests wait, in arrival order. */
-  concurrency?: number;
-  /** Requests that may wait for a slot (default 1,000); past it they fall back at once. */
-  maxWaiting?: number;
-  /** Closes the handle when aborted. */
-  signal?: AbortSignal;
-}
-
-export interface RouteStats {
-  received: number;
-  /** Routed where the handler (or the fallback) said. */
-  routed: number;
-  /** Left to the switch: the handler said null, or the switch had already routed by default (EventError 57 / EventRouteUsed). */
-  defaulted: number;
-  /** The server refused the route, or the call could not be routed after a failover. */
-  failed: number;
-  /** Of the routed/defaulted, those that went to the fallback. */
-  fellBack: number;
-  abandoned: number;
-  /** EventRouteRequest for a ConnID already handled (a server repeating it after failover): ignored. */
-  duplicates: number;
-  /** Of the received, calls found waiting at the routing point after a failover whose EventRouteRequest never arrived. */
-  recovered: number;
-  running: number;
-  waiting: number;
-  /** Handler time over the last 1,024 calls. */
-  handlerMs: { p50: number; p99: number; count: number };
-}
-
-export type RouteErrorCode = 'ERR_ROUTE_HANDLER' | 'ERR_ROUTE_TIMEOUT' | 'ERR_ROUTE_OVERFLOW' | 'ERR_ROUTE_FAILED';
-
-/** A route that did not go as the handler meant: it threw, was too slow, overflowed, or the server refused. */
-export class RouteError extends TlibError {
-  declare readonly code: RouteErrorCode;
-  readonly routingPoint: string;
-  readonly connId: string;
-  /** True when the call went to `fallback` instead. */
-  readonly fellBack: boolean;
-  constructor(code: RouteErrorCode, routingPoint: string, connId: string, fellBack: boolean, message: string, cause?: unknown) {
-    super(code, `${routingPoint}: call ${connId}: ${message}${fellBack ? ' (routed to the fallback)' : ''}`, { cause });
-    this.routingPoint = routingPoint;
-    this.connId = connId;
-    this.fellBack = fellBack;
-  }
-}
-
-export interface RouteOutcome {
-  connId: string;
-  outcome: 'routed' | 'defaulted';
-  destination: string | undefined;
-  fellBack: boolean;
-}
-
-export interface RoutePointEvents {
-  routed: (outcome: RouteOutcome) => void;
-  /** Typed problems (RouteError). Without a listener they become process warnings, never lost. */
-  error: (error: RouteError) => void;
-}
-
-/** The part of TServerConnection a routing point uses. */
-export interface RoutingHost {
-  request(name: string, args: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<Record<string, unknown>>;
-  on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
-  off(event: string, listener: (event: Record<string, unknown>) => void): unknown;
-}
+import { checkArguments, describe, isDecision, waitsAt } from './checks.js';
+import {
+  NO_SUCH_CALL,
+  ROUTE_DEFAULTS,
+  ROUTE_TYPE_DEFAULT,
+  ROUTING_POINT,
+  RouteError,
+  type RouteDecision,
+  type RouteErrorCode,
+  type RouteHandler,
+  type RouteOptions,
+  type RoutePointEvents,
+  type RouteRequest,
+  type RouteStats,
+  type RouteTarget,
+  type RoutingHost,
+} from './types.js';
 
 interface Entry {
   connId: string;
@@ -479,49 +372,3 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   }
 }
 
-/**
- * EventPartyInfo for a call still waiting at the routing point: the switch reports the call's
- * current place (ThisDN) or state there; a call already routed is elsewhere.
- */
-function waitsAt(info: Record<string, unknown>, routingPoint: string): boolean {
-  // The simulator (and servers that list parties) give each party's state in Extensions 'Parties'.
-  const parties = kvGet(info.Extensions as KVList | undefined, 'Parties');
-  if (Array.isArray(parties)) return kvGet(parties as KVList, routingPoint) === 'routing';
-  return info.ThisDN === routingPoint;
-}
-
-function isDecision(d: unknown): d is RouteDecision {
-  if (d === null || typeof d === 'string') return d === null || d.length > 0;
-  if (typeof d !== 'object' || Array.isArray(d)) return false;
-  const t = d as RouteTarget;
-  return (t.destination === undefined || (typeof t.destination === 'string' && t.destination.length > 0)) && (t.destination !== undefined || t.routeType !== undefined);
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
-function checkArguments(routingPoint: unknown, handler: unknown, options: RouteOptions): void {
-  if (typeof routingPoint !== 'string' || routingPoint.length === 0) {
-    throw new InvalidArgumentError(`route(): routingPoint must be a non-empty DN string, got ${describe(routingPoint)}`);
-  }
-  if (typeof handler !== 'function') throw new InvalidArgumentError(`route(): handler must be a function, got ${describe(handler)}`);
-  const positive = (name: keyof RouteOptions, max: number) => {
-    const v = options[name];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)) {
-      throw new InvalidArgumentError(`route(): options.${name} must be a whole number from 1 to ${max}, got ${describe(v)}`);
-    }
-  };
-  positive('timeoutMs', 2_147_483_647);
-  positive('concurrency', 100_000);
-  positive('maxWaiting', 1_000_000);
-  if (options.fallback !== undefined && !isDecision(options.fallback)) {
-    throw new InvalidArgumentError(`route(): options.fallback must be a destination string, { destination, routeType }, or null, got ${describe(options.fallback)}`);
-  }
-}

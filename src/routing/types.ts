@@ -1,0 +1,129 @@
+/**
+ * conn.route()'s public types, its error and its defaults (the RoutePoint class is in ./route-point.ts).
+ */
+import { TlibError } from '../errors.js';
+import type { KVList, KVListInput } from '../protocol/attributes.js';
+
+/** Defaults of `RouteOptions`, in one place. */
+export const ROUTE_DEFAULTS = Object.freeze({
+  /** Below the switch's usual route timeout (10 s in the simulator): leaves time to fall back. */
+  timeoutMs: 5_000,
+  /** Handlers running at once per routing point. */
+  concurrency: 32,
+  /** Route requests waiting for a handler slot; past it a request falls back at once. */
+  maxWaiting: 1_000,
+  /** ConnIDs remembered so the handler never runs twice for one call (oldest forgotten first). */
+  rememberConnIds: 10_000,
+});
+
+/** AddressType of a routing point (wire spec 1.1). */
+export const ROUTING_POINT = 4;
+/** RouteType 1: let the switch route by default. */
+export const ROUTE_TYPE_DEFAULT = 1;
+/** EventError 57: no such call — the switch already routed it (by default) or the caller left. */
+export const NO_SUCH_CALL = 57;
+
+/** Where to send a call: a destination DN, a full target, or `null` for the switch's default route. */
+export type RouteDecision = string | RouteTarget | null;
+
+export interface RouteTarget {
+  /** OtherDN: the destination (omit with routeType 1 for the switch's default). */
+  destination?: string;
+  /** RouteType (see `RouteType` constants): 1 default, 2 label, 6 direct, 7 reject, 10 direct agent, 13 agent id. */
+  routeType?: number;
+  userData?: KVListInput;
+  location?: string;
+  dnis?: string;
+  extensions?: KVListInput;
+}
+
+/** What the handler gets for one EventRouteRequest. */
+export interface RouteRequest {
+  routingPoint: string;
+  connId: string;
+  callId: number | undefined;
+  callType: number | undefined;
+  ani: string | undefined;
+  dnis: string | undefined;
+  /** OtherDN: the caller. */
+  caller: string | undefined;
+  queue: string | undefined;
+  userData: KVList | undefined;
+  /** The whole event, as delivered. */
+  event: Readonly<Record<string, unknown>>;
+  /** Aborted when the answer is no longer wanted (timeout, caller abandoned, handle closed). */
+  signal: AbortSignal;
+}
+
+export type RouteHandler = (request: RouteRequest) => RouteDecision | Promise<RouteDecision>;
+
+export interface RouteOptions {
+  /** A handler slower than this falls back (default `ROUTE_DEFAULTS.timeoutMs`). */
+  timeoutMs?: number;
+  /** Used when the handler throws, is too slow, or too many requests wait. Without it the call gets the switch's default route (RouteType 1) at once. */
+  fallback?: RouteDecision;
+  /** Handlers running at once (default 32). Excess requests wait, in arrival order. */
+  concurrency?: number;
+  /** Requests that may wait for a slot (default 1,000); past it they fall back at once. */
+  maxWaiting?: number;
+  /** Closes the handle when aborted. */
+  signal?: AbortSignal;
+}
+
+export interface RouteStats {
+  received: number;
+  /** Routed where the handler (or the fallback) said. */
+  routed: number;
+  /** Left to the switch: the handler said null, or the switch had already routed by default (EventError 57 / EventRouteUsed). */
+  defaulted: number;
+  /** The server refused the route, or the call could not be routed after a failover. */
+  failed: number;
+  /** Of the routed/defaulted, those that went to the fallback. */
+  fellBack: number;
+  abandoned: number;
+  /** EventRouteRequest for a ConnID already handled (a server repeating it after failover): ignored. */
+  duplicates: number;
+  /** Of the received, calls found waiting at the routing point after a failover whose EventRouteRequest never arrived. */
+  recovered: number;
+  running: number;
+  waiting: number;
+  /** Handler time over the last 1,024 calls. */
+  handlerMs: { p50: number; p99: number; count: number };
+}
+
+export type RouteErrorCode = 'ERR_ROUTE_HANDLER' | 'ERR_ROUTE_TIMEOUT' | 'ERR_ROUTE_OVERFLOW' | 'ERR_ROUTE_FAILED';
+
+/** A route that did not go as the handler meant: it threw, was too slow, overflowed, or the server refused. */
+export class RouteError extends TlibError {
+  declare readonly code: RouteErrorCode;
+  readonly routingPoint: string;
+  readonly connId: string;
+  /** True when the call went to `fallback` instead. */
+  readonly fellBack: boolean;
+  constructor(code: RouteErrorCode, routingPoint: string, connId: string, fellBack: boolean, message: string, cause?: unknown) {
+    super(code, `${routingPoint}: call ${connId}: ${message}${fellBack ? ' (routed to the fallback)' : ''}`, { cause });
+    this.routingPoint = routingPoint;
+    this.connId = connId;
+    this.fellBack = fellBack;
+  }
+}
+
+export interface RouteOutcome {
+  connId: string;
+  outcome: 'routed' | 'defaulted';
+  destination: string | undefined;
+  fellBack: boolean;
+}
+
+export interface RoutePointEvents {
+  routed: (outcome: RouteOutcome) => void;
+  /** Typed problems (RouteError). Without a listener they become process warnings, never lost. */
+  error: (error: RouteError) => void;
+}
+
+/** The part of TServerConnection a routing point uses. */
+export interface RoutingHost {
+  request(name: string, args: Record<string, unknown>, options?: { timeoutMs?: number }): Promise<Record<string, unknown>>;
+  on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
+  off(event: string, listener: (event: Record<string, unknown>) => void): unknown;
+}
