@@ -11,7 +11,10 @@ for (const [path, pkg] of Object.entries(lock.packages)) {
   for (const name of Object.keys(pkg.optionalDependencies)) {
     // resolution: nested first, then top level
     const nested = `${path ? path + '/' : ''}node_modules/${name}`;
-    if (!have.has(nested) && !have.has(`node_modules/${name}`)) { delete pkg.optionalDependencies[name]; dropped++; }
+    if (!have.has(nested) && !have.has(`node_modules/${name}`)) {
+      delete pkg.optionalDependencies[name];
+      dropped++;
+    }
   }
   if (Object.keys(pkg.optionalDependencies).length === 0) delete pkg.optionalDependencies;
 }

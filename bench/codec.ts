@@ -58,12 +58,26 @@ function measure(candidates: Candidate[], trials: number, trialMs: number): Resu
   return candidates.map((c, i) => {
     const eventsPerSec = median(rates[i]);
     const bytesPerEvent = c.bytes / DISTINCT;
-    return { name: c.name, eventsPerSec, mbPerSec: (eventsPerSec * bytesPerEvent) / 1e6, bytesPerEvent, min: Math.min(...rates[i]), max: Math.max(...rates[i]) };
+    return {
+      name: c.name,
+      eventsPerSec,
+      mbPerSec: (eventsPerSec * bytesPerEvent) / 1e6,
+      bytesPerEvent,
+      min: Math.min(...rates[i]),
+      max: Math.max(...rates[i]),
+    };
   });
 }
 
 function rows(results: Result[], ref: Result): (string | number)[][] {
-  return results.map((r) => [r.name, fmtRate(r.eventsPerSec), `${fmtRate(r.min)}–${fmtRate(r.max)}`, fmtNum(r.mbPerSec, 1), fmtNum(r.bytesPerEvent, 0), fmtRatio(ref.eventsPerSec / r.eventsPerSec)]);
+  return results.map((r) => [
+    r.name,
+    fmtRate(r.eventsPerSec),
+    `${fmtRate(r.min)}–${fmtRate(r.max)}`,
+    fmtNum(r.mbPerSec, 1),
+    fmtNum(r.bytesPerEvent, 0),
+    fmtRatio(ref.eventsPerSec / r.eventsPerSec),
+  ]);
 }
 
 export const codecBench: Bench = {
@@ -89,7 +103,9 @@ export const codecBench: Bench = {
     const packStream = Buffer.concat(packs);
     const counts = events.reduce<Record<string, number>>((m, e) => ((m[e.name] = (m[e.name] ?? 0) + 1), m), {});
     ctx.log(
-      `Event mix: ${DISTINCT} distinct events (${Object.entries(counts).map(([n, c]) => `${n.replace('Event', '')} ${Math.round((c / DISTINCT) * 100)}%`).join(', ')}), ` +
+      `Event mix: ${DISTINCT} distinct events (${Object.entries(counts)
+        .map(([n, c]) => `${n.replace('Event', '')} ${Math.round((c / DISTINCT) * 100)}%`)
+        .join(', ')}), ` +
         `${fmtBytes(frameBytes / DISTINCT)}/event on the wire; msgpackr native string acceleration: ${String(isNativeAccelerationEnabled)}`,
     );
 
@@ -97,25 +113,104 @@ export const codecBench: Bench = {
     // reads (name, DN, ConnID, parties, every UserData entry).
     type Obj = { Event: string } & Record<string, unknown>;
     const [c0, c1, c2, c3, c4, c5] = Array.from({ length: 6 }, freshConsumer);
-    const decoder = new FrameDecoder({ onMessage: (m) => (sink += c0(m.name!, m.attributes)), onError: (e) => { throw e; } });
+    const decoder = new FrameDecoder({
+      onMessage: (m) => (sink += c0(m.name!, m.attributes)),
+      onError: (e) => {
+        throw e;
+      },
+    });
     const decode = measure(
       [
-        { name: 'tlib FrameDecoder (64 KiB chunks)', bytes: frameBytes, pass: () => { for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]); } },
-        { name: 'tlib decodeFrame (per frame)', bytes: frameBytes, pass: () => { for (let i = 0; i < frames.length; i++) { const m = decodeFrame(frames[i]); sink += c1(m.name!, m.attributes); } } },
-        { name: 'msgpackr records (shared structures)', bytes: recordBytes, pass: () => { for (let i = 0; i < records.length; i++) { const o = recordPackr.unpack(records[i]) as Obj; sink += c2(o.Event, o); } } },
-        { name: 'msgpackr unpack (per message)', bytes: packBytes, pass: () => { for (let i = 0; i < packs.length; i++) { const o = msgunpack(packs[i]) as Obj; sink += c3(o.Event, o); } } },
-        { name: 'msgpackr unpackMultiple (stream)', bytes: packBytes, pass: () => { unpackMultiple(packStream, (o) => { sink += c4((o as Obj).Event, o as Obj); }); } },
-        { name: 'JSON.parse (per message)', bytes: jsonBytes, pass: () => { for (let i = 0; i < jsons.length; i++) { const o = JSON.parse(jsons[i]) as Obj; sink += c5(o.Event, o); } } },
+        {
+          name: 'tlib FrameDecoder (64 KiB chunks)',
+          bytes: frameBytes,
+          pass: () => {
+            for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]);
+          },
+        },
+        {
+          name: 'tlib decodeFrame (per frame)',
+          bytes: frameBytes,
+          pass: () => {
+            for (let i = 0; i < frames.length; i++) {
+              const m = decodeFrame(frames[i]);
+              sink += c1(m.name!, m.attributes);
+            }
+          },
+        },
+        {
+          name: 'msgpackr records (shared structures)',
+          bytes: recordBytes,
+          pass: () => {
+            for (let i = 0; i < records.length; i++) {
+              const o = recordPackr.unpack(records[i]) as Obj;
+              sink += c2(o.Event, o);
+            }
+          },
+        },
+        {
+          name: 'msgpackr unpack (per message)',
+          bytes: packBytes,
+          pass: () => {
+            for (let i = 0; i < packs.length; i++) {
+              const o = msgunpack(packs[i]) as Obj;
+              sink += c3(o.Event, o);
+            }
+          },
+        },
+        {
+          name: 'msgpackr unpackMultiple (stream)',
+          bytes: packBytes,
+          pass: () => {
+            unpackMultiple(packStream, (o) => {
+              sink += c4((o as Obj).Event, o as Obj);
+            });
+          },
+        },
+        {
+          name: 'JSON.parse (per message)',
+          bytes: jsonBytes,
+          pass: () => {
+            for (let i = 0; i < jsons.length; i++) {
+              const o = JSON.parse(jsons[i]) as Obj;
+              sink += c5(o.Event, o);
+            }
+          },
+        },
       ],
       ctx.trials,
       trialMs,
     );
     const encode = measure(
       [
-        { name: 'tlib encodeFrame', bytes: frameBytes, pass: () => { for (let i = 0; i < events.length; i++) sink += encodeFrame(events[i].type, events[i].attributes).length; } },
-        { name: 'msgpackr pack', bytes: packBytes, pass: () => { for (let i = 0; i < objects.length; i++) sink += msgpack(objects[i]).length; } },
-        { name: 'msgpackr records (shared structures)', bytes: recordBytes, pass: () => { for (let i = 0; i < objects.length; i++) sink += recordPackr.pack(objects[i]).length; } },
-        { name: 'JSON.stringify', bytes: jsonBytes, pass: () => { for (let i = 0; i < objects.length; i++) sink += JSON.stringify(objects[i]).length; } },
+        {
+          name: 'tlib encodeFrame',
+          bytes: frameBytes,
+          pass: () => {
+            for (let i = 0; i < events.length; i++) sink += encodeFrame(events[i].type, events[i].attributes).length;
+          },
+        },
+        {
+          name: 'msgpackr pack',
+          bytes: packBytes,
+          pass: () => {
+            for (let i = 0; i < objects.length; i++) sink += msgpack(objects[i]).length;
+          },
+        },
+        {
+          name: 'msgpackr records (shared structures)',
+          bytes: recordBytes,
+          pass: () => {
+            for (let i = 0; i < objects.length; i++) sink += recordPackr.pack(objects[i]).length;
+          },
+        },
+        {
+          name: 'JSON.stringify',
+          bytes: jsonBytes,
+          pass: () => {
+            for (let i = 0; i < objects.length; i++) sink += JSON.stringify(objects[i]).length;
+          },
+        },
       ],
       ctx.trials,
       trialMs,
@@ -124,7 +219,9 @@ export const codecBench: Bench = {
     ctx.log(table(head, rows(decode, decode[0])));
     ctx.log();
     ctx.log(table(['encode', 'events/s', 'range', 'MB/s', 'B/event', 'tlib ÷ this'], rows(encode, encode[0])));
-    ctx.log(`(events per second of process CPU time; median of ${ctx.trials} interleaved trials of ~${trialMs} ms each; sink ${sink % 10})`);
+    ctx.log(
+      `(events per second of process CPU time; median of ${ctx.trials} interleaved trials of ~${trialMs} ms each; sink ${sink % 10})`,
+    );
 
     const [dec, decFrame, decRecords, decPack, , decJson] = decode;
     const [enc, encPack, , encJson] = encode;

@@ -9,7 +9,20 @@ import net from 'node:net';
 import { FrameDecoder } from '../src/codec/decoder.js';
 import { encodeFrame } from '../src/codec/encoder.js';
 import { TServerConnection } from '../src/index.js';
-import { fmtMs, fmtNum, fmtRatio, fmtRate, median, percentile, table, until, untilAsync, type Bench, type BenchContext, type Figure } from './lib/report.js';
+import {
+  fmtMs,
+  fmtNum,
+  fmtRatio,
+  fmtRate,
+  median,
+  percentile,
+  table,
+  until,
+  untilAsync,
+  type Bench,
+  type BenchContext,
+  type Figure,
+} from './lib/report.js';
 import { SimHost } from './lib/sim-host.js';
 
 const DNS = Array.from({ length: 100 }, (_, i) => String(70000 + i));
@@ -175,8 +188,20 @@ export const e2eBench: Bench = {
         table(
           [`request → answer (${pings} sequential, alternated)`, 'p50', 'p90', 'p99', 'max'],
           [
-            ['conn.queryAddress() → EventAddressInfo', fmtMs(percentile(sdkLat, 50)), fmtMs(percentile(sdkLat, 90)), fmtMs(percentile(sdkLat, 99)), fmtMs(Math.max(...sdkLat))],
-            ['bare socket + SDK codec: frame out → answer decoded', fmtMs(percentile(bareLat, 50)), fmtMs(percentile(bareLat, 90)), fmtMs(percentile(bareLat, 99)), fmtMs(Math.max(...bareLat))],
+            [
+              'conn.queryAddress() → EventAddressInfo',
+              fmtMs(percentile(sdkLat, 50)),
+              fmtMs(percentile(sdkLat, 90)),
+              fmtMs(percentile(sdkLat, 99)),
+              fmtMs(Math.max(...sdkLat)),
+            ],
+            [
+              'bare socket + SDK codec: frame out → answer decoded',
+              fmtMs(percentile(bareLat, 50)),
+              fmtMs(percentile(bareLat, 90)),
+              fmtMs(percentile(bareLat, 99)),
+              fmtMs(Math.max(...bareLat)),
+            ],
           ],
         ),
       );
@@ -186,8 +211,18 @@ export const e2eBench: Bench = {
           [`${fmtNum(inFlight)} requests in flight (${rounds} rounds, alternated)`, 'requests/s (median)', 'range', 'SDK ÷ this'],
           [
             ['conn.queryAddress() × 1,000, Promise.all', fmtRate(rate(sdkPipe)), range(sdkPipe), '1.00×'],
-            ['bare socket + SDK codec, one write per request', fmtRate(rate(barePipe)), range(barePipe), fmtRatio(rate(sdkPipe) / rate(barePipe))],
-            ['the same, writes of a tick corked together', fmtRate(rate(corkPipe)), range(corkPipe), fmtRatio(rate(sdkPipe) / rate(corkPipe))],
+            [
+              'bare socket + SDK codec, one write per request',
+              fmtRate(rate(barePipe)),
+              range(barePipe),
+              fmtRatio(rate(sdkPipe) / rate(barePipe)),
+            ],
+            [
+              'the same, writes of a tick corked together',
+              fmtRate(rate(corkPipe)),
+              range(corkPipe),
+              fmtRatio(rate(sdkPipe) / rate(corkPipe)),
+            ],
           ],
         ),
       );
@@ -198,7 +233,11 @@ export const e2eBench: Bench = {
           id: 'e2e.latency',
           value: Number(percentile(sdkLat, 99).toFixed(3)),
           unit: 'ms p99',
-          extra: { p50_ms: Number(percentile(sdkLat, 50).toFixed(3)), bare_p99_ms: Number(percentile(bareLat, 99).toFixed(3)), bare_p50_ms: Number(percentile(bareLat, 50).toFixed(3)) },
+          extra: {
+            p50_ms: Number(percentile(sdkLat, 50).toFixed(3)),
+            bare_p99_ms: Number(percentile(bareLat, 99).toFixed(3)),
+            bare_p50_ms: Number(percentile(bareLat, 50).toFixed(3)),
+          },
           ratio: { value: p99Ratio, baseline: 'bare socket p99 (lower is better)' },
           target: 'p99 <= 1.2x bare socket client (issue 17)',
           met: p99Ratio <= 1.2,

@@ -66,7 +66,8 @@ export const failoverBench: Bench = {
       // backup always may): then there is no "without a standby" path to measure, and the row says so.
       await new Promise((r) => setTimeout(r, 200));
       const standbyAnyway = plain.conn.state.standby !== undefined;
-      if (standbyAnyway) ctx.log('(baseline skipped: the connection opened a standby session on the configured backup; no reconnect-only path to compare)');
+      if (standbyAnyway)
+        ctx.log('(baseline skipped: the connection opened a standby session on the configured backup; no reconnect-only path to compare)');
       for (let i = 0; i < (standbyAnyway ? 0 : coldRuns); i++) {
         const old = plain.conn.state.active;
         const connected = nextEvent(plain.conn, (e) => e.Event === 'EventServerConnected' && e.Server !== old);

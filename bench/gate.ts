@@ -31,7 +31,17 @@ interface Row {
 /** A FrameDecoder whose every message goes through `step` (each row its own, for its own feedback). */
 function row(name: string, note: string, makeStep: () => Step): Row {
   const step = makeStep();
-  return { name, note, decoder: new FrameDecoder({ onMessage: step, onError: (e) => { throw e; } }), rates: [] };
+  return {
+    name,
+    note,
+    decoder: new FrameDecoder({
+      onMessage: step,
+      onError: (e) => {
+        throw e;
+      },
+    }),
+    rates: [],
+  };
 }
 
 const spread = (m: DecodedMessage): { Event: string } & Record<string, unknown> => ({ Event: m.name!, Server: 'primary', ...m.attributes });
@@ -96,7 +106,8 @@ export const gateBench: Bench = {
           const e = spread(m);
           hops[3].emit(e.Event, e);
         });
-        for (const ev of new Set(events.map((x) => x.name))) hops[3].on(ev, (e: Record<string, unknown>) => (sink += use(e.Event as string, e)));
+        for (const ev of new Set(events.map((x) => x.name)))
+          hops[3].on(ev, (e: Record<string, unknown>) => (sink += use(e.Event as string, e)));
         return (m) => hops[0].emit('message', m);
       }),
       row('+ spread + known-call Map<ConnID, Set<DN>>', "the ledger's learn()", () => {
@@ -145,7 +156,7 @@ export const gateBench: Bench = {
           sink += use(e.Event, e);
         };
       }),
-      row('all of today\'s pieces above (spread)', 'today, approximately', () => {
+      row("all of today's pieces above (spread)", 'today, approximately', () => {
         const use = freshConsumer();
         const calls = new Map<string, Set<string>>();
         const hops = [new EventEmitter(), new EventEmitter(), new EventEmitter(), new EventEmitter()];
@@ -164,7 +175,8 @@ export const gateBench: Bench = {
           }
           hops[3].emit(e.Event, e);
         });
-        for (const ev of new Set(events.map((x) => x.name))) hops[3].on(ev, (e: Record<string, unknown>) => (sink += use(e.Event as string, e)));
+        for (const ev of new Set(events.map((x) => x.name)))
+          hops[3].on(ev, (e: Record<string, unknown>) => (sink += use(e.Event as string, e)));
         return (m) => {
           sink += performance.now() & 1;
           hops[0].emit('message', m);
@@ -174,7 +186,8 @@ export const gateBench: Bench = {
         const use = freshConsumer();
         const calls = new Map<string, Set<string>>();
         const user = new EventEmitter();
-        for (const ev of new Set(events.map((x) => x.name))) user.on(ev, (e: Record<string, unknown>) => (sink += use(e.Event as string, e)));
+        for (const ev of new Set(events.map((x) => x.name)))
+          user.on(ev, (e: Record<string, unknown>) => (sink += use(e.Event as string, e)));
         return (m) => {
           sink += validateEvent(m.name!, m.attributes).length;
           const e = eventOf(m, m.name!, 'primary');
@@ -214,7 +227,14 @@ export const gateBench: Bench = {
         ['per event', 'events/s (median)', 'range', 'ns/event', 'added ns/event', 'what it is'],
         rows.map((r) => {
           const m = median(r.rates);
-          return [r.name, fmtRate(m), `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`, fmtNum(nsPer(m), 0), r === rows[0] ? '—' : fmtNum(nsPer(m) - nsPer(base), 0), r.note];
+          return [
+            r.name,
+            fmtRate(m),
+            `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`,
+            fmtNum(nsPer(m), 0),
+            r === rows[0] ? '—' : fmtNum(nsPer(m) - nsPer(base), 0),
+            r.note,
+          ];
         }),
       ),
     );
@@ -226,7 +246,12 @@ export const gateBench: Bench = {
         id: 'gate.proposed',
         value: Math.round(proposed),
         unit: 'events/s',
-        extra: { today: Math.round(today), decoder_only: Math.round(base), spread_ns: Math.round(nsPer(median(rows[1].rates)) - nsPer(base)), eventOf_ns: Math.round(nsPer(median(rows[2].rates)) - nsPer(base)) },
+        extra: {
+          today: Math.round(today),
+          decoder_only: Math.round(base),
+          spread_ns: Math.round(nsPer(median(rows[1].rates)) - nsPer(base)),
+          eventOf_ns: Math.round(nsPer(median(rows[2].rates)) - nsPer(base)),
+        },
         ratio: { value: proposed / today, baseline: "today's pieces (spread, 4 hops, now(), 2 lookups)" },
         target: 'none (guides the connection-side changes)',
         met: undefined,

@@ -33,7 +33,9 @@ async function serve(): Promise<void> {
 }
 
 async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--server'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--server'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error('idle bench: the simulator did not start within 30 s')), 30_000);
@@ -83,7 +85,12 @@ async function measureSdk(url: string, addp: AddpSetting, settleMs: number, tria
   const samples: number[] = [];
   try {
     for (let i = 0; i < CONNECTIONS; i++) {
-      const conn = new TServerConnection({ primary: url, applicationName: 'idle-bench', reconnect: false, ...(addp === undefined ? {} : { addp }) });
+      const conn = new TServerConnection({
+        primary: url,
+        applicationName: 'idle-bench',
+        reconnect: false,
+        ...(addp === undefined ? {} : { addp }),
+      });
       conn.on('error', () => {});
       await conn.open();
       conns.push(conn);
@@ -113,7 +120,10 @@ export const idleBench: Bench = {
       rows.push([`${CONNECTIONS} bare sockets (baseline)`, bare]);
       rows.push(['SDK, addp: false', await measureSdk(url, false, 3_000, trials)]);
       // Keep-alive armed on the shared timer, no frame due in the window: the machinery's own cost.
-      rows.push(['SDK, ADDP 60 s (keep-alive armed, no frame due)', await measureSdk(url, { timeoutMs: 60_000, remoteTimeoutMs: 60_000 }, 3_000, trials)]);
+      rows.push([
+        'SDK, ADDP 60 s (keep-alive armed, no frame due)',
+        await measureSdk(url, { timeoutMs: 60_000, remoteTimeoutMs: 60_000 }, 3_000, trials),
+      ]);
       // Defaults: a ping at 2.5 s of silence, its pong: ~4 frames per connection per 5 s. The first
       // windows after the opening pay for JIT and GC warm-up (measured: 118, 111, 71 ms in a row):
       // the steady state comes after ~15 s.
@@ -138,7 +148,12 @@ export const idleBench: Bench = {
       await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5_000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-    ctx.log(table(['candidate', `CPU per ${WINDOW_MS / 1000} s (median)`, 'trials (ms)'], rows.map(([name, xs]) => [name, fmtMs(median(xs)), xs.map((x) => x.toFixed(1)).join(' ')])));
+    ctx.log(
+      table(
+        ['candidate', `CPU per ${WINDOW_MS / 1000} s (median)`, 'trials (ms)'],
+        rows.map(([name, xs]) => [name, fmtMs(median(xs)), xs.map((x) => x.toFixed(1)).join(' ')]),
+      ),
+    );
     const m = (i: number) => Math.round(median(rows[i][1]) * 10) / 10;
     const value = m(3);
     return [

@@ -52,8 +52,18 @@ export const memoryBench: Bench = {
       table(
         ['per open connection', 'heap', 'RSS (process)', 'SDK ÷ this (heap)'],
         [
-          [`TServerConnection + standby session, ${r.dnsPerConnection} DNs (mean of ${r.connections})`, fmtBytes(r.heapPerConnection), fmtBytes(r.rssPerConnection), '1.00×'],
-          [`baseline: bare socket + FrameDecoder + Map of the ${r.dnsPerConnection} DNs`, fmtBytes(r.baselinePerConnection), fmtBytes(r.baselineRssPerConnection), fmtRatio(r.heapPerConnection / r.baselinePerConnection)],
+          [
+            `TServerConnection + standby session, ${r.dnsPerConnection} DNs (mean of ${r.connections})`,
+            fmtBytes(r.heapPerConnection),
+            fmtBytes(r.rssPerConnection),
+            '1.00×',
+          ],
+          [
+            `baseline: bare socket + FrameDecoder + Map of the ${r.dnsPerConnection} DNs`,
+            fmtBytes(r.baselinePerConnection),
+            fmtBytes(r.baselineRssPerConnection),
+            fmtRatio(r.heapPerConnection / r.baselinePerConnection),
+          ],
         ],
       ),
     );
@@ -70,13 +80,19 @@ export const memoryBench: Bench = {
         ],
       ),
     );
-    ctx.log(`(one cycle — kill the primary, resync on the new one, restart the dead server, standby back — took ${fmtMs(r.cycleMs)} on average)`);
+    ctx.log(
+      `(one cycle — kill the primary, resync on the new one, restart the dead server, standby back — took ${fmtMs(r.cycleMs)} on average)`,
+    );
     return [
       {
         id: 'memory.per_connection',
         value: Math.round(r.heapPerConnection / 1024),
         unit: 'KiB',
-        extra: { dns: r.dnsPerConnection, rss_KiB: Math.round(r.rssPerConnection / 1024), baseline_KiB: Math.round(r.baselinePerConnection / 1024) },
+        extra: {
+          dns: r.dnsPerConnection,
+          rss_KiB: Math.round(r.rssPerConnection / 1024),
+          baseline_KiB: Math.round(r.baselinePerConnection / 1024),
+        },
         ratio: { value: r.heapPerConnection / r.baselinePerConnection, baseline: 'bare socket + FrameDecoder + Map of the DNs' },
         target: 'heap <= 2x a bare socket with a decoder (issue 17)',
         met: r.heapPerConnection / r.baselinePerConnection <= 2,
@@ -85,7 +101,12 @@ export const memoryBench: Bench = {
         id: 'memory.failover_cycles',
         value: Number((growth / 1024 / 1024).toFixed(3)),
         unit: 'MiB growth',
-        extra: { cycles: r.cycles, handles_left: leftWhileOpen, handles_after_close: leftAfterClose, rss_growth_MiB: Number(((r.rssAfter - r.rssBefore) / 1048576).toFixed(2)) },
+        extra: {
+          cycles: r.cycles,
+          handles_left: leftWhileOpen,
+          handles_after_close: leftAfterClose,
+          rss_growth_MiB: Number(((r.rssAfter - r.rssBefore) / 1048576).toFixed(2)),
+        },
         ratio: { value: r.heapAfter / r.heapBefore, baseline: 'heap before the cycles' },
         target: 'growth <= 2 MB, zero handles left',
         met: growth <= 2 * 1024 * 1024 && leftWhileOpen === 0 && leftAfterClose === 0,

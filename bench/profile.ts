@@ -25,7 +25,12 @@ async function main(): Promise<void> {
   let n = 0;
   if (what === 'decode') {
     const stream = Buffer.concat(frames);
-    const decoder = new FrameDecoder({ onMessage: (m) => (sink += m.byteLength), onError: (e) => { throw e; } });
+    const decoder = new FrameDecoder({
+      onMessage: (m) => (sink += m.byteLength),
+      onError: (e) => {
+        throw e;
+      },
+    });
     while (performance.now() < until) {
       for (let off = 0; off < stream.length; off += 65536) decoder.push(stream.subarray(off, off + 65536));
       n += frames.length;

@@ -182,7 +182,13 @@ export const receiveBench: Bench = {
     const clients: Client[] = [];
     try {
       const blaster = await host.call<string>({ cmd: 'blasterStart' });
-      const loads: [string, Buffer][] = [['bytes', tlib], ['decoder', tlib], ['ndjson', ndjson], ['msgpackr', plain], ['msgpackr-records', records]];
+      const loads: [string, Buffer][] = [
+        ['bytes', tlib],
+        ['decoder', tlib],
+        ['ndjson', ndjson],
+        ['msgpackr', plain],
+        ['msgpackr-records', records],
+      ];
       for (const [name, data] of loads) await host.call({ cmd: 'blasterLoad', name, bytes: new Uint8Array(data) });
       clients.push(
         await byteCounter(blaster),
@@ -219,7 +225,11 @@ export const receiveBench: Bench = {
         await r.send();
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`${r.label}: ${r.client.left()} of ${count} events (or bytes) still missing after ${TRIAL_TIMEOUT_MS} ms`)), TRIAL_TIMEOUT_MS);
+          timer = setTimeout(
+            () =>
+              reject(new Error(`${r.label}: ${r.client.left()} of ${count} events (or bytes) still missing after ${TRIAL_TIMEOUT_MS} ms`)),
+            TRIAL_TIMEOUT_MS,
+          );
         });
         try {
           await Promise.race([done, timeout]);
@@ -236,25 +246,40 @@ export const receiveBench: Bench = {
       }
 
       const [bytes, dec, nd, , rec, conn] = rows.map((r) => median(r.rates));
-      ctx.log(`Batch: ${fmtNum(count)} events of the codec mix, written at once; TLib ${fmtBytes(tlib.length / count)}/event, NDJSON ${fmtBytes(ndjson.length / count)}, msgpackr ${fmtBytes(plain.length / count)}, with structures ${fmtBytes(records.length / count)}.`);
+      ctx.log(
+        `Batch: ${fmtNum(count)} events of the codec mix, written at once; TLib ${fmtBytes(tlib.length / count)}/event, NDJSON ${fmtBytes(ndjson.length / count)}, msgpackr ${fmtBytes(plain.length / count)}, with structures ${fmtBytes(records.length / count)}.`,
+      );
       ctx.log(
         table(
           ['receive + consume', 'events/s (median)', 'range', 'MB/s', '÷ byte counter', 'SDK ÷ this'],
           rows.map((r) => {
             const m = median(r.rates);
-            return [r.label, fmtRate(m), `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`, fmtNum((m * r.bytes) / count / 1e6, 1), `${(m / bytes).toFixed(2)}×`, `${(conn / m).toFixed(2)}×`];
+            return [
+              r.label,
+              fmtRate(m),
+              `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`,
+              fmtNum((m * r.bytes) / count / 1e6, 1),
+              `${(m / bytes).toFixed(2)}×`,
+              `${(conn / m).toFixed(2)}×`,
+            ];
           }),
         ),
       );
       ctx.log(`(median of ${ctx.trials} interleaved trials; sink ${sink % 10})`);
-      const ranges = Object.fromEntries(rows.map((r) => [r.label, [Math.round(Math.min(...r.rates)), Math.round(Math.max(...r.rates))] as [number, number]]));
+      const ranges = Object.fromEntries(
+        rows.map((r) => [r.label, [Math.round(Math.min(...r.rates)), Math.round(Math.max(...r.rates))] as [number, number]]),
+      );
       const candidates = Object.fromEntries(rows.map((r) => [r.label, Math.round(median(r.rates))]));
       return [
         {
           id: 'receive.connection',
           value: Math.round(conn),
           unit: 'events/s',
-          extra: { vs_ndjson: `${(conn / nd).toFixed(2)}x`, vs_decoder: `${(conn / dec).toFixed(2)}x`, vs_msgpackr_records: `${(conn / rec).toFixed(2)}x` },
+          extra: {
+            vs_ndjson: `${(conn / nd).toFixed(2)}x`,
+            vs_decoder: `${(conn / dec).toFixed(2)}x`,
+            vs_msgpackr_records: `${(conn / rec).toFixed(2)}x`,
+          },
           ratio: { value: conn / bytes, baseline: 'byte counter' },
           target: '>= 0.25x byte counter and >= 2.5x NDJSON (issue 17)',
           met: conn / bytes >= 0.25 && conn / nd >= 2.5,

@@ -81,13 +81,19 @@ export const resyncBench: Bench = {
     const [r100, r1k, r10k] = rows;
     // Growth: how the time per DN changes from 1,000 to 10,000 DNs (1.0 = exactly linear).
     const growth = per(r10k) / per(r1k);
-    ctx.log(`growth: time per DN at 10,000 ÷ at 1,000 = ${growth.toFixed(2)} (1.00 = linear; > 1 grows faster than linear); 1,000 ÷ 100 = ${(per(r1k) / per(r100)).toFixed(2)}`);
+    ctx.log(
+      `growth: time per DN at 10,000 ÷ at 1,000 = ${growth.toFixed(2)} (1.00 = linear; > 1 grows faster than linear); 1,000 ÷ 100 = ${(per(r1k) / per(r100)).toFixed(2)}`,
+    );
     return [
       {
         id: 'resync.1000',
         value: Number(median(r1k.resync).toFixed(1)),
         unit: 'ms',
-        extra: { dns100_ms: Number(median(r100.resync).toFixed(1)), dns10000_ms: Number(median(r10k.resync).toFixed(1)), growth_10k_vs_1k: growth.toFixed(2) },
+        extra: {
+          dns100_ms: Number(median(r100.resync).toFixed(1)),
+          dns10000_ms: Number(median(r10k.resync).toFixed(1)),
+          growth_10k_vs_1k: growth.toFixed(2),
+        },
         ratio: { value: median(r1k.resync) / median(r1k.plain), baseline: 'user Promise.all of 1,000 queries (lower is better)' },
         target: '1,000 DNs <= 250 ms, growth linear (<= 1.5)',
         met: median(r1k.resync) <= 250 && growth <= 1.5,
@@ -100,7 +106,10 @@ export const resyncBench: Bench = {
         ratio: { value: median(r10k.resync) / median(r10k.bare), baseline: 'bare pipelined queries of 10,000 DNs (lower is better)' },
         target: '<= 1.1x bare pipelined queries (issue 17)',
         met: median(r10k.resync) / median(r10k.bare) <= 1.1,
-        ranges: { resync: [Math.round(Math.min(...r10k.resync)), Math.round(Math.max(...r10k.resync))], bare: [Math.round(Math.min(...r10k.bare)), Math.round(Math.max(...r10k.bare))] },
+        ranges: {
+          resync: [Math.round(Math.min(...r10k.resync)), Math.round(Math.max(...r10k.resync))],
+          bare: [Math.round(Math.min(...r10k.bare)), Math.round(Math.max(...r10k.bare))],
+        },
       },
     ];
   },

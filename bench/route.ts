@@ -17,7 +17,13 @@ async function trial(kind: Candidate, calls: number): Promise<number> {
   const pair = await HotStandbyPair.start({ routingPoints: [RP] });
   // A queue as large as the burst: the raw flow sends one request per call at once, and the
   // default bounds (1,000 in flight + 1,000 waiting) would refuse the rest.
-  const conn = new TServerConnection({ primary: pair.addresses.primary, applicationName: 'bench-route', requestTimeoutMs: 60_000, addp: false, offlineQueue: { limit: calls + 1_000 } });
+  const conn = new TServerConnection({
+    primary: pair.addresses.primary,
+    applicationName: 'bench-route',
+    requestTimeoutMs: 60_000,
+    addp: false,
+    offlineQueue: { limit: calls + 1_000 },
+  });
   let read = 0;
   const destination = (connId: string, ani: unknown, skill: unknown) => {
     // What a router reads, so neither side wins by reading nothing.
@@ -39,7 +45,10 @@ async function trial(kind: Candidate, calls: number): Promise<number> {
     };
     let close: () => Promise<unknown>;
     if (kind === 'conn.route()') {
-      const rp = await conn.route(RP, (call) => destination(call.connId, call.ani, kvGet(call.userData, 'Skill')), { concurrency: 1_000, maxWaiting: calls });
+      const rp = await conn.route(RP, (call) => destination(call.connId, call.ani, kvGet(call.userData, 'Skill')), {
+        concurrency: 1_000,
+        maxWaiting: calls,
+      });
       rp.on('routed', count);
       rp.on('error', (err) => fail(err));
       close = () => rp.close();
@@ -49,7 +58,11 @@ async function trial(kind: Candidate, calls: number): Promise<number> {
         if (e.ThisDN !== RP) return;
         const connId = e.ConnID as string;
         conn
-          .request('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: destination(connId, e.ANI, kvGet(e.UserData as KVList, 'Skill')) })
+          .request('RequestRouteCall', {
+            ThisDN: RP,
+            ConnID: connId,
+            OtherDN: destination(connId, e.ANI, kvGet(e.UserData as KVList, 'Skill')),
+          })
           .then(count, (err: unknown) => fail(err));
       };
       conn.on('EventRouteRequest', onRequest as never);
@@ -86,7 +99,12 @@ export const routeBench: Bench = {
     ctx.log(
       table(
         ['candidate', 'routes/s (median)', 'min', 'max'],
-        (Object.keys(results) as Candidate[]).map((k) => [k, fmtRate(median(results[k])), fmtRate(Math.min(...results[k])), fmtRate(Math.max(...results[k]))]),
+        (Object.keys(results) as Candidate[]).map((k) => [
+          k,
+          fmtRate(median(results[k])),
+          fmtRate(Math.min(...results[k])),
+          fmtRate(Math.max(...results[k])),
+        ]),
       ),
     );
     return [

@@ -62,8 +62,10 @@ async function main(): Promise<number> {
   const ctx = { quick, trials: trials ?? (quick ? 3 : 5), log: (line = '') => console.log(line) };
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   console.log(
-    `tlib-client benchmarks — node ${process.version}, ${os.cpus().length} × ${cpu}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}` +
-      `${quick ? ', --quick' : ''}, ${ctx.trials} trials per figure`,
+    `tlib-client benchmarks — node ${process.version}, ${os.cpus().length} × ${cpu}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}` + `${quick ? ', --quick' : ''}, ${ctx.trials} trials per figure`,
   );
   const started = performance.now();
   const loadBefore = os.loadavg();
@@ -91,7 +93,9 @@ async function main(): Promise<number> {
       console.log(`!! ${entry.name} failed: ${(err as Error)?.stack ?? String(err)}`);
     }
     memory[entry.name] = memoryNow();
-    console.log(`(${entry.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s; this process now: heap ${memory[entry.name].heapMiB} MiB, RSS ${memory[entry.name].rssMiB} MiB)`);
+    console.log(
+      `(${entry.name}: ${((performance.now() - t0) / 1000).toFixed(1)} s; this process now: heap ${memory[entry.name].heapMiB} MiB, RSS ${memory[entry.name].rssMiB} MiB)`,
+    );
   }
   for (const name of stray) if (name && !failed.includes(name)) failed.push(name);
   console.log(`\n== summary (${((performance.now() - started) / 1000).toFixed(1)} s)`);

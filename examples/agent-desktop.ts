@@ -58,7 +58,9 @@ run(async () => {
   conn.on('stateChange', (s) => say(`conn.state: ${formatState(s, label)}`));
   conn.on('error', (err) => say(`error ${err.code}: ${err.message}`));
   conn.on('resynced', (s) =>
-    say(`resynced on ${label(s.server)}: ${s.dns} DN, ${s.calls} calls queried, ${s.errors.length} errors, ${s.corrections.length} corrections`),
+    say(
+      `resynced on ${label(s.server)}: ${s.dns} DN, ${s.calls} calls queried, ${s.errors.length} errors, ${s.corrections.length} corrections`,
+    ),
   );
   await conn.open();
   const desk = new CallControlDesk(conn, { dn, agentId, log: (line) => say(`desktop ${line}`), label });
@@ -71,7 +73,12 @@ run(async () => {
     // The colleague's desktop: another connection, another agent.
     const colleagueConn = connect('agent-desktop-colleague');
     await colleagueConn.open();
-    const colleague = new CallControlDesk(colleagueConn, { dn: colleagueDN, agentId: 'agent-2', log: (line) => say(`colleague ${line}`), label });
+    const colleague = new CallControlDesk(colleagueConn, {
+      dn: colleagueDN,
+      agentId: 'agent-2',
+      log: (line) => say(`colleague ${line}`),
+      label,
+    });
     await colleague.start();
 
     // ---- Call 1: answer, user data, hold, retrieve, consult, failover, transfer, after-call work.
@@ -94,7 +101,11 @@ run(async () => {
     // The connection's state model after the failover: what a desktop binds its screen to.
     printModel(conn, 'after the failover');
     await desk.completeTransfer(call1, consult1);
-    const changed = await colleague.waitFor((e) => e.Event === 'EventPartyChanged' && e.ConnID === call1, 'the transferred call', colleagueSince);
+    const changed = await colleague.waitFor(
+      (e) => e.Event === 'EventPartyChanged' && e.ConnID === call1,
+      'the transferred call',
+      colleagueSince,
+    );
     say(
       `colleague ${colleagueDN}: EventPartyChanged on ${label(changed.Server)}: now ${call1} (was ${String(changed.PreviousConnID)}), transferred by ${String(changed.ThirdPartyDN)}`,
     );

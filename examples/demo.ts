@@ -84,7 +84,9 @@ run(async () => {
   const resyncs: ResyncSummary[] = [];
   conn.on('resynced', (s) => {
     resyncs.push(s);
-    say(`resynced on ${label(s.server)} in ${s.durationMs.toFixed(1)} ms: location, ${s.dns} DN, ${s.calls} call queried, ${s.errors.length} errors`);
+    say(
+      `resynced on ${label(s.server)} in ${s.durationMs.toFixed(1)} ms: location, ${s.dns} DN, ${s.calls} call queried, ${s.errors.length} errors`,
+    );
   });
   conn.on('protocolWarning', (w) => say(`protocol warning ${w.code} from ${label(w.server)}: ${w.detail}`));
   conn.on('error', (err) => say(`error ${err.code}: ${err.message}`));
@@ -141,7 +143,9 @@ run(async () => {
 
   const resync = resyncs[0];
   const total = (performance.now() - t0) / 1000;
-  say(`summary: ${desktop.handled}/${CALLS} calls handled (${handledBefore} before the kill, ${desktop.handled - handledBefore} during and after), ${events} events, ${duplicates} duplicate sequence numbers delivered`);
+  say(
+    `summary: ${desktop.handled}/${CALLS} calls handled (${handledBefore} before the kill, ${desktop.handled - handledBefore} during and after), ${events} events, ${duplicates} duplicate sequence numbers delivered`,
+  );
   if (desktop.handled !== CALLS) throw new Error(`${desktop.handled} of ${CALLS} calls were handled`);
   if (duplicates !== 0) throw new Error(`${duplicates} events were delivered twice`);
   console.log(

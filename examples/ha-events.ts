@@ -27,7 +27,13 @@ const USAGE = `usage: npx tsx examples/ha-events.ts [--primary host:port [--back
 Without --primary, starts a simulator pair in this process and drives a link flap, a switchover,
 a kill and a restart. With --primary, prints HA events until Ctrl-C.`;
 
-const HA_EVENTS = new Set(['EventServerConnected', 'EventServerDisconnected', 'EventPrimaryChanged', 'EventLinkConnected', 'EventLinkDisconnected']);
+const HA_EVENTS = new Set([
+  'EventServerConnected',
+  'EventServerDisconnected',
+  'EventPrimaryChanged',
+  'EventLinkConnected',
+  'EventLinkDisconnected',
+]);
 
 run(async () => {
   const args = parseExampleArgs(process.argv.slice(2), USAGE, { dn: { type: 'string' } });
@@ -58,7 +64,9 @@ run(async () => {
   });
   conn.on('resynced', (s) => {
     log.push('resynced');
-    say(`'resynced' on ${label(s.server)}: ${s.dns} DN(s), ${s.calls} call(s) queried in ${s.durationMs.toFixed(1)} ms, ${s.errors.length} error(s)`);
+    say(
+      `'resynced' on ${label(s.server)}: ${s.dns} DN(s), ${s.calls} call(s) queried in ${s.durationMs.toFixed(1)} ms, ${s.errors.length} error(s)`,
+    );
   });
   conn.on('reconnectFailed', (f) => say(`reconnect attempt ${f.attempt} to ${label(f.server)} failed: ${f.error.message}`));
   let last = '';

@@ -62,7 +62,8 @@ run(async () => {
   // 3. A private service: vendor-specific; the answer's PrivateEvent and UserData say what it did.
   const priv = await conn.privateService(4001, { ThisDN: routeDN, UserData: { Query: 'queue-stats', Queue: queueDN } });
   // Answered by EventPrivateInfo or EventACK: narrow on `Event` to read the attributes.
-  if (priv.Event === 'EventPrivateInfo') say(`privateService(4001) answered by EventPrivateInfo ${priv.PrivateEvent}: ${formatKV(priv.UserData)}`);
+  if (priv.Event === 'EventPrivateInfo')
+    say(`privateService(4001) answered by EventPrivateInfo ${priv.PrivateEvent}: ${formatKV(priv.UserData)}`);
   else say(`privateService(4001) answered by ${priv.Event}`);
 
   // 4. Transaction monitoring: start → EventACK with SubscriptionID; statuses arrive as EventTransactionStatus.
@@ -72,7 +73,10 @@ run(async () => {
   say(`transaction monitoring started: SubscriptionID ${subscriptionId}`);
   if (pair) {
     const status = once(conn, 'EventTransactionStatus', (e) => e.SubscriptionID === subscriptionId);
-    pair.primary.emitTransactionStatus(subscriptionId, [['Transaction', 'route-request'], ['Result', 'routed']]);
+    pair.primary.emitTransactionStatus(subscriptionId, [
+      ['Transaction', 'route-request'],
+      ['Result', 'routed'],
+    ]);
     const st = await status;
     say(`EventTransactionStatus for ${st.SubscriptionID}: ${formatKV(st.Extensions)}`);
   }

@@ -113,7 +113,10 @@ run(async () => {
     await conn.agentLogout(dn1);
     await until(agent(p1, 'LoggedOut'));
 
-    const statuses = seen.slice(mark).filter((m) => m.Subtype === 'Server').map((m) => m.Status);
+    const statuses = seen
+      .slice(mark)
+      .filter((m) => m.Subtype === 'Server')
+      .map((m) => m.Status);
     if (statuses[0] !== 'Unavailable' || statuses[1] !== 'OK') {
       throw new Error(`expected Unavailable then OK through the failover, got ${statuses.join(', ')}`);
     }

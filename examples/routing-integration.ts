@@ -78,13 +78,22 @@ run(async () => {
     ((args.values.queue as string[] | undefined) ?? ['billing:6001', 'sales:6002']).map((q) => q.split(':') as [string, string]),
   );
   const burst = Number((args.values.calls as string | undefined) ?? 60);
-  if (!Number.isInteger(burst) || burst < 1 || burst > 5_000) throw new Error(`--calls must be a whole number from 1 to 5000, got "${String(args.values.calls)}"`);
+  if (!Number.isInteger(burst) || burst < 1 || burst > 5_000)
+    throw new Error(`--calls must be a whole number from 1 to 5000, got "${String(args.values.calls)}"`);
 
-  const target = await startTarget(args, { routingPoints: [{ dn: routeDN, defaultDestination: [...queues.values()][0] }], queues: [...queues.values()] });
+  const target = await startTarget(args, {
+    routingPoints: [{ dn: routeDN, defaultDestination: [...queues.values()][0] }],
+    queues: [...queues.values()],
+  });
   const { pair } = target;
   if (pair) watchdog(60_000, 'routing-integration');
 
-  const conn = new TServerConnection({ primary: target.primary, backup: target.backup, applicationName: 'skill-router', requestTimeoutMs: 10_000 });
+  const conn = new TServerConnection({
+    primary: target.primary,
+    backup: target.backup,
+    applicationName: 'skill-router',
+    requestTimeoutMs: 10_000,
+  });
   conn.on('event', (e) => board.follow(e));
   conn.on('EventPrimaryChanged', (e) => say(`failover: ${target.label(e.Server)} is the primary now`));
   await conn.open();
@@ -100,13 +109,17 @@ run(async () => {
 
   // The router: a free agent with the caller's skill, else the skill's queue, else the switch's default.
   const decided = { agent: 0, queue: 0, default: 0 };
-  const rp = await conn.route(routeDN, (call: RouteRequest) => {
-    const skill = String(kvGet(call.userData, 'Skill') ?? 'billing');
-    const agent = board.take(skill);
-    const to = agent ?? queues.get(skill) ?? null;
-    decided[agent ? 'agent' : to ? 'queue' : 'default']++;
-    return to;
-  }, { timeoutMs: 3_000, fallback: queues.get('billing') ?? null });
+  const rp = await conn.route(
+    routeDN,
+    (call: RouteRequest) => {
+      const skill = String(kvGet(call.userData, 'Skill') ?? 'billing');
+      const agent = board.take(skill);
+      const to = agent ?? queues.get(skill) ?? null;
+      decided[agent ? 'agent' : to ? 'queue' : 'default']++;
+      return to;
+    },
+    { timeoutMs: 3_000, fallback: queues.get('billing') ?? null },
+  );
   rp.on('error', (err) => say(`route problem: ${err.code} ${err.message}`));
   say(`serving routing point ${routeDN}: agents ${board.dns.join(', ')}, queues ${[...queues].map(([s, q]) => `${s}→${q}`).join(', ')}`);
 
@@ -147,9 +160,13 @@ run(async () => {
   const counts = ids.map((id) => pair.routeCallCount(id));
   const once = counts.filter((n) => n === 1).length;
   const s = rp.stats();
-  say(`${burst} calls: ${once} routed exactly once, ${counts.filter((n) => n === 0).length} never, ${counts.filter((n) => n > 1).length} twice or more`);
+  say(
+    `${burst} calls: ${once} routed exactly once, ${counts.filter((n) => n === 0).length} never, ${counts.filter((n) => n > 1).length} twice or more`,
+  );
   say(`decisions: ${decided.agent} to a free agent, ${decided.queue} to a skill queue, ${decided.default} to the default route`);
-  say(`router: routed ${s.routed}, defaulted ${s.defaulted}, failed ${s.failed}, fallback ${s.fellBack}, recovered after failover ${s.recovered}, handler p50 ${s.handlerMs.p50.toFixed(2)} ms p99 ${s.handlerMs.p99.toFixed(2)} ms`);
+  say(
+    `router: routed ${s.routed}, defaulted ${s.defaulted}, failed ${s.failed}, fallback ${s.fellBack}, recovered after failover ${s.recovered}, handler p50 ${s.handlerMs.p50.toFixed(2)} ms p99 ${s.handlerMs.p99.toFixed(2)} ms`,
+  );
   await rp.close();
   await conn.close();
   await target.stop();

@@ -77,7 +77,9 @@ export class ProtocolError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_INVALID_ARGUMENT: InvalidArgumentError; }
+export interface TlibErrorCodes {
+  ERR_INVALID_ARGUMENT: InvalidArgumentError;
+}
 /** A request's arguments broke the catalogue; nothing was sent. */
 export class InvalidArgumentError extends TlibError {
   readonly issues: ValidationIssue[];
@@ -87,7 +89,9 @@ export class InvalidArgumentError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_EVENT_VALIDATION: EventValidationError; }
+export interface TlibErrorCodes {
+  ERR_EVENT_VALIDATION: EventValidationError;
+}
 /** An event broke the catalogue (missing Mandatory attribute, special rule) in 'strict' mode. */
 export class EventValidationError extends TlibError {
   readonly issues: ValidationIssue[];
@@ -105,7 +109,9 @@ export interface RequestInfo {
   attributes: Record<string, unknown>;
 }
 
-export interface TlibErrorCodes { ERR_TSERVER: TServerError; }
+export interface TlibErrorCodes {
+  ERR_TSERVER: TServerError;
+}
 /** The T-Server answered a request with EventError. */
 export class TServerError extends TlibError {
   readonly errorCode: number;
@@ -124,7 +130,9 @@ export class TServerError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_REQUEST_TIMEOUT: RequestTimeoutError; }
+export interface TlibErrorCodes {
+  ERR_REQUEST_TIMEOUT: RequestTimeoutError;
+}
 export class RequestTimeoutError extends TlibError {
   readonly request: RequestInfo;
   readonly timeoutMs: number;
@@ -135,20 +143,21 @@ export class RequestTimeoutError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_REQUEST_INTERRUPTED: RequestInterruptedError; }
+export interface TlibErrorCodes {
+  ERR_REQUEST_INTERRUPTED: RequestInterruptedError;
+}
 /** The connection dropped while a non-idempotent request was in flight: its outcome is unknown. */
 export class RequestInterruptedError extends TlibError {
   readonly request: RequestInfo;
   constructor(request: RequestInfo, reason: string) {
-    super(
-      'ERR_REQUEST_INTERRUPTED',
-      `${request.name} (ReferenceID ${request.referenceId}) was in flight when ${reason}; outcome unknown`,
-    );
+    super('ERR_REQUEST_INTERRUPTED', `${request.name} (ReferenceID ${request.referenceId}) was in flight when ${reason}; outcome unknown`);
     this.request = request;
   }
 }
 
-export interface TlibErrorCodes { ERR_CONNECTION_CLOSED: ConnectionClosedError; }
+export interface TlibErrorCodes {
+  ERR_CONNECTION_CLOSED: ConnectionClosedError;
+}
 /** The connection was closed by the user (close()) or was never opened. */
 export class ConnectionClosedError extends TlibError {
   constructor(message = 'connection closed') {
@@ -156,7 +165,9 @@ export class ConnectionClosedError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_OFFLINE_QUEUE_FULL: OfflineQueueFullError; }
+export interface TlibErrorCodes {
+  ERR_OFFLINE_QUEUE_FULL: OfflineQueueFullError;
+}
 export class OfflineQueueFullError extends TlibError {
   readonly limit: number;
   constructor(limit: number, requestName: string) {
@@ -165,7 +176,9 @@ export class OfflineQueueFullError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_CONNECT: ConnectError; }
+export interface TlibErrorCodes {
+  ERR_CONNECT: ConnectError;
+}
 /** A socket could not be opened (refused, DNS, TLS handshake...). `cause` has the system error. */
 export class ConnectError extends TlibError {
   readonly server: string;
@@ -175,7 +188,10 @@ export class ConnectError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_CONNECTION_LOST: ConnectionLostError; ERR_ADDP_TIMEOUT: ConnectionLostError; }
+export interface TlibErrorCodes {
+  ERR_CONNECTION_LOST: ConnectionLostError;
+  ERR_ADDP_TIMEOUT: ConnectionLostError;
+}
 /** A server stopped answering (ADDP) or closed the connection. */
 export class ConnectionLostError extends TlibError {
   readonly server: string;
@@ -185,7 +201,9 @@ export class ConnectionLostError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_BACKUP_ADDRESS_REFUSED: BackupAddressRefusedError; }
+export interface TlibErrorCodes {
+  ERR_BACKUP_ADDRESS_REFUSED: BackupAddressRefusedError;
+}
 /** A backup address offered by a server was refused (allowedBackupHosts, bad port, garbage). */
 export class BackupAddressRefusedError extends TlibError {
   readonly offered: unknown;
@@ -195,7 +213,9 @@ export class BackupAddressRefusedError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_HANDLER: HandlerError; }
+export interface TlibErrorCodes {
+  ERR_HANDLER: HandlerError;
+}
 /** A user's event handler threw; the SDK carried on. `cause` is what it threw. */
 export class HandlerError extends TlibError {
   readonly eventName: string;
@@ -207,7 +227,9 @@ export class HandlerError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_NOT_CONNECTED: NotConnectedError; }
+export interface TlibErrorCodes {
+  ERR_NOT_CONNECTED: NotConnectedError;
+}
 /** No server is available and the request cannot wait (offlineQueue: false, or reconnect gave up). */
 export class NotConnectedError extends TlibError {
   constructor(message: string) {
@@ -215,7 +237,9 @@ export class NotConnectedError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_INVALID_STATE: InvalidStateError; }
+export interface TlibErrorCodes {
+  ERR_INVALID_STATE: InvalidStateError;
+}
 /** A method was called in a state that does not allow it (e.g. `open()` while open). Nothing was done. */
 export class InvalidStateError extends TlibError {
   /** The connection's status at the time. */
@@ -226,7 +250,9 @@ export class InvalidStateError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_WRITE_BUFFER_FULL: WriteBufferFullError; }
+export interface TlibErrorCodes {
+  ERR_WRITE_BUFFER_FULL: WriteBufferFullError;
+}
 /**
  * The server stopped reading: more than `maxWriteBufferBytes` waited to be sent, or bytes waited
  * with no progress for the ADDP timeout. The session is dropped as lost (and fails over).
@@ -243,7 +269,9 @@ export class WriteBufferFullError extends TlibError {
   }
 }
 
-export interface TlibErrorCodes { ERR_ITERATOR_OVERFLOW: IteratorOverflowError; }
+export interface TlibErrorCodes {
+  ERR_ITERATOR_OVERFLOW: IteratorOverflowError;
+}
 /** An async iterator's buffer passed its `maxBuffered` with `overflow: 'error'`: the iterator ended with this. */
 export class IteratorOverflowError extends TlibError {
   readonly maxBuffered: number;

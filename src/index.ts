@@ -4,7 +4,17 @@
 export * from './connection/index.js';
 export * from './errors.js';
 export * from './protocol/index.js';
-export { DEFAULT_MAX_FRAME_BYTES, wireCodecV1, encodeFrame, decodeFrame, FrameDecoder, type Codec, type DecodedMessage, type DecodeWarning, type StreamDecoder } from './codec/index.js';
+export {
+  DEFAULT_MAX_FRAME_BYTES,
+  wireCodecV1,
+  encodeFrame,
+  decodeFrame,
+  FrameDecoder,
+  type Codec,
+  type DecodedMessage,
+  type DecodeWarning,
+  type StreamDecoder,
+} from './codec/index.js';
 export type { Endpoint } from './transport/index.js';
 export * from './model/index.js';
 export * from './routing/index.js';

@@ -104,10 +104,24 @@ export function eventMix(count: number, options: MixOptions = {}): MixEvent[] {
           attributes = { ThisDN: dn, AgentID: `agent-${1000 + (i % 500)}`, ...common };
           break;
         case 'EventAgentNotReady':
-          attributes = { ThisDN: dn, AgentID: `agent-${1000 + (i % 500)}`, Reasons: [['ReasonCode', 'Break'], ['Duration', 300]], ...common };
+          attributes = {
+            ThisDN: dn,
+            AgentID: `agent-${1000 + (i % 500)}`,
+            Reasons: [
+              ['ReasonCode', 'Break'],
+              ['Duration', 300],
+            ],
+            ...common,
+          };
           break;
         case 'EventRinging':
-          attributes = { ThisDN: dn, ConnID: call, OtherDN: `+3120555${String(n % 10000).padStart(4, '0')}`, UserData: userData(n), ...common };
+          attributes = {
+            ThisDN: dn,
+            ConnID: call,
+            OtherDN: `+3120555${String(n % 10000).padStart(4, '0')}`,
+            UserData: userData(n),
+            ...common,
+          };
           break;
         case 'EventEstablished':
           attributes = { ThisDN: dn, ConnID: call, OtherDN: `+3120555${String(n % 10000).padStart(4, '0')}`, ...common };

@@ -45,10 +45,14 @@ export async function registerAll(rig: HaRig, dns: readonly string[], onStandby 
   // Slices of 1,000: within the default maxInFlight + offlineQueue.limit (1,000 each).
   for (let i = 0; i < dns.length; i += 1_000) await Promise.all(dns.slice(i, i + 1_000).map((dn) => rig.conn.registerAddress(dn)));
   if (!onStandby) return;
-  await untilAsync(async () => {
-    const [a, b] = await registrations(rig.host);
-    return a - a0 >= dns.length && b - b0 >= dns.length;
-  }, `${dns.length} registrations on both servers`, 30_000);
+  await untilAsync(
+    async () => {
+      const [a, b] = await registrations(rig.host);
+      return a - a0 >= dns.length && b - b0 >= dns.length;
+    },
+    `${dns.length} registrations on both servers`,
+    30_000,
+  );
 }
 
 /**
@@ -60,10 +64,14 @@ export async function restoreStandby(rig: HaRig): Promise<void> {
   const url = await rig.host.call<string>({ cmd: 'restartDead' });
   const dns = rig.conn.state.registeredDNs;
   await until(() => rig.conn.state.standby === url && !rig.conn.state.resyncing, 'the standby back', 10_000);
-  await untilAsync(async () => {
-    const now = await registrations(rig.host);
-    return now[0] - before[0] + (now[1] - before[1]) >= dns;
-  }, 'registrations replayed on the standby', 30_000);
+  await untilAsync(
+    async () => {
+      const now = await registrations(rig.host);
+      return now[0] - before[0] + (now[1] - before[1]) >= dns;
+    },
+    'registrations replayed on the standby',
+    30_000,
+  );
 }
 
 /**
@@ -77,35 +85,43 @@ function armed<T>(p: Promise<T>): Promise<T> {
 }
 
 /** Resolves with the first user event that matches, and when it was seen. */
-export function nextEvent(conn: TServerConnection, match: (e: TEvent) => boolean, timeoutMs = 10_000): Promise<{ event: TEvent; at: number }> {
-  return armed(new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      conn.off('event', on);
-      reject(new Error(`no matching event within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const on = (event: TEvent) => {
-      if (!match(event)) return;
-      const at = performance.now();
-      clearTimeout(timer);
-      conn.off('event', on);
-      resolve({ event, at });
-    };
-    conn.on('event', on);
-  }));
+export function nextEvent(
+  conn: TServerConnection,
+  match: (e: TEvent) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ event: TEvent; at: number }> {
+  return armed(
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        conn.off('event', on);
+        reject(new Error(`no matching event within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const on = (event: TEvent) => {
+        if (!match(event)) return;
+        const at = performance.now();
+        clearTimeout(timer);
+        conn.off('event', on);
+        resolve({ event, at });
+      };
+      conn.on('event', on);
+    }),
+  );
 }
 
 export function nextResync(conn: TServerConnection, timeoutMs = 60_000): Promise<{ summary: ResyncSummary; at: number }> {
-  return armed(new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      conn.off('resynced', on);
-      reject(new Error(`no 'resynced' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const on = (summary: ResyncSummary) => {
-      const at = performance.now();
-      clearTimeout(timer);
-      conn.off('resynced', on);
-      resolve({ summary, at });
-    };
-    conn.on('resynced', on);
-  }));
+  return armed(
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        conn.off('resynced', on);
+        reject(new Error(`no 'resynced' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const on = (summary: ResyncSummary) => {
+        const at = performance.now();
+        clearTimeout(timer);
+        conn.off('resynced', on);
+        resolve({ summary, at });
+      };
+      conn.on('resynced', on);
+    }),
+  );
 }

@@ -85,7 +85,10 @@ export function table(headers: string[], rows: (string | number)[][]): string {
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
   const numeric = headers.map((_, c) => rows.length > 0 && rows.every((r) => /^[-+0-9.,]/.test(String(r[c] ?? '')) || r[c] === '—'));
   const line = (r: string[]) =>
-    r.map((v, c) => (numeric[c] && c > 0 ? (v ?? '').padStart(widths[c]) : (v ?? '').padEnd(widths[c]))).join('  ').trimEnd();
+    r
+      .map((v, c) => (numeric[c] && c > 0 ? (v ?? '').padStart(widths[c]) : (v ?? '').padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -122,7 +125,12 @@ export async function until<T>(check: () => T | undefined | false | null, what: 
 }
 
 /** Like until(), for a check that must ask another thread or process. */
-export async function untilAsync<T>(check: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 5_000, stepMs = 5): Promise<T> {
+export async function untilAsync<T>(
+  check: () => Promise<T | undefined | false | null>,
+  what: string,
+  timeoutMs = 5_000,
+  stepMs = 5,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -80,7 +80,9 @@ async function handle(c: SimCommand): Promise<unknown> {
       const shared = primary().shared;
       const firstSeq = shared.lastSequence + 1;
       for (let i = 0; i < c.count; i++) shared.nextSequence();
-      const frames = eventMix(c.count, { firstSeq, dns: c.dns, serverStartTime: shared.serverStartTime }).map((e) => encodeFrame(e.type, e.attributes));
+      const frames = eventMix(c.count, { firstSeq, dns: c.dns, serverStartTime: shared.serverStartTime }).map((e) =>
+        encodeFrame(e.type, e.attributes),
+      );
       batch = Buffer.concat(frames);
       return { bytes: batch.length, events: frames.length };
     }

@@ -254,7 +254,9 @@ export class CallControlDesk {
 
   /** The next call that rings here (from `since`); its ConnID once answered. */
   async answerNext(since: number, timeoutMs = this.waitMs): Promise<string> {
-    const ringing = (await this.waitFor((e) => e.Event === 'EventRinging', 'ringing call', since, timeoutMs)) as DeskEvent & { ConnID: string };
+    const ringing = (await this.waitFor((e) => e.Event === 'EventRinging', 'ringing call', since, timeoutMs)) as DeskEvent & {
+      ConnID: string;
+    };
     return this.answer(ringing);
   }
 
@@ -294,7 +296,12 @@ export class CallControlDesk {
         : await this.conn.initiateConference(this.options.dn, connId, colleagueDN);
     const consultation = dialing.ConnID;
     this.say(`consulting ${colleagueDN} for a ${kind}: ${connId} held, consultation ${consultation} dialled`);
-    await this.waitFor((e) => e.Event === 'EventEstablished' && e.ConnID === consultation, `answer of the consultation by ${colleagueDN}`, since, timeoutMs);
+    await this.waitFor(
+      (e) => e.Event === 'EventEstablished' && e.ConnID === consultation,
+      `answer of the consultation by ${colleagueDN}`,
+      since,
+      timeoutMs,
+    );
     this.say(`${colleagueDN} answered the consultation ${consultation}`);
     return consultation;
   }
@@ -306,11 +313,7 @@ export class CallControlDesk {
    * transfer was done) before sending it again.
    */
   async completeTransfer(connId: string, consultation: string): Promise<void> {
-    const done = await this.once(
-      () => this.conn.completeTransfer(this.options.dn, connId, consultation),
-      consultation,
-      'completeTransfer',
-    );
+    const done = await this.once(() => this.conn.completeTransfer(this.options.dn, connId, consultation), consultation, 'completeTransfer');
     this.say(`transfer completed: ${connId} is with the colleague now${done ? '' : ' (done before the failover)'}`);
   }
 

@@ -54,7 +54,14 @@ export function formatEvent(event: TEvent, label: (server: string) => string = (
   add('Location');
   add('ServerVersion');
   const seq = typeof e.EventSequenceNumber === 'number' ? `#${e.EventSequenceNumber}` : '';
-  return [clock(), label(e.Server).padEnd(9), e.Event.padEnd(25), dn.padEnd(10), connId.padEnd(23), [...extra, seq].filter(Boolean).join(' ')]
+  return [
+    clock(),
+    label(e.Server).padEnd(9),
+    e.Event.padEnd(25),
+    dn.padEnd(10),
+    connId.padEnd(23),
+    [...extra, seq].filter(Boolean).join(' '),
+  ]
     .join('  ')
     .trimEnd();
 }

@@ -146,14 +146,22 @@ async function execute(
     case 'call':
     case 'route': {
       const [dn, ...rest] = args;
-      if (dn === undefined) throw new SimCommandError(`usage: ${command} <${command === 'call' ? 'dn' : 'rp'}> [from <ani>] [data k=v ...]`);
+      if (dn === undefined)
+        throw new SimCommandError(`usage: ${command} <${command === 'call' ? 'dn' : 'rp'}> [from <ani>] [data k=v ...]`);
       const options = parseCallArgs(rest);
       const sw = switchOf(target);
       const declared = command === 'route' && !sw.shared.routingPoints.has(dn);
       if (declared) sw.addRoutingPoint(dn);
       const connId = sw.placeCall(dn, options);
-      const what = command === 'call' ? `rings on DN ${dn}` : `waits at routing point ${dn}${declared ? ' (declared now)' : ''} for a route (EventRouteRequest)`;
-      return { lines: [`ConnID ${connId} ${what}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${primaryOf(target).name})`] };
+      const what =
+        command === 'call'
+          ? `rings on DN ${dn}`
+          : `waits at routing point ${dn}${declared ? ' (declared now)' : ''} for a route (EventRouteRequest)`;
+      return {
+        lines: [
+          `ConnID ${connId} ${what}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${primaryOf(target).name})`,
+        ],
+      };
     }
     case 'answer':
     case 'hangup': {
@@ -163,7 +171,11 @@ async function execute(
       const sw = switchOf(target);
       if (command === 'answer') sw.answerCall(connId);
       else sw.hangUp(connId);
-      return { lines: [`call ${connId} ${command === 'answer' ? 'answered (EventEstablished)' : 'hung up by the caller'} on ${primaryOf(target).name}`] };
+      return {
+        lines: [
+          `call ${connId} ${command === 'answer' ? 'answered (EventEstablished)' : 'hung up by the caller'} on ${primaryOf(target).name}`,
+        ],
+      };
     }
     case 'kill': {
       onlyWords(args, 1, 'kill [server]');
@@ -221,7 +233,10 @@ async function execute(
       onlyWords(args, 0, 'status');
       const calls = switchOf(target)
         .listCalls()
-        .map((c) => `call ${c.connId}  ${c.state}  to ${c.to}${c.from ? ` from ${c.from}` : ''}  parties ${c.parties.map((p) => `${p.dn}:${p.state}`).join(' ') || '-'}`);
+        .map(
+          (c) =>
+            `call ${c.connId}  ${c.state}  to ${c.to}${c.from ? ` from ${c.from}` : ''}  parties ${c.parties.map((p) => `${p.dn}:${p.state}`).join(' ') || '-'}`,
+        );
       return { lines: [...servers(target).map(serverLine), ...(calls.length > 0 ? calls : ['no calls'])] };
     }
     case 'sleep': {

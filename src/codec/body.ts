@@ -130,12 +130,32 @@ const fromCharCode = String.fromCharCode;
 function connid(what: string, key?: string): string {
   if (p + 8 > end) truncated(8, what, key);
   const h = HEX_CODES;
-  const a = buf[p] << 1, b = buf[p + 1] << 1, c = buf[p + 2] << 1, d = buf[p + 3] << 1;
-  const e = buf[p + 4] << 1, f = buf[p + 5] << 1, g = buf[p + 6] << 1, i = buf[p + 7] << 1;
+  const a = buf[p] << 1,
+    b = buf[p + 1] << 1,
+    c = buf[p + 2] << 1,
+    d = buf[p + 3] << 1;
+  const e = buf[p + 4] << 1,
+    f = buf[p + 5] << 1,
+    g = buf[p + 6] << 1,
+    i = buf[p + 7] << 1;
   p += 8;
   return fromCharCode(
-    h[a], h[a + 1], h[b], h[b + 1], h[c], h[c + 1], h[d], h[d + 1],
-    h[e], h[e + 1], h[f], h[f + 1], h[g], h[g + 1], h[i], h[i + 1],
+    h[a],
+    h[a + 1],
+    h[b],
+    h[b + 1],
+    h[c],
+    h[c + 1],
+    h[d],
+    h[d + 1],
+    h[e],
+    h[e + 1],
+    h[f],
+    h[f + 1],
+    h[g],
+    h[g + 1],
+    h[i],
+    h[i + 1],
   );
 }
 

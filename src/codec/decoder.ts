@@ -63,7 +63,6 @@ export interface DecoderHandlers {
   onError(error: ProtocolError): void;
 }
 
-
 /**
  * Decodes one complete frame (length field included) held in `frame`. Throws ProtocolError.
  * For streams, use FrameDecoder.
@@ -86,9 +85,9 @@ export function decodeFrame(frame: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME
 
 function checkLength(length: number, max: number, offset: number): void {
   if (length > max) throw new ProtocolError('ERR_FRAME_TOO_LARGE', `frame of ${length} bytes is over the ${max}-byte limit`, offset, true);
-  if (length < HEADER_BYTES) throw new ProtocolError('ERR_FRAME_TOO_SMALL', `frame of ${length} bytes is under the 8-byte header`, offset, true);
+  if (length < HEADER_BYTES)
+    throw new ProtocolError('ERR_FRAME_TOO_SMALL', `frame of ${length} bytes is under the 8-byte header`, offset, true);
 }
-
 
 export class FrameDecoder {
   private readonly maxFrameBytes: number;

@@ -201,11 +201,7 @@ function writeValue(type: ValueTypeName, v: unknown, what: string): void {
  * Names the catalogue does not know are refused; `unknown` attributes (as decoded) are written
  * after them, so a relay can pass them on unchanged.
  */
-export function encodeFrame(
-  type: number,
-  attributes: Record<string, unknown> | undefined,
-  unknown?: readonly UnknownAttribute[],
-): Buffer {
+export function encodeFrame(type: number, attributes: Record<string, unknown> | undefined, unknown?: readonly UnknownAttribute[]): Buffer {
   if (!Number.isInteger(type) || type < 0 || type > 0xffff) {
     throw new ProtocolError('ERR_ENCODE', `message type ${type} is not a uint16`, 0, false);
   }

@@ -8,7 +8,15 @@ import type { UnknownAttribute } from '../protocol/types.js';
 import { FrameDecoder, type DecoderHandlers, type DecoderOptions } from './decoder.js';
 import { encodeFrame } from './encoder.js';
 
-export { FrameDecoder, decodeFrame, eventOf, type DecodedMessage, type DecodeWarning, type DecoderHandlers, type DecoderOptions } from './decoder.js';
+export {
+  FrameDecoder,
+  decodeFrame,
+  eventOf,
+  type DecodedMessage,
+  type DecodeWarning,
+  type DecoderHandlers,
+  type DecoderOptions,
+} from './decoder.js';
 export { encodeFrame } from './encoder.js';
 export * from './format.js';
 

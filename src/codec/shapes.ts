@@ -66,7 +66,12 @@ function compile(ids: Uint16Array): Layout | undefined {
   const names = Array.from(ids, (id) => JSON.stringify(ATTRIBUTE_BY_ID[id]!.name));
   try {
     const attributes = new Function('v', `return {${names.map((k, i) => `${k}: v[${i}]`).join(', ')}};`) as Layout['attributes'];
-    const event = new Function('a', 'e', 's', `return {"Event": e, "Server": s${names.map((k) => `, ${k}: a[${k}]`).join('')}};`) as Layout['event'];
+    const event = new Function(
+      'a',
+      'e',
+      's',
+      `return {"Event": e, "Server": s${names.map((k) => `, ${k}: a[${k}]`).join('')}};`,
+    ) as Layout['event'];
     return { ids, attributes, event };
   } catch {
     // Code generation from strings is disallowed in this process: build property by property.

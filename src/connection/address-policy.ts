@@ -79,11 +79,14 @@ export class AddressPolicy {
     const configured = [input.primary, ...(input.backup ? [input.backup] : [])];
     const { learnedAddresses: learned, allowedBackupHosts: allowed } = input;
     if (learned !== undefined && allowed !== undefined) {
-      throw new InvalidArgumentError('give learnedAddresses or allowedBackupHosts, not both (allowedBackupHosts is the older name of a list or predicate)');
+      throw new InvalidArgumentError(
+        'give learnedAddresses or allowedBackupHosts, not both (allowedBackupHosts is the older name of a list or predicate)',
+      );
     }
     if (allowed !== undefined) {
       if (typeof allowed === 'function') return new AddressPolicy({ kind: 'predicate', fn: allowed }, 'allowedBackupHosts', configured);
-      if (!Array.isArray(allowed)) throw new InvalidArgumentError('allowedBackupHosts must be a list of host names (or host:port) or a function');
+      if (!Array.isArray(allowed))
+        throw new InvalidArgumentError('allowedBackupHosts must be a list of host names (or host:port) or a function');
       return new AddressPolicy(listRule(allowed, undefined, 'allowedBackupHosts'), 'allowedBackupHosts', configured);
     }
     const policy = learned ?? (input.backup ? DEFAULTS.learnedAddresses.withBackup : DEFAULTS.learnedAddresses.withoutBackup);
@@ -92,7 +95,9 @@ export class AddressPolicy {
     if (policy && typeof policy === 'object' && Array.isArray((policy as { hosts?: unknown }).hosts)) {
       return new AddressPolicy(listRule(policy.hosts, policy.ports, 'learnedAddresses'), 'learnedAddresses', configured);
     }
-    throw new InvalidArgumentError(`learnedAddresses must be 'configured', 'any', { hosts, ports? } or a function (host, port) => boolean, got ${String(policy)}`);
+    throw new InvalidArgumentError(
+      `learnedAddresses must be 'configured', 'any', { hosts, ports? } or a function (host, port) => boolean, got ${String(policy)}`,
+    );
   }
 
   /** Which rule applies, for docs and messages. */
@@ -118,7 +123,9 @@ export class AddressPolicy {
       case 'any':
         return { ok: true, endpoint };
       case 'configured':
-        return refused(`is not a configured endpoint (learnedAddresses: 'configured'${this.configured.length > 1 ? ', the default when backup is set' : ''})`);
+        return refused(
+          `is not a configured endpoint (learnedAddresses: 'configured'${this.configured.length > 1 ? ', the default when backup is set' : ''})`,
+        );
       case 'list': {
         const ports = rule.hosts.get(key);
         if (ports === 'anyPort' || ports?.has(port)) return { ok: true, endpoint };
@@ -147,7 +154,8 @@ function listRule(hosts: readonly unknown[], ports: readonly unknown[] | undefin
   for (const entry of hosts) {
     const m = typeof entry === 'string' ? (/^\[([^\]]+)\]:(\d{1,5})$/.exec(entry) ?? /^([^:]+):(\d{1,5})$/.exec(entry)) : null;
     const host = m ? m[1] : entry;
-    if (!isValidHost(host)) throw new InvalidArgumentError(`${option}: ${JSON.stringify(entry)} is not a host name, IP address or host:port`);
+    if (!isValidHost(host))
+      throw new InvalidArgumentError(`${option}: ${JSON.stringify(entry)} is not a host name, IP address or host:port`);
     const key = hostKey(host);
     const known = map.get(key);
     if (!m) {

@@ -28,10 +28,17 @@ import type { RequestOptions } from './requests.js';
 import { Resync } from './resync.js';
 import { RequestRouter } from './router.js';
 import { StatusStream, type StatusEntry, type StatusIteratorOptions } from './status-stream.js';
-import type { ConnectionState, EventsIteratorOptions, } from './types.js';
+import type { ConnectionState, EventsIteratorOptions } from './types.js';
 
 export { inputMaskOf };
-export type { ConnectionState, ConnectionStatus, EventsIteratorOptions, ProtocolWarning, ResyncSummary, TServerConnectionEvents } from './types.js';
+export type {
+  ConnectionState,
+  ConnectionStatus,
+  EventsIteratorOptions,
+  ProtocolWarning,
+  ResyncSummary,
+  TServerConnectionEvents,
+} from './types.js';
 
 export class TServerConnection extends IsolatingEmitter {
   readonly options: ResolvedOptions;
@@ -58,7 +65,8 @@ export class TServerConnection extends IsolatingEmitter {
     AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
     this.ledger = new Ledger({
       maxCalls: this.options.maxCalls,
-      onWarning: (w) => this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
+      onWarning: (w) =>
+        this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
     });
     this.ledger.changed = (changes) => {
       for (const c of changes) this.emitOne(c.kind, c.view, c.cause);
@@ -91,7 +99,13 @@ export class TServerConnection extends IsolatingEmitter {
       { emit: (name, arg) => this.emitOne(name, arg), reportError: (err) => this.reportError(err) },
       this.options.validation,
     );
-    this.resync = new Resync({ owner: this, router: this.router, ledger: this.ledger, window: this.options.resyncWindow, done: (summary) => this.emitOne('resynced', summary) });
+    this.resync = new Resync({
+      owner: this,
+      router: this.router,
+      ledger: this.ledger,
+      window: this.options.resyncWindow,
+      done: (summary) => this.emitOne('resynced', summary),
+    });
     this.pair = new PairDriver(
       {
         owner: this,
@@ -178,11 +192,14 @@ export class TServerConnection extends IsolatingEmitter {
     const issues = validateRequestArgs(name, args as Record<string, unknown> | undefined);
     if (issues.length > 0) return Promise.reject(new InvalidArgumentError(issues.map((i) => i.detail).join('; '), issues));
     if (options.timeoutMs !== undefined && !isTimerDelay(options.timeoutMs)) {
-      return Promise.reject(new InvalidArgumentError(`timeoutMs must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(options.timeoutMs)}`));
+      return Promise.reject(
+        new InvalidArgumentError(`timeoutMs must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${String(options.timeoutMs)}`),
+      );
     }
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     const status = this.pair.status;
-    if (status === 'closed') return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is not open — call open() first`));
+    if (status === 'closed')
+      return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is not open — call open() first`));
     if (status === 'closing') return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is closing`));
     const queueLimit = this.options.offlineQueueLimit;
     if (queueLimit === false && !this.pair.active?.isOpen) {
@@ -199,7 +216,12 @@ export class TServerConnection extends IsolatingEmitter {
       const rec = this.ledger.subscriptions.get(userSubscriptionId);
       if (rec) attributes.SubscriptionID = rec.serverId;
     }
-    const p = this.router.create(name, attributes, options, { internal: false, deliverAnswer: true, target: undefined, userSubscriptionId });
+    const p = this.router.create(name, attributes, options, {
+      internal: false,
+      deliverAnswer: true,
+      target: undefined,
+      userSubscriptionId,
+    });
     this.router.submit(p);
     return p.promise as Promise<AnswerOf<N>>;
   }
@@ -229,7 +251,8 @@ export class TServerConnection extends IsolatingEmitter {
    */
   status(options: StatusIteratorOptions = {}): AsyncIterableIterator<StatusEntry> {
     const limit = options.limit ?? DEFAULTS.statusBufferLimit;
-    if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError(`status() limit must be a whole number ≥ 1, got ${String(limit)}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new InvalidArgumentError(`status() limit must be a whole number ≥ 1, got ${String(limit)}`);
     return this.statusStream.iterate(limit, options.signal);
   }
 }

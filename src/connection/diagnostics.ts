@@ -24,7 +24,15 @@ export interface DiagnosticsMessages {
   /** A request was sent to a server (once per attempt: a re-send after failover publishes again). */
   'tlib:request:start': { connection: object; request: string; referenceId: number; server: string; internal: boolean };
   /** A request settled with its answering event. */
-  'tlib:request:end': { connection: object; request: string; referenceId: number; server: string; event: string; durationMs: number; internal: boolean };
+  'tlib:request:end': {
+    connection: object;
+    request: string;
+    referenceId: number;
+    server: string;
+    event: string;
+    durationMs: number;
+    internal: boolean;
+  };
   /** A request failed (EventError, timeout, interruption, abort, close). */
   'tlib:request:error': { connection: object; request: string; error: Error | TlibError; durationMs: number; internal: boolean };
   /** A session to one server opened (registered), as active or standby. */

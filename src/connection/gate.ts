@@ -135,7 +135,12 @@ export class EventGate {
       return;
     }
     if (d.obsolete) {
-      this.warn({ code: 'ERR_OBSOLETE_EVENT', server: session.name, event: name, detail: `${name} is obsolete: delivered, not acted upon` });
+      this.warn({
+        code: 'ERR_OBSOLETE_EVENT',
+        server: session.name,
+        event: name,
+        detail: `${name} is obsolete: delivered, not acted upon`,
+      });
     }
     // 5–6. Validation, answers, the ledger, then users.
     const pending = this.router.answerFor(session, name, attrs);
@@ -145,12 +150,19 @@ export class EventGate {
     const unknown = m.unknownAttributes;
     if (unknown) {
       for (const u of unknown) {
-        this.warn({ code: 'ERR_UNKNOWN_ATTRIBUTE', server: session.name, event: name, attribute: String(u.id), detail: `${name} carries unknown attribute id ${u.id}` });
+        this.warn({
+          code: 'ERR_UNKNOWN_ATTRIBUTE',
+          server: session.name,
+          event: name,
+          attribute: String(u.id),
+          detail: `${name} carries unknown attribute id ${u.id}`,
+        });
       }
     }
     // What the decoder read but reports (invalid UTF-8, kvlist keys made equal by it).
     const decoded = m.warnings;
-    if (decoded) for (const w of decoded) this.warn({ code: w.code, server: session.name, event: name, attribute: w.attribute, detail: w.detail });
+    if (decoded)
+      for (const w of decoded) this.warn({ code: w.code, server: session.name, event: name, attribute: w.attribute, detail: w.detail });
     if (pending && !pending.deliverAnswer) return;
     this.deliver(event);
   }

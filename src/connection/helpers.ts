@@ -11,7 +11,15 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { KVListInput } from '../protocol/attributes.js';
-import type { AddressType, AgentWorkMode, ForwardMode, MakeCallType, MonitorNextCallType, RouteType, TreatmentType } from '../protocol/enums.js';
+import type {
+  AddressType,
+  AgentWorkMode,
+  ForwardMode,
+  MakeCallType,
+  MonitorNextCallType,
+  RouteType,
+  TreatmentType,
+} from '../protocol/enums.js';
 import type { EventName, RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs } from '../protocol/types.js';
 import type { RequestOptions } from './requests.js';
@@ -116,7 +124,9 @@ export abstract class RequestHelpers extends EventEmitter<TServerConnectionEvent
   /** Renames the options, lays the positional attributes over them, and sends. */
   private send<N extends RequestName>(name: N, opts: object | undefined, positional: Record<string, unknown>, options?: RequestOptions) {
     if (opts !== undefined && (typeof opts !== 'object' || opts === null || Array.isArray(opts))) {
-      return Promise.reject(new InvalidArgumentError(`${name}: the options must be an object, got ${Array.isArray(opts) ? 'an array' : typeof opts}`));
+      return Promise.reject(
+        new InvalidArgumentError(`${name}: the options must be an object, got ${Array.isArray(opts) ? 'an array' : typeof opts}`),
+      );
     }
     const attributes: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(opts ?? {})) {
@@ -176,7 +186,12 @@ export abstract class RequestHelpers extends EventEmitter<TServerConnectionEvent
   // ------------------------------------------------------------------ agent state
 
   /** RequestAgentLogin → EventAgentLogin. Not idempotent. The password is never logged. */
-  agentLogin(dn: string, agentId: string, args: AgentLoginOptions & Raw<'RequestAgentLogin', 'ThisDN' | 'AgentID'> = {}, options?: RequestOptions) {
+  agentLogin(
+    dn: string,
+    agentId: string,
+    args: AgentLoginOptions & Raw<'RequestAgentLogin', 'ThisDN' | 'AgentID'> = {},
+    options?: RequestOptions,
+  ) {
     return this.send('RequestAgentLogin', args, { ThisDN: dn, AgentID: agentId }, options);
   }
   /** RequestAgentLogout → EventAgentLogout. Not idempotent. */
@@ -188,7 +203,11 @@ export abstract class RequestHelpers extends EventEmitter<TServerConnectionEvent
    * `agentReady(dn, { workMode: AgentWorkMode.AutoIn })`; `agentReady(dn, requestOptions)` still works.
    */
   agentReady(dn: string, options?: RequestOptions): Promise<AnswerOf<'RequestAgentReady'>>;
-  agentReady(dn: string, args: AgentStateOptions & Raw<'RequestAgentReady', 'ThisDN'>, options?: RequestOptions): Promise<AnswerOf<'RequestAgentReady'>>;
+  agentReady(
+    dn: string,
+    args: AgentStateOptions & Raw<'RequestAgentReady', 'ThisDN'>,
+    options?: RequestOptions,
+  ): Promise<AnswerOf<'RequestAgentReady'>>;
   agentReady(dn: string, args?: object, options?: RequestOptions) {
     if (isRequestOptions(args)) return this.send('RequestAgentReady', {}, { ThisDN: dn }, args);
     return this.send('RequestAgentReady', args, { ThisDN: dn }, options);
@@ -208,7 +227,12 @@ export abstract class RequestHelpers extends EventEmitter<TServerConnectionEvent
   // ------------------------------------------------------------------ one call
 
   /** RequestMakeCall → EventDialing. Not idempotent. */
-  makeCall(dn: string, otherDN: string, args: MakeCallOptions & Raw<'RequestMakeCall', 'ThisDN' | 'OtherDN'> = {}, options?: RequestOptions) {
+  makeCall(
+    dn: string,
+    otherDN: string,
+    args: MakeCallOptions & Raw<'RequestMakeCall', 'ThisDN' | 'OtherDN'> = {},
+    options?: RequestOptions,
+  ) {
     return this.send('RequestMakeCall', args, { ThisDN: dn, OtherDN: otherDN }, options);
   }
   /** RequestAnswerCall → EventEstablished. Not idempotent. */

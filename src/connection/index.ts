@@ -9,7 +9,14 @@ export {
   type TServerConnectionEvents,
 } from './connection.js';
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMessages } from './diagnostics.js';
-export { DEFAULTS, defaultRetryStrategy, parseEndpoint, type EndpointInput, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
+export {
+  DEFAULTS,
+  defaultRetryStrategy,
+  parseEndpoint,
+  type EndpointInput,
+  type ReconnectOptions,
+  type TServerConnectionOptions,
+} from './options.js';
 export type { RequestOptions } from './requests.js';
 export type {
   AgentLoginOptions,

@@ -191,10 +191,26 @@ export function showValue(value: unknown): string {
  * add it here): an unknown key (`reconect`) is refused, naming the nearest valid one.
  */
 const OPTION_KEYS = {
-  primary: true, backup: true, applicationName: true, requestTimeoutMs: true, connectTimeoutMs: true, addp: true,
-  reconnect: true, offlineQueue: true, tls: true, validation: true, maxFrameBytes: true, allowedBackupHosts: true,
-  codec: true, resyncOnReconnect: true, maxWriteBufferBytes: true, learnedAddresses: true, maxInFlight: true, resyncWindow: true,
-  retryStrategy: true, maxCalls: true,
+  primary: true,
+  backup: true,
+  applicationName: true,
+  requestTimeoutMs: true,
+  connectTimeoutMs: true,
+  addp: true,
+  reconnect: true,
+  offlineQueue: true,
+  tls: true,
+  validation: true,
+  maxFrameBytes: true,
+  allowedBackupHosts: true,
+  codec: true,
+  resyncOnReconnect: true,
+  maxWriteBufferBytes: true,
+  learnedAddresses: true,
+  maxInFlight: true,
+  resyncWindow: true,
+  retryStrategy: true,
+  maxCalls: true,
 } as const satisfies Record<keyof TServerConnectionOptions, true>;
 const NESTED_KEYS: Record<string, readonly string[]> = {
   addp: ['timeoutMs', 'remoteTimeoutMs'] satisfies (keyof Exclude<TServerConnectionOptions['addp'], false | undefined>)[],
@@ -233,7 +249,9 @@ function refuseUnknownKeys(o: object, valid: readonly string[], prefix: string):
   for (const key of Object.keys(o)) {
     if (valid.includes(key)) continue;
     const near = nearestName(key, valid);
-    throw new InvalidArgumentError(`unknown option ${prefix}${key}${near ? `: did you mean ${prefix}${near}?` : ` (options: ${valid.join(', ')})`}`);
+    throw new InvalidArgumentError(
+      `unknown option ${prefix}${key}${near ? `: did you mean ${prefix}${near}?` : ` (options: ${valid.join(', ')})`}`,
+    );
   }
 }
 
@@ -257,7 +275,8 @@ export function isTimerDelay(value: unknown): value is number {
 }
 
 function timerDelay(value: unknown, what: string): number {
-  if (!isTimerDelay(value)) throw new InvalidArgumentError(`${what} must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${showValue(value)}`);
+  if (!isTimerDelay(value))
+    throw new InvalidArgumentError(`${what} must be a number of ms from 1 to ${MAX_TIMER_MS}, got ${showValue(value)}`);
   return value;
 }
 
@@ -277,7 +296,9 @@ function queueLimit(value: unknown): number {
 
 function atLeastOne(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    throw new InvalidArgumentError(
+      `${what} must be a whole number ≥ 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
+    );
   }
   return value;
 }
@@ -290,12 +311,15 @@ function checkReconnect(r: ReconnectOptions): ReconnectOptions {
     throw new InvalidArgumentError(`reconnect.minTimeoutMs must be from 0 to ${MAX_TIMER_MS} ms, got ${showValue(r.minTimeoutMs)}`);
   }
   if (typeof r.maxTimeoutMs !== 'number' || !(r.maxTimeoutMs >= r.minTimeoutMs) || r.maxTimeoutMs > MAX_TIMER_MS) {
-    throw new InvalidArgumentError(`reconnect.maxTimeoutMs must be from minTimeoutMs to ${MAX_TIMER_MS} ms, got ${showValue(r.maxTimeoutMs)}`);
+    throw new InvalidArgumentError(
+      `reconnect.maxTimeoutMs must be from minTimeoutMs to ${MAX_TIMER_MS} ms, got ${showValue(r.maxTimeoutMs)}`,
+    );
   }
   if (typeof r.factor !== 'number' || !(r.factor >= 1) || !Number.isFinite(r.factor)) {
     throw new InvalidArgumentError(`reconnect.factor must be a finite number ≥ 1, got ${showValue(r.factor)}`);
   }
-  if (typeof r.randomize !== 'boolean') throw new InvalidArgumentError(`reconnect.randomize must be a boolean, got ${showValue(r.randomize)}`);
+  if (typeof r.randomize !== 'boolean')
+    throw new InvalidArgumentError(`reconnect.randomize must be a boolean, got ${showValue(r.randomize)}`);
   return r;
 }
 
@@ -314,14 +338,19 @@ export function guardedRetryStrategy(
     }
     if (delay === null) return null;
     if (typeof delay === 'number' && delay >= 0 && delay <= MAX_TIMER_MS) return delay;
-    report.reportError(new InvalidArgumentError(`retryStrategy returned ${String(delay)}: expected a delay in ms from 0 to ${MAX_TIMER_MS}, or null to give up`));
+    report.reportError(
+      new InvalidArgumentError(
+        `retryStrategy returned ${String(delay)}: expected a delay in ms from 0 to ${MAX_TIMER_MS}, or null to give up`,
+      ),
+    );
     return null;
   };
 }
 
 function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): ResolvedOptions['retryStrategy'] {
   if (value === undefined) return defaultRetryStrategy(reconnect);
-  if (typeof value !== 'function') throw new InvalidArgumentError(`retryStrategy must be a function (attempt, error) => ms | null, got ${typeof value}`);
+  if (typeof value !== 'function')
+    throw new InvalidArgumentError(`retryStrategy must be a function (attempt, error) => ms | null, got ${typeof value}`);
   return value as ResolvedOptions['retryStrategy'];
 }
 

@@ -8,7 +8,15 @@
  */
 import createDebug from 'debug';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, ConnectionClosedError, InvalidStateError, NotConnectedError, ProtocolError, WriteBufferFullError, type TlibError } from '../errors.js';
+import {
+  ConnectError,
+  ConnectionClosedError,
+  InvalidStateError,
+  NotConnectedError,
+  ProtocolError,
+  WriteBufferFullError,
+  type TlibError,
+} from '../errors.js';
 import { type KVList, ServerRole } from '../protocol/attributes.js';
 import type { Endpoint } from '../transport/index.js';
 import { publishDiagnostics } from './diagnostics.js';
@@ -17,7 +25,16 @@ import type { Ledger } from './ledger.js';
 import { acceptAddress } from './accept-address.js';
 import { guardedRetryStrategy, type ResolvedOptions } from './options.js';
 import { assertPairInvariants } from './pair-invariants.js';
-import { initialPairState, pairEndpoints, reducePair, sessionById, type PairEffect, type PairInput, type PairRole, type PairState } from './pair-machine.js';
+import {
+  initialPairState,
+  pairEndpoints,
+  reducePair,
+  sessionById,
+  type PairEffect,
+  type PairInput,
+  type PairRole,
+  type PairState,
+} from './pair-machine.js';
 import type { LedgerReplay } from './replay.js';
 import type { Resync } from './resync.js';
 import type { RequestRouter } from './router.js';
@@ -98,7 +115,11 @@ export class PairDriver {
   // ------------------------------------------------------------------ lifecycle
 
   async open(signal: AbortSignal | undefined): Promise<void> {
-    if (this.state.kind !== 'closed') throw new InvalidStateError(`open() called while ${this.state.status}: close() it first, or use a new TServerConnection`, this.state.status);
+    if (this.state.kind !== 'closed')
+      throw new InvalidStateError(
+        `open() called while ${this.state.status}: close() it first, or use a new TServerConnection`,
+        this.state.status,
+      );
     this.lifetime = new AbortController();
     const done = new Promise<void>((resolve, reject) => (this.waiter = { resolve, reject, signal, errors: [] }));
     this.dispatch({ kind: 'open' });
@@ -128,7 +149,10 @@ export class PairDriver {
             this.inputs.length = 0;
             throw err;
           }
-          process.emitWarning(`tlib-client: the pair driver failed on ${input.kind}: ${(err as Error).message}`, { code: 'ERR_TLIB_INTERNAL', detail: String((err as Error).stack) });
+          process.emitWarning(`tlib-client: the pair driver failed on ${input.kind}: ${(err as Error).message}`, {
+            code: 'ERR_TLIB_INTERNAL',
+            detail: String((err as Error).stack),
+          });
         }
       }
     } finally {
@@ -175,7 +199,13 @@ export class PairDriver {
       named = acceptAddress(session.name, data, hostKey, portKey, this.host.options, this.host);
     }
     if (role === undefined) {
-      this.host.gate.warn({ code: 'ERR_BAD_VALUE', server: session.name, event: 'EventRestoreConnection', attribute: 'ServerRole', detail: `ServerRole ${String(raw)} is neither 0 nor 1` });
+      this.host.gate.warn({
+        code: 'ERR_BAD_VALUE',
+        server: session.name,
+        event: 'EventRestoreConnection',
+        attribute: 'ServerRole',
+        detail: `ServerRole ${String(raw)} is neither 0 nor 1`,
+      });
     }
     this.dispatch({ kind: 'restoreConnection', session: session.id, role, seq, named });
   }
@@ -287,13 +317,20 @@ export class PairDriver {
       case 'openFailed':
         return this.openFailed();
       case 'shutdown':
-        return this.shutdown(e.why === 'close' ? e.error : new NotConnectedError(e.why === 'reconnectOff' ? 'connection lost and reconnect is off' : `reconnect gave up: ${e.error.message}`));
+        return this.shutdown(
+          e.why === 'close'
+            ? e.error
+            : new NotConnectedError(
+                e.why === 'reconnectOff' ? 'connection lost and reconnect is off' : `reconnect gave up: ${e.error.message}`,
+              ),
+        );
     }
   }
 
   private warnProtocol(session: PairDriverSession, reason: Error | undefined): void {
     // A server that stopped reading is reported too: the drop must not look like a plain loss.
-    if (reason instanceof ProtocolError || reason instanceof WriteBufferFullError) this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
+    if (reason instanceof ProtocolError || reason instanceof WriteBufferFullError)
+      this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
   }
 
   private session(id: number): PairDriverSession {
@@ -371,7 +408,8 @@ export class PairDriver {
     this.host.gate.hold();
     session.release();
     publishDiagnostics('tlib:session:open', { connection: this.host.owner, server: session.name, role: 'active' });
-    if (this.state.everOpened) publishDiagnostics('tlib:failover', { connection: this.host.owner, from: undefined, to: session.name, cause: 'reconnect' });
+    if (this.state.everOpened)
+      publishDiagnostics('tlib:failover', { connection: this.host.owner, from: undefined, to: session.name, cause: 'reconnect' });
     const replay = this.host.replays.replay(session, true);
     // Registrations wait for the link: do not hold the announcement on them while it is down.
     const awaited = session.linkUp ? replay : replay.filter((p) => p.name !== 'RequestRegisterAddress');
@@ -397,7 +435,9 @@ export class PairDriver {
     if (w.signal?.aborted) return w.reject(w.signal.reason);
     if (w.errors.length === 1) return w.reject(w.errors[0]);
     // Each message already names its server.
-    const names = pairEndpoints(this.state).map((e) => e.name).join(', ');
+    const names = pairEndpoints(this.state)
+      .map((e) => e.name)
+      .join(', ');
     w.reject(new ConnectError(names, `no server answered: ${w.errors.map((e) => e.message).join('; ')}`, w.errors));
   }
 

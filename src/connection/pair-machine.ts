@@ -10,7 +10,21 @@
  */
 import type { Endpoint } from '../transport/index.js';
 import { dialTo, pairEndpoints, sessionById } from './pair-types.js';
-import type { DialPurpose, DialSlot, Handler, PairEffect, PairInput, PairInputKind, PairRole, PairSession, PairState, PairStateKind, PairStatus, PromoteWhy, Transition } from './pair-types.js';
+import type {
+  DialPurpose,
+  DialSlot,
+  Handler,
+  PairEffect,
+  PairInput,
+  PairInputKind,
+  PairRole,
+  PairSession,
+  PairState,
+  PairStateKind,
+  PairStatus,
+  PromoteWhy,
+  Transition,
+} from './pair-types.js';
 
 export * from './pair-types.js';
 
@@ -379,15 +393,31 @@ const onStraySession: Handler<In<'dialOpened'>> = (_s, i, fx) => {
 
 // ------------------------------------------------------------------ the table
 
-const t = <I extends PairInput>(to: readonly PairStateKind[], does: string, run: Handler<I>): Transition => ({ to: [...new Set(to)], does, run: run as Handler<never> });
+const t = <I extends PairInput>(to: readonly PairStateKind[], does: string, run: Handler<I>): Transition => ({
+  to: [...new Set(to)],
+  does,
+  run: run as Handler<never>,
+});
 
 /** The inputs both 'adopting' and 'open' take; `self` is the kind they stay in. */
 const whileUp = (self: 'adopting' | 'open') =>
   ({
-    dialOpened: t([self, 'open'], 'a dialled server answered: standby beside the active (one session per server), or returnToPrimary', onDialOpened),
+    dialOpened: t(
+      [self, 'open'],
+      'a dialled server answered: standby beside the active (one session per server), or returnToPrimary',
+      onDialOpened,
+    ),
     dialFailed: t([self], 'a standby dial retries with backoff (retryStrategy); a primary dial ends', onDialFailed),
-    sessionLost: t([self, 'open', 'reconnecting', 'closing'], 'announce; promote the standby, else reconnect; dial the lost server again as standby', onSessionLost),
-    restoreConnection: t([self, 'open'], 'record the role (watermark); learn the pair; keep a standby, promote it, or dial the named primary', onRestoreConnection),
+    sessionLost: t(
+      [self, 'open', 'reconnecting', 'closing'],
+      'announce; promote the standby, else reconnect; dial the lost server again as standby',
+      onSessionLost,
+    ),
+    restoreConnection: t(
+      [self, 'open'],
+      'record the role (watermark); learn the pair; keep a standby, promote it, or dial the named primary',
+      onRestoreConnection,
+    ),
     primaryChanged: t([self, 'open'], 'record the role; unless stale, promote its server, announce and resync', onPrimaryChanged),
     newEpoch: t([self], 'a new ServerStartTime resets the role watermark', onNewEpoch),
     close: t(['closing'], 'cancel dials, close sessions, shut down', onClose),
@@ -405,12 +435,20 @@ export const TRANSITIONS: { readonly [K in PairStateKind]: Partial<Record<PairIn
   },
   adopting: {
     ...whileUp('adopting'),
-    replayed: t(['adopting', 'open'], 'announce EventServerConnected, release held events and requests; resync after a reconnect', onReplayed),
+    replayed: t(
+      ['adopting', 'open'],
+      'announce EventServerConnected, release held events and requests; resync after a reconnect',
+      onReplayed,
+    ),
   },
   open: { ...whileUp('open'), replayed: t(['open'], 'a replay that was overtaken: open() may resolve', onStaleReplayed) },
   reconnecting: {
     dialOpened: t(['adopting', 'open'], 'adopt as active (replay), or the named primary returns at once', onDialOpened),
-    dialFailed: t(['reconnecting', 'closing'], 'reconnectFailed; back off (retryStrategy) and dial the next endpoint, or give up and close', onDialFailed),
+    dialFailed: t(
+      ['reconnecting', 'closing'],
+      'reconnectFailed; back off (retryStrategy) and dial the next endpoint, or give up and close',
+      onDialFailed,
+    ),
     replayed: t(['reconnecting'], 'a replay on a session lost since: open() may resolve', onStaleReplayed),
     newEpoch: t(['reconnecting'], 'a new ServerStartTime resets the role watermark', onNewEpoch),
     close: t(['closing'], 'cancel dials, shut down', onClose),

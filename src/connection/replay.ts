@@ -38,7 +38,11 @@ export class LedgerReplay {
   subscriptions(session: RequestSink): PendingRequest[] {
     const sent: PendingRequest[] = [];
     for (const [userId, rec] of this.ledger.subscriptions) {
-      const p = this.bound(session, 'RequestTransactionMonitoring', normalizeArgs({ SubscriptionOperation: 1, TransactionType: rec.TransactionType, Extensions: rec.Extensions }));
+      const p = this.bound(
+        session,
+        'RequestTransactionMonitoring',
+        normalizeArgs({ SubscriptionOperation: 1, TransactionType: rec.TransactionType, Extensions: rec.Extensions }),
+      );
       p.promise.then(
         (ack) => {
           if (typeof ack.SubscriptionID === 'number') rec.serverId = ack.SubscriptionID;
@@ -74,7 +78,11 @@ export class LedgerReplay {
       case 'RequestTransactionMonitoring':
         if (p.internal) break;
         if (a.SubscriptionOperation === 1 && typeof e.SubscriptionID === 'number') {
-          this.ledger.subscriptions.set(e.SubscriptionID, { TransactionType: a.TransactionType as number | undefined, Extensions: a.Extensions as KVListInput | undefined, serverId: e.SubscriptionID });
+          this.ledger.subscriptions.set(e.SubscriptionID, {
+            TransactionType: a.TransactionType as number | undefined,
+            Extensions: a.Extensions as KVListInput | undefined,
+            serverId: e.SubscriptionID,
+          });
         } else if (a.SubscriptionOperation === 2 && typeof p.userSubscriptionId === 'number') {
           this.ledger.subscriptions.delete(p.userSubscriptionId);
         }
@@ -100,7 +108,10 @@ export function normalizeArgs(args: Record<string, unknown> | undefined): Record
   if (!args) return out;
   for (const [k, v] of Object.entries(args)) {
     if (v === undefined) continue;
-    out[k] = (k === 'UserData' || k === 'Extensions' || k === 'Reasons') && !Array.isArray(v) && !(v instanceof Uint8Array) ? toKVList(v as KVListInput) : v;
+    out[k] =
+      (k === 'UserData' || k === 'Extensions' || k === 'Reasons') && !Array.isArray(v) && !(v instanceof Uint8Array)
+        ? toKVList(v as KVListInput)
+        : v;
   }
   return out;
 }

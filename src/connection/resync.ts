@@ -83,7 +83,8 @@ export class Resync {
           if (generation === this.generation) {
             errors.push({ request: name, target, error });
             // The call ended while we were away.
-            if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57) ledger.changed(model.resyncCall(target, 'gone'));
+            if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57)
+              ledger.changed(model.resyncCall(target, 'gone'));
           }
           landed();
         },
@@ -100,7 +101,14 @@ export class Resync {
       const { corrections, changes } = model.endResync();
       ledger.changed(changes);
       const calls = queue.length - 1 - plan.dns.length;
-      const summary: ResyncSummary = { server, dns: plan.dns.length, calls, durationMs: Math.round((performance.now() - started) * 100) / 100, errors, corrections: [...corrections] };
+      const summary: ResyncSummary = {
+        server,
+        dns: plan.dns.length,
+        calls,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        errors,
+        corrections: [...corrections],
+      };
       debug('%s: resynced in %d ms (%d errors, %d corrections)', server, summary.durationMs, errors.length, corrections.length);
       publishDiagnostics('tlib:resync', { connection: this.host.owner, summary });
       this.host.done(summary);

@@ -254,7 +254,13 @@ export class RequestRouter {
     if (debugData.enabled) debugData('%s → %s %o', session.name, p.name, redactAttributes(p.attributes));
     else debug('%s → %s ref %d', session.name, p.name, ref);
     if (hasDiagnosticsSubscribers('tlib:request:start')) {
-      publishDiagnostics('tlib:request:start', { connection: this.init.owner, request: p.name, referenceId: ref, server: session.name, internal: p.internal });
+      publishDiagnostics('tlib:request:start', {
+        connection: this.init.owner,
+        request: p.name,
+        referenceId: ref,
+        server: session.name,
+        internal: p.internal,
+      });
     }
     try {
       session.send(p.descriptor.type, { ReferenceID: ref, ...p.attributes });

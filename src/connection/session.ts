@@ -84,12 +84,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
       const timer = setTimeout(() => {
         done();
         this.close();
-        reject(
-          new RequestTimeoutError(
-            { name: 'RequestRegisterClient', referenceId, attributes },
-            timeoutMs,
-          ),
-        );
+        reject(new RequestTimeoutError({ name: 'RequestRegisterClient', referenceId, attributes }, timeoutMs));
       }, timeoutMs);
       const onAbort = () => {
         done();

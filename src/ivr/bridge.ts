@@ -290,7 +290,14 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
         this.on('message', push);
         return () => this.off('message', push);
       },
-      { signal: options.signal, closed: this.closed, enders: this.iterators, maxBuffered: options.maxBuffered, overflow: options.overflow, what: 'messages()' },
+      {
+        signal: options.signal,
+        closed: this.closed,
+        enders: this.iterators,
+        maxBuffered: options.maxBuffered,
+        overflow: options.overflow,
+        what: 'messages()',
+      },
     );
   }
 

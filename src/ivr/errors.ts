@@ -28,17 +28,8 @@ export class IvrMessageError extends TlibError {
   /** The allowed values (or allowed names) when the seed lists them. */
   readonly allowed: readonly string[] | undefined;
   readonly reason: IvrMessageErrorReason;
-  constructor(
-    reason: IvrMessageErrorReason,
-    ivrMessage: string,
-    detail: string,
-    parameter?: string,
-    allowed?: readonly string[],
-  ) {
-    super(
-      'ERR_IVR_MESSAGE',
-      `${ivrMessage}: ${detail}${allowed && allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ''}`,
-    );
+  constructor(reason: IvrMessageErrorReason, ivrMessage: string, detail: string, parameter?: string, allowed?: readonly string[]) {
+    super('ERR_IVR_MESSAGE', `${ivrMessage}: ${detail}${allowed && allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ''}`);
     this.reason = reason;
     this.ivrMessage = ivrMessage;
     this.parameter = parameter;

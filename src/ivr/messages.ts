@@ -43,7 +43,13 @@ function xmlCharProblem(s: string): string | undefined {
 function checkParam(where: string, name: string, spec: IvrParamSpec, value: unknown): unknown {
   if (value === undefined) {
     if (spec.required) {
-      throw new IvrMessageError('missing', where, `required parameter ${name} is missing`, name, 'values' in spec ? spec.values : undefined);
+      throw new IvrMessageError(
+        'missing',
+        where,
+        `required parameter ${name} is missing`,
+        name,
+        'values' in spec ? spec.values : undefined,
+      );
     }
     return undefined;
   }
@@ -161,7 +167,14 @@ function childrenOf(spec: IvrElementSpec, m: Record<string, unknown>): string[] 
   for (const [name, p] of Object.entries(spec.params)) {
     if (p.in !== 'element' || m[name] === undefined) continue;
     const options = Object.entries(m[name] as Record<string, string>).map(([k, v]) =>
-      writeElement(IVR_OPTION_ELEMENT, [['Name', k], ['Value', v]], []),
+      writeElement(
+        IVR_OPTION_ELEMENT,
+        [
+          ['Name', k],
+          ['Value', v],
+        ],
+        [],
+      ),
     );
     children.push(writeElement(name, [], options));
   }
@@ -220,11 +233,22 @@ function readOptions(where: string, name: string, el: XmlElement): Record<string
   const entries = new Map<string, string>();
   for (const opt of el.children) {
     if (opt.name !== IVR_OPTION_ELEMENT) {
-      throw new IvrMessageError('unknown-parameter', where, `<${name}> holds only <${IVR_OPTION_ELEMENT}> elements, found <${opt.name}>`, name);
+      throw new IvrMessageError(
+        'unknown-parameter',
+        where,
+        `<${name}> holds only <${IVR_OPTION_ELEMENT}> elements, found <${opt.name}>`,
+        name,
+      );
     }
     for (const attr of opt.attributes.keys()) {
       if (attr !== 'Name' && attr !== 'Value') {
-        throw new IvrMessageError('unknown-parameter', where, `<${IVR_OPTION_ELEMENT}> in ${name} takes Name and Value, found ${attr}`, name, ['Name', 'Value']);
+        throw new IvrMessageError(
+          'unknown-parameter',
+          where,
+          `<${IVR_OPTION_ELEMENT}> in ${name} takes Name and Value, found ${attr}`,
+          name,
+          ['Name', 'Value'],
+        );
       }
     }
     if (opt.children.length > 0) {
@@ -303,7 +327,13 @@ export function parseIvrMessage(input: string | Uint8Array, options: IvrParseOpt
             throw new IvrMessageError('unknown-message', name, `Subtype <${child.name}> is unknown`, 'Subtype', spec.subtypes);
           }
           if (subEl) {
-            throw new IvrMessageError('duplicate', name, `Subtype: one per ${name}, found a second <${child.name}>`, 'Subtype', spec.subtypes);
+            throw new IvrMessageError(
+              'duplicate',
+              name,
+              `Subtype: one per ${name}, found a second <${child.name}>`,
+              'Subtype',
+              spec.subtypes,
+            );
           }
           subEl = child;
         }

@@ -101,17 +101,13 @@ type ParamValue<P> = P extends { type: 'options' }
 type ParamsOf<S extends { params: object }> = {
   -readonly [K in keyof S['params'] as S['params'][K] extends { required: true } ? K : never]: ParamValue<S['params'][K]>;
 } & {
-  -readonly [K in keyof S['params'] as S['params'][K] extends { required: true } ? never : K]?: ParamValue<
-    S['params'][K]
-  >;
+  -readonly [K in keyof S['params'] as S['params'][K] extends { required: true } ? never : K]?: ParamValue<S['params'][K]>;
 };
 
 /** The parameters of a message (as written in the seed's table), typed from its row. */
 export type IvrParams<N extends IvrMessageName> = Flatten<ParamsOf<(typeof IVR_MESSAGE_SPECS)[N]>>;
 /** The parameters of a MonitorInfo subtype, typed from its row. */
-export type MonitorInfoSubtypeParams<S extends MonitorInfoSubtype> = Flatten<
-  ParamsOf<(typeof MONITOR_INFO_SUBTYPE_SPECS)[S]>
->;
+export type MonitorInfoSubtypeParams<S extends MonitorInfoSubtype> = Flatten<ParamsOf<(typeof MONITOR_INFO_SUBTYPE_SPECS)[S]>>;
 
 /** A LoginResp as the builder takes it and the parser returns it. */
 export type LoginResp = Flatten<{ Message: 'LoginResp' } & IvrParams<'LoginResp'>>;

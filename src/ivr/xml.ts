@@ -140,7 +140,10 @@ class Reader {
     const m = NAME.exec(this.text);
     if (!m) {
       const c = this.text[this.pos];
-      this.fail('malformed', c === undefined ? `unexpected end of input, expected ${what}` : `expected ${what}, found ${JSON.stringify(c)}`);
+      this.fail(
+        'malformed',
+        c === undefined ? `unexpected end of input, expected ${what}` : `expected ${what}, found ${JSON.stringify(c)}`,
+      );
     }
     this.pos = NAME.lastIndex;
     return m[0];
@@ -149,7 +152,10 @@ class Reader {
   expect(s: string, what: string): void {
     if (!this.startsWith(s)) {
       const c = this.text[this.pos];
-      this.fail('malformed', c === undefined ? `unexpected end of input, expected ${what}` : `expected ${what}, found ${JSON.stringify(c)}`);
+      this.fail(
+        'malformed',
+        c === undefined ? `unexpected end of input, expected ${what}` : `expected ${what}, found ${JSON.stringify(c)}`,
+      );
     }
     this.pos += s.length;
   }
@@ -242,7 +248,8 @@ class Reader {
       this.skipWs();
       if (this.startsWith('<!--')) this.comment();
       else if (this.startsWith('<!')) this.declarationRefused();
-      else if (this.startsWith('<?')) this.fail('malformed', 'processing instructions are not supported (only <?xml …?> at the very start)');
+      else if (this.startsWith('<?'))
+        this.fail('malformed', 'processing instructions are not supported (only <?xml …?> at the very start)');
       else return;
     }
   }

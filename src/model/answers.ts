@@ -78,7 +78,8 @@ export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, dif
   const external = extension(e, 'External');
   if (typeof external === 'string') s.addOther(rec, external);
   const previous = extension(e, 'PreviousConnIDs');
-  if (Array.isArray(previous)) for (const p of previous as unknown[]) if (Array.isArray(p) && typeof p[0] === 'string') s.addPrevious(rec, p[0]);
+  if (Array.isArray(previous))
+    for (const p of previous as unknown[]) if (Array.isArray(p) && typeof p[0] === 'string') s.addPrevious(rec, p[0]);
   for (const dn of named) putOn(s, rec, dn, list?.get(dn) ?? rec.parties.get(dn) ?? 'established', diffs, found);
   s.confirm(rec);
   if (list) for (const dn of [...rec.parties.keys()]) if (!named.has(dn)) takeOff(s, rec, dn, diffs);
@@ -117,7 +118,8 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
   if (list) {
     const to = str(extension(e, 'ForwardTo'));
     const mode = extension(e, 'ForwardMode');
-    const after: ForwardView | undefined = to === undefined ? undefined : Object.freeze({ to, mode: typeof mode === 'number' ? mode : undefined });
+    const after: ForwardView | undefined =
+      to === undefined ? undefined : Object.freeze({ to, mode: typeof mode === 'number' ? mode : undefined });
     if (after?.to !== rec.forward?.to || after?.mode !== rec.forward?.mode) {
       diffs.push({ kind: 'forwardChanged', dn, before: rec.forward, after });
       rec.forward = after;

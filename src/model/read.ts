@@ -40,4 +40,3 @@ export function agentWith(before: AgentView, status: AgentStatusName, e: ModelEv
     place: str(e.Place) ?? before.place,
   });
 }
-

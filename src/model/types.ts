@@ -89,7 +89,12 @@ export type Correction =
     }
   | { readonly kind: 'agentStatusChanged'; readonly dn: string; readonly before: AgentStatusName; readonly after: AgentStatusName }
   | { readonly kind: 'dndChanged'; readonly dn: string; readonly before: boolean; readonly after: boolean }
-  | { readonly kind: 'forwardChanged'; readonly dn: string; readonly before: ForwardView | undefined; readonly after: ForwardView | undefined };
+  | {
+      readonly kind: 'forwardChanged';
+      readonly dn: string;
+      readonly before: ForwardView | undefined;
+      readonly after: ForwardView | undefined;
+    };
 
 /** The model dropped calls to stay within `maxCalls` (the connection reports it as a protocolWarning). */
 export interface ModelWarning {

@@ -66,9 +66,7 @@ type WithV11Common<N extends RequestName> =
   RequestRow<N> extends { v11: true } ? Merge<RequestRow<N>['attributes'], typeof REQUEST_V11_COMMON> : RequestRow<N>['attributes'];
 type RequestTable<N extends RequestName> = Merge<WithV11Common<N>, typeof REQUEST_COMMON>;
 /** What a caller passes for a request: its attributes, without ReferenceID (the SDK assigns it). */
-export type RequestArgs<N extends RequestName> = Flatten<
-  MandatoryOf<RequestTable<N>, 'in'> & OptionalOf<RequestTable<N>, 'in'>
->;
+export type RequestArgs<N extends RequestName> = Flatten<MandatoryOf<RequestTable<N>, 'in'> & OptionalOf<RequestTable<N>, 'in'>>;
 /** A request as decoded by a server (the simulator): attributes plus the ReferenceID it carried. */
 export type TRequestOf<N extends RequestName> = Flatten<
   { Request: N; ReferenceID: number } & MandatoryOf<RequestTable<N>, 'out'> & OptionalOf<RequestTable<N>, 'out'>

@@ -37,7 +37,15 @@ export interface ValidationContext {
 function missing(d: MessageDescriptor, attrs: Record<string, unknown>, out: ValidationIssue[]): void {
   for (const name of d.mandatory) {
     if (attrs[name] === undefined) {
-      out.push(issue('ERR_MISSING_MANDATORY', d.name, `Mandatory attribute ${name} is missing`, `${d.name} is missing Mandatory attribute ${name}`, name));
+      out.push(
+        issue(
+          'ERR_MISSING_MANDATORY',
+          d.name,
+          `Mandatory attribute ${name} is missing`,
+          `${d.name} is missing Mandatory attribute ${name}`,
+          name,
+        ),
+      );
     }
   }
 }
@@ -46,7 +54,9 @@ function rules(d: MessageDescriptor, attrs: Record<string, unknown>, ctx: Valida
   if (d.rule === 'atLeastOneOfAgentIDPlaceThisDN') {
     if (attrs.AgentID === undefined && attrs.Place === undefined && attrs.ThisDN === undefined) {
       const problem = 'at least one of AgentID, Place or ThisDN is needed';
-      out.push(issue('ERR_RULE_VIOLATED', d.name, problem, `${d.name} needs at least one of AgentID, Place or ThisDN`, 'AgentID/Place/ThisDN'));
+      out.push(
+        issue('ERR_RULE_VIOLATED', d.name, problem, `${d.name} needs at least one of AgentID, Place or ThisDN`, 'AgentID/Place/ThisDN'),
+      );
     }
   } else if (d.rule === 'subscriptionIdOnStart') {
     const req = ctx?.answering;

@@ -19,7 +19,10 @@ export function isDecision(d: unknown): d is RouteDecision {
   if (d === null || typeof d === 'string') return d === null || d.length > 0;
   if (typeof d !== 'object' || Array.isArray(d)) return false;
   const t = d as RouteTarget;
-  return (t.destination === undefined || (typeof t.destination === 'string' && t.destination.length > 0)) && (t.destination !== undefined || t.routeType !== undefined);
+  return (
+    (t.destination === undefined || (typeof t.destination === 'string' && t.destination.length > 0)) &&
+    (t.destination !== undefined || t.routeType !== undefined)
+  );
 }
 
 export function describe(v: unknown): string {
@@ -47,6 +50,8 @@ export function checkArguments(routingPoint: unknown, handler: unknown, options:
   positive('concurrency', 100_000);
   positive('maxWaiting', 1_000_000);
   if (options.fallback !== undefined && !isDecision(options.fallback)) {
-    throw new InvalidArgumentError(`route(): options.fallback must be a destination string, { destination, routeType }, or null, got ${describe(options.fallback)}`);
+    throw new InvalidArgumentError(
+      `route(): options.fallback must be a destination string, { destination, routeType }, or null, got ${describe(options.fallback)}`,
+    );
   }
 }

@@ -86,7 +86,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   static async start(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions = {}): Promise<RoutePoint> {
     checkArguments(routingPoint, handler, options);
     const points = inUse.get(host) ?? new Set<string>();
-    if (points.has(routingPoint)) throw new InvalidArgumentError(`route(): routing point ${routingPoint} is already served by another handle; close() it first`);
+    if (points.has(routingPoint))
+      throw new InvalidArgumentError(`route(): routing point ${routingPoint} is already served by another handle; close() it first`);
     options.signal?.throwIfAborted();
     const rp = new RoutePoint(host, routingPoint, handler, options);
     points.add(routingPoint);
@@ -180,10 +181,14 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     };
     this.entries.set(connId, entry);
     // The deadline counts from arrival: waiting for a slot uses the same budget.
-    entry.timer = setTimeout(() => this.giveUp(entry, 'ERR_ROUTE_TIMEOUT', `the handler took longer than ${this.timeoutMs} ms`), this.timeoutMs);
+    entry.timer = setTimeout(
+      () => this.giveUp(entry, 'ERR_ROUTE_TIMEOUT', `the handler took longer than ${this.timeoutMs} ms`),
+      this.timeoutMs,
+    );
     if (this.running < this.concurrency) this.run(entry);
     else if (this.waitingList.length - this.waitingHead < this.maxWaiting) this.waitingList.push(entry);
-    else this.giveUp(entry, 'ERR_ROUTE_OVERFLOW', `${this.maxWaiting} requests already wait for a handler (concurrency ${this.concurrency})`);
+    else
+      this.giveUp(entry, 'ERR_ROUTE_OVERFLOW', `${this.maxWaiting} requests already wait for a handler (concurrency ${this.concurrency})`);
   }
 
   /**
@@ -234,7 +239,11 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
         this.sample(performance.now() - started);
         if (entry.decided) return;
         if (!isDecision(decision)) {
-          this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler returned ${describe(decision)}: expected a destination string, { destination, routeType, userData }, or null`);
+          this.giveUp(
+            entry,
+            'ERR_ROUTE_HANDLER',
+            `the handler returned ${describe(decision)}: expected a destination string, { destination, routeType, userData }, or null`,
+          );
           return;
         }
         this.settleEntry(entry);
@@ -298,7 +307,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
 
   private send(connId: string, decision: RouteDecision, fellBack: boolean): void {
     if (this.closed) return;
-    const target: RouteTarget = decision === null ? { routeType: ROUTE_TYPE_DEFAULT } : typeof decision === 'string' ? { destination: decision } : decision;
+    const target: RouteTarget =
+      decision === null ? { routeType: ROUTE_TYPE_DEFAULT } : typeof decision === 'string' ? { destination: decision } : decision;
     const byDefault = target.destination === undefined && target.routeType === ROUTE_TYPE_DEFAULT;
     const args: Record<string, unknown> = { ThisDN: this.routingPoint, ConnID: connId };
     if (target.destination !== undefined) args.OtherDN = target.destination;
@@ -316,7 +326,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
       () => outcome(byDefault ? 'defaulted' : 'routed'),
       (err: unknown) => {
         if (err instanceof TServerError && err.errorCode === NO_SUCH_CALL) outcome('defaulted');
-        else if (err instanceof RequestInterruptedError) this.resendAfterFailover(connId, args, () => outcome(byDefault ? 'defaulted' : 'routed'), fellBack);
+        else if (err instanceof RequestInterruptedError)
+          this.resendAfterFailover(connId, args, () => outcome(byDefault ? 'defaulted' : 'routed'), fellBack);
         else this.fail(connId, fellBack, `the server refused the route: ${(err as Error).message}`, err);
       },
     );
@@ -371,4 +382,3 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     }
   }
 }
-

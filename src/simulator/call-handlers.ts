@@ -75,7 +75,8 @@ export const CALL_HANDLERS = {
   RequestAnswerCall(core, req, a) {
     ownDN(core, req, a.ThisDN);
     const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
-    if (party.state !== 'ringing') refuse(SimErrorCode.InvalidAttribute, `call ${a.ConnID} is not ringing on DN ${a.ThisDN} (it is ${party.state})`);
+    if (party.state !== 'ringing')
+      refuse(SimErrorCode.InvalidAttribute, `call ${a.ConnID} is not ringing on DN ${a.ThisDN} (it is ${party.state})`);
     answerParty(core, call, a.ThisDN, req);
   },
 
@@ -163,7 +164,8 @@ export const CALL_HANDLERS = {
     ownDN(core, req, a.ThisDN);
     const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
     partyIn(party, a.ConnID, ['established'], 'send DTMF');
-    if (!DTMF.test(a.DTMFDigits)) refuse(SimErrorCode.InvalidAttribute, `invalid attribute DTMFDigits: 1–64 of 0-9 * # A-D, got ${JSON.stringify(a.DTMFDigits)}`);
+    if (!DTMF.test(a.DTMFDigits))
+      refuse(SimErrorCode.InvalidAttribute, `invalid attribute DTMFDigits: 1–64 of 0-9 * # A-D, got ${JSON.stringify(a.DTMFDigits)}`);
     send(core, a.ThisDN, 'EventDTMFSent', callAttrs(call, a.ThisDN, { DTMFDigits: a.DTMFDigits }), req, true);
   },
 

@@ -46,14 +46,18 @@ export function callWithParty(core: CheckCore, connId: string, dn: string, what 
 /** 42 unless the party is in one of `states` (the request does not fit the call's state). */
 export function partyIn(party: Party, connId: string, states: PartyState[], doing: string): void {
   if (!states.includes(party.state)) {
-    refuse(SimErrorCode.InvalidAttribute, `cannot ${doing}: DN ${party.dn} is ${party.state} on call ${connId} (needs ${states.join(' or ')})`);
+    refuse(
+      SimErrorCode.InvalidAttribute,
+      `cannot ${doing}: DN ${party.dn} is ${party.state} on call ${connId} (needs ${states.join(' or ')})`,
+    );
   }
 }
 
 /** The party holds the call (58 otherwise). */
 export function heldParty(core: CheckCore, connId: string, dn: string, what = 'ConnID'): { call: CallState; party: Party } {
   const found = callWithParty(core, connId, dn, what);
-  if (found.party.state !== 'held') refuse(SimErrorCode.CallNotHeld, `call ${connId} (${what}) is not held on DN ${dn} (it is ${found.party.state})`);
+  if (found.party.state !== 'held')
+    refuse(SimErrorCode.CallNotHeld, `call ${connId} (${what}) is not held on DN ${dn} (it is ${found.party.state})`);
   return found;
 }
 
@@ -72,12 +76,16 @@ export function activeParty(core: CheckCore, connId: string, dn: string, what = 
 export function validDestination(core: CheckCore, dest: string, thisDN: string, call?: CallState): void {
   if (!core.isKnownDN(dest)) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: not a DN of the switch`);
   if (dest === thisDN) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: it is ThisDN`);
-  if (call && partyOf(call, dest)) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: already a party of call ${call.connId}`);
+  if (call && partyOf(call, dest))
+    refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: already a party of call ${call.connId}`);
 }
 
 /** Refuses a destination the call cannot ring at now (DND at the end of its forwarding chain, or already in the call): 62. */
 export function reachable(core: CheckCore, call: CallState, dest: string): void {
   if (ringTarget(core.shared, call, dest) === undefined) {
-    refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: ${forwardTarget(core.shared, dest).dn} is busy (do-not-disturb, or already in the call)`);
+    refuse(
+      SimErrorCode.InvalidDestination,
+      `invalid destination ${dest}: ${forwardTarget(core.shared, dest).dn} is busy (do-not-disturb, or already in the call)`,
+    );
   }
 }

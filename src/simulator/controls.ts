@@ -178,7 +178,16 @@ export class SwitchControls {
     if (this.shared.agentById(agentId)) throw new Error(`agent ${agentId} is already logged in`);
     const queues = options.queue !== undefined ? [options.queue] : [];
     if (options.queue !== undefined) this.shared.queues.add(options.queue);
-    const agent: AgentState = { dn, agentId, place: options.place, workMode: undefined, status: AgentStatus.LoggedIn, reasons: undefined, queues, idleSince: Date.now() };
+    const agent: AgentState = {
+      dn,
+      agentId,
+      place: options.place,
+      workMode: undefined,
+      status: AgentStatus.LoggedIn,
+      reasons: undefined,
+      queues,
+      idleSince: Date.now(),
+    };
     this.shared.agents.set(dn, agent);
     send(ctx, dn, 'EventAgentLogin', { ThisDN: dn, AgentID: agentId, Place: options.place, ThisQueue: options.queue });
     if (options.ready) this.setAgentState(dn, 'ready', { silent: options.silent });
@@ -214,7 +223,9 @@ export class SwitchControls {
       case 'afterCallWork':
         agent.status = AgentStatus.NotReady;
         agent.reasons = options.reasons;
-        agent.workMode = options.workMode ?? (state === 'afterCallWork' ? AFTER_CALL_WORK : agent.workMode === AFTER_CALL_WORK ? undefined : agent.workMode);
+        agent.workMode =
+          options.workMode ??
+          (state === 'afterCallWork' ? AFTER_CALL_WORK : agent.workMode === AFTER_CALL_WORK ? undefined : agent.workMode);
         if (agent.workMode === AFTER_CALL_WORK) send(ctx, dn, 'EventAgentAfterCallWork', base);
         send(ctx, dn, 'EventAgentNotReady', { ...base, AgentWorkMode: agent.workMode, Reasons: options.reasons });
         return;
@@ -237,7 +248,8 @@ export class SwitchControls {
     if (!this.isKnownDN(dn)) throw new Error(`unknown DN ${dn}`);
     if (this.shared.queues.has(dn)) throw new Error(`DN ${dn} is an ACD queue`);
     const timeoutMs = options.timeoutMs ?? this.shared.settings.routeTimeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 0) throw new RangeError(`timeoutMs must be an integer ≥ 0, got ${String(options.timeoutMs)}`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 0)
+      throw new RangeError(`timeoutMs must be an integer ≥ 0, got ${String(options.timeoutMs)}`);
     if (options.defaultDestination !== undefined && !this.isKnownDN(options.defaultDestination)) {
       throw new Error(`unknown default destination ${options.defaultDestination}`);
     }

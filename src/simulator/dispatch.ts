@@ -18,7 +18,10 @@ export function dispatchRequest(
   attributes: Record<string, unknown>,
 ): void {
   if (!descriptor || descriptor.kind !== 'request') {
-    throw new SimRefusal(SimErrorCode.UnknownRequest, `unknown request: message type ${type}${descriptor ? ` (${descriptor.name} is not a request)` : ''}`);
+    throw new SimRefusal(
+      SimErrorCode.UnknownRequest,
+      `unknown request: message type ${type}${descriptor ? ` (${descriptor.name} is not a request)` : ''}`,
+    );
   }
   const name = descriptor.name as RequestName;
   const handler = HANDLERS[name] as ((core: SimCore, r: Requester, a: unknown) => void) | undefined;

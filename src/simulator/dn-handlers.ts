@@ -44,7 +44,14 @@ export const DN_HANDLERS = {
     addQueue(agent, a.ThisQueue, (q) => shared.queues.add(q));
     shared.agents.set(a.ThisDN, agent);
     // Password is checked by nobody here and never echoed.
-    send(core, a.ThisDN, 'EventAgentLogin', { ThisDN: a.ThisDN, AgentID: a.AgentID, Place: a.Place, ThisQueue: a.ThisQueue, AgentWorkMode: a.AgentWorkMode }, req, true);
+    send(
+      core,
+      a.ThisDN,
+      'EventAgentLogin',
+      { ThisDN: a.ThisDN, AgentID: a.AgentID, Place: a.Place, ThisQueue: a.ThisQueue, AgentWorkMode: a.AgentWorkMode },
+      req,
+      true,
+    );
   },
 
   RequestAgentLogout(core, req, a) {
@@ -62,7 +69,14 @@ export const DN_HANDLERS = {
     agent.reasons = undefined;
     agent.workMode = a.AgentWorkMode;
     agent.idleSince = Date.now();
-    send(core, a.ThisDN, 'EventAgentReady', { ThisDN: a.ThisDN, AgentID: agent.agentId, AgentWorkMode: a.AgentWorkMode, ThisQueue: a.ThisQueue }, req, true);
+    send(
+      core,
+      a.ThisDN,
+      'EventAgentReady',
+      { ThisDN: a.ThisDN, AgentID: agent.agentId, AgentWorkMode: a.AgentWorkMode, ThisQueue: a.ThisQueue },
+      req,
+      true,
+    );
     for (const q of agent.queues) distribute(core, q);
   },
 
@@ -72,7 +86,8 @@ export const DN_HANDLERS = {
     agent.status = AgentStatus.NotReady;
     agent.reasons = a.Reasons;
     agent.workMode = a.AgentWorkMode;
-    if (a.AgentWorkMode === AFTER_CALL_WORK) send(core, a.ThisDN, 'EventAgentAfterCallWork', { ThisDN: a.ThisDN, AgentID: agent.agentId }, req);
+    if (a.AgentWorkMode === AFTER_CALL_WORK)
+      send(core, a.ThisDN, 'EventAgentAfterCallWork', { ThisDN: a.ThisDN, AgentID: agent.agentId }, req);
     send(
       core,
       a.ThisDN,

@@ -67,7 +67,6 @@ export function needsLink(name: RequestName): boolean {
 
 export type Handler<N extends RequestName> = (core: SimCore, req: Requester, a: RequestMap[N]) => void;
 
-
 /** EventAddressInfo of `dn` as the switch knows it now (resync corrections rely on it). */
 function addressInfo(core: SimCore, dn: string): EventAttributes {
   const { shared } = core;
@@ -99,7 +98,8 @@ function partyInfo(call: CallState): EventAttributes {
   const first = call.parties[0]?.dn ?? call.to;
   const extensions: KVList = [['Parties', call.parties.map((p): [string, string] => [p.dn, p.state])]];
   if (call.external !== undefined) extensions.push(['External', call.external]);
-  if (call.previousConnIds.length > 0) extensions.push(['PreviousConnIDs', call.previousConnIds.map((id): [string, string] => [id, 'merged'])]);
+  if (call.previousConnIds.length > 0)
+    extensions.push(['PreviousConnIDs', call.previousConnIds.map((id): [string, string] => [id, 'merged'])]);
   if (call.consultFor) extensions.push(['ConsultFor', call.consultFor.connId]);
   return {
     ...callAttrs(call, first),
@@ -137,15 +137,22 @@ const BASE_HANDLERS = {
     const { shared } = core;
     // Registering with AddressType 4 (routing point) or 3 (ACD queue) declares the DN as one.
     if (a.AddressType === AddressType.RoutingPoint && !shared.routingPoints.has(a.ThisDN)) {
-      if (shared.queues.has(a.ThisDN)) refuse(SimErrorCode.InvalidAttribute, `DN ${a.ThisDN} is an ACD queue, not a routing point (AddressType 4)`);
+      if (shared.queues.has(a.ThisDN))
+        refuse(SimErrorCode.InvalidAttribute, `DN ${a.ThisDN} is an ACD queue, not a routing point (AddressType 4)`);
       shared.routingPoints.set(a.ThisDN, { timeoutMs: shared.settings.routeTimeoutMs, defaultDestination: undefined });
     } else if (a.AddressType === AddressType.Queue && !shared.queues.has(a.ThisDN)) {
-      if (shared.routingPoints.has(a.ThisDN)) refuse(SimErrorCode.InvalidAttribute, `DN ${a.ThisDN} is a routing point, not an ACD queue (AddressType 3)`);
+      if (shared.routingPoints.has(a.ThisDN))
+        refuse(SimErrorCode.InvalidAttribute, `DN ${a.ThisDN} is a routing point, not an ACD queue (AddressType 3)`);
       shared.queues.add(a.ThisDN);
     }
     req.client.dns.add(a.ThisDN);
     const agent = shared.agents.get(a.ThisDN);
-    core.answer(req, 'EventRegistered', { ThisDN: a.ThisDN, AgentID: agent?.agentId, AgentStatus: agent?.status, AgentWorkMode: agent?.workMode });
+    core.answer(req, 'EventRegistered', {
+      ThisDN: a.ThisDN,
+      AgentID: agent?.agentId,
+      AgentStatus: agent?.status,
+      AgentWorkMode: agent?.workMode,
+    });
   },
 
   RequestUnregisterAddress(core, req, a) {
@@ -238,5 +245,3 @@ export const HANDLERS: { readonly [N in RequestName]?: Handler<N> } = {
   ...TRANSFER_HANDLERS,
   ...ROUTING_HANDLERS,
 };
-
-

@@ -81,8 +81,7 @@ export const SIMULATOR_DEFAULTS = {
   queues: [] as readonly string[],
 } as const;
 
-export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'tls' | 'shared'>> &
-  Pick<SimulatorOptions, 'tls' | 'shared'>;
+export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'tls' | 'shared'>> & Pick<SimulatorOptions, 'tls' | 'shared'>;
 
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
   const out: ResolvedSimulatorOptions = {

@@ -152,7 +152,8 @@ export class HotStandbyPair extends SwitchFacade {
   async kill(server: TServerSimulator, options: KillOptions = {}): Promise<void> {
     const other = this.other(server);
     const delay = options.promoteAfterMs ?? 0;
-    if (!Number.isInteger(delay) || delay < 0) throw new RangeError(`promoteAfterMs must be an integer ≥ 0, got ${String(options.promoteAfterMs)}`);
+    if (!Number.isInteger(delay) || delay < 0)
+      throw new RangeError(`promoteAfterMs must be an integer ≥ 0, got ${String(options.promoteAfterMs)}`);
     const wasPrimary = server.role === 'primary';
     const closed = server.stop(); // sockets are destroyed synchronously
     log('%s killed (%s)', server.name, server.role);

@@ -105,7 +105,13 @@ export function distribute(ctx: SwitchContext, queue: string): void {
     const call = [...shared.calls.values()].find((c) => c.parties.some((p) => p.dn === queue && p.state === 'queued'));
     if (!call) return;
     const agent = [...shared.agents.values()]
-      .filter((a) => a.status === AgentStatus.Ready && a.queues.includes(queue) && isFree(shared, a.dn) && ringTarget(shared, call, a.dn) !== undefined)
+      .filter(
+        (a) =>
+          a.status === AgentStatus.Ready &&
+          a.queues.includes(queue) &&
+          isFree(shared, a.dn) &&
+          ringTarget(shared, call, a.dn) !== undefined,
+      )
       .sort((x, y) => x.idleSince - y.idleSince)[0];
     if (!agent) return;
     stopTreatment(shared, call);
@@ -162,7 +168,10 @@ export const ROUTING_HANDLERS = {
     if (!rp) refuse(SimErrorCode.NotRoutingPoint, `DN ${a.ThisDN} is not a routing point`);
     const call = shared.calls.get(a.ConnID);
     if (!call || partyOf(call, a.ThisDN)?.state !== 'routing') {
-      refuse(SimErrorCode.NoSuchCall, `no call ${a.ConnID} waits at routing point ${a.ThisDN} (routed already, by default or by another RouteCall, or gone)`);
+      refuse(
+        SimErrorCode.NoSuchCall,
+        `no call ${a.ConnID} waits at routing point ${a.ThisDN} (routed already, by default or by another RouteCall, or gone)`,
+      );
     }
     // A rejected route releases the call.
     if (a.RouteType === RouteType.Reject) {
@@ -172,7 +181,8 @@ export const ROUTING_HANDLERS = {
       return;
     }
     const dest = a.OtherDN ?? rp.defaultDestination;
-    if (dest === undefined) refuse(SimErrorCode.InvalidDestination, `no destination: OtherDN is absent and routing point ${a.ThisDN} has no default destination`);
+    if (dest === undefined)
+      refuse(SimErrorCode.InvalidDestination, `no destination: OtherDN is absent and routing point ${a.ThisDN} has no default destination`);
     routable(core, call, dest, a.ThisDN);
     if (a.DNIS !== undefined) call.dnis = a.DNIS;
     if (a.UserData !== undefined) call.userData = mergeUserData(call.userData, a.UserData);
@@ -184,12 +194,27 @@ export const ROUTING_HANDLERS = {
     knownDN(core, a.ThisDN);
     const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
     const notApplied = (why: string): void =>
-      send(core, a.ThisDN, 'EventTreatmentNotApplied', callAttrs(call, a.ThisDN, { TreatmentType: a.TreatmentType, ErrorMessage: why }), req, true);
-    if (party.state !== 'routing' && party.state !== 'queued') return notApplied(`call ${a.ConnID} does not wait at ${a.ThisDN} (it is ${party.state})`);
+      send(
+        core,
+        a.ThisDN,
+        'EventTreatmentNotApplied',
+        callAttrs(call, a.ThisDN, { TreatmentType: a.TreatmentType, ErrorMessage: why }),
+        req,
+        true,
+      );
+    if (party.state !== 'routing' && party.state !== 'queued')
+      return notApplied(`call ${a.ConnID} does not wait at ${a.ThisDN} (it is ${party.state})`);
     if (!TREATMENTS.has(a.TreatmentType)) return notApplied(`TreatmentType ${a.TreatmentType} is not supported`);
     const ms = treatmentDuration(core.shared, a.TreatmentParms);
     call.treatment = { dn: a.ThisDN, type: a.TreatmentType };
-    send(core, a.ThisDN, 'EventTreatmentApplied', callAttrs(call, a.ThisDN, { TreatmentType: a.TreatmentType, TreatmentParms: a.TreatmentParms }), req, true);
+    send(
+      core,
+      a.ThisDN,
+      'EventTreatmentApplied',
+      callAttrs(call, a.ThisDN, { TreatmentType: a.TreatmentType, TreatmentParms: a.TreatmentParms }),
+      req,
+      true,
+    );
     const connId = call.connId;
     const type = a.TreatmentType;
     const dn = a.ThisDN;

@@ -61,7 +61,11 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     this.ownsShared = this.opts.shared === undefined;
     this.shared =
       this.opts.shared ??
-      new SharedState(0, { routeTimeoutMs: this.opts.routeTimeoutMs, treatmentDurationMs: this.opts.treatmentDurationMs, maxCalls: this.opts.maxCalls });
+      new SharedState(0, {
+        routeTimeoutMs: this.opts.routeTimeoutMs,
+        treatmentDurationMs: this.opts.treatmentDurationMs,
+        maxCalls: this.opts.maxCalls,
+      });
     this.shared.attach(this);
     this.roleNow = this.opts.role;
     this.link = this.opts.linkUp;
@@ -336,8 +340,20 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     if (!this.partner?.isRunning) return undefined;
     const { host, port } = this.partner.address();
     return this.roleNow === 'primary'
-      ? { ServerRole: 0, UserData: [['BackupHost', host], ['BackupPort', port]] }
-      : { ServerRole: 1, UserData: [['PrimaryHost', host], ['PrimaryPort', port]] };
+      ? {
+          ServerRole: 0,
+          UserData: [
+            ['BackupHost', host],
+            ['BackupPort', port],
+          ],
+        }
+      : {
+          ServerRole: 1,
+          UserData: [
+            ['PrimaryHost', host],
+            ['PrimaryPort', port],
+          ],
+        };
   }
 
   private requirePrimary(what: string): void {

@@ -61,7 +61,8 @@ function consult(core: SimCore, req: Requester, a: ConsultArgs, kind: 'transfer'
   addParty(consultation, a.ThisDN, 'dialing', DNRole.Origination);
   const arrival = arrive(core, consultation, a.OtherDN, undefined, req);
   send(core, a.ThisDN, 'EventDialing', callAttrs(consultation, a.ThisDN, { OtherDN: a.OtherDN }), req, true);
-  if (arrival.kind === 'busy') send(core, a.ThisDN, 'EventDestinationBusy', callAttrs(consultation, a.ThisDN, { OtherDN: arrival.dn }), req);
+  if (arrival.kind === 'busy')
+    send(core, a.ThisDN, 'EventDestinationBusy', callAttrs(consultation, a.ThisDN, { OtherDN: arrival.dn }), req);
 }
 
 /** The held call and the consultation call of a complete request, checked (57, 61, 58, 42). */
@@ -153,12 +154,20 @@ export const TRANSFER_HANDLERS = {
   RequestDeleteFromConference(core, req, a) {
     ownDN(core, req, a.ThisDN);
     const { call } = callWithParty(core, a.ConnID, a.ThisDN);
-    if (a.OtherDN === a.ThisDN) refuse(SimErrorCode.InvalidAttribute, 'OtherDN (the party to drop) must differ from ThisDN; use RequestReleaseCall to leave');
+    if (a.OtherDN === a.ThisDN)
+      refuse(SimErrorCode.InvalidAttribute, 'OtherDN (the party to drop) must differ from ThisDN; use RequestReleaseCall to leave');
     const dropped = partyOf(call, a.OtherDN);
-    if (!dropped && call.external !== a.OtherDN) refuse(SimErrorCode.NotAParty, `DN ${a.OtherDN} (OtherDN) is not a party of call ${a.ConnID}`);
+    if (!dropped && call.external !== a.OtherDN)
+      refuse(SimErrorCode.NotAParty, `DN ${a.OtherDN} (OtherDN) is not a party of call ${a.ConnID}`);
     if (dropped) {
       dropParty(call, a.OtherDN);
-      send(core, a.OtherDN, 'EventReleased', callAttrs(call, a.OtherDN, { ThirdPartyDN: a.ThisDN, ThirdPartyDNRole: DNRole.DeletedBy }), req);
+      send(
+        core,
+        a.OtherDN,
+        'EventReleased',
+        callAttrs(call, a.OtherDN, { ThirdPartyDN: a.ThisDN, ThirdPartyDNRole: DNRole.DeletedBy }),
+        req,
+      );
     } else {
       call.external = undefined;
     }

@@ -87,7 +87,12 @@ export class Transport extends EventEmitter<TransportEvents> {
       const useTls = this.options.tls !== undefined;
       const tlsOptions: tls.ConnectionOptions = this.options.tls === true ? {} : (this.options.tls ?? {});
       const socket: net.Socket = useTls
-        ? tls.connect({ servername: net.isIP(endpoint.host) ? undefined : endpoint.host, ...tlsOptions, host: endpoint.host, port: endpoint.port })
+        ? tls.connect({
+            servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
+            ...tlsOptions,
+            host: endpoint.host,
+            port: endpoint.port,
+          })
         : net.connect({ host: endpoint.host, port: endpoint.port });
       socket.setNoDelay(true);
       const timer = setTimeout(() => fail(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
@@ -178,7 +183,13 @@ export class Transport extends EventEmitter<TransportEvents> {
         },
         dead: (idle) => {
           debugAddp('%s: silent for %d ms, declared dead', this.endpoint.name, Math.round(idle));
-          this.lose(new ConnectionLostError('ERR_ADDP_TIMEOUT', this.endpoint.name, `no frame for ${Math.round(idle)} ms (ADDP timeout ${timeoutMs} ms)`));
+          this.lose(
+            new ConnectionLostError(
+              'ERR_ADDP_TIMEOUT',
+              this.endpoint.name,
+              `no frame for ${Math.round(idle)} ms (ADDP timeout ${timeoutMs} ms)`,
+            ),
+          );
         },
         check: (now) => this.checkWriteProgress(now, timeoutMs),
       },
@@ -203,7 +214,14 @@ export class Transport extends EventEmitter<TransportEvents> {
     }
     if (now - this.stallSince < timeoutMs) return true;
     const limit = this.options.maxWriteBufferBytes;
-    this.lose(new WriteBufferFullError(this.endpoint.name, `the server read nothing for ${Math.round(now - this.stallSince)} ms while ${waiting} bytes waited (ADDP timeout ${timeoutMs} ms)`, waiting, limit));
+    this.lose(
+      new WriteBufferFullError(
+        this.endpoint.name,
+        `the server read nothing for ${Math.round(now - this.stallSince)} ms while ${waiting} bytes waited (ADDP timeout ${timeoutMs} ms)`,
+        waiting,
+        limit,
+      ),
+    );
     return false;
   }
 
@@ -221,7 +239,12 @@ export class Transport extends EventEmitter<TransportEvents> {
     const waiting = socket.writableLength;
     const limit = this.options.maxWriteBufferBytes;
     if (waiting + frame.byteLength > limit) {
-      const reason = new WriteBufferFullError(this.endpoint.name, `${waiting} bytes wait to be sent and ${frame.byteLength} more would pass maxWriteBufferBytes (${limit})`, waiting, limit);
+      const reason = new WriteBufferFullError(
+        this.endpoint.name,
+        `${waiting} bytes wait to be sent and ${frame.byteLength} more would pass maxWriteBufferBytes (${limit})`,
+        waiting,
+        limit,
+      );
       debugTransport('%s: lost: %s', this.endpoint.name, reason.message);
       this.teardown();
       this.pendingLoss = reason;

@@ -127,7 +127,10 @@ export function pushIterator<T>(
       dropped++;
       if (dropped === 1) {
         if (options.onDrop) options.onDrop(dropped);
-        else process.emitWarning(`${what}: the consumer is slow; more than ${maxBuffered} values waited, the oldest are being dropped`, { code: 'TLIB_ITERATOR_DROPPED' });
+        else
+          process.emitWarning(`${what}: the consumer is slow; more than ${maxBuffered} values waited, the oldest are being dropped`, {
+            code: 'TLIB_ITERATOR_DROPPED',
+          });
       }
     }
     buffer.push(value);

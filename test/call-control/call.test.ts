@@ -76,16 +76,44 @@ describe('user data', () => {
     const c = await internalCall();
     const sinceB = colleague.mark();
     const updated = await agent.conn.updateUserData(AGENT, c, { Case: 'A-7', Tier: 2 });
-    expect(updated).toMatchObject({ Event: 'EventAttachedDataChanged', ThisDN: AGENT, ConnID: c, UserData: [['Case', 'A-7'], ['Tier', 2]] });
-    expect(await colleague.waitFor('EventAttachedDataChanged', c, sinceB)).toMatchObject({ ThisDN: COLLEAGUE, UserData: [['Case', 'A-7'], ['Tier', 2]] });
+    expect(updated).toMatchObject({
+      Event: 'EventAttachedDataChanged',
+      ThisDN: AGENT,
+      ConnID: c,
+      UserData: [
+        ['Case', 'A-7'],
+        ['Tier', 2],
+      ],
+    });
+    expect(await colleague.waitFor('EventAttachedDataChanged', c, sinceB)).toMatchObject({
+      ThisDN: COLLEAGUE,
+      UserData: [
+        ['Case', 'A-7'],
+        ['Tier', 2],
+      ],
+    });
     // An update replaces a key's value and appends a new key.
     const again = await colleague.conn.updateUserData(COLLEAGUE, c, { Tier: 3, Lang: 'fr' });
-    expect(again.UserData).toEqual([['Case', 'A-7'], ['Tier', 3], ['Lang', 'fr']]);
+    expect(again.UserData).toEqual([
+      ['Case', 'A-7'],
+      ['Tier', 3],
+      ['Lang', 'fr'],
+    ]);
 
     const sinceB2 = colleague.mark();
     const pairDeleted = await agent.conn.deleteUserDataPair(AGENT, c, 'Tier');
-    expect(pairDeleted).toMatchObject({ Event: 'EventAttachedDataChanged', ThisDN: AGENT, UserData: [['Case', 'A-7'], ['Lang', 'fr']] });
-    expect((await colleague.waitFor('EventAttachedDataChanged', c, sinceB2)).UserData).toEqual([['Case', 'A-7'], ['Lang', 'fr']]);
+    expect(pairDeleted).toMatchObject({
+      Event: 'EventAttachedDataChanged',
+      ThisDN: AGENT,
+      UserData: [
+        ['Case', 'A-7'],
+        ['Lang', 'fr'],
+      ],
+    });
+    expect((await colleague.waitFor('EventAttachedDataChanged', c, sinceB2)).UserData).toEqual([
+      ['Case', 'A-7'],
+      ['Lang', 'fr'],
+    ]);
     // Deleting a key that is not there succeeds (the request is idempotent).
     await expect(agent.conn.deleteUserDataPair(AGENT, c, 'Tier')).resolves.toMatchObject({ Event: 'EventAttachedDataChanged' });
 
@@ -109,7 +137,12 @@ describe('DTMF and mute', () => {
   it('sendDTMF → EventDTMFSent with the digits; 42 bad digits or a call not established, 57, 61', async () => {
     const { agent, colleague } = rig;
     const c1 = await answeredInbound(rig);
-    await expect(agent.conn.sendDTMF(AGENT, c1, '1234#')).resolves.toMatchObject({ Event: 'EventDTMFSent', ThisDN: AGENT, ConnID: c1, DTMFDigits: '1234#' });
+    await expect(agent.conn.sendDTMF(AGENT, c1, '1234#')).resolves.toMatchObject({
+      Event: 'EventDTMFSent',
+      ThisDN: AGENT,
+      ConnID: c1,
+      DTMFDigits: '1234#',
+    });
     await expectErrorCode(agent.conn.sendDTMF(AGENT, c1, '12x'), 42);
     await expectErrorCode(agent.conn.sendDTMF(AGENT, NO_SUCH_CALL, '1'), 57);
     await expectErrorCode(colleague.conn.sendDTMF(COLLEAGUE, c1, '1'), 61);

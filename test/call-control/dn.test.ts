@@ -106,7 +106,13 @@ describe('after-call work', () => {
     expectKnownCalls(rig, agent, []);
     const since = agent.mark();
     const acw = await agent.conn.agentNotReady(AGENT, { workMode: AgentWorkMode.AfterCallWork, reasons: { Why: 'wrap-up' } });
-    expect(acw).toMatchObject({ Event: 'EventAgentNotReady', ThisDN: AGENT, AgentID: 'agent-1', AgentWorkMode: 3, Reasons: [['Why', 'wrap-up']] });
+    expect(acw).toMatchObject({
+      Event: 'EventAgentNotReady',
+      ThisDN: AGENT,
+      AgentID: 'agent-1',
+      AgentWorkMode: 3,
+      Reasons: [['Why', 'wrap-up']],
+    });
     expect(agent.story(since, {})).toEqual(['EventAgentAfterCallWork', 'EventAgentNotReady']);
     expect(pair.listAgents()).toEqual([expect.objectContaining({ dn: AGENT, status: 'afterCallWork', workMode: 3 })]);
     expect(agent.conn.dns.get(AGENT)?.agent).toMatchObject({ id: 'agent-1', status: 'afterCallWork', workMode: 3 });

@@ -172,7 +172,9 @@ describe('more flows across a kill of the primary', () => {
     await pair.killPrimary({ promoteAfterMs: 150 });
     pair.releaseCall(c2, COLLEAGUE); // no primary: the EventReleased events are lost
     const [toAgent, toColleague] = await Promise.all(resynced);
-    expect(toAgent.errors.map((e) => [e.request, e.target, (e.error as { errorCode?: number }).errorCode])).toEqual([['RequestQueryCall', c2, 57]]);
+    expect(toAgent.errors.map((e) => [e.request, e.target, (e.error as { errorCode?: number }).errorCode])).toEqual([
+      ['RequestQueryCall', c2, 57],
+    ]);
     expect(toColleague.errors.map((e) => [e.request, e.target])).toEqual([['RequestQueryCall', c2]]);
     expectKnownCalls(rig, agent, [c1]);
     expectKnownCalls(rig, colleague, []);

@@ -17,7 +17,12 @@ let desk: Desk;
 
 beforeEach(async () => {
   pair = await HotStandbyPair.start();
-  const conn = new TServerConnection({ primary: pair.addresses.primary, applicationName: 'two-lines', requestTimeoutMs: 3_000, addp: false });
+  const conn = new TServerConnection({
+    primary: pair.addresses.primary,
+    applicationName: 'two-lines',
+    requestTimeoutMs: 3_000,
+    addp: false,
+  });
   desk = new Desk('two-lines', AGENT, conn);
   await conn.open();
   await conn.registerAddress(AGENT);
@@ -60,7 +65,9 @@ describe('one connection on both DNs', () => {
     const answer = await desk.conn.completeTransfer(AGENT, c1, c2);
     expect(answer).toMatchObject({ Event: 'EventReleased', ThisDN: AGENT, ConnID: c1 });
     await desk.waitFor('EventPartyChanged', c1, since);
-    expect(story(since, labels).sort()).toEqual([`${AGENT}:EventReleased@C1`, `${AGENT}:EventReleased@C2`, `${COLLEAGUE}:EventPartyChanged@C1`].sort());
+    expect(story(since, labels).sort()).toEqual(
+      [`${AGENT}:EventReleased@C1`, `${AGENT}:EventReleased@C2`, `${COLLEAGUE}:EventPartyChanged@C1`].sort(),
+    );
     expectKnown([c1]);
   });
 
@@ -121,7 +128,11 @@ describe('one connection on three DNs', () => {
     const since = desk.mark();
     const deleted = await desk.conn.deleteFromConference(AGENT, c1, COLLEAGUE);
     expect(deleted).toMatchObject({ Event: 'EventPartyDeleted', ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
-    expect(story(since, { [c1]: 'C1' })).toEqual([`${COLLEAGUE}:EventReleased@C1`, `${THIRD}:EventPartyDeleted@C1`, `${AGENT}:EventPartyDeleted@C1`]);
+    expect(story(since, { [c1]: 'C1' })).toEqual([
+      `${COLLEAGUE}:EventReleased@C1`,
+      `${THIRD}:EventPartyDeleted@C1`,
+      `${AGENT}:EventPartyDeleted@C1`,
+    ]);
     expect(pair.call(c1)?.parties.map((p) => p.dn)).toEqual([AGENT, THIRD]);
     expectKnown([c1]);
   });

@@ -141,7 +141,9 @@ export function expectKnownCalls(rig: { pair: HotStandbyPair }, desk: Desk, expe
   expect([...desk.conn.calls.keys()].sort(), `${desk.name}'s conn.calls`).toEqual(want);
   for (const connId of want) {
     const parties = rig.pair.call(connId)!.parties.filter((p) => dns.includes(p.dn));
-    expect(desk.conn.calls.get(connId)?.parties, `${desk.name}'s view of ${connId}`).toEqual(Object.fromEntries(parties.map((p) => [p.dn, p.state])));
+    expect(desk.conn.calls.get(connId)?.parties, `${desk.name}'s view of ${connId}`).toEqual(
+      Object.fromEntries(parties.map((p) => [p.dn, p.state])),
+    );
   }
 }
 

@@ -75,7 +75,11 @@ describe('two-step transfer', () => {
     expect(changed).toMatchObject({ PreviousConnID: c2, ThirdPartyDN: AGENT });
     expectKnownCalls(rig, agent, []);
     expectKnownCalls(rig, colleague, [c1]);
-    await expect(colleague.conn.answerCall(COLLEAGUE, c1)).resolves.toMatchObject({ Event: 'EventEstablished', ConnID: c1, OtherDN: CALLER });
+    await expect(colleague.conn.answerCall(COLLEAGUE, c1)).resolves.toMatchObject({
+      Event: 'EventEstablished',
+      ConnID: c1,
+      OtherDN: CALLER,
+    });
     expectKnownCalls(rig, colleague, [c1]);
   });
 

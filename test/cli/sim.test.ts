@@ -102,7 +102,10 @@ describe('commands against a hot-standby pair', () => {
     await client.request('RequestRegisterAddress', { ThisDN: '5000' });
     await client.waitFor('EventRegistered');
     const out = await run('route 5000 from 5551234 data Skill=billing');
-    const connId = /^ConnID ([0-9a-f]{16}) waits at routing point 5000 \(declared now\) for a route \(EventRouteRequest\) from 5551234 data Skill=billing \(tserver-a\)$/.exec(out)?.[1];
+    const connId =
+      /^ConnID ([0-9a-f]{16}) waits at routing point 5000 \(declared now\) for a route \(EventRouteRequest\) from 5551234 data Skill=billing \(tserver-a\)$/.exec(
+        out,
+      )?.[1];
     expect(connId, out).toBeDefined();
     const request = await client.waitFor('EventRouteRequest');
     expect(request.attributes).toMatchObject({ ThisDN: '5000', ConnID: connId, UserData: [['Skill', 'billing']] });

@@ -3,7 +3,16 @@
  * runMonitor against a simulator pair, through a failover, stopped by an AbortSignal.
  */
 import { describe, expect, it } from 'vitest';
-import { EXIT, TLIB_USAGE, UsageError, eventToJsonLine, formatEventLine, parseMonitorArgs, runTlib, timeToIso } from '../../src/cli/tlib.js';
+import {
+  EXIT,
+  TLIB_USAGE,
+  UsageError,
+  eventToJsonLine,
+  formatEventLine,
+  parseMonitorArgs,
+  runTlib,
+  timeToIso,
+} from '../../src/cli/tlib.js';
 import type { TEvent } from '../../src/index.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
 
@@ -16,7 +25,21 @@ function io(signal?: AbortSignal) {
 describe('parseMonitorArgs', () => {
   it('reads --primary, --backup, repeated --dn (deduplicated), --json, --app', () => {
     expect(
-      parseMonitorArgs(['--primary', '127.0.0.1:7000', '--backup', '127.0.0.1:7001', '--dn', '1001', '--dn', '1002', '--dn', '1001', '--json', '--app', 'ops']),
+      parseMonitorArgs([
+        '--primary',
+        '127.0.0.1:7000',
+        '--backup',
+        '127.0.0.1:7001',
+        '--dn',
+        '1001',
+        '--dn',
+        '1002',
+        '--dn',
+        '1001',
+        '--json',
+        '--app',
+        'ops',
+      ]),
     ).toEqual({ primary: '127.0.0.1:7000', backup: '127.0.0.1:7001', dns: ['1001', '1002'], json: true, applicationName: 'ops' });
     expect(parseMonitorArgs(['--primary', '127.0.0.1:7000', '--dn', '1001'])).toEqual({
       primary: '127.0.0.1:7000',
@@ -96,9 +119,9 @@ describe('event formats', () => {
       '03:04:05.006  127.0.0.1:7000  EventRinging               DN 1001     ConnID 00650194ab3c0001  OtherDN=5551234 ' +
         'UserData={Queue=Sales, Queue=VIP, Score=7, Nested={k="v w"}, Blob=<3 bytes>, Call=connid:00650194ab3c0002} #12',
     );
-    expect(formatEventLine({ Event: 'EventServerDisconnected', Server: '127.0.0.1:7000' } as TEvent, new Date(2026, 0, 2, 3, 4, 5, 6))).toBe(
-      '03:04:05.006  127.0.0.1:7000  EventServerDisconnected',
-    );
+    expect(
+      formatEventLine({ Event: 'EventServerDisconnected', Server: '127.0.0.1:7000' } as TEvent, new Date(2026, 0, 2, 3, 4, 5, 6)),
+    ).toBe('03:04:05.006  127.0.0.1:7000  EventServerDisconnected');
   });
 
   it('named values read as the examples print them: AgentStatus=Ready (JSON keeps the number)', () => {
@@ -111,7 +134,9 @@ describe('event formats', () => {
 
   it('command-line errors speak of host:port only, never of { host, port }', () => {
     for (const bad of ['127.0.0.1', 'x', ':7000', '127.0.0.1:']) {
-      expect(() => parseMonitorArgs(['--primary', bad, '--dn', '1'])).toThrow(`--primary must be 'host:port' (e.g. 127.0.0.1:7000, [::1]:7000), got ${JSON.stringify(bad)}`);
+      expect(() => parseMonitorArgs(['--primary', bad, '--dn', '1'])).toThrow(
+        `--primary must be 'host:port' (e.g. 127.0.0.1:7000, [::1]:7000), got ${JSON.stringify(bad)}`,
+      );
     }
     expect(TLIB_USAGE).not.toContain('{ host');
   });

@@ -93,49 +93,58 @@ async function closedPort(): Promise<number> {
 
 // Each test waits up to 15 s per step (waitFor) for processes that start slowly on a loaded machine.
 describe.concurrent('tlib monitor against a simulator', { timeout: 60_000 }, () => {
-  it('prints one line per event until SIGINT, then closes and exits 0', () => withServer(async (server) => {
-    const p = tlib(['monitor', '--primary', server.url, '--dn', '1001', '--dn', '1002']);
-    await p.waitFor(/monitoring DN 1001, 1002; Ctrl-C to stop/, 'stderr');
-    await p.waitFor(/EventRegistered\s+DN 1002/);
-    expect(p.stdout()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}  127\.0\.0\.1:\d+  EventServerConnected/m);
-    expect(p.stdout()).toMatch(/EventLinkConnected/);
+  it('prints one line per event until SIGINT, then closes and exits 0', () =>
+    withServer(async (server) => {
+      const p = tlib(['monitor', '--primary', server.url, '--dn', '1001', '--dn', '1002']);
+      await p.waitFor(/monitoring DN 1001, 1002; Ctrl-C to stop/, 'stderr');
+      await p.waitFor(/EventRegistered\s+DN 1002/);
+      expect(p.stdout()).toMatch(/^\d\d:\d\d:\d\d\.\d{3}  127\.0\.0\.1:\d+  EventServerConnected/m);
+      expect(p.stdout()).toMatch(/EventLinkConnected/);
 
-    const connId = server.placeCall('1001', { from: '5551234', userData: [['Queue', 'Sales'], ['Queue', 'VIP']] });
-    await p.waitFor(new RegExp(`EventRinging\\s+DN 1001\\s+ConnID ${connId}\\s+OtherDN=5551234 UserData=\\{Queue=Sales, Queue=VIP\\}`));
-    expect(server.clientCount).toBe(1);
+      const connId = server.placeCall('1001', {
+        from: '5551234',
+        userData: [
+          ['Queue', 'Sales'],
+          ['Queue', 'VIP'],
+        ],
+      });
+      await p.waitFor(new RegExp(`EventRinging\\s+DN 1001\\s+ConnID ${connId}\\s+OtherDN=5551234 UserData=\\{Queue=Sales, Queue=VIP\\}`));
+      expect(server.clientCount).toBe(1);
 
-    p.child.kill('SIGINT');
-    const { code, signal } = await p.exit;
-    expect({ code, signal }, p.stderr()).toEqual({ code: 0, signal: null });
-    expect(p.stderr()).toContain('tlib monitor: SIGINT, stopped');
-    // It closed its connection: the server sees no client left.
-    for (let i = 0; i < 100 && server.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(server.clientCount).toBe(0);
-  }));
+      p.child.kill('SIGINT');
+      const { code, signal } = await p.exit;
+      expect({ code, signal }, p.stderr()).toEqual({ code: 0, signal: null });
+      expect(p.stderr()).toContain('tlib monitor: SIGINT, stopped');
+      // It closed its connection: the server sees no client left.
+      for (let i = 0; i < 100 && server.clientCount > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(server.clientCount).toBe(0);
+    }));
 
-  it('--json prints one JSON object per line; SIGTERM stops it with exit 0 too', () => withServer(async (server) => {
-    const p = tlib(['monitor', '--primary', server.url, '--dn', '1001', '--json']);
-    await p.waitFor(/Ctrl-C to stop/, 'stderr');
-    const connId = server.placeCall('1001', { from: '5551234', userData: [['Lang', 'fr']] });
-    await p.waitFor(/"Event":"EventRinging"/);
-    p.child.kill('SIGTERM');
-    const { code } = await p.exit;
-    expect(code, p.stderr()).toBe(0);
-    const lines = p.stdout().trim().split('\n');
-    const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(events[0]).toEqual({ Event: 'EventServerConnected', Server: server.url });
-    const ringing = events.find((e) => e.Event === 'EventRinging')!;
-    expect(ringing).toMatchObject({ Server: server.url, ThisDN: '1001', ConnID: connId, OtherDN: '5551234', UserData: [['Lang', 'fr']] });
-    expect(ringing.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
-    expect(typeof ringing.EventSequenceNumber).toBe('number');
-  }));
+  it('--json prints one JSON object per line; SIGTERM stops it with exit 0 too', () =>
+    withServer(async (server) => {
+      const p = tlib(['monitor', '--primary', server.url, '--dn', '1001', '--json']);
+      await p.waitFor(/Ctrl-C to stop/, 'stderr');
+      const connId = server.placeCall('1001', { from: '5551234', userData: [['Lang', 'fr']] });
+      await p.waitFor(/"Event":"EventRinging"/);
+      p.child.kill('SIGTERM');
+      const { code } = await p.exit;
+      expect(code, p.stderr()).toBe(0);
+      const lines = p.stdout().trim().split('\n');
+      const events = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(events[0]).toEqual({ Event: 'EventServerConnected', Server: server.url });
+      const ringing = events.find((e) => e.Event === 'EventRinging')!;
+      expect(ringing).toMatchObject({ Server: server.url, ThisDN: '1001', ConnID: connId, OtherDN: '5551234', UserData: [['Lang', 'fr']] });
+      expect(ringing.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      expect(typeof ringing.EventSequenceNumber).toBe('number');
+    }));
 
-  it('exit code 1 when a DN cannot be registered (EventError 40 unknown DN)', () => withServer(async (server) => {
-    const p = tlib(['monitor', '--primary', server.url, '--dn', 'not-a-dn']);
-    const { code } = await p.exit;
-    expect(code, p.stderr()).toBe(1);
-    expect(p.stderr()).toMatch(/could not register not-a-dn: RequestRegisterAddress refused by T-Server: ErrorCode 40/);
-  }));
+  it('exit code 1 when a DN cannot be registered (EventError 40 unknown DN)', () =>
+    withServer(async (server) => {
+      const p = tlib(['monitor', '--primary', server.url, '--dn', 'not-a-dn']);
+      const { code } = await p.exit;
+      expect(code, p.stderr()).toBe(1);
+      expect(p.stderr()).toMatch(/could not register not-a-dn: RequestRegisterAddress refused by T-Server: ErrorCode 40/);
+    }));
 });
 
 describe.concurrent('tlib exit codes and other commands', { timeout: 60_000 }, () => {
@@ -205,7 +214,11 @@ describe('tlib sim commands on stdin drive a tlib monitor on the same pair', { t
       sim.child.stdin.write('call 1001 from 5551234 data Queue=Support\n');
       await sim.waitFor(/call 1001 from 5551234 data Queue=Support → ConnID [0-9a-f]{16} rings on DN 1001/);
       const connId = /→ ConnID ([0-9a-f]{16})/.exec(sim.stdout())![1];
-      await monitor.waitFor(new RegExp(`${primary.replace(/\./g, '\\.')}\\s+EventRinging\\s+DN 1001\\s+ConnID ${connId}\\s+OtherDN=5551234 UserData=\\{Queue=Support\\}`));
+      await monitor.waitFor(
+        new RegExp(
+          `${primary.replace(/\./g, '\\.')}\\s+EventRinging\\s+DN 1001\\s+ConnID ${connId}\\s+OtherDN=5551234 UserData=\\{Queue=Support\\}`,
+        ),
+      );
 
       sim.child.stdin.write('kill\n');
       await sim.waitFor(/kill → tserver-a killed; tserver-b is primary now \(EventPrimaryChanged\)/);

@@ -119,9 +119,7 @@ describe('a stream of 6 frames split at every chunk boundary', () => {
     const r = feed([copy.subarray(0, 50), copy.subarray(50)]);
     copy.fill(0);
     expect(r.reports.map(summarize)).toStrictEqual(expected);
-    expect(canonical(r.messages[2].unknownAttributes)).toStrictEqual([
-      { id: 2001, valueType: 'binary', value: new Uint8Array([1, 2]) },
-    ]);
+    expect(canonical(r.messages[2].unknownAttributes)).toStrictEqual([{ id: 2001, valueType: 'binary', value: new Uint8Array([1, 2]) }]);
   });
 });
 

@@ -247,9 +247,7 @@ describe('ERR_TRUNCATED (non-fatal: the frame is well delimited)', () => {
   it('decodeFrame: fewer bytes than the length field says (fatal for a lone frame)', () => {
     const good = frame(53, [attr(THIS_DN, 2, v.str('1001'))]);
     for (const cut of [0, 2, 4, 10, good.length - 1]) {
-      expect(() => decodeFrame(good.subarray(0, cut))).toThrow(
-        expect.objectContaining({ code: 'ERR_TRUNCATED', offset: 0, fatal: true }),
-      );
+      expect(() => decodeFrame(good.subarray(0, cut))).toThrow(expect.objectContaining({ code: 'ERR_TRUNCATED', offset: 0, fatal: true }));
     }
   });
 
@@ -273,9 +271,7 @@ describe('ERR_TRAILING_BYTES', () => {
   });
 
   it('decodeFrame: more bytes than the length field says (fatal for a lone frame)', () => {
-    expect(() => decodeFrame(cat(GOOD, u8(0)))).toThrow(
-      expect.objectContaining({ code: 'ERR_TRAILING_BYTES', offset: 0, fatal: true }),
-    );
+    expect(() => decodeFrame(cat(GOOD, u8(0)))).toThrow(expect.objectContaining({ code: 'ERR_TRAILING_BYTES', offset: 0, fatal: true }));
   });
 });
 
@@ -299,7 +295,16 @@ describe('ERR_BAD_VALUE_TYPE', () => {
   });
 
   it('value type 6 (time) inside a kvlist, offset of that type byte', () => {
-    const bad = frame(60, [attr(USER_DATA, 4, v.kv([['ok', 1, v.int(1)], ['t', 6, v.time(1, 1)]]))]);
+    const bad = frame(60, [
+      attr(
+        USER_DATA,
+        4,
+        v.kv([
+          ['ok', 1, v.int(1)],
+          ['t', 6, v.time(1, 1)],
+        ]),
+      ),
+    ]);
     // 15 attribute value, + count 4, + entry 1 (2 + 2 + 1 + 4 = 9), + key length 2 + "t" 1 → 31.
     expectMalformed(bad, 'ERR_BAD_VALUE_TYPE', 31, false);
   });

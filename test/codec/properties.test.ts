@@ -65,12 +65,9 @@ describe('encode → decode is the identity', () => {
 
   it('any attribute of the table on any message type, known or not', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(messageArb({ anyAttribute: true }), anyMessageArb),
-        (m) => {
-          expect(asSample(decodeFrame(encodeSample(m)))).toStrictEqual(canonical(m));
-        },
-      ),
+      fc.property(fc.oneof(messageArb({ anyAttribute: true }), anyMessageArb), (m) => {
+        expect(asSample(decodeFrame(encodeSample(m)))).toStrictEqual(canonical(m));
+      }),
       runs(200),
     );
   });
@@ -104,9 +101,15 @@ describe('the encoder accepts exactly what the validator accepts', () => {
       fc.double(),
       fc.integer({ min: -(2 ** 33), max: 2 ** 33 }),
       fc.date({ noInvalidDate: false }),
-      fc.record({ seconds: fc.oneof(fc.integer({ min: -5, max: 2 ** 33 }), fc.double()), microseconds: fc.integer({ min: -5, max: 2_000_000 }) }),
+      fc.record({
+        seconds: fc.oneof(fc.integer({ min: -5, max: 2 ** 33 }), fc.double()),
+        microseconds: fc.integer({ min: -5, max: 2_000_000 }),
+      }),
       fc.string({ minLength: 15, maxLength: 17, unit: fc.constantFrom(...'0123456789abcdefABCDEF') }),
-      fc.array(fc.tuple(fc.oneof(fc.string(), fc.integer()), fc.oneof(fc.integer({ min: -(2 ** 32), max: 2 ** 32 }), fc.boolean(), fc.string())), { maxLength: 3 }),
+      fc.array(
+        fc.tuple(fc.oneof(fc.string(), fc.integer()), fc.oneof(fc.integer({ min: -(2 ** 32), max: 2 ** 32 }), fc.boolean(), fc.string())),
+        { maxLength: 3 },
+      ),
       fc.array(fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }), { maxLength: 3 }),
       fc.dictionary(fc.string({ maxLength: 3 }), fc.oneof(fc.integer(), fc.string(), fc.constant(null)), { maxKeys: 3 }),
     );
@@ -147,12 +150,10 @@ describe('the streaming decoder on any input yields messages or ProtocolErrors, 
     const bytes = fc.oneof(
       fc.uint8Array({ maxLength: 200 }),
       // Plausible headers make the decoder go further than random bytes would.
-      fc
-        .tuple(fc.integer({ min: 0, max: 120 }), fc.uint8Array({ maxLength: 120 }), fc.boolean())
-        .map(([len, rest, magic]) => {
-          const head = Buffer.from([0, 0, 0, len, 0x54, magic ? 0x4c : 0x4d, 1, 0]);
-          return new Uint8Array(Buffer.concat([head, rest]));
-        }),
+      fc.tuple(fc.integer({ min: 0, max: 120 }), fc.uint8Array({ maxLength: 120 }), fc.boolean()).map(([len, rest, magic]) => {
+        const head = Buffer.from([0, 0, 0, len, 0x54, magic ? 0x4c : 0x4d, 1, 0]);
+        return new Uint8Array(Buffer.concat([head, rest]));
+      }),
     );
     fc.assert(
       fc.property(chunkedArb(bytes), fc.integer({ min: 8, max: 300 }), ({ bytes: b, chunks }, max) => {
@@ -215,12 +216,10 @@ describe('the streaming decoder on any input yields messages or ProtocolErrors, 
 
 describe('chunking invariance for valid streams', () => {
   it('any split of a multi-frame stream yields the same messages as one push, equal to what was encoded', () => {
-    const stream = fc
-      .array(anyMessageArb, { minLength: 1, maxLength: 6 })
-      .chain((messages) => {
-        const bytes = Buffer.concat(messages.map(encodeSample));
-        return cutsArb(bytes.length, 20).map((cuts) => ({ messages, bytes, cuts }));
-      });
+    const stream = fc.array(anyMessageArb, { minLength: 1, maxLength: 6 }).chain((messages) => {
+      const bytes = Buffer.concat(messages.map(encodeSample));
+      return cutsArb(bytes.length, 20).map((cuts) => ({ messages, bytes, cuts }));
+    });
     fc.assert(
       fc.property(stream, ({ messages, bytes, cuts }) => {
         const whole = feed([bytes]);

@@ -124,7 +124,14 @@ describe('values of every attribute type survive a round trip', () => {
 
   it('connid: at top level as 16 lowercase hex digits, inside a kvlist as { connid }', () => {
     for (const c of SAMPLE_VALUES.connid) {
-      const attributes = { ConnID: c, PreviousConnID: c, UserData: [['c', { connid: c }], ['s', c]] };
+      const attributes = {
+        ConnID: c,
+        PreviousConnID: c,
+        UserData: [
+          ['c', { connid: c }],
+          ['s', c],
+        ],
+      };
       const out = through(attributes);
       expect(out).toStrictEqual(attributes);
       // A ConnID-looking string in a kvlist stays a string.
@@ -274,12 +281,7 @@ describe('golden bytes, computed by hand from wire-protocol.md', () => {
    *   00 02 01 00 00 00 07 | 00 14 02 00 00 00 02 c3 a9 | 07 d1 03 00 00 00 02 01 02
    * Body: 8 + 7 + 9 + 9 = 33 = 0x21.
    */
-  const QUERY_HEX = [
-    '00000021 544c 01 00 0002 0003',
-    '0002 01 00000007',
-    '0014 02 00000002 c3a9',
-    '07d1 03 00000002 0102',
-  ]
+  const QUERY_HEX = ['00000021 544c 01 00 0002 0003', '0002 01 00000007', '0014 02 00000002 c3a9', '07d1 03 00000002 0102']
     .join('')
     .replace(/ /g, '');
 

@@ -16,7 +16,8 @@ const u32 = (n: number) => {
 };
 const cat = (...parts: Uint8Array[]) => Buffer.concat(parts);
 const str = (bytes: Buffer) => cat(u32(bytes.length), bytes);
-const kv = (entries: [Buffer, Buffer][]) => cat(u32(entries.length), ...entries.flatMap(([k, val]) => [u16(k.length), k, Buffer.from([2]), str(val)]));
+const kv = (entries: [Buffer, Buffer][]) =>
+  cat(u32(entries.length), ...entries.flatMap(([k, val]) => [u16(k.length), k, Buffer.from([2]), str(val)]));
 const attr = (id: number, type: number, value: Buffer) => cat(u16(id), Buffer.from([type]), value);
 function frame(type: number, attrs: Buffer[]): Buffer {
   const body = cat(u16(0x544c), Buffer.from([1, 0]), u16(type), u16(attrs.length), ...attrs);
@@ -40,8 +41,24 @@ describe('strings: ASCII fast path and UTF-8', () => {
 
   it('a frame over the 4 KiB frame-copy limit decodes its strings alike', () => {
     const long = 'L'.repeat(5000);
-    const m = decodeFrame(encodeFrame(53, { ThisDN: 'dn-1', OtherDN: long, UserData: [['k', 'v'], ['big', long]] }));
-    expect(m.attributes).toEqual({ ThisDN: 'dn-1', OtherDN: long, UserData: [['k', 'v'], ['big', long]] });
+    const m = decodeFrame(
+      encodeFrame(53, {
+        ThisDN: 'dn-1',
+        OtherDN: long,
+        UserData: [
+          ['k', 'v'],
+          ['big', long],
+        ],
+      }),
+    );
+    expect(m.attributes).toEqual({
+      ThisDN: 'dn-1',
+      OtherDN: long,
+      UserData: [
+        ['k', 'v'],
+        ['big', long],
+      ],
+    });
   });
 
   it('invalid UTF-8 in a string attribute is replaced by U+FFFD and reported (ERR_INVALID_UTF8)', () => {
@@ -55,7 +72,10 @@ describe('strings: ASCII fast path and UTF-8', () => {
   it('a truncated sequence, an overlong encoding and a lone surrogate are each invalid', () => {
     for (const bad of [[0xc3], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
       const m = decodeFrame(frame(53, [attr(THIS_DN, 2, str(cat(ascii('a'), Buffer.from(bad))))]));
-      expect(m.warnings?.map((w) => w.code), `bytes ${bad.join(',')}`).toEqual(['ERR_INVALID_UTF8']);
+      expect(
+        m.warnings?.map((w) => w.code),
+        `bytes ${bad.join(',')}`,
+      ).toEqual(['ERR_INVALID_UTF8']);
     }
   });
 
@@ -63,10 +83,20 @@ describe('strings: ASCII fast path and UTF-8', () => {
     const m = decodeFrame(
       frame(53, [
         attr(THIS_DN, 2, str(ascii('1001'))),
-        attr(USER_DATA, 4, kv([[ascii('Name'), Buffer.from([0x4a, 0xfe])], [Buffer.from([0x4b, 0xff]), ascii('v')]])),
+        attr(
+          USER_DATA,
+          4,
+          kv([
+            [ascii('Name'), Buffer.from([0x4a, 0xfe])],
+            [Buffer.from([0x4b, 0xff]), ascii('v')],
+          ]),
+        ),
       ]),
     );
-    expect(m.attributes.UserData).toEqual([['Name', 'J\ufffd'], ['K\ufffd', 'v']]);
+    expect(m.attributes.UserData).toEqual([
+      ['Name', 'J\ufffd'],
+      ['K\ufffd', 'v'],
+    ]);
     expect(m.warnings?.map((w) => [w.code, w.attribute])).toEqual([
       ['ERR_INVALID_UTF8', 'UserData.Name'],
       ['ERR_INVALID_UTF8', 'UserData'],
@@ -75,9 +105,21 @@ describe('strings: ASCII fast path and UTF-8', () => {
 
   it('two different keys that read alike after replacement are reported (ERR_KEY_COLLISION)', () => {
     const m = decodeFrame(
-      frame(53, [attr(USER_DATA, 4, kv([[Buffer.from([0x41, 0xff]), ascii('1')], [Buffer.from([0x41, 0xfe]), ascii('2')]]))]),
+      frame(53, [
+        attr(
+          USER_DATA,
+          4,
+          kv([
+            [Buffer.from([0x41, 0xff]), ascii('1')],
+            [Buffer.from([0x41, 0xfe]), ascii('2')],
+          ]),
+        ),
+      ]),
     );
-    expect(m.attributes.UserData).toEqual([['A\ufffd', '1'], ['A\ufffd', '2']]);
+    expect(m.attributes.UserData).toEqual([
+      ['A\ufffd', '1'],
+      ['A\ufffd', '2'],
+    ]);
     const codes = m.warnings!.map((w) => w.code);
     expect(codes.filter((c) => c === 'ERR_INVALID_UTF8')).toHaveLength(2);
     expect(codes.filter((c) => c === 'ERR_KEY_COLLISION')).toHaveLength(1);
@@ -85,13 +127,35 @@ describe('strings: ASCII fast path and UTF-8', () => {
   });
 
   it('an invalid key colliding with a valid key that spells U+FFFD is reported too', () => {
-    const m = decodeFrame(frame(53, [attr(USER_DATA, 4, kv([[Buffer.from('A\ufffd'), ascii('1')], [Buffer.from([0x41, 0xff]), ascii('2')]]))]));
+    const m = decodeFrame(
+      frame(53, [
+        attr(
+          USER_DATA,
+          4,
+          kv([
+            [Buffer.from('A\ufffd'), ascii('1')],
+            [Buffer.from([0x41, 0xff]), ascii('2')],
+          ]),
+        ),
+      ]),
+    );
     expect(m.warnings!.filter((w) => w.code === 'ERR_KEY_COLLISION')).toHaveLength(1);
   });
 
   it('the same invalid key repeated (same bytes) is not a collision: kvlists may repeat keys', () => {
     const key = Buffer.from([0x41, 0xff]);
-    const m = decodeFrame(frame(53, [attr(USER_DATA, 4, kv([[key, ascii('1')], [key, ascii('2')]]))]));
+    const m = decodeFrame(
+      frame(53, [
+        attr(
+          USER_DATA,
+          4,
+          kv([
+            [key, ascii('1')],
+            [key, ascii('2')],
+          ]),
+        ),
+      ]),
+    );
     expect(m.warnings!.map((w) => w.code)).toEqual(['ERR_INVALID_UTF8', 'ERR_INVALID_UTF8']);
   });
 
@@ -99,7 +163,12 @@ describe('strings: ASCII fast path and UTF-8', () => {
     const bad = frame(53, [attr(THIS_DN, 2, str(Buffer.from([0xff])))]);
     const good = frame(53, [attr(THIS_DN, 2, str(ascii('1001')))]);
     const seen: DecodedMessage[] = [];
-    const d = new FrameDecoder({ onMessage: (m) => seen.push(m), onError: (e) => { throw e; } });
+    const d = new FrameDecoder({
+      onMessage: (m) => seen.push(m),
+      onError: (e) => {
+        throw e;
+      },
+    });
     d.push(cat(bad, good, bad));
     expect(seen.map((m) => m.warnings?.length ?? 0)).toEqual([1, 0, 1]);
     expect('warnings' in seen[1]).toBe(false);

@@ -23,7 +23,12 @@ const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeo
 
 async function openOn(options: Partial<TServerConnectionOptions> = {}): Promise<{ raw: RawTServer; conn: TServerConnection }> {
   raw = await RawTServer.start();
-  conn = new TServerConnection({ primary: raw.url, addp: false, reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false }, ...options });
+  conn = new TServerConnection({
+    primary: raw.url,
+    addp: false,
+    reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false },
+    ...options,
+  });
   await conn.open();
   return { raw, conn };
 }
@@ -47,7 +52,12 @@ async function maxStall<T>(during: Promise<T>): Promise<{ value: T; stallMs: num
 describe('requests to a server that never answers', () => {
   it('with the defaults, 10,000 requests: 1,000 on the wire, 1,000 waiting, the rest refused at once (OfflineQueueFullError)', async () => {
     const { raw, conn } = await openOn({ requestTimeoutMs: 1_000 });
-    const outcomes = Array.from({ length: 10_000 }, () => conn.queryServer().then(() => 'answered', (e: Error) => e));
+    const outcomes = Array.from({ length: 10_000 }, () =>
+      conn.queryServer().then(
+        () => 'answered',
+        (e: Error) => e,
+      ),
+    );
     expect(conn.state.inFlight).toBe(1_000);
     expect(conn.state.queued).toBe(1_000);
     await until(() => raw.count('RequestQueryServer') >= 1_000, '1,000 requests on the wire');
@@ -65,7 +75,12 @@ describe('requests to a server that never answers', () => {
     const { raw, conn } = await openOn({ requestTimeoutMs: 4_000, offlineQueue: { limit: 100_000 } });
     const timersBefore = timers();
     const heapBefore = process.memoryUsage().heapUsed;
-    const outcomes = Array.from({ length: 100_000 }, () => conn.queryServer().then(() => 'answered', (e: Error) => e));
+    const outcomes = Array.from({ length: 100_000 }, () =>
+      conn.queryServer().then(
+        () => 'answered',
+        (e: Error) => e,
+      ),
+    );
     // Bound: at most one more timer for 100,000 deadlines (was one timer each).
     expect(timers() - timersBefore).toBeLessThanOrEqual(1);
     expect([conn.state.inFlight, conn.state.queued]).toEqual([1_000, 99_000]);
@@ -84,7 +99,12 @@ describe('requests to a server that never answers', () => {
 
   it('maxInFlight is an option: past it requests wait in order, and the waiting ones count against the queue limit', async () => {
     const { raw, conn } = await openOn({ requestTimeoutMs: 2_000, maxInFlight: 10, offlineQueue: { limit: 5 } });
-    const outcomes = Array.from({ length: 20 }, (_, i) => conn.queryAddress(String(1000 + i)).then(() => 'answered', (e: Error) => e));
+    const outcomes = Array.from({ length: 20 }, (_, i) =>
+      conn.queryAddress(String(1000 + i)).then(
+        () => 'answered',
+        (e: Error) => e,
+      ),
+    );
     const refused = await Promise.all(outcomes.slice(15));
     expect(refused.every((o) => o instanceof OfflineQueueFullError)).toBe(true);
     await until(() => raw.count('RequestQueryAddress') >= 10, 'ten on the wire');
@@ -103,7 +123,12 @@ describe('requests to a server that never answers', () => {
     conn = new TServerConnection({ primary: raw.url, addp: false, requestTimeoutMs: 2_000, offlineQueue: { limit: 50 } });
     await conn.open();
     const c = conn;
-    const outcomes = Array.from({ length: 60 }, (_, i) => c.registerAddress(String(2000 + i)).then(() => 'registered', (e: Error) => e));
+    const outcomes = Array.from({ length: 60 }, (_, i) =>
+      c.registerAddress(String(2000 + i)).then(
+        () => 'registered',
+        (e: Error) => e,
+      ),
+    );
     const refused = await Promise.all(outcomes.slice(50));
     expect(refused.every((o) => o instanceof OfflineQueueFullError)).toBe(true);
     expect(c.state.queued).toBe(50);
@@ -150,11 +175,20 @@ describe('resync through a window (issue 15 item 5)', () => {
       if (answering && answered < ANSWERED) answer(r);
       else parked.push(r);
     };
-    conn = new TServerConnection({ primary: raw.url, addp: false, validation: 'off', requestTimeoutMs: 20_000, reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false } });
+    conn = new TServerConnection({
+      primary: raw.url,
+      addp: false,
+      validation: 'off',
+      requestTimeoutMs: 20_000,
+      reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false },
+    });
     await conn.open();
     const c = conn;
     await c.registerAddress('1001');
-    const flood = Array.from({ length: 100_000 }, (_, i): [string, Record<string, unknown>] => ['EventRinging', { ThisDN: '1001', ConnID: i.toString(16).padStart(16, '0') }]);
+    const flood = Array.from({ length: 100_000 }, (_, i): [string, Record<string, unknown>] => [
+      'EventRinging',
+      { ThisDN: '1001', ConnID: i.toString(16).padStart(16, '0') },
+    ]);
     const socket = [...server.sockets][0];
     const sentinel = new Promise((resolve) => c.once('EventUserEvent', resolve));
     server.sendMany(socket, flood);

@@ -52,7 +52,10 @@ describe('invalid UTF-8 from the server', () => {
     await until(() => events.some((e) => e.Event === 'EventUserEvent'), 'the EventUserEvent');
     const e = events.find((x) => x.Event === 'EventUserEvent') as unknown as Record<string, unknown>;
     expect(e.ThisDN).toBe('10\ufffd1');
-    expect(e.UserData).toEqual([['A\ufffd', 'one'], ['A\ufffd', 'two']]);
+    expect(e.UserData).toEqual([
+      ['A\ufffd', 'one'],
+      ['A\ufffd', 'two'],
+    ]);
     expect(Object.keys(e)).toEqual(['Event', 'Server', 'ThisDN', 'UserData', 'time']);
     const decoded = warnings.filter((w) => w.code === 'ERR_INVALID_UTF8' || w.code === 'ERR_KEY_COLLISION');
     expect(decoded.map((w) => [w.code, w.attribute, w.event, w.server])).toEqual([

@@ -80,7 +80,10 @@ describe('diagnostics channels', () => {
     expect(w.seen['tlib:session:lost'][0].reason).toBeInstanceOf(Error);
     expect(w.seen['tlib:failover']).toHaveLength(1);
     expect(w.seen['tlib:failover'][0]).toMatchObject({ from: undefined, to: proxy.url, cause: 'reconnect' });
-    await until(() => w.seen['tlib:request:end'].some((m) => m.request === 'RequestRegisterAddress' && m.internal), 'the replayed registration');
+    await until(
+      () => w.seen['tlib:request:end'].some((m) => m.request === 'RequestRegisterAddress' && m.internal),
+      'the replayed registration',
+    );
   });
 
   it('on a hot-standby pair: standby session open, then on a kill: session lost, failover to the backup, resync summary', async () => {

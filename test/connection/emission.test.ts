@@ -42,9 +42,13 @@ describe('the listener registry', () => {
     const conn = new TServerConnection({ primary: '127.0.0.1:1' });
     const ctx = { name: 'ctx' };
     const seen: unknown[] = [];
-    conn.on('close', function (this: unknown) {
-      seen.push(this);
-    }, ctx);
+    conn.on(
+      'close',
+      function (this: unknown) {
+        seen.push(this);
+      },
+      ctx,
+    );
     conn.on('close', function (this: unknown) {
       seen.push(this);
     });
@@ -118,12 +122,26 @@ describe('debug output never prints a password', () => {
   it('redactAttributes hides Password attributes and kvlist keys, and copies only when it must', () => {
     const plain = { ThisDN: '1001', UserData: [['a', 1]] };
     expect(redactAttributes(plain)).toBe(plain);
-    const secret = { ThisDN: '1001', Password: 'hunter2', UserData: [['agentPassword', 'hunter2'], ['nested', [['PASSWORD', 'x']]]] };
-    expect(redactAttributes(secret)).toEqual({ ThisDN: '1001', Password: '***', UserData: [['agentPassword', '***'], ['nested', [['PASSWORD', '***']]]] });
+    const secret = {
+      ThisDN: '1001',
+      Password: 'hunter2',
+      UserData: [
+        ['agentPassword', 'hunter2'],
+        ['nested', [['PASSWORD', 'x']]],
+      ],
+    };
+    expect(redactAttributes(secret)).toEqual({
+      ThisDN: '1001',
+      Password: '***',
+      UserData: [
+        ['agentPassword', '***'],
+        ['nested', [['PASSWORD', '***']]],
+      ],
+    });
     expect(secret.Password).toBe('hunter2');
   });
 
-  it("tlib:data shows requests and events with the password masked", async () => {
+  it('tlib:data shows requests and events with the password masked', async () => {
     rig = await singleRig();
     const lines: string[] = [];
     const log = createDebug.log;

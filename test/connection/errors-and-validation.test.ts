@@ -6,13 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as sdk from '../../src/index.js';
-import {
-  EventValidationError,
-  HandlerError,
-  InvalidArgumentError,
-  TServerError,
-  TlibError,
-} from '../../src/errors.js';
+import { EventValidationError, HandlerError, InvalidArgumentError, TServerError, TlibError } from '../../src/errors.js';
 import { encodeFrame } from '../../src/codec/encoder.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
 import { Harness, SimRecorder, delay, fastOptions, outcomeOf, waitUntil } from '../support/connection-helpers.js';
@@ -70,16 +64,24 @@ describe('EventError → TServerError', () => {
   it.each([
     ['unknown DN (40)', (c: sdk.TServerConnection) => c.queryAddress('not-a-dn'), 40],
     ['no such call (57)', (c: sdk.TServerConnection) => c.queryCall('00000000000000ff'), 57],
-    ['agent already logged in (56)', async (c: sdk.TServerConnection) => {
-      await c.registerAddress('1001');
-      await c.agentLogin('1001', 'dup');
-      return c.agentLogin('1001', 'dup2');
-    }, 56],
-    ['CTI link down (53) for a request that needs the link', async (c: sdk.TServerConnection, sim: TServerSimulator) => {
-      await c.registerAddress('1001');
-      sim.setLink(false);
-      return c.agentReady('1001');
-    }, 53],
+    [
+      'agent already logged in (56)',
+      async (c: sdk.TServerConnection) => {
+        await c.registerAddress('1001');
+        await c.agentLogin('1001', 'dup');
+        return c.agentLogin('1001', 'dup2');
+      },
+      56,
+    ],
+    [
+      'CTI link down (53) for a request that needs the link',
+      async (c: sdk.TServerConnection, sim: TServerSimulator) => {
+        await c.registerAddress('1001');
+        sim.setLink(false);
+        return c.agentReady('1001');
+      },
+      53,
+    ],
   ] as const)('%s', async (_name, run, code) => {
     const sim = await h.sim();
     const { conn } = await openOn(sim);
@@ -99,7 +101,12 @@ describe('argument errors: rejected before anything is sent, naming the attribut
     ['missing Mandatory ThisDN', (c) => c.request('RequestRegisterAddress', {} as never), /ThisDN/, 'ThisDN'],
     ['helper given undefined DN', (c) => c.registerAddress(undefined as never), /ThisDN/, 'ThisDN'],
     ['wrong type (number for a string)', (c) => c.request('RequestQueryAddress', { ThisDN: 1001 as never }), /ThisDN/, 'ThisDN'],
-    ['wrong type (string for an int)', (c) => c.request('RequestTransactionMonitoring', { SubscriptionOperation: '1' as never }), /SubscriptionOperation/, 'SubscriptionOperation'],
+    [
+      'wrong type (string for an int)',
+      (c) => c.request('RequestTransactionMonitoring', { SubscriptionOperation: '1' as never }),
+      /SubscriptionOperation/,
+      'SubscriptionOperation',
+    ],
     ['ReserveAgent without AgentID/Place/ThisDN', (c) => c.reserveAgent({}), /AgentID.*Place.*ThisDN/, 'AgentID/Place/ThisDN'],
     ['ReserveAgent with only Timeout', (c) => c.reserveAgent({ Timeout: 1000 }), /AgentID.*Place.*ThisDN/, 'AgentID/Place/ThisDN'],
     ['missing OtherDN', (c) => c.request('RequestMakeCall', { ThisDN: '1001' } as never), /OtherDN/, 'OtherDN'],
@@ -227,10 +234,16 @@ describe('validation of received events', () => {
     const sim = await h.sim();
     const { rec } = await openOn(sim);
     const since = rec.mark();
-    sim.sendRaw(encodeFrame(96, { ThisDN: '1001', time: { seconds: 1_700_000_000, microseconds: 0 } }, [{ id: 900, valueType: 'string', value: 'extra' }]));
+    sim.sendRaw(
+      encodeFrame(96, { ThisDN: '1001', time: { seconds: 1_700_000_000, microseconds: 0 } }, [
+        { id: 900, valueType: 'string', value: 'extra' },
+      ]),
+    );
     const e = await rec.waitFor('EventUserEvent', { since });
     expect(e.value.unknownAttributes).toEqual([{ id: 900, valueType: 'string', value: 'extra' }]);
-    expect(rec.warnings).toContainEqual(expect.objectContaining({ code: 'ERR_UNKNOWN_ATTRIBUTE', attribute: '900', event: 'EventUserEvent' }));
+    expect(rec.warnings).toContainEqual(
+      expect.objectContaining({ code: 'ERR_UNKNOWN_ATTRIBUTE', attribute: '900', event: 'EventUserEvent' }),
+    );
   });
 });
 

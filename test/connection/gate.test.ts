@@ -40,7 +40,13 @@ const T = { seconds: 1_700_000_000, microseconds: 0 };
 const START = { seconds: 1_699_999_000, microseconds: 5 };
 
 function msg(name: string, attributes: Record<string, unknown> = {}): DecodedMessage {
-  return { type: messageByName(name)?.type ?? 9999, name, attributes: { time: T, ...attributes }, unknownAttributes: undefined, byteLength: 0 };
+  return {
+    type: messageByName(name)?.type ?? 9999,
+    name,
+    attributes: { time: T, ...attributes },
+    unknownAttributes: undefined,
+    byteLength: 0,
+  };
 }
 
 let a: FakeSession;
@@ -103,7 +109,7 @@ describe('1. internal and forbidden messages; role messages out', () => {
     expect(emitted).toEqual([]);
   });
 
-  it("EventPrimaryChanged on the active goes out at once; on the standby at the end of the I/O phase, its session held meanwhile", async () => {
+  it('EventPrimaryChanged on the active goes out at once; on the standby at the end of the I/O phase, its session held meanwhile', async () => {
     gate.onMessage(msg('EventPrimaryChanged'), a);
     expect(host.calls).toEqual(['primaryChanged a:1']);
     gate.onMessage(msg('EventPrimaryChanged'), b);
@@ -123,7 +129,7 @@ describe('1. internal and forbidden messages; role messages out', () => {
 });
 
 describe('2. the standby', () => {
-  it("its events stop; an answer to a request sent there settles silently", async () => {
+  it('its events stop; an answer to a request sent there settles silently', async () => {
     const p = router.create('RequestRegisterAddress', { ThisDN: '1001' }, {}, { internal: true, deliverAnswer: false, target: b });
     router.submit(p);
     gate.onMessage(msg('EventRinging', { ThisDN: '1001', ConnID: '0000000000000001' }), b);
@@ -147,7 +153,14 @@ describe('3. duplicates', () => {
     // The answer to a request in flight is never a duplicate.
     const p = router.create('RequestQueryServer', {}, {}, { internal: false, deliverAnswer: true, target: undefined });
     router.submit(p);
-    gate.onMessage(msg('EventServerInfo', { ReferenceID: p.referenceId, EventSequenceNumber: 0, ServerStartTime: { seconds: START.seconds, microseconds: 6 } }), a);
+    gate.onMessage(
+      msg('EventServerInfo', {
+        ReferenceID: p.referenceId,
+        EventSequenceNumber: 0,
+        ServerStartTime: { seconds: START.seconds, microseconds: 6 },
+      }),
+      a,
+    );
     expect((await p.promise).Event).toBe('EventServerInfo');
   });
 });
@@ -169,7 +182,13 @@ describe('4. link events', () => {
     gate.announcePrimaryChanged(b, msg('EventPrimaryChanged'));
     b.linkUp = true;
     gate.announcePrimaryChanged(b, msg('EventPrimaryChanged'));
-    expect(delivered()).toEqual(['EventLinkConnected', 'EventLinkDisconnected', 'EventPrimaryChanged', 'EventPrimaryChanged', 'EventLinkConnected']);
+    expect(delivered()).toEqual([
+      'EventLinkConnected',
+      'EventLinkDisconnected',
+      'EventPrimaryChanged',
+      'EventPrimaryChanged',
+      'EventLinkConnected',
+    ]);
   });
 });
 

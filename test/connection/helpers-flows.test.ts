@@ -59,7 +59,10 @@ describe('call-control helpers resolve with their answering events', () => {
     const since = rec.mark();
     const released = await conn.completeTransfer(AGENT, c1, c2);
     expect(released).toMatchObject({ Event: 'EventReleased', ThisDN: AGENT, ConnID: c1 });
-    const releasedAtAgent = rec.of('EventReleased', since).filter((e) => e.ThisDN === AGENT).map((e) => e.ConnID);
+    const releasedAtAgent = rec
+      .of('EventReleased', since)
+      .filter((e) => e.ThisDN === AGENT)
+      .map((e) => e.ConnID);
     expect(releasedAtAgent).toEqual([c2, c1]);
     // The colleague now holds the customer's call under its ConnID.
     await rec.waitFor('EventPartyChanged', { since, predicate: (e) => e.ThisDN === COLLEAGUE });

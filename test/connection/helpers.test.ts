@@ -8,7 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TServerConnection } from '../../src/connection/index.js';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { AddressType, AgentWorkMode, ForwardMode, MakeCallType, MonitorNextCallType, RouteType, TreatmentType } from '../../src/protocol/enums.js';
+import {
+  AddressType,
+  AgentWorkMode,
+  ForwardMode,
+  MakeCallType,
+  MonitorNextCallType,
+  RouteType,
+  TreatmentType,
+} from '../../src/protocol/enums.js';
 import { MESSAGES } from '../../src/protocol/catalogue.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
 import { ConnRecorder, Harness, SimRecorder, delay, outcomeOf } from '../support/connection-helpers.js';
@@ -36,11 +44,23 @@ const UD_WIRE = [
 const REASONS = { Reason: 'coffee' };
 const REASONS_WIRE = [['Reason', 'coffee']];
 
-type Case = [helper: string, call: (c: TServerConnection) => Promise<unknown>, type: number, request: string, attributes: Record<string, unknown>];
+type Case = [
+  helper: string,
+  call: (c: TServerConnection) => Promise<unknown>,
+  type: number,
+  request: string,
+  attributes: Record<string, unknown>,
+];
 
 const CASES: Case[] = [
   ['holdCall', (c) => c.holdCall('1001', A), 18, 'RequestHoldCall', { ThisDN: '1001', ConnID: A }],
-  ['retrieveCall', (c) => c.retrieveCall('1001', A, { reasons: REASONS }), 19, 'RequestRetrieveCall', { ThisDN: '1001', ConnID: A, Reasons: REASONS_WIRE }],
+  [
+    'retrieveCall',
+    (c) => c.retrieveCall('1001', A, { reasons: REASONS }),
+    19,
+    'RequestRetrieveCall',
+    { ThisDN: '1001', ConnID: A, Reasons: REASONS_WIRE },
+  ],
   [
     'initiateTransfer',
     (c) => c.initiateTransfer('1001', A, '1002', { userData: UD, location: 'east' }),
@@ -48,7 +68,13 @@ const CASES: Case[] = [
     'RequestInitiateTransfer',
     { ThisDN: '1001', ConnID: A, OtherDN: '1002', UserData: UD_WIRE, Location: 'east' },
   ],
-  ['completeTransfer', (c) => c.completeTransfer('1001', A, B), 26, 'RequestCompleteTransfer', { ThisDN: '1001', ConnID: A, TransferConnID: B }],
+  [
+    'completeTransfer',
+    (c) => c.completeTransfer('1001', A, B),
+    26,
+    'RequestCompleteTransfer',
+    { ThisDN: '1001', ConnID: A, TransferConnID: B },
+  ],
   [
     'singleStepTransfer',
     (c) => c.singleStepTransfer('1001', A, '1003', { userData: UD }),
@@ -56,14 +82,38 @@ const CASES: Case[] = [
     'RequestSingleStepTransfer',
     { ThisDN: '1001', ConnID: A, OtherDN: '1003', UserData: UD_WIRE },
   ],
-  ['initiateConference', (c) => c.initiateConference('1001', A, '1002'), 20, 'RequestInitiateConference', { ThisDN: '1001', ConnID: A, OtherDN: '1002' }],
-  ['completeConference', (c) => c.completeConference('1001', A, B), 21, 'RequestCompleteConference', { ThisDN: '1001', ConnID: A, ConferenceConnID: B }],
-  ['deleteFromConference', (c) => c.deleteFromConference('1001', A, '1003'), 22, 'RequestDeleteFromConference', { ThisDN: '1001', ConnID: A, OtherDN: '1003' }],
+  [
+    'initiateConference',
+    (c) => c.initiateConference('1001', A, '1002'),
+    20,
+    'RequestInitiateConference',
+    { ThisDN: '1001', ConnID: A, OtherDN: '1002' },
+  ],
+  [
+    'completeConference',
+    (c) => c.completeConference('1001', A, B),
+    21,
+    'RequestCompleteConference',
+    { ThisDN: '1001', ConnID: A, ConferenceConnID: B },
+  ],
+  [
+    'deleteFromConference',
+    (c) => c.deleteFromConference('1001', A, '1003'),
+    22,
+    'RequestDeleteFromConference',
+    { ThisDN: '1001', ConnID: A, OtherDN: '1003' },
+  ],
   ['alternateCall', (c) => c.alternateCall('1001', A, B), 28, 'RequestAlternateCall', { ThisDN: '1001', ConnID: A, PreviousConnID: B }],
   ['reconnectCall', (c) => c.reconnectCall('1001', A, B), 29, 'RequestReconnectCall', { ThisDN: '1001', ConnID: A, PreviousConnID: B }],
   ['updateUserData', (c) => c.updateUserData('1001', A, UD), 31, 'RequestUpdateUserData', { ThisDN: '1001', ConnID: A, UserData: UD_WIRE }],
   ['deleteUserData', (c) => c.deleteUserData('1001', A), 32, 'RequestDeleteUserData', { ThisDN: '1001', ConnID: A }],
-  ['deleteUserDataPair', (c) => c.deleteUserDataPair('1001', A, 'Tier'), 33, 'RequestDeletePair', { ThisDN: '1001', ConnID: A, DataKey: 'Tier' }],
+  [
+    'deleteUserDataPair',
+    (c) => c.deleteUserDataPair('1001', A, 'Tier'),
+    33,
+    'RequestDeletePair',
+    { ThisDN: '1001', ConnID: A, DataKey: 'Tier' },
+  ],
   ['setDNDOn', (c) => c.setDNDOn('1001'), 12, 'RequestSetDNDOn', { ThisDN: '1001' }],
   ['setDNDOff', (c) => c.setDNDOff('1001', { extensions: { x: 1 } }), 13, 'RequestSetDNDOff', { ThisDN: '1001', Extensions: [['x', 1]] }],
   [
@@ -79,8 +129,20 @@ const CASES: Case[] = [
   ['clearCall', (c) => c.clearCall('1001', A), 110, 'RequestClearCall', { ThisDN: '1001', ConnID: A }],
   ['setMuteOn', (c) => c.setMuteOn('1001', A), 143, 'RequestSetMuteOn', { ThisDN: '1001', ConnID: A }],
   ['setMuteOff', (c) => c.setMuteOff('1001', A), 144, 'RequestSetMuteOff', { ThisDN: '1001', ConnID: A }],
-  ['listenDisconnect', (c) => c.listenDisconnect('1001', A, '1005'), 104, 'RequestListenDisconnect', { ThisDN: '1001', ConnID: A, OtherDN: '1005' }],
-  ['listenReconnect', (c) => c.listenReconnect('1001', A, '1005'), 105, 'RequestListenReconnect', { ThisDN: '1001', ConnID: A, OtherDN: '1005' }],
+  [
+    'listenDisconnect',
+    (c) => c.listenDisconnect('1001', A, '1005'),
+    104,
+    'RequestListenDisconnect',
+    { ThisDN: '1001', ConnID: A, OtherDN: '1005' },
+  ],
+  [
+    'listenReconnect',
+    (c) => c.listenReconnect('1001', A, '1005'),
+    105,
+    'RequestListenReconnect',
+    { ThisDN: '1001', ConnID: A, OtherDN: '1005' },
+  ],
   [
     'monitorNextCall',
     (c) => c.monitorNextCall('1900', '1001', { monitorNextCallType: MonitorNextCallType.AllCalls }),
@@ -120,10 +182,20 @@ const CASES: Case[] = [
   ],
   [
     'routeCall',
-    (c) => c.routeCall('5000', A, '1001', { routeType: RouteType.Label, location: 'east', dnis: '800', userData: UD, extensions: { e: 'v' } }),
+    (c) =>
+      c.routeCall('5000', A, '1001', { routeType: RouteType.Label, location: 'east', dnis: '800', userData: UD, extensions: { e: 'v' } }),
     36,
     'RequestRouteCall',
-    { ThisDN: '5000', ConnID: A, OtherDN: '1001', RouteType: 2, Location: 'east', DNIS: '800', UserData: UD_WIRE, Extensions: [['e', 'v']] },
+    {
+      ThisDN: '5000',
+      ConnID: A,
+      OtherDN: '1001',
+      RouteType: 2,
+      Location: 'east',
+      DNIS: '800',
+      UserData: UD_WIRE,
+      Extensions: [['e', 'v']],
+    },
   ],
   ['routeCall (default route)', (c) => c.routeCall('5000', A, undefined), 36, 'RequestRouteCall', { ThisDN: '5000', ConnID: A }],
   [

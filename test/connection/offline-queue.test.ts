@@ -3,29 +3,18 @@
  * its own timeout) and go out in order once a server is back; past the limit they are refused at once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ConnectionClosedError,
-  NotConnectedError,
-  OfflineQueueFullError,
-  RequestTimeoutError,
-} from '../../src/errors.js';
+import { ConnectionClosedError, NotConnectedError, OfflineQueueFullError, RequestTimeoutError } from '../../src/errors.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
 import type { TServerConnection } from '../../src/connection/index.js';
-import {
-  type ConnRecorder,
-  Harness,
-  SimRecorder,
-  delay,
-  fastOptions,
-  track,
-  waitUntil,
-} from '../support/connection-helpers.js';
+import { type ConnRecorder, Harness, SimRecorder, delay, fastOptions, track, waitUntil } from '../support/connection-helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
 
 /** Opens a connection, registers 1001, stops the server and waits until the client knows. */
-async function offline(limit: number | false = 100): Promise<{ sim: TServerSimulator; srec: SimRecorder; conn: TServerConnection; rec: ConnRecorder }> {
+async function offline(
+  limit: number | false = 100,
+): Promise<{ sim: TServerSimulator; srec: SimRecorder; conn: TServerConnection; rec: ConnRecorder }> {
   const sim = await h.sim();
   const srec = new SimRecorder(sim);
   const { conn, rec } = await h.open(sim, {
@@ -56,10 +45,18 @@ describe('offline queue', () => {
     const sent = srec.of(srec.lastClient).map((r) => r.name);
     expect(srec.lastClient).not.toBe(first);
     // Replay first (the DN the agent needs), then the queued requests in the order they were made.
-    expect(sent).toEqual(['RequestRegisterClient', 'RequestRegisterAddress', 'RequestQueryAddress', 'RequestQueryServer', 'RequestAgentLogin']);
+    expect(sent).toEqual([
+      'RequestRegisterClient',
+      'RequestRegisterAddress',
+      'RequestQueryAddress',
+      'RequestQueryServer',
+      'RequestAgentLogin',
+    ]);
     // Users saw the server come back before the answers.
     const names = rec.names();
-    expect(names.indexOf('EventServerConnected', names.indexOf('EventServerDisconnected'))).toBeLessThan(names.lastIndexOf('EventAddressInfo'));
+    expect(names.indexOf('EventServerConnected', names.indexOf('EventServerDisconnected'))).toBeLessThan(
+      names.lastIndexOf('EventAddressInfo'),
+    );
     expect(conn.state.queued).toBe(0);
   });
 

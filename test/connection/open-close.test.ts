@@ -27,10 +27,14 @@ afterEach(() => h.cleanup());
 /** Waits until TCP handles and timers are back to `before` (sockets close asynchronously). */
 async function expectBackTo(before: { tcp: number; timeout: number }): Promise<void> {
   try {
-    await waitUntil(() => {
-      const now = resourceCounts();
-      return now.tcp <= before.tcp && now.timeout <= before.timeout;
-    }, 'handles and timers to be released', 1000);
+    await waitUntil(
+      () => {
+        const now = resourceCounts();
+        return now.tcp <= before.tcp && now.timeout <= before.timeout;
+      },
+      'handles and timers to be released',
+      1000,
+    );
   } catch {
     // fall through to a readable assertion
   }
@@ -129,7 +133,7 @@ describe('open', () => {
       expect(early.error.code).toBe('ERR_CONNECTION_CLOSED');
     }
     await conn.open();
-    await expect(conn.open()).rejects.toBeInstanceOf(InvalidStateError) // a state error since issue 18 (was InvalidArgumentError);
+    await expect(conn.open()).rejects.toBeInstanceOf(InvalidStateError); // a state error since issue 18 (was InvalidArgumentError);
     expect(conn.state.status).toBe('open');
   });
 

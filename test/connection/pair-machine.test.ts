@@ -5,7 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PAIR_DIAGRAM_BEGIN, PAIR_DIAGRAM_END, pairStatesBlock, pairStateDiagram, withPairStatesBlock } from '../../src/connection/pair-diagram.js';
+import {
+  PAIR_DIAGRAM_BEGIN,
+  PAIR_DIAGRAM_END,
+  pairStatesBlock,
+  pairStateDiagram,
+  withPairStatesBlock,
+} from '../../src/connection/pair-diagram.js';
 import { assertPairInvariants, pairInvariantViolations } from '../../src/connection/pair-invariants.js';
 import {
   TRANSITIONS,
@@ -49,7 +55,9 @@ class Machine {
   }
   /** The dial effect of the last input (to `name` if given). */
   dial(name?: string): Extract<PairEffect, { kind: 'dial' }> {
-    const d = this.fx.find((e): e is Extract<PairEffect, { kind: 'dial' }> => e.kind === 'dial' && (name === undefined || e.endpoint.name === name));
+    const d = this.fx.find(
+      (e): e is Extract<PairEffect, { kind: 'dial' }> => e.kind === 'dial' && (name === undefined || e.endpoint.name === name),
+    );
     if (!d) throw new Error(`no dial${name ? ` to ${name}` : ''} in ${JSON.stringify(this.kinds())}`);
     return d;
   }
@@ -116,77 +124,247 @@ const lost = new Error('lost');
 
 /** One case per transition: the state it starts from, what comes in, where it goes, what it does. */
 const CASES: Case[] = [
-  { from: 'closed', input: 'open', title: 'open() dials the primary', to: 'opening', effects: ['status', 'dial'], run: () => ((m) => (m.send({ kind: 'open' }), m))(new Machine()) },
-  { from: 'closed', input: 'dialOpened', title: 'a stray session is closed', to: 'closed', effects: ['closeSession'], run: () => ((m) => (m.send({ kind: 'dialOpened', dialId: 9, session: 9 }), m))(new Machine()) },
-  { from: 'opening', input: 'dialOpened', title: 'the first session is adopted as active', to: 'adopting', effects: ['adoptActive'], run: () => adopting().m },
   {
-    from: 'opening', input: 'dialFailed', title: 'the primary refuses: the backup is tried once', to: 'opening', effects: ['dial'],
+    from: 'closed',
+    input: 'open',
+    title: 'open() dials the primary',
+    to: 'opening',
+    effects: ['status', 'dial'],
+    run: () => ((m) => (m.send({ kind: 'open' }), m))(new Machine()),
+  },
+  {
+    from: 'closed',
+    input: 'dialOpened',
+    title: 'a stray session is closed',
+    to: 'closed',
+    effects: ['closeSession'],
+    run: () => ((m) => (m.send({ kind: 'dialOpened', dialId: 9, session: 9 }), m))(new Machine()),
+  },
+  {
+    from: 'opening',
+    input: 'dialOpened',
+    title: 'the first session is adopted as active',
+    to: 'adopting',
+    effects: ['adoptActive'],
+    run: () => adopting().m,
+  },
+  {
+    from: 'opening',
+    input: 'dialFailed',
+    title: 'the primary refuses: the backup is tried once',
+    to: 'opening',
+    effects: ['dial'],
     run: () => ((m) => (m.send({ kind: 'open' }), m.fails(A.name), m))(new Machine({ backup: B })),
   },
-  { from: 'opening', input: 'close', title: 'close() during open()', to: 'closing', effects: ['cancelDial', 'status', 'shutdown'], run: () => ((m) => (m.send({ kind: 'open' }), m.send({ kind: 'close', reason: lost }), m))(new Machine()) },
-  { from: 'adopting', input: 'replayed', title: 'replay done: announced, open() resolves', to: 'open', effects: ['opened', 'status', 'announceConnected', 'flush'], run: () => ((x) => (x.m.send({ kind: 'replayed', session: x.a }), x.m))(adopting()) },
   {
-    from: 'adopting', input: 'dialOpened', title: 'a standby opens during the replay', to: 'adopting', effects: ['adoptStandby', 'stateChanged'],
-    run: () => ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m.opens(B.name), x.m))(adopting()),
+    from: 'opening',
+    input: 'close',
+    title: 'close() during open()',
+    to: 'closing',
+    effects: ['cancelDial', 'status', 'shutdown'],
+    run: () => ((m) => (m.send({ kind: 'open' }), m.send({ kind: 'close', reason: lost }), m))(new Machine()),
   },
   {
-    from: 'adopting', input: 'dialFailed', title: 'a standby dial fails during the replay: retried after a backoff', to: 'adopting', effects: ['dial'],
-    run: () => ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m.fails(B.name), x.m))(adopting()),
+    from: 'adopting',
+    input: 'replayed',
+    title: 'replay done: announced, open() resolves',
+    to: 'open',
+    effects: ['opened', 'status', 'announceConnected', 'flush'],
+    run: () => ((x) => (x.m.send({ kind: 'replayed', session: x.a }), x.m))(adopting()),
   },
   {
-    from: 'adopting', input: 'sessionLost', title: 'the session being adopted is lost: hold dropped, reconnect', to: 'reconnecting', effects: ['announceDisconnected', 'endHold', 'requeue', 'status', 'dial'],
+    from: 'adopting',
+    input: 'dialOpened',
+    title: 'a standby opens during the replay',
+    to: 'adopting',
+    effects: ['adoptStandby', 'stateChanged'],
+    run: () =>
+      ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m.opens(B.name), x.m))(
+        adopting(),
+      ),
+  },
+  {
+    from: 'adopting',
+    input: 'dialFailed',
+    title: 'a standby dial fails during the replay: retried after a backoff',
+    to: 'adopting',
+    effects: ['dial'],
+    run: () =>
+      ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m.fails(B.name), x.m))(
+        adopting(),
+      ),
+  },
+  {
+    from: 'adopting',
+    input: 'sessionLost',
+    title: 'the session being adopted is lost: hold dropped, reconnect',
+    to: 'reconnecting',
+    effects: ['announceDisconnected', 'endHold', 'requeue', 'status', 'dial'],
     run: () => ((x) => (x.m.send({ kind: 'sessionLost', session: x.a, young: false, reason: lost }), x.m))(adopting()),
   },
   {
-    from: 'adopting', input: 'restoreConnection', title: 'ServerRole 0 naming B during the replay: standby dialled', to: 'adopting', effects: ['dial'],
+    from: 'adopting',
+    input: 'restoreConnection',
+    title: 'ServerRole 0 naming B during the replay: standby dialled',
+    to: 'adopting',
+    effects: ['dial'],
     run: () => ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m))(adopting()),
   },
   {
-    from: 'adopting', input: 'primaryChanged', title: 'EventPrimaryChanged from the active during the replay: announced', to: 'adopting', effects: ['announcePrimaryChanged'],
+    from: 'adopting',
+    input: 'primaryChanged',
+    title: 'EventPrimaryChanged from the active during the replay: announced',
+    to: 'adopting',
+    effects: ['announcePrimaryChanged'],
     run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.a, seq: 3 }), x.m))(adopting()),
   },
-  { from: 'adopting', input: 'newEpoch', title: 'a new ServerStartTime resets the role watermark', to: 'adopting', effects: [], run: () => ((x) => (x.m.send({ kind: 'newEpoch' }), x.m))(adopting()) },
-  { from: 'adopting', input: 'close', title: 'close() during the replay', to: 'closing', effects: ['closeSession', 'status', 'shutdown'], run: () => ((x) => (x.m.send({ kind: 'close', reason: lost }), x.m))(adopting()) },
-  { from: 'open', input: 'dialOpened', title: 'the standby opens', to: 'open', effects: ['adoptStandby', 'stateChanged'], run: () => pair().m },
   {
-    from: 'open', input: 'dialFailed', title: 'a standby dial fails: retried after the backoff', to: 'open', effects: ['dial'],
-    run: () => ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m.fails(B.name), x.m))(openOnA()),
+    from: 'adopting',
+    input: 'newEpoch',
+    title: 'a new ServerStartTime resets the role watermark',
+    to: 'adopting',
+    effects: [],
+    run: () => ((x) => (x.m.send({ kind: 'newEpoch' }), x.m))(adopting()),
   },
   {
-    from: 'open', input: 'sessionLost', title: 'the active is lost with a standby up: promoted at once, lost server redialled', to: 'open',
+    from: 'adopting',
+    input: 'close',
+    title: 'close() during the replay',
+    to: 'closing',
+    effects: ['closeSession', 'status', 'shutdown'],
+    run: () => ((x) => (x.m.send({ kind: 'close', reason: lost }), x.m))(adopting()),
+  },
+  {
+    from: 'open',
+    input: 'dialOpened',
+    title: 'the standby opens',
+    to: 'open',
+    effects: ['adoptStandby', 'stateChanged'],
+    run: () => pair().m,
+  },
+  {
+    from: 'open',
+    input: 'dialFailed',
+    title: 'a standby dial fails: retried after the backoff',
+    to: 'open',
+    effects: ['dial'],
+    run: () =>
+      ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m.fails(B.name), x.m))(
+        openOnA(),
+      ),
+  },
+  {
+    from: 'open',
+    input: 'sessionLost',
+    title: 'the active is lost with a standby up: promoted at once, lost server redialled',
+    to: 'open',
     effects: ['announceDisconnected', 'promote', 'stateChanged', 'flush', 'requeue', 'dial'],
     run: () => ((x) => (x.m.send({ kind: 'sessionLost', session: x.a, young: false, reason: lost }), x.m))(pair()),
   },
   {
-    from: 'open', input: 'restoreConnection', title: 'ServerRole 1 on the active with a standby: promote it', to: 'open', effects: ['promote', 'requeue', 'stateChanged', 'flush'],
+    from: 'open',
+    input: 'restoreConnection',
+    title: 'ServerRole 1 on the active with a standby: promote it',
+    to: 'open',
+    effects: ['promote', 'requeue', 'stateChanged', 'flush'],
     run: () => ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'backup', seq: 5, named: B }), x.m))(pair()),
   },
   {
-    from: 'open', input: 'primaryChanged', title: 'EventPrimaryChanged from the standby: promoted, announced', to: 'open', effects: ['promote', 'requeue', 'stateChanged', 'flush', 'announcePrimaryChanged'],
+    from: 'open',
+    input: 'primaryChanged',
+    title: 'EventPrimaryChanged from the standby: promoted, announced',
+    to: 'open',
+    effects: ['promote', 'requeue', 'stateChanged', 'flush', 'announcePrimaryChanged'],
     run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.b, seq: 5 }), x.m))(pair()),
   },
-  { from: 'open', input: 'newEpoch', title: 'a new ServerStartTime resets the role watermark', to: 'open', effects: [], run: () => ((x) => (x.m.send({ kind: 'newEpoch' }), x.m))(pair()) },
-  { from: 'open', input: 'close', title: 'close()', to: 'closing', effects: ['closeSession', 'closeSession', 'status', 'shutdown'], run: () => ((x) => (x.m.send({ kind: 'close', reason: lost }), x.m))(pair()) },
   {
-    from: 'open', input: 'replayed', title: 'the replay of an overtaken adoption ends: nothing more', to: 'open', effects: [],
-    run: () => ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m.send({ kind: 'replayed', session: x.a }), x.m))(openOnA()),
+    from: 'open',
+    input: 'newEpoch',
+    title: 'a new ServerStartTime resets the role watermark',
+    to: 'open',
+    effects: [],
+    run: () => ((x) => (x.m.send({ kind: 'newEpoch' }), x.m))(pair()),
   },
   {
-    from: 'reconnecting', input: 'dialOpened', title: 'the reconnect loop reaches a server: adopted as active', to: 'adopting', effects: ['adoptActive'],
+    from: 'open',
+    input: 'close',
+    title: 'close()',
+    to: 'closing',
+    effects: ['closeSession', 'closeSession', 'status', 'shutdown'],
+    run: () => ((x) => (x.m.send({ kind: 'close', reason: lost }), x.m))(pair()),
+  },
+  {
+    from: 'open',
+    input: 'replayed',
+    title: 'the replay of an overtaken adoption ends: nothing more',
+    to: 'open',
+    effects: [],
+    run: () =>
+      ((x) => (
+        x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }),
+        x.m.send({ kind: 'replayed', session: x.a }),
+        x.m
+      ))(openOnA()),
+  },
+  {
+    from: 'reconnecting',
+    input: 'dialOpened',
+    title: 'the reconnect loop reaches a server: adopted as active',
+    to: 'adopting',
+    effects: ['adoptActive'],
     run: () => ((x) => (x.m.opens(), x.m))(reconnecting()),
   },
   {
-    from: 'reconnecting', input: 'dialFailed', title: 'an attempt fails: reconnectFailed, the other endpoint after the backoff', to: 'reconnecting', effects: ['reconnectFailed', 'dial'],
+    from: 'reconnecting',
+    input: 'dialFailed',
+    title: 'an attempt fails: reconnectFailed, the other endpoint after the backoff',
+    to: 'reconnecting',
+    effects: ['reconnectFailed', 'dial'],
     run: () => ((x) => (x.m.fails(A.name), x.m))(reconnecting()),
   },
   {
-    from: 'reconnecting', input: 'replayed', title: 'open() resolves even if its session was lost during the replay', to: 'reconnecting', effects: ['opened'],
-    run: () => ((x) => (x.m.send({ kind: 'sessionLost', session: x.a, young: false, reason: lost }), x.m.send({ kind: 'replayed', session: x.a }), x.m))(adopting()),
+    from: 'reconnecting',
+    input: 'replayed',
+    title: 'open() resolves even if its session was lost during the replay',
+    to: 'reconnecting',
+    effects: ['opened'],
+    run: () =>
+      ((x) => (
+        x.m.send({ kind: 'sessionLost', session: x.a, young: false, reason: lost }), x.m.send({ kind: 'replayed', session: x.a }), x.m
+      ))(adopting()),
   },
-  { from: 'reconnecting', input: 'newEpoch', title: 'a new ServerStartTime resets the role watermark', to: 'reconnecting', effects: [], run: () => ((x) => (x.m.send({ kind: 'newEpoch' }), x.m))(reconnecting()) },
-  { from: 'reconnecting', input: 'close', title: 'close() while reconnecting', to: 'closing', effects: ['cancelDial', 'status', 'shutdown'], run: () => ((x) => (x.m.send({ kind: 'close', reason: lost }), x.m))(reconnecting()) },
-  { from: 'closing', input: 'dialOpened', title: 'a session that opens while closing is closed', to: 'closing', effects: ['closeSession'], run: () => ((m) => (m.send({ kind: 'dialOpened', dialId: 1, session: 99 }), m))(closing()) },
-  { from: 'closing', input: 'closed', title: 'everything stopped', to: 'closed', effects: ['status'], run: () => ((m) => (m.send({ kind: 'closed' }), m))(closing()) },
+  {
+    from: 'reconnecting',
+    input: 'newEpoch',
+    title: 'a new ServerStartTime resets the role watermark',
+    to: 'reconnecting',
+    effects: [],
+    run: () => ((x) => (x.m.send({ kind: 'newEpoch' }), x.m))(reconnecting()),
+  },
+  {
+    from: 'reconnecting',
+    input: 'close',
+    title: 'close() while reconnecting',
+    to: 'closing',
+    effects: ['cancelDial', 'status', 'shutdown'],
+    run: () => ((x) => (x.m.send({ kind: 'close', reason: lost }), x.m))(reconnecting()),
+  },
+  {
+    from: 'closing',
+    input: 'dialOpened',
+    title: 'a session that opens while closing is closed',
+    to: 'closing',
+    effects: ['closeSession'],
+    run: () => ((m) => (m.send({ kind: 'dialOpened', dialId: 1, session: 99 }), m))(closing()),
+  },
+  {
+    from: 'closing',
+    input: 'closed',
+    title: 'everything stopped',
+    to: 'closed',
+    effects: ['status'],
+    run: () => ((m) => (m.send({ kind: 'closed' }), m))(closing()),
+  },
 ];
 
 describe('pair reducer: one case per transition', () => {
@@ -200,7 +378,8 @@ describe('pair reducer: one case per transition', () => {
   it('every transition of TRANSITIONS has a case', () => {
     const covered = new Set(CASES.map((c) => `${c.from}/${c.input}`));
     const missing: string[] = [];
-    for (const [from, row] of Object.entries(TRANSITIONS)) for (const input of Object.keys(row)) if (!covered.has(`${from}/${input}`)) missing.push(`${from}/${input}`);
+    for (const [from, row] of Object.entries(TRANSITIONS))
+      for (const input of Object.keys(row)) if (!covered.has(`${from}/${input}`)) missing.push(`${from}/${input}`);
     expect(missing).toEqual([]);
   });
 
@@ -225,7 +404,9 @@ describe('pair reducer: one case per transition', () => {
     expect(pairInvariantViolations(s)).toEqual([]);
     expect(pairInvariantViolations({ ...s, standby: { ...s.standby!, endpoint: A } }).join()).toMatch(/standby to the active's own server/);
     const d = { id: 50, purpose: 'standby' as const, endpoint: B, attempt: 1 };
-    expect(pairInvariantViolations({ ...s, standby: undefined, dials: [d, { ...d, id: 51, purpose: 'primary' }] }).join()).toMatch(/more than one dial to 127.0.0.1:7002/);
+    expect(pairInvariantViolations({ ...s, standby: undefined, dials: [d, { ...d, id: 51, purpose: 'primary' }] }).join()).toMatch(
+      /more than one dial to 127.0.0.1:7002/,
+    );
     expect(pairInvariantViolations({ ...s, dials: [{ ...d, endpoint: A }] }).join()).toMatch(/dial to the active's own server/);
   });
 });
@@ -271,7 +452,10 @@ describe('pair reducer: the races fixed so far', () => {
     expect(m.state.kind).toBe('reconnecting');
     const reconnectDial = m.dial();
     expect(reconnectDial.endpoint.name).toBe(A.name);
-    expect(m.state.dials.map((d) => [d.purpose, d.endpoint.name])).toEqual([['standby', B.name], ['reconnect', A.name]]);
+    expect(m.state.dials.map((d) => [d.purpose, d.endpoint.name])).toEqual([
+      ['standby', B.name],
+      ['reconnect', A.name],
+    ]);
     // A answers first: active; B's standby dial goes on and becomes the standby.
     m.send({ kind: 'dialOpened', dialId: reconnectDial.dialId, session: 10 });
     expect(m.state.active).toMatchObject({ id: 10, endpoint: A });
@@ -360,7 +544,12 @@ describe('pair reducer: the races fixed so far', () => {
       m.fails();
       seen.push([m.dial().endpoint.name, m.dial().delayMs]);
     }
-    expect(seen).toEqual([[A.name, 0], [B.name, 100], [A.name, 200], [B.name, 400]]);
+    expect(seen).toEqual([
+      [A.name, 0],
+      [B.name, 100],
+      [A.name, 200],
+      [B.name, 400],
+    ]);
   });
 
   it('reconnect: false — a lost active shuts down at once', () => {
@@ -375,7 +564,10 @@ describe('pair reducer: the races fixed so far', () => {
     m.send({ kind: 'open' });
     m.send({ kind: 'dialFailed', dialId: m.dial().dialId, error: new Error('aborted'), aborted: true });
     expect(m.state.kind).toBe('closed');
-    expect(m.fx).toEqual([{ kind: 'status', status: 'closed' }, { kind: 'openFailed', aborted: true }]);
+    expect(m.fx).toEqual([
+      { kind: 'status', status: 'closed' },
+      { kind: 'openFailed', aborted: true },
+    ]);
   });
 });
 
@@ -444,15 +636,23 @@ describe('pair reducer: random input sequences (fast-check)', () => {
   it('no sequence breaks an invariant or leaves the table (2,000 runs of up to 80 inputs)', async () => {
     const fc = await import('fast-check');
     fc.assert(
-      fc.property(fc.boolean(), fc.boolean(), fc.array(fc.tuple(fc.nat(11), fc.nat(1_000)), { maxLength: 80 }), (withBackup, reconnect, steps) => {
-        let id = 100;
-        let state = initialPairState({ primary: A, backup: withBackup ? B : undefined, reconnect, resyncOnReconnect: true, retryDelay });
-        for (const [choice, n] of steps) {
-          const [next] = reducePair(state, inputFor(state, choice, n, () => ++id));
-          expect(pairInvariantViolations(next)).toEqual([]);
-          state = next;
-        }
-      }),
+      fc.property(
+        fc.boolean(),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(11), fc.nat(1_000)), { maxLength: 80 }),
+        (withBackup, reconnect, steps) => {
+          let id = 100;
+          let state = initialPairState({ primary: A, backup: withBackup ? B : undefined, reconnect, resyncOnReconnect: true, retryDelay });
+          for (const [choice, n] of steps) {
+            const [next] = reducePair(
+              state,
+              inputFor(state, choice, n, () => ++id),
+            );
+            expect(pairInvariantViolations(next)).toEqual([]);
+            state = next;
+          }
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -468,7 +668,8 @@ describe('pair reducer: random input sequences (fast-check)', () => {
           const input = inputFor(state, choice, n, () => ++id);
           const [next, fx] = reducePair(state, input);
           if (input.kind === 'dialOpened') open.add(input.session);
-          if (input.kind === 'sessionLost' && (state.active?.id === input.session || state.standby?.id === input.session)) open.delete(input.session);
+          if (input.kind === 'sessionLost' && (state.active?.id === input.session || state.standby?.id === input.session))
+            open.delete(input.session);
           for (const e of fx) if (e.kind === 'closeSession') open.delete(e.session);
           state = next;
           const held = new Set([state.active?.id, state.standby?.id].filter((x) => x !== undefined));

@@ -9,15 +9,7 @@ import type { TServerConnection } from '../../src/connection/index.js';
 import { ConnectionClosedError, NotConnectedError, RequestInterruptedError } from '../../src/errors.js';
 import type { TimeValue } from '../../src/protocol/attributes.js';
 import { HotStandbyPair, SharedState, inputMaskOf } from '../../src/simulator/index.js';
-import {
-  ConnRecorder,
-  Harness,
-  SimRecorder,
-  delay,
-  fastOptions,
-  track,
-  waitUntil,
-} from '../support/connection-helpers.js';
+import { ConnRecorder, Harness, SimRecorder, delay, fastOptions, track, waitUntil } from '../support/connection-helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -75,7 +67,9 @@ describe('loss and replay', () => {
     expect(snapshots).toHaveLength(1);
     expect(snapshots[0].client).toBe(newClient);
     expect(snapshots[0].dns).toEqual(['1001', '1002']);
-    expect(snapshots[0].requests).toEqual(expect.arrayContaining(['RequestRegisterClient', 'RequestRegisterAddress', 'RequestSetInputMask', 'RequestTransactionMonitoring']));
+    expect(snapshots[0].requests).toEqual(
+      expect.arrayContaining(['RequestRegisterClient', 'RequestRegisterAddress', 'RequestSetInputMask', 'RequestTransactionMonitoring']),
+    );
 
     // The simulator acts on it: calls ring on 1001 and 1002 only, the mask filters, the subscription is live.
     const before = rec.mark();
@@ -226,7 +220,10 @@ describe('a server that comes back with a fresh sequence', () => {
     // The restarted process: a fresh state, started within the same second as the first one.
     const fresh = new SharedState();
     const t = sim1.shared.serverStartTime;
-    (fresh as unknown as { serverStartTime: TimeValue }).serverStartTime = { seconds: t.seconds, microseconds: (t.microseconds + 1000) % 1_000_000 };
+    (fresh as unknown as { serverStartTime: TimeValue }).serverStartTime = {
+      seconds: t.seconds,
+      microseconds: (t.microseconds + 1000) % 1_000_000,
+    };
     const sim2 = await h.sim({ port, shared: fresh });
     const srec2 = new SimRecorder(sim2);
     const back = await rec.waitFor('EventServerConnected', { since });
@@ -337,7 +334,9 @@ describe('reconnect policy', () => {
 
   it('backs off exponentially (randomize: false) and gives up after `retries`: queued requests fail with NotConnectedError', async () => {
     const sim = await h.sim();
-    const conn = h.conn(fastOptions(sim.url, { reconnect: { retries: 3, minTimeoutMs: 30, maxTimeoutMs: 1000, factor: 2, randomize: false } }));
+    const conn = h.conn(
+      fastOptions(sim.url, { reconnect: { retries: 3, minTimeoutMs: 30, maxTimeoutMs: 1000, factor: 2, randomize: false } }),
+    );
     const rec = new ConnRecorder(conn);
     await conn.open();
     await sim.stop();

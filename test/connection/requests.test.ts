@@ -41,7 +41,9 @@ function opts() {
 /** Asserts `answer` was also emitted as an event, with the same ReferenceID, and returns it. */
 function expectEmitted(answer: TEvent & { ReferenceID?: number }): void {
   expect(answer.ReferenceID).toBeGreaterThan(0);
-  const emitted = rec.events.map((e) => e.value).filter((e) => e.Event === answer.Event && (e as { ReferenceID?: number }).ReferenceID === answer.ReferenceID);
+  const emitted = rec.events
+    .map((e) => e.value)
+    .filter((e) => e.Event === answer.Event && (e as { ReferenceID?: number }).ReferenceID === answer.ReferenceID);
   expect(emitted).toHaveLength(1);
   expect(emitted[0]).toEqual(answer);
 }

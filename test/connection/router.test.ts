@@ -48,7 +48,12 @@ function makeRouter(maxInFlight = 1_000, requestTimeoutMs = 1_000): RequestRoute
 }
 
 /** Creates and submits; records how it settles. */
-function send(name: string, attributes: Record<string, unknown> = {}, options: { timeoutMs?: number; signal?: AbortSignal } = {}, flags = USER) {
+function send(
+  name: string,
+  attributes: Record<string, unknown> = {},
+  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  flags = USER,
+) {
   const p = router.create(name, attributes, options, flags);
   const out: { value?: Record<string, unknown>; error?: unknown; at?: number } = {};
   p.promise.then(

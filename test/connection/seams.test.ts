@@ -6,14 +6,24 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULTS, defaultRetryStrategy } from '../../src/connection/options.js';
 import type { Clock } from '../../src/connection/seams.js';
-import { HandlerError, InvalidArgumentError, NotConnectedError, TServerConnection, type TServerConnectionOptions } from '../../src/index.js';
+import {
+  HandlerError,
+  InvalidArgumentError,
+  NotConnectedError,
+  TServerConnection,
+  type TServerConnectionOptions,
+} from '../../src/index.js';
 import { fakeFactory } from '../support/fake-pair-session.js';
 
 const P = { host: '127.0.0.1', port: 7001, name: '127.0.0.1:7001' };
 const B = { host: '127.0.0.1', port: 7002, name: '127.0.0.1:7002' };
 
 /** The clock the connection reads: vitest's fake Date and timers. */
-const fakeClock: Clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+const fakeClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 let conn: TServerConnection | undefined;
 beforeEach(() => {
@@ -31,7 +41,10 @@ afterEach(async () => {
 });
 
 function connect(options: Partial<TServerConnectionOptions>, decide: (name: string) => boolean) {
-  const fake = fakeFactory((e) => decide(e.name), () => Date.now());
+  const fake = fakeFactory(
+    (e) => decide(e.name),
+    () => Date.now(),
+  );
   conn = new TServerConnection({ primary: P.name, addp: false, ...options }, { sessionFactory: fake.factory, clock: fakeClock });
   return { conn, fake };
 }

@@ -27,7 +27,10 @@ describe('conn.status() with fake sessions', () => {
   it('connecting, open, disconnect, reconnecting (each failed attempt), open, closed — then the iterator ends', async () => {
     vi.useFakeTimers({ now: 0 });
     let up = true;
-    const fake = fakeFactory(() => up, () => Date.now());
+    const fake = fakeFactory(
+      () => up,
+      () => Date.now(),
+    );
     const conn = new TServerConnection({ primary: P, addp: false, retryStrategy: () => 100 }, { sessionFactory: fake.factory });
     const status = conn.status();
     await conn.open();
@@ -56,7 +59,10 @@ describe('conn.status() with fake sessions', () => {
 
   it('a failover to the standby shows disconnect then failover (from, to, cause)', async () => {
     vi.useFakeTimers({ now: 0 });
-    const fake = fakeFactory(() => true, () => Date.now());
+    const fake = fakeFactory(
+      () => true,
+      () => Date.now(),
+    );
     const conn = new TServerConnection({ primary: P, addp: false }, { sessionFactory: fake.factory });
     await conn.open();
     fake.last().restoreConnection(0, 1, B);
@@ -146,7 +152,12 @@ describe('conn.status() over real sockets', () => {
 
   it('the primary dies: disconnect, then failover to the backup', async () => {
     pair = await HotStandbyPair.start();
-    conn = new TServerConnection({ primary: pair.addresses.primary, requestTimeoutMs: 2_000, addp: { timeoutMs: 400, remoteTimeoutMs: 400 }, reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50 } });
+    conn = new TServerConnection({
+      primary: pair.addresses.primary,
+      requestTimeoutMs: 2_000,
+      addp: { timeoutMs: 400, remoteTimeoutMs: 400 },
+      reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50 },
+    });
     const status = conn.status();
     await conn.open();
     const deadline = Date.now() + 3_000;

@@ -44,9 +44,10 @@ describe('README', () => {
   });
 
   it('errors table lists every exported error class with its code', () => {
-    const classes = Object.entries(sdk).filter(
-      ([, v]) => typeof v === 'function' && v.prototype instanceof sdk.TlibError,
-    ) as [string, new (...args: never[]) => sdk.TlibError][];
+    const classes = Object.entries(sdk).filter(([, v]) => typeof v === 'function' && v.prototype instanceof sdk.TlibError) as [
+      string,
+      new (...args: never[]) => sdk.TlibError,
+    ][];
     expect(classes.length).toBeGreaterThanOrEqual(12);
     for (const [name] of classes) expect(() => row(name), name).not.toThrow();
     expect(row('TServerError')).toContain('`ERR_TSERVER`');
@@ -63,6 +64,7 @@ describe('README', () => {
   });
 
   it('names the debug namespaces the code uses', () => {
-    for (const ns of ['tlib:connection', 'tlib:transport', 'tlib:codec', 'tlib:addp', 'tlib:data', 'tlib:sim']) expect(readme).toContain(`\`${ns}\``);
+    for (const ns of ['tlib:connection', 'tlib:transport', 'tlib:codec', 'tlib:addp', 'tlib:data', 'tlib:sim'])
+      expect(readme).toContain(`\`${ns}\``);
   });
 });

@@ -12,7 +12,9 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
 const BATCHES = 4;
 
 describe('FrameDecoder fuzz', () => {
-  it(`${CASES.toLocaleString('en')} cases: no uncaught exception, no hang, bounded memory, chunking-invariant`, { timeout: 120_000 }, async () => {
+  it(`${CASES.toLocaleString('en')} cases: no uncaught exception, no hang, bounded memory, chunking-invariant`, {
+    timeout: 120_000,
+  }, async () => {
     const pool = buildPool();
     const hasGc = await gcNow();
     const heapBefore = process.memoryUsage().heapUsed;
@@ -43,7 +45,14 @@ describe('FrameDecoder fuzz', () => {
     );
     expect(total).toBeGreaterThanOrEqual(CASES);
     // Every kind of input was exercised, and both outcomes happened.
-    expect(Object.keys(kinds).sort()).toEqual(['damaged-stream', 'lying-length', 'random', 'random-attributes', 'random-body', 'valid-stream']);
+    expect(Object.keys(kinds).sort()).toEqual([
+      'damaged-stream',
+      'lying-length',
+      'random',
+      'random-attributes',
+      'random-body',
+      'valid-stream',
+    ]);
     expect(messages).toBeGreaterThan(total / 10);
     expect(errors).toBeGreaterThan(total / 10);
     expect(maxMs).toBeLessThan(HANG_MS);

@@ -130,7 +130,10 @@ function streamArb(pool: Buffer[]) {
   return fc
     .record({
       picks: fc.array(fc.nat(pool.length - 1), { minLength: 1, maxLength: 4 }),
-      damages: fc.oneof({ weight: 1, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(damageArb, { minLength: 1, maxLength: 4 }) }),
+      damages: fc.oneof(
+        { weight: 1, arbitrary: fc.constant([]) },
+        { weight: 3, arbitrary: fc.array(damageArb, { minLength: 1, maxLength: 4 }) },
+      ),
     })
     .map(({ picks, damages }) => {
       const frames = picks.map((i) => pool[i]);
@@ -162,7 +165,12 @@ function lyingLengthArb(pool: Buffer[]) {
 function cutsArb(length: number): fc.Arbitrary<number[] | 'every'> {
   if (length < 2) return fc.constant([]);
   return fc.oneof(
-    { weight: 6, arbitrary: fc.uniqueArray(fc.integer({ min: 1, max: length - 1 }), { maxLength: Math.min(8, length - 1) }).map((c) => c.sort((a, b) => a - b)) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .uniqueArray(fc.integer({ min: 1, max: length - 1 }), { maxLength: Math.min(8, length - 1) })
+        .map((c) => c.sort((a, b) => a - b)),
+    },
     { weight: 1, arbitrary: fc.constant('every' as const) },
   );
 }
@@ -201,7 +209,9 @@ function messagePrint(m: DecodedMessage): Report {
 export class FuzzFailure extends Error {}
 
 function fail(c: FuzzCase, what: string): never {
-  throw new FuzzFailure(`${what} [kind ${c.kind}, ${c.bytes.length} bytes, max ${c.maxFrameBytes}, hex ${c.bytes.subarray(0, 64).toString('hex')}]`);
+  throw new FuzzFailure(
+    `${what} [kind ${c.kind}, ${c.bytes.length} bytes, max ${c.maxFrameBytes}, hex ${c.bytes.subarray(0, 64).toString('hex')}]`,
+  );
 }
 
 /** Feeds `chunks` to a fresh decoder, checking every invariant on the way; returns the reports. */
@@ -213,7 +223,8 @@ function run(c: FuzzCase, chunks: Buffer[], messages?: DecodedMessage[]): Report
     {
       onMessage(m) {
         if (fatal) fail(c, 'a message after a fatal error');
-        if (!(m.byteLength >= 12 && m.byteLength <= c.maxFrameBytes + 4)) fail(c, `message byteLength ${m.byteLength} outside [12, max + 4]`);
+        if (!(m.byteLength >= 12 && m.byteLength <= c.maxFrameBytes + 4))
+          fail(c, `message byteLength ${m.byteLength} outside [12, max + 4]`);
         if (!Number.isInteger(m.type) || m.type < 0 || m.type > 0xffff) fail(c, `message type ${m.type}`);
         if (typeof m.attributes !== 'object' || m.attributes === null) fail(c, 'attributes is not an object');
         messages?.push(m);
@@ -261,7 +272,8 @@ export function checkCase(c: FuzzCase): CaseStats {
   if (c.clean) {
     const fitting = c.clean.every((f) => f.length - 4 <= c.maxFrameBytes);
     if (fitting) {
-      if (messages.length !== c.clean.length) fail(c, `${c.clean.length} valid frames gave ${messages.length} messages (${chunked.join(' ')})`);
+      if (messages.length !== c.clean.length)
+        fail(c, `${c.clean.length} valid frames gave ${messages.length} messages (${chunked.join(' ')})`);
       for (let i = 0; i < messages.length; i++) {
         const expected = decodeFrame(c.clean[i], c.maxFrameBytes);
         if (messagePrint(messages[i]) !== messagePrint(expected)) fail(c, `frame ${i} decoded differently in a stream`);

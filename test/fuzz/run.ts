@@ -19,7 +19,9 @@ async function main(): Promise<number> {
   const pool = buildPool();
   const hasGc = await gcNow();
   const heapBefore = process.memoryUsage().heapUsed;
-  console.log(`fuzz: FrameDecoder, ${CASES.toLocaleString('en')} cases, seed ${SEED}, pool of ${pool.length} valid frames, heap ${mb(heapBefore)} MB`);
+  console.log(
+    `fuzz: FrameDecoder, ${CASES.toLocaleString('en')} cases, seed ${SEED}, pool of ${pool.length} valid frames, heap ${mb(heapBefore)} MB`,
+  );
   const arb = fuzzCaseArb(pool);
   const kinds: Record<string, number> = {};
   let done = 0;
@@ -59,7 +61,11 @@ async function main(): Promise<number> {
   const heapAfter = process.memoryUsage().heapUsed;
   const seconds = (performance.now() - started) / 1000;
   const ok = maxMs < HANG_MS && (!hasGc || heapAfter - heapBefore < 64 * 2 ** 20);
-  console.log(`  by kind: ${Object.entries(kinds).map(([k, n]) => `${k} ${n}`).join(', ')}; ${messages} messages, ${errors} errors reported`);
+  console.log(
+    `  by kind: ${Object.entries(kinds)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}; ${messages} messages, ${errors} errors reported`,
+  );
   console.log(
     `fuzz: ${ok ? 'OK' : 'FAILED'} ${done.toLocaleString('en')} cases in ${seconds.toFixed(1)} s (${Math.round(done / seconds).toLocaleString('en')}/s), ` +
       `0 invariant failures, max case ${maxMs.toFixed(1)} ms (hang limit ${HANG_MS} ms), ` +

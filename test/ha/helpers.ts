@@ -9,10 +9,7 @@ export interface Rig {
   names: () => string[];
 }
 
-export async function startRig(
-  pairOptions: HotStandbyPairOptions = {},
-  connOptions: Partial<TServerConnectionOptions> = {},
-): Promise<Rig> {
+export async function startRig(pairOptions: HotStandbyPairOptions = {}, connOptions: Partial<TServerConnectionOptions> = {}): Promise<Rig> {
   const pair = await HotStandbyPair.start(pairOptions);
   const conn = new TServerConnection({
     primary: pair.addresses.primary,

@@ -207,7 +207,9 @@ describe('queryAgent: answers carry the request ReqId', () => {
   it('concurrent queries each get their own ReqId', async () => {
     const { bridge, xml } = await setup({ status: 'open', linkUp: true });
     await Promise.all([bridge.queryAgent('01', 1), bridge.queryAgent('02', 2), bridge.queryAgent('01', 3)]);
-    expect(xml().slice(1).sort()).toEqual([agent('01', 'LoggedOut', '1'), agent('01', 'LoggedOut', '3'), agent('02', 'LoggedOut', '2')].sort());
+    expect(xml().slice(1).sort()).toEqual(
+      [agent('01', 'LoggedOut', '1'), agent('01', 'LoggedOut', '3'), agent('02', 'LoggedOut', '2')].sort(),
+    );
   });
   it('an unknown port is an IvrMessageError naming PortNum and the configured ports; nothing is sent', async () => {
     const { bridge, conn, out } = await setup({ status: 'open', linkUp: true });
@@ -301,7 +303,9 @@ describe('ports configuration', () => {
   it('refuses a port number, server name or switch name XML cannot carry', () => {
     expect(() => new MonitorBridge(new FakeConnection(), { serverName: 'TS', ports: { '0\u0001': '1' } })).toThrow(IvrMessageError);
     expect(() => new MonitorBridge(new FakeConnection(), { serverName: 'T\u0000S', ports: PORTS })).toThrow(IvrMessageError);
-    expect(() => new MonitorBridge(new FakeConnection(), { serverName: 'TS', switchName: '\uFFFF', ports: PORTS })).toThrow(IvrMessageError);
+    expect(() => new MonitorBridge(new FakeConnection(), { serverName: 'TS', switchName: '\uFFFF', ports: PORTS })).toThrow(
+      IvrMessageError,
+    );
   });
   it('refuses a ReqId XML cannot carry before sending anything', async () => {
     const { bridge, conn, out } = await setup({ status: 'open', linkUp: true });

@@ -41,7 +41,7 @@ for (const [name, spec] of Object.entries(IVR_MESSAGE_SPECS) as [string, IvrElem
 }
 
 function sample(spec: Shape['params'][string]['spec'], name: string): unknown {
-  if (spec.in === 'element') return { Key: 'value', 'other key': "it's <fine> & \"ok\"" };
+  if (spec.in === 'element') return { Key: 'value', 'other key': 'it\'s <fine> & "ok"' };
   return spec.values ? spec.values[0] : name === 'PortNum' ? '01' : `${name}-value`;
 }
 
@@ -128,12 +128,7 @@ describe('the tables', () => {
 });
 
 describe('the seed examples, byte for byte', () => {
-  it.each([
-    ['LoggedIn'],
-    ['LoggedOut'],
-    ['Ready'],
-    ['NotReady'],
-  ] as const)("<Agent PortNum='01' Status='%s'/>", (status) => {
+  it.each([['LoggedIn'], ['LoggedOut'], ['Ready'], ['NotReady']] as const)("<Agent PortNum='01' Status='%s'/>", (status) => {
     expect(buildMonitorInfo({ Subtype: 'Agent', PortNum: '01', Status: status })).toBe(
       `<GctiMsg><MonitorInfo><Agent PortNum='01' Status='${status}'/></MonitorInfo></GctiMsg>`,
     );
@@ -152,9 +147,7 @@ describe('the seed examples, byte for byte', () => {
     );
   });
   it('LoginResp: attributes in table order, ConfigOptions as a child section of Option elements', () => {
-    expect(
-      buildLoginResp({ Status: 'OK', Result: 'Success', IServerVersion: '8.5.000.01', ConfigOptions: { a: '1', b: '' } }),
-    ).toBe(
+    expect(buildLoginResp({ Status: 'OK', Result: 'Success', IServerVersion: '8.5.000.01', ConfigOptions: { a: '1', b: '' } })).toBe(
       "<GctiMsg><LoginResp IServerVersion='8.5.000.01' Result='Success' Status='OK'>" +
         "<ConfigOptions><Option Name='a' Value='1'/><Option Name='b' Value=''/></ConfigOptions></LoginResp></GctiMsg>",
     );
@@ -177,7 +170,10 @@ describe('the seed examples, byte for byte', () => {
     expect(parseIvrMessage(new TextEncoder().encode(xml))).toEqual(parseIvrMessage(xml));
   });
   it('reads ISO-8859-1 bytes when declared, UTF-8 otherwise', () => {
-    const latin1 = Buffer.from("<?xml version='1.0' encoding='ISO-8859-1'?><GctiMsg><LoginResp IServerVersion='v\xe9' Result='Success'/></GctiMsg>", 'latin1');
+    const latin1 = Buffer.from(
+      "<?xml version='1.0' encoding='ISO-8859-1'?><GctiMsg><LoginResp IServerVersion='v\xe9' Result='Success'/></GctiMsg>",
+      'latin1',
+    );
     expect(parseIvrMessage(latin1)).toMatchObject({ IServerVersion: 'v\u00e9' });
     const utf8 = Buffer.from("<GctiMsg><LoginResp IServerVersion='v\u00e9\u{1F600}' Result='Success'/></GctiMsg>", 'utf8');
     expect(parseIvrMessage(utf8)).toMatchObject({ IServerVersion: 'v\u00e9\u{1F600}' });
@@ -204,16 +200,24 @@ describe('round trip: build → parse → equal', () => {
     expect(parseIvrMessage(xml)).toEqual(m);
   });
   it('any string of XML characters round-trips in every free-text parameter (property)', () => {
-    const xmlString = fc.string({ unit: 'binary', maxLength: 40 }).map((s) =>
-      s.replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '?'),
-    );
+    const xmlString = fc
+      .string({ unit: 'binary', maxLength: 40 })
+      .map((s) => s.replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '?'));
     fc.assert(
-      fc.property(xmlString.filter((s) => s.length > 0), xmlString, fc.dictionary(xmlString.filter((s) => s.length > 0), xmlString), (a, b, opts) => {
-        const login = { Message: 'LoginResp', IServerVersion: a, Result: 'Success', ConfigOptions: opts } as const;
-        expect(parseIvrMessage(buildIvrMessage(login))).toEqual(login);
-        const server = { Message: 'MonitorInfo', Subtype: 'Server', Name: a, Status: 'OK', Switch: b, ReqId: b } as const;
-        expect(parseIvrMessage(buildIvrMessage(server))).toEqual(server);
-      }),
+      fc.property(
+        xmlString.filter((s) => s.length > 0),
+        xmlString,
+        fc.dictionary(
+          xmlString.filter((s) => s.length > 0),
+          xmlString,
+        ),
+        (a, b, opts) => {
+          const login = { Message: 'LoginResp', IServerVersion: a, Result: 'Success', ConfigOptions: opts } as const;
+          expect(parseIvrMessage(buildIvrMessage(login))).toEqual(login);
+          const server = { Message: 'MonitorInfo', Subtype: 'Server', Name: a, Status: 'OK', Switch: b, ReqId: b } as const;
+          expect(parseIvrMessage(buildIvrMessage(server))).toEqual(server);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -302,25 +306,121 @@ describe('enumerated values outside the lists: one case per parameter, on build 
 
 describe('everything else the tables do not have is refused', () => {
   it.each([
-    ['unknown attribute', "<GctiMsg><LoginResp IServerVersion='1' Result='Success' Extra='x'/></GctiMsg>", 'unknown-parameter', 'LoginResp', 'Extra'],
-    ['lower-case attribute', "<GctiMsg><LoginResp iserverversion='1' Result='Success'/></GctiMsg>", 'unknown-parameter', 'LoginResp', 'iserverversion'],
-    ['subtype attribute on MonitorInfo', "<GctiMsg><MonitorInfo PortNum='01'><Agent PortNum='01' Status='Ready'/></MonitorInfo></GctiMsg>", 'unknown-parameter', 'MonitorInfo', 'PortNum'],
-    ['ReqId on the subtype', "<GctiMsg><MonitorInfo><Agent ReqId='1' PortNum='01' Status='Ready'/></MonitorInfo></GctiMsg>", 'unknown-parameter', 'MonitorInfo/Agent', 'ReqId'],
-    ['Switch on Port', "<GctiMsg><MonitorInfo><Port PortNum='01' Status='OK' Switch='s'/></MonitorInfo></GctiMsg>", 'unknown-parameter', 'MonitorInfo/Port', 'Switch'],
-    ['unknown message', "<GctiMsg><LoginReq/></GctiMsg>", 'unknown-message', 'GctiMsg', 'Message'],
-    ['unknown subtype', "<GctiMsg><MonitorInfo><Call/></MonitorInfo></GctiMsg>", 'unknown-message', 'MonitorInfo', 'Subtype'],
-    ['two subtypes', "<GctiMsg><MonitorInfo><Port PortNum='1' Status='OK'/><Port PortNum='2' Status='OK'/></MonitorInfo></GctiMsg>", 'duplicate', 'MonitorInfo', 'Subtype'],
-    ['two messages', "<GctiMsg><LoginResp IServerVersion='1' Result='Success'/><LoginResp IServerVersion='1' Result='Success'/></GctiMsg>", 'duplicate', 'GctiMsg', 'Message'],
+    [
+      'unknown attribute',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success' Extra='x'/></GctiMsg>",
+      'unknown-parameter',
+      'LoginResp',
+      'Extra',
+    ],
+    [
+      'lower-case attribute',
+      "<GctiMsg><LoginResp iserverversion='1' Result='Success'/></GctiMsg>",
+      'unknown-parameter',
+      'LoginResp',
+      'iserverversion',
+    ],
+    [
+      'subtype attribute on MonitorInfo',
+      "<GctiMsg><MonitorInfo PortNum='01'><Agent PortNum='01' Status='Ready'/></MonitorInfo></GctiMsg>",
+      'unknown-parameter',
+      'MonitorInfo',
+      'PortNum',
+    ],
+    [
+      'ReqId on the subtype',
+      "<GctiMsg><MonitorInfo><Agent ReqId='1' PortNum='01' Status='Ready'/></MonitorInfo></GctiMsg>",
+      'unknown-parameter',
+      'MonitorInfo/Agent',
+      'ReqId',
+    ],
+    [
+      'Switch on Port',
+      "<GctiMsg><MonitorInfo><Port PortNum='01' Status='OK' Switch='s'/></MonitorInfo></GctiMsg>",
+      'unknown-parameter',
+      'MonitorInfo/Port',
+      'Switch',
+    ],
+    ['unknown message', '<GctiMsg><LoginReq/></GctiMsg>', 'unknown-message', 'GctiMsg', 'Message'],
+    ['unknown subtype', '<GctiMsg><MonitorInfo><Call/></MonitorInfo></GctiMsg>', 'unknown-message', 'MonitorInfo', 'Subtype'],
+    [
+      'two subtypes',
+      "<GctiMsg><MonitorInfo><Port PortNum='1' Status='OK'/><Port PortNum='2' Status='OK'/></MonitorInfo></GctiMsg>",
+      'duplicate',
+      'MonitorInfo',
+      'Subtype',
+    ],
+    [
+      'two messages',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'/><LoginResp IServerVersion='1' Result='Success'/></GctiMsg>",
+      'duplicate',
+      'GctiMsg',
+      'Message',
+    ],
     ['wrong root', "<Msg><LoginResp IServerVersion='1' Result='Success'/></Msg>", 'unknown-message', 'GctiMsg', undefined],
-    ['attribute on GctiMsg', "<GctiMsg v='1'><LoginResp IServerVersion='1' Result='Success'/></GctiMsg>", 'unknown-parameter', 'GctiMsg', 'v'],
-    ['ConfigOptions as an attribute', "<GctiMsg><LoginResp IServerVersion='1' Result='Success' ConfigOptions='a'/></GctiMsg>", 'unknown-parameter', 'LoginResp', 'ConfigOptions'],
-    ['Status as a child element', "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><Status/></LoginResp></GctiMsg>", 'unknown-parameter', 'LoginResp', 'Status'],
-    ['ConfigOptions twice', "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions/><ConfigOptions/></LoginResp></GctiMsg>", 'duplicate', 'LoginResp', 'ConfigOptions'],
-    ['option twice', "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='a' Value='1'/><Option Name='a' Value='2'/></ConfigOptions></LoginResp></GctiMsg>", 'duplicate', 'LoginResp', 'ConfigOptions'],
-    ['option without Value', "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='a'/></ConfigOptions></LoginResp></GctiMsg>", 'missing', 'LoginResp', 'ConfigOptions'],
-    ['option without Name', "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Value='a'/></ConfigOptions></LoginResp></GctiMsg>", 'missing', 'LoginResp', 'ConfigOptions'],
-    ['other element in ConfigOptions', "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Opt/></ConfigOptions></LoginResp></GctiMsg>", 'unknown-parameter', 'LoginResp', 'ConfigOptions'],
-    ['child inside a subtype', "<GctiMsg><MonitorInfo><Agent PortNum='1' Status='Ready'><x/></Agent></MonitorInfo></GctiMsg>", 'unknown-parameter', 'MonitorInfo/Agent', 'x'],
+    [
+      'attribute on GctiMsg',
+      "<GctiMsg v='1'><LoginResp IServerVersion='1' Result='Success'/></GctiMsg>",
+      'unknown-parameter',
+      'GctiMsg',
+      'v',
+    ],
+    [
+      'ConfigOptions as an attribute',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success' ConfigOptions='a'/></GctiMsg>",
+      'unknown-parameter',
+      'LoginResp',
+      'ConfigOptions',
+    ],
+    [
+      'Status as a child element',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><Status/></LoginResp></GctiMsg>",
+      'unknown-parameter',
+      'LoginResp',
+      'Status',
+    ],
+    [
+      'ConfigOptions twice',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions/><ConfigOptions/></LoginResp></GctiMsg>",
+      'duplicate',
+      'LoginResp',
+      'ConfigOptions',
+    ],
+    [
+      'option twice',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='a' Value='1'/><Option Name='a' Value='2'/></ConfigOptions></LoginResp></GctiMsg>",
+      'duplicate',
+      'LoginResp',
+      'ConfigOptions',
+    ],
+    [
+      'option without Value',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='a'/></ConfigOptions></LoginResp></GctiMsg>",
+      'missing',
+      'LoginResp',
+      'ConfigOptions',
+    ],
+    [
+      'option without Name',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Value='a'/></ConfigOptions></LoginResp></GctiMsg>",
+      'missing',
+      'LoginResp',
+      'ConfigOptions',
+    ],
+    [
+      'other element in ConfigOptions',
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Opt/></ConfigOptions></LoginResp></GctiMsg>",
+      'unknown-parameter',
+      'LoginResp',
+      'ConfigOptions',
+    ],
+    [
+      'child inside a subtype',
+      "<GctiMsg><MonitorInfo><Agent PortNum='1' Status='Ready'><x/></Agent></MonitorInfo></GctiMsg>",
+      'unknown-parameter',
+      'MonitorInfo/Agent',
+      'x',
+    ],
   ] as const)('parse: %s', (_t, xml, reason, ivrMessage, parameter) => {
     expectIvrError(() => parseIvrMessage(xml), { reason, ivrMessage, parameter });
   });
@@ -415,7 +515,8 @@ describe('hostile values are escaped on build and come back unchanged', () => {
     );
   });
   it('an option named __proto__ is a plain key, not a prototype', () => {
-    const xml = "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='__proto__' Value='x'/><Option Name='constructor' Value='y'/></ConfigOptions></LoginResp></GctiMsg>";
+    const xml =
+      "<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='__proto__' Value='x'/><Option Name='constructor' Value='y'/></ConfigOptions></LoginResp></GctiMsg>";
     const m = parseIvrMessage(xml) as { ConfigOptions: Record<string, string> };
     expect(Object.getPrototypeOf(m.ConfigOptions)).toBe(Object.prototype);
     expect(Object.keys(m.ConfigOptions)).toEqual(['__proto__', 'constructor']);

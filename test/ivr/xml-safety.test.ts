@@ -4,7 +4,12 @@ import { IVR_DEFAULT_MAX_BYTES, IvrXmlError, parseIvrMessage, type IvrXmlErrorRe
 
 const OK = "<GctiMsg><MonitorInfo><Agent PortNum='01' Status='Ready'/></MonitorInfo></GctiMsg>";
 
-function expectXmlError(input: string | Uint8Array, reason: IvrXmlErrorReason, text?: RegExp, options?: { maxBytes?: number }): IvrXmlError {
+function expectXmlError(
+  input: string | Uint8Array,
+  reason: IvrXmlErrorReason,
+  text?: RegExp,
+  options?: { maxBytes?: number },
+): IvrXmlError {
   let caught: unknown;
   const t0 = performance.now();
   try {
@@ -26,8 +31,14 @@ function expectXmlError(input: string | Uint8Array, reason: IvrXmlErrorReason, t
 
 describe('DOCTYPE and entity declarations are refused, entities never expanded', () => {
   it.each([
-    ['billion laughs', `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><GctiMsg><LoginResp IServerVersion="&lol2;" Result="Success"/></GctiMsg>`],
-    ['XXE file', `<!DOCTYPE GctiMsg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><GctiMsg><LoginResp IServerVersion="&xxe;" Result="Success"/></GctiMsg>`],
+    [
+      'billion laughs',
+      `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><GctiMsg><LoginResp IServerVersion="&lol2;" Result="Success"/></GctiMsg>`,
+    ],
+    [
+      'XXE file',
+      `<!DOCTYPE GctiMsg [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><GctiMsg><LoginResp IServerVersion="&xxe;" Result="Success"/></GctiMsg>`,
+    ],
     ['XXE http', `<!DOCTYPE GctiMsg [<!ENTITY xxe SYSTEM "http://127.0.0.1:1/x">]><GctiMsg/>`],
     ['parameter entity', `<!DOCTYPE GctiMsg [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]><GctiMsg/>`],
     ['external DTD only', `<!DOCTYPE GctiMsg SYSTEM 'IServer.dtd'><GctiMsg><LoginResp IServerVersion='1' Result='Success'/></GctiMsg>`],
@@ -44,7 +55,10 @@ describe('DOCTYPE and entity declarations are refused, entities never expanded',
   it.each([
     ['undeclared named entity', `<GctiMsg><LoginResp IServerVersion='&xxe;' Result='Success'/></GctiMsg>`],
     ['html entity', `<GctiMsg><LoginResp IServerVersion='&nbsp;' Result='Success'/></GctiMsg>`],
-    ['entity in an option', `<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='a' Value='&e;'/></ConfigOptions></LoginResp></GctiMsg>`],
+    [
+      'entity in an option',
+      `<GctiMsg><LoginResp IServerVersion='1' Result='Success'><ConfigOptions><Option Name='a' Value='&e;'/></ConfigOptions></LoginResp></GctiMsg>`,
+    ],
   ])('%s', (_t, xml) => {
     expectXmlError(xml, 'entity', /never/);
   });
@@ -105,7 +119,11 @@ describe('malformed XML gets a clear error', () => {
     ['duplicate attribute', "<GctiMsg><MonitorInfo><Agent PortNum='1' PortNum='2' Status='Ready'/></MonitorInfo></GctiMsg>", /twice/],
     ['unquoted attribute', '<GctiMsg><MonitorInfo><Agent PortNum=1 Status=Ready/></MonitorInfo></GctiMsg>', /quoted/],
     ['attribute without value', '<GctiMsg><MonitorInfo><Agent PortNum Status="Ready"/></MonitorInfo></GctiMsg>', /'='/],
-    ['unterminated attribute', "<GctiMsg><MonitorInfo><Agent PortNum='1 Status='Ready/></MonitorInfo></GctiMsg>", /not terminated|whitespace/],
+    [
+      'unterminated attribute',
+      "<GctiMsg><MonitorInfo><Agent PortNum='1 Status='Ready/></MonitorInfo></GctiMsg>",
+      /not terminated|whitespace/,
+    ],
     ['< in attribute value', "<GctiMsg><MonitorInfo><Server Name='a<b' Status='OK'/></MonitorInfo></GctiMsg>", /'<' is not allowed/],
     ['bare & in attribute value', "<GctiMsg><MonitorInfo><Server Name='a & b' Status='OK'/></MonitorInfo></GctiMsg>", /reference/],
     ['attributes not separated', "<GctiMsg><MonitorInfo><Agent PortNum='1'Status='Ready'/></MonitorInfo></GctiMsg>", /whitespace/],
@@ -120,11 +138,19 @@ describe('malformed XML gets a clear error', () => {
     ['trailing text', '<GctiMsg/>x', /follow the root/],
     ['unterminated comment', '<GctiMsg><!-- x </GctiMsg>', /comment is not terminated/],
     ['-- in comment', '<GctiMsg><!-- a -- b --></GctiMsg>', /'--'/],
-    ['control character', "<GctiMsg><MonitorInfo><Server Name='a\u0001' Status='OK'/></MonitorInfo></GctiMsg>", /U\+0001 is not an XML character/],
+    [
+      'control character',
+      "<GctiMsg><MonitorInfo><Server Name='a\u0001' Status='OK'/></MonitorInfo></GctiMsg>",
+      /U\+0001 is not an XML character/,
+    ],
     ['NUL', '<GctiMsg>\u0000</GctiMsg>', /U\+0000/],
     ['lone surrogate', "<GctiMsg><MonitorInfo><Server Name='\uD800' Status='OK'/></MonitorInfo></GctiMsg>", /U\+D800/],
     ['char reference to NUL', "<GctiMsg><MonitorInfo><Server Name='&#0;' Status='OK'/></MonitorInfo></GctiMsg>", /not an XML character/],
-    ['char reference out of range', "<GctiMsg><MonitorInfo><Server Name='&#x110000;' Status='OK'/></MonitorInfo></GctiMsg>", /not an XML character/],
+    [
+      'char reference out of range',
+      "<GctiMsg><MonitorInfo><Server Name='&#x110000;' Status='OK'/></MonitorInfo></GctiMsg>",
+      /not an XML character/,
+    ],
     ['bad char reference', "<GctiMsg><MonitorInfo><Server Name='&#xZZ;' Status='OK'/></MonitorInfo></GctiMsg>", /bad character reference/],
     ['non-ASCII element name', '<GctiMsg><Mönitor/></GctiMsg>', /expected whitespace|element name/],
     ['too deep', '<a>'.repeat(40) + '</a>'.repeat(40), /deeper than 32/],

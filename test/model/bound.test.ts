@@ -102,7 +102,19 @@ describe('maxCalls option of the connection', () => {
 });
 
 describe('StateModel with ill-formed events', () => {
-  const names = ['EventRinging', 'EventEstablished', 'EventReleased', 'EventPartyChanged', 'EventPartyInfo', 'EventAddressInfo', 'EventRegistered', 'EventAgentNotReady', 'EventForwardSet', 'EventAttachedDataChanged', 'EventHeld'];
+  const names = [
+    'EventRinging',
+    'EventEstablished',
+    'EventReleased',
+    'EventPartyChanged',
+    'EventPartyInfo',
+    'EventAddressInfo',
+    'EventRegistered',
+    'EventAgentNotReady',
+    'EventForwardSet',
+    'EventAttachedDataChanged',
+    'EventHeld',
+  ];
   it('never throws, and a view only ever holds well-typed values', async () => {
     const fc = (await import('fast-check')).default;
     const junk = fc.oneof(fc.anything(), fc.constantFrom('A', '0000000000000001', ''), fc.array(fc.tuple(fc.string(), fc.anything())));
@@ -114,7 +126,21 @@ describe('StateModel with ill-formed events', () => {
         PreviousConnID: junk,
         OtherDN: junk,
         UserData: junk,
-        Extensions: fc.oneof(junk, fc.constant([['Parties', [['A', 'held'], ['A', 7], [3, 'x']]], ['Calls', 'x'], ['DND', 'on']])),
+        Extensions: fc.oneof(
+          junk,
+          fc.constant([
+            [
+              'Parties',
+              [
+                ['A', 'held'],
+                ['A', 7],
+                [3, 'x'],
+              ],
+            ],
+            ['Calls', 'x'],
+            ['DND', 'on'],
+          ]),
+        ),
         AgentStatus: junk,
         time: junk,
       },

@@ -47,7 +47,9 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     expect(conn.calls.get(held)?.parties).toEqual({ '1001': 'ringing' });
     await conn.answerCall('1001', held);
     expect(conn.calls.get(held)?.parties).toEqual({ '1001': 'established' });
-    const dialing = (await conn.request('RequestInitiateTransfer', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & { ConnID: string };
+    const dialing = (await conn.request('RequestInitiateTransfer', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & {
+      ConnID: string;
+    };
     const consult = dialing.ConnID;
     await until(() => conn.calls.get(consult)?.parties['1002'] === 'ringing', 'the consultation ringing on 1002');
     expect(conn.calls.get(held)?.parties).toEqual({ '1001': 'held' });
@@ -67,7 +69,9 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     const { conn, pair } = await ready();
     const held = await inbound(rig!, '1001');
     await conn.answerCall('1001', held);
-    const dialing = (await conn.request('RequestInitiateConference', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & { ConnID: string };
+    const dialing = (await conn.request('RequestInitiateConference', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & {
+      ConnID: string;
+    };
     await until(() => conn.calls.get(dialing.ConnID)?.parties['1002'] === 'ringing', 'the consultation ringing');
     await conn.answerCall('1002', dialing.ConnID);
     await conn.request('RequestCompleteConference', { ThisDN: '1001', ConnID: held, ConferenceConnID: dialing.ConnID });
@@ -87,7 +91,9 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     const { conn, pair } = await ready();
     const held = await inbound(rig!, '1001');
     await conn.answerCall('1001', held);
-    const dialing = (await conn.request('RequestInitiateTransfer', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & { ConnID: string };
+    const dialing = (await conn.request('RequestInitiateTransfer', { ThisDN: '1001', ConnID: held, OtherDN: '1002' })) as TEvent & {
+      ConnID: string;
+    };
     await until(() => conn.calls.get(dialing.ConnID)?.parties['1002'] === 'ringing', 'the consultation ringing');
     await conn.answerCall('1002', dialing.ConnID);
     await until(() => conn.calls.get(dialing.ConnID)?.parties['1001'] === 'established', 'the consultation established');

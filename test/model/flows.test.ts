@@ -36,12 +36,28 @@ const inbound = (dn: string) => [
 describe('StateModel follows the call model', () => {
   it('ringing → established → released on a registered DN, with change events', () => {
     const m = model('A');
-    const ring = ev('EventRinging', { ThisDN: 'A', ConnID: H, OtherDN: X, CallType: 2, ANI: '555', DNIS: '800', time: { seconds: 50, microseconds: 7000 } });
+    const ring = ev('EventRinging', {
+      ThisDN: 'A',
+      ConnID: H,
+      OtherDN: X,
+      CallType: 2,
+      ANI: '555',
+      DNIS: '800',
+      time: { seconds: 50, microseconds: 7000 },
+    });
     const changes = m.apply(ring);
     expect(changes.map((c) => c.kind)).toEqual(['callChanged', 'dnChanged']);
     expect(changes.every((c) => c.cause === ring)).toBe(true);
     const v1 = m.calls.get(H)!;
-    expect(v1).toMatchObject({ connId: H, parties: { A: 'ringing' }, otherParties: [X], callType: 2, ani: '555', dnis: '800', startedAt: 50_007 });
+    expect(v1).toMatchObject({
+      connId: H,
+      parties: { A: 'ringing' },
+      otherParties: [X],
+      callType: 2,
+      ani: '555',
+      dnis: '800',
+      startedAt: 50_007,
+    });
     expect(m.dns.get('A')!.calls).toEqual([H]);
 
     m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: H, OtherDN: X }));
@@ -70,7 +86,10 @@ describe('StateModel follows the call model', () => {
     const m = model('A');
     feed(m, inbound('A'));
     expect(m.calls.get(H)!.userData).toEqual([['case', 7]]);
-    const data = [['case', 8], ['note', [['k', 'v']]]];
+    const data = [
+      ['case', 8],
+      ['note', [['k', 'v']]],
+    ];
     m.apply(ev('EventAttachedDataChanged', { ThisDN: 'A', ConnID: H, UserData: data }));
     const ud = m.calls.get(H)!.userData!;
     expect(ud).toEqual(data);
@@ -95,11 +114,7 @@ describe('StateModel follows the call model', () => {
     expect(partiesOf(m)).toEqual({ [H]: { A: 'held' }, [C]: { A: 'established', B: 'established' } });
     expect(m.dns.get('A')!.calls).toEqual([H, C]);
     const changed = ev('EventPartyChanged', { ThisDN: 'B', ConnID: H, PreviousConnID: C, OtherDN: X, ThirdPartyDN: 'A' });
-    const changes = feed(m, [
-      ev('EventReleased', { ThisDN: 'A', ConnID: C }),
-      ev('EventReleased', { ThisDN: 'A', ConnID: H }),
-      changed,
-    ]);
+    const changes = feed(m, [ev('EventReleased', { ThisDN: 'A', ConnID: C }), ev('EventReleased', { ThisDN: 'A', ConnID: H }), changed]);
     expect(partiesOf(m)).toEqual({ [H]: { B: 'established' } });
     const merged = m.calls.get(H)!;
     expect(merged.previousConnIds).toEqual([C]);
@@ -116,19 +131,35 @@ describe('StateModel follows the call model', () => {
   it('two-step transfer seen only by the target: a rename keeps start time, data and history', () => {
     const m = model('B');
     feed(m, [
-      ev('EventRinging', { ThisDN: 'B', ConnID: C, OtherDN: 'A', CallType: 4, UserData: [['x', 1]], time: { seconds: 9, microseconds: 0 } }),
+      ev('EventRinging', {
+        ThisDN: 'B',
+        ConnID: C,
+        OtherDN: 'A',
+        CallType: 4,
+        UserData: [['x', 1]],
+        time: { seconds: 9, microseconds: 0 },
+      }),
       ev('EventEstablished', { ThisDN: 'B', ConnID: C, OtherDN: 'A' }),
     ]);
     m.apply(ev('EventPartyChanged', { ThisDN: 'B', ConnID: H, PreviousConnID: C, OtherDN: X, ThirdPartyDN: 'A' }));
     expect([...m.calls.keys()]).toEqual([H]);
-    expect(m.calls.get(H)).toMatchObject({ parties: { B: 'established' }, previousConnIds: [C], userData: [['x', 1]], startedAt: 9000, callType: 4 });
+    expect(m.calls.get(H)).toMatchObject({
+      parties: { B: 'established' },
+      previousConnIds: [C],
+      userData: [['x', 1]],
+      startedAt: 9000,
+      callType: 4,
+    });
     // A transferred the call and left it: only the caller is on the other end.
     expect(m.calls.get(H)!.otherParties).toEqual([X]);
   });
 
   it('a conference merge keeps the party who conferenced (ThirdPartyDNRole 9) among the others', () => {
     const m = model('B');
-    feed(m, [ev('EventRinging', { ThisDN: 'B', ConnID: C, OtherDN: 'A' }), ev('EventEstablished', { ThisDN: 'B', ConnID: C, OtherDN: 'A' })]);
+    feed(m, [
+      ev('EventRinging', { ThisDN: 'B', ConnID: C, OtherDN: 'A' }),
+      ev('EventEstablished', { ThisDN: 'B', ConnID: C, OtherDN: 'A' }),
+    ]);
     m.apply(ev('EventPartyChanged', { ThisDN: 'B', ConnID: H, PreviousConnID: C, OtherDN: X, ThirdPartyDN: 'A', ThirdPartyDNRole: 9 }));
     expect(m.calls.get(H)!.otherParties).toEqual(['A', X]);
   });
@@ -159,7 +190,10 @@ describe('StateModel follows the call model', () => {
   it('single-step transfer and redirect: the same ConnID moves from one DN to another', () => {
     const m = model('A', 'B');
     feed(m, inbound('A'));
-    feed(m, [ev('EventReleased', { ThisDN: 'A', ConnID: H }), ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X, ThirdPartyDN: 'A' })]);
+    feed(m, [
+      ev('EventReleased', { ThisDN: 'A', ConnID: H }),
+      ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X, ThirdPartyDN: 'A' }),
+    ]);
     expect(partiesOf(m)).toEqual({ [H]: { B: 'ringing' } });
     const m2 = model('B');
     feed(m2, [ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X }), ev('EventReleased', { ThisDN: 'B', ConnID: H })]);
@@ -177,15 +211,24 @@ describe('StateModel follows the call model', () => {
       ev('EventRetrieved', { ThisDN: 'A', ConnID: H }),
     ]);
     expect(partiesOf(m)).toEqual({ [H]: { A: 'established' }, [C]: { A: 'held' } });
-    feed(m, [ev('EventHeld', { ThisDN: 'A', ConnID: H }), ev('EventReleased', { ThisDN: 'A', ConnID: C }), ev('EventRetrieved', { ThisDN: 'A', ConnID: H })]);
+    feed(m, [
+      ev('EventHeld', { ThisDN: 'A', ConnID: H }),
+      ev('EventReleased', { ThisDN: 'A', ConnID: C }),
+      ev('EventRetrieved', { ThisDN: 'A', ConnID: H }),
+    ]);
     expect(partiesOf(m)).toEqual({ [H]: { A: 'established' } });
   });
 
   it('routing point: route request, then route used takes the call away', () => {
     const m = model('RP', 'B');
-    feed(m, [ev('EventRouteRequest', { ThisDN: 'RP', ConnID: H, OtherDN: X, ANI: '555', DNIS: '800', CallType: 2, UserData: [['lang', 'fr']] })]);
+    feed(m, [
+      ev('EventRouteRequest', { ThisDN: 'RP', ConnID: H, OtherDN: X, ANI: '555', DNIS: '800', CallType: 2, UserData: [['lang', 'fr']] }),
+    ]);
     expect(m.calls.get(H)).toMatchObject({ parties: { RP: 'routing' }, ani: '555', dnis: '800', userData: [['lang', 'fr']] });
-    feed(m, [ev('EventRouteUsed', { ThisDN: 'RP', ConnID: H, OtherDN: 'B' }), ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X, ThirdPartyDN: 'RP', ANI: '555' })]);
+    feed(m, [
+      ev('EventRouteUsed', { ThisDN: 'RP', ConnID: H, OtherDN: 'B' }),
+      ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X, ThirdPartyDN: 'RP', ANI: '555' }),
+    ]);
     expect(partiesOf(m)).toEqual({ [H]: { B: 'ringing' } });
     expect(m.calls.get(H)!.ani).toBe('555'); // the switch repeats what it knows of the call
   });
@@ -194,7 +237,10 @@ describe('StateModel follows the call model', () => {
     const m = model('Q', 'B');
     m.apply(ev('EventQueued', { ThisDN: 'Q', ConnID: H, OtherDN: X, ThisQueue: 'Q' }));
     expect(partiesOf(m)).toEqual({ [H]: { Q: 'queued' } });
-    feed(m, [ev('EventDiverted', { ThisDN: 'Q', ConnID: H, OtherDN: 'B' }), ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X, ThirdPartyDN: 'Q' })]);
+    feed(m, [
+      ev('EventDiverted', { ThisDN: 'Q', ConnID: H, OtherDN: 'B' }),
+      ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X, ThirdPartyDN: 'Q' }),
+    ]);
     expect(partiesOf(m)).toEqual({ [H]: { B: 'ringing' } });
     m.apply(ev('EventQueued', { ThisDN: 'Q', ConnID: C, OtherDN: X }));
     const ab = ev('EventAbandoned', { ThisDN: 'Q', ConnID: C });
@@ -234,7 +280,11 @@ describe('StateModel follows the call model', () => {
 
   it('unregister drops the DN and ends calls no other registered DN is on', () => {
     const m = model('A', 'B');
-    feed(m, [ev('EventRinging', { ThisDN: 'A', ConnID: H }), ev('EventDialing', { ThisDN: 'B', ConnID: C }), ev('EventRinging', { ThisDN: 'A', ConnID: C })]);
+    feed(m, [
+      ev('EventRinging', { ThisDN: 'A', ConnID: H }),
+      ev('EventDialing', { ThisDN: 'B', ConnID: C }),
+      ev('EventRinging', { ThisDN: 'A', ConnID: C }),
+    ]);
     const cause = ev('EventUnregistered', { ThisDN: 'A' });
     const changes = m.unregister('A', cause);
     expect(changes.map((c) => [c.kind, c.kind === 'dnChanged' ? c.view.dn : c.view.connId])).toEqual([

@@ -57,7 +57,10 @@ function truth(sw: ReferenceSwitch) {
         status: status(dn),
         dnd: sw.dnd.has(dn),
         forward: sw.forward.get(dn),
-        calls: [...sw.calls.values()].filter((rc) => rc.parties.has(dn)).map((rc) => rc.connId).sort(),
+        calls: [...sw.calls.values()]
+          .filter((rc) => rc.parties.has(dn))
+          .map((rc) => rc.connId)
+          .sort(),
       },
     ]),
   );
@@ -99,7 +102,11 @@ describe('state model properties (reference switch)', () => {
         // Every correction names something that was really different; gone and found calls exactly.
         for (const c of corrections) expect(c.before).not.toEqual(c.after);
         const now = Object.keys(truth(sw).calls);
-        const named = (kind: string) => corrections.filter((c) => c.kind === kind).map((c) => ('connId' in c ? c.connId : '')).sort();
+        const named = (kind: string) =>
+          corrections
+            .filter((c) => c.kind === kind)
+            .map((c) => ('connId' in c ? c.connId : ''))
+            .sort();
         expect(named('callGone')).toEqual([...known].filter((id) => !now.includes(id)).sort());
         expect(named('callFound')).toEqual(now.filter((id) => !known.has(id)).sort());
       }),

@@ -48,7 +48,15 @@ export class ReferenceSwitch {
     const calls = [...this.calls.values()];
     let call = calls.length > 0 ? calls[c % calls.length] : undefined;
     // Call operations pick among the (call, party) pairs they fit, so most of them happen.
-    const needs: Partial<Record<number, PartyState | 'any'>> = { 2: 'ringing', 3: 'established', 4: 'held', 5: 'any', 7: 'established', 10: 'established', 11: 'any' };
+    const needs: Partial<Record<number, PartyState | 'any'>> = {
+      2: 'ringing',
+      3: 'established',
+      4: 'held',
+      5: 'any',
+      7: 'established',
+      10: 'established',
+      11: 'any',
+    };
     const need = needs[kind % OP_KINDS];
     if (need !== undefined) {
       const fits = calls.flatMap((rc) => [...rc.parties].filter(([, st]) => need === 'any' || st === need).map(([p]) => [rc, p] as const));
@@ -62,7 +70,8 @@ export class ReferenceSwitch {
       out.push({ Event, Server: 'ref', ThisDN, EventSequenceNumber: ++this.seq, ...attrs });
     const callEvent = (Event: string, at: string, rc: RefCall, attrs: Record<string, unknown> = {}) =>
       send(Event, at, { ConnID: rc.connId, UserData: rc.userData.map(([k, v]) => [k, v]), ...attrs });
-    const onCall = (rc: RefCall | undefined, state?: PartyState) => rc !== undefined && (state === undefined ? rc.parties.has(dn) : rc.parties.get(dn) === state);
+    const onCall = (rc: RefCall | undefined, state?: PartyState) =>
+      rc !== undefined && (state === undefined ? rc.parties.has(dn) : rc.parties.get(dn) === state);
 
     switch (kind % OP_KINDS) {
       case 0: {

@@ -180,7 +180,13 @@ describe('StateModel resync', () => {
 
   describe('answers that list every party / every call (the simulator sends them in Extensions)', () => {
     const fullCall = (connId: string, parties: [string, string][], attrs: Record<string, unknown> = {}) =>
-      partyInfo(connId, parties[0]![0], parties[1]?.[0], { Extensions: [['Parties', parties], ['External', X]], ...attrs });
+      partyInfo(connId, parties[0]![0], parties[1]?.[0], {
+        Extensions: [
+          ['Parties', parties],
+          ['External', X],
+        ],
+        ...attrs,
+      });
     const fullDN = (dn: string, calls: [string, string][], more: [string, unknown][] = [], attrs: Record<string, unknown> = {}) =>
       addressInfo(dn, { ConnID: calls.at(-1)?.[0], Extensions: [['Calls', calls], ...more, ['DND', 0]], ...attrs });
 
@@ -189,7 +195,13 @@ describe('StateModel resync', () => {
       m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: H, OtherDN: X }));
       m.apply(ev('EventRinging', { ThisDN: 'B', ConnID: H, OtherDN: X }));
       m.beginResync();
-      const changes = m.resyncCall(H, fullCall(H, [['A', 'held'], ['Q', 'queued']]));
+      const changes = m.resyncCall(
+        H,
+        fullCall(H, [
+          ['A', 'held'],
+          ['Q', 'queued'],
+        ]),
+      );
       expect(changes.map((c) => [c.kind, c.cause])).toEqual([
         ['callChanged', 'resync'],
         ['dnChanged', 'resync'],
@@ -210,11 +222,13 @@ describe('StateModel resync', () => {
       m.resyncDN('A', fullDN('A', [[C, 'ringing']]));
       expect(m.callsToQuery()).toEqual([C]);
       const { corrections } = m.endResync();
-      expect(corrections).toEqual([
-        { kind: 'callFound', connId: C, before: undefined, after: expect.objectContaining({ parties: { A: 'ringing' } }) },
-        { kind: 'partyStateChanged', connId: H, dn: 'A', before: 'established', after: undefined },
-        { kind: 'callGone', connId: H, before, after: undefined },
-      ].sort((a, b) => (a.kind === 'callFound' ? 1 : 0) - (b.kind === 'callFound' ? 1 : 0)));
+      expect(corrections).toEqual(
+        [
+          { kind: 'callFound', connId: C, before: undefined, after: expect.objectContaining({ parties: { A: 'ringing' } }) },
+          { kind: 'partyStateChanged', connId: H, dn: 'A', before: 'established', after: undefined },
+          { kind: 'callGone', connId: H, before, after: undefined },
+        ].sort((a, b) => (a.kind === 'callFound' ? 1 : 0) - (b.kind === 'callFound' ? 1 : 0)),
+      );
       expect([...m.calls.keys()]).toEqual([C]);
     });
 
@@ -230,7 +244,17 @@ describe('StateModel resync', () => {
         { kind: 'forwardChanged', dn: 'A', before: { to: 'B', mode: 1 }, after: undefined },
       ]);
       m.beginResync();
-      m.resyncDN('A', addressInfo('A', { Extensions: [['Calls', []], ['DND', 1], ['ForwardTo', 'C'], ['ForwardMode', 1]] }));
+      m.resyncDN(
+        'A',
+        addressInfo('A', {
+          Extensions: [
+            ['Calls', []],
+            ['DND', 1],
+            ['ForwardTo', 'C'],
+            ['ForwardMode', 1],
+          ],
+        }),
+      );
       expect(m.endResync().corrections).toEqual([{ kind: 'forwardChanged', dn: 'A', before: undefined, after: { to: 'C', mode: 1 } }]);
     });
 
@@ -238,7 +262,15 @@ describe('StateModel resync', () => {
       const m = model('A');
       m.beginResync();
       m.resyncDN('A', fullDN('A', [[H, 'established']]));
-      m.resyncCall(H, fullCall(H, [['A', 'established']], { Extensions: [['Parties', [['A', 'established']]], ['PreviousConnIDs', [[C, 'merged']]]] }));
+      m.resyncCall(
+        H,
+        fullCall(H, [['A', 'established']], {
+          Extensions: [
+            ['Parties', [['A', 'established']]],
+            ['PreviousConnIDs', [[C, 'merged']]],
+          ],
+        }),
+      );
       m.endResync();
       expect(m.calls.get(H)!.previousConnIds).toEqual([C]);
     });

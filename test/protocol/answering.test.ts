@@ -200,7 +200,9 @@ describe('isAnsweringEvent: requests the switch answers with several events', ()
   it('answerMatch only constrains attributes the request carries', () => {
     // RequestRouteCall without OtherDN (route by default): matched on ThisDN and ConnID only.
     const route = desc('RequestRouteCall');
-    expect(isAnsweringEvent(route, 'EventRouteUsed', { ThisDN: RP, ConnID: HELD, OtherDN: 'anything' }, { ThisDN: RP, ConnID: HELD })).toBe(true);
+    expect(isAnsweringEvent(route, 'EventRouteUsed', { ThisDN: RP, ConnID: HELD, OtherDN: 'anything' }, { ThisDN: RP, ConnID: HELD })).toBe(
+      true,
+    );
   });
 
   it('the 1.0 requests keep settling as before (no answerMatch)', () => {

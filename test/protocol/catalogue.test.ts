@@ -146,7 +146,11 @@ describe('wire types and names (wire-protocol.md)', () => {
 
   it('the catalogue has no message beyond the T-Library enumeration 0–182 and ADDP', () => {
     // The 1.0 rows above are a subset; catalogue-v11.test.ts checks all 0–182 names and nothing beyond.
-    expect(MESSAGES.filter((d) => d.type > 182).map((d) => `${d.type}:${d.name}`).sort()).toEqual(
+    expect(
+      MESSAGES.filter((d) => d.type > 182)
+        .map((d) => `${d.type}:${d.name}`)
+        .sort(),
+    ).toEqual(
       Object.entries(ADDP_TYPES)
         .map(([t, n]) => `${t}:${n}`)
         .sort(),
@@ -210,7 +214,10 @@ describe('attribute table (wire-protocol.md, "Attributes")', () => {
 describe('requests (wire-protocol.md, "Requests"): attributes and answers', () => {
   // The parenthesised lists, M marked; "answered by".
   const REQUESTS: Record<string, [Table, string[]]> = {
-    RequestRegisterClient: [{ ApplicationName: 'M', ClientVersion: 'O', AddpTimeout: 'O' }, ['EventLinkConnected', 'EventLinkDisconnected']],
+    RequestRegisterClient: [
+      { ApplicationName: 'M', ClientVersion: 'O', AddpTimeout: 'O' },
+      ['EventLinkConnected', 'EventLinkDisconnected'],
+    ],
     RequestQueryServer: [{}, ['EventServerInfo']],
     RequestQueryAddress: [{ ThisDN: 'M', AddressInfoType: 'O' }, ['EventAddressInfo']],
     RequestRegisterAddress: [{ ThisDN: 'M', RegisterMode: 'O', AddressType: 'O' }, ['EventRegistered']],
@@ -244,10 +251,18 @@ describe('requests (wire-protocol.md, "Requests"): attributes and answers', () =
   };
 
   for (const [name, [attrs, answers]] of Object.entries(REQUESTS)) {
-    it(`${name}: ${Object.entries(attrs).map(([a, p]) => `${a} ${p}`).join(', ') || 'no attributes'}`, () => {
+    it(`${name}: ${
+      Object.entries(attrs)
+        .map(([a, p]) => `${a} ${p}`)
+        .join(', ') || 'no attributes'
+    }`, () => {
       // Exactly the spec's list, plus Extensions (Optional) which every T-Library request takes.
       expect(table(name)).toEqual({ Extensions: 'O', ...attrs, ...EXTENDED_IN_V11[name] });
-      expect(desc(name).mandatory.slice().sort()).toEqual(Object.keys(attrs).filter((a) => attrs[a] === 'M').sort());
+      expect(desc(name).mandatory.slice().sort()).toEqual(
+        Object.keys(attrs)
+          .filter((a) => attrs[a] === 'M')
+          .sort(),
+      );
       expect([...desc(name).answeredBy].sort()).toEqual([...answers].sort());
       // ReferenceID is the SDK's: never an argument.
       expect(presence(name, 'ReferenceID')).toBeUndefined();
@@ -335,7 +350,11 @@ describe('events of the seeds: Mandatory/Optional per the seed tables', () => {
       // Every seed row, with the seed's presence.
       for (const [attribute, p] of Object.entries(seed)) expect(t[attribute], `${name}.${attribute}`).toBe(p);
       // Mandatory: exactly the seed's.
-      expect(d.mandatory.slice().sort()).toEqual(Object.keys(seed).filter((a) => seed[a] === 'M').sort());
+      expect(d.mandatory.slice().sort()).toEqual(
+        Object.keys(seed)
+          .filter((a) => seed[a] === 'M')
+          .sort(),
+      );
       // Anything else is one of the spec's wire-wide extras or a documented addition, Optional.
       const allowed = { ...(d.synthesized ? {} : WIRE_EXTRAS), ...CATALOGUE_EXTRAS[name] };
       for (const [attribute, p] of Object.entries(t)) {
@@ -402,13 +421,21 @@ describe('events of the seeds: Mandatory/Optional per the seed tables', () => {
     }
     expect(messageByType(50)?.synthesized).toBe(true);
     expect(messageByType(51)?.synthesized).toBe(true);
-    expect(MESSAGES.filter((d) => d.synthesized).map((d) => d.type).sort()).toEqual([50, 51]);
+    expect(
+      MESSAGES.filter((d) => d.synthesized)
+        .map((d) => d.type)
+        .sort(),
+    ).toEqual([50, 51]);
   });
 
   it('EventResourceAllocated/Freed: flagged obsolete, and nothing else is', () => {
     expect(desc('EventResourceAllocated').obsolete).toBe(true);
     expect(desc('EventResourceFreed').obsolete).toBe(true);
-    expect(MESSAGES.filter((d) => d.obsolete).map((d) => d.name).sort()).toEqual(['EventResourceAllocated', 'EventResourceFreed']);
+    expect(
+      MESSAGES.filter((d) => d.obsolete)
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['EventResourceAllocated', 'EventResourceFreed']);
   });
 
   it('EventHardwareError: everything Optional but time', () => {
@@ -477,7 +504,9 @@ describe('events the seeds do not list: wire spec list + the usual T-Library con
   });
 
   for (const [name, spec] of Object.entries(SPEC)) {
-    it(`${name}: ${Object.entries(spec).map(([a, p]) => `${a} ${p}`).join(', ')}, time M`, () => {
+    it(`${name}: ${Object.entries(spec)
+      .map(([a, p]) => `${a} ${p}`)
+      .join(', ')}, time M`, () => {
       expect(desc(name).fromSeed).toBe(false);
       const call = CALL_EVENTS_OF_V10.includes(name) ? CALL_CONTENT : {};
       expect(table(name)).toEqual({ ...USUAL, ...call, ...spec, ...EXTENDED_IN_V11[name] });

@@ -56,7 +56,11 @@ describe('an empty DN is refused locally', () => {
     for (const dn of ['', '   ']) {
       const issues = validateRequestArgs('RequestRegisterAddress', { ThisDN: dn });
       expect(issues).toEqual([
-        expect.objectContaining({ code: 'ERR_INVALID_VALUE', attribute: 'ThisDN', message: `ThisDN must be a non-empty DN, got ${JSON.stringify(dn)}` }),
+        expect.objectContaining({
+          code: 'ERR_INVALID_VALUE',
+          attribute: 'ThisDN',
+          message: `ThisDN must be a non-empty DN, got ${JSON.stringify(dn)}`,
+        }),
       ]);
     }
   });
@@ -67,7 +71,10 @@ describe('an empty DN is refused locally', () => {
       ['RequestInitiateTransfer', { ThisDN: '1001', ConnID: CONN, OtherDN: '' }],
       ['RequestCallForwardSet', { ThisDN: '1001', OtherDN: '' }],
     ] as const) {
-      expect(validateRequestArgs(request, args).map((i) => [i.code, i.attribute]), request).toEqual([['ERR_INVALID_VALUE', 'OtherDN']]);
+      expect(
+        validateRequestArgs(request, args).map((i) => [i.code, i.attribute]),
+        request,
+      ).toEqual([['ERR_INVALID_VALUE', 'OtherDN']]);
     }
   });
 
@@ -106,13 +113,42 @@ describe('Password is never quoted back', () => {
   });
 
   it('redactAttributes also hides kvlist entries whose key names a password, at any depth', () => {
-    const attrs = { ThisDN: '1001', UserData: [['agentPassword', 'hunter2'], ['nested', [['PASSWORD', 'x'], ['ok', 1]]], ['Case', 7]] };
+    const attrs = {
+      ThisDN: '1001',
+      UserData: [
+        ['agentPassword', 'hunter2'],
+        [
+          'nested',
+          [
+            ['PASSWORD', 'x'],
+            ['ok', 1],
+          ],
+        ],
+        ['Case', 7],
+      ],
+    };
     expect(redactAttributes(attrs)).toEqual({
       ThisDN: '1001',
-      UserData: [['agentPassword', REDACTED], ['nested', [['PASSWORD', REDACTED], ['ok', 1]]], ['Case', 7]],
+      UserData: [
+        ['agentPassword', REDACTED],
+        [
+          'nested',
+          [
+            ['PASSWORD', REDACTED],
+            ['ok', 1],
+          ],
+        ],
+        ['Case', 7],
+      ],
     });
     expect(attrs.UserData[0][1]).toBe('hunter2');
-    const plain = { ThisDN: '1001', UserData: [['a', 1], ['b', [['c', 'd']]]] };
+    const plain = {
+      ThisDN: '1001',
+      UserData: [
+        ['a', 1],
+        ['b', [['c', 'd']]],
+      ],
+    };
     expect(redactAttributes(plain)).toBe(plain);
   });
 
@@ -139,8 +175,16 @@ describe('named enums: the spec 1.1 numbers', () => {
   });
 
   it('ForwardMode 1–5, RouteType 1/2/6/7/10/13, CallType 0–4, MakeCallType 0–4, MonitorNextCallType 0/1', () => {
-    expect([ForwardMode.Unconditional, ForwardMode.OnBusy, ForwardMode.OnNoAnswer, ForwardMode.OnBusyAndNoAnswer, ForwardMode.SendAllCalls]).toEqual([1, 2, 3, 4, 5]);
-    expect([RouteType.Default, RouteType.Label, RouteType.Direct, RouteType.Reject, RouteType.DirectAgent, RouteType.AgentID]).toEqual([1, 2, 6, 7, 10, 13]);
+    expect([
+      ForwardMode.Unconditional,
+      ForwardMode.OnBusy,
+      ForwardMode.OnNoAnswer,
+      ForwardMode.OnBusyAndNoAnswer,
+      ForwardMode.SendAllCalls,
+    ]).toEqual([1, 2, 3, 4, 5]);
+    expect([RouteType.Default, RouteType.Label, RouteType.Direct, RouteType.Reject, RouteType.DirectAgent, RouteType.AgentID]).toEqual([
+      1, 2, 6, 7, 10, 13,
+    ]);
     expect(CallType).toEqual({ Unknown: 0, Internal: 1, Inbound: 2, Outbound: 3, Consult: 4 });
     expect(MakeCallType).toEqual({ Regular: 0, DirectAgent: 1, SupervisorAssist: 2, Priority: 3, DirectPriority: 4 });
     expect(MonitorNextCallType).toEqual({ OneCall: 0, AllCalls: 1 });
@@ -154,7 +198,19 @@ describe('named enums: the spec 1.1 numbers', () => {
   });
 
   it('are exported from the package entry point, with redactAttributes', () => {
-    for (const name of ['AgentWorkMode', 'ForwardMode', 'RouteType', 'CallType', 'DNRole', 'MakeCallType', 'AddressType', 'TreatmentType', 'MonitorNextCallType', 'AgentStatus', 'redactAttributes']) {
+    for (const name of [
+      'AgentWorkMode',
+      'ForwardMode',
+      'RouteType',
+      'CallType',
+      'DNRole',
+      'MakeCallType',
+      'AddressType',
+      'TreatmentType',
+      'MonitorNextCallType',
+      'AgentStatus',
+      'redactAttributes',
+    ]) {
       expect(publicApi, name).toHaveProperty(name);
     }
   });

@@ -25,14 +25,25 @@ import { INT32_MAX, INT32_MIN, SAMPLE_VALUES, VALUE_TYPE_NAMES, nestedKVList, va
 describe('ConnID and int32 predicates', () => {
   it('isConnID: exactly 16 lowercase hex digits', () => {
     for (const ok of ['00650194ab3c0001', '0000000000000000', 'ffffffffffffffff']) expect(isConnID(ok)).toBe(true);
-    for (const bad of ['00650194AB3C0001', '00650194ab3c000', '00650194ab3c00011', '0x650194ab3c0001', 'g000000000000000', '', 42, null, { connid: '0000000000000000' }]) {
+    for (const bad of [
+      '00650194AB3C0001',
+      '00650194ab3c000',
+      '00650194ab3c00011',
+      '0x650194ab3c0001',
+      'g000000000000000',
+      '',
+      42,
+      null,
+      { connid: '0000000000000000' },
+    ]) {
       expect(isConnID(bad), String(bad)).toBe(false);
     }
   });
 
   it('isInt32: integers in [-2^31, 2^31 - 1] only', () => {
     for (const ok of [INT32_MIN, INT32_MAX, 0, -1]) expect(isInt32(ok)).toBe(true);
-    for (const bad of [INT32_MIN - 1, INT32_MAX + 1, 0.5, Number.NaN, Infinity, '1', 1n, null]) expect(isInt32(bad), String(bad)).toBe(false);
+    for (const bad of [INT32_MIN - 1, INT32_MAX + 1, 0.5, Number.NaN, Infinity, '1', 1n, null])
+      expect(isInt32(bad), String(bad)).toBe(false);
   });
 
   it('kvConnID / isKVConnID: { connid } with a valid ConnID and nothing else', () => {

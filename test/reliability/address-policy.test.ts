@@ -120,8 +120,20 @@ afterEach(() => h.cleanup());
 
 const restore = (role: 0 | 1, host: string, port: number) =>
   role === 0
-    ? { ServerRole: 0, UserData: [['BackupHost', host], ['BackupPort', port]] }
-    : { ServerRole: 1, UserData: [['PrimaryHost', host], ['PrimaryPort', port]] };
+    ? {
+        ServerRole: 0,
+        UserData: [
+          ['BackupHost', host],
+          ['BackupPort', port],
+        ],
+      }
+    : {
+        ServerRole: 1,
+        UserData: [
+          ['PrimaryHost', host],
+          ['PrimaryPort', port],
+        ],
+      };
 
 describe('learned addresses over real sockets', () => {
   it('backup configured: an EventRestoreConnection naming another loopback port is refused with a warning and never dialled', async () => {
@@ -161,7 +173,9 @@ describe('learned addresses over real sockets', () => {
     const listed = await h.sim();
     const unlisted = await h.sim();
     const unlistedRec = new SimRecorder(unlisted);
-    const { conn, rec } = await h.open(sim, { learnedAddresses: { hosts: ['127.0.0.1'], ports: [sim.address().port, listed.address().port] } });
+    const { conn, rec } = await h.open(sim, {
+      learnedAddresses: { hosts: ['127.0.0.1'], ports: [sim.address().port, listed.address().port] },
+    });
     sim.sendEvent('EventRestoreConnection', restore(0, '127.0.0.1', unlisted.address().port) as never);
     await waitUntil(() => rec.warnings.some((w) => w.code === 'ERR_BACKUP_ADDRESS_REFUSED'), 'the refusal warning');
     expect(conn.state.backupEndpoint).toBeUndefined();

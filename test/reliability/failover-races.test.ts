@@ -20,7 +20,9 @@ function dials(r: PairRig): [number, number] {
 /** Active on the primary's proxy, standby on the backup's, link up. */
 function settled(r: PairRig): boolean {
   const s = r.conn.state;
-  return s.status === 'open' && s.active === r.proxyOf(r.pair.primary).url && s.standby === r.proxyOf(r.pair.backup).url && s.linkUp === true;
+  return (
+    s.status === 'open' && s.active === r.proxyOf(r.pair.primary).url && s.standby === r.proxyOf(r.pair.backup).url && s.linkUp === true
+  );
 }
 
 /** The pair is usable end to end: a primary-only request and a call to a registered DN. */
@@ -116,8 +118,13 @@ describe('overlapping disruptions', () => {
   // request is refused with EventError 52. A race: 25 rounds catch it nearly always.
   // Fixed by learnPair() (the named primary is the other server), dialPrimary()'s own slot, and
   // promote() ending the hold of an adoption it overtakes (that one left requests held for good).
-  it('after a switchover, both paths cut at once (repeatedly): the client ends on the new primary, standby on the old one', { timeout: 90_000 }, async () => {
-    const r = (rig = await pairRig({}, { addp: { timeoutMs: 300, remoteTimeoutMs: 300 }, reconnect: { minTimeoutMs: 10, maxTimeoutMs: 100, randomize: true } }));
+  it('after a switchover, both paths cut at once (repeatedly): the client ends on the new primary, standby on the old one', {
+    timeout: 90_000,
+  }, async () => {
+    const r = (rig = await pairRig(
+      {},
+      { addp: { timeoutMs: 300, remoteTimeoutMs: 300 }, reconnect: { minTimeoutMs: 10, maxTimeoutMs: 100, randomize: true } },
+    ));
     await r.conn.registerAddress('1001');
     await r.pair.switchover();
     await until(() => settled(r), 'settled after the switchover', 6_000);
@@ -126,11 +133,13 @@ describe('overlapping disruptions', () => {
       const query = r.conn.queryServer().catch(() => undefined);
       r.proxies[0].cut({ reset: round % 2 === 0 });
       r.proxies[1].cut({ reset: round % 3 === 0 });
-      await until(() => dials(r)[0] > before[0] && dials(r)[1] > before[1] && settled(r), `settled after cutting both (round ${round})`, 6_000).catch(
-        (e: Error) => {
-          throw new Error(`${e.message}; state ${JSON.stringify(r.conn.state)}; a ${r.proxies[0].url}, b ${r.proxies[1].url} (primary)`);
-        },
-      );
+      await until(
+        () => dials(r)[0] > before[0] && dials(r)[1] > before[1] && settled(r),
+        `settled after cutting both (round ${round})`,
+        6_000,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; state ${JSON.stringify(r.conn.state)}; a ${r.proxies[0].url}, b ${r.proxies[1].url} (primary)`);
+      });
       await query;
       await usable(r);
     }

@@ -144,7 +144,8 @@ describe('FaultProxy', () => {
   });
 
   it('close() leaves no sockets or timers of its own', async () => {
-    const count = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout').length;
+    const count = () =>
+      process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap' || r === 'Timeout').length;
     const baseline = count();
     const { proxy, connect } = await setup();
     const { server: far } = await connect();

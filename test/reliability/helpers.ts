@@ -2,13 +2,7 @@
  * Rigs for the reliability tests: a connection to one simulator or to a hot-standby pair, with a
  * FaultProxy in front of every server, and recorders for everything the SDK reports.
  */
-import {
-  TServerConnection,
-  TlibError,
-  type ProtocolWarning,
-  type TEvent,
-  type TServerConnectionOptions,
-} from '../../src/index.js';
+import { TServerConnection, TlibError, type ProtocolWarning, type TEvent, type TServerConnectionOptions } from '../../src/index.js';
 import { HotStandbyPair, TServerSimulator, type HotStandbyPairOptions, type SimulatorOptions } from '../../src/simulator/index.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 
@@ -110,8 +104,18 @@ export async function pairRig(
 ): Promise<PairRig> {
   const pair = await HotStandbyPair.start(pairOptions);
   const proxies: [FaultProxy, FaultProxy] = [await FaultProxy.start(pair.a.url), await FaultProxy.start(pair.b.url)];
-  pair.a.setPartner({ get isRunning() { return pair.b.isRunning; }, address: () => proxies[1].address });
-  pair.b.setPartner({ get isRunning() { return pair.a.isRunning; }, address: () => proxies[0].address });
+  pair.a.setPartner({
+    get isRunning() {
+      return pair.b.isRunning;
+    },
+    address: () => proxies[1].address,
+  });
+  pair.b.setPartner({
+    get isRunning() {
+      return pair.a.isRunning;
+    },
+    address: () => proxies[0].address,
+  });
   const conn = new TServerConnection({ primary: proxies[0].url, ...FAST, ...connOptions });
   const rec = record(conn);
   const stopAll = async () => {

@@ -102,7 +102,11 @@ async function expectDropAndRecovery(r: SingleRig, inject: () => void, code: str
 describe('malformed frames: typed warning, session dropped and recovered', () => {
   it('a frame over the size limit (client maxFrameBytes 64 KiB, 100 KB frame)', async () => {
     const r = await rigWithDN({ maxFrameBytes: 64 * 1024 });
-    const big = rawFrame({ type: T_USER_EVENT, count: 2, body: Buffer.concat([u16(A_THIS_DN), u8(2), str('x'.repeat(100_000)), timeAttr()]) });
+    const big = rawFrame({
+      type: T_USER_EVENT,
+      count: 2,
+      body: Buffer.concat([u16(A_THIS_DN), u8(2), str('x'.repeat(100_000)), timeAttr()]),
+    });
     await expectDropAndRecovery(r, () => r.sim.sendRaw(big), 'ERR_FRAME_TOO_LARGE');
     expect(r.rec.warnings.find((w) => w.code === 'ERR_FRAME_TOO_LARGE')!.detail).toMatch(/65536/);
   });
@@ -128,17 +132,29 @@ describe('malformed frames: typed warning, session dropped and recovered', () =>
 
   it('a bad magic', async () => {
     const r = await rigWithDN();
-    await expectDropAndRecovery(r, () => r.sim.sendRaw(rawFrame({ type: T_USER_EVENT, count: 0, body: Buffer.alloc(0), magic: 0xdead })), 'ERR_BAD_MAGIC');
+    await expectDropAndRecovery(
+      r,
+      () => r.sim.sendRaw(rawFrame({ type: T_USER_EVENT, count: 0, body: Buffer.alloc(0), magic: 0xdead })),
+      'ERR_BAD_MAGIC',
+    );
   });
 
   it('an unsupported protocol version', async () => {
     const r = await rigWithDN();
-    await expectDropAndRecovery(r, () => r.sim.sendRaw(rawFrame({ type: T_USER_EVENT, count: 0, body: Buffer.alloc(0), version: 9 })), 'ERR_BAD_VERSION');
+    await expectDropAndRecovery(
+      r,
+      () => r.sim.sendRaw(rawFrame({ type: T_USER_EVENT, count: 0, body: Buffer.alloc(0), version: 9 })),
+      'ERR_BAD_VERSION',
+    );
   });
 
   it('a kvlist nested 10,000 deep: no stack overflow, refused at depth 17', async () => {
     const r = await rigWithDN();
-    const frame = rawFrame({ type: T_USER_EVENT, count: 3, body: Buffer.concat([u16(A_THIS_DN), u8(2), str('1001'), timeAttr(), deepUserData(10_000)]) });
+    const frame = rawFrame({
+      type: T_USER_EVENT,
+      count: 3,
+      body: Buffer.concat([u16(A_THIS_DN), u8(2), str('1001'), timeAttr(), deepUserData(10_000)]),
+    });
     expect(frame.length).toBeLessThan(1024 * 1024);
     await expectDropAndRecovery(r, () => r.sim.sendRaw(frame), 'ERR_KVLIST_TOO_DEEP');
   });
@@ -159,7 +175,10 @@ describe('malformed frames: typed warning, session dropped and recovered', () =>
     const r = await rigWithDN();
     const cases: Array<[string, Buffer]> = [
       ['ERR_BAD_VALUE_TYPE', rawFrame({ type: T_USER_EVENT, count: 1, body: Buffer.concat([u16(A_THIS_DN), u8(1), u32(1001)]) })],
-      ['ERR_DUPLICATE_ATTRIBUTE', rawFrame({ type: T_USER_EVENT, count: 2, body: Buffer.concat([u16(A_THIS_DN), u8(2), str('1'), u16(A_THIS_DN), u8(2), str('2')]) })],
+      [
+        'ERR_DUPLICATE_ATTRIBUTE',
+        rawFrame({ type: T_USER_EVENT, count: 2, body: Buffer.concat([u16(A_THIS_DN), u8(2), str('1'), u16(A_THIS_DN), u8(2), str('2')]) }),
+      ],
       ['ERR_BAD_VALUE', rawFrame({ type: T_USER_EVENT, count: 1, body: Buffer.concat([u16(A_TIME), u8(6), u32(0), u32(1_000_000)]) })],
       ['ERR_TRAILING_BYTES', rawFrame({ type: T_USER_EVENT, count: 0, body: Buffer.from([0, 0, 0]) })],
     ];
@@ -169,7 +188,11 @@ describe('malformed frames: typed warning, session dropped and recovered', () =>
   it('garbage after a valid frame: the valid event is delivered first, then the garbage is refused', async () => {
     const r = await rigWithDN();
     const delivered = nextEvent(r.conn, 'EventUserEvent');
-    await expectDropAndRecovery(r, () => r.sim.sendRaw(Buffer.concat([validFrame(), Buffer.from('GARBAGE GARBAGE GARBAGE')])), 'ERR_FRAME_TOO_LARGE');
+    await expectDropAndRecovery(
+      r,
+      () => r.sim.sendRaw(Buffer.concat([validFrame(), Buffer.from('GARBAGE GARBAGE GARBAGE')])),
+      'ERR_FRAME_TOO_LARGE',
+    );
     expect(((await delivered) as TEvent & { ThisDN: string }).ThisDN).toBe('1001');
   });
 
@@ -272,7 +295,8 @@ describe('well-framed but wrong content: the session is kept', () => {
   it('a forged answer of the wrong kind does not settle a request; the real answer does', async () => {
     const r = await rigWithDN();
     r.sim.on('request', (info) => {
-      if (info.name === 'RequestQueryServer') r.sim.sendEvent('EventRegistered', { ThisDN: '1001', ReferenceID: info.attributes.ReferenceID as number });
+      if (info.name === 'RequestQueryServer')
+        r.sim.sendEvent('EventRegistered', { ThisDN: '1001', ReferenceID: info.attributes.ReferenceID as number });
     });
     const answer = await r.conn.queryServer();
     expect(answer.Event).toBe('EventServerInfo');
@@ -290,7 +314,8 @@ describe('well-framed but wrong content: the session is kept', () => {
     const frames: Buffer[] = [];
     let count = 0;
     const start = 1_000_000;
-    for (let i = 0; i < 20_000; i++) frames.push(encodeFrame(T_USER_EVENT, { ThisDN: '1001', time: { seconds: 1, microseconds: 0 }, EventSequenceNumber: start + i }));
+    for (let i = 0; i < 20_000; i++)
+      frames.push(encodeFrame(T_USER_EVENT, { ThisDN: '1001', time: { seconds: 1, microseconds: 0 }, EventSequenceNumber: start + i }));
     r.conn.on('EventUserEvent', () => count++);
     r.sim.sendRaw(Buffer.concat(frames));
     await until(() => count === 20_000, '20,000 events', 10_000);
@@ -323,7 +348,10 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
     const before = r.rec.warnings.length;
     r.sim.sendEvent('EventRestoreConnection', attrs as never);
     if (expectCode) {
-      await until(() => r.rec.warnings.slice(before).some((w) => w.code === expectCode), `warning ${expectCode} for ${JSON.stringify(attrs)}`);
+      await until(
+        () => r.rec.warnings.slice(before).some((w) => w.code === expectCode),
+        `warning ${expectCode} for ${JSON.stringify(attrs)}`,
+      );
     } else {
       await sleep(30);
     }
@@ -332,13 +360,34 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
   it('with allowedBackupHosts: a backup outside the list (backup.invalid) is refused before any dial', async () => {
     const dials = watchDials();
     const r = await rigWithDN({ allowedBackupHosts: ['127.0.0.1'] });
-    await offer(r, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), 'ERR_BACKUP_ADDRESS_REFUSED');
-    await offer(r, restore(0, [['BackupHost', 'EXAMPLE.invalid'], ['BackupPort', '7000']]), 'ERR_BACKUP_ADDRESS_REFUSED');
+    await offer(
+      r,
+      restore(0, [
+        ['BackupHost', 'backup.invalid'],
+        ['BackupPort', 7000],
+      ]),
+      'ERR_BACKUP_ADDRESS_REFUSED',
+    );
+    await offer(
+      r,
+      restore(0, [
+        ['BackupHost', 'EXAMPLE.invalid'],
+        ['BackupPort', '7000'],
+      ]),
+      'ERR_BACKUP_ADDRESS_REFUSED',
+    );
     const w = r.rec.warnings.find((x) => x.code === 'ERR_BACKUP_ADDRESS_REFUSED')!;
     expect(w).toMatchObject({ event: 'EventRestoreConnection', attribute: 'BackupHost', server: r.proxy.url });
     expect(w.detail).toMatch(/backup\.invalid.*allowedBackupHosts/);
     // ServerRole 1 naming a forbidden primary: no dial either.
-    await offer(r, restore(1, [['PrimaryHost', 'primary.invalid'], ['PrimaryPort', 7000]]), 'ERR_BACKUP_ADDRESS_REFUSED');
+    await offer(
+      r,
+      restore(1, [
+        ['PrimaryHost', 'primary.invalid'],
+        ['PrimaryPort', 7000],
+      ]),
+      'ERR_BACKUP_ADDRESS_REFUSED',
+    );
     await sleep(100);
     expect(dials.foreign).toEqual([]);
     expect(r.conn.state.backupEndpoint).toBeUndefined();
@@ -350,20 +399,41 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
   it('a configured backup is pinned: a learned address does not replace it unless learnedAddresses widens the policy', async () => {
     // Default with a configured backup ('configured'): the configuration wins over the server's word.
     const pinned = await rigWithDN({ backup: '127.0.0.1:1' });
-    await offer(pinned, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), 'ERR_BACKUP_ADDRESS_REFUSED');
+    await offer(
+      pinned,
+      restore(0, [
+        ['BackupHost', 'backup.invalid'],
+        ['BackupPort', 7000],
+      ]),
+      'ERR_BACKUP_ADDRESS_REFUSED',
+    );
     expect(pinned.conn.state.backupEndpoint).toBe('127.0.0.1:1');
     await pinned.stop();
     rig = undefined;
     // Widened by the user: the learned address replaces it.
     const open = await rigWithDN({ backup: '127.0.0.1:1', learnedAddresses: 'any' });
-    await offer(open, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), undefined);
+    await offer(
+      open,
+      restore(0, [
+        ['BackupHost', 'backup.invalid'],
+        ['BackupPort', 7000],
+      ]),
+      undefined,
+    );
     expect(open.conn.state.backupEndpoint).toBe('backup.invalid:7000');
   });
 
   it('a predicate allowedBackupHosts sees host and port and can refuse by port', async () => {
     const seen: Array<[string, number]> = [];
     const r = await rigWithDN({ allowedBackupHosts: (host, port) => (seen.push([host, port]), host === '127.0.0.1' && port === 1) });
-    await offer(r, restore(0, [['BackupHost', '127.0.0.1'], ['BackupPort', 2]]), 'ERR_BACKUP_ADDRESS_REFUSED');
+    await offer(
+      r,
+      restore(0, [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', 2],
+      ]),
+      'ERR_BACKUP_ADDRESS_REFUSED',
+    );
     expect(seen).toEqual([['127.0.0.1', 2]]);
     expect(r.conn.state.backupEndpoint).toBeUndefined();
   });
@@ -372,30 +442,92 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
     const dials = watchDials();
     const r = await rigWithDN();
     const bad: unknown[][] = [
-      [['BackupHost', '127.0.0.1'], ['BackupPort', 0]],
-      [['BackupHost', '127.0.0.1'], ['BackupPort', 65536]],
-      [['BackupHost', '127.0.0.1'], ['BackupPort', -1]],
-      [['BackupHost', '127.0.0.1'], ['BackupPort', '80; rm -rf /']],
-      [['BackupHost', '127.0.0.1'], ['BackupPort', '']],
+      [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', 0],
+      ],
+      [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', 65536],
+      ],
+      [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', -1],
+      ],
+      [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', '80; rm -rf /'],
+      ],
+      [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', ''],
+      ],
       [['BackupHost', '127.0.0.1']],
-      [['BackupHost', ''], ['BackupPort', 7000]],
-      [['BackupHost', 'two words.invalid'], ['BackupPort', 7000]],
-      [['BackupHost', 'host.invalid; rm -rf /'], ['BackupPort', 7000]],
-      [['BackupHost', 'http://evil.invalid/'], ['BackupPort', 7000]],
-      [['BackupHost', 'a\u0000.invalid'], ['BackupPort', 7000]],
-      [['BackupHost', `${'a'.repeat(65)}.invalid`], ['BackupPort', 7000]],
-      [['BackupHost', `${'abcdefgh.'.repeat(30)}invalid`], ['BackupPort', 7000]],
-      [['BackupHost', '[::1'], ['BackupPort', 7000]],
-      [['BackupHost', 12345], ['BackupPort', 7000]],
-      [['BackupHost', [['nested', 'x']]], ['BackupPort', 7000]],
-      [['BackupHost', new Uint8Array([1, 2, 3])], ['BackupPort', 7000]],
+      [
+        ['BackupHost', ''],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', 'two words.invalid'],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', 'host.invalid; rm -rf /'],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', 'http://evil.invalid/'],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', 'a\u0000.invalid'],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', `${'a'.repeat(65)}.invalid`],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', `${'abcdefgh.'.repeat(30)}invalid`],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', '[::1'],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', 12345],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', [['nested', 'x']]],
+        ['BackupPort', 7000],
+      ],
+      [
+        ['BackupHost', new Uint8Array([1, 2, 3])],
+        ['BackupPort', 7000],
+      ],
       [['BackupPort', 7000]],
     ];
     for (const data of bad) await offer(r, restore(0, data), 'ERR_BACKUP_ADDRESS_REFUSED');
     expect(r.rec.warningCodes().filter((c) => c === 'ERR_BACKUP_ADDRESS_REFUSED')).toHaveLength(bad.length);
     // A ServerRole that is neither 0 nor 1, or none at all: a warning, nothing else.
-    await offer(r, restore(7, [['BackupHost', '127.0.0.1'], ['BackupPort', 7000]]), 'ERR_BAD_VALUE');
-    await offer(r, restore(undefined, [['BackupHost', '127.0.0.1'], ['BackupPort', 7000]]), 'ERR_BAD_VALUE');
+    await offer(
+      r,
+      restore(7, [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', 7000],
+      ]),
+      'ERR_BAD_VALUE',
+    );
+    await offer(
+      r,
+      restore(undefined, [
+        ['BackupHost', '127.0.0.1'],
+        ['BackupPort', 7000],
+      ]),
+      'ERR_BAD_VALUE',
+    );
     // No UserData, or an empty one: ignored.
     await offer(r, restore(0, undefined), undefined);
     await offer(r, restore(0, []), undefined);
@@ -413,8 +545,22 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
   it('a 64-character DNS label is refused (63 is the limit)', async () => {
     const dials = watchDials();
     const r = await rigWithDN();
-    await offer(r, restore(0, [['BackupHost', `${'a'.repeat(64)}.invalid`], ['BackupPort', 7000]]), 'ERR_BACKUP_ADDRESS_REFUSED');
-    await offer(r, restore(0, [['BackupHost', `${'a'.repeat(63)}.invalid`], ['BackupPort', 7000]]), undefined);
+    await offer(
+      r,
+      restore(0, [
+        ['BackupHost', `${'a'.repeat(64)}.invalid`],
+        ['BackupPort', 7000],
+      ]),
+      'ERR_BACKUP_ADDRESS_REFUSED',
+    );
+    await offer(
+      r,
+      restore(0, [
+        ['BackupHost', `${'a'.repeat(63)}.invalid`],
+        ['BackupPort', 7000],
+      ]),
+      undefined,
+    );
     expect(r.conn.state.backupEndpoint).toBe(`${'a'.repeat(63)}.invalid:7000`);
     await until(() => dials.foreign.length > 0, 'a dial of the 63-character name');
     expect(dials.foreign.every((h) => h.startsWith('a'.repeat(63) + '.'))).toBe(true);
@@ -423,7 +569,14 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
   it('without an allow-list, a well-formed but unresolvable backup is dialled in the background and fails quietly; the active session is untouched', async () => {
     const dials = watchDials();
     const r = await rigWithDN({ reconnect: { minTimeoutMs: 100, maxTimeoutMs: 400, randomize: true } });
-    await offer(r, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), undefined);
+    await offer(
+      r,
+      restore(0, [
+        ['BackupHost', 'backup.invalid'],
+        ['BackupPort', 7000],
+      ]),
+      undefined,
+    );
     expect(r.conn.state.backupEndpoint).toBe('backup.invalid:7000');
     await until(() => dials.foreign.length > 0, 'a dial of backup.invalid', 3_000);
     expect(new Set(dials.foreign)).toEqual(new Set(['backup.invalid']));
@@ -436,9 +589,17 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
 
   it('200 RestoreConnection offers in a burst (changing, unresolvable hosts) leave no growth of sockets or timers', async () => {
     const r = await rigWithDN({ reconnect: { minTimeoutMs: 100, maxTimeoutMs: 400 } });
-    const count = () => process.getActiveResourcesInfo().filter((x) => x === 'TCPSocketWrap' || x === 'Timeout' || x === 'GetAddrInfoReqWrap').length;
+    const count = () =>
+      process.getActiveResourcesInfo().filter((x) => x === 'TCPSocketWrap' || x === 'Timeout' || x === 'GetAddrInfoReqWrap').length;
     const before = count();
-    for (let i = 0; i < 200; i++) r.sim.sendEvent('EventRestoreConnection', { ServerRole: 0, UserData: [['BackupHost', `b${i}.invalid`], ['BackupPort', 7000 + i]] });
+    for (let i = 0; i < 200; i++)
+      r.sim.sendEvent('EventRestoreConnection', {
+        ServerRole: 0,
+        UserData: [
+          ['BackupHost', `b${i}.invalid`],
+          ['BackupPort', 7000 + i],
+        ],
+      });
     await sleep(300);
     expect(count()).toBeLessThanOrEqual(before + 6);
     expect((await r.conn.queryServer()).Event).toBe('EventServerInfo');
@@ -455,7 +616,14 @@ describe('EventRestoreConnection with malformed or hostile addresses', () => {
         throw new Error('policy service down');
       },
     });
-    await offer(r, restore(0, [['BackupHost', 'backup.invalid'], ['BackupPort', 7000]]), 'ERR_BACKUP_ADDRESS_REFUSED');
+    await offer(
+      r,
+      restore(0, [
+        ['BackupHost', 'backup.invalid'],
+        ['BackupPort', 7000],
+      ]),
+      'ERR_BACKUP_ADDRESS_REFUSED',
+    );
     expect(r.rec.errors.map((e) => e.code)).toContain('ERR_HANDLER');
     expect((await r.conn.queryServer()).Event).toBe('EventServerInfo');
   });

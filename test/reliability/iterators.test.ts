@@ -27,7 +27,8 @@ function userEvents(n: number): Buffer {
   const frames: Uint8Array[] = [];
   const base = nextSeq;
   nextSeq += n + 1_000_000;
-  for (let i = 1; i <= n; i++) frames.push(encodeFrame(T_USER_EVENT, { ThisDN: '1001', time: { seconds: 1, microseconds: 0 }, EventSequenceNumber: base + i }));
+  for (let i = 1; i <= n; i++)
+    frames.push(encodeFrame(T_USER_EVENT, { ThisDN: '1001', time: { seconds: 1, microseconds: 0 }, EventSequenceNumber: base + i }));
   seqBase = base;
   return Buffer.concat(frames);
 }

@@ -33,7 +33,8 @@ async function stubServer(): Promise<string> {
     socket.on('close', () => sockets.delete(socket));
     const decoder = codec.createDecoder({
       onMessage: (m) => {
-        if (m.name === 'RequestRegisterClient') socket.write(codec.encode(messageByName('EventLinkConnected')!.type, { ReferenceID: m.attributes.ReferenceID }));
+        if (m.name === 'RequestRegisterClient')
+          socket.write(codec.encode(messageByName('EventLinkConnected')!.type, { ReferenceID: m.attributes.ReferenceID }));
         else if (m.type === ADDP_PING) socket.write(codec.encode(ADDP_PONG, undefined));
       },
       onError: () => socket.destroy(),

@@ -141,7 +141,10 @@ describe('cuts', () => {
       const reconnected = nextEvent(conn, 'EventServerConnected');
       proxy.cut({ reset });
       proxy.heal();
-      expect(await within(Promise.all(queries), 5_000, 'in-flight queries')).toEqual([{ ok: 'EventServerInfo' }, { ok: 'EventAddressInfo' }]);
+      expect(await within(Promise.all(queries), 5_000, 'in-flight queries')).toEqual([
+        { ok: 'EventServerInfo' },
+        { ok: 'EventAddressInfo' },
+      ]);
       await reconnected;
       const ringing = nextEvent(conn, 'EventRinging');
       sim.placeCall('1001');

@@ -100,9 +100,14 @@ describe('RoutePoint', () => {
   });
 
   it('a throwing handler routes to the fallback and reports ERR_ROUTE_HANDLER', async () => {
-    const rp = await RoutePoint.start(host, '5000', () => {
-      throw new Error('no agents table');
-    }, { fallback: '9999' });
+    const rp = await RoutePoint.start(
+      host,
+      '5000',
+      () => {
+        throw new Error('no agents table');
+      },
+      { fallback: '9999' },
+    );
     const errors: RouteError[] = [];
     rp.on('error', (e) => errors.push(e));
     host.routeRequest('a');
@@ -134,10 +139,15 @@ describe('RoutePoint', () => {
     vi.useFakeTimers();
     let signal: AbortSignal | undefined;
     let finish: (d: string) => void = () => {};
-    const rp = await RoutePoint.start(host, '5000', (r) => {
-      signal = r.signal;
-      return new Promise<string>((resolve) => (finish = resolve));
-    }, { timeoutMs: 1_000, fallback: '9999' });
+    const rp = await RoutePoint.start(
+      host,
+      '5000',
+      (r) => {
+        signal = r.signal;
+        return new Promise<string>((resolve) => (finish = resolve));
+      },
+      { timeoutMs: 1_000, fallback: '9999' },
+    );
     rp.on('error', () => {});
     host.routeRequest('a');
     await vi.advanceTimersByTimeAsync(999);
@@ -154,10 +164,15 @@ describe('RoutePoint', () => {
   it('bounds concurrency: excess requests wait in order, and overflow past maxWaiting falls back', async () => {
     const release: Array<() => void> = [];
     const started: string[] = [];
-    const rp = await RoutePoint.start(host, '5000', (r) => {
-      started.push(r.connId);
-      return new Promise<string>((resolve) => release.push(() => resolve(`d-${r.connId}`)));
-    }, { concurrency: 2, maxWaiting: 2, fallback: 'overflow' });
+    const rp = await RoutePoint.start(
+      host,
+      '5000',
+      (r) => {
+        started.push(r.connId);
+        return new Promise<string>((resolve) => release.push(() => resolve(`d-${r.connId}`)));
+      },
+      { concurrency: 2, maxWaiting: 2, fallback: 'overflow' },
+    );
     const errors: RouteError[] = [];
     rp.on('error', (e) => errors.push(e));
     for (const id of ['a', 'b', 'c', 'd', 'e']) host.routeRequest(id);
@@ -201,7 +216,8 @@ describe('RoutePoint', () => {
     host.routeRequest('waits');
     host.routeRequest('went');
     await flush();
-    for (const s of host.routes()) s.reject(new RequestInterruptedError({ name: 'RequestRouteCall', referenceId: 1 } as never, 'the connection was lost'));
+    for (const s of host.routes())
+      s.reject(new RequestInterruptedError({ name: 'RequestRouteCall', referenceId: 1 } as never, 'the connection was lost'));
     await flush();
     const queries = host.sent.filter((s) => s.name === 'RequestQueryCall');
     expect(queries.map((q) => q.args.ConnID)).toEqual(['waits', 'went']);
@@ -261,10 +277,15 @@ describe('RoutePoint', () => {
   it('close() aborts running handlers, drops waiting ones, and routes nothing after', async () => {
     const signals: AbortSignal[] = [];
     let finish: (d: string) => void = () => {};
-    const rp = await RoutePoint.start(host, '5000', (r) => {
-      signals.push(r.signal);
-      return new Promise<string>((resolve) => (finish = resolve));
-    }, { concurrency: 1 });
+    const rp = await RoutePoint.start(
+      host,
+      '5000',
+      (r) => {
+        signals.push(r.signal);
+        return new Promise<string>((resolve) => (finish = resolve));
+      },
+      { concurrency: 1 },
+    );
     host.routeRequest('a');
     host.routeRequest('b');
     await flush();
@@ -289,11 +310,16 @@ describe('RoutePoint', () => {
   it('reports handler time p50/p99 over recent calls', async () => {
     vi.useFakeTimers();
     let n = 0;
-    const rp = await RoutePoint.start(host, '5000', async () => {
-      const ms = ++n * 10;
-      await new Promise((r) => setTimeout(r, ms));
-      return '1001';
-    }, { concurrency: 100 });
+    const rp = await RoutePoint.start(
+      host,
+      '5000',
+      async () => {
+        const ms = ++n * 10;
+        await new Promise((r) => setTimeout(r, ms));
+        return '1001';
+      },
+      { concurrency: 100 },
+    );
     for (let i = 0; i < 10; i++) host.routeRequest(`c${i}`);
     await vi.advanceTimersByTimeAsync(200);
     const { handlerMs, routed } = rp.stats();

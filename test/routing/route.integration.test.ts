@@ -56,7 +56,9 @@ describe('conn.route() against the simulator', () => {
     const rp = await conn.route(RP, () => '6000');
     const connId = pair.placeCall(RP, { from: '+15550101' });
     await until(() => ringingAt(events, '1002').length === 1, 'EventRinging at the agent');
-    const names = events.filter((e) => (e as { ConnID?: string }).ConnID === connId).map((e) => `${e.Event}@${(e as { ThisDN?: string }).ThisDN}`);
+    const names = events
+      .filter((e) => (e as { ConnID?: string }).ConnID === connId)
+      .map((e) => `${e.Event}@${(e as { ThisDN?: string }).ThisDN}`);
     expect(names).toEqual(expect.arrayContaining(['EventQueued@6000', 'EventDiverted@6000', 'EventRinging@1002']));
     expect((ringingAt(events, '1002')[0] as Record<string, unknown>).ThirdPartyDN).toBe('6000');
     expect(rp.stats()).toMatchObject({ routed: 1, failed: 0 });
@@ -81,10 +83,14 @@ describe('conn.route() against the simulator', () => {
     const { conn, pair, events } = rig;
     await conn.registerAddress('1008');
     let n = 0;
-    const rp = await conn.route(RP, () => {
-      if (n++ === 0) throw new Error('no skill table');
-      return new Promise<string>(() => {});
-    }, { timeoutMs: 300, fallback: '1008' });
+    const rp = await conn.route(
+      RP,
+      () => {
+        if (n++ === 0) throw new Error('no skill table');
+        return new Promise<string>(() => {});
+      },
+      { timeoutMs: 300, fallback: '1008' },
+    );
     const errors: RouteError[] = [];
     rp.on('error', (e) => errors.push(e));
     const first = pair.placeCall(RP);
@@ -104,13 +110,17 @@ describe('conn.route() against the simulator', () => {
     const { conn, pair } = rig;
     let running = 0;
     let peak = 0;
-    const rp = await conn.route(RP, async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 20));
-      running--;
-      return null;
-    }, { concurrency: 3 });
+    const rp = await conn.route(
+      RP,
+      async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+        return null;
+      },
+      { concurrency: 3 },
+    );
     // null: the switch's default route (1001) for every call.
     const ids = Array.from({ length: 12 }, () => pair.placeCall(RP));
     await until(() => rp.stats().defaulted + rp.stats().failed === ids.length, 'every call answered', 10_000);
@@ -139,10 +149,14 @@ describe('conn.route() against the simulator', () => {
     const { conn, pair } = rig;
     await until(() => conn.state.standby, 'a standby session');
     let k = 0;
-    const rp = await conn.route(RP, async () => {
-      await new Promise((r) => setTimeout(r, 2));
-      return `3${String(k++ % 1_000).padStart(3, '0')}`;
-    }, { concurrency: 16 });
+    const rp = await conn.route(
+      RP,
+      async () => {
+        await new Promise((r) => setTimeout(r, 2));
+        return `3${String(k++ % 1_000).padStart(3, '0')}`;
+      },
+      { concurrency: 16 },
+    );
     const errors: RouteError[] = [];
     rp.on('error', (e) => errors.push(e));
     const ids: string[] = [];
@@ -153,7 +167,9 @@ describe('conn.route() against the simulator', () => {
     }
     await until(() => ids.every((id) => pair.routeCallCount(id) >= 1), 'every call routed', 40_000).catch((err) => {
       const missing = ids.filter((id) => pair.routeCallCount(id) === 0);
-      throw new Error(`${(err as Error).message}: ${missing.length} not routed (${missing.slice(0, 5).join(', ')}), ${JSON.stringify(rp.stats())}, ${JSON.stringify(conn.state)}`);
+      throw new Error(
+        `${(err as Error).message}: ${missing.length} not routed (${missing.slice(0, 5).join(', ')}), ${JSON.stringify(rp.stats())}, ${JSON.stringify(conn.state)}`,
+      );
     });
     await until(() => rp.stats().routed === 200, 'every route settled', 20_000);
     const counts = pair.routeCallCounts();

@@ -58,14 +58,29 @@ describe('user data', () => {
     const b = await desk(sim.url, '1002');
     const connId = await internal(a, b);
     const sinceB = b.mark();
-    const updated = await a.answerTo('RequestUpdateUserData', { ThisDN: '1001', ConnID: connId, UserData: [['Lang', 'en'], ['Tier', 'gold']] });
+    const updated = await a.answerTo('RequestUpdateUserData', {
+      ThisDN: '1001',
+      ConnID: connId,
+      UserData: [
+        ['Lang', 'en'],
+        ['Tier', 'gold'],
+      ],
+    });
     expect(updated.name).toBe('EventAttachedDataChanged');
-    expect(updated.attributes.UserData).toEqual([['Lang', 'en'], ['Tier', 'gold']]);
-    expect((await eventOn(b, 'EventAttachedDataChanged', connId, sinceB)).attributes.UserData).toEqual([['Lang', 'en'], ['Tier', 'gold']]);
+    expect(updated.attributes.UserData).toEqual([
+      ['Lang', 'en'],
+      ['Tier', 'gold'],
+    ]);
+    expect((await eventOn(b, 'EventAttachedDataChanged', connId, sinceB)).attributes.UserData).toEqual([
+      ['Lang', 'en'],
+      ['Tier', 'gold'],
+    ]);
     const pair = await a.answerTo('RequestDeletePair', { ThisDN: '1001', ConnID: connId, DataKey: 'Lang' });
     expect(pair.attributes.UserData).toEqual([['Tier', 'gold']]);
     // Idempotent: deleting a key that is gone succeeds.
-    expect((await a.answerTo('RequestDeletePair', { ThisDN: '1001', ConnID: connId, DataKey: 'Lang' })).name).toBe('EventAttachedDataChanged');
+    expect((await a.answerTo('RequestDeletePair', { ThisDN: '1001', ConnID: connId, DataKey: 'Lang' })).name).toBe(
+      'EventAttachedDataChanged',
+    );
     const cleared = await a.answerTo('RequestDeleteUserData', { ThisDN: '1001', ConnID: connId });
     expect(cleared.attributes.UserData).toEqual([]);
     await b.waitForCount((m) => m.name === 'EventAttachedDataChanged', 4, { since: sinceB });
@@ -153,7 +168,9 @@ describe('on a call: DTMF, mute, listen, redirect, clear', () => {
     const off = await a.answerTo('RequestListenDisconnect', { ThisDN: '1001', OtherDN: '1002', ConnID: connId });
     expect(off.attributes).toMatchObject({ ThisDN: '1001', OtherDN: '1002' });
     expect((await eventOn(b, 'EventListenDisconnected', connId, sinceB)).attributes.OtherDN).toBe('1001');
-    expect((await a.answerTo('RequestListenReconnect', { ThisDN: '1001', OtherDN: '1002', ConnID: connId })).name).toBe('EventListenReconnected');
+    expect((await a.answerTo('RequestListenReconnect', { ThisDN: '1001', OtherDN: '1002', ConnID: connId })).name).toBe(
+      'EventListenReconnected',
+    );
     expectError(await a.answerTo('RequestListenDisconnect', { ThisDN: '1001', OtherDN: '1003', ConnID: connId }), 61);
   });
 

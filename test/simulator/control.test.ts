@@ -146,7 +146,21 @@ describe('TLS', () => {
     try {
       execFileSync(
         'openssl',
-        ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'],
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+        ],
         { stdio: 'ignore', timeout: 15_000 },
       );
       const cert = readFileSync(join(dir, 'cert.pem'));
@@ -174,7 +188,9 @@ describe('stop', () => {
     expect(count('Timeout')).toBeGreaterThanOrEqual(before.timers + 2);
     await sim.stop();
     await pool.closeAll();
-    await expect.poll(() => ({ timers: count('Timeout'), tcp: count('TCPWrap') + count('TCPServerWrap') }), { timeout: 2000 }).toEqual(before);
+    await expect
+      .poll(() => ({ timers: count('Timeout'), tcp: count('TCPWrap') + count('TCPServerWrap') }), { timeout: 2000 })
+      .toEqual(before);
     expect(sim.isRunning).toBe(false);
     expect(sim.clientCount).toBe(0);
   });

@@ -72,7 +72,8 @@ async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
   }
   for (const dn of DNS.slice(0, 2)) await c.answerTo('RequestAgentLogin', { ThisDN: dn, AgentID: `ag${dn}`, ThisQueue: QUEUE });
   const calls = (): CallState[] => [...s.shared.calls.values()];
-  const partyPairs = (): Array<[CallState, string]> => calls().flatMap((call) => call.parties.map((p): [CallState, string] => [call, p.dn]));
+  const partyPairs = (): Array<[CallState, string]> =>
+    calls().flatMap((call) => call.parties.map((p): [CallState, string] => [call, p.dn]));
   const errors: string[] = [];
 
   /** A party in `state` (any party when none is), with its call. */
@@ -106,7 +107,9 @@ async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
     const id = (x: CallState | undefined): string => x?.connId ?? '00000000deadbeef';
     const complete = (name: string, key: string) => (): [string, Record<string, unknown>] => {
       const k = smart ? consultation() : undefined;
-      return k ? [name, { ThisDN: k.dn, ConnID: k.held, [key]: k.consult }] : [name, { ThisDN: dn || pick(DNS), ConnID: second, [key]: connId }];
+      return k
+        ? [name, { ThisDN: k.dn, ConnID: k.held, [key]: k.consult }]
+        : [name, { ThisDN: dn || pick(DNS), ConnID: second, [key]: connId }];
     };
     const alternate = (name: string) => (): [string, Record<string, unknown>] => {
       const [held, d] = smart ? partyIn('held') : [call, dn];
@@ -134,14 +137,26 @@ async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
       [2, at('established', (x, d) => ['RequestInitiateConference', { ThisDN: d, ConnID: id(x), OtherDN: other }])],
       [2, complete('RequestCompleteTransfer', 'TransferConnID')],
       [2, complete('RequestCompleteConference', 'ConferenceConnID')],
-      [1, at('established', (x, d) => ['RequestDeleteFromConference', { ThisDN: d, ConnID: id(x), OtherDN: pick(x?.parties.filter((p) => p.dn !== d) ?? [])?.dn ?? other }])],
+      [
+        1,
+        at('established', (x, d) => [
+          'RequestDeleteFromConference',
+          { ThisDN: d, ConnID: id(x), OtherDN: pick(x?.parties.filter((p) => p.dn !== d) ?? [])?.dn ?? other },
+        ]),
+      ],
       [1, at('established', (x, d) => ['RequestSingleStepTransfer', { ThisDN: d, ConnID: id(x), OtherDN: other }])],
       [1, alternate('RequestAlternateCall')],
       [1, alternate('RequestReconnectCall')],
       [1, at('ringing', (x, d) => ['RequestRedirectCall', { ThisDN: d, ConnID: id(x), OtherDN: other }])],
       [0.5, at('established', (x, d) => ['RequestClearCall', { ThisDN: d, ConnID: id(x) }])],
       [2, at('routing', (x) => ['RequestRouteCall', { ThisDN: RP, ConnID: id(x), OtherDN: other }])],
-      [1, at('routing', (x) => ['RequestApplyTreatment', { ThisDN: RP, ConnID: id(x), TreatmentType: 2, TreatmentParms: [['DurationMs', 20]] }])],
+      [
+        1,
+        at('routing', (x) => [
+          'RequestApplyTreatment',
+          { ThisDN: RP, ConnID: id(x), TreatmentType: 2, TreatmentParms: [['DurationMs', 20]] },
+        ]),
+      ],
       [1, at('established', (x, d) => ['RequestUpdateUserData', { ThisDN: d, ConnID: id(x), UserData: [['step', i]] }])],
       [0.5, () => ['RequestSetDNDOn', { ThisDN: pick(DNS) }]],
       [1, () => ['RequestSetDNDOff', { ThisDN: pick(DNS) }]],
@@ -168,7 +183,10 @@ async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
     } else {
       label = `step ${i} ${op[0]} ${JSON.stringify(op[1])}`;
       const answer = await c.answerTo(op[0], op[1]);
-      if (answer.name === 'EventError' && (/internal/.test(String(answer.attributes.ErrorMessage)) || !DOCUMENTED.has(answer.attributes.ErrorCode))) {
+      if (
+        answer.name === 'EventError' &&
+        (/internal/.test(String(answer.attributes.ErrorMessage)) || !DOCUMENTED.has(answer.attributes.ErrorCode))
+      ) {
         errors.push(`${label}: ${answer.attributes.ErrorCode} ${answer.attributes.ErrorMessage}`);
       }
     }

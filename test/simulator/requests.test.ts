@@ -176,11 +176,30 @@ describe('requests', () => {
   it('AttachUserData → EventAttachedDataChanged with merged UserData to both parties', async () => {
     const a = await agentClient('1001');
     const b = await agentClient('1002');
-    const connId = (await a.request('RequestMakeCall', { ThisDN: '1001', OtherDN: '1002', UserData: [['a', 1], ['b', 'x']] })).attributes
-      .ConnID as string;
-    const m = await a.request('RequestAttachUserData', { ThisDN: '1001', ConnID: connId, UserData: [['b', 'y'], ['c', 3]] });
+    const connId = (
+      await a.request('RequestMakeCall', {
+        ThisDN: '1001',
+        OtherDN: '1002',
+        UserData: [
+          ['a', 1],
+          ['b', 'x'],
+        ],
+      })
+    ).attributes.ConnID as string;
+    const m = await a.request('RequestAttachUserData', {
+      ThisDN: '1001',
+      ConnID: connId,
+      UserData: [
+        ['b', 'y'],
+        ['c', 3],
+      ],
+    });
     expect(m.name).toBe('EventAttachedDataChanged');
-    const merged = [['a', 1], ['b', 'y'], ['c', 3]];
+    const merged = [
+      ['a', 1],
+      ['b', 'y'],
+      ['c', 3],
+    ];
     expect(m.attributes).toMatchObject({ ThisDN: '1001', ConnID: connId, UserData: merged });
     const onB = await b.waitFor('EventAttachedDataChanged');
     expect(onB.attributes).toMatchObject({ ThisDN: '1002', UserData: merged });

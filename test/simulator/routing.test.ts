@@ -207,7 +207,12 @@ describe('treatments and abandons', () => {
     const connId = s.placeCall(RP);
     await eventOn(router, 'EventRouteRequest', connId);
     const t0 = Date.now();
-    const applied = await router.answerTo('RequestApplyTreatment', { ThisDN: RP, ConnID: connId, TreatmentType: 2, TreatmentParms: [['DurationMs', 120]] });
+    const applied = await router.answerTo('RequestApplyTreatment', {
+      ThisDN: RP,
+      ConnID: connId,
+      TreatmentType: 2,
+      TreatmentParms: [['DurationMs', 120]],
+    });
     expect(applied.name).toBe('EventTreatmentApplied');
     expect(applied.attributes).toMatchObject({ TreatmentType: 2, TreatmentParms: [['DurationMs', 120]] });
     const end = await router.waitFor((m) => m.name === 'EventTreatmentEnd', { timeoutMs: 2000 });

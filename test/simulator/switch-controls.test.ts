@@ -30,13 +30,24 @@ describe('calls', () => {
     const a = await desk(sim.url, '1001');
     const connId = sim.placeCall('1001', { from: '5556666', dnis: '8005550199', userData: [['k', 'v']], callType: 3 });
     const ringing = await eventOn(a, 'EventRinging', connId);
-    expect(ringing.attributes).toMatchObject({ OtherDN: '5556666', ANI: '5556666', DNIS: '8005550199', CallType: 3, UserData: [['k', 'v']] });
+    expect(ringing.attributes).toMatchObject({
+      OtherDN: '5556666',
+      ANI: '5556666',
+      DNIS: '8005550199',
+      CallType: 3,
+      UserData: [['k', 'v']],
+    });
     expect(typeof ringing.attributes.CallUUID).toBe('string');
     sim.answerCall(connId);
     expect((await eventOn(a, 'EventEstablished', connId)).attributes.ReferenceID).toBeUndefined();
     expect(() => sim.answerCall(connId)).toThrow(/not ringing/);
     expect(sim.listCalls()).toEqual([
-      expect.objectContaining({ connId, state: 'established', external: '5556666', parties: [{ dn: '1001', state: 'established', role: 2 }] }),
+      expect.objectContaining({
+        connId,
+        state: 'established',
+        external: '5556666',
+        parties: [{ dn: '1001', state: 'established', role: 2 }],
+      }),
     ]);
     sim.releaseCall(connId, '1001');
     await eventOn(a, 'EventReleased', connId);
@@ -69,7 +80,9 @@ describe('agents and DNs', () => {
     const a = await desk(sim.url, '1001');
     sim.loginAgent('1001', 'ag7', { queue: '6000', ready: true, place: 'P7' });
     await a.waitForCount((m) => m.name === 'EventAgentLogin' || m.name === 'EventAgentReady', 2);
-    expect(sim.listAgents()).toEqual([{ dn: '1001', agentId: 'ag7', status: 'ready', workMode: undefined, queues: ['6000'], place: 'P7', dnd: false, busy: false }]);
+    expect(sim.listAgents()).toEqual([
+      { dn: '1001', agentId: 'ag7', status: 'ready', workMode: undefined, queues: ['6000'], place: 'P7', dnd: false, busy: false },
+    ]);
     expect(sim.shared.queues.has('6000')).toBe(true);
     expect(() => sim.loginAgent('1001', 'ag8')).toThrow(/already logged in/);
     sim.setAgentState('1001', 'notReady', { reasons: [['Why', 'lunch']] });

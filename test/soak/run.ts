@@ -33,12 +33,22 @@ console.log(`soak: ${cycles} cycles, seed ${seed}${process.env.SOAK_WEIGHTS ? `,
 soak({ cycles, seed, weights, progressEvery: 50, trace: process.env.SOAK_TRACE === '1', log: (l) => console.log(l) }).then(
   (r) => {
     const failures = [...r.failures, ...processErrors];
-    console.log(`  actions: ${Object.entries(r.actions).map(([a, n]) => `${a} ${n}`).join(', ')}`);
+    console.log(
+      `  actions: ${Object.entries(r.actions)
+        .map(([a, n]) => `${a} ${n}`)
+        .join(', ')}`,
+    );
     console.log(
       `  requests: ${r.requests.total} settled (${r.requests.answered} answered, ${r.requests.rejected} typed rejections: ` +
-        `${Object.entries(r.requests.byError).map(([c, n]) => `${c} ${n}`).join(', ') || 'none'})`,
+        `${
+          Object.entries(r.requests.byError)
+            .map(([c, n]) => `${c} ${n}`)
+            .join(', ') || 'none'
+        })`,
     );
-    console.log(`  registrations: user ${JSON.stringify(r.registrations.user)}, SDK ${JSON.stringify(r.registrations.sdk)}, ringing ${JSON.stringify(r.registrations.ringing)}, after switchover ${JSON.stringify(r.registrations.ringingAfterSwitchover)}`);
+    console.log(
+      `  registrations: user ${JSON.stringify(r.registrations.user)}, SDK ${JSON.stringify(r.registrations.sdk)}, ringing ${JSON.stringify(r.registrations.ringing)}, after switchover ${JSON.stringify(r.registrations.ringingAfterSwitchover)}`,
+    );
     console.log(`  resources: before ${res(r.resources.before)}; after ${res(r.resources.after)}`);
     console.log(`  protocol warnings: ${JSON.stringify(r.warnings)}`);
     for (const f of failures) console.log(`  FAILURE: ${f}`);

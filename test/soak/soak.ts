@@ -192,13 +192,19 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
         const dn = pick(UNIVERSE);
         const r = random();
         const [name, p] =
-          r < 0.25 ? ['queryServer', conn.queryServer()]
-          : r < 0.5 ? ['queryAddress', conn.queryAddress(dn)]
-          : r < 0.6 ? ['queryLocation', conn.queryLocation()]
-          : r < 0.75 ? ['sendUserEvent', conn.sendUserEvent(dn)]
-          : r < 0.85 ? ['agentLogin', conn.agentLogin(dn, `agent-${dn}`)]
-          : r < 0.95 ? ['agentReady', conn.agentReady(dn)]
-          : ['queryCall', conn.queryCall('00000000000000ff')];
+          r < 0.25
+            ? ['queryServer', conn.queryServer()]
+            : r < 0.5
+              ? ['queryAddress', conn.queryAddress(dn)]
+              : r < 0.6
+                ? ['queryLocation', conn.queryLocation()]
+                : r < 0.75
+                  ? ['sendUserEvent', conn.sendUserEvent(dn)]
+                  : r < 0.85
+                    ? ['agentLogin', conn.agentLogin(dn, `agent-${dn}`)]
+                    : r < 0.95
+                      ? ['agentReady', conn.agentReady(dn)]
+                      : ['queryCall', conn.queryCall('00000000000000ff')];
         (p as Promise<unknown>).catch(() => undefined); // examined after the disruption
         inflight.push({ name, p: p as Promise<unknown> });
       }
@@ -247,9 +253,15 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       }
       // 6. The user insists on their registrations: retry what failed until the server says yes.
       for (const t of toggles) {
-        let ok = await t.p.then(() => true, () => false);
+        let ok = await t.p.then(
+          () => true,
+          () => false,
+        );
         for (let tries = 0; !ok && tries < 5; tries++) {
-          ok = await (t.register ? conn.registerAddress(t.dn) : conn.unregisterAddress(t.dn)).then(() => true, () => false);
+          ok = await (t.register ? conn.registerAddress(t.dn) : conn.unregisterAddress(t.dn)).then(
+            () => true,
+            () => false,
+          );
         }
         if (!ok) fail(`cycle ${cycle}: ${t.register ? 'register' : 'unregister'} ${t.dn} kept failing`);
         else if (t.register) intent.add(t.dn);
@@ -281,8 +293,10 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     await until(() => settled(rig), 'settled after the final switchover', 8_000).catch((e: Error) => fail(e.message));
     report.registrations.ringingAfterSwitchover = await ringingDNs(rig);
     const want = JSON.stringify(report.registrations.user);
-    if (JSON.stringify(report.registrations.sdk) !== want) fail(`SDK registrations ${JSON.stringify(report.registrations.sdk)} ≠ user's ${want}`);
-    if (JSON.stringify(report.registrations.ringing) !== want) fail(`the primary rings ${JSON.stringify(report.registrations.ringing)} ≠ user's ${want}`);
+    if (JSON.stringify(report.registrations.sdk) !== want)
+      fail(`SDK registrations ${JSON.stringify(report.registrations.sdk)} ≠ user's ${want}`);
+    if (JSON.stringify(report.registrations.ringing) !== want)
+      fail(`the primary rings ${JSON.stringify(report.registrations.ringing)} ≠ user's ${want}`);
     if (JSON.stringify(report.registrations.ringingAfterSwitchover) !== want) {
       fail(`after a switchover the new primary rings ${JSON.stringify(report.registrations.ringingAfterSwitchover)} ≠ user's ${want}`);
     }
@@ -297,10 +311,21 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     if (process.env.SOAK_DUMP_SOCKETS) {
       const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
       for (const h of handles) {
-        const sck = h as { localPort?: number; remotePort?: number; destroyed?: boolean; readyState?: string; constructor: { name: string } };
-        if (sck.localPort !== undefined) log(`  socket ${sck.constructor.name} local ${sck.localPort} remote ${sck.remotePort} ${sck.readyState} destroyed=${sck.destroyed}`);
+        const sck = h as {
+          localPort?: number;
+          remotePort?: number;
+          destroyed?: boolean;
+          readyState?: string;
+          constructor: { name: string };
+        };
+        if (sck.localPort !== undefined)
+          log(
+            `  socket ${sck.constructor.name} local ${sck.localPort} remote ${sck.remotePort} ${sck.readyState} destroyed=${sck.destroyed}`,
+          );
       }
-      log(`  proxies ${rig.proxies.map((p) => `${p.url} open=${p.openConnections}`).join(' ')}; a ${pair.a.url} clients ${pair.a.clientCount}; b ${pair.b.url} clients ${pair.b.clientCount}; state ${JSON.stringify(conn.state)}`);
+      log(
+        `  proxies ${rig.proxies.map((p) => `${p.url} open=${p.openConnections}`).join(' ')}; a ${pair.a.url} clients ${pair.a.clientCount}; b ${pair.b.url} clients ${pair.b.clientCount}; state ${JSON.stringify(conn.state)}`,
+      );
     }
     if (!back(report.resources.after)) {
       fail(`resources grew: before ${JSON.stringify(before)}, after ${JSON.stringify(report.resources.after)} (timers may exceed by 4)`);
@@ -308,7 +333,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     await gcNow();
     report.heap.after = process.memoryUsage().heapUsed;
     if (report.heap.gc && report.heap.after - report.heap.before > report.heap.boundBytes) {
-      fail(`heap grew by ${((report.heap.after - report.heap.before) / 2 ** 20).toFixed(1)} MB (bound ${(report.heap.boundBytes / 2 ** 20).toFixed(0)} MB)`);
+      fail(
+        `heap grew by ${((report.heap.after - report.heap.before) / 2 ** 20).toFixed(1)} MB (bound ${(report.heap.boundBytes / 2 ** 20).toFixed(0)} MB)`,
+      );
     }
   } finally {
     report.durationMs = performance.now() - started;

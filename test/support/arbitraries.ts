@@ -50,16 +50,7 @@ export const int32Arb: fc.Arbitrary<number> = fc.oneof(
 );
 
 /** Strings the T-Library meets: empty, ASCII, accents, CJK, emoji, combining marks, NUL. */
-export const NOTABLE_STRINGS: readonly string[] = [
-  '',
-  'é',
-  '日本語',
-  '😀',
-  '👩‍👩‍👧‍👦',
-  'e\u0301',
-  'a\u0000b',
-  'Ünïcödé ✓ — 日本語 😀',
-];
+export const NOTABLE_STRINGS: readonly string[] = ['', 'é', '日本語', '😀', '👩‍👩‍👧‍👦', 'e\u0301', 'a\u0000b', 'Ünïcödé ✓ — 日本語 😀'];
 
 /** Well-formed strings of any script (no lone surrogates), short. */
 export const stringArb: fc.Arbitrary<string> = fc.oneof(
@@ -73,9 +64,7 @@ export const stringArb: fc.Arbitrary<string> = fc.oneof(
 export const binaryArb: fc.Arbitrary<Uint8Array> = fc.uint8Array({ maxLength: 40 });
 
 /** A ConnID as users see it: 16 lowercase hex digits. */
-export const connIdArb: fc.Arbitrary<string> = fc
-  .uint8Array({ minLength: 8, maxLength: 8 })
-  .map((b) => Buffer.from(b).toString('hex'));
+export const connIdArb: fc.Arbitrary<string> = fc.uint8Array({ minLength: 8, maxLength: 8 }).map((b) => Buffer.from(b).toString('hex'));
 
 /** A `time` value: full uint32 seconds range, microseconds below 1,000,000. */
 export const timeArb: fc.Arbitrary<TimeValue> = fc.record(
@@ -142,7 +131,11 @@ export function kvValueArb(options: KVListArbOptions = {}): fc.Arbitrary<KVValue
  */
 export function nestedKVList(depth: number, leaf: KVValue = 'bottom'): KVList {
   let list: KVList = [['leaf', leaf]];
-  for (let level = depth - 1; level >= 1; level--) list = [[`level${level}`, list], ['after', level]];
+  for (let level = depth - 1; level >= 1; level--)
+    list = [
+      [`level${level}`, list],
+      ['after', level],
+    ];
   return list;
 }
 

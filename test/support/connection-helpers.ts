@@ -4,11 +4,7 @@
  * socket; every wait has a timeout.
  */
 import { getEventListeners } from 'node:events';
-import {
-  TServerConnection,
-  type ProtocolWarning,
-  type TServerConnectionOptions,
-} from '../../src/connection/index.js';
+import { TServerConnection, type ProtocolWarning, type TServerConnectionOptions } from '../../src/connection/index.js';
 import type { TlibError } from '../../src/errors.js';
 import type { EventMap, PublicEventName, TEvent } from '../../src/protocol/types.js';
 import { TServerSimulator, type RequestInfo, type SimulatorOptions } from '../../src/simulator/index.js';
@@ -245,7 +241,10 @@ export class Harness {
   }
 
   /** A connection with fastOptions and a recorder, opened. */
-  async open(sim: TServerSimulator, overrides: Partial<TServerConnectionOptions> = {}): Promise<{ conn: TServerConnection; rec: ConnRecorder }> {
+  async open(
+    sim: TServerSimulator,
+    overrides: Partial<TServerConnectionOptions> = {},
+  ): Promise<{ conn: TServerConnection; rec: ConnRecorder }> {
     const conn = this.conn(fastOptions(sim.url, overrides));
     const rec = new ConnRecorder(conn);
     await conn.open();

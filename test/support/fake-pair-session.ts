@@ -56,8 +56,19 @@ export class FakeSession extends EventEmitter implements PairDriverSession {
   /** The server sends EventRestoreConnection with `role` (0 primary, 1 backup) naming `other`. */
   restoreConnection(role: 0 | 1, seq: number, other: Endpoint): void {
     const [host, port] = role === 0 ? ['BackupHost', 'BackupPort'] : ['PrimaryHost', 'PrimaryPort'];
-    const attributes = { ServerRole: role, EventSequenceNumber: seq, UserData: [[host, other.host], [port, other.port]] };
-    this.emit('message', { type: 0, name: 'EventRestoreConnection', attributes, unknownAttributes: undefined, byteLength: 0 } as unknown as DecodedMessage, this);
+    const attributes = {
+      ServerRole: role,
+      EventSequenceNumber: seq,
+      UserData: [
+        [host, other.host],
+        [port, other.port],
+      ],
+    };
+    this.emit(
+      'message',
+      { type: 0, name: 'EventRestoreConnection', attributes, unknownAttributes: undefined, byteLength: 0 } as unknown as DecodedMessage,
+      this,
+    );
   }
 }
 
@@ -69,5 +80,9 @@ export function fakeFactory(decide: (endpoint: Endpoint) => boolean, now: () => 
     made.push({ session, at: now() });
     return session;
   };
-  return { factory, made, last: (name?: string) => [...made].reverse().find((m) => name === undefined || m.session.name === name)!.session };
+  return {
+    factory,
+    made,
+    last: (name?: string) => [...made].reverse().find((m) => name === undefined || m.session.name === name)!.session,
+  };
 }

@@ -271,7 +271,10 @@ export class ClientPool {
   }
 
   /** Connects and sends RequestRegisterClient. */
-  async registered(address: string | { host: string; port: number }, options: WireClientOptions & { addpTimeout?: number } = {}): Promise<WireClient> {
+  async registered(
+    address: string | { host: string; port: number },
+    options: WireClientOptions & { addpTimeout?: number } = {},
+  ): Promise<WireClient> {
     const c = await this.connect(address, options);
     await c.register({ addpTimeout: options.addpTimeout });
     return c;

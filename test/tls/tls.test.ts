@@ -51,7 +51,23 @@ function makePki(dir: string): Pki {
   const leaf = (name: string, subject: string, ext: string, ca = 'ca') => {
     writeFileSync(join(dir, `${name}.ext`), ext);
     ssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
-    ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      `${ca}.crt`,
+      '-CAkey',
+      `${ca}.key`,
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    );
     return { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.crt`)) };
   };
   const serverExt = 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n';
@@ -60,7 +76,21 @@ function makePki(dir: string): Pki {
   const wrongName = leaf('wrong-name', '/CN=tserver.invalid', serverExt.replace('IP:127.0.0.1', 'DNS:tserver.invalid'));
   const client = leaf('client', '/CN=tlib-client', clientExt);
   const foreignClient = leaf('foreign-client', '/CN=intruder', clientExt, 'other-ca');
-  ssl('req', '-x509', ...ec, '-keyout', 'self.key', '-out', 'self.crt', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1');
+  ssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'self.key',
+    '-out',
+    'self.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  );
   return {
     ca: readFileSync(join(dir, 'ca.crt')),
     otherCa: readFileSync(join(dir, 'other-ca.crt')),
@@ -141,13 +171,19 @@ describe.skipIf(!OPENSSL)('TLS', () => {
     it('the same server is useless to a plain-TCP client (so the first test really spoke TLS)', async () => {
       const sim = await tlsSim({ key: pki.server.key, cert: pki.server.cert });
       const conn = connection(sim.url, { connectTimeoutMs: 1_000, requestTimeoutMs: 1_000 });
-      const err = await conn.open().then(() => undefined, (e: unknown) => e);
+      const err = await conn.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ConnectError);
     });
 
     it('by default (tls: true, system CAs) a certificate from an unknown CA is refused with a clear error', async () => {
       const sim = await tlsSim({ key: pki.server.key, cert: pki.server.cert });
-      const e = await refused(connection(sim.url, { tls: true }), /TLS certificate refused \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+      const e = await refused(
+        connection(sim.url, { tls: true }),
+        /TLS certificate refused \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+      );
       expect((e.cause as { code?: string }).code).toMatch(/UNABLE_TO|SELF_SIGNED/);
       expect(e.server).toBe(sim.url);
     });
@@ -196,7 +232,10 @@ describe.skipIf(!OPENSSL)('TLS', () => {
     it('no client certificate: refused with a ConnectError (the server ends the handshake)', async () => {
       const sim = await tlsSim(mtls());
       const conn = connection(sim.url, { tls: { ca: pki.ca } });
-      const err = await conn.open().then(() => undefined, (e: unknown) => e);
+      const err = await conn.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ConnectError);
       // TLS 1.3: the server's alert 116 'certificate required' (TLS 1.2: a handshake failure).
       expect((err as Error).message).toMatch(/certificate required|handshake failure/i);
@@ -206,7 +245,10 @@ describe.skipIf(!OPENSSL)('TLS', () => {
     it('a client certificate from a foreign CA: refused', async () => {
       const sim = await tlsSim(mtls());
       const conn = connection(sim.url, { tls: { ca: pki.ca, key: pki.foreignClient.key, cert: pki.foreignClient.cert } });
-      const err = await conn.open().then(() => undefined, (e: unknown) => e);
+      const err = await conn.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ConnectError);
       expect(conn.state.status).toBe('closed');
     });
@@ -251,7 +293,10 @@ describe.skipIf(!OPENSSL)('TLS', () => {
       proxy.blackhole('down'); // the ServerHello never arrives
       const conn = connection(proxy.url, { tls: { ca: pki.ca }, connectTimeoutMs: 400 });
       const started = performance.now();
-      const err = await conn.open().then(() => undefined, (e: unknown) => e);
+      const err = await conn.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const ms = performance.now() - started;
       expect(err).toBeInstanceOf(ConnectError);
       expect((err as Error).message).toMatch(/no connection within 400 ms/);
@@ -264,7 +309,10 @@ describe.skipIf(!OPENSSL)('TLS', () => {
       await sim.start();
       cleanups.push(() => sim.stop());
       const conn = connection(sim.url, { tls: { ca: pki.ca }, connectTimeoutMs: 1_000 });
-      const err = await conn.open().then(() => undefined, (e: unknown) => e);
+      const err = await conn.open().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ConnectError);
     });
 
@@ -281,4 +329,3 @@ describe.skipIf(!OPENSSL)('TLS', () => {
     });
   });
 });
-

@@ -175,7 +175,16 @@ describe('KeepAliveScheduler: one timer for every keep-alive', () => {
   it('a hook that throws does not stop the other keep-alives', () => {
     const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now() });
     const seen: string[] = [];
-    const bad = new KeepAlive(1000, { ping: () => { throw new Error('listener threw'); }, dead: () => {} }, scheduler);
+    const bad = new KeepAlive(
+      1000,
+      {
+        ping: () => {
+          throw new Error('listener threw');
+        },
+        dead: () => {},
+      },
+      scheduler,
+    );
     const good = new KeepAlive(1000, { ping: () => seen.push('good ping'), dead: () => {} }, scheduler);
     const thrown: unknown[] = [];
     const realQueue = globalThis.queueMicrotask;
