@@ -11,7 +11,8 @@ import type { Endpoint } from '../transport/index.js';
 import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
 import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
 
-export type EndpointInput = string | { host: string; port: number; name?: string };
+/** `servername`: the name the server's TLS certificate must be valid for (default: the `tls` option's, else the host). */
+export type EndpointInput = string | { host: string; port: number; name?: string; servername?: string };
 
 export interface ReconnectOptions {
   /** Attempts after the first failure; Infinity keeps trying until close(). */
@@ -163,6 +164,7 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
   let host: unknown;
   let port: unknown;
   let name: string | undefined;
+  let servername: unknown;
   if (typeof input === 'string') {
     const m = /^\[([^\]]+)\]:(\d+)$/.exec(input) ?? /^([^:]+):(\d+)$/.exec(input);
     if (!m) throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${JSON.stringify(input)}`);
@@ -172,13 +174,19 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
     host = input.host;
     port = input.port;
     name = input.name;
+    servername = input.servername;
   } else {
     throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${showValue(input)}`);
   }
   if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
   if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
+  if (servername !== undefined && (typeof servername !== 'string' || servername === '')) {
+    throw new InvalidArgumentError(`${what}: servername must be a non-empty string, got ${showValue(servername)}`);
+  }
   const h = host.startsWith('[') ? host.slice(1, -1) : host;
-  return { host: h, port, name: name ?? endpointName(h, port) };
+  const endpoint: Endpoint = { host: h, port, name: name ?? endpointName(h, port), configured: true };
+  if (servername !== undefined) endpoint.servername = servername;
+  return endpoint;
 }
 
 /** A value as a message shows it: strings quoted (`got "5000"`, not `got 5000`). */
