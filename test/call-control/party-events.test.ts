@@ -51,7 +51,7 @@ function marks(rig: CallRig): [number, number, number] {
 }
 
 /** "A call left with two parties is ordinary again": user data reaches both, each naming the other as OtherDN. */
-async function expectOrdinary(rig: CallRig, c1: string, a: Desk, b: Desk): Promise<void> {
+async function expectOrdinary(c1: string, a: Desk, b: Desk): Promise<void> {
   const [sa, sb] = [a.mark(), b.mark()];
   await a.conn.updateUserData(a.dn, c1, { after: 'change' });
   await expectStory(a, sa, { [c1]: 'C1' }, [['EventAttachedDataChanged', 'C1', { OtherDN: b.dn, CallState: 0 }]]);
@@ -85,7 +85,7 @@ describe.each([
     const changed = { PreviousConnID: c2, ThirdPartyDN: AGENT, ThirdPartyDNRole: 7, CallState: 1 };
     await expectStory(colleague, sc, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: THIRD }]]);
     await expectStory(third, st, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: COLLEAGUE }]]);
-    await expectOrdinary(rig, c1, colleague, third);
+    await expectOrdinary(c1, colleague, third);
   });
 
   it('SingleStepTransfer: the transferrer is released (CallState 1), the colleague rings, the third party gets EventPartyChanged', async () => {
@@ -101,7 +101,7 @@ describe.each([
     const sc2 = colleague.mark();
     await colleague.conn.answerCall(COLLEAGUE, c1);
     await expectStory(colleague, sc2, labels, [['EventEstablished', 'C1', { OtherDN: THIRD, CallState: 0 }]]);
-    await expectOrdinary(rig, c1, colleague, third);
+    await expectOrdinary(c1, colleague, third);
   });
 
   it('CompleteConference: the colleague learns the third party; the third party learns the colleague', async () => {
@@ -137,7 +137,7 @@ describe.each([
     await expectStory(colleague, sc, labels, [['EventReleased', 'C1', { ThirdPartyDN: AGENT, ThirdPartyDNRole: 6, CallState: 26 }]]);
     await expectStory(agent, sa, labels, [['EventPartyDeleted', 'C1', deleted]]);
     await expectStory(third, st, labels, [['EventPartyDeleted', 'C1', deleted]]);
-    await expectOrdinary(rig, c1, agent, third);
+    await expectOrdinary(c1, agent, third);
   });
 
   it('a member of a conference of three releases: the other two get EventPartyDeleted (ThirdPartyDNRole 8), then talk as an ordinary call', async () => {
@@ -150,6 +150,6 @@ describe.each([
     const left = { OtherDN: COLLEAGUE, ThirdPartyDN: COLLEAGUE, ThirdPartyDNRole: 8 };
     await expectStory(agent, sa, labels, [['EventPartyDeleted', 'C1', left]]);
     await expectStory(third, st, labels, [['EventPartyDeleted', 'C1', left]]);
-    await expectOrdinary(rig, c1, agent, third);
+    await expectOrdinary(c1, agent, third);
   });
 });
