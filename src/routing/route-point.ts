@@ -18,6 +18,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { carryOut, type Ending, routeArgs } from './carry-out.js';
 import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
+import { type Clock, clockOf } from '../util/clock.js';
 import { Fifo } from './fifo.js';
 import { Sweep } from './sweep.js';
 import {
@@ -40,7 +41,7 @@ interface Entry {
   /** What the handler gets; dropped once decided (the event may be large). */
   request: RouteRequest | undefined;
   abort: AbortController;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   /** 'new' until placed: running a handler, waiting for one, or (decided) sending its route. */
   stage: 'new' | 'waiting' | 'running' | 'sending';
   /** approxBytes of the request while it waits for a handler. */
@@ -90,6 +91,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
   private readonly onNewServer = () => this.sweep.start();
+  /** The host's clock (the connection's): the handler timeout and its timing. */
+  private readonly clock: Clock;
 
   private constructor(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions) {
     super();
@@ -103,6 +106,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.maxPending = options.maxPending ?? ROUTE_DEFAULTS.maxPending;
     this.fallback = options.fallback;
     this.signal = options.signal;
+    this.clock = clockOf(host);
     this.window = new RequestWindow(options.maxInFlight ?? ROUTE_DEFAULTS.maxInFlight);
     this.sweep = new Sweep({
       routingPoint,
@@ -243,7 +247,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     };
     this.entries.set(connId, entry);
     // The deadline counts from arrival: waiting for a slot uses the same budget.
-    entry.timer = setTimeout(
+    entry.timer = this.clock.setTimeout(
       () => this.giveUp(entry, 'ERR_ROUTE_TIMEOUT', `the handler took longer than ${this.timeoutMs} ms`),
       this.timeoutMs,
     );
@@ -274,7 +278,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private run(entry: Entry): void {
     entry.stage = 'running';
     this.running++;
-    const started = performance.now();
+    const started = this.clock.now();
     let result: Promise<RouteDecision>;
     try {
       result = Promise.resolve(this.handler(entry.request as RouteRequest));
@@ -283,14 +287,14 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     }
     result.then(
       (decision) => {
-        this.sample(performance.now() - started);
+        this.sample(this.clock.now() - started);
         if (entry.stage !== 'running') return;
         const problem = decisionProblem(decision);
         if (problem !== undefined) this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler returned ${describe(decision)}: ${problem}`);
         else this.decide(entry, decision, false);
       },
       (err: unknown) => {
-        this.sample(performance.now() - started);
+        this.sample(this.clock.now() - started);
         if (entry.stage === 'running')
           this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler threw: ${(err as Error)?.message ?? String(err)}`, err);
       },
@@ -304,7 +308,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
 
   /** An undecided entry is decided: timer cleared, handler aborted, its slot freed for the next one. */
   private leaveHandler(entry: Entry): void {
-    clearTimeout(entry.timer);
+    this.clock.clearTimeout(entry.timer);
     entry.abort.abort();
     entry.request = undefined;
     if (entry.stage === 'running') this.running--;
