@@ -127,8 +127,10 @@ export class SessionTable {
   /** The browser's backlog passed maxSendBufferBytes: it is dropped (its session may still resume). */
   private overflow(s: GatewaySession, ws: WebSocket): void {
     const limit = this.host.options.maxSendBufferBytes;
-    const reason = `${ws.bufferedAmount} bytes waited to be sent, over maxSendBufferBytes (${limit})`;
-    this.host.refused({ stage: 'message', status: GatewayCloseCode.SendBufferFull, reason, identity: s.identity.id, session: s.id });
+    const bufferedBytes = ws.bufferedAmount;
+    const reason = `${bufferedBytes} bytes waited to be sent, over maxSendBufferBytes (${limit})`;
+    const status = GatewayCloseCode.SendBufferFull;
+    this.host.refused({ stage: 'message', status, reason, identity: s.identity.id, session: s.id, bufferedBytes });
     ws.close(GatewayCloseCode.SendBufferFull, 'send buffer full');
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
     if (s.socket === ws) this.detach(s, GatewayCloseCode.SendBufferFull, reason);

@@ -11,6 +11,8 @@ export interface GatewayRefusal {
   readonly request?: string;
   readonly dn?: string;
   readonly remoteAddress?: string;
+  /** Bytes waiting to be sent to the browser when it was dropped for not reading (close 4413). */
+  readonly bufferedBytes?: number;
 }
 
 export interface GatewaySessionInfo {
