@@ -13,6 +13,7 @@ import { ConnectionClosedError, InvalidArgumentError, NotConnectedError, Offline
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
+import { bindClock, systemClock } from '../util/clock.js';
 import { pushIterator } from '../util/push-iterator.js';
 import { AddressPolicy } from './address-policy.js';
 import { IsolatingEmitter } from './emitter.js';
@@ -61,6 +62,8 @@ export class TServerConnection extends IsolatingEmitter {
   constructor(options: TServerConnectionOptions, internals: ConnectionInternals = {}) {
     super();
     const conn = this; // for the gate's getters
+    const clock = internals.clock ?? systemClock;
+    bindClock(this, clock); // a routing point served on this connection times out on the same clock
     this.options = resolveOptions(options);
     AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
     this.ledger = new Ledger({
@@ -75,6 +78,7 @@ export class TServerConnection extends IsolatingEmitter {
       owner: this,
       requestTimeoutMs: this.options.requestTimeoutMs,
       maxInFlight: this.options.maxInFlight,
+      clock,
       // User requests wait while a new active session replays the ledger; the SDK's own go.
       route: (internal) => (internal || !this.gate.holding ? this.pair.active : undefined),
       answered: (p, e) => this.replays.learnFromAnswer(p, e, this.pair.active, this.pair.standby),
@@ -89,6 +93,7 @@ export class TServerConnection extends IsolatingEmitter {
         get closing() {
           return conn.pair.closing;
         },
+        clock,
         restoreConnection: (s, attrs) => this.pair.restoreConnection(s as PairDriverSession, attrs),
         primaryChanged: (s, m: DecodedMessage) => this.pair.primaryChanged(s as PairDriverSession, m),
         linkShownUp: (s) => this.pair.linkShownUp(s as PairDriverSession),
@@ -104,6 +109,7 @@ export class TServerConnection extends IsolatingEmitter {
       router: this.router,
       ledger: this.ledger,
       window: this.options.resyncWindow,
+      clock,
       done: (summary) => this.emitOne('resynced', summary),
     });
     this.pair = new PairDriver(
@@ -125,7 +131,7 @@ export class TServerConnection extends IsolatingEmitter {
           this.statusStream.endAll();
         },
       },
-      internals,
+      { ...internals, clock },
     );
   }
 

@@ -55,7 +55,7 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   readonly userSubscriptionId: number | undefined;
   readonly promise: Promise<Record<string, unknown>>;
   /** Owned by the router's DeadlineQueue (heap index, −1 when not in it). */
-  deadlineSlot = -1;
+  heapIndex = -1;
   /** Owned by the router's WaitQueue that holds it, if any. */
   waitPrev: PendingRequest | undefined;
   waitNext: PendingRequest | undefined;

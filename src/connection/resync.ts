@@ -9,6 +9,7 @@
 import createDebug from 'debug';
 import { TServerError, type TlibError } from '../errors.js';
 import type { RequestName } from '../protocol/messages.js';
+import type { Clock } from '../util/clock.js';
 import { publishDiagnostics } from './diagnostics.js';
 import type { Ledger } from './ledger.js';
 import type { RequestRouter } from './router.js';
@@ -22,6 +23,7 @@ export interface ResyncHost {
   readonly ledger: Ledger;
   /** Queries in flight at once. */
   readonly window: number;
+  readonly clock: Clock;
   done(summary: ResyncSummary): void;
 }
 
@@ -50,7 +52,8 @@ export class Resync {
     const model = ledger.model;
     this.running = true;
     this.pending = false;
-    const started = performance.now();
+    const clock = this.host.clock;
+    const started = clock.now();
     const plan = model.beginResync();
     const errors: ResyncSummary['errors'] = [];
     // Calls before DNs: a call answer listing every party moves a call between DNs as one
@@ -105,7 +108,7 @@ export class Resync {
         server,
         dns: plan.dns.length,
         calls,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
+        durationMs: Math.round((clock.now() - started) * 100) / 100,
         errors,
         corrections: [...corrections],
       };

@@ -12,7 +12,8 @@
 import createDebug from 'debug';
 import { RequestInterruptedError, TServerError } from '../errors.js';
 import { isAnsweringEvent, messageByName, type MessageDescriptor } from '../protocol/catalogue.js';
-import { DeadlineQueue, systemClock, type TimerClock } from './deadline-queue.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { DeadlineQueue } from './deadline-queue.js';
 import { hasDiagnosticsSubscribers, publishDiagnostics } from './diagnostics.js';
 import { redactAttributes } from '../protocol/attributes.js';
 import { PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './requests.js';
@@ -33,7 +34,7 @@ export interface RequestRouterInit {
   owner: object;
   requestTimeoutMs: number;
   maxInFlight: number;
-  clock?: TimerClock;
+  clock?: Clock;
   /**
    * The session a request bound to none goes to now, or undefined: it waits. `internal` requests
    * (the SDK's own) may go while user requests are held behind a ledger replay.
@@ -56,7 +57,7 @@ export class RequestRouter {
   /** True while requeueFrom() runs: slots it frees go to its own re-sends first, then the slot queue. */
   private requeueing = false;
   private readonly deadlines: DeadlineQueue<PendingRequest>;
-  private readonly clock: TimerClock;
+  private readonly clock: Clock;
 
   constructor(private readonly init: RequestRouterInit) {
     this.clock = init.clock ?? systemClock;

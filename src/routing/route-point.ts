@@ -12,6 +12,7 @@ import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError, RequestInterruptedError, TServerError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
+import { type Clock, clockOf } from '../util/clock.js';
 import { checkArguments, describe, isDecision, waitsAt } from './checks.js';
 import {
   NO_SUCH_CALL,
@@ -34,7 +35,7 @@ interface Entry {
   connId: string;
   request: RouteRequest;
   abort: AbortController;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   /** Set once the answer is decided (handler, fallback, abandon): later results are ignored. */
   decided: boolean;
   running: boolean;
@@ -69,6 +70,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private readonly onAbortSignal = () => void this.close();
   private readonly onNewServer = () => this.sweep();
   private readonly signal: AbortSignal | undefined;
+  /** The host's clock (the connection's): the handler timeout and its timing. */
+  private readonly clock: Clock;
 
   private constructor(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions) {
     super();
@@ -80,6 +83,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.maxWaiting = options.maxWaiting ?? ROUTE_DEFAULTS.maxWaiting;
     this.fallback = options.fallback;
     this.signal = options.signal;
+    this.clock = clockOf(host);
   }
 
   /** Registers the routing point (kept registered across reconnects and failovers) and starts serving it. */
@@ -181,7 +185,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     };
     this.entries.set(connId, entry);
     // The deadline counts from arrival: waiting for a slot uses the same budget.
-    entry.timer = setTimeout(
+    entry.timer = this.clock.setTimeout(
       () => this.giveUp(entry, 'ERR_ROUTE_TIMEOUT', `the handler took longer than ${this.timeoutMs} ms`),
       this.timeoutMs,
     );
@@ -227,7 +231,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private run(entry: Entry): void {
     entry.running = true;
     this.running++;
-    const started = performance.now();
+    const started = this.clock.now();
     let result: Promise<RouteDecision>;
     try {
       result = Promise.resolve(this.handler(entry.request));
@@ -236,7 +240,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     }
     result.then(
       (decision) => {
-        this.sample(performance.now() - started);
+        this.sample(this.clock.now() - started);
         if (entry.decided) return;
         if (!isDecision(decision)) {
           this.giveUp(
@@ -250,7 +254,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
         this.send(entry.connId, decision, false);
       },
       (err: unknown) => {
-        this.sample(performance.now() - started);
+        this.sample(this.clock.now() - started);
         if (!entry.decided) this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler threw: ${(err as Error)?.message ?? String(err)}`, err);
       },
     );
@@ -265,7 +269,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private settleEntry(entry: Entry): void {
     if (entry.decided) return;
     entry.decided = true;
-    clearTimeout(entry.timer);
+    this.clock.clearTimeout(entry.timer);
     entry.abort.abort();
     this.entries.delete(entry.connId);
     if (entry.running) {

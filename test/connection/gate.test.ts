@@ -3,6 +3,7 @@
  * pipeline in order: internal and forbidden messages, role messages out, standby messages,
  * duplicates, link repeats, validation, hold/release, link ordering around EventPrimaryChanged.
  */
+import { systemClock } from '../../src/util/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DecodedMessage } from '../../src/codec/index.js';
 import { EventValidationError, ProtocolError, type TlibError } from '../../src/errors.js';
@@ -77,6 +78,7 @@ beforeEach(() => {
   host = {
     active: a,
     closing: false,
+    clock: systemClock,
     calls: [],
     restoreConnection: (s, attrs) => host.calls.push(`restore ${s.name} role ${String(attrs.ServerRole)}`),
     primaryChanged: (s, _m, fromStandby) => host.calls.push(`primaryChanged ${s.name}${fromStandby ? ' (standby)' : ''}`),

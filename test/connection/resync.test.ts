@@ -2,6 +2,7 @@
  * Resync on its own (a real router on a fake sink, no sockets): the window, the order of queries,
  * the summary, calls the server no longer knows, and a newer resync superseding a running one.
  */
+import { systemClock } from '../../src/util/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/connection/ledger.js';
 import type { RequestSink } from '../../src/connection/requests.js';
@@ -26,7 +27,7 @@ let summaries: ResyncSummary[];
 let answered: number;
 
 function resync(window: number): Resync {
-  return new Resync({ owner: {}, router, ledger, window, done: (s) => summaries.push(s) });
+  return new Resync({ owner: {}, router, ledger, window, clock: systemClock, done: (s) => summaries.push(s) });
 }
 
 /** Answers every query on the wire not yet answered (EventError 57 for calls). */

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestInterruptedError, RequestTimeoutError, TServerError } from '../../src/errors.js';
-import type { TimerClock } from '../../src/connection/deadline-queue.js';
+import { fakeClock } from '../support/fake-clock.js';
 import type { PendingRequest, RequestSink } from '../../src/connection/requests.js';
 import { RequestRouter, type RequestFlags } from '../../src/connection/router.js';
 
@@ -21,12 +21,6 @@ class FakeSink implements RequestSink {
     return this.sent.map((s) => s.attributes.ReferenceID as number);
   }
 }
-
-const fakeClock: TimerClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 const USER: RequestFlags = { internal: false, deliverAnswer: true, target: undefined };
 
