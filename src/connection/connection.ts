@@ -68,6 +68,10 @@ export class TServerConnection extends IsolatingEmitter {
     AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
     this.ledger = new Ledger({
       maxCalls: this.options.maxCalls,
+      maxUserDataBytesPerCall: this.options.maxUserDataBytesPerCall,
+      maxUserDataBytes: this.options.maxUserDataBytes,
+      // Changes (and the views they carry) are made only while someone listens for them.
+      listening: () => this.listenerCount('callChanged') + this.listenerCount('callEnded') + this.listenerCount('dnChanged') > 0,
       onWarning: (w) =>
         this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
     });
