@@ -716,6 +716,15 @@ describe('pair reducer: no user code inside, and a faulty step changes nothing',
     expect(delays).toEqual([100, 200, 400, 400, 400]);
   });
 
+  it("a standby's link coming up lets registrations waiting for it go (flush); users see nothing of it", () => {
+    const { m, b } = pair();
+    m.send({ kind: 'link', session: b, up: false });
+    expect(m.fx).toEqual([]);
+    m.send({ kind: 'link', session: b, up: true });
+    expect(m.kinds()).toEqual(['flush']);
+    expect(m.state.standby?.linkUp).toBe(true);
+  });
+
   it('stepPair: a step that throws or breaks an invariant keeps the previous state and runs no effect', () => {
     const { m } = pair();
     const broken: PairState = { ...m.state, kind: 'open', standby: { ...m.state.standby!, endpoint: A } };
