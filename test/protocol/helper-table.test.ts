@@ -21,7 +21,8 @@ import {
 } from '../../src/protocol/helper-table.js';
 import type { RequestName } from '../../src/protocol/messages.js';
 import type { AnswerOf, EventDigitsCollected, EventEstablished, EventPartyAdded, EventReleased } from '../../src/protocol/types.js';
-import { DOCS_END, DOCS_FILE, DOCS_START, METHODS_FILE, helperDocsMarkdown, helperMethodsSource } from './helper-codegen.js';
+import { sectionOf } from './doc-sections.js';
+import { DOCS_FILE, DOCS_SECTION, METHODS_FILE, helperDocsMarkdown, helperMethodsSource } from './helper-codegen.js';
 
 const STALE = 'stale: run `npx tsx test/protocol/helper-codegen.ts --write`';
 const A = '00000000000000a1';
@@ -70,8 +71,7 @@ describe('what is generated from the table is up to date', () => {
   });
 
   it(`the helper tables of docs/call-control.md (${STALE})`, () => {
-    const docs = readFileSync(DOCS_FILE, 'utf8');
-    const section = docs.slice(docs.indexOf(DOCS_START), docs.indexOf(DOCS_END) + DOCS_END.length);
+    const section = sectionOf(readFileSync(DOCS_FILE, 'utf8'), DOCS_SECTION);
     expect(section).toBe(helperDocsMarkdown());
     // One row per helper, named as the helper is.
     for (const name of Object.keys(HELPERS)) expect(section, name).toContain(`| \`${name}(`);
