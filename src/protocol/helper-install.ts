@@ -17,6 +17,7 @@ import { HELPERS, type HelperName, OPTION_NAMES, SEND_OPTION_KEYS, type SendOpti
 import type { EventName, RequestName } from './messages.js';
 import type { AnswerOf, RequestArgs } from './types.js';
 import type { ValidationIssue } from './validate.js';
+import { isPlainObject } from './values.js';
 
 /** What installHelpers() needs of a class: the one method every helper calls. */
 export interface RequestSender {
@@ -85,12 +86,6 @@ export const HELPER_PLANS: ReadonlyMap<HelperName, HelperPlan> = new Map(
 const ATTRIBUTE_OF_OPTION = new Map(
   Object.entries(OPTION_NAMES).map(([attribute, option]) => [option as string, attribute as AttributeName]),
 );
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 function kindOf(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object of a class' : typeof value;
