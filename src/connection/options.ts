@@ -6,7 +6,7 @@ import type tls from 'node:tls';
 import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
-import { DEFAULT_MAX_CALLS } from '../model/types.js';
+import { DEFAULT_MAX_CALLS, DEFAULT_MAX_USER_DATA_BYTES, DEFAULT_MAX_USER_DATA_BYTES_PER_CALL } from '../model/types.js';
 import type { Endpoint } from '../transport/index.js';
 import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
 import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
@@ -69,6 +69,13 @@ export interface TServerConnectionOptions {
    * calls go first, with a protocolWarning. Default 10 000 (a desktop has a few, a router thousands).
    */
   maxCalls?: number;
+  /**
+   * User data bytes the state model keeps per call; past it a call view keeps the leading entries
+   * that fit, with a protocolWarning. Default 64 KiB.
+   */
+  maxUserDataBytesPerCall?: number;
+  /** User data bytes the state model keeps for all its calls together (same rule past it). Default 32 MiB. */
+  maxUserDataBytes?: number;
   /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
   maxInFlight?: number;
   /** Resync queries in flight at once (location, DNs, calls). Default 100. */
@@ -100,6 +107,8 @@ export interface ResolvedOptions {
   codec: Codec;
   resyncOnReconnect: boolean;
   maxCalls: number;
+  maxUserDataBytesPerCall: number;
+  maxUserDataBytes: number;
   maxInFlight: number;
   resyncWindow: number;
   retryStrategy: (attempt: number, error: Error) => number | null;
@@ -121,6 +130,9 @@ export const DEFAULTS = {
   resyncOnReconnect: true,
   /** State model bound: a desktop has a few calls, a routing service thousands (see docs/state-model.md). */
   maxCalls: DEFAULT_MAX_CALLS,
+  /** State model bound on user data, per call and in all (see docs/state-model.md). */
+  maxUserDataBytesPerCall: DEFAULT_MAX_USER_DATA_BYTES_PER_CALL,
+  maxUserDataBytes: DEFAULT_MAX_USER_DATA_BYTES,
   maxInFlight: 1_000,
   resyncWindow: 100,
   /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
@@ -219,6 +231,8 @@ const OPTION_KEYS = {
   resyncWindow: true,
   retryStrategy: true,
   maxCalls: true,
+  maxUserDataBytesPerCall: true,
+  maxUserDataBytes: true,
 } as const satisfies Record<keyof TServerConnectionOptions, true>;
 const NESTED_KEYS: Record<string, readonly string[]> = {
   addp: ['timeoutMs', 'remoteTimeoutMs'] satisfies (keyof Exclude<TServerConnectionOptions['addp'], false | undefined>)[],
@@ -408,6 +422,8 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
     maxCalls: atLeastOne(o.maxCalls ?? DEFAULTS.maxCalls, 'maxCalls'),
+    maxUserDataBytesPerCall: atLeastOne(o.maxUserDataBytesPerCall ?? DEFAULTS.maxUserDataBytesPerCall, 'maxUserDataBytesPerCall'),
+    maxUserDataBytes: atLeastOne(o.maxUserDataBytes ?? DEFAULTS.maxUserDataBytes, 'maxUserDataBytes'),
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
     resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
     retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),
