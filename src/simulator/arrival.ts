@@ -193,7 +193,7 @@ export function agentsFree(ctx: SwitchContext, dns: readonly string[]): void {
   for (const dn of dns) {
     const agent = ctx.shared.agents.get(dn);
     if (!agent || !isFree(ctx.shared, dn)) continue;
-    agent.idleSince = Date.now();
+    agent.idleSince = ctx.shared.now();
     for (const q of agent.queues) queues.add(q);
   }
   for (const q of queues) distribute(ctx, q);
@@ -226,7 +226,7 @@ function startWrapUp(ctx: SwitchContext, dn: string): void {
   agent.status = AgentStatus.NotReady;
   agent.workMode = AgentWorkMode.AfterCallWork;
   agent.reasons = undefined;
-  agent.wrapUp = { endsAt: Date.now() + seconds * 1000, seconds, workModeBefore };
+  agent.wrapUp = { endsAt: shared.now() + seconds * 1000, seconds, workModeBefore };
   send(ctx, dn, 'EventAgentNotReady', {
     ThisDN: dn,
     AgentID: agent.agentId,
@@ -243,7 +243,7 @@ function endWrapUp(ctx: SwitchContext, dn: string): void {
   agent.workMode = agent.wrapUp.workModeBefore;
   agent.wrapUp = undefined;
   agent.status = AgentStatus.Ready;
-  agent.idleSince = Date.now();
+  agent.idleSince = ctx.shared.now();
   send(ctx, dn, 'EventAgentReady', { ThisDN: dn, AgentID: agent.agentId, AgentWorkMode: agent.workMode });
   for (const q of agent.queues) distribute(ctx, q);
 }

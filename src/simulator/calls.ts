@@ -124,7 +124,7 @@ export function createCall(shared: SharedState, spec: NewCall): SimCall {
     mediaType: spec.mediaType,
     digits: '',
     collecting: undefined,
-    startedAt: Date.now(),
+    startedAt: shared.now(),
   };
   shared.calls.set(call.connId, call);
   return call;

@@ -160,7 +160,7 @@ export class SwitchControls {
       status: AgentStatus.LoggedIn,
       reasons: undefined,
       queues,
-      idleSince: Date.now(),
+      idleSince: this.shared.now(),
       wrapUpSec,
       wrapUp: undefined,
     };
@@ -193,7 +193,7 @@ export class SwitchControls {
         agent.status = AgentStatus.Ready;
         agent.reasons = undefined;
         agent.workMode = options.workMode ?? agent.workMode;
-        agent.idleSince = Date.now();
+        agent.idleSince = this.shared.now();
         send(ctx, dn, 'EventAgentReady', { ...base, AgentWorkMode: agent.workMode });
         for (const q of agent.queues) distribute(ctx, q);
         return;

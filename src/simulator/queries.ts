@@ -60,7 +60,7 @@ function wrapUpExtensions(shared: SharedState, dn: string): KVList {
   if (!wrapUp) return [];
   return [
     ['WrapUpTime', wrapUp.seconds],
-    ['WrapUpRemaining', Math.max(0, Math.ceil((wrapUp.endsAt - Date.now()) / 1000))],
+    ['WrapUpRemaining', Math.max(0, Math.ceil((wrapUp.endsAt - shared.now()) / 1000))],
   ];
 }
 
