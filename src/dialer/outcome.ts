@@ -3,22 +3,25 @@
  * predictive call"), as pure functions: which event at the target decides, and what a query says.
  */
 import type { KVList } from '../protocol/attributes.js';
+import { CallState } from '../protocol/enums.js';
 import { kvGet } from '../protocol/values.js';
 import type { DialOutcome } from './types.js';
 
-/** CallState values (wire spec 1.2) that name an outcome. */
-const BUSY = 6;
-const NO_ANSWER = 7;
-const ANSWERING_MACHINE = 9;
-const FAX = 17;
-/** 8 SIT detected, 11–16 SIT invalid number / vacant / intercept / unknown / no circuit / reorder. */
-const SIT = new Set<number>([8, 11, 12, 13, 14, 15, 16]);
+const SIT = new Set<number>([
+  CallState.SitDetected,
+  CallState.SitInvalidNumber,
+  CallState.SitVacant,
+  CallState.SitIntercept,
+  CallState.SitUnknown,
+  CallState.SitNoCircuit,
+  CallState.SitReorder,
+]);
 
 /** The outcome a released (or refused) attempt's CallState names. */
 export function endedAs(callState: unknown): DialOutcome {
-  if (callState === BUSY) return 'busy';
-  if (callState === NO_ANSWER) return 'noAnswer';
-  if (callState === FAX) return 'fax';
+  if (callState === CallState.Busy) return 'busy';
+  if (callState === CallState.NoAnswer) return 'noAnswer';
+  if (callState === CallState.FaxDetected) return 'fax';
   if (typeof callState === 'number' && SIT.has(callState)) return 'sit';
   return 'failed';
 }
@@ -31,7 +34,7 @@ export function endedAs(callState: unknown): DialOutcome {
 export function outcomeOf(e: Readonly<Record<string, unknown>>): DialOutcome | undefined {
   switch (e.Event) {
     case 'EventEstablished':
-      return e.CallState === ANSWERING_MACHINE ? 'machine' : 'answered';
+      return e.CallState === CallState.AnsweringMachine ? 'machine' : 'answered';
     case 'EventDestinationBusy':
       return 'busy';
     case 'EventReleased':
@@ -51,5 +54,5 @@ export function outcomeOfInfo(info: Readonly<Record<string, unknown>>, target: s
   const parties = kvGet(info.Extensions as KVList | undefined, 'Parties');
   const ringing = Array.isArray(parties) ? kvGet(parties as KVList, target) === 'dialing' : info.ThisDN === target && !info.CallState;
   if (ringing) return undefined;
-  return info.CallState === ANSWERING_MACHINE ? 'machine' : 'answered';
+  return info.CallState === CallState.AnsweringMachine ? 'machine' : 'answered';
 }
