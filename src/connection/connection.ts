@@ -20,6 +20,7 @@ import { IsolatingEmitter } from './emitter.js';
 import { EventGate } from './gate.js';
 import { inputMaskOf } from './helpers.js';
 import type { CallView, DNView } from '../model/index.js';
+import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js';
 import { Ledger } from './ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PairDriver } from './pair-driver.js';
@@ -267,5 +268,13 @@ export class TServerConnection extends IsolatingEmitter {
     if (!Number.isInteger(limit) || limit < 1)
       throw new InvalidArgumentError(`status() limit must be a whole number ≥ 1, got ${String(limit)}`);
     return this.statusStream.iterate(limit, options.signal);
+  }
+
+  /**
+   * An outbound dialer on this connection: `dialer.dial(target, number, options)` places predictive
+   * calls (RequestMakePredictiveCall) and resolves with each call's outcome. See docs/dialer.md.
+   */
+  dialer(options?: DialerOptions): Dialer {
+    return new Dialer(this as unknown as DialerHost, options);
   }
 }
