@@ -31,6 +31,8 @@ export default defineConfig([
     ...common,
     entry: library,
     format: ['cjs'],
+    // p-retry is ESM only, and require() of ESM needs Node 20.19+: the CommonJS build carries its own copy.
+    noExternal: ['p-retry', 'is-network-error'],
     dts: { entry: library },
     clean: false,
   },
