@@ -73,7 +73,7 @@ describe('open({ retry }) over real loopback sockets', () => {
       // Attempt 1: both servers refuse.
       expect(await next()).toEqual({ type: 'connecting' });
       expect(await next()).toEqual({ type: 'closed' });
-      const first = await next();
+      const first = (await next()) as Extract<StatusEntry, { type: 'connecting' }>;
       expect(first).toMatchObject({ type: 'connecting', attempt: 1, servers: [P1, P2], retriesLeft: Number.POSITIVE_INFINITY });
       expect(first.error).toBeInstanceOf(ConnectError);
       expect(first.error?.message).toContain(P1);
@@ -118,7 +118,7 @@ describe('open({ retry }) with fake sessions', () => {
       () => Date.now(),
     );
     const conn = new TServerConnection({ primary: P, backup: B, addp: false }, { sessionFactory: fake.factory });
-    const progress: StatusEntry[] = [];
+    const progress: Extract<StatusEntry, { type: 'connecting' }>[] = [];
     const status = conn.status();
     void (async () => {
       for await (const s of status) if (s.type === 'connecting' && s.attempt !== undefined) progress.push(s);
@@ -138,7 +138,7 @@ describe('open({ retry }) with fake sessions', () => {
       [B, 1_100],
     ]);
     expect(progress.map((p) => p.attempt)).toEqual([1, 2, 3, 4, 5]);
-    expect(progress.every((p) => p.type === 'connecting' && p.servers?.join() === `${P},${B}`)).toBe(true);
+    expect(progress.every((p) => p.servers?.join() === `${P},${B}`)).toBe(true);
     expect(opening.settled).toBe(false);
     up = true;
     await vi.advanceTimersByTimeAsync(400);
