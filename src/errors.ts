@@ -6,6 +6,7 @@
  * `export interface TlibErrorCodes { ERR_X: XError }` of its own beside it (interfaces merge), so
  * `TlibErrorCode` stays the union of the real codes.
  */
+import type { GatewayError, GatewayErrorCode } from './gateway/errors.js';
 import type { IvrMessageError, IvrXmlError } from './ivr/errors.js';
 import type { ValidationIssue } from './protocol/validate.js';
 import type { RouteError, RouteErrorCode } from './routing/types.js';
@@ -18,6 +19,7 @@ export interface TlibErrorCodes extends Record<RouteErrorCode, RouteError> {
   ERR_IVR_MESSAGE: IvrMessageError;
   ERR_IVR_XML: IvrXmlError;
 }
+export interface TlibErrorCodes extends Record<GatewayErrorCode, GatewayError> {}
 export type TlibErrorCode = keyof TlibErrorCodes;
 
 /**

@@ -1,8 +1,9 @@
 /**
  * `open({ retry })`: keep trying the first connect until a server of the pair answers, as ioredis,
  * nats.js (`waitOnFirstConnect`) and MQTT.js do, so an application may start before its T-Server.
- * Each attempt is one plain open() (the primary, then the backup); p-retry runs the attempts, their
- * backoff (the connection's `reconnect` numbers unless `retry` gives its own) and the abort signal.
+ * Each attempt is one plain open() (the primary, then the backup); p-retry runs the attempts, counts
+ * them and stops on the abort signal; the wait between two follows the `reconnect` backoff (its
+ * numbers, or `retry`'s own) on the connection's clock, like every other timer of the connection.
  * Each failed attempt is reported on `conn.status()` as a `connecting` entry with the attempt, the
  * servers tried and the error. Once a session is open, losses are the pair state machine's business
  * (pair-machine.ts), not this loop's.
@@ -10,7 +11,8 @@
 import createDebug from 'debug';
 import pRetry from 'p-retry';
 import { ConnectionClosedError, InvalidArgumentError, InvalidStateError } from '../errors.js';
-import { DEFAULTS, MAX_TIMER_MS, type ReconnectOptions, showValue } from './options.js';
+import { type Clock, sleepOn } from '../util/clock.js';
+import { DEFAULTS, defaultRetryStrategy, MAX_TIMER_MS, type ReconnectOptions, showValue } from './options.js';
 
 const debug = createDebug('tlib:connection');
 
@@ -26,7 +28,7 @@ export interface OpenOptions {
   retry?: boolean | OpenRetryOptions;
 }
 
-/** How `open({ retry })` paces its attempts: p-retry's backoff, min·factor^(n−1), capped at max. */
+/** How `open({ retry })` paces its attempts: the `reconnect` backoff, min·factor^(n−1) (×[1, 2) if randomized), capped at max. */
 export interface OpenRetryOptions {
   /** Attempts after the first. Default: `reconnect.retries` (Infinity: until a server answers, the signal aborts or close()). */
   retries?: number;
@@ -50,6 +52,8 @@ export interface FirstConnectProgress {
   error: Error;
   /** Attempts still allowed (Infinity by default). */
   retriesLeft: number;
+  /** The wait before the next attempt, in ms; undefined when none follows. */
+  retryInMs: number | undefined;
 }
 
 export interface FirstConnectHost {
@@ -59,6 +63,8 @@ export interface FirstConnectHost {
   openOnce(signal: AbortSignal | undefined): Promise<void>;
   /** The servers an attempt dials. */
   servers(): string[];
+  /** The connection's clock: the waits between attempts are its timers. */
+  clock(): Clock;
   progress(p: FirstConnectProgress): void;
 }
 
@@ -76,20 +82,28 @@ export class FirstConnect {
     const loop = new AbortController();
     this.loop = loop;
     const signal = options.signal ? AbortSignal.any([options.signal, loop.signal]) : loop.signal;
+    // The wait before each next attempt: the `reconnect` formula (p-retry's), on the connection's clock.
+    const delayAfter = defaultRetryStrategy(pace);
+    let waitMs = 0;
+    const retryable = (error: Error) =>
+      !signal.aborted && !(error instanceof ConnectionClosedError) && !(error instanceof InvalidStateError);
     try {
       await pRetry(() => this.host.openOnce(signal), {
         retries: pace.retries,
-        minTimeout: pace.minTimeoutMs,
-        maxTimeout: pace.maxTimeoutMs,
-        factor: pace.factor,
-        randomize: pace.randomize,
+        minTimeout: 0, // p-retry runs the attempts and counts them; the waits are on the clock (shouldRetry)
         signal,
-        // Closed or aborted: the last attempt's error is not news, and nothing follows it.
-        shouldRetry: ({ error }) => !signal.aborted && !(error instanceof ConnectionClosedError) && !(error instanceof InvalidStateError),
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (signal.aborted || error instanceof ConnectionClosedError) return;
-          debug('first connect: attempt %d failed (%s), %d more', attemptNumber, error.message, retriesLeft);
-          this.host.progress({ attempt: attemptNumber, servers: this.host.servers(), error, retriesLeft });
+          // Closed or aborted: the last attempt's error is not news, and nothing follows it.
+          if (!retryable(error)) return;
+          waitMs = retriesLeft > 0 ? (delayAfter(attemptNumber) ?? 0) : 0;
+          debug('first connect: attempt %d failed (%s), %d more, next in %d ms', attemptNumber, error.message, retriesLeft, waitMs);
+          const retryInMs = retriesLeft > 0 ? waitMs : undefined;
+          this.host.progress({ attempt: attemptNumber, servers: this.host.servers(), error, retriesLeft, retryInMs });
+        },
+        shouldRetry: async ({ error }) => {
+          if (!retryable(error)) return false;
+          await sleepOn(this.host.clock(), waitMs, signal);
+          return true;
         },
       });
     } finally {

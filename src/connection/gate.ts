@@ -19,6 +19,7 @@ import { EventValidationError, ProtocolError, type TlibError } from '../errors.j
 import { messageByName } from '../protocol/catalogue.js';
 import { validateEvent } from '../protocol/validate.js';
 import { nowTime } from '../protocol/values.js';
+import type { Clock } from '../util/clock.js';
 import type { Ledger } from './ledger.js';
 import { redactAttributes } from '../protocol/attributes.js';
 import type { RequestRouter } from './router.js';
@@ -47,6 +48,7 @@ export interface GateOutput {
 /** The connection's failover side: what it must know, and the role messages the gate hands it. */
 export interface GateHost {
   readonly active: GateSession | undefined;
+  readonly clock: Clock;
   /** True once close() has begun: a deferred role message is dropped. */
   readonly closing: boolean;
   restoreConnection(session: GateSession, attributes: Record<string, unknown>): void;
@@ -107,7 +109,7 @@ export class EventGate {
         // comes first (EventServerDisconnected, then EventPrimaryChanged). Later messages from
         // this session wait behind it.
         session.hold();
-        setImmediate(() => {
+        this.host.clock.defer(() => {
           if (session.state !== 'open' || this.host.closing) return;
           this.host.primaryChanged(session, m, true);
           session.release();

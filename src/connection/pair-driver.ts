@@ -39,7 +39,8 @@ import type { LedgerReplay } from './replay.js';
 import type { Resync } from './resync.js';
 import type { RequestRouter } from './router.js';
 import { ServerSession } from './session.js';
-import { systemClock, type Clock, type ConnectionInternals, type PairDriverSession, type SessionFactory } from './seams.js';
+import type { ConnectionInternals, PairDriverSession, SessionFactory } from './seams.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import type { StatusStream } from './status-stream.js';
 import type { ConnectionState, ConnectionStatus } from './types.js';
 
@@ -91,7 +92,7 @@ export class PairDriver {
     internals: ConnectionInternals = {},
   ) {
     const o = host.options;
-    this.factory = internals.sessionFactory ?? ((endpoint, options) => new ServerSession(endpoint, options));
+    this.factory = internals.sessionFactory ?? ((endpoint, options, clock) => new ServerSession(endpoint, options, clock));
     this.clock = internals.clock ?? systemClock;
     this.state = initialPairState({
       primary: o.primary,
@@ -388,7 +389,7 @@ export class PairDriver {
   }
 
   private async connectSession(endpoint: Endpoint, signal: AbortSignal): Promise<PairDriverSession> {
-    const session = this.factory(endpoint, this.host.options);
+    const session = this.factory(endpoint, this.host.options, this.clock);
     session.on('message', (m, s) => this.host.gate.onMessage(m, s));
     session.on('lost', (reason, s) => this.onSessionLost(s, reason));
     const ref = this.host.router.reserveReferenceId();

@@ -1,6 +1,6 @@
 /**
  * ServerSession: one socket to one server of the pair. Opens it, registers the client, tracks
- * the server's CTI-link status and announced role, and reports upward ('message', 'lost').
+ * the server's CTI-link status, and reports upward ('message', 'lost').
  * It never decides failover: TServerConnection does.
  */
 import createDebug from 'debug';
@@ -9,6 +9,8 @@ import type { DecodedMessage } from '../codec/index.js';
 import { ConnectError, RequestTimeoutError, type TlibError } from '../errors.js';
 import { REQUEST_SPECS } from '../protocol/messages.js';
 import { Transport, type Endpoint } from '../transport/index.js';
+import { keepAliveSchedulerFor } from '../transport/keepalive.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import type { ResolvedOptions } from './options.js';
 
 const debug = createDebug('tlib:connection');
@@ -33,18 +35,13 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   linkUp = false;
   /** The last link event this server sent (kept for the order fix-up at switchover). */
   lastLinkEvent: DecodedMessage | undefined;
-  /** Role as this server last announced it (EventRestoreConnection / EventPrimaryChanged). */
-  role: 'primary' | 'backup' | undefined;
-  /** True once users have seen events from this server (it was active). */
-  announced = false;
-  /** performance.now() when registration completed (0 before). */
-  openedAt = 0;
   /** Messages that arrived while opening: handed on by release(), in order. */
   private held: DecodedMessage[] | undefined = [];
 
   constructor(
     endpoint: Endpoint,
     private readonly options: ResolvedOptions,
+    private readonly clock: Clock = systemClock,
   ) {
     super();
     this.endpoint = endpoint;
@@ -56,6 +53,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
       connectTimeoutMs: options.connectTimeoutMs,
       tls: options.tls,
       addp: options.addp,
+      keepAliveScheduler: keepAliveSchedulerFor(clock),
     });
   }
 
@@ -81,7 +79,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
     };
     return new Promise<DecodedMessage>((resolve, reject) => {
       const timeoutMs = this.options.requestTimeoutMs;
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         done();
         this.close();
         reject(new RequestTimeoutError({ name: 'RequestRegisterClient', referenceId, attributes }, timeoutMs));
@@ -102,7 +100,6 @@ export class ServerSession extends EventEmitter<SessionEvents> {
           done();
           this.noteLink(m);
           this.state = 'open';
-          this.openedAt = performance.now();
           this.transport.on('close', (reason) => this.onLost(reason));
           this.transport.startAddp();
           debug('%s: registered, link %s', this.name, this.linkUp ? 'up' : 'down');
@@ -118,7 +115,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
         this.accept(m);
       };
       const done = () => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.transport.off('close', onClose);
       };

@@ -6,6 +6,8 @@
  * costs one assignment: nothing is rescheduled until the check comes due. Checks run after the
  * event loop's poll phase, so data that arrived while the loop was busy counts before a verdict.
  */
+import { type Clock, systemClock } from '../util/clock.js';
+import { type HeapItem, IndexedHeap } from '../util/heap.js';
 
 export interface KeepAliveHooks {
   /** The peer was silent for half the timeout: send it a ping. */
@@ -17,36 +19,41 @@ export interface KeepAliveHooks {
 }
 
 export interface KeepAliveSchedulerOptions {
-  /** Monotonic clock in ms. Default performance.now (tests pass Date.now under fake timers). */
-  now?: () => number;
+  /** Time and the one timer. Default the system clock (tests pass a fake one). */
+  clock?: Clock;
   /**
    * Due times are rounded to this grid (ms) so keep-alives due together wake together: a death
    * verdict is never early and at most this late; a ping at most this early. Default 10.
    */
   granularityMs?: number;
-  /** Runs the due checks after the poll phase. Default setImmediate (unit tests pass a synchronous one). */
+  /** Runs the due checks after the poll phase. Default the clock's `defer` (unit tests pass a synchronous one). */
   defer?: (run: () => void) => void;
 }
 
 /** One timer for many keep-alives: wakes for the earliest due time and runs every check then due. */
 export class KeepAliveScheduler {
-  readonly now: () => number;
+  readonly clock: Clock;
   readonly granularityMs: number;
-  private readonly heap: KeepAlive[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly heap = new IndexedHeap<KeepAlive>((k) => k.dueAt);
+  private timer: unknown;
   private timerDueAt = Infinity;
   private firing = false;
   private readonly defer: (run: () => void) => void;
 
   constructor(options: KeepAliveSchedulerOptions = {}) {
-    this.now = options.now ?? (() => performance.now());
+    const clock = options.clock ?? systemClock;
+    this.clock = clock;
     this.granularityMs = options.granularityMs ?? 10;
-    this.defer = options.defer ?? ((run) => setImmediate(run));
+    this.defer = options.defer ?? ((run) => clock.defer(run));
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   /** Keep-alives waiting for a check. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** True while the scheduler's one timer is armed. */
@@ -58,43 +65,26 @@ export class KeepAliveScheduler {
   schedule(k: KeepAlive, at: number, roundDown = false): void {
     const g = this.granularityMs;
     k.dueAt = g > 0 ? (roundDown ? Math.floor(at / g) : Math.ceil(at / g)) * g : at;
-    if (k.heapIndex < 0) {
-      k.heapIndex = this.heap.length;
-      this.heap.push(k);
-      this.up(k.heapIndex);
-    } else {
-      this.up(k.heapIndex);
-      this.down(k.heapIndex);
-    }
+    this.heap.push(k);
     this.arm();
   }
 
   remove(k: KeepAlive): void {
-    const i = k.heapIndex;
-    if (i < 0) return;
-    k.heapIndex = -1;
-    const last = this.heap.pop()!;
-    if (i < this.heap.length) {
-      this.heap[i] = last;
-      last.heapIndex = i;
-      this.up(i);
-      this.down(i);
-    }
-    if (this.heap.length === 0) this.disarm();
+    if (this.heap.remove(k) && this.heap.size === 0) this.disarm();
   }
 
   private arm(): void {
     if (this.firing) return;
-    const top = this.heap[0];
+    const top = this.heap.peek();
     if (!top) return this.disarm();
-    if (this.timer && this.timerDueAt <= top.dueAt) return;
+    if (this.timer !== undefined && this.timerDueAt <= top.dueAt) return;
     this.disarm();
     this.timerDueAt = top.dueAt;
-    this.timer = setTimeout(() => this.fire(), Math.max(1, Math.ceil(top.dueAt - this.now())));
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(1, Math.ceil(top.dueAt - this.clock.now())));
   }
 
   private disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDueAt = Infinity;
   }
@@ -110,13 +100,13 @@ export class KeepAliveScheduler {
   }
 
   private runDue(): void {
-    const now = this.now();
+    const now = this.clock.now();
     try {
       // Each check reschedules its keep-alive after `now` or removes it; the budget bounds the loop
       // even if a due time rounded down lands on `now` (that one waits for the next wake).
-      let budget = this.heap.length;
-      for (let top = this.heap[0]; top && top.dueAt <= now && budget-- > 0; top = this.heap[0]) {
-        this.remove(top);
+      let budget = this.heap.size;
+      for (let top = this.heap.peek(); top && top.dueAt <= now && budget-- > 0; top = this.heap.peek()) {
+        this.heap.remove(top);
         try {
           top.runCheck(now);
         } catch (err) {
@@ -131,37 +121,16 @@ export class KeepAliveScheduler {
       this.arm();
     }
   }
+}
 
-  private up(i: number): void {
-    const h = this.heap;
-    const k = h[i];
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p].dueAt <= k.dueAt) break;
-      h[i] = h[p];
-      h[i].heapIndex = i;
-      i = p;
-    }
-    h[i] = k;
-    k.heapIndex = i;
-  }
+const schedulers = new WeakMap<Clock, KeepAliveScheduler>();
 
-  private down(i: number): void {
-    const h = this.heap;
-    const k = h[i];
-    const n = h.length;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && h[c + 1].dueAt < h[c].dueAt) c++;
-      if (h[c].dueAt >= k.dueAt) break;
-      h[i] = h[c];
-      h[i].heapIndex = i;
-      i = c;
-    }
-    h[i] = k;
-    k.heapIndex = i;
-  }
+/** The scheduler of `clock`'s keep-alives: one per clock, so every connection on the system clock shares one timer. */
+export function keepAliveSchedulerFor(clock: Clock): KeepAliveScheduler {
+  if (clock === systemClock) return sharedKeepAliveScheduler;
+  let scheduler = schedulers.get(clock);
+  if (!scheduler) schedulers.set(clock, (scheduler = new KeepAliveScheduler({ clock })));
+  return scheduler;
 }
 
 /** The scheduler every transport shares unless given another. */
@@ -171,7 +140,7 @@ export const sharedKeepAliveScheduler = new KeepAliveScheduler();
  * ADDP for one socket: ping after half the timeout of silence, declare the peer dead after the
  * whole. Any whole frame is a sign of life (`heard()`); ADDP counts frames, not bytes.
  */
-export class KeepAlive {
+export class KeepAlive implements HeapItem {
   /** @internal heap position in the scheduler, -1 when not scheduled. */
   heapIndex = -1;
   /** @internal when the next check is due. */

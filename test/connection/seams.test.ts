@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULTS, defaultRetryStrategy } from '../../src/connection/options.js';
-import type { Clock } from '../../src/connection/seams.js';
+import { fakeClock } from '../support/fake-clock.js';
 import {
   HandlerError,
   InvalidArgumentError,
@@ -17,13 +17,6 @@ import { fakeFactory } from '../support/fake-pair-session.js';
 
 const P = { host: '127.0.0.1', port: 7001, name: '127.0.0.1:7001' };
 const B = { host: '127.0.0.1', port: 7002, name: '127.0.0.1:7002' };
-
-/** The clock the connection reads: vitest's fake Date and timers. */
-const fakeClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 let conn: TServerConnection | undefined;
 beforeEach(() => {

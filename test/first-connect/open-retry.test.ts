@@ -74,7 +74,13 @@ describe('open({ retry }) over real loopback sockets', () => {
       expect(await next()).toEqual({ type: 'connecting' });
       expect(await next()).toEqual({ type: 'closed' });
       const first = (await next()) as Extract<StatusEntry, { type: 'connecting' }>;
-      expect(first).toMatchObject({ type: 'connecting', attempt: 1, servers: [P1, P2], retriesLeft: Number.POSITIVE_INFINITY });
+      expect(first).toMatchObject({
+        type: 'connecting',
+        attempt: 1,
+        servers: [P1, P2],
+        retriesLeft: Number.POSITIVE_INFINITY,
+        retryInMs: 1_000,
+      });
       expect(first.error).toBeInstanceOf(ConnectError);
       expect(first.error?.message).toContain(P1);
       expect(first.error?.message).toContain(P2);
@@ -86,7 +92,7 @@ describe('open({ retry }) over real loopback sockets', () => {
       await vi.advanceTimersByTimeAsync(1);
       expect(await started.promise).toEqual({ type: 'connecting' });
       expect(await next()).toEqual({ type: 'closed' });
-      expect(await next()).toMatchObject({ type: 'connecting', attempt: 2, servers: [P1, P2] });
+      expect(await next()).toMatchObject({ type: 'connecting', attempt: 2, servers: [P1, P2], retryInMs: 2_000 });
 
       // The pair comes up during the second wait (2 s: factor 2).
       pair = await HotStandbyPair.start({ ports: [p1, p2] });
@@ -138,6 +144,7 @@ describe('open({ retry }) with fake sessions', () => {
       [B, 1_100],
     ]);
     expect(progress.map((p) => p.attempt)).toEqual([1, 2, 3, 4, 5]);
+    expect(progress.map((p) => p.retryInMs)).toEqual([100, 200, 400, 400, 400]);
     expect(progress.every((p) => p.servers?.join() === `${P},${B}`)).toBe(true);
     expect(opening.settled).toBe(false);
     up = true;
@@ -155,10 +162,23 @@ describe('open({ retry }) with fake sessions', () => {
       () => Date.now(),
     );
     const conn = new TServerConnection({ primary: P, backup: B, addp: false }, { sessionFactory: fake.factory });
-    const opening = conn.open({ retry: { retries: 2, minTimeoutMs: 10, randomize: false } });
-    const outcome = opening.catch((e: unknown) => e);
-    await vi.advanceTimersByTimeAsync(1_000);
-    const err = await outcome;
+    const progress: Extract<StatusEntry, { type: 'connecting' }>[] = [];
+    const status = conn.status();
+    void (async () => {
+      for await (const s of status) if (s.type === 'connecting' && s.attempt !== undefined) progress.push(s);
+    })();
+    const opening = watch(conn.open({ retry: { retries: 2, minTimeoutMs: 10, randomize: false } }));
+    // 10 ms, then 20 ms between the three attempts; the last failure is final at once.
+    await vi.advanceTimersByTimeAsync(29);
+    expect(opening.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(opening.settled).toBe(true);
+    const err = await opening.promise.catch((e: unknown) => e);
+    expect(progress.map((p) => [p.attempt, p.retriesLeft, p.retryInMs])).toEqual([
+      [1, 2, 10],
+      [2, 1, 20],
+      [3, 0, undefined],
+    ]);
     expect(err).toBeInstanceOf(ConnectError);
     expect(fake.made).toHaveLength(6); // 3 attempts × 2 servers
     expect(conn.state.status).toBe('closed');

@@ -7,6 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeepAlive, KeepAliveScheduler } from '../../src/transport/keepalive.js';
+import { fakeClock } from '../support/fake-clock.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -17,7 +18,7 @@ afterEach(() => {
 });
 
 function rig(timeoutMs = 1000, granularityMs = 10) {
-  const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now(), granularityMs });
+  const scheduler = new KeepAliveScheduler({ defer: (run) => run(), clock: fakeClock, granularityMs });
   const log: string[] = [];
   const make = (name = 'k', check?: (now: number) => boolean) =>
     new KeepAlive(
@@ -119,7 +120,7 @@ describe('KeepAlive', () => {
   });
 
   it('stop() inside ping (the write dropped the session) stops cleanly', () => {
-    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now() });
+    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), clock: fakeClock });
     const k: KeepAlive = new KeepAlive(1000, { ping: () => k.stop(), dead: () => expect.unreachable() }, scheduler);
     k.start();
     vi.advanceTimersByTime(3000);
@@ -131,7 +132,7 @@ describe('KeepAlive', () => {
 
 describe('KeepAliveScheduler: one timer for every keep-alive', () => {
   it('1,000 keep-alives with different timeouts run on one armed timer, each on time; none left once stopped', () => {
-    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now(), granularityMs: 10 });
+    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), clock: fakeClock, granularityMs: 10 });
     const t0 = Date.now();
     const pings = new Map<number, number>();
     const all: KeepAlive[] = [];
@@ -173,7 +174,7 @@ describe('KeepAliveScheduler: one timer for every keep-alive', () => {
   });
 
   it('a hook that throws does not stop the other keep-alives', () => {
-    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), now: () => Date.now() });
+    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), clock: fakeClock });
     const seen: string[] = [];
     const bad = new KeepAlive(
       1000,
