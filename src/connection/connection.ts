@@ -116,7 +116,7 @@ export class TServerConnection extends IsolatingEmitter {
       this.router,
       this.ledger,
       { emit: (name, arg) => this.emitOne(name, arg), reportError: (err) => this.reportError(err) },
-      this.options.validation,
+      { validation: this.options.validation, maxHeldBytes: this.options.maxHeldBytes },
     );
     this.resync = new Resync({
       owner: this,
