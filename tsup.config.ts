@@ -4,6 +4,7 @@ const library = {
   index: 'src/index.ts',
   'simulator/index': 'src/simulator/index.ts',
   'ivr/index': 'src/ivr/index.ts',
+  'gateway/index': 'src/gateway/index.ts',
 };
 
 const common = {
@@ -14,6 +15,23 @@ const common = {
   // shipped) or embedding it would more than double the tarball. Debug from src/ with tsx instead.
   sourcemap: false,
   // Class names are part of the API (err.name, the instanceof brand): never let the bundler rename one.
+  keepNames: true,
+} as const;
+
+/**
+ * The browser build of `tlib-client/browser`: ESM, `platform: 'browser'`, its dependencies
+ * (eventemitter3, p-retry) bundled in, so the one file loads in a page as it is
+ * (`<script type="module">`) or through a bundler. Nothing from Node may be in it: test/browser
+ * checks the file. Also used by examples/web-desktop to build the page's script.
+ */
+export const browserBuild = {
+  entry: { 'browser/index': 'src/browser/index.ts' },
+  format: ['esm'],
+  platform: 'browser',
+  target: 'es2022',
+  noExternal: [/.*/],
+  splitting: false,
+  sourcemap: false,
   keepNames: true,
 } as const;
 
@@ -34,4 +52,5 @@ export default defineConfig([
     dts: { entry: library },
     clean: false,
   },
+  { ...browserBuild, entry: { ...browserBuild.entry }, format: [...browserBuild.format], noExternal: [...browserBuild.noExternal], dts: true, clean: false },
 ]);

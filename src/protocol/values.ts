@@ -131,7 +131,10 @@ export function describeBadValue(type: ValueTypeName, value: unknown, path: stri
         if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
           return `${path}[${i}] must be a [key, value] pair with a string key, got ${show(entry)}`;
         }
-        if (Buffer.byteLength(entry[0]) > 0xffff) return `${path}[${i}] key is longer than 65535 bytes`;
+        // At most 3 UTF-8 bytes per UTF-16 unit: only a long key needs encoding (TextEncoder: browsers have no Buffer).
+        if (entry[0].length > 0x5555 && new TextEncoder().encode(entry[0]).length > 0xffff) {
+          return `${path}[${i}] key is longer than 65535 bytes`;
+        }
         const problem = describeBadKVValue(entry[1], `${path}.${entry[0]}`, depth);
         if (problem) return problem;
       }
