@@ -52,5 +52,12 @@ export default defineConfig([
     dts: { entry: library },
     clean: false,
   },
-  { ...browserBuild, entry: { ...browserBuild.entry }, format: [...browserBuild.format], noExternal: [...browserBuild.noExternal], dts: true, clean: false },
+  {
+    ...browserBuild,
+    entry: { ...browserBuild.entry },
+    format: [...browserBuild.format],
+    noExternal: [...browserBuild.noExternal],
+    dts: true,
+    clean: false,
+  },
 ]);

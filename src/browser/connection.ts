@@ -50,6 +50,7 @@ type Socket = WebSocket;
 
 export interface GatewayConnection extends RequestHelperMethods {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface types the helpers installRequestHelpers() puts on the prototype
 export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   readonly url: string;
   private readonly options: GatewayConnectionOptions;
