@@ -6,6 +6,8 @@
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts e2e   (main thread: the client)
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts latency   (sequential requests)
  *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts pipelined   (1,000 requests in flight)
+ *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts calls   (call events with user data, state model on)
+ *   node --cpu-prof --cpu-prof-dir=.tmp/prof --import tsx bench/profile.ts calls-off   (the same, state model off)
  *
  * then `npx tsx bench/lib/top.ts .tmp/prof/<file>.cpuprofile` for the self-time table
  * (or open the .cpuprofile in Chrome DevTools → Performance).
@@ -70,8 +72,22 @@ async function main(): Promise<void> {
     }
     await rig.close();
     await host.stop();
+  } else if (what === 'calls' || what === 'calls-off') {
+    const { openCallsClient } = await import('./receive.js');
+    const { SimHost } = await import('./lib/sim-host.js');
+    const host = await SimHost.start({ mode: 'single' });
+    const client = await openCallsClient(host, what === 'calls');
+    while (performance.now() < until) {
+      await host.call({ cmd: 'prepareBatch', count: 100_000, dns: client.dns, stream: 'calls' });
+      const done = client.arm(100_000, 0);
+      await host.call({ cmd: 'sendBatch' });
+      await done;
+      n += 100_000;
+    }
+    client.close();
+    await host.stop();
   } else {
-    throw new Error(`unknown hot loop ${what} (decode, encode, e2e, latency, pipelined)`);
+    throw new Error(`unknown hot loop ${what} (decode, encode, e2e, latency, pipelined, calls, calls-off)`);
   }
   console.log(`${what}: ${n} events in ${seconds} s (${Math.round(n / seconds)}/s) sink ${sink % 10}`);
 }

@@ -13,6 +13,7 @@ import { Packr } from 'msgpackr';
 import { FrameDecoder } from '../src/codec/decoder.js';
 import { encodeFrame } from '../src/codec/encoder.js';
 import { TServerConnection } from '../src/index.js';
+import { callStream } from './lib/call-stream.js';
 import { freshConsumer } from './lib/consume.js';
 import { eventMix } from './lib/events.js';
 import { fmtBytes, fmtNum, fmtRate, median, table, untilAsync, type Bench, type BenchContext, type Figure } from './lib/report.js';
@@ -24,7 +25,7 @@ let sink = 0;
 const TRIAL_TIMEOUT_MS = 60_000;
 
 /** One client: `arm()` before a trial, resolves when the whole batch has been consumed. */
-interface Client {
+export interface Client {
   name: string;
   arm(events: number, bytes: number): Promise<void>;
   /** What the client still waits for (events or bytes), for a timeout's message. */
@@ -131,7 +132,19 @@ async function msgpackClient(address: string, name: string, unpackr: Packr): Pro
   return { name, arm: (events) => cd.arm(events), left: () => cd.left, close: () => socket.destroy() };
 }
 
-async function sdkClient(host: SimHost): Promise<Client> {
+/**
+ * The state model switched off, for the figure's "model off" row: the ledger learns nothing, so
+ * the path is socket → decoder → gate → listener. Not a public option (the resync needs the model).
+ */
+function switchModelOff(conn: TServerConnection): void {
+  const none: never[] = [];
+  (conn as unknown as { ledger: { learn(): never[] } }).ledger.learn = () => none;
+}
+
+async function sdkClient(
+  host: SimHost,
+  options: { dns: readonly string[]; model: boolean; name: string; listenChanges?: boolean },
+): Promise<Client> {
   const conn = new TServerConnection({ primary: host.primary, applicationName: 'bench-receive', validation: 'warn' });
   const cd = new Countdown();
   const use = freshConsumer();
@@ -143,16 +156,24 @@ async function sdkClient(host: SimHost): Promise<Client> {
     sink += use(e.Event, e as unknown as Record<string, unknown>);
     cd.sub(1);
   });
+  if (options.listenChanges) conn.on('callChanged', (call) => (sink += call.connId.length));
+  if (!options.model) switchModelOff(conn);
   await conn.open();
-  await Promise.all(DNS.map((dn) => conn.registerAddress(dn)));
+  await Promise.all(options.dns.map((dn) => conn.registerAddress(dn)));
   return {
-    name: 'sdk',
+    name: options.name,
     // Fresh sequence numbers for every batch (the duplicate filter must pass them all): made by
     // the worker before the clock starts.
     arm: (events) => cd.arm(events),
     left: () => cd.left,
     close: () => void conn.close(),
   };
+}
+
+/** A connection on `host` with the 100 DNs registered, for the call stream (bench/profile.ts uses it too). */
+export async function openCallsClient(host: SimHost, model: boolean): Promise<Client & { dns: string[] }> {
+  const client = await sdkClient(host, { dns: DNS, model, name: model ? 'sdk-model' : 'sdk-no-model' });
+  return { ...client, dns: DNS };
 }
 
 interface Row {
@@ -162,6 +183,135 @@ interface Row {
   rates: number[];
   send: () => Promise<unknown>;
   prepare?: () => Promise<unknown>;
+}
+
+/**
+ * Trials interleaved (A B C … A B C …) after one warm-up round. The SDK's batches (fresh sequence
+ * numbers) are made by the workers at the start of each round, so their encoding and its garbage
+ * are done long before a batch is timed.
+ */
+async function runTrials(rows: Row[], count: number, trials: number): Promise<void> {
+  const prepareAll = () => Promise.all(rows.map((r) => r.prepare?.()));
+  const trial = async (r: Row): Promise<number> => {
+    const done = r.client.arm(count, r.bytes);
+    const t0 = performance.now();
+    await r.send();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${r.label}: ${r.client.left()} of ${count} events (or bytes) still missing after ${TRIAL_TIMEOUT_MS} ms`)),
+        TRIAL_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return count / ((performance.now() - t0) / 1000);
+  };
+  await prepareAll();
+  for (const r of rows) await trial(r); // warm-up: JIT every path once
+  for (let t = 0; t < trials; t++) {
+    await prepareAll();
+    for (const r of rows) r.rates.push(await trial(r));
+  }
+}
+
+/** The table of a figure: each row's median, range, MB/s, and its ratios. */
+function rateTable(rows: Row[], count: number, first: string, base: number, baseName: string, sdk: number): string {
+  return table(
+    [first, 'events/s (median)', 'range', 'MB/s', `÷ ${baseName}`, 'SDK ÷ this'],
+    rows.map((r) => {
+      const m = median(r.rates);
+      return [
+        r.label,
+        fmtRate(m),
+        `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`,
+        fmtNum((m * r.bytes) / count / 1e6, 1),
+        `${(m / base).toFixed(2)}×`,
+        `${(sdk / m).toFixed(2)}×`,
+      ];
+    }),
+  );
+}
+
+const rangesOf = (rows: Row[]) =>
+  Object.fromEntries(rows.map((r) => [r.label, [Math.round(Math.min(...r.rates)), Math.round(Math.max(...r.rates))] as [number, number]]));
+const mediansOf = (rows: Row[]) => Object.fromEntries(rows.map((r) => [r.label, Math.round(median(r.rates))]));
+
+/**
+ * Figure 2b — the state model's cost (issue 24): call events on the registered DNs with user data
+ * on every event (bench/lib/call-stream.ts), read by a socket + FrameDecoder, NDJSON, and
+ * TServerConnection with the model on (an 'event' listener only: views are made when read), on
+ * with a 'callChanged' listener too (a view per event), and off. Each SDK connection has its own
+ * simulator worker (a simulator writes a batch to all its clients).
+ */
+async function modelFigure(ctx: BenchContext): Promise<Figure> {
+  const count = ctx.quick ? 30_000 : 100_000;
+  const events = callStream(count, { dns: DNS });
+  const tlib = Buffer.concat(events.map((e) => encodeFrame(e.type, e.attributes)));
+  const ndjson = Buffer.from(events.map((e) => `${JSON.stringify({ Event: e.name, ...e.attributes })}\n`).join(''));
+  const hosts = await Promise.all([0, 1, 2].map(() => SimHost.start({ mode: 'single' })));
+  const clients: Client[] = [];
+  try {
+    const [on, listened, off] = hosts;
+    const blaster = await on.call<string>({ cmd: 'blasterStart' });
+    await on.call({ cmd: 'blasterLoad', name: 'decoder', bytes: new Uint8Array(tlib) });
+    await on.call({ cmd: 'blasterLoad', name: 'ndjson', bytes: new Uint8Array(ndjson) });
+    clients.push(await decoderClient(blaster), await ndjsonClient(blaster));
+    await untilAsync(async () => (await on.call<string[]>({ cmd: 'blasterClients' })).length === 2, 'the blaster clients');
+    const sdkOn = await sdkClient(on, { dns: DNS, model: true, name: 'sdk-model' });
+    const sdkListened = await sdkClient(listened, { dns: DNS, model: true, name: 'sdk-model-listened', listenChanges: true });
+    const sdkOff = await sdkClient(off, { dns: DNS, model: false, name: 'sdk-no-model' });
+    clients.push(sdkOn, sdkListened, sdkOff);
+    const blast = (name: string) => () => on.call({ cmd: 'blast', name });
+    const sdkRow = (label: string, client: Client, host: SimHost): Row => ({
+      label,
+      client,
+      bytes: tlib.length,
+      rates: [],
+      prepare: () => host.call({ cmd: 'prepareBatch', count, dns: DNS, stream: 'calls' }),
+      send: () => host.call({ cmd: 'sendBatch' }),
+    });
+    const rows: Row[] = [
+      { label: 'socket + FrameDecoder', client: clients[0], bytes: tlib.length, rates: [], send: blast('decoder') },
+      { label: 'NDJSON (JSON.parse per line)', client: clients[1], bytes: ndjson.length, rates: [], send: blast('ndjson') },
+      sdkRow('TServerConnection, model on', sdkOn, on),
+      sdkRow('… model on, callChanged listened', sdkListened, listened),
+      sdkRow('… model off', sdkOff, off),
+    ];
+    await runTrials(rows, count, ctx.trials);
+    const [dec, nd, conn, heard, bare] = rows.map((r) => median(r.rates));
+    // The model's share: time per event with it, over time per event without it, minus one.
+    const cost = bare / conn - 1;
+    ctx.log(
+      `Batch: ${fmtNum(count)} call events on ${DNS.length} registered DNs, user data (5 keys) on every event; TLib ${fmtBytes(tlib.length / count)}/event, NDJSON ${fmtBytes(ndjson.length / count)}.`,
+    );
+    ctx.log(rateTable(rows, count, 'call events + consume', nd, 'NDJSON', conn));
+    ctx.log(
+      `(median of ${ctx.trials} interleaved trials; the model costs ${(cost * 100).toFixed(0)} % of the path without it; sink ${sink % 10})`,
+    );
+    return {
+      id: 'receive.model',
+      value: Math.round(conn),
+      unit: 'events/s',
+      extra: {
+        model_off: Math.round(bare),
+        model_cost: `${(cost * 100).toFixed(0)}%`,
+        listened: Math.round(heard),
+        vs_decoder: `${(conn / dec).toFixed(2)}x`,
+      },
+      ratio: { value: conn / nd, baseline: 'NDJSON of the same call events' },
+      target: '>= 1.5x NDJSON, model <= 25% of the path without it (issue 24)',
+      met: conn / nd >= 1.5 && cost <= 0.25,
+      ranges: rangesOf(rows),
+      candidates: mediansOf(rows),
+    };
+  } finally {
+    for (const c of clients) c.close();
+    await Promise.all(hosts.map((h) => h.stop()));
+  }
 }
 
 export const receiveBench: Bench = {
@@ -178,6 +328,7 @@ export const receiveBench: Bench = {
     const recordPackr = new Packr({ useRecords: true, structures: [] });
     const records = Buffer.concat(objects.map((o) => recordPackr.pack(o)));
 
+    const figures: Figure[] = [];
     const host = await SimHost.start({ mode: 'single' });
     const clients: Client[] = [];
     try {
@@ -198,7 +349,7 @@ export const receiveBench: Bench = {
         await msgpackClient(blaster, 'msgpackr-records', recordPackr),
       );
       await untilAsync(async () => (await host.call<string[]>({ cmd: 'blasterClients' })).length === 5, 'the blaster clients');
-      const sdk = await sdkClient(host);
+      const sdk = await sdkClient(host, { dns: DNS, model: true, name: 'sdk' });
       clients.push(sdk);
       const blast = (name: string) => () => host.call({ cmd: 'blast', name });
       const rows: Row[] = [
@@ -216,61 +367,15 @@ export const receiveBench: Bench = {
           send: () => host.call({ cmd: 'sendBatch' }),
         },
       ];
-      // The SDK's batch (fresh sequence numbers) is made by the worker at the start of each round,
-      // so the worker's encoding and its garbage are done long before that batch is timed.
-      const prepareAll = () => Promise.all(rows.map((r) => r.prepare?.()));
-      const trial = async (r: Row): Promise<number> => {
-        const done = r.client.arm(count, r.bytes);
-        const t0 = performance.now();
-        await r.send();
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(new Error(`${r.label}: ${r.client.left()} of ${count} events (or bytes) still missing after ${TRIAL_TIMEOUT_MS} ms`)),
-            TRIAL_TIMEOUT_MS,
-          );
-        });
-        try {
-          await Promise.race([done, timeout]);
-        } finally {
-          clearTimeout(timer);
-        }
-        return count / ((performance.now() - t0) / 1000);
-      };
-      await prepareAll();
-      for (const r of rows) await trial(r); // warm-up: JIT every path once
-      for (let t = 0; t < ctx.trials; t++) {
-        await prepareAll();
-        for (const r of rows) r.rates.push(await trial(r));
-      }
+      await runTrials(rows, count, ctx.trials);
 
       const [bytes, dec, nd, , rec, conn] = rows.map((r) => median(r.rates));
       ctx.log(
         `Batch: ${fmtNum(count)} events of the codec mix, written at once; TLib ${fmtBytes(tlib.length / count)}/event, NDJSON ${fmtBytes(ndjson.length / count)}, msgpackr ${fmtBytes(plain.length / count)}, with structures ${fmtBytes(records.length / count)}.`,
       );
-      ctx.log(
-        table(
-          ['receive + consume', 'events/s (median)', 'range', 'MB/s', '÷ byte counter', 'SDK ÷ this'],
-          rows.map((r) => {
-            const m = median(r.rates);
-            return [
-              r.label,
-              fmtRate(m),
-              `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`,
-              fmtNum((m * r.bytes) / count / 1e6, 1),
-              `${(m / bytes).toFixed(2)}×`,
-              `${(conn / m).toFixed(2)}×`,
-            ];
-          }),
-        ),
-      );
+      ctx.log(rateTable(rows, count, 'receive + consume', bytes, 'byte counter', conn));
       ctx.log(`(median of ${ctx.trials} interleaved trials; sink ${sink % 10})`);
-      const ranges = Object.fromEntries(
-        rows.map((r) => [r.label, [Math.round(Math.min(...r.rates)), Math.round(Math.max(...r.rates))] as [number, number]]),
-      );
-      const candidates = Object.fromEntries(rows.map((r) => [r.label, Math.round(median(r.rates))]));
-      return [
+      const mixFigures: Figure[] = [
         {
           id: 'receive.connection',
           value: Math.round(conn),
@@ -283,8 +388,8 @@ export const receiveBench: Bench = {
           ratio: { value: conn / bytes, baseline: 'byte counter' },
           target: '>= 0.25x byte counter and >= 2.5x NDJSON (issue 17)',
           met: conn / bytes >= 0.25 && conn / nd >= 2.5,
-          ranges,
-          candidates,
+          ranges: rangesOf(rows),
+          candidates: mediansOf(rows),
         },
         {
           id: 'receive.decoder',
@@ -295,9 +400,13 @@ export const receiveBench: Bench = {
           met: undefined,
         },
       ];
+      figures.push(...mixFigures);
     } finally {
       for (const c of clients) c.close();
       await host.stop();
     }
+    ctx.log();
+    figures.push(await modelFigure(ctx));
+    return figures;
   },
 };

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeFrame } from '../../src/codec/encoder.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
+import { callStream } from './call-stream.js';
 import { eventMix } from './events.js';
 
 export interface SimWorkerData {
@@ -16,7 +17,8 @@ export interface SimWorkerData {
 
 export type SimCommand =
   | { cmd: 'addresses' }
-  | { cmd: 'prepareBatch'; count: number; dns: string[] }
+  /** `stream`: the event mix (default) or call events on registered DNs with user data on each. */
+  | { cmd: 'prepareBatch'; count: number; dns: string[]; stream?: 'mix' | 'calls' }
   | { cmd: 'sendBatch' }
   | { cmd: 'placeCall'; dn: string }
   | { cmd: 'killPrimaryAndCall'; dn: string | undefined }
@@ -80,7 +82,8 @@ async function handle(c: SimCommand): Promise<unknown> {
       const shared = primary().shared;
       const firstSeq = shared.lastSequence + 1;
       for (let i = 0; i < c.count; i++) shared.nextSequence();
-      const frames = eventMix(c.count, { firstSeq, dns: c.dns, serverStartTime: shared.serverStartTime }).map((e) =>
+      const make = c.stream === 'calls' ? callStream : eventMix;
+      const frames = make(c.count, { firstSeq, dns: c.dns, serverStartTime: shared.serverStartTime }).map((e) =>
         encodeFrame(e.type, e.attributes),
       );
       batch = Buffer.concat(frames);

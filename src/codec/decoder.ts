@@ -5,41 +5,14 @@
  */
 import createDebug from 'debug';
 import { ProtocolError } from '../errors.js';
-import type { UnknownAttribute } from '../protocol/types.js';
 import { decodeAt, layoutOfLast } from './body.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES } from './format.js';
+import type { DecodedMessage } from './message.js';
 
 // Only error paths log: the hot path stays free of it.
 const debug = createDebug('tlib:codec');
 
-/** One decoded frame. `name` is the catalogue's name, or undefined for an unknown message type. */
-export interface DecodedMessage {
-  type: number;
-  name: string | undefined;
-  attributes: Record<string, unknown>;
-  /** Well-formed attributes whose ids the catalogue does not know, in wire order. */
-  unknownAttributes: UnknownAttribute[] | undefined;
-  /** Size of the frame on the wire, length field included. */
-  byteLength: number;
-  /**
-   * What was wrong but decoded anyway (invalid UTF-8 replaced by U+FFFD, kvlist keys that became
-   * equal by it), for the receiver to report as protocol warnings; absent when nothing was.
-   */
-  warnings?: DecodeWarning[];
-}
-
-/** A defect of a frame that did not stop it from being decoded. */
-export interface DecodeWarning {
-  /**
-   * `ERR_INVALID_UTF8`: a string or kvlist key is not valid UTF-8; its invalid bytes were replaced
-   * by U+FFFD. `ERR_KEY_COLLISION`: two kvlist keys with different bytes read as the same key
-   * after that replacement.
-   */
-  code: 'ERR_INVALID_UTF8' | 'ERR_KEY_COLLISION';
-  /** The attribute, or the kvlist path (`UserData.key`) where the defect is. */
-  attribute: string;
-  detail: string;
-}
+export type { DecodedMessage, DecodeWarning } from './message.js';
 
 /**
  * The object users get for a decoded event: `{ Event: name, Server: server, ...m.attributes }`,

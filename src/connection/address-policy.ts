@@ -116,7 +116,9 @@ export class AddressPolicy {
     const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
     const endpoint: Endpoint = { host, port, name: endpointName(host, port) };
     const key = hostKey(host);
-    if (this.configured.some((e) => e.port === port && hostKey(e.host) === key)) return { ok: true, endpoint };
+    // A configured endpoint named by a server is that endpoint (its TLS name included).
+    const configured = this.configured.find((e) => e.port === port && hostKey(e.host) === key);
+    if (configured) return { ok: true, endpoint: configured };
     const refused = (why: string): AddressVerdict => ({ ok: false, problem: `${hostField} ${endpoint.name} ${why}` });
     const rule = this.rule;
     switch (rule.kind) {

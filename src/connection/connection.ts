@@ -25,9 +25,9 @@ import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOpti
 import { PairDriver } from './pair-driver.js';
 import type { ConnectionInternals, PairDriverSession } from './seams.js';
 import { LedgerReplay, normalizeArgs } from './replay.js';
-import type { RequestOptions } from './requests.js';
+import type { InternalRequestOptions, RequestOptions } from './requests.js';
 import { Resync } from './resync.js';
-import { RequestRouter } from './router.js';
+import { laneWindows, RequestRouter } from './router.js';
 import { StatusStream, type StatusEntry, type StatusIteratorOptions } from './status-stream.js';
 import type { ConnectionState, EventsIteratorOptions } from './types.js';
 
@@ -68,6 +68,10 @@ export class TServerConnection extends IsolatingEmitter {
     AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
     this.ledger = new Ledger({
       maxCalls: this.options.maxCalls,
+      maxUserDataBytesPerCall: this.options.maxUserDataBytesPerCall,
+      maxUserDataBytes: this.options.maxUserDataBytes,
+      // Changes (and the views they carry) are made only while someone listens for them.
+      listening: () => this.listenerCount('callChanged') + this.listenerCount('callEnded') + this.listenerCount('dnChanged') > 0,
       onWarning: (w) =>
         this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
     });
@@ -77,7 +81,7 @@ export class TServerConnection extends IsolatingEmitter {
     this.router = new RequestRouter({
       owner: this,
       requestTimeoutMs: this.options.requestTimeoutMs,
-      maxInFlight: this.options.maxInFlight,
+      windows: laneWindows(this.options.maxInFlight, this.options.resyncWindow),
       clock,
       // User requests wait while a new active session replays the ledger; the SDK's own go.
       route: (internal) => (internal || !this.gate.holding ? this.pair.active : undefined),
@@ -207,13 +211,16 @@ export class TServerConnection extends IsolatingEmitter {
     if (status === 'closed')
       return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is not open — call open() first`));
     if (status === 'closing') return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is closing`));
+    // A routing point's traffic has a budget of its own (requests.ts InternalRequestOptions): the offline queue never refuses it.
+    const lane = (options as InternalRequestOptions).lane === 'routing' ? 'routing' : 'user';
     const queueLimit = this.options.offlineQueueLimit;
-    if (queueLimit === false && !this.pair.active?.isOpen) {
+    if (lane === 'user' && queueLimit === false && !this.pair.active?.isOpen) {
       return Promise.reject(new NotConnectedError(`${name} refused: no server is available and offlineQueue is off`));
     }
     // Every user request that would wait counts: offline, behind the CTI link, or past maxInFlight.
     const limit = queueLimit === false ? DEFAULTS.offlineQueueLimit : queueLimit;
-    if (this.router.userQueued >= limit && this.router.wouldWait(name)) return Promise.reject(new OfflineQueueFullError(limit, name));
+    if (lane === 'user' && this.router.userQueued >= limit && this.router.wouldWait(name))
+      return Promise.reject(new OfflineQueueFullError(limit, name));
     const attributes = normalizeArgs(args as Record<string, unknown> | undefined);
     // Users keep the SubscriptionID they were given; the server may know it by another since a replay.
     let userSubscriptionId: number | undefined;
@@ -223,7 +230,7 @@ export class TServerConnection extends IsolatingEmitter {
       if (rec) attributes.SubscriptionID = rec.serverId;
     }
     const p = this.router.create(name, attributes, options, {
-      internal: false,
+      lane,
       deliverAnswer: true,
       target: undefined,
       userSubscriptionId,

@@ -43,7 +43,7 @@ export class Ledger {
   }
 
   /** Applies a delivered event to the model; the caller emits the event, then `changed(changes)`. */
-  learn(event: Record<string, unknown>): Change[] {
+  learn(event: Record<string, unknown>): readonly Change[] {
     return this.model.apply(event);
   }
 

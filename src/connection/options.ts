@@ -6,12 +6,13 @@ import type tls from 'node:tls';
 import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
-import { DEFAULT_MAX_CALLS } from '../model/types.js';
+import { DEFAULT_MAX_CALLS, DEFAULT_MAX_USER_DATA_BYTES, DEFAULT_MAX_USER_DATA_BYTES_PER_CALL } from '../model/types.js';
 import type { Endpoint } from '../transport/index.js';
 import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
 import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
 
-export type EndpointInput = string | { host: string; port: number; name?: string };
+/** `servername`: the name the server's TLS certificate must be valid for (default: the `tls` option's, else the host). */
+export type EndpointInput = string | { host: string; port: number; name?: string; servername?: string };
 
 export interface ReconnectOptions {
   /** Attempts after the first failure; Infinity keeps trying until close(). */
@@ -68,6 +69,13 @@ export interface TServerConnectionOptions {
    * calls go first, with a protocolWarning. Default 10 000 (a desktop has a few, a router thousands).
    */
   maxCalls?: number;
+  /**
+   * User data bytes the state model keeps per call; past it a call view keeps the leading entries
+   * that fit, with a protocolWarning. Default 64 KiB.
+   */
+  maxUserDataBytesPerCall?: number;
+  /** User data bytes the state model keeps for all its calls together (same rule past it). Default 32 MiB. */
+  maxUserDataBytes?: number;
   /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
   maxInFlight?: number;
   /** Resync queries in flight at once (location, DNs, calls). Default 100. */
@@ -99,6 +107,8 @@ export interface ResolvedOptions {
   codec: Codec;
   resyncOnReconnect: boolean;
   maxCalls: number;
+  maxUserDataBytesPerCall: number;
+  maxUserDataBytes: number;
   maxInFlight: number;
   resyncWindow: number;
   retryStrategy: (attempt: number, error: Error) => number | null;
@@ -120,6 +130,9 @@ export const DEFAULTS = {
   resyncOnReconnect: true,
   /** State model bound: a desktop has a few calls, a routing service thousands (see docs/state-model.md). */
   maxCalls: DEFAULT_MAX_CALLS,
+  /** State model bound on user data, per call and in all (see docs/state-model.md). */
+  maxUserDataBytesPerCall: DEFAULT_MAX_USER_DATA_BYTES_PER_CALL,
+  maxUserDataBytes: DEFAULT_MAX_USER_DATA_BYTES,
   maxInFlight: 1_000,
   resyncWindow: 100,
   /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
@@ -163,6 +176,7 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
   let host: unknown;
   let port: unknown;
   let name: string | undefined;
+  let servername: unknown;
   if (typeof input === 'string') {
     const m = /^\[([^\]]+)\]:(\d+)$/.exec(input) ?? /^([^:]+):(\d+)$/.exec(input);
     if (!m) throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${JSON.stringify(input)}`);
@@ -172,13 +186,19 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
     host = input.host;
     port = input.port;
     name = input.name;
+    servername = input.servername;
   } else {
     throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${showValue(input)}`);
   }
   if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
   if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
+  if (servername !== undefined && (typeof servername !== 'string' || servername === '')) {
+    throw new InvalidArgumentError(`${what}: servername must be a non-empty string, got ${showValue(servername)}`);
+  }
   const h = host.startsWith('[') ? host.slice(1, -1) : host;
-  return { host: h, port, name: name ?? endpointName(h, port) };
+  const endpoint: Endpoint = { host: h, port, name: name ?? endpointName(h, port), configured: true };
+  if (servername !== undefined) endpoint.servername = servername;
+  return endpoint;
 }
 
 /** A value as a message shows it: strings quoted (`got "5000"`, not `got 5000`). */
@@ -211,6 +231,8 @@ const OPTION_KEYS = {
   resyncWindow: true,
   retryStrategy: true,
   maxCalls: true,
+  maxUserDataBytesPerCall: true,
+  maxUserDataBytes: true,
 } as const satisfies Record<keyof TServerConnectionOptions, true>;
 const NESTED_KEYS: Record<string, readonly string[]> = {
   addp: ['timeoutMs', 'remoteTimeoutMs'] satisfies (keyof Exclude<TServerConnectionOptions['addp'], false | undefined>)[],
@@ -400,6 +422,8 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     codec: o.codec ?? wireCodecV1,
     resyncOnReconnect: o.resyncOnReconnect ?? DEFAULTS.resyncOnReconnect,
     maxCalls: atLeastOne(o.maxCalls ?? DEFAULTS.maxCalls, 'maxCalls'),
+    maxUserDataBytesPerCall: atLeastOne(o.maxUserDataBytesPerCall ?? DEFAULTS.maxUserDataBytesPerCall, 'maxUserDataBytesPerCall'),
+    maxUserDataBytes: atLeastOne(o.maxUserDataBytes ?? DEFAULTS.maxUserDataBytes, 'maxUserDataBytes'),
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
     resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
     retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),

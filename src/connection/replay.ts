@@ -98,7 +98,7 @@ export class LedgerReplay {
   }
 
   private bound(session: RequestSink, name: string, attributes: Record<string, unknown>): PendingRequest {
-    return this.router.create(name, attributes, {}, { internal: true, deliverAnswer: false, target: session });
+    return this.router.create(name, attributes, {}, { lane: 'control', deliverAnswer: false, target: session });
   }
 }
 

@@ -10,7 +10,7 @@
  * EventAddressInfo, with `DND` (0/1), `ForwardTo`/`ForwardMode` — is the whole truth: registered
  * DNs it does not list are taken off. The simulator sends these Extensions.
  */
-import { agentStatusOf, agentWith, str } from './read.js';
+import { agentAnswered, str } from './read.js';
 import type { CallRecord, ModelStore } from './store.js';
 import type { Correction, ForwardView, ModelEvent, PartyState } from './types.js';
 
@@ -47,10 +47,10 @@ export interface CallAnswer {
 export function takeOff(s: ModelStore, rec: CallRecord, dn: string, diffs: Correction[]): void {
   const before = rec.parties.get(dn);
   if (before === undefined) return;
-  const view = rec.view;
+  const view = s.lastView(rec);
   s.removeParty(rec, dn);
   diffs.push({ kind: 'partyStateChanged', connId: rec.connId, dn, before, after: undefined });
-  if (rec.parties.size === 0 && view) diffs.push({ kind: 'callGone', connId: rec.connId, before: view, after: undefined });
+  if (!rec.live) diffs.push({ kind: 'callGone', connId: rec.connId, before: view, after: undefined });
 }
 
 function putOn(s: ModelStore, rec: CallRecord, dn: string, after: PartyState, diffs: Correction[], quiet: boolean): void {
@@ -60,8 +60,11 @@ function putOn(s: ModelStore, rec: CallRecord, dn: string, after: PartyState, di
   if (!quiet) diffs.push({ kind: 'partyStateChanged', connId: rec.connId, dn, before, after });
 }
 
-/** EventPartyInfo: the call exists, with the parties it names or lists. */
-export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, diffs: Correction[]): CallAnswer {
+/**
+ * EventPartyInfo: the call exists, with the parties it names or lists. `confirms`: a requested
+ * answer (the resync's, or the user's query) confirms the call; an unsolicited one does not.
+ */
+export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, diffs: Correction[], confirms = true): CallAnswer {
   const list = stateList(extension(e, 'Parties'));
   const named = new Set<string>();
   const candidates = list ? list.keys() : [e.ThisDN, e.OtherDN, e.ThirdPartyDN].values();
@@ -81,7 +84,7 @@ export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, dif
   if (Array.isArray(previous))
     for (const p of previous as unknown[]) if (Array.isArray(p) && typeof p[0] === 'string') s.addPrevious(rec, p[0]);
   for (const dn of named) putOn(s, rec, dn, list?.get(dn) ?? rec.parties.get(dn) ?? 'established', diffs, found);
-  s.confirm(rec);
+  if (confirms) s.raise(rec, 1);
   if (list) for (const dn of [...rec.parties.keys()]) if (!named.has(dn)) takeOff(s, rec, dn, diffs);
   return { named, full: list !== undefined, found };
 }
@@ -94,24 +97,26 @@ export interface DNAnswer {
   found: string[];
 }
 
-/** EventAddressInfo (and the agent part of EventRegistered): agent, calls, DND, forwarding. */
-export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs: Correction[]): DNAnswer {
+/**
+ * EventAddressInfo (and the agent part of EventRegistered): agent, calls, DND, forwarding.
+ * `confirms`: as for applyPartyInfo (an unsolicited answer listing calls confirms none of them).
+ */
+export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs: Correction[], confirms = true): DNAnswer {
   const answer: DNAnswer = { connIds: new Set(), full: false, found: [] };
   const rec = s.dn(dn);
   if (!rec) return answer;
-  const status = agentStatusOf(e.AgentStatus, e.AgentWorkMode);
-  if (status !== undefined) {
-    const before = rec.agent.status;
-    rec.agent = agentWith(rec.agent, status, e);
+  const agent = agentAnswered(rec.agent, e);
+  if (agent !== rec.agent) {
+    if (agent.status !== rec.agent.status) diffs.push({ kind: 'agentStatusChanged', dn, before: rec.agent.status, after: agent.status });
+    else diffs.push({ kind: 'agentChanged', dn, before: rec.agent, after: agent });
+    rec.agent = agent;
     s.touchDN(rec);
-    if (before !== status) diffs.push({ kind: 'agentStatusChanged', dn, before, after: status });
   }
   if (e.Event !== 'EventAddressInfo') return answer;
   const dnd = extension(e, 'DND');
-  if (dnd === 0 || dnd === 1) {
-    const after = dnd === 1;
-    if (rec.dnd !== after) diffs.push({ kind: 'dndChanged', dn, before: rec.dnd, after });
-    rec.dnd = after;
+  if ((dnd === 0 || dnd === 1) && rec.dnd !== (dnd === 1)) {
+    diffs.push({ kind: 'dndChanged', dn, before: rec.dnd, after: dnd === 1 });
+    rec.dnd = dnd === 1;
     s.touchDN(rec);
   }
   const list = stateList(extension(e, 'Calls'));
@@ -137,10 +142,10 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
       call = s.ensureCall(connId, e);
     }
     putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, found);
-    s.confirm(call);
+    if (confirms) s.raise(call, 1);
   }
   if (list) {
-    for (const connId of [...rec.calls.keys()]) {
+    for (const connId of [...(rec.calls?.keys() ?? [])]) {
       const call = s.call(connId);
       if (call && !list.has(connId)) takeOff(s, call, dn, diffs);
     }

@@ -1,5 +1,5 @@
 /**
- * The ConnIDs a DN is on, with O(1) add/remove and O(1) snapshots. A DN view must hold the list as
+ * The ConnIDs a DN is on, with O(1) add/remove and O(1) snapshots (made when a DN view is built). A DN view must hold the list as
  * it was, but copying it on every change costs O(calls) per event — a routing point with thousands
  * of calls, or a flooding server, would pay that on each one. So entries carry the versions they
  * were added and removed at, a snapshot keeps (log, version), and the frozen array is made only
@@ -16,9 +16,10 @@ export class CallList {
   private log: Entry[] = [];
   private readonly live = new Map<string, Entry>();
   private version = 0;
-  private stepStart = 0;
-  /** Membership changes this step that were not undone within it. */
-  private stepDelta = 0;
+  /** The version at the last mark() (the list a DN view shows). */
+  private markedAt = 0;
+  /** Membership changes since the mark that were not undone since. */
+  private delta = 0;
 
   get size(): number {
     return this.live.size;
@@ -38,7 +39,7 @@ export class CallList {
     const entry: Entry = { connId, addedAt: ++this.version, removedAt: Infinity };
     this.log.push(entry);
     this.live.set(connId, entry);
-    this.stepDelta++;
+    this.delta++;
     return true;
   }
 
@@ -47,23 +48,22 @@ export class CallList {
     if (!entry) return false;
     entry.removedAt = ++this.version;
     this.live.delete(connId);
-    this.stepDelta += entry.addedAt > this.stepStart ? -1 : 1;
+    this.delta += entry.addedAt > this.markedAt ? -1 : 1;
     if (this.log.length > 2 * this.live.size + 32) this.log = this.log.filter((e) => e.removedAt === Infinity);
     return true;
   }
 
-  /** Ends a step: true when the list differs from the one at the last step's end. */
-  endStep(): boolean {
-    const changed = this.stepDelta !== 0;
-    this.stepDelta = 0;
-    this.stepStart = this.version;
-    return changed;
+  /** True when the list differs from the one at the last mark() (a re-added ConnID counts as a change). */
+  changedSinceMark(): boolean {
+    return this.delta !== 0;
   }
 
-  /** A function giving the list as it is now, frozen, computed on first call. */
+  /** A function giving the list as it is now, frozen, computed on first call; marks the list. */
   snapshot(): () => readonly string[] {
     const log = this.log;
     const at = this.version;
+    this.delta = 0;
+    this.markedAt = at;
     let memo: readonly string[] | undefined;
     return () => (memo ??= Object.freeze(log.filter((e) => e.addedAt <= at && e.removedAt > at).map((e) => e.connId)));
   }

@@ -6,7 +6,7 @@
  */
 import { applyAddressInfo, applyPartyInfo } from './answers.js';
 import { agentWith, int, str } from './read.js';
-import { LOGGED_OUT, type CallRecord, type ModelStore } from './store.js';
+import { LOGGED_OUT, type ModelStore } from './store.js';
 import type { ModelEvent, PartyState } from './types.js';
 
 /** Events that put a registered ThisDN in a party state on ConnID. */
@@ -50,6 +50,7 @@ export function applyEvent(s: ModelStore, e: ModelEvent): void {
     const rec = s.ensureCall(connId, e);
     s.absorb(rec, e);
     s.setParty(rec, dn, state);
+    if (answersUser(e)) s.raise(rec, 2);
     return;
   }
   if (LEAVES.has(name)) {
@@ -63,7 +64,8 @@ export function applyEvent(s: ModelStore, e: ModelEvent): void {
     const rec = s.call(connId);
     if (!rec || !s.isRegistered(dn) || !rec.parties.has(dn)) return;
     s.absorb(rec, e);
-    if (name === 'EventPartyDeleted') dropOther(rec, e.OtherDN);
+    if (name === 'EventPartyDeleted') s.dropOther(rec, e.OtherDN);
+    if (answersUser(e)) s.raise(rec, 2);
     return;
   }
   switch (name) {
@@ -71,19 +73,22 @@ export function applyEvent(s: ModelStore, e: ModelEvent): void {
       if (s.isRegistered(dn) && connId !== undefined) partyChanged(s, e, dn, connId, str(e.PreviousConnID));
       return;
     case 'EventPartyInfo':
-      if (connId !== undefined) applyPartyInfo(s, e, connId, []);
+      if (connId !== undefined) applyPartyInfo(s, e, connId, [], answersUser(e));
       return;
     case 'EventRegistered':
     case 'EventAddressInfo':
-      if (dn !== undefined) applyAddressInfo(s, e, dn, []);
+      if (dn !== undefined) applyAddressInfo(s, e, dn, [], answersUser(e));
       return;
   }
   agentEvent(s, e, name, dn);
 }
 
-function dropOther(rec: CallRecord, dn: unknown): void {
-  const at = typeof dn === 'string' ? rec.others.indexOf(dn) : -1;
-  if (at >= 0) rec.others.splice(at, 1);
+/**
+ * The event answers a request of this client: a server sends a request's ReferenceID to the
+ * requester only (unsolicited copies carry none). A call it names is the user's own.
+ */
+function answersUser(e: ModelEvent): boolean {
+  return typeof e.ReferenceID === 'number';
 }
 
 /**
@@ -95,20 +100,13 @@ function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, 
   const from = previous === undefined || previous === connId ? undefined : s.call(previous);
   const existed = s.call(connId) !== undefined;
   const to = s.ensureCall(connId, e);
-  if (from && !existed) {
-    to.startedAt = from.startedAt;
-    to.callType = from.callType;
-    to.ani = from.ani;
-    to.dnis = from.dnis;
-    to.userData = from.userData;
-    for (const other of from.others) s.addOther(to, other);
-    for (const p of from.previous) s.addPrevious(to, p);
-  }
+  if (from && !existed) s.inherit(to, from);
+  if (from) s.raise(to, from.rank);
   if (previous !== undefined) s.addPrevious(to, previous);
   s.absorb(to, e);
   // The spec's transfer target hears of the transferring party as ThirdPartyDN: it has left the
   // call. A conference names who conferenced (ThirdPartyDNRole 9), who stays.
-  if (e.ThirdPartyDNRole !== CONFERENCED_BY) dropOther(to, e.ThirdPartyDN);
+  if (e.ThirdPartyDNRole !== CONFERENCED_BY) s.dropOther(to, e.ThirdPartyDN);
   s.setParty(to, dn, from?.parties.get(dn) ?? to.parties.get(dn) ?? 'established');
   if (from) s.removeParty(from, dn);
 }

@@ -15,6 +15,8 @@ import { Resync } from './resync.js';
 import { ModelStore } from './store.js';
 import {
   DEFAULT_MAX_CALLS,
+  DEFAULT_MAX_USER_DATA_BYTES,
+  DEFAULT_MAX_USER_DATA_BYTES_PER_CALL,
   type CallView,
   type Change,
   type ChangeCause,
@@ -25,22 +27,36 @@ import {
   type StateModelOptions,
 } from './types.js';
 
+function limit(name: string, value: number | undefined, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got ${String(value)}`);
+  return v;
+}
+
 export class StateModel {
   private readonly store: ModelStore;
   private readonly sync: Resync;
   private syncing = false;
+  private readonly listening: () => boolean;
 
   constructor(options: StateModelOptions = {}) {
-    const maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
-    if (!Number.isSafeInteger(maxCalls) || maxCalls < 1) {
-      throw new InvalidArgumentError(`maxCalls must be an integer ≥ 1, got ${String(maxCalls)}`);
-    }
-    this.store = new ModelStore(maxCalls, options.onWarning, options.now ?? Date.now);
+    const limits = {
+      maxCalls: limit('maxCalls', options.maxCalls, DEFAULT_MAX_CALLS, 1),
+      maxUserDataBytesPerCall: limit('maxUserDataBytesPerCall', options.maxUserDataBytesPerCall, DEFAULT_MAX_USER_DATA_BYTES_PER_CALL, 0),
+      maxUserDataBytes: limit('maxUserDataBytes', options.maxUserDataBytes, DEFAULT_MAX_USER_DATA_BYTES, 0),
+    };
+    this.store = new ModelStore(limits, options.onWarning, options.now ?? Date.now);
     this.sync = new Resync(this.store);
+    this.listening = options.listening ?? (() => true);
   }
 
   get maxCalls(): number {
-    return this.store.maxCalls;
+    return this.store.limits.maxCalls;
+  }
+
+  /** The byte bounds on user data: per call and for all calls. */
+  get userDataLimits(): { readonly perCall: number; readonly total: number } {
+    return { perCall: this.store.limits.maxUserDataBytesPerCall, total: this.store.limits.maxUserDataBytes };
   }
 
   /** Calls on registered DNs, by ConnID (frozen views, replaced on change). */
@@ -59,13 +75,15 @@ export class StateModel {
   }
 
   /** Starts tracking `dn` (the user registered it). `cause`: usually the EventRegistered answer. */
-  register(dn: string, cause: ChangeCause): Change[] {
+  register(dn: string, cause: ChangeCause): readonly Change[] {
+    this.begin();
     this.store.register(dn);
     return this.store.commit(cause);
   }
 
   /** Stops tracking `dn`; calls left with no registered party end. */
-  unregister(dn: string, cause: ChangeCause): Change[] {
+  unregister(dn: string, cause: ChangeCause): readonly Change[] {
+    this.begin();
     this.store.unregister(dn);
     return this.store.commit(cause);
   }
@@ -74,8 +92,9 @@ export class StateModel {
    * Follows one delivered event. During a resync, an EventPartyInfo / EventAddressInfo the resync
    * awaits is taken as its answer (cause 'resync'), so it is applied once and in order.
    */
-  apply(event: ModelEvent): Change[] {
-    if (this.syncing) {
+  apply(event: ModelEvent): readonly Change[] {
+    this.begin();
+    if (this.syncing && typeof event.ReferenceID === 'number') {
       const name = event.Event;
       if (name === 'EventPartyInfo' && typeof event.ConnID === 'string' && this.sync.awaitsCall(event.ConnID)) {
         return this.sync.call(event.ConnID, event);
@@ -98,14 +117,16 @@ export class StateModel {
   }
 
   /** A QueryCall answer (EventPartyInfo), or 'gone' for EventError 57. No-op outside a resync. */
-  resyncCall(connId: string, answer: ModelEvent | 'gone'): Change[] {
+  resyncCall(connId: string, answer: ModelEvent | 'gone'): readonly Change[] {
     if (!this.syncing || (answer !== 'gone' && !this.sync.awaitsCall(connId))) return [];
+    this.begin();
     return this.sync.call(connId, answer);
   }
 
   /** A QueryAddress answer (EventAddressInfo). No-op outside a resync or once answered. */
-  resyncDN(dn: string, answer: ModelEvent): Change[] {
+  resyncDN(dn: string, answer: ModelEvent): readonly Change[] {
     if (!this.syncing || !this.sync.awaitsDN(dn)) return [];
+    this.begin();
     return this.sync.dn(dn, answer);
   }
 
@@ -118,6 +139,7 @@ export class StateModel {
   endResync(): ResyncResult {
     if (!this.syncing) return { corrections: [], changes: [] };
     this.syncing = false;
+    this.begin();
     return this.sync.finish();
   }
 
@@ -125,5 +147,10 @@ export class StateModel {
   abortResync(): void {
     this.syncing = false;
     this.sync.reset(true);
+  }
+
+  /** Each step asks once whether its changes are wanted. */
+  private begin(): void {
+    this.store.listening = this.listening();
   }
 }

@@ -40,3 +40,25 @@ export function agentWith(before: AgentView, status: AgentStatusName, e: ModelEv
     place: str(e.Place) ?? before.place,
   });
 }
+
+/**
+ * The agent as a query answer (EventAddressInfo, EventRegistered) leaves it: what the answer
+ * carries replaces, what it leaves out is kept (a status answered as it was keeps its work mode,
+ * ID and place). Returns `before` itself when nothing differs, so an answer that changes nothing
+ * changes no view.
+ */
+export function agentAnswered(before: AgentView, e: ModelEvent): AgentView {
+  const status = agentStatusOf(e.AgentStatus, e.AgentWorkMode);
+  if (status === undefined) return before;
+  if (status === 'loggedOut') return LOGGED_OUT;
+  const after = status === before.status ? { ...before, ...agentFields(e, before) } : agentWith(before, status, e);
+  return sameAgent(before, after) ? before : Object.freeze(after);
+}
+
+function agentFields(e: ModelEvent, before: AgentView): Pick<AgentView, 'id' | 'workMode' | 'place'> {
+  return { id: str(e.AgentID) ?? before.id, workMode: int(e.AgentWorkMode) ?? before.workMode, place: str(e.Place) ?? before.place };
+}
+
+function sameAgent(a: AgentView, b: AgentView): boolean {
+  return a.status === b.status && a.id === b.id && a.workMode === b.workMode && a.place === b.place;
+}

@@ -59,14 +59,14 @@ export class Resync {
   }
 
   /** A QueryCall answer (EventPartyInfo), or 'gone' for EventError 57 (no such call). */
-  call(connId: string, answer: ModelEvent | 'gone'): Change[] {
+  call(connId: string, answer: ModelEvent | 'gone'): readonly Change[] {
     this.awaitingCalls.delete(connId);
     const rec = this.s.call(connId);
     if (answer === 'gone') {
       if (rec) {
-        const before = rec.view;
+        const before = this.s.lastView(rec);
         this.s.endCall(rec);
-        if (before) this.corrections.push({ kind: 'callGone', connId, before, after: undefined });
+        this.corrections.push({ kind: 'callGone', connId, before, after: undefined });
       }
       return this.s.commit('resync');
     }
@@ -76,7 +76,7 @@ export class Resync {
   }
 
   /** A QueryAddress answer (EventAddressInfo): agent status, DND, forwarding, and the DN's calls. */
-  dn(dn: string, info: ModelEvent): Change[] {
+  dn(dn: string, info: ModelEvent): readonly Change[] {
     this.awaitingDNs.delete(dn);
     const result = applyAddressInfo(this.s, info, dn, this.corrections);
     this.dnAnswers.set(dn, result.full ? 'full' : result.connIds);
@@ -130,11 +130,11 @@ export class Resync {
   }
 
   /** Commits; a call found now is named with the view users get. */
-  private commitFound(found: string[]): Change[] {
+  private commitFound(found: string[]): readonly Change[] {
     const changes = this.s.commit('resync');
     for (const connId of found) {
-      const after = this.s.callViews.get(connId);
-      if (after) this.corrections.push({ kind: 'callFound', connId, before: undefined, after });
+      const rec = this.s.call(connId);
+      if (rec) this.corrections.push({ kind: 'callFound', connId, before: undefined, after: this.s.callView(rec) });
     }
     return changes;
   }

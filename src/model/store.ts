@@ -1,81 +1,107 @@
 /**
- * The mutable records behind the state model's frozen views, and the bound on calls. Every step
- * (one event, one resync answer) mutates records, then commit() rebuilds the views it touched once
- * and returns the changes in the order they happened.
+ * The mutable records behind the state model, its bounds, and the changes of each step. A step
+ * (one event, one resync answer) mutates records and ends with commit(). Nothing is built per step
+ * unless someone listens: views are made when read (views.ts), and the change list only when the
+ * model is told someone takes it (`listening`). Per event the model does a few map lookups and
+ * field writes: no map is cleared, no view is frozen, no user data copied.
  */
-import type { KVList, KVPair, TimeValue } from '../protocol/attributes.js';
+import type { KVList, TimeValue } from '../protocol/attributes.js';
 import { CallList } from './call-list.js';
+import { RANKS, Tier, type Linked, type Rank } from './tiers.js';
 import type { AgentView, CallView, Change, ChangeCause, DNView, ForwardView, ModelEvent, ModelWarning, PartyState } from './types.js';
+import { kvBytes, kvPrefix } from './user-data.js';
+import { buildCallView, buildDNView, ViewMap } from './views.js';
 
 /** Other-party DNs and previous ConnIDs kept per call: a server cannot grow one call without bound. */
 export const MAX_OTHER_PARTIES = 16;
 export const MAX_PREVIOUS_CONNIDS = 16;
 
-export interface CallRecord {
-  connId: string;
-  parties: Map<string, PartyState>;
-  others: string[];
+export interface CallRecord extends Linked {
+  readonly connId: string;
+  readonly parties: Map<string, PartyState>;
+  readonly others: string[];
   callType: number | undefined;
   ani: string | undefined;
   dnis: string | undefined;
+  /** UserData as the event gave it, or frozen once a view was built (or it was trimmed). */
   userData: Readonly<KVList> | undefined;
-  previous: string[];
+  userDataFrozen: boolean;
+  /** What `userData` counts against the model's byte bounds (user-data.ts kvBytes). */
+  userDataBytes: number;
+  previous: string[] | undefined;
   startedAt: number;
-  /** A registered DN placed, answered or held it, or a resync found it on the server. */
-  confirmed: boolean;
-  /** The view users last saw (undefined until first published). */
+  /** In the store (false once ended or evicted). */
+  live: boolean;
+  /** Bumped by every change: a cached view is current while its version matches. */
+  version: number;
   view: CallView | undefined;
+  viewVersion: number;
+  /** The step the record was first changed in lately, and its version before that step. */
+  mark: number;
+  markVersion: number;
+  /** The step that created it: a call made and dropped in one step was never shown. */
+  readonly bornAt: number;
+  /** The view its callEnded carries, while the step that ended it is committed. */
+  endView: CallView | undefined;
+  /** Dropped to stay within maxCalls (its callEnded has cause 'evicted'). */
+  evicted: boolean;
 }
 
 export interface DNRecord {
-  dn: string;
+  readonly dn: string;
   agent: AgentView;
   dnd: boolean;
   forward: ForwardView | undefined;
-  calls: CallList;
+  /** The ConnIDs the DN is on (made at its first call). */
+  calls: CallList | undefined;
+  live: boolean;
+  version: number;
   view: DNView | undefined;
+  viewVersion: number;
+  mark: number;
 }
 
 export const LOGGED_OUT: AgentView = Object.freeze({ id: undefined, status: 'loggedOut', workMode: undefined, place: undefined });
 
-/** Party states that show the DN's own action on the call: such a call is confirmed. */
+/** Party states that show the DN's own action on the call: the server's word that the call matters. */
 const CONFIRMING: ReadonlySet<PartyState> = new Set<PartyState>(['dialing', 'established', 'held']);
-
-/** A frozen copy of a kvlist; entries that are not `[string, value]` are left out (never thrown on). */
-export function freezeKV(list: readonly unknown[], depth = 0): Readonly<KVList> {
-  const copy: KVPair[] = [];
-  for (const pair of list) {
-    if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
-    const v = pair[1] as KVPair[1];
-    copy.push(Object.freeze([pair[0], Array.isArray(v) ? (depth < 16 ? freezeKV(v, depth + 1) : []) : v]) as KVPair);
-  }
-  return Object.freeze(copy) as Readonly<KVList>;
-}
 
 export function timeOf(e: ModelEvent): number | undefined {
   const t = e.time as TimeValue | undefined;
   return t && typeof t.seconds === 'number' ? t.seconds * 1000 + Math.floor((t.microseconds ?? 0) / 1000) : undefined;
 }
 
-type Pending = 'changed' | 'ended';
+export interface StoreLimits {
+  maxCalls: number;
+  maxUserDataBytesPerCall: number;
+  maxUserDataBytes: number;
+}
+
+const NO_CHANGES: readonly Change[] = Object.freeze([]);
 
 export class ModelStore {
-  readonly callViews = new Map<string, CallView>();
-  readonly dnViews = new Map<string, DNView>();
   private readonly records = new Map<string, CallRecord>();
   private readonly dnRecords = new Map<string, DNRecord>();
-  /** Touch order per tier, oldest first: eviction takes unconfirmed calls before confirmed ones. */
-  private readonly unconfirmed = new Map<string, CallRecord>();
-  private readonly confirmed = new Map<string, CallRecord>();
-  private readonly pendingCalls = new Map<CallRecord, Pending>();
-  private readonly pendingDNs = new Set<DNRecord>();
+  readonly callViews: ReadonlyMap<string, CallView> = new ViewMap(this.records, (r) => this.callView(r));
+  readonly dnViews: ReadonlyMap<string, DNView> = new ViewMap(this.dnRecords, (r) => this.dnView(r));
+  /** Eviction order, one list per rank. */
+  private readonly tiers: Tier[] = Array.from({ length: RANKS }, () => new Tier());
+  /** Whether this step's changes are wanted (set by the model before each step). */
+  listening = true;
+  private step = 1;
+  /** Records changed this step, in the order first changed (filled only while listening). */
+  private journal: CallRecord[] = [];
+  private dnJournal: DNRecord[] = [];
   private evictions: CallRecord[] = [];
   private evicted = 0;
+  private trimmed = 0;
+  /** User data bytes held by all calls. */
+  private userDataBytes = 0;
   /** Told of every party a step sets (the resync uses it to spare parties events confirmed). */
   partyTouched: ((connId: string, dn: string) => void) | undefined;
 
   constructor(
-    readonly maxCalls: number,
+    readonly limits: StoreLimits,
     private readonly onWarning: ((w: ModelWarning) => void) | undefined,
     private readonly now: () => number,
   ) {}
@@ -96,26 +122,51 @@ export class ModelStore {
 
   register(dn: string): void {
     if (this.dnRecords.has(dn)) return;
-    const rec: DNRecord = { dn, agent: LOGGED_OUT, dnd: false, forward: undefined, calls: new CallList(), view: undefined };
+    const rec: DNRecord = {
+      dn,
+      agent: LOGGED_OUT,
+      dnd: false,
+      forward: undefined,
+      calls: undefined,
+      live: true,
+      version: 0,
+      view: undefined,
+      viewVersion: -1,
+      mark: 0,
+    };
     this.dnRecords.set(dn, rec);
-    this.pendingDNs.add(rec);
+    this.touchDN(rec);
   }
 
   /** Drops the DN and its place on every call (a call with no registered party left ends). */
   unregister(dn: string): void {
     const rec = this.dnRecords.get(dn);
     if (!rec) return;
-    for (const connId of [...rec.calls.keys()]) {
-      const call = this.records.get(connId);
-      if (call) this.removeParty(call, dn);
+    if (rec.calls) {
+      for (const connId of [...rec.calls.keys()]) {
+        const call = this.records.get(connId);
+        if (call) this.removeParty(call, dn);
+      }
     }
+    rec.live = false;
     this.dnRecords.delete(dn);
-    this.dnViews.delete(dn);
-    this.pendingDNs.delete(rec);
   }
 
+  /** Marks the DN changed (after its agent, DND, forwarding or calls moved). */
   touchDN(rec: DNRecord): void {
-    this.pendingDNs.add(rec);
+    rec.version++;
+    if (this.listening && rec.mark !== this.step) {
+      rec.mark = this.step;
+      this.dnJournal.push(rec);
+    }
+  }
+
+  dnView(rec: DNRecord): DNView {
+    if (rec.view === undefined || rec.viewVersion !== rec.version) {
+      rec.view = buildDNView(rec);
+      rec.viewVersion = rec.version;
+    }
+    return rec.view;
   }
 
   // ------------------------------------------------------------------ calls
@@ -132,14 +183,11 @@ export class ModelStore {
     return [...this.records.keys()];
   }
 
-  /** The call, created if new (startedAt from the event's `time`); marks it changed. */
+  /** The call, created if new (startedAt from the event's `time`). */
   ensureCall(connId: string, e: ModelEvent | undefined): CallRecord {
-    let rec = this.records.get(connId);
-    if (rec) {
-      this.touch(rec);
-      return rec;
-    }
-    rec = {
+    const known = this.records.get(connId);
+    if (known !== undefined) return known;
+    const rec: CallRecord = {
       connId,
       parties: new Map(),
       others: [],
@@ -147,183 +195,257 @@ export class ModelStore {
       ani: undefined,
       dnis: undefined,
       userData: undefined,
-      previous: [],
+      userDataFrozen: false,
+      userDataBytes: 0,
+      previous: undefined,
       startedAt: (e && timeOf(e)) ?? this.now(),
-      confirmed: false,
+      live: true,
+      version: 0,
       view: undefined,
+      viewVersion: -1,
+      mark: 0,
+      markVersion: 0,
+      bornAt: this.step,
+      endView: undefined,
+      evicted: false,
+      rank: 0,
+      older: undefined,
+      younger: undefined,
     };
     this.records.set(connId, rec);
-    this.unconfirmed.set(connId, rec);
-    this.pendingCalls.set(rec, 'changed');
+    this.tiers[0]!.push(rec);
+    this.touch(rec);
     return rec;
   }
 
   /** Marks the call changed and moves it to the young end of its tier. */
   touch(rec: CallRecord): void {
-    if (this.records.get(rec.connId) !== rec) return;
-    const tier = rec.confirmed ? this.confirmed : this.unconfirmed;
-    tier.delete(rec.connId);
-    tier.set(rec.connId, rec);
-    if (this.pendingCalls.get(rec) !== 'ended') this.pendingCalls.set(rec, 'changed');
+    if (rec.mark !== this.step) {
+      rec.mark = this.step;
+      rec.markVersion = rec.version;
+      if (this.listening) this.journal.push(rec);
+    }
+    rec.version++;
+    if (rec.live) this.tiers[rec.rank]!.touch(rec);
   }
 
-  confirm(rec: CallRecord): void {
-    if (rec.confirmed || !this.records.has(rec.connId)) return;
-    this.unconfirmed.delete(rec.connId);
-    rec.confirmed = true;
-    this.touch(rec);
+  /** Raises the call's rank (never lowers it). */
+  raise(rec: CallRecord, rank: Rank): void {
+    if (rank <= rec.rank || !rec.live) return;
+    this.tiers[rec.rank]!.remove(rec);
+    rec.rank = rank;
+    this.tiers[rank]!.push(rec);
   }
 
   setParty(rec: CallRecord, dn: string, state: PartyState): void {
-    rec.parties.set(dn, state);
-    const dnRec = this.dnRecords.get(dn);
-    if (dnRec && !dnRec.calls.has(rec.connId)) {
-      dnRec.calls.add(rec.connId);
-      this.pendingDNs.add(dnRec);
+    const before = rec.parties.get(dn);
+    if (before !== state) rec.parties.set(dn, state);
+    if (before === undefined) {
+      const dnRec = this.dnRecords.get(dn);
+      if (dnRec) {
+        (dnRec.calls ??= new CallList()).add(rec.connId);
+        this.touchDN(dnRec);
+      }
     }
     this.partyTouched?.(rec.connId, dn);
-    if (CONFIRMING.has(state)) this.confirm(rec);
+    if (CONFIRMING.has(state)) this.raise(rec, 1);
     this.touch(rec);
   }
 
   /** Takes `dn` off the call; the call ends when no registered party remains. */
   removeParty(rec: CallRecord, dn: string): void {
-    if (!rec.parties.delete(dn)) return;
+    if (!rec.parties.has(dn)) return;
+    if (rec.parties.size === 1) {
+      this.endCall(rec);
+      return;
+    }
+    rec.parties.delete(dn);
     const dnRec = this.dnRecords.get(dn);
-    if (dnRec?.calls.delete(rec.connId)) this.pendingDNs.add(dnRec);
-    if (rec.parties.size === 0) this.endCall(rec);
-    else this.touch(rec);
+    if (dnRec?.calls?.delete(rec.connId)) this.touchDN(dnRec);
+    this.touch(rec);
   }
 
   endCall(rec: CallRecord): void {
-    if (this.records.get(rec.connId) !== rec) return;
+    if (!rec.live) return;
+    this.touch(rec);
+    if (this.listening && rec.bornAt !== this.step) rec.endView = this.lastView(rec);
     this.drop(rec);
-    this.pendingCalls.set(rec, 'ended');
+  }
+
+  /** The view users last saw of the call: the one current when this step began, else one made now. */
+  lastView(rec: CallRecord): CallView {
+    const start = rec.mark === this.step ? rec.markVersion : rec.version;
+    return rec.view !== undefined && rec.viewVersion === start ? rec.view : this.callView(rec);
+  }
+
+  callView(rec: CallRecord): CallView {
+    if (rec.view === undefined || rec.viewVersion !== rec.version) {
+      rec.view = buildCallView(rec);
+      rec.viewVersion = rec.version;
+    }
+    return rec.view;
   }
 
   addOther(rec: CallRecord, dn: unknown): void {
     if (typeof dn !== 'string' || dn === '') return;
-    const at = rec.others.indexOf(dn);
-    if (at >= 0) rec.others.splice(at, 1);
-    rec.others.push(dn);
-    if (rec.others.length > MAX_OTHER_PARTIES) rec.others.shift();
+    const others = rec.others;
+    if (others[others.length - 1] === dn) return;
+    const at = others.indexOf(dn);
+    if (at >= 0) others.splice(at, 1);
+    others.push(dn);
+    if (others.length > MAX_OTHER_PARTIES) others.shift();
+    this.touch(rec);
+  }
+
+  dropOther(rec: CallRecord, dn: unknown): void {
+    const at = typeof dn === 'string' ? rec.others.indexOf(dn) : -1;
+    if (at < 0) return;
+    rec.others.splice(at, 1);
+    this.touch(rec);
   }
 
   addPrevious(rec: CallRecord, connId: string): void {
-    if (rec.previous.includes(connId) || connId === rec.connId) return;
-    rec.previous.push(connId);
-    if (rec.previous.length > MAX_PREVIOUS_CONNIDS) rec.previous.shift();
+    const previous = (rec.previous ??= []);
+    if (previous.includes(connId) || connId === rec.connId) return;
+    previous.push(connId);
+    if (previous.length > MAX_PREVIOUS_CONNIDS) previous.shift();
+    this.touch(rec);
   }
 
   /** What an event says about the call itself: CallType, ANI, DNIS, UserData, the other party. */
   absorb(rec: CallRecord, e: ModelEvent): void {
-    if (typeof e.CallType === 'number') rec.callType = e.CallType;
-    if (typeof e.ANI === 'string') rec.ani = e.ANI;
-    if (typeof e.DNIS === 'string') rec.dnis = e.DNIS;
-    if (Array.isArray(e.UserData)) rec.userData = freezeKV(e.UserData);
+    const callType = e.CallType;
+    if (typeof callType === 'number') rec.callType = callType;
+    const ani = e.ANI;
+    if (typeof ani === 'string') rec.ani = ani;
+    const dnis = e.DNIS;
+    if (typeof dnis === 'string') rec.dnis = dnis;
+    const userData = e.UserData;
+    if (Array.isArray(userData)) this.setUserData(rec, userData);
     this.addOther(rec, e.OtherDN);
     this.touch(rec);
+  }
+
+  /** A call that goes on under a new ConnID takes over what the old one knew. */
+  inherit(to: CallRecord, from: CallRecord): void {
+    to.startedAt = from.startedAt;
+    to.callType = from.callType;
+    to.ani = from.ani;
+    to.dnis = from.dnis;
+    if (from.userData !== undefined) this.setUserData(to, from.userData);
+    for (const other of from.others) this.addOther(to, other);
+    for (const p of from.previous ?? []) this.addPrevious(to, p);
+    this.touch(to);
+  }
+
+  /**
+   * Keeps `list` as the call's user data within the byte bounds: past the per-call bound only the
+   * leading entries that fit are kept, and past the total what room is left (first come, first
+   * kept), with a warning. Kept as given (no copy) when it fits.
+   */
+  setUserData(rec: CallRecord, list: Readonly<KVList>): void {
+    const { maxUserDataBytesPerCall: perCall, maxUserDataBytes: total } = this.limits;
+    let kept = list;
+    let frozen = list === rec.userData ? rec.userDataFrozen : false;
+    let bytes = kvBytes(list, perCall);
+    let bound: string | undefined;
+    if (bytes > perCall) {
+      ({ list: kept, bytes } = kvPrefix(list, perCall));
+      frozen = true;
+      bound = `maxUserDataBytesPerCall = ${perCall}`;
+    }
+    const room = total - (this.userDataBytes - rec.userDataBytes);
+    if (bytes > room) {
+      ({ list: kept, bytes } = kvPrefix(kept, room));
+      frozen = true;
+      bound = `maxUserDataBytes = ${total} (all calls)`;
+    }
+    this.userDataBytes += bytes - rec.userDataBytes;
+    rec.userDataBytes = bytes;
+    rec.userData = kept;
+    rec.userDataFrozen = frozen;
+    if (bound !== undefined) this.trim(rec, bound, kept.length, list.length);
+  }
+
+  private trim(rec: CallRecord, bound: string, kept: number, given: number): void {
+    this.trimmed++;
+    if (this.trimmed !== 1 && this.trimmed % this.limits.maxCalls !== 0) return;
+    this.onWarning?.({
+      code: 'ERR_MODEL_USER_DATA_LIMIT',
+      detail:
+        `the state model keeps user data within ${bound} bytes: call ${rec.connId} keeps ${kept} of ${given} ` +
+        `entries (${this.trimmed} trimmed so far)`,
+      trimmed: this.trimmed,
+    });
   }
 
   // ------------------------------------------------------------------ bound and commit
 
   private drop(rec: CallRecord): void {
+    rec.live = false;
     this.records.delete(rec.connId);
-    this.unconfirmed.delete(rec.connId);
-    this.confirmed.delete(rec.connId);
-    if (this.callViews.get(rec.connId) === rec.view) this.callViews.delete(rec.connId);
+    this.tiers[rec.rank]!.remove(rec);
     for (const dn of rec.parties.keys()) {
       const dnRec = this.dnRecords.get(dn);
-      if (dnRec?.calls.delete(rec.connId)) this.pendingDNs.add(dnRec);
+      if (dnRec?.calls?.delete(rec.connId)) this.touchDN(dnRec);
     }
+    this.userDataBytes -= rec.userDataBytes;
+    rec.userDataBytes = 0;
+    rec.userData = undefined;
   }
 
-  /** Past maxCalls, the least recently touched unconfirmed call goes first, then confirmed ones. */
+  /** Past maxCalls, the least recently touched call of the lowest rank goes first. */
   private enforceBound(): void {
-    while (this.records.size > this.maxCalls) {
-      const victim = firstValue(this.unconfirmed) ?? firstValue(this.confirmed)!;
-      this.drop(victim);
-      if (this.pendingCalls.get(victim) === 'changed' && victim.view === undefined) this.pendingCalls.delete(victim);
-      else {
-        this.pendingCalls.delete(victim);
+    const { maxCalls } = this.limits;
+    while (this.records.size > maxCalls) {
+      const victim = (this.tiers[0]!.oldest ?? this.tiers[1]!.oldest ?? this.tiers[2]!.oldest) as CallRecord;
+      if (this.listening && victim.bornAt !== this.step) {
+        victim.endView = this.lastView(victim);
+        victim.evicted = true;
         this.evictions.push(victim);
       }
+      this.drop(victim);
       this.evicted++;
-      if (this.evicted === 1 || this.evicted % this.maxCalls === 0) {
+      if (this.evicted === 1 || this.evicted % maxCalls === 0) {
+        const rank = ['offered', 'confirmed by the server', "confirmed by the user's own request"][victim.rank];
         this.onWarning?.({
           code: 'ERR_MODEL_CALLS_LIMIT',
           detail:
-            `the state model holds at most maxCalls = ${this.maxCalls} calls: dropped the least recently seen ` +
-            `${victim.confirmed ? 'confirmed' : 'unconfirmed'} call ${victim.connId} (${this.evicted} dropped so far)`,
+            `the state model holds at most maxCalls = ${maxCalls} calls: dropped the least recently seen ` +
+            `${rank} call ${victim.connId} (${this.evicted} dropped so far)`,
           evicted: this.evicted,
         });
       }
     }
   }
 
-  /** Ends the step: enforces the bound, rebuilds touched views, returns the changes. */
-  commit(cause: ChangeCause): Change[] {
-    this.enforceBound();
+  /** Ends the step: enforces the bound and, when someone listens, returns the changes. */
+  commit(cause: ChangeCause): readonly Change[] {
+    if (this.records.size > this.limits.maxCalls) this.enforceBound();
+    this.step++;
+    if (this.journal.length === 0 && this.dnJournal.length === 0 && this.evictions.length === 0) return NO_CHANGES;
     const out: Change[] = [];
-    for (const [rec, what] of this.pendingCalls) {
-      if (what === 'ended') {
-        if (rec.view) out.push({ kind: 'callEnded', view: rec.view, cause });
-        continue;
-      }
-      rec.view = callView(rec);
-      this.callViews.set(rec.connId, rec.view);
-      out.push({ kind: 'callChanged', view: rec.view, cause });
+    for (const rec of this.journal) {
+      if (rec.live) out.push({ kind: 'callChanged', view: this.callView(rec), cause });
+      else if (rec.endView !== undefined && !rec.evicted) out.push({ kind: 'callEnded', view: rec.endView, cause });
     }
-    for (const rec of this.evictions) out.push({ kind: 'callEnded', view: rec.view!, cause: 'evicted' });
-    for (const rec of this.pendingDNs) {
-      if (this.dnRecords.get(rec.dn) !== rec || sameDN(rec)) continue;
-      rec.view = dnView(rec);
-      this.dnViews.set(rec.dn, rec.view);
-      out.push({ kind: 'dnChanged', view: rec.view, cause });
+    for (const rec of this.evictions) out.push({ kind: 'callEnded', view: rec.endView!, cause: 'evicted' });
+    for (const rec of this.journal) rec.endView = undefined;
+    for (const rec of this.evictions) rec.endView = undefined;
+    for (const rec of this.dnJournal) {
+      if (rec.live && changedSinceView(rec)) out.push({ kind: 'dnChanged', view: this.dnView(rec), cause });
     }
-    this.pendingCalls.clear();
-    this.pendingDNs.clear();
+    this.journal = [];
+    this.dnJournal = [];
     this.evictions = [];
     return out;
   }
 }
 
-function firstValue<V>(map: Map<string, V>): V | undefined {
-  for (const v of map.values()) return v;
-  return undefined;
-}
-
-function callView(rec: CallRecord): CallView {
-  return Object.freeze({
-    connId: rec.connId,
-    parties: Object.freeze(Object.fromEntries(rec.parties)),
-    otherParties: Object.freeze(rec.others.filter((dn) => !rec.parties.has(dn))),
-    callType: rec.callType,
-    ani: rec.ani,
-    dnis: rec.dnis,
-    userData: rec.userData,
-    previousConnIds: Object.freeze([...rec.previous]),
-    startedAt: rec.startedAt,
-  });
-}
-
-/** True when the DN's view already shows the record (e.g. a call added and dropped in one step). */
-function sameDN(rec: DNRecord): boolean {
-  const callsChanged = rec.calls.endStep();
+/** False when the DN's view already shows the record (e.g. a call added and dropped in one step). */
+function changedSinceView(rec: DNRecord): boolean {
   const v = rec.view;
-  return v !== undefined && !callsChanged && v.agent === rec.agent && v.dnd === rec.dnd && v.forward === rec.forward;
-}
-
-/** `calls` is read from a snapshot of the DN's call list, made into an array on first read. */
-function dnView(rec: DNRecord): DNView {
-  const calls = rec.calls.snapshot();
-  return Object.freeze({
-    dn: rec.dn,
-    agent: rec.agent,
-    dnd: rec.dnd,
-    forward: rec.forward,
-    get calls() {
-      return calls();
-    },
-  });
+  if (v === undefined) return true;
+  if (v.agent !== rec.agent || v.dnd !== rec.dnd || v.forward !== rec.forward) return true;
+  return rec.calls?.changedSinceMark() ?? false;
 }

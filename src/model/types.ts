@@ -31,7 +31,10 @@ export interface CallView {
   readonly callType: number | undefined;
   readonly ani: string | undefined;
   readonly dnis: string | undefined;
-  /** UserData as the last event that carried it gave it (frozen copy). */
+  /**
+   * UserData as the last event that carried it gave it (a frozen copy), within the model's byte
+   * bounds (`maxUserDataBytesPerCall`, `maxUserDataBytes`: past them, the leading entries that fit).
+   */
   readonly userData: Readonly<KVList> | undefined;
   /** ConnIDs this call was known by before (EventPartyChanged renames, merges), oldest first. */
   readonly previousConnIds: readonly string[];
@@ -88,6 +91,8 @@ export type Correction =
       readonly after: PartyState | undefined;
     }
   | { readonly kind: 'agentStatusChanged'; readonly dn: string; readonly before: AgentStatusName; readonly after: AgentStatusName }
+  /** The agent's ID, place or work mode differed, its status did not. */
+  | { readonly kind: 'agentChanged'; readonly dn: string; readonly before: AgentView; readonly after: AgentView }
   | { readonly kind: 'dndChanged'; readonly dn: string; readonly before: boolean; readonly after: boolean }
   | {
       readonly kind: 'forwardChanged';
@@ -96,21 +101,43 @@ export type Correction =
       readonly after: ForwardView | undefined;
     };
 
-/** The model dropped calls to stay within `maxCalls` (the connection reports it as a protocolWarning). */
-export interface ModelWarning {
-  readonly code: 'ERR_MODEL_CALLS_LIMIT';
-  readonly detail: string;
-  /** Calls dropped since the model was made. */
-  readonly evicted: number;
-}
+/**
+ * The model dropped calls to stay within `maxCalls`, or kept less user data than an event gave to
+ * stay within its byte bounds (the connection reports either as a protocolWarning).
+ */
+export type ModelWarning =
+  | {
+      readonly code: 'ERR_MODEL_CALLS_LIMIT';
+      readonly detail: string;
+      /** Calls dropped since the model was made. */
+      readonly evicted: number;
+    }
+  | {
+      readonly code: 'ERR_MODEL_USER_DATA_LIMIT';
+      readonly detail: string;
+      /** Times user data was trimmed since the model was made. */
+      readonly trimmed: number;
+    };
 
 export interface StateModelOptions {
   /** Most calls held at once. Default 10 000 (see DEFAULT_MAX_CALLS). */
   maxCalls?: number;
-  /** Told when calls are dropped to stay within maxCalls (at most once per maxCalls drops). */
+  /** User data bytes kept per call (leading entries that fit). Default 64 KiB (DEFAULT_MAX_USER_DATA_BYTES_PER_CALL). */
+  maxUserDataBytesPerCall?: number;
+  /** User data bytes kept for all calls together. Default 32 MiB (DEFAULT_MAX_USER_DATA_BYTES). */
+  maxUserDataBytes?: number;
+  /**
+   * Told when calls are dropped to stay within maxCalls, or user data trimmed to stay within its
+   * bounds (each at its first occurrence, then once per maxCalls occurrences).
+   */
   onWarning?: (warning: ModelWarning) => void;
   /** Clock for `startedAt` when an event carries no `time`. Default Date.now. */
   now?: () => number;
+  /**
+   * Whether anyone takes the changes of the next step. When it returns false, apply() and the
+   * other steps return no changes and build no view (views are then made when read). Default: always.
+   */
+  listening?: () => boolean;
 }
 
 /**
@@ -119,6 +146,18 @@ export interface StateModelOptions {
  * ConnIDs cannot grow the model further.
  */
 export const DEFAULT_MAX_CALLS = 10_000;
+
+/**
+ * A desktop's user data is a few hundred bytes to a few KB per call; 64 KiB keeps any real one
+ * whole, while one 1 MB frame cannot make a call hold 1 MB.
+ */
+export const DEFAULT_MAX_USER_DATA_BYTES_PER_CALL = 64 * 1024;
+
+/**
+ * 32 MiB is 10 000 calls of 3 KB of user data: a busy routing service fits, a server sending
+ * thousands of calls with huge user data cannot grow the model past it.
+ */
+export const DEFAULT_MAX_USER_DATA_BYTES = 32 * 1024 * 1024;
 
 /** What a resync must ask: the known calls (at most maxCalls; ask them first) and the registered DNs. */
 export interface ResyncPlan {

@@ -14,7 +14,8 @@ import type {
   SwitchControls,
   SwitchSideOptions,
 } from './controls.js';
-import type { AgentState, CallState, SharedState } from './state.js';
+import type { AgentState, SimCall } from './records.js';
+import type { SharedState } from './state.js';
 
 export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes = string | symbol> extends EventEmitter<Events> {
   abstract readonly shared: SharedState;
@@ -26,7 +27,7 @@ export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes =
   }
 
   /** Call by ConnID (shared with the pair partner). */
-  call(connId: string): Readonly<CallState> | undefined {
+  call(connId: string): Readonly<SimCall> | undefined {
     return this.shared.calls.get(connId);
   }
 
@@ -71,6 +72,16 @@ export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes =
   /** Declares a routing point (AddressType 4) with its route timeout and default destination. */
   addRoutingPoint(dn: string, options?: RoutingPointOptions): void {
     this.controls.addRoutingPoint(dn, options);
+  }
+
+  /** After-call work (s) of agents whose login gave no WrapUpTime, from their next call on (0 = none). */
+  setWrapUpTime(seconds: number): void {
+    this.controls.setWrapUpTime(seconds);
+  }
+
+  /** Where routing points without a default destination of their own send unrouted calls (undefined: released). */
+  setDefaultRouteDestination(dn: string | undefined): void {
+    this.controls.setDefaultRouteDestination(dn);
   }
 
   /** Declares an ACD queue (AddressType 3). */

@@ -48,17 +48,18 @@ export type {
   SwitchSideOptions,
 } from './controls.js';
 export { SIMULATOR_DEFAULTS, type RoutingPointSpec, type ServerRoleName, type SimulatorOptions } from './options.js';
-export {
-  SharedState,
-  ROUTE_COUNT_LIMIT,
-  SWITCH_DEFAULTS,
-  type AgentState,
-  type CallState,
-  type Party,
-  type PartyState,
-  type RoutingPointConfig,
-  type SwitchSettings,
-} from './state.js';
+export { SharedState, DIAL_OUTCOME_LIMIT, ROUTE_COUNT_LIMIT, SWITCH_DEFAULTS, type SwitchContext, type SwitchSettings } from './state.js';
+export type {
+  AgentState,
+  CallState,
+  DialOutcome,
+  DialOutcomeName,
+  Forwarding,
+  Party,
+  PartyState,
+  RoutingPointConfig,
+  SimCall,
+} from './records.js';
 export { SimErrorCode, type SimErrorCodeValue } from './error-codes.js';
 export { INPUT_MASK_BITS, INPUT_MASK_BYTES, UNMASKABLE_EVENT_TYPES, fullInputMask, inputMaskOf, maskAllows } from './mask.js';
 export { runSimCli, SIM_CLI_USAGE, type SimCliIO } from './cli.js';

@@ -3,7 +3,8 @@
  */
 import type { TlsOptions } from 'node:tls';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
-import { SWITCH_DEFAULTS, type SharedState } from './state.js';
+import type { EventAttributes } from './records.js';
+import { SWITCH_DEFAULTS, type SharedState, type SwitchSettings } from './state.js';
 
 export type ServerRoleName = 'primary' | 'backup';
 
@@ -46,6 +47,20 @@ export interface SimulatorOptions {
   treatmentDurationMs?: number;
   /** Calls the switch holds at most (memory bound); a new call beyond is refused. Default 100,000. Ignored with `shared`. */
   maxCalls?: number;
+  /** After-call work (s) of agents whose login gives no `Extensions` WrapUpTime. Default 0: none. Ignored with `shared`. */
+  wrapUpSec?: number;
+  /** No-answer time (ms) of forwarding on no answer set without `Extensions` NoAnswerTimeout. Default 10,000. Ignored with `shared`. */
+  noAnswerMs?: number;
+  /** Ring time (ms) of a predictive call whose request gives no Timeout. Default 30,000. Ignored with `shared`. */
+  dialTimeoutMs?: number;
+  /** How long RequestCollectDigits waits when it gives no Timeout (ms). Default 10,000. Ignored with `shared`. */
+  digitsTimeoutMs?: number;
+  /**
+   * Where routing points without a default destination of their own (also those a client declares
+   * by registering with AddressType 4) send a call nobody routes in time, or routed without OtherDN.
+   * Default none: such a call is released at the route timeout. Ignored with `shared`.
+   */
+  defaultRouteDestination?: string;
   /**
    * Routing points (AddressType 4) at start: a DN, or `{ dn, timeoutMs, defaultDestination }`.
    * A client registering a DN with AddressType 4 also declares it. Default none.
@@ -77,11 +92,16 @@ export const SIMULATOR_DEFAULTS = {
   routeTimeoutMs: SWITCH_DEFAULTS.routeTimeoutMs,
   treatmentDurationMs: SWITCH_DEFAULTS.treatmentDurationMs,
   maxCalls: SWITCH_DEFAULTS.maxCalls,
+  wrapUpSec: SWITCH_DEFAULTS.wrapUpSec,
+  noAnswerMs: SWITCH_DEFAULTS.noAnswerMs,
+  dialTimeoutMs: SWITCH_DEFAULTS.dialTimeoutMs,
+  digitsTimeoutMs: SWITCH_DEFAULTS.digitsTimeoutMs,
   routingPoints: [] as ReadonlyArray<string | RoutingPointSpec>,
   queues: [] as readonly string[],
 } as const;
 
-export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'tls' | 'shared'>> & Pick<SimulatorOptions, 'tls' | 'shared'>;
+export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'tls' | 'shared' | 'defaultRouteDestination'>> &
+  Pick<SimulatorOptions, 'tls' | 'shared' | 'defaultRouteDestination'>;
 
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
   const out: ResolvedSimulatorOptions = {
@@ -97,6 +117,11 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     routeTimeoutMs: options.routeTimeoutMs ?? SIMULATOR_DEFAULTS.routeTimeoutMs,
     treatmentDurationMs: options.treatmentDurationMs ?? SIMULATOR_DEFAULTS.treatmentDurationMs,
     maxCalls: options.maxCalls ?? SIMULATOR_DEFAULTS.maxCalls,
+    wrapUpSec: options.wrapUpSec ?? SIMULATOR_DEFAULTS.wrapUpSec,
+    noAnswerMs: options.noAnswerMs ?? SIMULATOR_DEFAULTS.noAnswerMs,
+    dialTimeoutMs: options.dialTimeoutMs ?? SIMULATOR_DEFAULTS.dialTimeoutMs,
+    digitsTimeoutMs: options.digitsTimeoutMs ?? SIMULATOR_DEFAULTS.digitsTimeoutMs,
+    defaultRouteDestination: options.defaultRouteDestination,
     routingPoints: options.routingPoints ?? SIMULATOR_DEFAULTS.routingPoints,
     queues: options.queues ?? SIMULATOR_DEFAULTS.queues,
     tls: options.tls,
@@ -109,4 +134,39 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     throw new RangeError(`maxFrameBytes must be an integer ≥ 8, got ${String(options.maxFrameBytes)}`);
   }
   return out;
+}
+
+/** The switch's settings among a server's (or a pair's) options; SharedState fills in the defaults. */
+export function switchSettingsOf(o: Partial<Record<keyof SwitchSettings, number>>): Partial<SwitchSettings> {
+  return {
+    routeTimeoutMs: o.routeTimeoutMs,
+    treatmentDurationMs: o.treatmentDurationMs,
+    maxCalls: o.maxCalls,
+    wrapUpSec: o.wrapUpSec,
+    noAnswerMs: o.noAnswerMs,
+    dialTimeoutMs: o.dialTimeoutMs,
+    digitsTimeoutMs: o.digitsTimeoutMs,
+  };
+}
+
+/**
+ * EventRestoreConnection's attributes from a server in `role` about its partner at `partner`: a
+ * primary names its backup (ServerRole 0), a backup its primary (ServerRole 1).
+ */
+export function restoreConnection(role: ServerRoleName, partner: { host: string; port: number }): EventAttributes {
+  return role === 'primary'
+    ? {
+        ServerRole: 0,
+        UserData: [
+          ['BackupHost', partner.host],
+          ['BackupPort', partner.port],
+        ],
+      }
+    : {
+        ServerRole: 1,
+        UserData: [
+          ['PrimaryHost', partner.host],
+          ['PrimaryPort', partner.port],
+        ],
+      };
 }

@@ -7,7 +7,7 @@ import type { TlsOptions } from 'node:tls';
 import createDebug from 'debug';
 import { SwitchControls } from './controls.js';
 import { SwitchFacade } from './facade.js';
-import { SIMULATOR_DEFAULTS, type RoutingPointSpec } from './options.js';
+import { SIMULATOR_DEFAULTS, switchSettingsOf, type RoutingPointSpec } from './options.js';
 import { TServerSimulator } from './server.js';
 import { SharedState } from './state.js';
 
@@ -39,6 +39,16 @@ export interface HotStandbyPairOptions {
   treatmentDurationMs?: number;
   /** Calls the switch holds at most; a new call beyond is refused. Default 100,000. */
   maxCalls?: number;
+  /** After-call work (s) of agents whose login gives no WrapUpTime. Default 0: none. */
+  wrapUpSec?: number;
+  /** No-answer time (ms) of forwarding on no answer set without NoAnswerTimeout. Default 10,000. */
+  noAnswerMs?: number;
+  /** Ring time (ms) of a predictive call whose request gives no Timeout. Default 30,000. */
+  dialTimeoutMs?: number;
+  /** How long RequestCollectDigits waits when it gives no Timeout (ms). Default 10,000. */
+  digitsTimeoutMs?: number;
+  /** See SimulatorOptions.defaultRouteDestination. Default none. */
+  defaultRouteDestination?: string;
   /** Routing points at start (see SimulatorOptions.routingPoints). */
   routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
   /** ACD queues at start. */
@@ -75,11 +85,7 @@ export class HotStandbyPair extends SwitchFacade {
     if (!Number.isInteger(this.repeatOnPromotion) || this.repeatOnPromotion < 0) {
       throw new RangeError(`repeatOnPromotion must be an integer ≥ 0, got ${String(options.repeatOnPromotion)}`);
     }
-    this.shared = new SharedState(this.repeatOnPromotion, {
-      routeTimeoutMs: options.routeTimeoutMs,
-      treatmentDurationMs: options.treatmentDurationMs,
-      maxCalls: options.maxCalls,
-    });
+    this.shared = new SharedState(this.repeatOnPromotion, switchSettingsOf(options), options.defaultRouteDestination);
     const link = options.linkUp ?? SIMULATOR_DEFAULTS.linkUp;
     const [linkA, linkB] = Array.isArray(link) ? link : [link, link];
     const [portA, portB] = options.ports ?? [0, 0];

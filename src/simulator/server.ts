@@ -15,12 +15,19 @@ import type { EventName } from '../protocol/messages.js';
 import { nowTime } from '../protocol/values.js';
 import { SimClient } from './client.js';
 import { SwitchControls } from './controls.js';
-import { dispatchRequest } from './dispatch.js';
+import { serveRequest } from './dispatch.js';
 import { SwitchFacade } from './facade.js';
-import { SimErrorCode, SimRefusal, type SimErrorCodeValue } from './error-codes.js';
-import type { EventAttributes, Requester, SimCore } from './handlers.js';
+import type { SimErrorCodeValue } from './error-codes.js';
+import type { EventAttributes, Requester, SimCore } from './core.js';
 import { UNMASKABLE_EVENT_TYPES } from './mask.js';
-import { resolveOptions, type ResolvedSimulatorOptions, type ServerRoleName, type SimulatorOptions } from './options.js';
+import {
+  resolveOptions,
+  restoreConnection,
+  switchSettingsOf,
+  type ResolvedSimulatorOptions,
+  type ServerRoleName,
+  type SimulatorOptions,
+} from './options.js';
 import type { SendEventOptions, SimulatorEvents } from './server-types.js';
 import { SharedState } from './state.js';
 
@@ -59,13 +66,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     super();
     this.opts = resolveOptions(options);
     this.ownsShared = this.opts.shared === undefined;
-    this.shared =
-      this.opts.shared ??
-      new SharedState(0, {
-        routeTimeoutMs: this.opts.routeTimeoutMs,
-        treatmentDurationMs: this.opts.treatmentDurationMs,
-        maxCalls: this.opts.maxCalls,
-      });
+    this.shared = this.opts.shared ?? new SharedState(0, switchSettingsOf(this.opts), this.opts.defaultRouteDestination);
     this.shared.attach(this);
     this.roleNow = this.opts.role;
     this.link = this.opts.linkUp;
@@ -265,13 +266,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
   demote(newPrimary: { host: string; port: number } | undefined = this.partner?.address()): void {
     if (!newPrimary) throw new Error(`${this.name}: demote needs the new primary's address (no partner)`);
     this.setRole('backup');
-    this.broadcast('EventRestoreConnection', {
-      ServerRole: 1,
-      UserData: [
-        ['PrimaryHost', newPrimary.host],
-        ['PrimaryPort', newPrimary.port],
-      ],
-    });
+    this.broadcast('EventRestoreConnection', restoreConnection('backup', newPrimary));
   }
 
   /** @internal Sets the role without telling clients (a restarted server comes back as backup). */
@@ -337,23 +332,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
 
   /** The EventRestoreConnection this server owes a newly registered client, if any. */
   private restoreConnectionAttrs(): EventAttributes | undefined {
-    if (!this.partner?.isRunning) return undefined;
-    const { host, port } = this.partner.address();
-    return this.roleNow === 'primary'
-      ? {
-          ServerRole: 0,
-          UserData: [
-            ['BackupHost', host],
-            ['BackupPort', port],
-          ],
-        }
-      : {
-          ServerRole: 1,
-          UserData: [
-            ['PrimaryHost', host],
-            ['PrimaryPort', port],
-          ],
-        };
+    return this.partner?.isRunning ? restoreConnection(this.roleNow, this.partner.address()) : undefined;
   }
 
   private requirePrimary(what: string): void {
@@ -424,27 +403,10 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     this.counts[name] = (this.counts[name] ?? 0) + 1;
     this.emit('request', { clientId: client.id, name, type: message.type, attributes: message.attributes });
 
-    const refId = message.attributes.ReferenceID;
-    const req: Requester = {
-      client,
-      refId: typeof refId === 'number' ? refId : 0,
-      tagRelated: descriptor?.v11 === true && this.opts.referenceIdOnRelatedEvents,
-    };
-    try {
-      dispatchRequest(this, req, descriptor, message.type, message.attributes);
-    } catch (err) {
-      if (err instanceof SimRefusal) {
-        this.log('%s from client %d refused: %d %s', name, client.id, err.errorCode, err.message);
-        this.sendError(req, err.errorCode, err.message);
-      } else {
-        // A simulator bug must not take the server down; tell the client and the log.
-        this.log('internal error handling %s: %O', name, err);
-        this.sendError(req, SimErrorCode.InvalidAttribute, `internal simulator error: ${(err as Error)?.message ?? String(err)}`);
-      }
-    }
+    serveRequest(this, client, descriptor, message, this.opts.referenceIdOnRelatedEvents, this.log);
   }
 
-  private sendError(req: Requester, code: SimErrorCodeValue, message: string): void {
+  sendError(req: Requester, code: SimErrorCodeValue, message: string): void {
     if (this.frozen) return;
     const refId = req.refId > 0 ? req.refId : undefined;
     req.client.write(encodeFrame(eventType('EventError'), { ErrorCode: code, ErrorMessage: message, ReferenceID: refId, ...this.stamp() }));

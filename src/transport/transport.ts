@@ -20,6 +20,15 @@ export interface Endpoint {
   port: number;
   /** Shown to users as the `Server` of every event; defaults to 'host:port'. */
   name: string;
+  /**
+   * True for the endpoints the user configured (primary, backup): the `tls` option's `servername`
+   * applies to them. An address a server named (learned) never takes it: it must present a
+   * certificate valid for its own host, so a certificate that is good for the primary is not good
+   * at any address the primary names.
+   */
+  configured?: boolean;
+  /** The name this endpoint's TLS certificate must be valid for (and the SNI sent), given with it by the user. */
+  servername?: string;
 }
 
 export interface AddpOptions {
@@ -85,14 +94,8 @@ export class Transport extends EventEmitter<TransportEvents> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const useTls = this.options.tls !== undefined;
-      const tlsOptions: tls.ConnectionOptions = this.options.tls === true ? {} : (this.options.tls ?? {});
       const socket: net.Socket = useTls
-        ? tls.connect({
-            servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
-            ...tlsOptions,
-            host: endpoint.host,
-            port: endpoint.port,
-          })
+        ? tls.connect(tlsConnectOptions(endpoint, this.options.tls!))
         : net.connect({ host: endpoint.host, port: endpoint.port });
       socket.setNoDelay(true);
       const timer = setTimeout(() => fail(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
@@ -303,6 +306,18 @@ export class Transport extends EventEmitter<TransportEvents> {
       s.on('error', () => {});
     }
   }
+}
+
+/**
+ * The tls.connect options for `endpoint`. The name its certificate is checked against (Node checks
+ * `servername`, else `host`) is the endpoint's own `servername`; else, for a configured endpoint,
+ * the `tls` option's; else its host (no SNI for an IP literal: the certificate must carry the IP).
+ */
+export function tlsConnectOptions(endpoint: Endpoint, option: tls.ConnectionOptions | true): tls.ConnectionOptions {
+  const given = option === true ? {} : option;
+  const servername =
+    endpoint.servername ?? (endpoint.configured ? given.servername : undefined) ?? (net.isIP(endpoint.host) ? undefined : endpoint.host);
+  return { ...given, servername, host: endpoint.host, port: endpoint.port };
 }
 
 function describeConnectFailure(err: Error & { code?: string }): string {

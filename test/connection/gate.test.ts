@@ -9,7 +9,7 @@ import type { DecodedMessage } from '../../src/codec/index.js';
 import { EventValidationError, ProtocolError, type TlibError } from '../../src/errors.js';
 import { EventGate, type GateHost, type GateSession } from '../../src/connection/gate.js';
 import { Ledger } from '../../src/connection/ledger.js';
-import { RequestRouter } from '../../src/connection/router.js';
+import { laneWindows, RequestRouter } from '../../src/connection/router.js';
 import { messageByName } from '../../src/protocol/catalogue.js';
 
 class FakeSession implements GateSession {
@@ -84,7 +84,7 @@ beforeEach(() => {
     primaryChanged: (s, _m, fromStandby) => host.calls.push(`primaryChanged ${s.name}${fromStandby ? ' (standby)' : ''}`),
     linkShownUp: (s) => host.calls.push(`linkUp ${s.name}`),
   };
-  router = new RequestRouter({ owner: {}, requestTimeoutMs: 1_000, maxInFlight: 100, route: () => host.active });
+  router = new RequestRouter({ owner: {}, requestTimeoutMs: 1_000, windows: laneWindows(100, 100), route: () => host.active });
   gate = makeGate();
 });
 afterEach(() => router.rejectAll(new Error('test over')));
@@ -132,7 +132,7 @@ describe('1. internal and forbidden messages; role messages out', () => {
 
 describe('2. the standby', () => {
   it('its events stop; an answer to a request sent there settles silently', async () => {
-    const p = router.create('RequestRegisterAddress', { ThisDN: '1001' }, {}, { internal: true, deliverAnswer: false, target: b });
+    const p = router.create('RequestRegisterAddress', { ThisDN: '1001' }, {}, { lane: 'control', deliverAnswer: false, target: b });
     router.submit(p);
     gate.onMessage(msg('EventRinging', { ThisDN: '1001', ConnID: '0000000000000001' }), b);
     gate.onMessage(msg('EventRegistered', { ThisDN: '1001', ReferenceID: p.referenceId }), b);
@@ -153,7 +153,7 @@ describe('3. duplicates', () => {
     gate.onMessage(e(1, { seconds: START.seconds, microseconds: 6 }), a);
     expect(delivered()).toHaveLength(3);
     // The answer to a request in flight is never a duplicate.
-    const p = router.create('RequestQueryServer', {}, {}, { internal: false, deliverAnswer: true, target: undefined });
+    const p = router.create('RequestQueryServer', {}, {}, { lane: 'user', deliverAnswer: true, target: undefined });
     router.submit(p);
     gate.onMessage(
       msg('EventServerInfo', {
@@ -200,7 +200,7 @@ describe('5. validation', () => {
     gate.onMessage(msg('EventACK'), a); // no ReferenceID: Mandatory
     expect(errors[0]).toBeInstanceOf(EventValidationError);
     expect(delivered()).toEqual([]);
-    const p = router.create('RequestDistributeUserEvent', { ThisDN: '1' }, {}, { internal: false, deliverAnswer: true, target: undefined });
+    const p = router.create('RequestDistributeUserEvent', { ThisDN: '1' }, {}, { lane: 'user', deliverAnswer: true, target: undefined });
     router.submit(p);
     gate.onMessage({ ...msg('EventACK'), attributes: { ReferenceID: p.referenceId } }, a); // no time
     await expect(p.promise).rejects.toBeInstanceOf(EventValidationError);

@@ -308,11 +308,15 @@ describe('a message type the catalogue knows by name only', () => {
     expect(rec.warnings).toEqual([]);
   });
 
-  it('a request (RequestMakePredictiveCall, 15) cannot be sent', async () => {
+  it('a request the protocol does not define (RequestGiveMusicTreatment, 37) is refused, nothing sent', async () => {
     const before = srec.requests.length;
-    const out = await outcomeOf(conn.request('RequestMakePredictiveCall' as never, {} as never));
+    const out = await outcomeOf(conn.request('RequestGiveMusicTreatment' as never, { ThisDN: '1001' } as never));
     expect(out.ok).toBe(false);
-    if (!out.ok) expect(out.error.message).toMatch(/known by name only/);
+    if (out.ok) return;
+    expect(out.error).toBeInstanceOf(InvalidArgumentError);
+    expect((out.error as InvalidArgumentError).issues.map((i) => i.code)).toEqual(['ERR_NOT_IN_PROTOCOL']);
+    expect(out.error.message).toMatch(/does not define, known by name only/);
+    await delay(10);
     expect(srec.requests.length).toBe(before);
   });
 });

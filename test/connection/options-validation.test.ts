@@ -69,6 +69,8 @@ describe('unknown option keys', () => {
       maxInFlight: 10,
       resyncWindow: 10,
       maxCalls: 100,
+      maxUserDataBytesPerCall: 4096,
+      maxUserDataBytes: 1 << 20,
       retryStrategy: () => null,
     };
     // allowedBackupHosts is the older name of learnedAddresses: one or the other.

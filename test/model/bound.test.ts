@@ -44,8 +44,10 @@ describe('StateModel bound (maxCalls)', () => {
     expect(warnings[0]!.detail).toMatch(/maxCalls = 10000/);
     // Nothing inside grows past the bound either (records, eviction tiers, the DN's call log).
     const store = (m as unknown as { store: Record<string, unknown> }).store;
-    const sizes = ['records', 'unconfirmed', 'confirmed', 'callViews', 'pendingCalls'].map((k) => (store[k] as Map<unknown, unknown>).size);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(DEFAULT_MAX_CALLS);
+    const tiers = store.tiers as { size: number }[];
+    expect((store.records as Map<unknown, unknown>).size).toBe(DEFAULT_MAX_CALLS);
+    expect(tiers.reduce((n, t) => n + t.size, 0)).toBe(DEFAULT_MAX_CALLS);
+    expect((store.journal as unknown[]).length + (store.evictions as unknown[]).length).toBe(0);
     const dnCalls = (store.dnRecords as Map<string, { calls: { log: unknown[] } }>).get('A')!.calls;
     expect(dnCalls.log.length).toBeLessThanOrEqual(2 * DEFAULT_MAX_CALLS + 32);
     // The resync plans at most maxCalls queries.

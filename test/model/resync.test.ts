@@ -140,7 +140,9 @@ describe('StateModel resync', () => {
     const m = model('A');
     m.apply(ev('EventAgentLogin', { ThisDN: 'A', AgentID: 'ag1' }));
     m.beginResync();
-    const answer = addressInfo('A', { AgentStatus: 3 });
+    // An unsolicited EventAddressInfo (no ReferenceID) is not the answer the resync awaits.
+    expect(m.apply(addressInfo('A', { AgentStatus: 2 }))).toEqual([]);
+    const answer = addressInfo('A', { AgentStatus: 3, ReferenceID: 7 });
     expect(m.apply(answer)[0]).toMatchObject({ kind: 'dnChanged', cause: 'resync' });
     expect(m.resyncDN('A', answer)).toEqual([]);
     expect(m.endResync().corrections).toEqual([{ kind: 'agentStatusChanged', dn: 'A', before: 'loggedIn', after: 'ready' }]);

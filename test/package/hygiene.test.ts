@@ -39,7 +39,7 @@ describe('package.json', () => {
 
   it('.ci/run lints, checks the packed tarball and runs the README snippet from it', () => {
     const ci = read('.ci/run');
-    for (const step of ['npm run lint', 'npm pack', 'npx publint', 'npx attw', 'drive-quickstart.mjs', 'npm test'])
+    for (const step of ['npx biome ci .', 'npm pack', 'npx publint', 'npx attw', 'drive-quickstart.mjs', 'npm test'])
       expect(ci).toContain(step);
   });
 });

@@ -45,7 +45,16 @@ describe('routing points', () => {
     const since = router.mark();
     const used = await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: '1001' });
     expect(used.name).toBe('EventRouteUsed');
-    expect(used.attributes).toMatchObject({ ThisDN: RP, ConnID: connId, OtherDN: '1001' });
+    // 1.2: the destination in ThirdPartyDN (role 2 Destination), the caller in OtherDN, ThisQueue = the routing point.
+    expect(used.attributes).toMatchObject({
+      ThisDN: RP,
+      ConnID: connId,
+      OtherDN: '5551111',
+      ThirdPartyDN: '1001',
+      ThirdPartyDNRole: 2,
+      ThisQueue: RP,
+      CallState: 0,
+    });
     expect(story(router, since, { [connId]: 'C' })).toEqual(['EventDiverted@C', 'EventRouteUsed@C']);
     const ringing = await eventOn(agent, 'EventRinging', connId);
     expect(ringing.attributes).toMatchObject({ ThisDN: '1001', ThirdPartyDN: RP, OtherDN: '5551111', DNIS: '8005550100' });
@@ -64,7 +73,7 @@ describe('routing points', () => {
     const used = await router.waitFor((m) => m.name === 'EventRouteUsed' && m.attributes.ConnID === connId, { timeoutMs: 2000 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
     expect(used.attributes.ReferenceID).toBeUndefined();
-    expect(used.attributes.OtherDN).toBe('1002');
+    expect(used.attributes).toMatchObject({ OtherDN: '5551112', ThirdPartyDN: '1002', ThirdPartyDNRole: 2, ThisQueue: RP });
     expect((await eventOn(fallback, 'EventRinging', connId)).attributes.ThirdPartyDN).toBe(RP);
     expectError(await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: '1001' }), 57);
     expect(s.shared.pendingTimers).toBe(0);
