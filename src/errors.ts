@@ -62,7 +62,8 @@ export type ProtocolErrorCode =
   | 'ERR_KVLIST_TOO_DEEP'
   | 'ERR_DUPLICATE_ATTRIBUTE'
   | 'ERR_ENCODE'
-  | 'ERR_UNEXPECTED_MESSAGE';
+  | 'ERR_UNEXPECTED_MESSAGE'
+  | 'ERR_NOT_TSERVER';
 
 export interface TlibErrorCodes extends Record<ProtocolErrorCode, ProtocolError> {}
 /** Bytes that do not follow the wire protocol. `offset` is the byte in the stream where it was seen. */
