@@ -89,9 +89,15 @@ export class ServerSession extends EventEmitter<SessionEvents> {
       const timer = this.clock.setTimeout(() => {
         done();
         this.close();
-        debug('%s: no RequestRegisterClient answer within %d ms: not a T-Server, or one that does not serve this client', this.name, timeoutMs);
+        debug(
+          '%s: no RequestRegisterClient answer within %d ms: not a T-Server, or one that does not serve this client',
+          this.name,
+          timeoutMs,
+        );
         const timeout = new RequestTimeoutError({ name: 'RequestRegisterClient', referenceId, attributes }, timeoutMs);
-        reject(new ConnectError(this.name, `accepted the connection but did not answer RequestRegisterClient within ${timeoutMs} ms`, timeout));
+        reject(
+          new ConnectError(this.name, `accepted the connection but did not answer RequestRegisterClient within ${timeoutMs} ms`, timeout),
+        );
       }, timeoutMs);
       const onAbort = () => {
         done();
