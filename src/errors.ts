@@ -283,3 +283,23 @@ export class IteratorOverflowError extends TlibError {
     this.maxBuffered = maxBuffered;
   }
 }
+
+export interface TlibErrorCodes {
+  ERR_HOLD_OVERFLOW: HoldOverflowError;
+}
+/**
+ * A server sent more than `maxHeldBytes` while its messages had to wait: before the answer to
+ * RequestRegisterClient, or during the ledger replay on a new active session. The session is
+ * dropped as lost (and fails over or reconnects), as for a server that stops reading.
+ */
+export class HoldOverflowError extends TlibError {
+  readonly server: string;
+  readonly heldBytes: number;
+  readonly limitBytes: number;
+  constructor(server: string, what: string, heldBytes: number, limitBytes: number) {
+    super('ERR_HOLD_OVERFLOW', `${server}: more than ${limitBytes} bytes (maxHeldBytes) of messages waited ${what}`);
+    this.server = server;
+    this.heldBytes = heldBytes;
+    this.limitBytes = limitBytes;
+  }
+}
