@@ -19,7 +19,7 @@ export function buildCallView(rec: CallRecord): CallView {
     rec.userData = freezeKV(rec.userData);
     rec.userDataFrozen = true;
   }
-  const others = rec.others.length === 0 ? NONE : Object.freeze(rec.others.filter((dn) => !rec.parties.has(dn)));
+  const others = rec.others === undefined ? NONE : Object.freeze(rec.others.filter((dn) => !rec.parties.has(dn)));
   return Object.freeze({
     connId: rec.connId,
     parties: Object.freeze(parties) as CallView['parties'],
