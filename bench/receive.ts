@@ -145,7 +145,10 @@ async function sdkClient(
   host: SimHost,
   options: { dns: readonly string[]; model: boolean; name: string; listenChanges?: boolean },
 ): Promise<Client> {
-  const conn = new TServerConnection({ primary: host.primary, applicationName: 'bench-receive', validation: 'warn' });
+  // No ADDP: a simulator worker making a 100,000-event batch does not answer pings for seconds on
+  // a loaded machine, and a connection that gave it up would miss a whole trial.
+  const conn = new TServerConnection({ primary: host.primary, applicationName: 'bench-receive', validation: 'warn', addp: false });
+  conn.on('error', (err) => console.log(`   (receive: error ${err.message})`));
   const cd = new Countdown();
   const use = freshConsumer();
   conn.on('protocolWarning', (w) => console.log(`   (receive: protocolWarning ${w.code}: ${w.detail})`));

@@ -89,9 +89,14 @@ const NO_CHANGES: readonly Change[] = Object.freeze([]);
 
 export class ModelStore {
   private readonly records = new Map<string, CallRecord>();
-  private readonly dnRecords = new Map<string, DNRecord>();
+  /**
+   * Registered DNs. A DN nothing has happened to yet has no record (null): a connection with
+   * thousands of idle DNs holds little more than their names. The record is made when the DN first
+   * changes or its view is read.
+   */
+  private readonly dnRecords = new Map<string, DNRecord | null>();
   readonly callViews: ReadonlyMap<string, CallView> = new ViewMap(this.records, (r) => this.callView(r));
-  readonly dnViews: ReadonlyMap<string, DNView> = new ViewMap(this.dnRecords, (r) => this.dnView(r));
+  readonly dnViews: ReadonlyMap<string, DNView> = new ViewMap(this.dnRecords, (r, dn) => this.dnView(r ?? this.dnRecord(dn)));
   /** Eviction order, one list per rank. */
   private readonly tiers: Tier[] = Array.from({ length: RANKS }, () => new Tier());
   /** Whether this step's changes are wanted (set by the model before each step). */
@@ -120,16 +125,19 @@ export class ModelStore {
     return dn !== undefined && this.dnRecords.has(dn);
   }
 
+  /** An answer that changed nothing on a DN nothing had happened to: it keeps no record. */
+  forgetIfPristine(rec: DNRecord): void {
+    if (rec.version === 0 && rec.view === undefined && rec.calls === undefined && rec.live) this.dnRecords.set(rec.dn, null);
+  }
+
+  /** The registered DN's record (made if it has none yet), or undefined when not registered. */
   dn(dn: string | undefined): DNRecord | undefined {
-    return dn === undefined ? undefined : this.dnRecords.get(dn);
+    if (dn === undefined) return undefined;
+    const rec = this.dnRecords.get(dn);
+    return rec === null ? this.dnRecord(dn) : rec;
   }
 
-  registeredDNs(): string[] {
-    return [...this.dnRecords.keys()];
-  }
-
-  register(dn: string): void {
-    if (this.dnRecords.has(dn)) return;
+  private dnRecord(dn: string): DNRecord {
     const rec: DNRecord = {
       dn,
       agent: LOGGED_OUT,
@@ -143,20 +151,31 @@ export class ModelStore {
       mark: 0,
     };
     this.dnRecords.set(dn, rec);
-    this.touchDN(rec);
+    return rec;
+  }
+
+  registeredDNs(): string[] {
+    return [...this.dnRecords.keys()];
+  }
+
+  register(dn: string): void {
+    if (this.dnRecords.has(dn)) return;
+    this.dnRecords.set(dn, null);
+    // Someone listens: the new DN is announced (with its view).
+    if (this.listening) this.touchDN(this.dnRecord(dn));
   }
 
   /** Drops the DN and its place on every call (a call with no registered party left ends). */
   unregister(dn: string): void {
     const rec = this.dnRecords.get(dn);
-    if (!rec) return;
-    if (rec.calls) {
+    if (rec === undefined) return;
+    if (rec?.calls) {
       for (const connId of [...rec.calls.keys()]) {
         const call = this.records.get(connId);
         if (call) this.removeParty(call, dn);
       }
     }
-    rec.live = false;
+    if (rec) rec.live = false;
     this.dnRecords.delete(dn);
   }
 
@@ -248,7 +267,7 @@ export class ModelStore {
   }
 
   setParty(rec: CallRecord, dn: string, state: PartyState): void {
-    const dnRec = this.dnRecords.get(dn);
+    const dnRec = this.dn(dn);
     if (dnRec !== undefined) this.putParty(rec, dnRec, state);
     else {
       rec.parties.set(dn, state);

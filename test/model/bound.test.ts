@@ -172,4 +172,36 @@ describe('StateModel with ill-formed events', () => {
       { numRuns: 300 },
     );
   });
+
+  it('idle registered DNs keep no record: their answers saying nothing new make none, a read makes one', () => {
+    const m = new StateModel({ listening: () => false });
+    const dns = Array.from({ length: 1000 }, (_, i) => `D${i}`);
+    for (const dn of dns) m.register(dn, ev('EventRegistered', { ThisDN: dn }));
+    for (const dn of dns) m.apply(ev('EventRegistered', { ThisDN: dn, AgentStatus: 1, ReferenceID: 1 }));
+    m.beginResync();
+    for (const dn of dns)
+      m.resyncDN(
+        dn,
+        ev('EventAddressInfo', {
+          ThisDN: dn,
+          AgentStatus: 1,
+          Extensions: [
+            ['Calls', []],
+            ['DND', 0],
+          ],
+        }),
+      );
+    m.endResync();
+    const records = (m as unknown as { store: { dnRecords: Map<string, unknown> } }).store.dnRecords;
+    expect(records.size).toBe(1000);
+    expect([...records.values()].filter((r) => r !== null)).toHaveLength(0);
+    // A DN that changes, or is read, gets one; its view is the same object until it changes.
+    m.apply(ev('EventAgentLogin', { ThisDN: 'D7', AgentID: 'a7' }));
+    const view = m.dns.get('D9')!;
+    expect(view).toMatchObject({ dn: 'D9', agent: { status: 'loggedOut' }, dnd: false, calls: [] });
+    expect(m.dns.get('D9')).toBe(view);
+    expect([...records.values()].filter((r) => r !== null)).toHaveLength(2);
+    expect(m.dns.get('D7')!.agent).toMatchObject({ id: 'a7', status: 'loggedIn' });
+    expect([...m.dns.keys()]).toEqual(dns);
+  });
 });
