@@ -239,7 +239,9 @@ export class SwitchControls {
    * it (a person answers at once). At most DIAL_OUTCOME_LIMIT numbers have one.
    */
   setDialOutcome(number: string, outcome: DialOutcomeSpec | undefined): void {
-    if (typeof number !== 'string' || number === '') throw new RangeError('setDialOutcome needs the number dialled');
+    if (typeof number !== 'string' || number === '' || number.length > 64) {
+      throw new RangeError(`setDialOutcome needs the number dialled (1–64 characters), got ${JSON.stringify(number)}`);
+    }
     this.shared.setDialOutcome(number, outcome === undefined ? undefined : dialOutcomeOf(outcome));
   }
 

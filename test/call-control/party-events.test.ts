@@ -6,7 +6,7 @@
  * The call starts as an internal call from the third party to the agent, so every party is a DN.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AGENT, COLLEAGUE, THIRD, type CallRig, type Desk, expectStory, startCallRig, stopCallRig } from './rig.js';
+import { AGENT, COLLEAGUE, THIRD, type CallRig, type Desk, expectStory, killPrimaryAndResync, startCallRig, stopCallRig } from './rig.js';
 
 /** An internal call from the third party to the agent, answered; its ConnID. */
 async function thirdCallsAgent(rig: CallRig): Promise<string> {
@@ -213,5 +213,50 @@ describe.each([
     await expectStory(agent, sa, labels, [['EventPartyDeleted', 'C1', left]]);
     await expectStory(third, st, labels, [['EventPartyDeleted', 'C1', left]]);
     await expectOrdinary(c1, agent, third);
+  });
+});
+
+describe.each([
+  ['three connections', false],
+  ['one connection holding the three DNs', true],
+])('party events across a kill of the primary, %s', (_, oneConnection) => {
+  let rig: CallRig;
+  beforeEach(async () => {
+    rig = await startCallRig({}, { oneConnection });
+  });
+  afterEach(async () => {
+    await stopCallRig(rig);
+  });
+
+  it('a transfer completed on the new primary after a kill mid-consultation: the same events for every party', async () => {
+    const { agent, colleague, third } = rig;
+    const c1 = await thirdCallsAgent(rig);
+    const c2 = await consultColleague(rig, c1, 'transfer');
+    await killPrimaryAndResync(rig);
+    const labels = { [c1]: 'C1', [c2]: 'C2' };
+    const [sa, sc, st] = marks(rig);
+    await agent.conn.completeTransfer(AGENT, c1, c2);
+    await expectStory(agent, sa, labels, [
+      ['EventReleased', 'C2', { OtherDN: COLLEAGUE }],
+      ['EventReleased', 'C1', { ThirdPartyDN: COLLEAGUE }],
+    ]);
+    const changed = { PreviousConnID: c2, ThirdPartyDN: AGENT, ThirdPartyDNRole: 7, CallState: 1 };
+    await expectStory(colleague, sc, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: THIRD }]]);
+    await expectStory(third, st, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: COLLEAGUE }]]);
+  });
+
+  it('a party added by SingleStepConference that answers after a kill learns both members from the new primary', async () => {
+    const { agent, colleague } = rig;
+    const c1 = await thirdCallsAgent(rig);
+    await agent.conn.request('RequestSingleStepConference', { ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
+    await colleague.waitFor('EventRinging', c1);
+    await killPrimaryAndResync(rig);
+    const sc = colleague.mark();
+    await colleague.conn.answerCall(COLLEAGUE, c1);
+    await expectStory(colleague, sc, { [c1]: 'C1' }, [
+      ['EventEstablished', 'C1', {}],
+      ['EventPartyAdded', 'C1', { OtherDN: THIRD, CallState: 2 }],
+      ['EventPartyAdded', 'C1', { OtherDN: AGENT, CallState: 2 }],
+    ]);
   });
 });
