@@ -18,7 +18,7 @@ import { SwitchControls } from './controls.js';
 import { serveRequest } from './dispatch.js';
 import { SwitchFacade } from './facade.js';
 import type { SimErrorCodeValue } from './error-codes.js';
-import type { EventAttributes, Requester, SimCore } from './core.js';
+import type { EventAttributes, Requester } from './core.js';
 import { UNMASKABLE_EVENT_TYPES } from './mask.js';
 import {
   resolveOptions,
@@ -28,21 +28,13 @@ import {
   type ServerRoleName,
   type SimulatorOptions,
 } from './options.js';
+import { eventType, NOT_REPEATED, type Partner, stampOf } from './server-parts.js';
 import type { SendEventOptions, SimulatorEvents } from './server-types.js';
 import { SharedState } from './state.js';
 
 export type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from './server-types.js';
 
 const log = createDebug('tlib:sim');
-
-/** Events about a DN a primary sends (answers aside) that repeatOnPromotion repeats: all but these. */
-const NOT_REPEATED: ReadonlySet<EventName> = new Set<EventName>(['EventUserEvent', 'EventAgentReserved']);
-
-/** The pair partner as a server sees it (set by HotStandbyPair). */
-interface Partner {
-  readonly isRunning: boolean;
-  address(): { host: string; port: number };
-}
 
 let nextClientId = 1;
 
@@ -442,14 +434,4 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> {
     const refId = req.refId > 0 ? req.refId : undefined;
     req.client.write(encodeFrame(eventType('EventError'), { ErrorCode: code, ErrorMessage: message, ReferenceID: refId, ...this.stamp() }));
   }
-}
-
-function eventType(event: EventName): number {
-  const d = messageByName(event);
-  if (!d) throw new Error(`catalogue has no ${event}`);
-  return d.type;
-}
-
-function stampOf(attrs: Record<string, unknown>): Record<string, unknown> {
-  return { time: attrs.time, EventSequenceNumber: attrs.EventSequenceNumber, ServerStartTime: attrs.ServerStartTime };
 }
