@@ -19,3 +19,4 @@ export type { Endpoint } from './transport/index.js';
 export * from './model/index.js';
 export * from './routing/index.js';
 export type { IteratorBufferOptions } from './util/push-iterator.js';
+export { eventToJsonLine, formatEventLine, timeToIso } from './format/event-line.js';
