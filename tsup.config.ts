@@ -4,6 +4,7 @@ const library = {
   index: 'src/index.ts',
   'simulator/index': 'src/simulator/index.ts',
   'ivr/index': 'src/ivr/index.ts',
+  'gateway/index': 'src/gateway/index.ts',
 };
 
 const common = {
@@ -20,6 +21,23 @@ const common = {
 // The declarations name Node's types (node:tls, Buffer, AbortSignal): every .d.ts says so, so a
 // consumer's TypeScript loads @types/node without a `types` setting (TypeScript 6+ loads none by default).
 const dts = { entry: library, banner: '/// <reference types="node" />' };
+
+/**
+ * The browser build of `tlib-client/browser`: ESM, `platform: 'browser'`, its dependencies
+ * (eventemitter3, p-retry) bundled in, so the one file loads in a page as it is
+ * (`<script type="module">`) or through a bundler. Nothing from Node may be in it: test/browser
+ * checks the file. Also used by examples/web-desktop to build the page's script.
+ */
+export const browserBuild = {
+  entry: { 'browser/index': 'src/browser/index.ts' },
+  format: ['esm'],
+  platform: 'browser',
+  target: 'es2022',
+  noExternal: [/.*/],
+  splitting: false,
+  sourcemap: false,
+  keepNames: true,
+} as const;
 
 export default defineConfig([
   {
@@ -38,6 +56,14 @@ export default defineConfig([
     // p-retry is ESM only, and require() of ESM needs Node 20.19+: the CommonJS build carries its own copy.
     noExternal: ['p-retry', 'is-network-error'],
     dts,
+    clean: false,
+  },
+  {
+    ...browserBuild,
+    entry: { ...browserBuild.entry },
+    format: [...browserBuild.format],
+    noExternal: [...browserBuild.noExternal],
+    dts: true,
     clean: false,
   },
 ]);

@@ -21,6 +21,7 @@ import { FirstConnect, type OpenOptions } from './first-connect.js';
 import { EventGate } from './gate.js';
 import { inputMaskOf } from './helpers.js';
 import type { CallView, DNView } from '../model/index.js';
+import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js';
 import { Ledger } from './ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PairDriver } from './pair-driver.js';
@@ -115,7 +116,7 @@ export class TServerConnection extends IsolatingEmitter {
       this.router,
       this.ledger,
       { emit: (name, arg) => this.emitOne(name, arg), reportError: (err) => this.reportError(err) },
-      this.options.validation,
+      { validation: this.options.validation, maxHeldBytes: this.options.maxHeldBytes },
     );
     this.resync = new Resync({
       owner: this,
@@ -280,5 +281,13 @@ export class TServerConnection extends IsolatingEmitter {
     if (!Number.isInteger(limit) || limit < 1)
       throw new InvalidArgumentError(`status() limit must be a whole number ≥ 1, got ${String(limit)}`);
     return this.statusStream.iterate(limit, options.signal);
+  }
+
+  /**
+   * An outbound dialer on this connection: `dialer.dial(target, number, options)` places predictive
+   * calls (RequestMakePredictiveCall) and resolves with each call's outcome. See docs/dialer.md.
+   */
+  dialer(options?: DialerOptions): Dialer {
+    return new Dialer(this as unknown as DialerHost, options);
   }
 }

@@ -287,27 +287,33 @@ export class Gateway extends EventEmitter<GatewayEvents> {
     clearTimeout(peer.helloTimer);
     this.awaitingHello.delete(peer);
     const old = msg.resume && this.sessions.get(msg.resume.session);
-    let s: GatewaySession;
-    let resumed = false;
     if (old && old.identity.id === peer.identity.id && sameGrant(old, peer.grant)) {
-      s = old;
-      clearTimeout(s.expiry);
-      const previous = s.socket;
-      s.socket = peer.ws;
-      s.alive = true;
+      clearTimeout(old.expiry);
+      const previous = old.socket;
+      old.socket = peer.ws;
+      old.alive = true;
+      peer.session = old;
       if (previous) previous.close(GatewayCloseCode.Superseded, 'resumed on another socket');
-      const missed = s.replay.after(msg.resume!.seq);
+      const missed = old.replay.after(msg.resume!.seq);
       if (missed) {
-        resumed = true;
-        peer.session = s;
-        s.write(toJson({ type: 'resumed', session: s.id, seq: s.seq }));
-        for (const text of missed) s.write(text);
-      }
-    } else {
-      s = this.sessions.open(peer.identity, peer.grant, peer.ws);
+        old.write(toJson({ type: 'resumed', session: old.id, seq: old.seq }));
+        for (const text of missed) old.write(text);
+      } else this.sendSnapshot(old);
+      return this.opened(old, missed !== undefined);
     }
+    const s = this.sessions.open(peer.identity, peer.grant, peer.ws);
     peer.session = s;
-    if (!resumed) this.sendSnapshot(s);
+    // The snapshot waits (bounded) for the DNs to be registered and their calls learnt: the truth, not an empty page.
+    const wait = withTimeout(this.registrations.ready(s.grant.dns), this.options.readyTimeoutMs, 'registration').catch(() => undefined);
+    void wait.then(() => {
+      if (s.ended) return;
+      this.fanout.add(s);
+      this.sendSnapshot(s);
+      this.opened(s, false);
+    });
+  }
+
+  private opened(s: GatewaySession, resumed: boolean): void {
     debug('%s session %s for %s (%d DNs)', resumed ? 'resumed' : 'opened', s.id, s.identity.id, s.grant.dns.size);
     this.emitSafely('sessionOpened', { session: s.id, identity: s.identity.id, resumed });
   }

@@ -62,6 +62,12 @@ export interface GatewayOptions {
   resumeWindowMs?: number;
   /** Time for `hello` after the upgrade; then close 4408. Default 10,000 ms. */
   helloTimeoutMs?: number;
+  /**
+   * How long a new session's snapshot waits for its DNs to be registered and their calls learnt
+   * (a T-Server that is slow or reconnecting); then it is sent with what is known, and the rest
+   * follows as changes. Default 5,000 ms.
+   */
+  readyTimeoutMs?: number;
   /** Time for `authenticate` and `authorize`; then 503. Default 5,000 ms. */
   authTimeoutMs?: number;
   /** Ping period; a browser that has not answered the previous ping is dropped. Default 30,000 ms; 0 turns it off. */
@@ -86,6 +92,7 @@ export const GATEWAY_DEFAULTS = {
   resumeBufferBytes: 64 * 1024,
   resumeWindowMs: 30_000,
   helloTimeoutMs: 10_000,
+  readyTimeoutMs: 5_000,
   authTimeoutMs: 5_000,
   heartbeatMs: 30_000,
   maxRequestTimeoutMs: 60_000,
@@ -108,6 +115,7 @@ const POSITIVE = [
   'resumeBufferMessages',
   'resumeBufferBytes',
   'helloTimeoutMs',
+  'readyTimeoutMs',
   'authTimeoutMs',
   'maxRequestTimeoutMs',
 ] as const;

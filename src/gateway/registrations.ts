@@ -4,6 +4,10 @@
  * application had registered itself before is never unregistered. One operation per DN at a time;
  * after each, the DN is brought to what its count wants (so a quick release and acquire during a
  * registration ends registered, never with two requests racing).
+ *
+ * A DN registered now may already have calls (a gateway that starts while agents are on calls, or
+ * takes over from one that died): after registering, the DN and each of its calls are queried, so
+ * the state model — and the snapshot a session gets once its DNs are `ready` — holds the truth.
  */
 import type { TServerConnection } from '../connection/connection.js';
 
@@ -15,6 +19,13 @@ interface Entry {
   busy: boolean;
   /** The last registration failed: not retried until a session acquires the DN again. */
   failed: boolean;
+  /** Resolves once the DN is registered and its calls learnt, or its registration failed. */
+  ready: Promise<void>;
+  markReady: (() => void) | undefined;
+}
+
+function newReady(e: Pick<Entry, 'ready' | 'markReady'>): void {
+  e.ready = new Promise<void>((resolve) => (e.markReady = resolve));
 }
 
 export class DnRegistrations {
@@ -42,11 +53,15 @@ export class DnRegistrations {
     let e = this.entries.get(dn);
     if (!e) {
       const external = this.conn.registeredDNs.includes(dn);
-      e = { count: 0, registered: external, external, busy: false, failed: false };
+      e = { count: 0, registered: external, external, busy: false, failed: false, ready: Promise.resolve(), markReady: undefined };
+      if (!external) newReady(e);
       this.entries.set(dn, e);
     }
     e.count++;
-    e.failed = false;
+    if (e.failed) {
+      e.failed = false;
+      newReady(e);
+    } else if (!e.markReady && (e.busy || !e.registered)) newReady(e); // an unregistration under way: ready again after it
     this.reconcile(dn, e);
   }
 
@@ -55,6 +70,11 @@ export class DnRegistrations {
     if (!e || e.count === 0) return;
     e.count--;
     this.reconcile(dn, e);
+  }
+
+  /** Resolves once each of `dns` is registered and its calls learnt (or failed to be). */
+  async ready(dns: Iterable<string>): Promise<void> {
+    await Promise.all([...dns].map((dn) => this.entries.get(dn)?.ready));
   }
 
   /** Resolves once no registration or unregistration is under way. */
@@ -66,9 +86,9 @@ export class DnRegistrations {
   private reconcile(dn: string, e: Entry): void {
     if (e.busy) return;
     if (e.count > 0 && !e.registered && !e.failed) {
-      e.busy = true;
-      this.busy++;
-      this.conn.registerAddress(dn).then(
+      this.start(e);
+      if (!e.markReady) newReady(e);
+      this.registerAndLearn(dn).then(
         () => {
           e.registered = true;
           this.done(dn, e);
@@ -80,8 +100,7 @@ export class DnRegistrations {
         },
       );
     } else if (e.count === 0 && e.registered && !e.external) {
-      e.busy = true;
-      this.busy++;
+      this.start(e);
       // Whatever the answer, the gateway no longer counts on the DN (a closed connection forgets it too).
       const settle = () => {
         e.registered = false;
@@ -93,9 +112,26 @@ export class DnRegistrations {
     }
   }
 
+  private async registerAndLearn(dn: string): Promise<void> {
+    await this.conn.registerAddress(dn);
+    // Queries only teach the model (their answers go through it); one that fails costs nothing but detail.
+    await this.conn.queryAddress(dn).catch(() => undefined);
+    const calls = this.conn.dns.get(dn)?.calls ?? [];
+    await Promise.all(calls.map((connId) => this.conn.queryCall(connId).catch(() => undefined)));
+  }
+
+  private start(e: Entry): void {
+    e.busy = true;
+    this.busy++;
+  }
+
   private done(dn: string, e: Entry): void {
     e.busy = false;
     this.busy--;
+    if (e.registered || e.failed) {
+      e.markReady?.();
+      e.markReady = undefined;
+    }
     this.reconcile(dn, e);
     if (this.busy === 0 && this.idle.size > 0) {
       for (const resolve of [...this.idle]) resolve();

@@ -51,7 +51,7 @@ export class SessionTable {
     return n;
   }
 
-  /** A new session on `ws`: indexed, its DNs acquired. */
+  /** A new session on `ws`: indexed, its DNs acquired (it joins the fan-out with its snapshot). */
   open(identity: GatewayIdentity, grant: { dns: string[]; agentIds: string[] }, ws: WebSocket): GatewaySession {
     const s = new GatewaySession(identity, grant, this.host.options, (session, socket) => this.overflow(session, socket));
     s.socket = ws;
@@ -59,7 +59,6 @@ export class SessionTable {
     let mine = this.byIdentity.get(identity.id);
     if (!mine) this.byIdentity.set(identity.id, (mine = new Set()));
     mine.add(s);
-    this.host.fanout.add(s);
     for (const dn of s.grant.dns) this.host.registrations.acquire(dn);
     return s;
   }
