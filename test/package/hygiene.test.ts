@@ -69,7 +69,8 @@ describe('examples', () => {
       const source = readFileSync(new URL(f, dir), 'utf8');
       const specifiers = [...source.matchAll(/^import [^;]*? from '([^']+)';$/gms)].map((m) => m[1]);
       expect(specifiers, f).toContain('tlib-client');
-      for (const s of specifiers) expect(s, `${f} imports ${s}`).toMatch(/^(tlib-client(\/(simulator|ivr|gateway|browser))?|node:[a-z_/]+)$/);
+      for (const s of specifiers)
+        expect(s, `${f} imports ${s}`).toMatch(/^(tlib-client(\/(simulator|ivr|gateway|browser))?|node:[a-z_/]+)$/);
     }
   });
 
