@@ -46,13 +46,13 @@ export interface WebDesktop {
 }
 
 /** Builds the browser bundle (the package's browser build settings) into a temporary folder; its text. */
-async function buildBrowserBundle(): Promise<string> {
+export async function buildBrowserBundle(): Promise<string> {
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'tlib-web-desktop-'));
   try {
     await build({
       ...browserBuild,
       entry: { 'tlib-browser': path.join(ROOT, 'src/browser/index.ts') },
-      format: [...browserBuild.format],
+      format: ['esm'],
       noExternal: [...browserBuild.noExternal],
       outDir,
       config: false,

@@ -66,6 +66,8 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   private maxInFlight = 16;
   private statusValue: GatewayConnectionStatus = 'closed';
   private retryAbort: AbortController | undefined;
+  /** Fails the socket attempt under way (close() during open or a reconnect). */
+  private abortAttempt: ((err: Error) => void) | undefined;
 
   constructor(url: string, options: GatewayConnectionOptions = {}) {
     super();
@@ -124,6 +126,7 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
     if (this.statusValue === 'closed') return;
     this.setStatus('closing');
     this.retryAbort?.abort();
+    this.abortAttempt?.(new ConnectionClosedError('close() was called while connecting'));
     this.ready = false;
     const ws = this.socket;
     this.socket = undefined;
@@ -150,6 +153,12 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
       const ws: Socket = new Impl(this.url, [GATEWAY_SUBPROTOCOL, ...this.tokenProtocol()]);
       this.socket = ws;
       let settled = false;
+      this.abortAttempt = (err) => {
+        if (settled) return;
+        settled = true;
+        this.abortAttempt = undefined;
+        reject(err);
+      };
       ws.onopen = () => {
         const resume = this.session ? { session: this.session, seq: this.seq } : undefined;
         ws.send(toJson({ type: 'hello', v: GATEWAY_PROTOCOL_VERSION, ...(resume ? { resume } : {}) }));
@@ -159,6 +168,7 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
         const ok = this.receive(ws, String(ev.data));
         if (ok && !settled && this.ready) {
           settled = true;
+          this.abortAttempt = undefined;
           resolve();
         }
       };
@@ -215,7 +225,13 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
     const ac = new AbortController();
     this.retryAbort = ac;
     try {
-      await pRetry(() => this.attempt(), {
+      const attempt = () =>
+        this.attempt().catch((err: unknown) => {
+          // A code that says the client is at fault ends the loop; so does close().
+          const final = err instanceof ConnectionClosedError || (err instanceof GatewayError && FINAL_CLOSE_CODES.has(err.status ?? 0));
+          throw final ? new AbortError(err as Error) : err;
+        });
+      await pRetry(attempt, {
         retries: this.options.reconnect === false ? 0 : r.retries,
         minTimeout: r.minTimeoutMs,
         maxTimeout: r.maxTimeoutMs,
