@@ -18,6 +18,10 @@ const common = {
   keepNames: true,
 } as const;
 
+// The declarations name Node's types (node:tls, Buffer, AbortSignal): every .d.ts says so, so a
+// consumer's TypeScript loads @types/node without a `types` setting (TypeScript 6+ loads none by default).
+const dts = { entry: library, banner: '/// <reference types="node" />' };
+
 /**
  * The browser build of `tlib-client/browser`: ESM (and CommonJS for older bundlers),
  * `platform: 'browser'`, its dependencies (eventemitter3, p-retry) bundled in, so the ESM file
@@ -42,14 +46,16 @@ export default defineConfig([
     // library's own chunks instead of carrying a second copy of it. Shebangs are kept from the source.
     entry: { ...library, 'cli/tlib': 'src/cli/tlib.ts', 'cli/tlib-sim': 'src/cli/tlib-sim.ts' },
     format: ['esm'],
-    dts: { entry: library },
+    dts,
     clean: true,
   },
   {
     ...common,
     entry: library,
     format: ['cjs'],
-    dts: { entry: library },
+    // p-retry is ESM only, and require() of ESM needs Node 20.19+: the CommonJS build carries its own copy.
+    noExternal: ['p-retry', 'is-network-error'],
+    dts,
     clean: false,
   },
   {

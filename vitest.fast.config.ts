@@ -18,6 +18,7 @@ export const SLOW_TESTS = [
   'test/examples/examples.test.ts', // each example as a process
   'test/package/quickstart.test.ts', // the README snippet and tlib sim as processes
   'test/cli/tlib.test.ts', // the tlib bin as a process
+  'test/cli/tlib-demo.test.ts', // tlib demo as a process
   'test/simulator/cli.test.ts', // the tlib-sim bin as a process
 ];
 

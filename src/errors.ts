@@ -62,7 +62,8 @@ export type ProtocolErrorCode =
   | 'ERR_KVLIST_TOO_DEEP'
   | 'ERR_DUPLICATE_ATTRIBUTE'
   | 'ERR_ENCODE'
-  | 'ERR_UNEXPECTED_MESSAGE';
+  | 'ERR_UNEXPECTED_MESSAGE'
+  | 'ERR_NOT_TSERVER';
 
 export interface TlibErrorCodes extends Record<ProtocolErrorCode, ProtocolError> {}
 /** Bytes that do not follow the wire protocol. `offset` is the byte in the stream where it was seen. */
@@ -280,5 +281,25 @@ export class IteratorOverflowError extends TlibError {
   constructor(maxBuffered: number, what: string) {
     super('ERR_ITERATOR_OVERFLOW', `${what}: more than ${maxBuffered} items waited for the consumer (maxBuffered)`);
     this.maxBuffered = maxBuffered;
+  }
+}
+
+export interface TlibErrorCodes {
+  ERR_HOLD_OVERFLOW: HoldOverflowError;
+}
+/**
+ * A server sent more than `maxHeldBytes` while its messages had to wait: before the answer to
+ * RequestRegisterClient, or during the ledger replay on a new active session. The session is
+ * dropped as lost (and fails over or reconnects), as for a server that stops reading.
+ */
+export class HoldOverflowError extends TlibError {
+  readonly server: string;
+  readonly heldBytes: number;
+  readonly limitBytes: number;
+  constructor(server: string, what: string, heldBytes: number, limitBytes: number) {
+    super('ERR_HOLD_OVERFLOW', `${server}: more than ${limitBytes} bytes (maxHeldBytes) of messages waited ${what}`);
+    this.server = server;
+    this.heldBytes = heldBytes;
+    this.limitBytes = limitBytes;
   }
 }

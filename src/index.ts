@@ -18,4 +18,5 @@ export {
 export type { Endpoint } from './transport/index.js';
 export * from './model/index.js';
 export * from './routing/index.js';
+export * from './dialer/index.js';
 export type { IteratorBufferOptions } from './util/push-iterator.js';

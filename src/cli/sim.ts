@@ -9,6 +9,7 @@ import { HotStandbyPair } from '../simulator/pair.js';
 import { SIMULATOR_DEFAULTS } from '../simulator/options.js';
 import { TServerSimulator } from '../simulator/server.js';
 import { runSimCommand, SIM_COMMANDS_HELP, type SimTarget } from './sim-controls.js';
+import { usageErrorLines } from './usage.js';
 
 /** The port `tlib sim` listens on when none is given: the README's snippet connects there. */
 export const SIM_DEFAULT_PORT = 7000;
@@ -83,6 +84,8 @@ export function parseSimArgs(argv: readonly string[], defaultPort = SIM_DEFAULT_
   });
   if (values.help) return 'help';
   const pair = values.pair === true;
+  if (!pair && values['repeat-on-promotion'] !== undefined)
+    throw new Error('--repeat-on-promotion needs --pair (a lone server is never promoted)');
   const port = values.port === undefined ? defaultPort : wholeNumber(values.port, '--port', 65535);
   if (pair && port === 65535) throw new Error('--port 65535 leaves no port for the backup');
   if (values.script === '') throw new Error('--script needs a file name');
@@ -126,7 +129,7 @@ export async function runSim(argv: readonly string[], io: SimIO = {}): Promise<n
     }
     args = parsed;
   } catch (e) {
-    err(`${name}: ${(e as Error).message}\n\n${simUsage(name, io.defaultPort)}`);
+    err(usageErrorLines(name, e));
     return 2;
   }
   if (args.script !== undefined) {

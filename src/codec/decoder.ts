@@ -6,6 +6,7 @@
 import createDebug from 'debug';
 import { ProtocolError } from '../errors.js';
 import { decodeAt, layoutOfLast } from './body.js';
+import { notATServer } from './foreign-peer.js';
 import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES } from './format.js';
 import type { DecodedMessage } from './message.js';
 
@@ -143,7 +144,13 @@ export class FrameDecoder {
     while (n - off >= LENGTH_BYTES) {
       const length = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
       if (length > this.maxFrameBytes || length < HEADER_BYTES) {
-        this.fail(() => checkLength(length, this.maxFrameBytes, this.offset + off));
+        const at = this.offset + off;
+        // The stream's first bytes: maybe another kind of server answering.
+        const foreign = at === 0 ? notATServer(b.subarray(off)) : undefined;
+        this.fail(() => {
+          if (foreign) throw foreign;
+          checkLength(length, this.maxFrameBytes, at);
+        });
         return;
       }
       const frameEnd = off + LENGTH_BYTES + length;

@@ -13,13 +13,15 @@ import { ConnectionClosedError, InvalidArgumentError, NotConnectedError, Offline
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
-import { bindClock, systemClock } from '../util/clock.js';
+import { bindClock, clockOf, systemClock } from '../util/clock.js';
 import { pushIterator } from '../util/push-iterator.js';
 import { AddressPolicy } from './address-policy.js';
 import { IsolatingEmitter } from './emitter.js';
+import { FirstConnect, type OpenOptions } from './first-connect.js';
 import { EventGate } from './gate.js';
 import { inputMaskOf } from './helpers.js';
 import type { CallView, DNView } from '../model/index.js';
+import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js';
 import { Ledger } from './ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PairDriver } from './pair-driver.js';
@@ -54,6 +56,14 @@ export class TServerConnection extends IsolatingEmitter {
   /** Sessions, dialling and failover: the pair state machine and its driver (pair-machine.ts, pair-driver.ts). */
   private readonly pair: PairDriver;
   private readonly statusStream = new StatusStream();
+  /** open() once, or open({ retry }) until a server answers (first-connect.ts). */
+  private readonly firstConnect = new FirstConnect({
+    reconnect: () => this.options.reconnect,
+    openOnce: (signal) => this.pair.open(signal),
+    servers: () => [this.options.primary.name, ...(this.pair.backupEndpoint ? [this.pair.backupEndpoint.name] : [])],
+    clock: () => clockOf(this),
+    progress: (p) => this.statusStream.push({ type: 'connecting', ...p }),
+  });
   private iterators = new Set<() => void>();
 
   /**
@@ -106,7 +116,7 @@ export class TServerConnection extends IsolatingEmitter {
       this.router,
       this.ledger,
       { emit: (name, arg) => this.emitOne(name, arg), reportError: (err) => this.reportError(err) },
-      this.options.validation,
+      { validation: this.options.validation, maxHeldBytes: this.options.maxHeldBytes },
     );
     this.resync = new Resync({
       owner: this,
@@ -141,9 +151,12 @@ export class TServerConnection extends IsolatingEmitter {
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Opens a session to the primary (or, failing that, the backup). Resolves once one is open. */
-  async open(options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.pair.open(options.signal);
+  /**
+   * Opens a session to the primary (or, failing that, the backup). Resolves once one is open.
+   * With `retry`, keeps trying (backoff, `signal`, each failed attempt on status()) until one answers.
+   */
+  async open(options: OpenOptions = {}): Promise<void> {
+    return this.firstConnect.open(options);
   }
 
   /**
@@ -151,6 +164,7 @@ export class TServerConnection extends IsolatingEmitter {
    * with ConnectionClosedError; async iterators end; the user's ledger is kept for a later open().
    */
   async close(): Promise<void> {
+    this.firstConnect.stop();
     return this.pair.close();
   }
 
@@ -267,5 +281,13 @@ export class TServerConnection extends IsolatingEmitter {
     if (!Number.isInteger(limit) || limit < 1)
       throw new InvalidArgumentError(`status() limit must be a whole number ≥ 1, got ${String(limit)}`);
     return this.statusStream.iterate(limit, options.signal);
+  }
+
+  /**
+   * An outbound dialer on this connection: `dialer.dial(target, number, options)` places predictive
+   * calls (RequestMakePredictiveCall) and resolves with each call's outcome. See docs/dialer.md.
+   */
+  dialer(options?: DialerOptions): Dialer {
+    return new Dialer(this as unknown as DialerHost, options);
   }
 }

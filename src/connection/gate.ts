@@ -15,11 +15,13 @@
  */
 import createDebug from 'debug';
 import { eventOf, type DecodedMessage } from '../codec/index.js';
-import { EventValidationError, ProtocolError, type TlibError } from '../errors.js';
+import { EventValidationError, HoldOverflowError, ProtocolError, type TlibError } from '../errors.js';
 import { messageByName } from '../protocol/catalogue.js';
 import { validateEvent } from '../protocol/validate.js';
 import { nowTime } from '../protocol/values.js';
 import type { Clock } from '../util/clock.js';
+import { ByteBoundedFifo } from '../util/fifo.js';
+import { HELD_MESSAGE_OVERHEAD } from './options.js';
 import type { Ledger } from './ledger.js';
 import { redactAttributes } from '../protocol/attributes.js';
 import type { RequestRouter } from './router.js';
@@ -60,11 +62,19 @@ export interface GateHost {
   newEpoch?(): void;
 }
 
+export interface GateConfig {
+  validation: 'strict' | 'warn' | 'off';
+  /** Bytes of events held during a ledger replay (frame bytes + HELD_MESSAGE_OVERHEAD each); past it the active session is dropped. */
+  maxHeldBytes: number;
+}
+
 export class EventGate {
   /** CTI-link status as users last saw it. */
   linkShown: boolean | undefined;
-  /** User-visible events held while a new active session replays the ledger. */
-  private held: Record<string, unknown>[] | undefined;
+  /** User-visible events held while a new active session replays the ledger (bounded by maxHeldBytes). */
+  private readonly held: ByteBoundedFifo<Record<string, unknown>>;
+  private holdingEvents = false;
+  private readonly validation: GateConfig['validation'];
   /** Duplicate filter: highest EventSequenceNumber delivered, per ServerStartTime of the pair. */
   private lastSeq = -1;
   private seqEpochSeconds = -1;
@@ -77,8 +87,11 @@ export class EventGate {
     private readonly router: RequestRouter,
     private readonly ledger: Ledger,
     private readonly out: GateOutput,
-    private readonly validation: 'strict' | 'warn' | 'off',
-  ) {}
+    config: GateConfig,
+  ) {
+    this.validation = config.validation;
+    this.held = new ByteBoundedFifo(config.maxHeldBytes);
+  }
 
   onMessage(m: DecodedMessage, session: GateSession): void {
     if (session.state === 'closed') return;
@@ -166,44 +179,51 @@ export class EventGate {
     if (decoded)
       for (const w of decoded) this.warn({ code: w.code, server: session.name, event: name, attribute: w.attribute, detail: w.detail });
     if (pending && !pending.deliverAnswer) return;
-    this.deliver(event);
+    this.deliver(event, m.byteLength);
   }
 
   // ------------------------------------------------------------------ hold and release
 
   /** True while a new active session replays the ledger (user requests wait too). */
   get holding(): boolean {
-    return this.held !== undefined;
+    return this.holdingEvents;
   }
 
   hold(): void {
-    this.held = [];
+    this.holdingEvents = true;
   }
 
   /** Ends the hold: `first` runs (the announcement), then held events are delivered, in order. */
   release(first?: () => void): void {
-    const held = this.held;
-    this.held = undefined;
+    this.holdingEvents = false;
     first?.();
-    if (held) for (const e of held) this.deliver(e);
+    // A listener may hold again (a new adoption): the rest wait, in order, ahead of newer ones.
+    while (!this.holdingEvents && this.held.size > 0) this.deliver(this.held.shift()!);
   }
 
   /** Ends the hold and forgets what it held (the session being adopted was lost). */
   dropHeld(): void {
-    this.held = undefined;
+    this.holdingEvents = false;
+    this.held.clear();
   }
 
   /** After close(): users have seen nothing yet of the next open(). */
   reset(): void {
-    this.held = undefined;
+    this.dropHeld();
     this.linkShown = undefined;
   }
 
   // ------------------------------------------------------------------ delivery
 
-  deliver(event: Record<string, unknown>): void {
-    if (this.held && event.Event !== 'EventServerDisconnected') {
-      this.held.push(event);
+  /** Delivers `event` (its frame was `bytes` long), or holds it during a replay. */
+  deliver(event: Record<string, unknown>, bytes = 0): void {
+    if (this.holdingEvents && event.Event !== 'EventServerDisconnected') {
+      if (this.held.push(event, bytes + HELD_MESSAGE_OVERHEAD)) return;
+      // A server flooding while the ledger is replayed: dropped like one that stops reading.
+      const active = this.host.active;
+      const err = new HoldOverflowError(active?.name ?? '', 'during the ledger replay', this.held.bytes, this.held.maxBytes);
+      this.dropHeld();
+      active?.abort(err);
       return;
     }
     // The state model first, so listeners of the event read conn.calls / conn.dns as it leaves them.
@@ -218,7 +238,7 @@ export class EventGate {
     const up = m.name === 'EventLinkConnected';
     this.linkShown = up;
     this.markDelivered(m.attributes.EventSequenceNumber);
-    this.deliver(this.toEvent(session, m.name!, m));
+    this.deliver(this.toEvent(session, m.name!, m), m.byteLength);
     if (up && session === this.host.active) this.host.linkShownUp(session);
   }
 

@@ -17,6 +17,7 @@ export {
   type ReconnectOptions,
   type TServerConnectionOptions,
 } from './options.js';
+export type { FirstConnectProgress, OpenOptions, OpenRetryOptions } from './first-connect.js';
 export type { RequestOptions } from './requests.js';
 export type {
   AgentLoginOptions,

@@ -50,6 +50,12 @@ export interface TServerConnectionOptions {
   /** Bytes that may wait to be sent to a server; past it (a server that stopped reading) the session is lost (ERR_WRITE_BUFFER_FULL) and fails over. Default 8 MiB. */
   maxWriteBufferBytes?: number;
   /**
+   * Bytes of a server's messages that may wait while they must (before its RequestRegisterClient
+   * answer, during a ledger replay): each message counts its frame plus 128 for its object. Past
+   * it the session is lost (ERR_HOLD_OVERFLOW) and fails over. Default 64 MiB.
+   */
+  maxHeldBytes?: number;
+  /**
    * Which addresses a server names in EventRestoreConnection may be dialled (the configured primary
    * and backup always may): 'configured', 'any', { hosts: ['h', 'h:port'], ports? } or
    * (host, port) => boolean. Default 'configured' when `backup` is set, else 'any'. See docs/security.md.
@@ -101,6 +107,7 @@ export interface ResolvedOptions {
   validation: 'strict' | 'warn' | 'off';
   maxFrameBytes: number;
   maxWriteBufferBytes: number;
+  maxHeldBytes: number;
   /** As given; AddressPolicy.from() validates and applies them. */
   learnedAddresses: LearnedAddressPolicy | undefined;
   allowedBackupHosts: AllowedBackupHosts | undefined;
@@ -114,6 +121,9 @@ export interface ResolvedOptions {
   retryStrategy: (attempt: number, error: Error) => number | null;
 }
 
+/** What a held message costs beside its frame's bytes: its decoded object (counted against maxHeldBytes). */
+export const HELD_MESSAGE_OVERHEAD = 128;
+
 export const DEFAULTS = {
   applicationName: 'tlib-client',
   requestTimeoutMs: 10_000,
@@ -124,6 +134,8 @@ export const DEFAULTS = {
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxWriteBufferBytes: 8 * 1024 * 1024,
+  /** Messages held before a registration answer or during a ledger replay, per hold (frame bytes + HELD_MESSAGE_OVERHEAD each). */
+  maxHeldBytes: 64 * 1024 * 1024,
   learnedAddresses: { withBackup: 'configured', withoutBackup: 'any' },
   /** events() / MonitorBridge.messages(): values each iterator keeps behind its consumer, and what happens past it. */
   iteratorBuffer: DEFAULT_ITERATOR_BUFFER,
@@ -226,6 +238,7 @@ const OPTION_KEYS = {
   codec: true,
   resyncOnReconnect: true,
   maxWriteBufferBytes: true,
+  maxHeldBytes: true,
   learnedAddresses: true,
   maxInFlight: true,
   resyncWindow: true,
@@ -417,6 +430,7 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     validation,
     maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
     maxWriteBufferBytes: positive(o.maxWriteBufferBytes ?? DEFAULTS.maxWriteBufferBytes, 'maxWriteBufferBytes'),
+    maxHeldBytes: positive(o.maxHeldBytes ?? DEFAULTS.maxHeldBytes, 'maxHeldBytes'),
     learnedAddresses: o.learnedAddresses,
     allowedBackupHosts: o.allowedBackupHosts,
     codec: o.codec ?? wireCodecV1,

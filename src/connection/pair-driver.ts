@@ -11,6 +11,7 @@ import type { DecodedMessage } from '../codec/index.js';
 import {
   ConnectError,
   ConnectionClosedError,
+  HoldOverflowError,
   InvalidStateError,
   NotConnectedError,
   ProtocolError,
@@ -167,7 +168,18 @@ export class PairDriver {
     this.state = next;
     this.active = next.active && this.sessions.get(next.active.id);
     this.standby = next.standby && this.sessions.get(next.standby.id);
-    for (const e of effects) this.execute(e);
+    // One effect that fails must not skip the others (the state already says they happened).
+    for (const e of effects) {
+      try {
+        this.execute(e);
+      } catch (err) {
+        if (ASSERT) throw err;
+        process.emitWarning(`tlib-client: the pair driver failed on ${input.kind} → ${e.kind}: ${(err as Error).message}`, {
+          code: 'ERR_TLIB_INTERNAL',
+          detail: String((err as Error).stack),
+        });
+      }
+    }
     if (input.kind === 'sessionLost') this.forget(input.session);
   }
 
@@ -243,8 +255,9 @@ export class PairDriver {
         return this.adoptActive(this.session(e.session));
       case 'adoptStandby': {
         const s = this.session(e.session);
-        s.release();
+        // The ledger first: whatever the held messages do, the standby gets the user's DNs.
         replays.replay(s, false);
+        s.release();
         publishDiagnostics('tlib:session:open', { connection: this.host.owner, server: s.name, role: 'standby' });
         debug('%s: standby session open', s.name);
         return;
@@ -330,7 +343,7 @@ export class PairDriver {
 
   private warnProtocol(session: PairDriverSession, reason: Error | undefined): void {
     // A server that stopped reading is reported too: the drop must not look like a plain loss.
-    if (reason instanceof ProtocolError || reason instanceof WriteBufferFullError)
+    if (reason instanceof ProtocolError || reason instanceof WriteBufferFullError || reason instanceof HoldOverflowError)
       this.host.gate.warn({ code: reason.code, server: session.name, event: undefined, detail: reason.message });
   }
 
@@ -407,14 +420,16 @@ export class PairDriver {
   /** Replays the ledger on the new active (events and user requests held), then reports 'replayed'. */
   private adoptActive(session: PairDriverSession): void {
     this.host.gate.hold();
-    session.release();
     publishDiagnostics('tlib:session:open', { connection: this.host.owner, server: session.name, role: 'active' });
     if (this.state.everOpened)
       publishDiagnostics('tlib:failover', { connection: this.host.owner, from: undefined, to: session.name, cause: 'reconnect' });
+    // The ledger first, then the messages that arrived while the session opened (the session noted
+    // their link events already): whatever those messages do, the replay is under way.
     const replay = this.host.replays.replay(session, true);
     // Registrations wait for the link: do not hold the announcement on them while it is down.
     const awaited = session.linkUp ? replay : replay.filter((p) => p.name !== 'RequestRegisterAddress');
     this.track(Promise.allSettled(awaited.map((p) => p.promise)).then(() => this.dispatch({ kind: 'replayed', session: session.id })));
+    session.release();
   }
 
   private resyncWhenLinkUp(session: PairDriverSession): void {

@@ -30,13 +30,12 @@ export class LedgerReplay {
     };
     for (const [dn, reg] of this.ledger.dns) add('RequestRegisterAddress', { ThisDN: dn, ...reg });
     if (this.ledger.inputMask) add('RequestSetInputMask', { InputMask: this.ledger.inputMask });
-    if (full) sent.push(...this.subscriptions(session));
+    if (full) this.subscriptions(session, sent);
     return sent;
   }
 
   /** Transaction-monitoring subscriptions live on the primary: start them again on a new one. */
-  subscriptions(session: RequestSink): PendingRequest[] {
-    const sent: PendingRequest[] = [];
+  subscriptions(session: RequestSink, sent: PendingRequest[] = []): PendingRequest[] {
     for (const [userId, rec] of this.ledger.subscriptions) {
       const p = this.bound(
         session,

@@ -6,12 +6,13 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, RequestTimeoutError, type TlibError } from '../errors.js';
+import { ConnectError, HoldOverflowError, RequestTimeoutError, type TlibError } from '../errors.js';
 import { REQUEST_SPECS } from '../protocol/messages.js';
 import { Transport, type Endpoint } from '../transport/index.js';
 import { keepAliveSchedulerFor } from '../transport/keepalive.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import type { ResolvedOptions } from './options.js';
+import { ByteBoundedFifo } from '../util/fifo.js';
+import { HELD_MESSAGE_OVERHEAD, type ResolvedOptions } from './options.js';
 
 const debug = createDebug('tlib:connection');
 
@@ -35,8 +36,11 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   linkUp = false;
   /** The last link event this server sent (kept for the order fix-up at switchover). */
   lastLinkEvent: DecodedMessage | undefined;
-  /** Messages that arrived while opening: handed on by release(), in order. */
-  private held: DecodedMessage[] | undefined = [];
+  /** Messages that arrived while opening (or since hold()): handed on by release(), in order; bounded by maxHeldBytes. */
+  private readonly held: ByteBoundedFifo<DecodedMessage>;
+  private holding = true;
+  /** While opening: fails open() (a hold overflow before the registration answer). */
+  private failOpen: ((err: TlibError) => void) | undefined;
 
   constructor(
     endpoint: Endpoint,
@@ -55,6 +59,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
       addp: options.addp,
       keepAliveScheduler: keepAliveSchedulerFor(clock),
     });
+    this.held = new ByteBoundedFifo(options.maxHeldBytes);
   }
 
   get name(): string {
@@ -95,6 +100,11 @@ export class ServerSession extends EventEmitter<SessionEvents> {
         this.state = 'closed';
         reject(new ConnectError(this.name, `lost while registering: ${reason.message}`, reason));
       };
+      this.failOpen = (err) => {
+        done();
+        this.close();
+        reject(err);
+      };
       const onMessage = (m: DecodedMessage) => {
         if (this.state === 'opening' && m.attributes.ReferenceID === referenceId && isRegisterAnswer(m.name)) {
           done();
@@ -115,6 +125,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
         this.accept(m);
       };
       const done = () => {
+        this.failOpen = undefined;
         this.clock.clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.transport.off('close', onClose);
@@ -127,8 +138,16 @@ export class ServerSession extends EventEmitter<SessionEvents> {
 
   private accept(m: DecodedMessage): void {
     if (m.name === 'EventLinkConnected' || m.name === 'EventLinkDisconnected') this.noteLink(m);
-    if (this.held) this.held.push(m);
-    else this.emit('message', m, this);
+    if (!this.holding) {
+      this.emit('message', m, this);
+      return;
+    }
+    if (this.held.push(m, m.byteLength + HELD_MESSAGE_OVERHEAD)) return;
+    const what = this.failOpen ? 'for the RequestRegisterClient answer' : 'to be handed on';
+    const err = new HoldOverflowError(this.name, what, this.held.bytes, this.held.maxBytes);
+    this.held.clear();
+    if (this.failOpen) this.failOpen(err);
+    else this.abort(err);
   }
 
   private noteLink(m: DecodedMessage): void {
@@ -138,23 +157,16 @@ export class ServerSession extends EventEmitter<SessionEvents> {
 
   /** Holds further messages until release() (used while a promotion is deferred). */
   hold(): void {
-    this.held ??= [];
+    this.holding = true;
   }
 
-  /** Hands on the messages held since the register answer (or hold()); later ones flow straight through. */
+  /**
+   * Hands on the messages held since the register answer (or hold()); later ones flow straight
+   * through. A handler that asks to hold again stops it: the rest stay, in order, ahead of newer ones.
+   */
   release(): void {
-    const held = this.held;
-    this.held = undefined;
-    if (!held) return;
-    for (let i = 0; i < held.length; i++) {
-      if (this.state !== 'open') return;
-      this.emit('message', held[i], this);
-      if (this.held) {
-        // A message handler asked to hold again: keep the rest, in order, ahead of newer ones.
-        (this.held as DecodedMessage[]).unshift(...held.slice(i + 1));
-        return;
-      }
-    }
+    this.holding = false;
+    while (!this.holding && this.state === 'open' && this.held.size > 0) this.emit('message', this.held.shift()!, this);
   }
 
   send(type: number, attributes: Record<string, unknown>): void {
@@ -164,7 +176,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   private onLost(reason: TlibError): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.held = undefined;
+    this.held.clear();
     debug('%s: lost (%s)', this.name, reason.message);
     this.emit('lost', reason, this);
   }
@@ -179,7 +191,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   /** Closes without a 'lost' report. */
   close(): void {
     this.state = 'closed';
-    this.held = undefined;
+    this.held.clear();
     this.transport.close();
     this.transport.removeAllListeners();
     this.removeAllListeners();

@@ -33,7 +33,8 @@ export function kvConnID(connid: string): KVConnID {
   return { connid };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object literal (or one made by Object.create(null)): not an array, a class instance or null. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

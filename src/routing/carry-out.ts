@@ -7,7 +7,7 @@
 import { TServerError } from '../errors.js';
 import { RouteType } from '../protocol/enums.js';
 import { failureOf, outcomeUnknown, routeUsedDestination, waitsAt } from './checks.js';
-import { NO_SUCH_CALL, type RouteDecision, type RouteTarget, type RoutingHost } from './types.js';
+import { NO_SUCH_CALL, ROUTING_LANE, type RouteDecision, type RouteTarget, type RoutingHost } from './types.js';
 import type { RequestWindow } from './window.js';
 
 /** How a call the routing point accepted ended, once its route reached the switch. */
@@ -48,7 +48,7 @@ export async function carryOut(
   const byDefault = asked === undefined && args.RouteType === RouteType.Default;
   for (let rechecks = 0; ; rechecks++) {
     try {
-      const used = await window.run(() => host.request('RequestRouteCall', args));
+      const used = await window.run(() => host.request('RequestRouteCall', args, ROUTING_LANE));
       return { ending: byDefault ? 'defaulted' : 'routed', destination: routeUsedDestination(used) ?? asked };
     } catch (err) {
       // EventError 57: the call no longer waits there (routed by default, or the caller hung up).
@@ -57,7 +57,7 @@ export async function carryOut(
         return { ending: 'failed', message: `the route was not carried out: ${failureOf(err)}`, cause: err };
     }
     try {
-      const info = await window.run(() => host.request('RequestQueryCall', { ConnID: args.ConnID }));
+      const info = await window.run(() => host.request('RequestQueryCall', { ConnID: args.ConnID }, ROUTING_LANE));
       // Gone from the routing point: the lost server had routed it before it went.
       if (!waitsAt(info, args.ThisDN as string)) return { ending: gone() ?? 'routed', destination: asked };
     } catch (err) {

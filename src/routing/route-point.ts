@@ -23,6 +23,7 @@ import { Fifo } from './fifo.js';
 import { Sweep } from './sweep.js';
 import {
   ROUTE_DEFAULTS,
+  ROUTING_LANE,
   ROUTING_POINT,
   RouteError,
   type RouteDecision,
@@ -111,7 +112,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.sweep = new Sweep({
       routingPoint,
       window: this.window,
-      request: (name, args) => this.host.request(name, args),
+      request: (name, args) => this.host.request(name, args, ROUTING_LANE),
       knows: (connId) => this.entries.has(connId) || this.seen.has(connId),
       room: () => Math.min(this.concurrency - this.running + this.maxWaiting - this.waiting, this.maxPending - this.entries.size),
       found: (connId, info) => this.arrive({ ...info, Event: 'EventRouteRequest', ThisDN: routingPoint, ConnID: connId }, true),

@@ -166,12 +166,19 @@ export interface RoutePointEvents {
   error: (error: RouteError) => void;
 }
 
+/**
+ * Request options of the routing point's own traffic (routes, their checks, the sweep's queries):
+ * the connection's routing lane, with an in-flight window of its own, never refused by the user's
+ * offline queue and never taking the user's slots.
+ */
+export const ROUTING_LANE = Object.freeze({ lane: 'routing' as const });
+
 /** The part of TServerConnection a routing point uses. */
 export interface RoutingHost {
   request(
     name: string,
     args: Record<string, unknown>,
-    options?: { timeoutMs?: number; signal?: AbortSignal },
+    options?: { timeoutMs?: number; signal?: AbortSignal; lane?: 'routing' },
   ): Promise<Record<string, unknown>>;
   on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
   off(event: string, listener: (event: Record<string, unknown>) => void): unknown;

@@ -59,7 +59,7 @@ export const AGENT_HANDLERS = {
       status: AgentStatus.LoggedIn,
       reasons: reasonsOf(a),
       queues: [],
-      idleSince: Date.now(),
+      idleSince: core.shared.now(),
       wrapUpSec: wrapUpOf(a.Extensions),
       wrapUp: undefined,
     };
@@ -100,7 +100,7 @@ export const AGENT_HANDLERS = {
     agent.status = AgentStatus.Ready;
     agent.reasons = reasonsOf(a);
     agent.workMode = a.AgentWorkMode ?? (inWrapUp ? before : undefined);
-    agent.idleSince = Date.now();
+    agent.idleSince = core.shared.now();
     core.toDN(
       a.ThisDN,
       'EventAgentReady',

@@ -8,9 +8,20 @@
  * Wire spec 1.1 "The call model", 1.2 "Forwarding and do-not-disturb", "Agents", "Routing".
  */
 import { AgentStatus } from '../protocol/attributes.js';
-import { AgentWorkMode, DNRole } from '../protocol/enums.js';
-import { CallStateValue } from './call-states.js';
-import { addParty, callAttrs, caller, dropParty, forget, noAnswerTimerKey, onCall, partyOf, routeTimerKey, send } from './calls.js';
+import { AgentWorkMode, CallState, DNRole } from '../protocol/enums.js';
+import {
+  addParty,
+  callAttrs,
+  caller,
+  dropParty,
+  endCollection,
+  forget,
+  noAnswerTimerKey,
+  onCall,
+  partyOf,
+  routeTimerKey,
+  send,
+} from './calls.js';
 import { forwardTarget, forwardsOnNoAnswer, ringTarget } from './forwarding.js';
 import type { AgentState, EventAttributes, Party, Requester, SimCall } from './records.js';
 import type { SharedState, SwitchContext } from './state.js';
@@ -44,7 +55,7 @@ export function arrive(ctx: SwitchContext, call: SimCall, dest: string, opts: Ar
   const forwardedBy = target.forwardedBy ?? opts.forwardedBy;
   const who =
     forwardedBy !== undefined
-      ? { ThirdPartyDN: forwardedBy, CallState: CallStateValue.Forwarded }
+      ? { ThirdPartyDN: forwardedBy, CallState: CallState.Forwarded }
       : { ThirdPartyDN: opts.thirdParty, ThirdPartyDNRole: opts.thirdPartyRole, CallState: opts.callState ?? call.callState };
   const at = target.dn;
   const rp = shared.routingPoints.get(at);
@@ -89,7 +100,7 @@ function noAnswer(ctx: SwitchContext, connId: string, dn: string): void {
   if (!call || partyOf(call, dn)?.state !== 'ringing' || !forwardsOnNoAnswer(f)) return;
   if (f.to === dn || ringTarget(shared, call, f.to) === undefined) return;
   dropParty(call, dn);
-  send(ctx, dn, 'EventReleased', callAttrs(call, dn, { ThirdPartyDN: f.to, CallState: CallStateValue.Forwarded }));
+  send(ctx, dn, 'EventReleased', callAttrs(call, dn, { ThirdPartyDN: f.to, CallState: CallState.Forwarded }));
   arrive(ctx, call, f.to, { forwardedBy: dn });
 }
 
@@ -103,6 +114,7 @@ function noAnswer(ctx: SwitchContext, connId: string, dn: string): void {
 export function routeFrom(ctx: SwitchContext, call: SimCall, rp: string, dest: string, req?: Requester): void {
   ctx.shared.clearTimer(routeTimerKey(call.connId));
   stopTreatment(ctx.shared, call);
+  endCollection(ctx, call, undefined, rp);
   dropParty(call, rp);
   const arrival = arrive(ctx, call, dest, { thirdParty: rp, req });
   send(ctx, rp, 'EventDiverted', callAttrs(call, rp, { OtherDN: arrival.dn, ThirdPartyDN: arrival.dn }), req);
@@ -136,7 +148,7 @@ function routeTimeout(ctx: SwitchContext, connId: string, rp: string): void {
     return;
   }
   send(ctx, rp, 'EventRouteUsed', routeUsedAttrs(call, rp, undefined));
-  forget(shared, call);
+  forget(ctx, call);
   for (const p of call.parties) released(ctx, p, callAttrs(call, p.dn));
   agentsFree(
     ctx,
@@ -181,6 +193,7 @@ export function distribute(ctx: SwitchContext, queue: string): void {
       .sort((x, y) => x.idleSince - y.idleSince)[0];
     if (!agent) return;
     stopTreatment(shared, call);
+    endCollection(ctx, call, undefined, queue);
     dropParty(call, queue);
     send(ctx, queue, 'EventDiverted', callAttrs(call, queue, { OtherDN: agent.dn, ThirdPartyDN: agent.dn, ThisQueue: queue }));
     arrive(ctx, call, agent.dn, { thirdParty: queue });
@@ -193,7 +206,7 @@ export function agentsFree(ctx: SwitchContext, dns: readonly string[]): void {
   for (const dn of dns) {
     const agent = ctx.shared.agents.get(dn);
     if (!agent || !isFree(ctx.shared, dn)) continue;
-    agent.idleSince = Date.now();
+    agent.idleSince = ctx.shared.now();
     for (const q of agent.queues) queues.add(q);
   }
   for (const q of queues) distribute(ctx, q);
@@ -226,7 +239,7 @@ function startWrapUp(ctx: SwitchContext, dn: string): void {
   agent.status = AgentStatus.NotReady;
   agent.workMode = AgentWorkMode.AfterCallWork;
   agent.reasons = undefined;
-  agent.wrapUp = { endsAt: Date.now() + seconds * 1000, seconds, workModeBefore };
+  agent.wrapUp = { endsAt: shared.now() + seconds * 1000, seconds, workModeBefore };
   send(ctx, dn, 'EventAgentNotReady', {
     ThisDN: dn,
     AgentID: agent.agentId,
@@ -243,7 +256,7 @@ function endWrapUp(ctx: SwitchContext, dn: string): void {
   agent.workMode = agent.wrapUp.workModeBefore;
   agent.wrapUp = undefined;
   agent.status = AgentStatus.Ready;
-  agent.idleSince = Date.now();
+  agent.idleSince = ctx.shared.now();
   send(ctx, dn, 'EventAgentReady', { ThisDN: dn, AgentID: agent.agentId, AgentWorkMode: agent.workMode });
   for (const q of agent.queues) distribute(ctx, q);
 }

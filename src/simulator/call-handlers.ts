@@ -5,12 +5,11 @@
  * first and the answer last (1.1 rule); MakeCall, AnswerCall, ReleaseCall and AttachUserData keep
  * 1.0's order (answer first).
  */
-import { CallType, DNRole } from '../protocol/enums.js';
+import { CallState, CallType, DNRole } from '../protocol/enums.js';
 import type { EventName } from '../protocol/messages.js';
 import { answerParty } from './answering.js';
 import { arrive, released } from './arrival.js';
-import { CallStateValue } from './call-states.js';
-import { addParty, callAttrs, createCall, dropParty, mergeUserData, partyOf, send, setPartyState } from './calls.js';
+import { addParty, callAttrs, createCall, dropParty, endCollection, mergeUserData, partyOf, send, setPartyState } from './calls.js';
 import { activeParty, callWithParty, existingCall, heldParty, knownDN, ownDN, partyIn, reachable, validDestination } from './checks.js';
 import type { Handler, SimCore } from './core.js';
 import { endCall, leave } from './departure.js';
@@ -61,7 +60,7 @@ export const CALL_HANDLERS = {
     const arrival = arrive(core, call, a.OtherDN, { req });
     // A call to a DND phone does not ring: the caller hears busy (CallState 6) and releases.
     if (arrival.kind === 'busy')
-      send(core, a.ThisDN, 'EventDestinationBusy', callAttrs(call, a.ThisDN, { OtherDN: arrival.dn, CallState: CallStateValue.Busy }), req);
+      send(core, a.ThisDN, 'EventDestinationBusy', callAttrs(call, a.ThisDN, { OtherDN: arrival.dn, CallState: CallState.Busy }), req);
   },
 
   RequestAnswerCall(core, req, a) {
@@ -247,11 +246,12 @@ export function handOff(
   partyIn(party, a.ConnID, states, doing);
   validDestination(core, a.OtherDN, a.ThisDN, call);
   reachable(core, call, a.OtherDN);
+  endCollection(core, call, undefined, a.ThisDN);
   dropParty(call, a.ThisDN);
-  const how = transfer ? { thirdPartyRole: DNRole.TransferredBy, callState: CallStateValue.Transferred } : {};
+  const how = transfer ? { thirdPartyRole: DNRole.TransferredBy, callState: CallState.Transferred } : {};
   const arrival = arrive(core, call, a.OtherDN, { thirdParty: a.ThisDN, ...how, req });
   const joined = partyOf(call, arrival.dn);
   if (transfer && joined) partyChangedToOthers(core, call, a.ThisDN, [joined], call.connId, req);
-  const gone = { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN, CallState: transfer ? CallStateValue.Transferred : call.callState };
+  const gone = { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN, CallState: transfer ? CallState.Transferred : call.callState };
   released(core, party, callAttrs(call, a.ThisDN, gone), req, true);
 }

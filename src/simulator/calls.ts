@@ -4,9 +4,8 @@
  * call model's flows (./arrival.ts, ./departure.ts, ./party-events.ts) are built from these.
  */
 import type { KVList } from '../protocol/attributes.js';
-import { CallType, DNRole } from '../protocol/enums.js';
+import { CallState, CallType, DNRole } from '../protocol/enums.js';
 import type { EventName } from '../protocol/messages.js';
-import { CallStateValue } from './call-states.js';
 import { SimErrorCode, refuse } from './error-codes.js';
 import type { EventAttributes, Party, PartyState, Requester, SimCall } from './records.js';
 import type { SharedState, SwitchContext } from './state.js';
@@ -120,11 +119,11 @@ export function createCall(shared: SharedState, spec: NewCall): SimCall {
     consultFor: spec.consultFor,
     queue: undefined,
     treatment: undefined,
-    callState: CallStateValue.Ok,
+    callState: CallState.Ok,
     mediaType: spec.mediaType,
     digits: '',
     collecting: undefined,
-    startedAt: Date.now(),
+    startedAt: shared.now(),
   };
   shared.calls.set(call.connId, call);
   return call;
@@ -149,7 +148,7 @@ export function refreshState(call: SimCall): void {
   call.state = order.find((s) => states.has(s)) ?? 'dialing';
 }
 
-/** Removes `dn` from the call's parties (no event). */
+/** Removes `dn` from the call's parties (no event; a digit collection of `dn` must have ended first). */
 export function dropParty(call: SimCall, dn: string): Party | undefined {
   const at = call.parties.findIndex((p) => p.dn === dn);
   if (at < 0) return undefined;
@@ -167,12 +166,30 @@ export const dialTimerKey = (connId: string): string => `dial:${connId}`;
 /** A RequestCollectDigits' Timeout. */
 export const digitsTimerKey = (connId: string): string => `digits:${connId}`;
 
-/** The call leaves the switch's books: every timer about it stops. */
-export function forget(shared: SharedState, call: SimCall): void {
-  shared.calls.delete(call.connId);
+/**
+ * The call leaves the switch's books: a digit collection running answers with what was entered,
+ * and every timer about the call stops.
+ */
+export function forget(ctx: SwitchContext, call: SimCall): void {
+  endCollection(ctx, call);
+  ctx.shared.calls.delete(call.connId);
   for (const key of [routeTimerKey, treatmentTimerKey, noAnswerTimerKey, dialTimerKey, digitsTimerKey]) {
-    shared.clearTimer(key(call.connId));
+    ctx.shared.clearTimer(key(call.connId));
   }
+}
+
+/**
+ * Ends the digit collection running on `call` (only if `dn` collects, when given): EventDigitsCollected
+ * at the collecting DN answers its request, with what was entered (CollectedDigits) and `lastDigit`
+ * (a terminate digit, which is not collected) or the last digit collected.
+ */
+export function endCollection(ctx: SwitchContext, call: SimCall, lastDigit?: string, dn?: string): void {
+  const c = call.collecting;
+  if (!c || (dn !== undefined && c.dn !== dn)) return;
+  call.collecting = undefined;
+  ctx.shared.clearTimer(digitsTimerKey(call.connId));
+  const attrs = callAttrs(call, c.dn, { CollectedDigits: c.collected, LastDigit: lastDigit ?? (c.collected.at(-1) || undefined) });
+  send(ctx, c.dn, 'EventDigitsCollected', attrs, c.req, true);
 }
 
 /** `dn` is on a call (dialing, ringing, established or held). */

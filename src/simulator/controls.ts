@@ -13,12 +13,15 @@ import { answerParty } from './answering.js';
 import { agentsFree, arrive, cancelWrapUp, distribute } from './arrival.js';
 import { DEFAULT_PLACED_CALL_TYPE, createCall, forget, partyOf, send } from './calls.js';
 import { endCall, leave } from './departure.js';
+import { enterDigits } from './digits.js';
 import { type AgentStateName, type AgentSummary, type CallSummary, listAgents, listCalls } from './listings.js';
 import type { RoutingPointSpec } from './options.js';
+import { type DialOutcomeSpec, dialOutcomeOf } from './predictive.js';
 import type { AgentState, SimCall } from './records.js';
 import type { SharedState, SwitchContext } from './state.js';
 
 export type { AgentStateName, AgentSummary, CallSummary } from './listings.js';
+export type { DialOutcomeSpec } from './predictive.js';
 
 export interface PlaceCallOptions {
   /** The outside caller: OtherDN of the events and ANI unless `ani` is given. Default: anonymous. */
@@ -103,7 +106,7 @@ export class SwitchControls {
     });
     const arrival = arrive(ctx, call, to);
     if (arrival.kind === 'busy') {
-      forget(this.shared, call);
+      forget(ctx, call);
       throw new Error(`DN ${arrival.dn} is on do-not-disturb: the call to ${to} is refused (busy)`);
     }
     return call.connId;
@@ -160,7 +163,7 @@ export class SwitchControls {
       status: AgentStatus.LoggedIn,
       reasons: undefined,
       queues,
-      idleSince: Date.now(),
+      idleSince: this.shared.now(),
       wrapUpSec,
       wrapUp: undefined,
     };
@@ -193,7 +196,7 @@ export class SwitchControls {
         agent.status = AgentStatus.Ready;
         agent.reasons = undefined;
         agent.workMode = options.workMode ?? agent.workMode;
-        agent.idleSince = Date.now();
+        agent.idleSince = this.shared.now();
         send(ctx, dn, 'EventAgentReady', { ...base, AgentWorkMode: agent.workMode });
         for (const q of agent.queues) distribute(ctx, q);
         return;
@@ -219,6 +222,25 @@ export class SwitchControls {
     else this.shared.dnd.delete(dn);
     send(ctx, dn, on ? 'EventDNDOn' : 'EventDNDOff', { ThisDN: dn });
     if (!on) agentsFree(ctx, [dn]);
+  }
+
+  /**
+   * The caller of `connId` enters `digits` (1–64 of 0-9 * # A-D): a RequestCollectDigits running on
+   * the call takes them (EventDigitsCollected when it has enough, or at a terminate digit); else
+   * they wait on the call for the next collection.
+   */
+  enterDigits(connId: string, digits: string, options: SwitchSideOptions = {}): void {
+    const ctx = this.ctx('enterDigits', options.silent);
+    enterDigits(ctx, this.call(connId), digits);
+  }
+
+  /**
+   * What the far end of predictive calls to `number` does (see DialOutcomeSpec); undefined clears
+   * it (a person answers at once). At most DIAL_OUTCOME_LIMIT numbers have one.
+   */
+  setDialOutcome(number: string, outcome: DialOutcomeSpec | undefined): void {
+    if (typeof number !== 'string' || number === '') throw new RangeError('setDialOutcome needs the number dialled');
+    this.shared.setDialOutcome(number, outcome === undefined ? undefined : dialOutcomeOf(outcome));
   }
 
   /**

@@ -3,10 +3,9 @@
  * about every change"): a party hanging up, a member of a conference leaving (the others get
  * EventPartyDeleted), a caller abandoning a call that waits, the switch clearing a call.
  */
-import { DNRole } from '../protocol/enums.js';
+import { CallState, DNRole } from '../protocol/enums.js';
 import { agentsFree, released } from './arrival.js';
-import { CallStateValue } from './call-states.js';
-import { callAttrs, dropParty, forget, liveCount, others, partyOf, send } from './calls.js';
+import { callAttrs, dropParty, endCollection, forget, liveCount, others, partyOf, send } from './calls.js';
 import type { Requester, SimCall } from './records.js';
 import type { SwitchContext } from './state.js';
 
@@ -23,7 +22,7 @@ export interface EndCallOptions {
 /** Ends the call: EventReleased to every party (after-call work first where it applies). */
 export function endCall(ctx: SwitchContext, call: SimCall, opts: EndCallOptions = {}): void {
   const { req, answerDN, answerFirst = false } = opts;
-  forget(ctx.shared, call);
+  forget(ctx, call);
   const attrs = (dn: string) => callAttrs(call, dn, opts.callState !== undefined ? { CallState: opts.callState } : {});
   const answerParty = answerDN !== undefined ? partyOf(call, answerDN) : undefined;
   const answer = (): void => {
@@ -50,6 +49,7 @@ export type LeaveAnswer = 'first' | 'last' | 'related';
  */
 export function leave(ctx: SwitchContext, call: SimCall, dn: string, req?: Requester, answer: LeaveAnswer = 'first'): void {
   const leaving = partyOf(call, dn);
+  endCollection(ctx, call, undefined, dn);
   if (leaving) dropParty(call, dn);
   else if (call.external === dn) call.external = undefined;
   const waiting = call.parties.filter((p) => p.state === 'routing' || p.state === 'queued');
@@ -61,8 +61,8 @@ export function leave(ctx: SwitchContext, call: SimCall, dn: string, req?: Reque
   if (answer === 'first') releaseLeaving();
   if (waiting.length > 0 && remaining === 0) {
     // Nobody is left to talk to: the caller abandoned while routed or queued.
-    forget(ctx.shared, call);
-    for (const w of waiting) send(ctx, w.dn, 'EventAbandoned', callAttrs(call, w.dn, { CallState: CallStateValue.Abandoned }), req);
+    forget(ctx, call);
+    for (const w of waiting) send(ctx, w.dn, 'EventAbandoned', callAttrs(call, w.dn, { CallState: CallState.Abandoned }), req);
   } else if (remaining >= 2 || (waiting.length > 0 && remaining >= 1)) {
     const deleted = { OtherDN: dn, OtherDNRole: DNRole.DeletedParty, ThirdPartyDN: dn, ThirdPartyDNRole: DNRole.DeletedParty };
     for (const p of call.parties) {
@@ -70,7 +70,7 @@ export function leave(ctx: SwitchContext, call: SimCall, dn: string, req?: Reque
       send(ctx, p.dn, 'EventPartyDeleted', callAttrs(call, p.dn, deleted), req);
     }
   } else {
-    forget(ctx.shared, call);
+    forget(ctx, call);
     for (const p of call.parties) released(ctx, p, callAttrs(call, p.dn), req);
     freed.push(...call.parties.map((p) => p.dn));
   }

@@ -29,7 +29,7 @@ export function serveRequest(
   const req: Requester = {
     client,
     refId: typeof refId === 'number' ? refId : 0,
-    tagRelated: descriptor?.v11 === true && referenceIdOnRelatedEvents,
+    tagRelated: (descriptor?.v11 === true || descriptor?.v12 === true) && referenceIdOnRelatedEvents,
   };
   const name = descriptor?.name ?? `Unknown(${message.type})`;
   try {

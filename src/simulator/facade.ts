@@ -7,6 +7,7 @@ import type {
   AgentStateName,
   AgentSummary,
   CallSummary,
+  DialOutcomeSpec,
   LoginAgentOptions,
   PlaceCallOptions,
   RoutingPointOptions,
@@ -72,6 +73,16 @@ export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes =
   /** Declares a routing point (AddressType 4) with its route timeout and default destination. */
   addRoutingPoint(dn: string, options?: RoutingPointOptions): void {
     this.controls.addRoutingPoint(dn, options);
+  }
+
+  /** The caller of `connId` enters digits: a RequestCollectDigits running takes them, else they wait on the call. */
+  enterDigits(connId: string, digits: string, options?: SwitchSideOptions): void {
+    this.controls.enterDigits(connId, digits, options);
+  }
+
+  /** What the far end of predictive calls to `number` does: answer, machine, busy, noAnswer, sit, fax (undefined: a person answers at once). */
+  setDialOutcome(number: string, outcome: DialOutcomeSpec | undefined): void {
+    this.controls.setDialOutcome(number, outcome);
   }
 
   /** After-call work (s) of agents whose login gave no WrapUpTime, from their next call on (0 = none). */

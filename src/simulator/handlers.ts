@@ -9,7 +9,9 @@ import { AGENT_HANDLERS } from './agent-handlers.js';
 import { BASE_HANDLERS } from './base-handlers.js';
 import { CALL_HANDLERS } from './call-handlers.js';
 import type { Handler } from './core.js';
+import { DIGIT_HANDLERS } from './digits.js';
 import { DN_HANDLERS } from './dn-handlers.js';
+import { PREDICTIVE_HANDLERS } from './predictive.js';
 import { QUERY_HANDLERS } from './queries.js';
 import { ROUTING_HANDLERS } from './routing-handlers.js';
 import { TRANSFER_HANDLERS } from './transfer-handlers.js';
@@ -57,4 +59,6 @@ export const HANDLERS: { readonly [N in RequestName]?: Handler<N> } = {
   ...CALL_HANDLERS,
   ...TRANSFER_HANDLERS,
   ...ROUTING_HANDLERS,
+  ...DIGIT_HANDLERS,
+  ...PREDICTIVE_HANDLERS,
 };

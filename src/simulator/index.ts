@@ -41,6 +41,7 @@ export type {
   AgentStateName,
   AgentSummary,
   CallSummary,
+  DialOutcomeSpec,
   LoginAgentOptions,
   PlaceCallOptions,
   RoutingPointOptions,

@@ -49,7 +49,7 @@ export function agentStateName(agent: AgentState): AgentStateName {
 
 /** Every call in progress, oldest first. */
 export function listCalls(shared: SharedState): CallSummary[] {
-  const now = Date.now();
+  const now = shared.now();
   return [...shared.calls.values()].map((c) => ({
     connId: c.connId,
     state: c.state,
@@ -70,7 +70,7 @@ export function listCalls(shared: SharedState): CallSummary[] {
 
 /** Every logged-in agent, by DN. */
 export function listAgents(shared: SharedState): AgentSummary[] {
-  const now = Date.now();
+  const now = shared.now();
   return [...shared.agents.values()].map((a) => ({
     dn: a.dn,
     agentId: a.agentId,

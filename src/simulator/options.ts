@@ -2,6 +2,7 @@
  * Options of one simulated T-Server, with every default in one place (SIMULATOR_DEFAULTS).
  */
 import type { TlsOptions } from 'node:tls';
+import type { Clock } from '../util/clock.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import type { EventAttributes } from './records.js';
 import { SWITCH_DEFAULTS, type SharedState, type SwitchSettings } from './state.js';
@@ -62,6 +63,12 @@ export interface SimulatorOptions {
    */
   defaultRouteDestination?: string;
   /**
+   * The switch's time and timers (route timeouts, treatments, wrap-up, no-answer forwarding, dial
+   * outcomes, digit collection) and the server's ADDP. A test passes a clock it moves by hand.
+   * Default: the system clock. Ignored with `shared` (the shared state's clock applies).
+   */
+  clock?: Clock;
+  /**
    * Routing points (AddressType 4) at start: a DN, or `{ dn, timeoutMs, defaultDestination }`.
    * A client registering a DN with AddressType 4 also declares it. Default none.
    */
@@ -100,8 +107,8 @@ export const SIMULATOR_DEFAULTS = {
   queues: [] as readonly string[],
 } as const;
 
-export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'tls' | 'shared' | 'defaultRouteDestination'>> &
-  Pick<SimulatorOptions, 'tls' | 'shared' | 'defaultRouteDestination'>;
+type OptionalOptions = 'tls' | 'shared' | 'defaultRouteDestination' | 'clock';
+export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, OptionalOptions>> & Pick<SimulatorOptions, OptionalOptions>;
 
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
   const out: ResolvedSimulatorOptions = {
@@ -122,6 +129,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     dialTimeoutMs: options.dialTimeoutMs ?? SIMULATOR_DEFAULTS.dialTimeoutMs,
     digitsTimeoutMs: options.digitsTimeoutMs ?? SIMULATOR_DEFAULTS.digitsTimeoutMs,
     defaultRouteDestination: options.defaultRouteDestination,
+    clock: options.clock,
     routingPoints: options.routingPoints ?? SIMULATOR_DEFAULTS.routingPoints,
     queues: options.queues ?? SIMULATOR_DEFAULTS.queues,
     tls: options.tls,

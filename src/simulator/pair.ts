@@ -4,6 +4,7 @@
  * "Hot-standby pair" rules. Server `a` starts as primary, `b` as backup.
  */
 import type { TlsOptions } from 'node:tls';
+import type { Clock } from '../util/clock.js';
 import createDebug from 'debug';
 import { SwitchControls } from './controls.js';
 import { SwitchFacade } from './facade.js';
@@ -49,6 +50,8 @@ export interface HotStandbyPairOptions {
   digitsTimeoutMs?: number;
   /** See SimulatorOptions.defaultRouteDestination. Default none. */
   defaultRouteDestination?: string;
+  /** See SimulatorOptions.clock. Default: the system clock. */
+  clock?: Clock;
   /** Routing points at start (see SimulatorOptions.routingPoints). */
   routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
   /** ACD queues at start. */
@@ -85,7 +88,10 @@ export class HotStandbyPair extends SwitchFacade {
     if (!Number.isInteger(this.repeatOnPromotion) || this.repeatOnPromotion < 0) {
       throw new RangeError(`repeatOnPromotion must be an integer ≥ 0, got ${String(options.repeatOnPromotion)}`);
     }
-    this.shared = new SharedState(this.repeatOnPromotion, switchSettingsOf(options), options.defaultRouteDestination);
+    this.shared = new SharedState(this.repeatOnPromotion, switchSettingsOf(options), {
+      defaultRouteDestination: options.defaultRouteDestination,
+      clock: options.clock,
+    });
     const link = options.linkUp ?? SIMULATOR_DEFAULTS.linkUp;
     const [linkA, linkB] = Array.isArray(link) ? link : [link, link];
     const [portA, portB] = options.ports ?? [0, 0];

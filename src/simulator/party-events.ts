@@ -4,8 +4,7 @@
  * change and its role, and the CallState the table gives (1 transferred, 2 conferenced). The
  * request handlers send their own answer; these send what the other parties get, in table order.
  */
-import { DNRole } from '../protocol/enums.js';
-import { CallStateValue } from './call-states.js';
+import { CallState, DNRole } from '../protocol/enums.js';
 import { callAttrs, others, send } from './calls.js';
 import type { Party, Requester, SimCall } from './records.js';
 import type { SwitchContext } from './state.js';
@@ -33,7 +32,7 @@ export function announceTransfer(
     PreviousConnID: previousConnId,
     ThirdPartyDN: by,
     ThirdPartyDNRole: DNRole.TransferredBy,
-    CallState: CallStateValue.Transferred,
+    CallState: CallState.Transferred,
   };
   for (const j of joined) send(ctx, j.dn, 'EventPartyChanged', callAttrs(call, j.dn, change), req);
   partyChangedToOthers(ctx, call, by, joined, previousConnId, req);
@@ -57,7 +56,7 @@ export function partyChangedToOthers(
     OtherDN: joined.length === 1 ? joined[0]!.dn : undefined,
     ThirdPartyDN: by,
     ThirdPartyDNRole: DNRole.TransferredBy,
-    CallState: CallStateValue.Transferred,
+    CallState: CallState.Transferred,
   };
   for (const p of listeners(call, new Set([by, ...joined.map((j) => j.dn)]))) {
     send(ctx, p.dn, 'EventPartyChanged', callAttrs(call, p.dn, change), req);
@@ -84,7 +83,7 @@ export function announceConference(
       OtherDN: by,
       ThirdPartyDN: by,
       ThirdPartyDNRole: DNRole.ConferencedBy,
-      CallState: CallStateValue.Conferenced,
+      CallState: CallState.Conferenced,
     };
     send(ctx, j.dn, 'EventPartyChanged', callAttrs(call, j.dn, change), req);
     membersAddedTo(ctx, call, j.dn, by, req);
@@ -105,7 +104,7 @@ export function addedAttrs(joined: string, by: string): Record<string, unknown> 
     OtherDNRole: DNRole.ConferenceMember,
     ThirdPartyDN: by,
     ThirdPartyDNRole: DNRole.AddedBy,
-    CallState: CallStateValue.Conferenced,
+    CallState: CallState.Conferenced,
   };
 }
 

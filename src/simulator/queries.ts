@@ -4,29 +4,13 @@
  * the switch knows now.
  */
 import { AgentStatus, type KVList } from '../protocol/attributes.js';
-import { AddressType } from '../protocol/enums.js';
+import { AddressInfoType, AddressStatus, AddressType } from '../protocol/enums.js';
 import { callAttrs, otherEnd } from './calls.js';
 import { knownDN } from './checks.js';
 import type { Handler } from './core.js';
 import { SimErrorCode, refuse } from './error-codes.js';
 import type { EventAttributes, SimCall } from './records.js';
 import type { SharedState } from './state.js';
-
-/** AddressInfoType values RequestQueryAddress answers (wire spec 1.2 table). */
-export const AddressInfo = {
-  AddressStatus: 0,
-  ForwardingStatus: 3,
-  AgentStatus: 4,
-  QueueAgentsLoggedIn: 5,
-  QueueAgentsReady: 6,
-  QueueCallsWaiting: 7,
-  AddressType: 8,
-  Calls: 9,
-  DNStatus: 17,
-} as const;
-
-/** AddressInfoStatus of AddressInfoType 0. */
-export const AddressStatus = { Idle: 0, Dialing: 2, Talking: 3, Ringing: 4, Held: 5, Treatment: 6 } as const;
 
 /** AddressType of a DN as the switch knows it: 3 queue, 4 routing point, else 1 (a DN). */
 export function addressTypeOf(shared: SharedState, dn: string): number {
@@ -60,7 +44,7 @@ function wrapUpExtensions(shared: SharedState, dn: string): KVList {
   if (!wrapUp) return [];
   return [
     ['WrapUpTime', wrapUp.seconds],
-    ['WrapUpRemaining', Math.max(0, Math.ceil((wrapUp.endsAt - Date.now()) / 1000))],
+    ['WrapUpRemaining', Math.max(0, Math.ceil((wrapUp.endsAt - shared.now()) / 1000))],
   ];
 }
 
@@ -98,13 +82,13 @@ function addressInfoOf(shared: SharedState, dn: string, type: number): EventAttr
   };
   const onQueue = () => [...shared.agents.values()].filter((a) => a.queues.includes(dn));
   switch (type) {
-    case AddressInfo.AddressStatus:
+    case AddressInfoType.AddressStatus:
       return { AddressInfoStatus: addressStatus(shared, dn) };
-    case AddressInfo.ForwardingStatus: {
+    case AddressInfoType.ForwardingStatus: {
       const forward = shared.forwarding.get(dn);
       return { AddressInfoStatus: forward?.mode ?? 0, OtherDN: forward?.to };
     }
-    case AddressInfo.AgentStatus:
+    case AddressInfoType.AgentStatus:
       return {
         AddressInfoStatus: agent?.status ?? AgentStatus.LoggedOut,
         AgentWorkMode: agent?.workMode,
@@ -112,27 +96,27 @@ function addressInfoOf(shared: SharedState, dn: string, type: number): EventAttr
         AgentID: agent?.agentId,
         Extensions: wrapUpExtensions(shared, dn),
       };
-    case AddressInfo.QueueAgentsLoggedIn:
+    case AddressInfoType.AgentsInQueue:
       queueOnly();
       return { AddressInfoStatus: onQueue().length };
-    case AddressInfo.QueueAgentsReady:
+    case AddressInfoType.ReadyAgentsInQueue:
       queueOnly();
       return { AddressInfoStatus: onQueue().filter((a) => a.status === AgentStatus.Ready).length };
-    case AddressInfo.QueueCallsWaiting:
+    case AddressInfoType.CallsInQueue:
       queueOnly();
       return {
         AddressInfoStatus: shared.callsOnDN(dn).filter((c) => c.parties.some((p) => p.dn === dn && p.state === 'queued')).length,
       };
-    case AddressInfo.AddressType:
+    case AddressInfoType.AddressType:
       return { AddressInfoStatus: addressTypeOf(shared, dn) };
-    case AddressInfo.Calls:
+    case AddressInfoType.Calls:
       return { Extensions: [['Calls', callsOf(shared, dn)]] };
-    case AddressInfo.DNStatus:
+    case AddressInfoType.DNStatus:
       return fullAddressInfo(shared, dn);
     default:
       return refuse(
         SimErrorCode.InvalidAttribute,
-        `invalid attribute AddressInfoType: ${type} is not answered (${Object.values(AddressInfo).join(', ')})`,
+        `invalid attribute AddressInfoType: ${type} is not answered (${Object.values(AddressInfoType).join(', ')})`,
       );
   }
 }

@@ -8,9 +8,8 @@
  * - ApplyTreatment plays while the call waits: EventTreatmentApplied, EventTreatmentEnd after the
  *   duration (TreatmentParms `Duration` s or `DurationMs` ms, else the switch setting).
  */
-import { RouteType, TreatmentType } from '../protocol/enums.js';
+import { CallState, RouteType, TreatmentType } from '../protocol/enums.js';
 import { agentsFree, defaultDestination, routeFrom, routeUsedAttrs, released } from './arrival.js';
-import { CallStateValue, ROUTE_CALL_DISCONNECT } from './call-states.js';
 import { callAttrs, forget, mergeUserData, partyOf, routeTimerKey, send, treatmentTimerKey } from './calls.js';
 import { callWithParty, knownDN, ownDN, reachable, validDestination } from './checks.js';
 import type { Handler } from './core.js';
@@ -41,12 +40,12 @@ export const ROUTING_HANDLERS = {
       endCall(core, call);
       return;
     }
-    if (a.RouteType === ROUTE_CALL_DISCONNECT) {
+    if (a.RouteType === RouteType.CallDisconnect) {
       // The switch releases the call: every party but the routing point gets EventReleased (CallState 19), EventRouteUsed answers.
-      forget(shared, call);
-      const cleared = { CallState: CallStateValue.Cleared };
+      forget(core, call);
+      const cleared = { CallState: CallState.Cleared };
       for (const p of call.parties) if (p.dn !== rp) released(core, p, callAttrs(call, p.dn, cleared), req);
-      send(core, rp, 'EventRouteUsed', routeUsedAttrs(call, rp, undefined, { RouteType: ROUTE_CALL_DISCONNECT, ...cleared }), req, true);
+      send(core, rp, 'EventRouteUsed', routeUsedAttrs(call, rp, undefined, { RouteType: RouteType.CallDisconnect, ...cleared }), req, true);
       agentsFree(
         core,
         call.parties.map((p) => p.dn),

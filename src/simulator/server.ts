@@ -58,6 +58,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
   private roleNow: ServerRoleName;
   private link: boolean;
   private frozen = false;
+  private discarded = 0;
   private partner: Partner | undefined;
   private readonly ownsShared: boolean;
   protected readonly controls: SwitchControls;
@@ -66,7 +67,12 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     super();
     this.opts = resolveOptions(options);
     this.ownsShared = this.opts.shared === undefined;
-    this.shared = this.opts.shared ?? new SharedState(0, switchSettingsOf(this.opts), this.opts.defaultRouteDestination);
+    this.shared =
+      this.opts.shared ??
+      new SharedState(0, switchSettingsOf(this.opts), {
+        defaultRouteDestination: this.opts.defaultRouteDestination,
+        clock: this.opts.clock,
+      });
     this.shared.attach(this);
     this.roleNow = this.opts.role;
     this.link = this.opts.linkUp;
@@ -176,6 +182,11 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
   /** ADDP frames seen and sent by this server. */
   addpStats(): { pingsReceived: number; pongsReceived: number; pingsSent: number } {
     return { ...this.addpCounts };
+  }
+
+  /** Frames read and dropped while frozen (ADDP included). */
+  get framesDiscarded(): number {
+    return this.discarded;
   }
 
   // ---------------------------------------------------------------- controls
@@ -368,26 +379,35 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
       return;
     }
     const id = nextClientId++;
-    const client = new SimClient(id, socket, this.opts.maxFrameBytes, {
-      onMessage: (c, m) => this.onMessage(c, m),
-      onProtocolError: (c, e) => {
-        this.log('client %d sent a malformed frame: %s', c.id, e.message);
-        this.emit('protocolError', { clientId: c.id, error: e });
-        c.close(`protocol error: ${e.code}`);
+    const client = new SimClient(
+      id,
+      socket,
+      this.opts.maxFrameBytes,
+      {
+        onMessage: (c, m) => this.onMessage(c, m),
+        onProtocolError: (c, e) => {
+          this.log('client %d sent a malformed frame: %s', c.id, e.message);
+          this.emit('protocolError', { clientId: c.id, error: e });
+          c.close(`protocol error: ${e.code}`);
+        },
+        onClose: (c, reason) => {
+          this.clients.delete(c.id);
+          this.log('client %d closed: %s', c.id, reason);
+          this.emit('clientClosed', { clientId: c.id, reason });
+        },
       },
-      onClose: (c, reason) => {
-        this.clients.delete(c.id);
-        this.log('client %d closed: %s', c.id, reason);
-        this.emit('clientClosed', { clientId: c.id, reason });
-      },
-    });
+      this.shared.clock,
+    );
     this.clients.set(id, client);
     this.log('client %d connected from %s:%d', id, socket.remoteAddress, socket.remotePort);
     this.emit('client', { clientId: id, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
   }
 
   private onMessage(client: SimClient, message: DecodedMessage): void {
-    if (this.frozen) return;
+    if (this.frozen) {
+      this.discarded++;
+      return;
+    }
     client.heard();
     if (message.type === ADDP_PING) {
       this.addpCounts.pingsReceived++;

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { TimeValue } from '../protocol/attributes.js';
 import type { EventName } from '../protocol/messages.js';
 import { nowTime } from '../protocol/values.js';
+import { type Clock, systemClock } from '../util/clock.js';
 import type {
   AgentState,
   DialOutcome,
@@ -110,7 +111,9 @@ export class SharedState {
   private readonly connIdPrefix = (this.serverStartTime.seconds >>> 0).toString(16).padStart(8, '0');
   private readonly recent: SentEventRecord[] = [];
   private readonly routeCalls = new Map<string, number>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, unknown>();
+  /** The switch's time and timers (a test may pass a clock it moves by hand). */
+  readonly clock: Clock;
   private readonly servers = new Set<AttachedServer>();
 
   /**
@@ -119,9 +122,10 @@ export class SharedState {
   constructor(
     readonly repeatLimit = 0,
     settings: Partial<SwitchSettings> = {},
-    defaultRouteDestination?: string,
+    more: { defaultRouteDestination?: string; clock?: Clock } = {},
   ) {
-    this.defaultRouteDestination = defaultRouteDestination;
+    this.defaultRouteDestination = more.defaultRouteDestination;
+    this.clock = more.clock ?? systemClock;
     this.settings = { ...SWITCH_DEFAULTS, ...definedOnly(settings) };
     for (const [k, v] of Object.entries(this.settings)) {
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`${k} must be an integer ≥ 0, got ${String(v)}`);
@@ -208,18 +212,24 @@ export class SharedState {
   /** Starts (replacing any with the same key) a switch timer; it runs whatever the servers do. */
   setTimer(key: string, ms: number, fire: (ctx: SwitchContext) => void): void {
     this.clearTimer(key);
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.timers.delete(key);
       fire(this.context());
     }, ms);
-    timer.unref();
+    // The switch's timers never keep a process alive by themselves.
+    (timer as { unref?: () => void } | undefined)?.unref?.();
     this.timers.set(key, timer);
   }
 
   clearTimer(key: string): void {
-    const timer = this.timers.get(key);
-    if (timer) clearTimeout(timer);
+    if (!this.timers.has(key)) return;
+    this.clock.clearTimeout(this.timers.get(key));
     this.timers.delete(key);
+  }
+
+  /** The switch's time in ms (its clock's). */
+  now(): number {
+    return this.clock.now();
   }
 
   get pendingTimers(): number {
@@ -228,7 +238,7 @@ export class SharedState {
 
   /** Clears every switch timer (on stop). */
   clearTimers(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
   }
 

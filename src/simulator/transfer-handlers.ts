@@ -5,14 +5,14 @@
  * consultation's, and every other party hears who joined. A request's other events come first,
  * its answer last.
  */
-import { CallType, DNRole } from '../protocol/enums.js';
+import { CallState, CallType, DNRole, MergeType } from '../protocol/enums.js';
 import { agentsFree, arrive, distribute, rearmRouting, released } from './arrival.js';
-import { CallStateValue } from './call-states.js';
 import {
   addParty,
   callAttrs,
   createCall,
   dropParty,
+  endCollection,
   forget,
   liveCount,
   mergeUserData,
@@ -67,7 +67,7 @@ function consult(core: SimCore, req: Requester, a: ConsultArgs, kind: 'transfer'
   const arrival = arrive(core, consultation, a.OtherDN, { req });
   send(core, a.ThisDN, 'EventDialing', callAttrs(consultation, a.ThisDN, { OtherDN: a.OtherDN }), req, dialingAnswers);
   if (arrival.kind === 'busy') {
-    const busy = { OtherDN: arrival.dn, CallState: CallStateValue.Busy };
+    const busy = { OtherDN: arrival.dn, CallState: CallState.Busy };
     send(core, a.ThisDN, 'EventDestinationBusy', callAttrs(consultation, a.ThisDN, busy), req);
   }
   return consultation;
@@ -88,7 +88,7 @@ function heldAndConsultation(core: SimCore, a: { ThisDN: string; ConnID: string 
 
 /** Moves the consultation's other parties into the held call (which keeps its ConnID). */
 function merge(core: SimCore, held: SimCall, consultation: SimCall, targets: Party[]): void {
-  forget(core.shared, consultation);
+  forget(core, consultation);
   for (const t of targets) {
     dropParty(consultation, t.dn);
     held.parties.push(t);
@@ -119,6 +119,7 @@ function completeTransfer(
   dropParty(consultCall, a.ThisDN);
   released(core, consultation.party, callAttrs(consultCall, a.ThisDN, { OtherDN: targets[0]!.dn, ...cs }), req);
   // …then the held call, whose other side now talks to the consultation's parties.
+  endCollection(core, held.call, undefined, a.ThisDN);
   dropParty(held.call, a.ThisDN);
   merge(core, held.call, consultCall, targets);
   announceTransfer(core, held.call, a.ThisDN, targets, consultCall.connId, req);
@@ -147,7 +148,7 @@ function completeConference(
   const { held, consultation, targets } = heldAndConsultation(core, a, consultConnId, what);
   for (const t of targets) partyIn(t, consultConnId, ['ringing', 'established'], 'conference in a party that');
   const consultCall = consultation.call;
-  const conferenced = { CallState: CallStateValue.Conferenced };
+  const conferenced = { CallState: CallState.Conferenced };
   dropParty(consultCall, a.ThisDN);
   released(core, consultation.party, callAttrs(consultCall, a.ThisDN, { OtherDN: targets[0]!.dn, ...conferenced }), req);
   setPartyState(held.call, held.party, 'established');
@@ -163,7 +164,7 @@ function completeConference(
  * CallState 2), every other party gets EventPartyAdded naming it, EventPartyAdded at ThisDN
  * answers. When OtherDN answers it learns who else is on the call (./answering.ts).
  */
-export function singleStepConference(core: SimCore, req: Requester, a: ConsultArgs): void {
+function singleStepConference(core: SimCore, req: Requester, a: ConsultArgs): void {
   ownDN(core, req, a.ThisDN);
   const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
   partyIn(party, a.ConnID, ['established'], 'conference');
@@ -174,7 +175,7 @@ export function singleStepConference(core: SimCore, req: Requester, a: ConsultAr
   reachable(core, call, a.OtherDN);
   if (a.UserData !== undefined) call.userData = mergeUserData(call.userData, a.UserData);
   for (const p of call.parties) if (p.role !== DNRole.Observer) p.role = DNRole.ConferenceMember;
-  const how = { thirdParty: a.ThisDN, thirdPartyRole: DNRole.AddedBy, callState: CallStateValue.Conferenced, req };
+  const how = { thirdParty: a.ThisDN, thirdPartyRole: DNRole.AddedBy, callState: CallState.Conferenced, req };
   const arrival = arrive(core, call, a.OtherDN, how);
   const joined = partyOf(call, arrival.dn)!;
   joined.role = DNRole.ConferenceMember;
@@ -184,19 +185,15 @@ export function singleStepConference(core: SimCore, req: Requester, a: ConsultAr
 }
 
 /** MuteTransfer: a consultation to OtherDN completed at once, without waiting for an answer (CallState 1 on ThisDN's releases). */
-export function muteTransfer(core: SimCore, req: Requester, a: ConsultArgs): void {
+function muteTransfer(core: SimCore, req: Requester, a: ConsultArgs): void {
   const consultation = consult(core, req, a, 'transfer', false);
-  completeTransfer(core, req, a, consultation.connId, 'the consultation', CallStateValue.Transferred);
+  completeTransfer(core, req, a, consultation.connId, 'the consultation', CallState.Transferred);
 }
 
 /** MergeCalls: MergeType 0 completes a transfer, 1 a conference, with the held call ConnID and the other TransferConnID. */
-export function mergeCalls(
-  core: SimCore,
-  req: Requester,
-  a: { ThisDN: string; ConnID: string; TransferConnID: string; MergeType: number },
-): void {
-  if (a.MergeType === 0) completeTransfer(core, req, a, a.TransferConnID, 'TransferConnID');
-  else if (a.MergeType === 1) completeConference(core, req, a, a.TransferConnID, 'TransferConnID');
+function mergeCalls(core: SimCore, req: Requester, a: { ThisDN: string; ConnID: string; TransferConnID: string; MergeType: number }): void {
+  if (a.MergeType === MergeType.Transfer) completeTransfer(core, req, a, a.TransferConnID, 'TransferConnID');
+  else if (a.MergeType === MergeType.Conference) completeConference(core, req, a, a.TransferConnID, 'TransferConnID');
   else refuse(SimErrorCode.InvalidAttribute, `invalid attribute MergeType: 0 (transfer) or 1 (conference), got ${a.MergeType}`);
 }
 
@@ -227,8 +224,9 @@ export const TRANSFER_HANDLERS = {
       refuse(SimErrorCode.NotAParty, `DN ${a.OtherDN} (OtherDN) is not a party of call ${a.ConnID}`);
     const deletedBy = { ThirdPartyDN: a.ThisDN, ThirdPartyDNRole: DNRole.DeletedBy };
     if (dropped) {
+      endCollection(core, call, undefined, a.OtherDN);
       dropParty(call, a.OtherDN);
-      released(core, dropped, callAttrs(call, a.OtherDN, { ...deletedBy, CallState: CallStateValue.Dropped }), req);
+      released(core, dropped, callAttrs(call, a.OtherDN, { ...deletedBy, CallState: CallState.Dropped }), req);
     } else {
       call.external = undefined;
     }
@@ -247,6 +245,10 @@ export const TRANSFER_HANDLERS = {
     handOff(core, req, a, ['established', 'held'], 'transfer', true);
     agentsFree(core, [a.ThisDN]);
   },
+
+  RequestMuteTransfer: muteTransfer,
+  RequestMergeCalls: mergeCalls,
+  RequestSingleStepConference: singleStepConference,
 } satisfies { [N in TransferRequest]: Handler<N> };
 
 export type TransferRequest =
@@ -255,4 +257,7 @@ export type TransferRequest =
   | 'RequestCompleteTransfer'
   | 'RequestCompleteConference'
   | 'RequestDeleteFromConference'
-  | 'RequestSingleStepTransfer';
+  | 'RequestSingleStepTransfer'
+  | 'RequestMuteTransfer'
+  | 'RequestMergeCalls'
+  | 'RequestSingleStepConference';

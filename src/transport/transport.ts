@@ -68,6 +68,13 @@ export class Transport extends EventEmitter<TransportEvents> {
   private heardInChunk = false;
   /** Bytes ever handed to the socket: minus its writableLength, the bytes it has sent. */
   private bytesQueued = 0;
+  /**
+   * Frames written in this tick, handed to the socket as ONE write on process.nextTick (after the
+   * tick's microtasks too): a thousand pipelined requests cost one socket.write, not a thousand.
+   */
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private readonly flushBatch = () => this.flush();
   /** Write-stall watch: when the write buffer was last seen making progress, and how far it was. */
   private stallSince: number | undefined;
   private sentAtCheck = 0;
@@ -208,7 +215,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private checkWriteProgress(now: number, timeoutMs: number): boolean {
     const socket = this.socket;
     if (!socket || this.closed) return false;
-    const waiting = socket.writableLength;
+    const waiting = socket.writableLength; // the batch is handed over within this tick
     const sent = this.bytesQueued - waiting;
     if (waiting === 0 || this.stallSince === undefined || sent > this.sentAtCheck) {
       this.stallSince = waiting === 0 ? undefined : now;
@@ -239,7 +246,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private write(frame: Uint8Array): void {
     if (!this.isOpen) return;
     const socket = this.socket!;
-    const waiting = socket.writableLength;
+    const waiting = socket.writableLength + this.batchBytes;
     const limit = this.options.maxWriteBufferBytes;
     if (waiting + frame.byteLength > limit) {
       const reason = new WriteBufferFullError(
@@ -258,16 +265,35 @@ export class Transport extends EventEmitter<TransportEvents> {
       });
       return;
     }
-    this.bytesQueued += frame.byteLength;
-    socket.write(frame);
+    this.enqueue(frame);
+  }
+
+  private enqueue(frame: Uint8Array): void {
+    if (this.batch.length === 0) process.nextTick(this.flushBatch);
+    this.batch.push(frame);
+    this.batchBytes += frame.byteLength;
+  }
+
+  /** Hands the tick's frames to the socket in one write (one copy; a lone frame as is). */
+  private flush(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    const bytes = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!this.isOpen) return;
+    this.bytesQueued += bytes;
+    this.socket!.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes));
   }
 
   /**
-   * Pings and pongs respect backpressure: while bytes already wait, they are skipped (those bytes
-   * are the sign of life), so a server that floods pings and reads nothing queues at most one pong.
+   * Pings and pongs respect backpressure: while bytes already wait (in the socket or this tick's
+   * batch), they are skipped (those bytes are the sign of life), so a server that floods pings and
+   * reads nothing queues at most one pong. Otherwise written at once, past the batch: a pong per
+   * ping while the peer reads, so one that stops reading fills the socket and is found out.
    */
   private writeControl(frame: Uint8Array): void {
-    if (!this.isOpen || this.socket!.writableLength > 0) return;
+    if (!this.isOpen || this.batchBytes > 0 || this.socket!.writableLength > 0) return;
     this.bytesQueued += frame.byteLength;
     this.socket!.write(frame);
   }
@@ -284,15 +310,18 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.emit('close', reason);
   }
 
-  /** Closes the socket without a 'close' event (the owner asked for it). */
+  /** Closes the socket without a 'close' event (the owner asked for it); what this tick wrote goes out first. */
   close(): void {
     this.pendingLoss = undefined;
     if (this.closed) return;
+    this.flush();
     this.teardown();
   }
 
   private teardown(): void {
     this.closed = true;
+    this.batch = [];
+    this.batchBytes = 0;
     this.keepAlive?.stop();
     this.keepAlive = undefined;
     this.decoder?.stop();

@@ -33,3 +33,19 @@ export function bindClock(owner: object, clock: Clock): void {
 export function clockOf(owner: object): Clock {
   return bound.get(owner) ?? systemClock;
 }
+
+/** Resolves after `ms` on `clock`; rejects with the signal's reason as soon as it aborts (the timer is cleared). */
+export function sleepOn(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clock.clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -64,7 +64,7 @@ function makeGate(validation: 'strict' | 'warn' | 'off' = 'off'): EventGate {
     router,
     new Ledger(),
     { emit: (name, arg) => emitted.push([name, arg]), reportError: (err) => errors.push(err) },
-    validation,
+    { validation, maxHeldBytes: 1 << 20 },
   );
 }
 

@@ -65,6 +65,7 @@ describe('unknown option keys', () => {
       codec: undefined as never,
       resyncOnReconnect: false,
       maxWriteBufferBytes: 1 << 20,
+      maxHeldBytes: 1 << 20,
       learnedAddresses: 'any',
       maxInFlight: 10,
       resyncWindow: 10,

@@ -47,6 +47,7 @@ const CODES = new Set([
   'ERR_BAD_VALUE',
   'ERR_KVLIST_TOO_DEEP',
   'ERR_DUPLICATE_ATTRIBUTE',
+  'ERR_NOT_TSERVER',
 ]);
 
 export interface FuzzCase {

@@ -78,6 +78,33 @@ describe('the routing window', () => {
   });
 });
 
+describe('the routing lane', () => {
+  it('routes, their checks and the sweep go on the connection’s routing lane; the registration does not', async () => {
+    host.autoAnswer = false;
+    host.script.RequestQueryAddress = () => ({ Extensions: [['Calls', [['s1', 'routing']]]] });
+    host.script.RequestQueryCall = (a) => ({ Event: 'EventPartyInfo', ConnID: a.ConnID, ThisDN: '5000' });
+    const { rp } = await serve(() => '1001');
+    host.routeRequest('a');
+    await flush();
+    host.routes()[0].reject(new RequestInterruptedError(info, 'the connection was lost'));
+    await flush();
+    const lanes = host.sent.map((s) => `${s.name} ${s.options?.lane ?? 'user'}`);
+    expect(lanes[0]).toBe('RequestRegisterAddress user');
+    expect(lanes.slice(1).sort()).toEqual(
+      [
+        'RequestQueryAddress routing',
+        'RequestQueryCall routing', // the sweep's
+        'RequestRouteCall routing', // s1's
+        'RequestRouteCall routing', // a's, interrupted
+        'RequestQueryCall routing', // its check
+        'RequestRouteCall routing', // sent again: the call still waits
+      ].sort(),
+    );
+    for (const s of host.routes()) s.resolve({ Event: 'EventRouteUsed' });
+    await rp.close();
+  });
+});
+
 describe('every call ends once, with its true cause', () => {
   it('a route refused client-side is reported as never sent, not as refused by the server', async () => {
     host.autoAnswer = false;

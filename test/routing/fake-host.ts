@@ -6,6 +6,7 @@ import type { RoutePoint, RoutingHost } from '../../src/routing/index.js';
 export interface Sent {
   name: string;
   args: Record<string, unknown>;
+  options: { lane?: string } | undefined;
   resolve: (e: Record<string, unknown>) => void;
   reject: (err: unknown) => void;
 }
@@ -19,9 +20,9 @@ export class FakeHost extends EventEmitter implements RoutingHost {
   autoAnswer = true;
   /** Answers by request name (checked before the defaults: registrations answered, RequestQueryAddress lists no calls). */
   script: Record<string, Script> = {};
-  request(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  request(name: string, args: Record<string, unknown>, options?: { lane?: string }): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      this.sent.push({ name, args, resolve, reject });
+      this.sent.push({ name, args, options, resolve, reject });
       const scripted = this.script[name]?.(args);
       if (scripted === 'pending') return;
       if (scripted instanceof Error) reject(scripted);

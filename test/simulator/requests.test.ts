@@ -8,6 +8,7 @@ import { MESSAGES } from '../../src/protocol/catalogue.js';
 import { HANDLERS } from '../../src/simulator/handlers.js';
 import { TServerSimulator } from '../../src/simulator/index.js';
 import { ClientPool, type WireClient } from '../support/wire-client.js';
+import { arrivedBy } from './desks.js';
 
 let sim: TServerSimulator;
 const pool = new ClientPool();
@@ -221,7 +222,7 @@ describe('requests', () => {
     expect(ack.attributes.UserEvent).toBe(48);
     const ue = await watcher.waitFor('EventUserEvent');
     expect(ue.attributes).toMatchObject({ ThisDN: '1005', UserData: [['x', 'y']], CustomerID: 'cust' });
-    expect(await sender.collect('EventUserEvent', 100, 0)).toEqual([]);
+    expect(await arrivedBy(sender, 'EventUserEvent', 0)).toEqual([]);
   });
 
   it('RequestReserveAgent → EventAgentReserved echoing what it reserved', async () => {
