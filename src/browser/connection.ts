@@ -1,6 +1,6 @@
 /**
  * GatewayConnection: TServerConnection's API in a browser, through a gateway (`tlib-client/gateway`).
- * The same typed helpers (installed from the one helper table), the same event names, the same
+ * The same typed helpers (installHelpers(), from the one helper table of src/protocol), the same event names, the same
  * `calls` / `dns` state with `callChanged` / `callEnded` / `dnChanged`. The gateway holds the
  * T-Server pair; this end holds one WebSocket, and when it drops, reconnects with backoff
  * (p-retry) and resumes from the last sequence number it saw — or takes a fresh snapshot (from
@@ -27,7 +27,8 @@ import {
 import type { CallView, DNView } from '../model/types.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs } from '../protocol/types.js';
-import { installRequestHelpers, type RequestHelperMethods } from './helpers.js';
+import { installHelpers } from '../protocol/helper-install.js';
+import type { HelperMethods } from '../protocol/helper-methods.js';
 import { type BrowserRequestOptions, RequestTable } from './requests.js';
 import { BrowserState, type StateChange } from './state.js';
 import type { GatewayConnectionEvents, GatewayConnectionOptions, GatewayConnectionState, GatewayConnectionStatus } from './types.js';
@@ -48,9 +49,10 @@ const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
 
 type Socket = WebSocket;
 
-export interface GatewayConnection extends RequestHelperMethods {}
+// The helpers' types, generated from the same table as the methods installHelpers() puts on the prototype.
+export interface GatewayConnection extends HelperMethods {}
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface types the helpers installRequestHelpers() puts on the prototype
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: installHelpers() below puts every method of the merged interface on the prototype
 export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   readonly url: string;
   private readonly options: GatewayConnectionOptions;
@@ -360,4 +362,4 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   }
 }
 
-installRequestHelpers(GatewayConnection);
+installHelpers(GatewayConnection);
