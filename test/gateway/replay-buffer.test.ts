@@ -38,3 +38,21 @@ describe('ReplayBuffer', () => {
     expect(b.after(99_999)).toBeUndefined();
   });
 });
+
+describe('toJson / fromJson', () => {
+  it('carries bytes as { $bytes } at any depth, and plain values unchanged', async () => {
+    const { toJson, fromJson } = await import('../../src/gateway/protocol.js');
+    const value = {
+      Event: 'EventACK',
+      InputMask: new Uint8Array([0, 255, 7]),
+      UserData: [
+        ['blob', new Uint8Array([1, 2])],
+        ['k', 'v'],
+      ],
+    };
+    const text = toJson(value);
+    expect(text).toContain('"InputMask":{"$bytes":"AP8H"}');
+    expect(fromJson(text)).toEqual(value);
+    expect(toJson({ a: [1, 'x', { b: null }] })).toBe('{"a":[1,"x",{"b":null}]}');
+  });
+});
