@@ -42,7 +42,6 @@ export const GATEWAY_CONNECTION_DEFAULTS = {
 /** Close codes after which reconnecting cannot help (the client or its grant is at fault). */
 const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   GatewayCloseCode.Malformed,
-  GatewayCloseCode.Forbidden,
   GatewayCloseCode.UnsupportedData,
   GatewayCloseCode.MessageTooBig,
 ]);

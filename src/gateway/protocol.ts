@@ -32,8 +32,6 @@ export const GatewayCloseCode = {
   MessageTooBig: 1009,
   /** Not JSON, not an object, an unknown type or a field of the wrong shape. */
   Malformed: 4400,
-  /** The grant from `authorize` was refused (too many DNs, malformed). */
-  Forbidden: 4403,
   /** No `hello` within `helloTimeoutMs`. */
   HelloTimeout: 4408,
   /** The same session was resumed on another socket. */
