@@ -103,6 +103,10 @@ describe('gateway: what a session may ask', () => {
     expect(logged.map((r) => r.request)).toEqual(attempts.map(([n]) => n));
     expect(logged[0]).toMatchObject({ identity: 'alice', dn: '1002' });
     expect(alice.closed).toBeUndefined(); // a refusal is an answer, not a disconnect
+    // What the browser sent is quoted at most 64 characters long (refusals are logged).
+    const huge = alice.request('RequestAnswerCall', { ThisDN: '9'.repeat(20_000), ConnID: bobsCall });
+    expect(errorOf(await alice.reply(huge)).message.length).toBeLessThan(200);
+    expect(rig.refusals.at(-1)!.reason.length).toBeLessThan(200);
   });
 
   it('requests in flight per session are bounded: past the limit ERR_GATEWAY_BUSY, nothing sent', async () => {
