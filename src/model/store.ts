@@ -368,13 +368,12 @@ export class ModelStore {
     this.touch(rec);
   }
 
-  /** A call that goes on under a new ConnID takes over what the old one knew. */
+  /** A call that goes on under a new ConnID takes over what the old one knew (its user data: the caller). */
   inherit(to: CallRecord, from: CallRecord): void {
     to.startedAt = from.startedAt;
     to.callType = from.callType;
     to.ani = from.ani;
     to.dnis = from.dnis;
-    if (from.userData !== undefined) this.setUserData(to, from.userData);
     for (const other of from.others ?? []) this.addOther(to, other);
     for (const p of from.previous ?? []) this.addPrevious(to, p);
     this.touch(to);
