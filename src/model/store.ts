@@ -266,9 +266,10 @@ export class ModelStore {
     this.tiers[rank]!.push(rec);
   }
 
-  setParty(rec: CallRecord, dn: string, state: PartyState): void {
+  /** `confirms`: false for an answer nobody asked for, whose party states raise no rank. */
+  setParty(rec: CallRecord, dn: string, state: PartyState, confirms = true): void {
     const dnRec = this.dn(dn);
-    if (dnRec !== undefined) this.putParty(rec, dnRec, state);
+    if (dnRec !== undefined) this.putParty(rec, dnRec, state, confirms);
     else {
       rec.parties.set(dn, state);
       this.touch(rec);
@@ -276,7 +277,7 @@ export class ModelStore {
   }
 
   /** A registered DN's party state on the call (the per-event path: one lookup of each record). */
-  putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState): void {
+  putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState, confirms = true): void {
     const dn = dnRec.dn;
     const before = rec.parties.get(dn);
     if (before !== state) {
@@ -287,7 +288,7 @@ export class ModelStore {
       }
     }
     this.partyTouched?.(rec.connId, dn);
-    const rank = RANK_OF[state];
+    const rank = confirms ? RANK_OF[state] : 0;
     if (rank > rec.rank) this.raise(rec, rank);
     this.touch(rec);
   }
