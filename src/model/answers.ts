@@ -53,7 +53,15 @@ export function takeOff(s: ModelStore, rec: CallRecord, dn: string, diffs: Corre
   if (!rec.live) diffs.push({ kind: 'callGone', connId: rec.connId, before: view, after: undefined });
 }
 
-function putOn(s: ModelStore, rec: CallRecord, dn: string, after: PartyState, diffs: Correction[], quiet: boolean, confirms: boolean): void {
+function putOn(
+  s: ModelStore,
+  rec: CallRecord,
+  dn: string,
+  after: PartyState,
+  diffs: Correction[],
+  quiet: boolean,
+  confirms: boolean,
+): void {
   const before = rec.parties.get(dn);
   if (before === after) return;
   s.setParty(rec, dn, after, confirms);
