@@ -151,3 +151,16 @@ describe('GatewayConnection', () => {
     expect(conn.state.status).toBe('closed');
   });
 });
+
+describe('GatewayConnection without reconnect', () => {
+  it('reconnect: false — a dropped socket closes the connection and says so on error', async () => {
+    rig = await startGatewayRig();
+    const conn = connect('token-alice', { reconnect: false });
+    const errors: string[] = [];
+    conn.on('error', (e) => errors.push(e.code));
+    await conn.open();
+    await rig.gateway.close();
+    await until(() => conn.state.status === 'closed', 'closed');
+    expect(errors).toEqual(['ERR_GATEWAY_REFUSED']);
+  });
+});
