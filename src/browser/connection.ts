@@ -181,15 +181,8 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
           this.ready = false;
         }
         if (!settled) {
-          settled = true;
-          const error = new GatewayError(
-            'ERR_GATEWAY_REFUSED',
-            `the gateway closed the socket (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`,
-            {
-              status: ev.code,
-            },
-          );
-          reject(FINAL_CLOSE_CODES.has(ev.code) ? new AbortError(error) : error);
+          const reason = `the gateway closed the socket (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`;
+          this.abortAttempt?.(new GatewayError('ERR_GATEWAY_REFUSED', reason, { status: ev.code }));
           return;
         }
         if (current) this.lost(ev.code, ev.reason);
