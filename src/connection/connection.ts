@@ -1,4 +1,4 @@
-import { ConnectionClosedError, InvalidArgumentError, NotConnectedError, OfflineQueueFullError } from '../errors.js';
+import { ConnectionClosedError, InvalidArgumentError, InvalidStateError, NotConnectedError, OfflineQueueFullError } from '../errors.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
@@ -53,6 +53,8 @@ export class TServerConnection extends RequestHelpers {
     progress: (p) => this.statusStream.push({ type: 'connecting', ...p }),
   });
   private iterators = new Set<() => void>();
+  /** DNs whose RequestRegisterAddress is on its way: a second one is refused like a registered DN's. */
+  private readonly registering = new Set<string>();
 
   /**
    * `internals` are testing seams (`sessionFactory`, `clock`): not part of the public API, may change.
@@ -213,6 +215,17 @@ export class TServerConnection extends RequestHelpers {
     const limit = queueLimit === false ? DEFAULTS.offlineQueueLimit : queueLimit;
     if (lane === 'user' && this.router.userQueued >= limit && this.router.wouldWait(name))
       return Promise.reject(new OfflineQueueFullError(limit, name));
+    // A DN is registered once per connection (README, "Call control"): a second registration would be
+    // undone by the first unregisterAddress while its owner still counted on it.
+    const dn = name === 'RequestRegisterAddress' ? String((args as { ThisDN?: unknown }).ThisDN) : undefined;
+    if (dn !== undefined && (this.ledger.dns.has(dn) || this.registering.has(dn))) {
+      return Promise.reject(
+        new InvalidStateError(
+          `RequestRegisterAddress refused: DN ${dn} is already registered on this connection; unregisterAddress() it first`,
+          status,
+        ),
+      );
+    }
     const attributes = normalizeArgs(args as Record<string, unknown> | undefined);
     // Users keep the SubscriptionID they were given; the server may know it by another since a replay.
     let userSubscriptionId: number | undefined;
@@ -226,6 +239,11 @@ export class TServerConnection extends RequestHelpers {
       target: undefined,
       userSubscriptionId,
     });
+    if (dn !== undefined) {
+      this.registering.add(dn);
+      const settled = () => this.registering.delete(dn);
+      p.promise.then(settled, settled);
+    }
     this.router.submit(p);
     return p.promise as Promise<AnswerOf<N>>;
   }

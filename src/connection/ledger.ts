@@ -11,6 +11,8 @@ export interface DNRegistration {
   AddressType?: number;
 }
 
+const NO_MODES: DNRegistration = Object.freeze({});
+
 export interface SubscriptionRecord {
   TransactionType?: number;
   Extensions?: KVListInput;
@@ -97,7 +99,8 @@ export class Ledger {
   }
 
   registered(dn: string, reg: DNRegistration, cause: ChangeCause): void {
-    this.dns.set(dn, reg);
+    // Most DNs are registered with no modes: one shared record for all of them.
+    this.dns.set(dn, reg.RegisterMode === undefined && reg.AddressType === undefined ? NO_MODES : reg);
     this.changed(this.model.register(dn, cause));
   }
 
