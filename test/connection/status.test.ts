@@ -4,7 +4,7 @@
  * loopback sockets with the simulator's hot-standby pair (a failover as the stream shows it).
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { StatusStream } from '../../src/connection/status-stream.js';
+import { StatusStream } from '../../src/connection/events/status-stream.js';
 import { InvalidArgumentError, TServerConnection } from '../../src/index.js';
 import { HotStandbyPair } from '../../src/simulator/index.js';
 import { fakeFactory } from '../support/fake-pair-session.js';

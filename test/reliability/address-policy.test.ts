@@ -5,7 +5,7 @@
  * protocolWarning naming the address, and a learned address does not outlive close().
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AddressPolicy, type AddressPolicyInput } from '../../src/connection/address-policy.js';
+import { AddressPolicy, type AddressPolicyInput } from '../../src/connection/pair/address-policy.js';
 import { parseEndpoint } from '../../src/transport/endpoint.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { Harness, SimRecorder, delay, outcomeOf, waitUntil } from '../support/connection-helpers.js';
