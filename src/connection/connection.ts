@@ -5,10 +5,9 @@ import { validateRequestArgs } from '../protocol/validate.js';
 import { bindClock, clockOf, systemClock } from '../util/clock.js';
 import { pushIterator } from '../util/push-iterator.js';
 import { AddressPolicy } from './address-policy.js';
-import { IsolatingEmitter } from './emitter.js';
 import { FirstConnect, type OpenOptions } from './first-connect.js';
 import { EventGate } from './gate.js';
-import { inputMaskOf } from './helpers.js';
+import { inputMaskOf, RequestHelpers } from './helpers.js';
 import type { CallView, DNView } from '../model/index.js';
 import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js';
 import { Ledger } from './ledger.js';
@@ -32,8 +31,8 @@ export type {
   TServerConnectionEvents,
 } from './types.js';
 
-export class TServerConnection extends IsolatingEmitter {
-  readonly options: ResolvedOptions;
+export class TServerConnection extends RequestHelpers {
+  private readonly options: ResolvedOptions;
   /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */
   private readonly ledger: Ledger;
   private readonly router: RequestRouter;
@@ -173,11 +172,6 @@ export class TServerConnection extends IsolatingEmitter {
   /** DNs registered by the user (re-registered after every reconnect and on the standby). */
   get registeredDNs(): string[] {
     return [...this.ledger.dns.keys()];
-  }
-
-  /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
-  get knownCalls(): string[] {
-    return [...this.ledger.calls.keys()];
   }
 
   /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
