@@ -340,7 +340,9 @@ describe('restoring redundancy', () => {
       await until(() => conn.state.standby === dead.url, `standby back (cycle ${i})`, 4_000);
     }
     // Sockets of the last cycle close asynchronously: wait for the counts to come back down.
-    const back = (r: { tcp: number; timers: number }) => r.tcp <= before.tcp && r.timers <= before.timers + 1;
+    // The last cycle's standby registration may still be on the wire: wait for requests to settle too.
+    const back = (r: { tcp: number; timers: number }) =>
+      r.tcp <= before.tcp && r.timers <= before.timers + 1 && conn.state.inFlight === 0 && conn.state.queued === 0;
     await until(() => back(resources()), `sockets and timers back to ${JSON.stringify(before)}`).catch((e: Error) => {
       throw new Error(`${e.message}; now ${JSON.stringify(resources())}`);
     });
