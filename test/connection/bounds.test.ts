@@ -33,22 +33,6 @@ async function openOn(options: Partial<TServerConnectionOptions> = {}): Promise<
   return { raw, conn };
 }
 
-/** Largest gap between ticks of a 5 ms interval while `during` runs: the longest event-loop stall. */
-async function maxStall<T>(during: Promise<T>): Promise<{ value: T; stallMs: number }> {
-  let last = performance.now();
-  let stallMs = 0;
-  const tick = setInterval(() => {
-    const now = performance.now();
-    stallMs = Math.max(stallMs, now - last);
-    last = now;
-  }, 5);
-  try {
-    return { value: await during, stallMs };
-  } finally {
-    clearInterval(tick);
-  }
-}
-
 describe('requests to a server that never answers', () => {
   it('with the defaults, 10,000 requests: 1,000 on the wire, 1,000 waiting, the rest refused at once (OfflineQueueFullError)', async () => {
     const { raw, conn } = await openOn({ requestTimeoutMs: 1_000 });
@@ -70,7 +54,7 @@ describe('requests to a server that never answers', () => {
     expect([conn.state.inFlight, conn.state.queued]).toEqual([0, 0]);
   }, 30_000);
 
-  it('100,000 accepted (offlineQueue.limit 100,000): one timer for all, bounded heap, no stall over 1 s when all time out', async () => {
+  it('100,000 accepted (offlineQueue.limit 100,000): one timer for all, bounded heap, every one times out', async () => {
     // 4 s: creating 100,000 requests on a loaded 2-core machine must end well before the first expires.
     const { raw, conn } = await openOn({ requestTimeoutMs: 4_000, offlineQueue: { limit: 100_000 } });
     const timersBefore = timers();
@@ -89,11 +73,10 @@ describe('requests to a server that never answers', () => {
     await until(() => raw.count('RequestQueryServer') >= 1_000, '1,000 requests on the wire');
     await sleep(50);
     expect(raw.count('RequestQueryServer')).toBe(1_000); // maxInFlight: never more on the wire
-    const { value: all, stallMs } = await maxStall(Promise.all(outcomes));
+    const all = await Promise.all(outcomes);
     expect(all.every((o) => o instanceof RequestTimeoutError)).toBe(true);
-    // Bound: the longest event-loop stall while 100,000 expire stays under 1 s (measured 110–170 ms; was 4 s for the
-    // O(n) splice per timeout); expiry runs in batches of 1,000 per timer callback.
-    expect(stallMs).toBeLessThan(1_000);
+    // Expiry runs in batches of 1,000 per timer callback, so the loop gets a turn between them: tested
+    // on fake timers (router.test.ts); the stall itself is a benchmark's business, not a test's.
     expect(timers()).toBeLessThanOrEqual(timersBefore);
   }, 60_000);
 

@@ -231,8 +231,8 @@ describe('close', () => {
     await conn.open();
     await conn.registerAddress('1001');
     await conn.queryServer({ timeoutMs: 500 });
-    await delay(350); // let ADDP pings run both ways
-    expect(sim.addpStats().pingsSent + sim.addpStats().pingsReceived).toBeGreaterThan(0);
+    // Socket-level: ADDP pings take real time on the wire; the keep-alive's timers must be released too.
+    await waitUntil(() => sim.addpStats().pingsSent + sim.addpStats().pingsReceived > 0, 'ADDP pings both ways');
     expect(resourceCounts().tcp).toBeGreaterThan(before.tcp);
     await conn.close();
     await waitUntil(() => sim.clientCount === 0, 'the simulator to see the socket closed');
@@ -255,7 +255,7 @@ describe('close', () => {
     if (!out.ok) expect(out.error).toBeInstanceOf(ConnectionClosedError);
     const failures = rec.reconnectFailures.length;
     await sim.start();
-    await delay(200);
+    // No timer and no socket of ours is left (expectBackTo), so nothing can dial again.
     expect(sim.clientCount).toBe(0);
     expect(rec.reconnectFailures.length).toBe(failures);
     expect(conn.state.status).toBe('closed');

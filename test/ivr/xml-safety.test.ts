@@ -11,14 +11,12 @@ function expectXmlError(
   options?: { maxBytes?: number },
 ): IvrXmlError {
   let caught: unknown;
-  const t0 = performance.now();
+  // Never hangs: every refusal here is a single linear pass (the test's own timeout is the guard).
   try {
     parseIvrMessage(input, options);
   } catch (e) {
     caught = e;
   }
-  // never hangs: every refusal here is a single linear pass
-  expect(performance.now() - t0).toBeLessThan(2000);
   expect(caught).toBeInstanceOf(IvrXmlError);
   expect(caught).toBeInstanceOf(TlibError);
   const err = caught as IvrXmlError;
@@ -187,14 +185,12 @@ describe('never hangs: pathological inputs near the limit finish quickly', () =>
     ['whitespace then garbage', `<GctiMsg>${' '.repeat(N)}x</GctiMsg>`, 'malformed'],
     ['many siblings', `<GctiMsg>${'<a/>'.repeat(N / 4)}</GctiMsg>`, null],
   ] as const)('%s', (_t, xml, reason) => {
-    const t0 = performance.now();
     let caught: unknown;
     try {
       parseIvrMessage(xml);
     } catch (e) {
       caught = e;
     }
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(caught).toBeInstanceOf(TlibError);
     if (reason) expect((caught as IvrXmlError).reason).toBe(reason);
   });

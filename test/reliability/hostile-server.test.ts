@@ -80,16 +80,15 @@ async function expectDropAndRecovery(r: SingleRig, inject: () => void, code: str
   const lost = nextEvent(conn, 'EventServerDisconnected');
   const back = nextEvent(conn, 'EventServerConnected', 4_000);
   back.catch(() => undefined); // awaited below, after `lost`
-  const t0 = performance.now();
   inject();
   await lost;
-  const detectMs = performance.now() - t0;
   await back;
   const w = r.rec.warnings.find((x) => x.code === code);
   expect(w, `a protocolWarning ${code}; got ${JSON.stringify(r.rec.warnings)}`).toBeDefined();
   expect(w!.server).toBe(r.proxy.url);
   expect(w!.detail.length).toBeGreaterThan(10);
-  expect(detectMs).toBeLessThan(1_000); // seen at once, not after a timeout
+  // Seen at once, by the codec: the warning carries its code, not ERR_ADDP_TIMEOUT.
+  expect(r.rec.warnings.some((x) => x.code === 'ERR_ADDP_TIMEOUT')).toBe(false);
   expect((await conn.queryServer()).Event).toBe('EventServerInfo');
   const ringing = nextEvent(conn, 'EventRinging');
   sim.placeCall('1001');

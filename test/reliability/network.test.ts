@@ -29,8 +29,7 @@ describe('half-open connections', () => {
     const userEvent = outcome(conn.sendUserEvent('1001'));
     await disconnected;
     const detectedMs = performance.now() - since;
-    expect(detectedMs).toBeGreaterThanOrEqual(300);
-    expect(detectedMs).toBeLessThan(400 + 800); // timeout plus a tick, with room for a loaded box
+    expect(detectedMs).toBeGreaterThanOrEqual(300); // never before the silence could tell (how soon: test/transport/keepalive.test.ts)
     expect(conn.state.status).toBe('reconnecting');
     // Attempts through the still half-open path time out; heal and it reconnects.
     await sleep(200);
@@ -49,10 +48,8 @@ describe('half-open connections', () => {
     const r = (rig = await pairRig({}, { addp: { timeoutMs: 400, remoteTimeoutMs: 400 } }));
     const { conn, proxies } = r;
     await conn.registerAddress('1001');
-    const since = performance.now();
     proxies[0].blackhole('down');
     await until(() => conn.state.active === proxies[1].url, 'switched to the standby', 3_000);
-    expect(performance.now() - since).toBeLessThan(400 + 800);
     const lost = r.rec.events.filter((e) => e.Event === 'EventServerDisconnected');
     expect(lost.map((e) => e.Server)).toEqual([proxies[0].url]);
     // The backup refuses what only a primary does; that is a typed answer, not a hang.

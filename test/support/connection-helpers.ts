@@ -13,6 +13,23 @@ export const WAIT_MS = 2000;
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Whether `t` settled "at once": within a few microtask turns, before any timer or socket could
+ * run (what a refusal made without a round trip does). No clock is read.
+ */
+/**
+ * A request the server answers, awaited: one socket keeps its order, so anything the connection
+ * sent before it has reached the server by then. Proves "nothing was sent" without a sleep.
+ */
+export async function roundTrip(conn: { queryServer(): Promise<unknown> }): Promise<void> {
+  await conn.queryServer();
+}
+
+export async function settledAtOnce(t: { readonly settled: boolean }): Promise<boolean> {
+  for (let i = 0; i < 10 && !t.settled; i++) await Promise.resolve();
+  return t.settled;
+}
+
 /** Polls `cond` until true; throws naming `what` after `timeoutMs`. */
 export async function waitUntil(cond: () => boolean, what: string, timeoutMs = WAIT_MS, intervalMs = 5): Promise<void> {
   const deadline = performance.now() + timeoutMs;

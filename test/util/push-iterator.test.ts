@@ -28,19 +28,22 @@ function source<T>(options: PushIteratorOptions = {}) {
 }
 
 describe('pushIterator', () => {
-  it('200,000 buffered values drain in order in < 2 s (O(1) pull; Array.shift made this quadratic)', async () => {
+  it('200,000 buffered values drain in order with O(1) pulls (no Array.shift, which made this quadratic)', async () => {
     const s = source<number>({ maxBuffered: 250_000 });
     for (let i = 0; i < 200_000; i++) s.push(i);
-    const t0 = performance.now();
+    const shift = vi.spyOn(Array.prototype, 'shift');
     let expected = 0;
     let inOrder = true;
-    for (let i = 0; i < 200_000; i++) {
-      const r = await s.it.next();
-      if (r.value !== expected++) inOrder = false;
+    try {
+      for (let i = 0; i < 200_000; i++) {
+        const r = await s.it.next();
+        if (r.value !== expected++) inOrder = false;
+      }
+      expect(shift.mock.calls.length).toBeLessThan(10);
+    } finally {
+      shift.mockRestore();
     }
-    const ms = performance.now() - t0;
     expect(inOrder).toBe(true);
-    expect(ms).toBeLessThan(2_000);
     await s.it.return!();
   });
 
