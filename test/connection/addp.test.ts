@@ -100,9 +100,6 @@ describe('ADDP', () => {
     await expect(query).resolves.toMatchObject({ Event: 'EventAddressInfo', ThisDN: '1001' });
   });
 
-  // Regression, fixed: was a bug (src/connection/connection.ts, ensureActive's onFailedAttempt): reconnectFailed reports
-  // `server: '?'` when the attempt failed by a RequestRegisterClient timeout (RequestTimeoutError has
-  // no `server`), although the loop knows which endpoint it dialled. Should: the endpoint's name.
   it('reconnectFailed names the server even when the attempt timed out registering', async () => {
     const sim = await h.sim();
     const { rec } = await h.open(sim, { addp: { timeoutMs: 300, remoteTimeoutMs: 5000 }, requestTimeoutMs: 150 });

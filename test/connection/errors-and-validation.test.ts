@@ -9,7 +9,7 @@ import * as sdk from '../../src/index.js';
 import { EventValidationError, HandlerError, InvalidArgumentError, TServerError, TlibError } from '../../src/errors.js';
 import { encodeFrame } from '../../src/codec/encoder.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
-import { Harness, SimRecorder, delay, fastOptions, outcomeOf, settledAtOnce, track, waitUntil } from '../support/connection-helpers.js';
+import { Harness, SimRecorder, fastOptions, outcomeOf, settledAtOnce, track, waitUntil } from '../support/connection-helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());

@@ -6,16 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConnectionClosedError, NotConnectedError, OfflineQueueFullError, RequestTimeoutError } from '../../src/errors.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
 import type { TServerConnection } from '../../src/connection/index.js';
-import {
-  type ConnRecorder,
-  Harness,
-  SimRecorder,
-  delay,
-  fastOptions,
-  settledAtOnce,
-  track,
-  waitUntil,
-} from '../support/connection-helpers.js';
+import { type ConnRecorder, Harness, SimRecorder, fastOptions, settledAtOnce, track, waitUntil } from '../support/connection-helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());

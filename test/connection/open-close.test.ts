@@ -14,7 +14,6 @@ import {
   Harness,
   SimRecorder,
   abortListeners,
-  delay,
   fastOptions,
   outcomeOf,
   quietBaseline,
@@ -276,10 +275,6 @@ describe('close', () => {
     await waitUntil(() => sim.clientCount === 0, 'the socket to close');
   });
 
-  // Regression, fixed: was a bug (src/connection/connection.ts:160-161, open()): when close() runs while open() awaits the
-  // ledger replay, adoptActive() returns quietly (line 277) and open() resolves, although the
-  // connection is closed. Should: reject with ConnectionClosedError, as it does when close() comes
-  // while RequestRegisterClient is pending (line 170).
   it('close() during the ledger replay of open() rejects open() with ConnectionClosedError', async () => {
     const sim = await h.sim();
     const { conn } = await h.open(sim);
@@ -354,10 +349,6 @@ describe('close', () => {
 });
 
 describe('construction', () => {
-  // Regression, fixed: was a bug (src/connection/options.ts, resolveOptions): reconnect numbers are not checked. A bad value
-  // (here minTimeoutMs -5) is accepted, and at the first loss p-retry throws a TypeError that the
-  // reconnect loop takes for "gave up": the connection silently ends 'closed'. Should: refuse it at
-  // construction with InvalidArgumentError naming reconnect.minTimeoutMs (as requestTimeoutMs is).
   it('refuses invalid reconnect options at construction', () => {
     expect(() => new TServerConnection({ primary: '127.0.0.1:1', reconnect: { minTimeoutMs: -5 } })).toThrow(InvalidArgumentError);
     expect(() => new TServerConnection({ primary: '127.0.0.1:1', reconnect: { factor: Number.NaN } })).toThrow(/factor/);

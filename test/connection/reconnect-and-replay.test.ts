@@ -201,12 +201,6 @@ describe('loss and replay', () => {
 });
 
 describe('a server that comes back with a fresh sequence', () => {
-  // Regression, fixed: was a bug (src/connection/connection.ts:592, isDuplicate): the sequence epoch is ServerStartTime.seconds
-  // only. A server restarted (or another, independent server) whose ServerStartTime has the same
-  // seconds but other microseconds starts EventSequenceNumber again at 1, and every event up to the
-  // old high-water mark is dropped as a "duplicate" — answers included: the replayed registration and
-  // user requests time out. Should: compare the whole ServerStartTime (seconds and microseconds), and
-  // never drop an event that answers a request in flight.
   it('its events and answers are not dropped as duplicates', async () => {
     const sim1 = await h.sim();
     const { conn, rec } = await h.open(sim1, { requestTimeoutMs: 800 });
@@ -237,12 +231,6 @@ describe('a server that comes back with a fresh sequence', () => {
 });
 
 describe('transaction-monitoring subscriptions across a reconnect', () => {
-  // Regression, fixed: was a bug (src/connection/connection.ts replayLedger ~l.298-316 and learnFromAnswer ~l.883-890): the
-  // replay starts the subscription again and the ledger re-keys it under the new server-given
-  // SubscriptionID, which users never learn. Stopping it with the ID they were given is refused by
-  // the server (EventError 42 "unknown SubscriptionID"), and the ledger keeps replaying it on every
-  // reconnect: it can no longer be stopped. Should: map the user's SubscriptionID to the current one
-  // (for stop/modify and in EventTransactionStatus), or otherwise let users stop it.
   it('can still be stopped with the SubscriptionID users were given, and is then not replayed', async () => {
     const sim = await h.sim();
     const srec = new SimRecorder(sim);

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestTimeoutError, TServerError } from '../../src/errors.js';
-import { Harness, SimRecorder, delay, track, waitUntil } from '../support/connection-helpers.js';
+import { Harness, SimRecorder, track, waitUntil } from '../support/connection-helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());

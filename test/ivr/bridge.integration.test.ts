@@ -19,7 +19,7 @@ async function waitFor<T>(what: string, fn: () => T | undefined | false, timeout
     const v = fn();
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 10)); // socket-level: polled until the bridge's TCP peer saw it
   }
 }
 

@@ -55,6 +55,11 @@ const server = (status: string) => `<GctiMsg><MonitorInfo><Server Name='TS' Stat
 const agent = (port: string, status: string, reqId?: string) =>
   `<GctiMsg><MonitorInfo${reqId === undefined ? '' : ` ReqId='${reqId}'`}><Agent PortNum='${port}' Status='${status}'/></MonitorInfo></GctiMsg>`;
 
+/** The bridge's promise chains run to their end (microtasks only: no timer, no clock). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
 describe('Server Status Events (seed table)', () => {
   it('no connection at start → Unavailable; EventLinkConnected → OK', async () => {
     const { conn, xml } = await setup();
@@ -252,7 +257,7 @@ describe('ports configuration', () => {
     const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
     const errors: Error[] = [];
     bridge.on('error', (e) => errors.push(e));
-    await new Promise((r) => setTimeout(r, 0));
+    await settle();
     expect(conn.registered).toEqual(['1002']);
     conn.deliver({ Event: 'EventServerConnected' });
     expect(conn.registered).toEqual(['1002', '1001']);
@@ -270,7 +275,7 @@ describe('ports configuration', () => {
     const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
     const errors: Error[] = [];
     bridge.on('error', (e) => errors.push(e));
-    await new Promise((r) => setTimeout(r, 0));
+    await settle();
     expect(errors).toEqual([refused]);
   });
   it('setPorts: removed ports → Port Unavailable, new or moved ports → Port OK (and registered)', async () => {
@@ -327,7 +332,7 @@ describe('outputs and cleanup', () => {
     })();
     conn.deliver({ Event: 'EventAgentLogin', ThisDN: '1001' });
     conn.deliver({ Event: 'EventLinkDisconnected' });
-    await new Promise((r) => setTimeout(r, 0));
+    await settle();
     bridge.close();
     await loop;
     expect(seen).toEqual(out.slice(1));

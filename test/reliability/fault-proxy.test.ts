@@ -82,7 +82,7 @@ describe('FaultProxy', () => {
     await until(() => server.text() === 'ping', 'bytes upstream');
     server.socket.write('pong');
     server.socket.end();
-    await sleep(100);
+    await sleep(100); // socket-level: bytes the blackhole let through would have arrived by now
     expect(client.text()).toBe('');
     expect(client.closed).toBe(false);
     proxy.cut();
@@ -95,7 +95,7 @@ describe('FaultProxy', () => {
     proxy.delay('down', 150);
     const t0 = performance.now();
     server.socket.write('a');
-    await sleep(20);
+    await sleep(20); // socket-level: two chunks, apart on the wire
     server.socket.write('b');
     await until(() => client.text() === 'ab', 'delayed bytes');
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);

@@ -123,13 +123,13 @@ describe('keep-alive verdicts', () => {
     transport.on('close', (r) => losses.push(r));
     await transport.connect();
     transport.startAddp();
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100)); // socket-level: pings flowing both ways before the loop blocks
     // A long synchronous task: the keep-alive's timer comes due while nothing is read.
     const until = performance.now() + 3 * timeoutMs;
     while (performance.now() < until) {
       /* busy */
     }
-    await new Promise((r) => setTimeout(r, 2 * timeoutMs));
+    await new Promise((r) => setTimeout(r, 2 * timeoutMs)); // socket-level: the frames that arrived meanwhile are read, the verdict is due
     expect(losses).toEqual([]);
     expect(transport.isOpen).toBe(true);
   });

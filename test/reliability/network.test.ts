@@ -32,7 +32,7 @@ describe('half-open connections', () => {
     expect(detectedMs).toBeGreaterThanOrEqual(300); // never before the silence could tell (how soon: test/transport/keepalive.test.ts)
     expect(conn.state.status).toBe('reconnecting');
     // Attempts through the still half-open path time out; heal and it reconnects.
-    await sleep(200);
+    await sleep(200); // socket-level: a reconnect attempt must meet the half-open path before it heals
     proxy.heal();
     await until(() => conn.state.status === 'open', 'reopened', 6_000);
     expect(await userEvent).toMatchObject({ error: 'RequestInterruptedError', code: 'ERR_REQUEST_INTERRUPTED', typed: true });
@@ -116,7 +116,7 @@ describe('a slow server', () => {
     const r = (rig = await singleRig({ addp: { timeoutMs: 400, remoteTimeoutMs: 400 } }));
     const { conn, proxy } = r;
     proxy.delay('both', 80);
-    await sleep(1_200); // several ADDP rounds while idle
+    await sleep(1_200); // socket-level: several ADDP rounds through the proxy's real latency while idle
     const started = performance.now();
     await conn.queryServer();
     expect(performance.now() - started).toBeGreaterThanOrEqual(150);
@@ -182,7 +182,7 @@ describe('a server that accepts and closes at once, in a loop', () => {
     proxy.mode = 'acceptAndClose';
     const first = proxy.accepted;
     proxy.cut();
-    await sleep(1_600);
+    await sleep(1_600); // socket-level: the reconnect loop's attempts against a real accept-and-close peer, counted below
     const times = proxy.acceptTimes.slice(first);
     const attempts = times.length;
     // Deterministic schedule: ~0, 50–100, 150–300, 350–700, 750–1100, 1150–1500 ms (+ connect time).
@@ -204,11 +204,6 @@ describe('a server that accepts and closes at once, in a loop', () => {
     await until(() => conn.state.status === 'open', 'reopened', 3_000);
   });
 
-  // Regression, fixed: was a bug: src/connection/connection.ts, ensureActive()/onSessionLost(): every loss of the active
-  // session starts a fresh p-retry loop whose first attempt is immediate and whose backoff starts
-  // from minTimeoutMs again, so a server that answers RequestRegisterClient and then drops the
-  // connection is re-dialled in a tight loop (measured: ~4,000 connections in 1.6 s). Backoff must
-  // carry over sessions that die young.
   it('after registering: a server that drops every client right after RequestRegisterClient is not re-dialled in a storm', async () => {
     const r = (rig = await singleRig({ reconnect: { minTimeoutMs: 50, maxTimeoutMs: 400, factor: 2, randomize: true }, addp: false }));
     const { conn, proxy, sim } = r;
@@ -218,7 +213,7 @@ describe('a server that accepts and closes at once, in a loop', () => {
     });
     const first = proxy.accepted;
     sim.dropClients();
-    await sleep(1_600);
+    await sleep(1_600); // socket-level: sessions that die young, dialled again and again over real sockets, counted below
     drop = false;
     const attempts = proxy.accepted - first;
     // The same schedule as above allows ~6 attempts in 1.6 s; a storm makes hundreds.

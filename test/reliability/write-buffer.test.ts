@@ -139,7 +139,7 @@ describe('write buffer: a server that stops reading', () => {
     await transport.connect();
     const type = messageByName('RequestRegisterClient')!.type;
     transport.send(type, { ReferenceID: 1, ApplicationName: 'x' });
-    await sleep(50); // the stub has registered us and stopped reading
+    await sleep(50); // socket-level: the stub has registered us and stopped reading
     const big = { ReferenceID: 2, ApplicationName: 'y'.repeat(1000) };
     let sent = 0;
     // Loopback kernel buffers take a few MB first; 16 MB is far past them.
@@ -168,12 +168,12 @@ describe('write buffer: a server that stops reading', () => {
     await transport.connect();
     const type = messageByName('RequestRegisterClient')!.type;
     transport.send(type, { ReferenceID: 1, ApplicationName: 'x' });
-    await sleep(50);
+    await sleep(50); // socket-level: the stub has registered us and stopped reading
     const big = { ReferenceID: 2, ApplicationName: 'y'.repeat(1000) };
     for (let sent = 0; sent < 16_000 && transport.isOpen; sent++) transport.send(type, big);
     expect(transport.isOpen).toBe(false);
     transport.close();
-    await sleep(20);
+    await sleep(20); // socket-level: a 'close' from the destroyed socket would come within its next I/O turns
     expect(closed).toEqual([]);
   });
 

@@ -123,10 +123,11 @@ async function ringingDNs(rig: PairRig): Promise<string[]> {
   };
   conn.on('EventRinging', on as never);
   const calls = UNIVERSE.map((dn) => pair.primary.placeCall(dn));
-  await sleep(300);
+  // A round trip on the same socket: every EventRinging the switch sent before its answer is in.
+  await conn.queryServer();
   conn.off('EventRinging', on as never);
   for (const c of calls) pair.primary.releaseCall(c);
-  await sleep(50);
+  await conn.queryServer(); // the releases are read before the next probe
   return [...rang].sort();
 }
 
@@ -228,7 +229,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       // 4. Settle: the client has seen the disruption, and is back in shape (twice, 20 ms apart).
       try {
         await until(() => observed() && settled(rig), `settled after ${action}`, 8_000);
-        await sleep(20);
+        await sleep(20); // socket-level: a late message on either socket would undo "settled" within this
         await until(() => settled(rig), `settled (still) after ${action}`, 8_000);
       } catch (err) {
         fail(`cycle ${cycle} (${action}): ${(err as Error).message}; state ${JSON.stringify(conn.state)}`);
@@ -366,7 +367,7 @@ function serverOf(pair: HotStandbyPair, which: 'primary' | 'backup'): TServerSim
  */
 async function disrupt(rig: PairRig, action: Action, random: () => number): Promise<() => boolean> {
   const { pair, conn } = rig;
-  await sleep(Math.floor(random() * 5)); // let some requests reach the wire, some not
+  await sleep(Math.floor(random() * 5)); // socket-level, on purpose: some requests reach the wire before the disruption, some not
   switch (action) {
     case 'kill': {
       const dead = serverOf(pair, 'primary');
@@ -386,7 +387,7 @@ async function disrupt(rig: PairRig, action: Action, random: () => number): Prom
       const on = () => ups++;
       conn.on('EventLinkConnected', on);
       pair.setLink(p, false);
-      await sleep(5 + Math.floor(random() * 30));
+      await sleep(5 + Math.floor(random() * 30)); // socket-level, on purpose: the link stays down for a random while
       pair.setLink(p, true);
       return () => (ups > 0 ? (conn.off('EventLinkConnected', on), true) : false);
     }

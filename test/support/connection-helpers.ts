@@ -17,14 +17,6 @@ export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * Whether `t` settled "at once": within a few microtask turns, before any timer or socket could
  * run (what a refusal made without a round trip does). No clock is read.
  */
-/**
- * A request the server answers, awaited: one socket keeps its order, so anything the connection
- * sent before it has reached the server by then. Proves "nothing was sent" without a sleep.
- */
-export async function roundTrip(conn: { queryServer(): Promise<unknown> }): Promise<void> {
-  await conn.queryServer();
-}
-
 export async function settledAtOnce(t: { readonly settled: boolean }): Promise<boolean> {
   for (let i = 0; i < 10 && !t.settled; i++) await Promise.resolve();
   return t.settled;
@@ -35,7 +27,7 @@ export async function waitUntil(cond: () => boolean, what: string, timeoutMs = W
   const deadline = performance.now() + timeoutMs;
   while (!cond()) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(intervalMs);
+    await delay(intervalMs); // the poll of an event wait: sockets deliver in their own time
   }
 }
 
