@@ -4,6 +4,7 @@ const library = {
   index: 'src/index.ts',
   'simulator/index': 'src/simulator/index.ts',
   'ivr/index': 'src/ivr/index.ts',
+  'gateway/index': 'src/gateway/index.ts',
 };
 
 const common = {
@@ -17,6 +18,27 @@ const common = {
   keepNames: true,
 } as const;
 
+// The declarations name Node's types (node:tls, Buffer, AbortSignal): every .d.ts says so, so a
+// consumer's TypeScript loads @types/node without a `types` setting (TypeScript 6+ loads none by default).
+const dts = { entry: library, banner: '/// <reference types="node" />' };
+
+/**
+ * The browser build of `tlib-client/browser`: ESM (and CommonJS for older bundlers),
+ * `platform: 'browser'`, its dependencies (eventemitter3, p-retry) bundled in, so the ESM file
+ * loads in a page as it is (`<script type="module">`) or through a bundler. Nothing from Node may
+ * be in it: test/browser checks the file. examples/web-desktop builds the page's script with it.
+ */
+export const browserBuild = {
+  entry: { 'browser/index': 'src/browser/index.ts' },
+  format: ['esm', 'cjs'],
+  platform: 'browser',
+  target: 'es2022',
+  noExternal: [/.*/],
+  splitting: false,
+  sourcemap: false,
+  keepNames: true,
+} as const;
+
 export default defineConfig([
   {
     ...common,
@@ -24,14 +46,24 @@ export default defineConfig([
     // library's own chunks instead of carrying a second copy of it. Shebangs are kept from the source.
     entry: { ...library, 'cli/tlib': 'src/cli/tlib.ts', 'cli/tlib-sim': 'src/cli/tlib-sim.ts' },
     format: ['esm'],
-    dts: { entry: library },
+    dts,
     clean: true,
   },
   {
     ...common,
     entry: library,
     format: ['cjs'],
-    dts: { entry: library },
+    // p-retry is ESM only, and require() of ESM needs Node 20.19+: the CommonJS build carries its own copy.
+    noExternal: ['p-retry', 'is-network-error'],
+    dts,
+    clean: false,
+  },
+  {
+    ...browserBuild,
+    entry: { ...browserBuild.entry },
+    format: [...browserBuild.format],
+    noExternal: [...browserBuild.noExternal],
+    dts: true,
     clean: false,
   },
 ]);

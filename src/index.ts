@@ -18,4 +18,6 @@ export {
 export type { Endpoint } from './transport/index.js';
 export * from './model/index.js';
 export * from './routing/index.js';
+export * from './dialer/index.js';
 export type { IteratorBufferOptions } from './util/push-iterator.js';
+export { eventToJsonLine, formatEventLine, timeToIso } from './format/event-line.js';

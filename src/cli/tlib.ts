@@ -12,10 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { TServerConnection } from '../connection/connection.js';
 import { ConnectionClosedError } from '../errors.js';
-import { AgentStatus } from '../protocol/attributes.js';
-import type { TEvent } from '../protocol/types.js';
+import { runDemo } from './demo.js';
+import { usageErrorLines, usageProblem } from './usage.js';
 import { checkHostPort } from './endpoint.js';
+import { eventToJsonLine, formatEventLine } from '../format/event-line.js';
 import { runSim } from './sim.js';
+
+export { eventToJsonLine, formatEventLine, timeToIso, toJsonValue } from '../format/event-line.js';
 
 /** Exit codes, for scripts. */
 export const EXIT = {
@@ -27,35 +30,50 @@ export const EXIT = {
   USAGE: 2,
 } as const;
 
+const EXIT_CODES = `exit codes:
+  0  stopped cleanly (SIGINT/SIGTERM), or --help / --version
+  1  could not connect to any server, or a DN could not be registered
+  2  usage error (unknown command or option, bad host:port, no --dn)`;
+
 export const TLIB_USAGE = `usage: tlib <command> [options]
 
 commands:
-  monitor   connect to a T-Server (pair), register DNs and print their events until stopped
   sim       run a T-Server simulator (one server, or a hot-standby pair with --pair)
+  monitor   connect to a T-Server (pair), register DNs and print their events until stopped
+  demo      an agent desktop through a kill of its primary, against a simulator pair in-process
 
-tlib monitor --primary host:port [--backup host:port] --dn DN [--dn DN ...] [--json] [--app NAME]
+tlib <command> --help shows the command's own page.
+
+options:
+  -h, --help      this text
+  -v, --version   the version of tlib-client
+
+${EXIT_CODES}`;
+
+export const MONITOR_USAGE = `usage: tlib monitor --primary host:port [--backup host:port] --dn DN [--dn DN ...] [--json] [--app NAME]
+
   --primary host:port   the primary T-Server
   --backup host:port    the backup T-Server (else learned from the primary, if it has one)
   --dn DN               a DN to register and monitor; repeat for more (at least one)
   --json                one JSON object per event and line (kvlists as [key, value] pairs,
                         times as ISO 8601 strings, binary values as base64)
   --app NAME            ApplicationName sent to the server (default tlib-monitor)
-  Events go to stdout, one per line; status and errors go to stderr.
-  Runs until SIGINT (Ctrl-C) or SIGTERM, then closes the connection and exits 0. Failovers
-  between the pair and reconnects are followed; the monitor keeps running through them.
+  -h, --help            this text
 
-tlib sim [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N] [--script FILE]
-  a simulator on 127.0.0.1:7000 (with --pair, the backup on 7001); type commands on its standard
-  input (call 1001, kill, switchover, status, help, quit); see tlib sim --help
+Events go to stdout, one per line; status and errors go to stderr. Runs until SIGINT (Ctrl-C) or
+SIGTERM, then closes the connection and exits 0. Failovers between the pair and reconnects are
+followed; the monitor keeps running through them, naming the servers each attempt tried.
 
-options:
-  -h, --help      this text
-  -v, --version   the version of tlib-client
+example: tlib monitor --primary 127.0.0.1:7000 --backup 127.0.0.1:7001 --dn 1001
 
-exit codes:
-  0  stopped cleanly (SIGINT/SIGTERM), or --help / --version
-  1  could not connect to any server, or a DN could not be registered
-  2  usage error (unknown command or option, bad host:port, no --dn)`;
+${EXIT_CODES}`;
+
+export const DEMO_USAGE = `usage: tlib demo
+
+Starts a simulated hot-standby pair on 127.0.0.1 (free ports) and an agent desktop in this process,
+places five calls, kills the primary during the third, and shows the desktop carrying on: one line
+per event, the failover gap, the resync summary. Ends with a DEMO OK line and exit code 0, or a
+FAILED line and exit code 1.`;
 
 /** A bad command line: the message says what is wrong. */
 export class UsageError extends Error {
@@ -89,9 +107,9 @@ export function parseMonitorArgs(argv: readonly string[]): MonitorOptions {
   try {
     ({ values } = parse());
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(usageProblem(err));
   }
-  if (values.primary === undefined) throw new UsageError('monitor needs --primary host:port');
+  if (values.primary === undefined) throw new UsageError('--primary host:port is required');
   for (const [flag, value] of [
     ['--primary', values.primary],
     ['--backup', values.backup],
@@ -104,7 +122,7 @@ export function parseMonitorArgs(argv: readonly string[]): MonitorOptions {
     }
   }
   const dns = values.dn ?? [];
-  if (dns.length === 0) throw new UsageError('monitor needs at least one --dn DN');
+  if (dns.length === 0) throw new UsageError('at least one --dn DN is required');
   const empty = dns.find((dn) => dn.trim() === '');
   if (empty !== undefined) throw new UsageError('--dn needs a non-empty DN');
   if (values.app !== undefined && values.app === '') throw new UsageError('--app needs a non-empty name');
@@ -115,85 +133,6 @@ export function parseMonitorArgs(argv: readonly string[]): MonitorOptions {
     json: values.json === true,
     applicationName: values.app ?? 'tlib-monitor',
   };
-}
-
-// ------------------------------------------------------------------ formatting
-
-function isTime(v: unknown): v is { seconds: number; microseconds: number } {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.keys(v).length === 2 &&
-    typeof (v as { seconds?: unknown }).seconds === 'number' &&
-    typeof (v as { microseconds?: unknown }).microseconds === 'number'
-  );
-}
-
-/** A wire `time` as ISO 8601 with microseconds: 2026-01-02T03:04:05.123456Z. */
-export function timeToIso(t: { seconds: number; microseconds: number }): string {
-  const base = new Date(t.seconds * 1000).toISOString(); // …:05.000Z
-  return `${base.slice(0, 19)}.${String(t.microseconds).padStart(6, '0')}Z`;
-}
-
-/** An attribute value made JSON-safe: times → ISO strings, binary → base64, kvlists kept as pairs. */
-export function toJsonValue(v: unknown): unknown {
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  if (Array.isArray(v)) return v.map(toJsonValue);
-  if (isTime(v)) return timeToIso(v);
-  if (typeof v === 'object' && v !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = toJsonValue(x);
-    return out;
-  }
-  return v;
-}
-
-/** One event as one line of JSON (no newline). */
-export function eventToJsonLine(event: TEvent): string {
-  return JSON.stringify(toJsonValue(event));
-}
-
-function showValue(v: unknown): string {
-  if (typeof v === 'string') return /[\s=,{}]/.test(v) || v === '' ? JSON.stringify(v) : v;
-  if (typeof v === 'number') return String(v);
-  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
-  if (isTime(v)) return timeToIso(v);
-  if (Array.isArray(v)) {
-    // a kvlist: [key, value] pairs, keys may repeat
-    return `{${v.map((pair) => (Array.isArray(pair) && pair.length === 2 ? `${String(pair[0])}=${showValue(pair[1])}` : showValue(pair))).join(', ')}}`;
-  }
-  if (typeof v === 'object' && v !== null && 'connid' in v) return `connid:${String((v as { connid: unknown }).connid)}`;
-  return JSON.stringify(toJsonValue(v));
-}
-
-function clock(d: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
-
-/** Numeric attributes the text line shows by name, as the examples do (`AgentStatus=Ready`); --json keeps the number. */
-const VALUE_NAMES: Record<string, Record<number, string>> = {
-  AgentStatus: Object.fromEntries(Object.entries(AgentStatus).map(([name, value]) => [value, name])),
-};
-
-/** Attributes the text line shows in its own columns, or not at all. */
-const COLUMNS = new Set(['Event', 'Server', 'ThisDN', 'ConnID', 'time', 'ServerStartTime', 'EventSequenceNumber', 'ReferenceID']);
-
-/**
- * One event as one readable line:
- * `HH:MM:SS.mmm  server  EventName  DN 1001  ConnID 00650194ab3c0001  Key=value …  #seq`
- * (local time of delivery; DN and ConnID columns are blank when the event has none).
- */
-export function formatEventLine(event: TEvent, now = new Date()): string {
-  const e = event as unknown as Record<string, unknown>;
-  const dn = typeof e.ThisDN === 'string' ? `DN ${e.ThisDN}` : '';
-  const connId = typeof e.ConnID === 'string' ? `ConnID ${e.ConnID}` : '';
-  const rest = Object.entries(e)
-    .filter(([k, v]) => !COLUMNS.has(k) && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === 'number' && VALUE_NAMES[k]?.[v] !== undefined ? VALUE_NAMES[k][v] : showValue(v)}`);
-  if (typeof e.EventSequenceNumber === 'number') rest.push(`#${e.EventSequenceNumber}`);
-  return [clock(now), String(e.Server), String(e.Event).padEnd(25), dn.padEnd(10), connId.padEnd(23), rest.join(' ')].join('  ').trimEnd();
 }
 
 // ------------------------------------------------------------------ commands
@@ -244,6 +183,24 @@ function stopRequest(io: CliIO): { stopped: Promise<string>; controller: AbortCo
   return { stopped, controller, dispose };
 }
 
+/**
+ * `tlib monitor`'s reconnect lines: the SDK dials the servers of the pair in turn, so each line
+ * names every server tried since the last connect, not only the one this attempt dialled.
+ */
+export function reconnectReport(): {
+  connected(): void;
+  failed(f: { server: string; attempt: number; error: Error }): string;
+} {
+  const tried = new Set<string>();
+  return {
+    connected: () => tried.clear(),
+    failed: (f) => {
+      for (const server of f.server.split(', ')) tried.add(server);
+      return `reconnect attempt ${f.attempt} failed (tried ${[...tried].join(' and ')}): ${f.error.message}`;
+    },
+  };
+}
+
 /** `tlib monitor`: resolves with the exit code (see EXIT). */
 export async function runMonitor(options: MonitorOptions, io: CliIO = {}): Promise<number> {
   const out = io.out ?? writeOut;
@@ -259,7 +216,16 @@ export async function runMonitor(options: MonitorOptions, io: CliIO = {}): Promi
   conn.on('resynced', (s) =>
     err(`tlib monitor: resynced on ${s.server} in ${s.durationMs} ms (${s.dns} DNs, ${s.calls} calls, ${s.errors.length} errors)`),
   );
-  conn.on('reconnectFailed', (f) => err(`tlib monitor: reconnect attempt ${f.attempt} to ${f.server} failed: ${f.error.message}`));
+  const reconnects = reconnectReport();
+  conn.on('EventServerConnected', () => reconnects.connected());
+  conn.on('reconnectFailed', (f) => err(`tlib monitor: ${reconnects.failed(f)}`));
+  // Redundancy as it comes and goes: the silent session to the other server of the pair.
+  let standby: string | undefined;
+  conn.on('stateChange', (s) => {
+    if (s.standby === standby) return;
+    standby = s.standby;
+    err(`tlib monitor: ${standby ? `standby session open on ${standby}` : 'no standby session'}`);
+  });
   conn.on('protocolWarning', (w) => err(`tlib monitor: protocol warning ${w.code} from ${w.server}: ${w.detail}`));
   conn.on('error', (e) => err(`tlib monitor: ${e.code}: ${e.message}`));
   try {
@@ -270,7 +236,8 @@ export async function runMonitor(options: MonitorOptions, io: CliIO = {}): Promi
         err('tlib monitor: stopped while connecting');
         return EXIT.OK;
       }
-      err(`tlib monitor: could not connect: ${(e as Error).message}`);
+      const servers = [options.primary, ...(options.backup ? [options.backup] : [])].join(' or ');
+      err(`tlib monitor: could not connect to ${servers}: ${(e as Error).message}`);
       return EXIT.CONNECT_FAILED;
     }
     const results = await Promise.allSettled(options.dns.map((dn) => conn.registerAddress(dn, {}, { signal: controller.signal })));
@@ -331,11 +298,21 @@ export async function runTlib(argv: readonly string[], io: CliIO = {}): Promise<
     case '--version':
       out(packageVersion());
       return EXIT.OK;
+    case 'demo':
+      if (rest.length > 0 && !(rest.length === 1 && (rest[0] === '-h' || rest[0] === '--help'))) {
+        err(usageErrorLines('tlib demo', new Error(`takes no arguments, got ${JSON.stringify(rest.join(' '))}`)));
+        return EXIT.USAGE;
+      }
+      if (rest.length === 1) {
+        out(DEMO_USAGE);
+        return EXIT.OK;
+      }
+      return runDemo({ out });
     case 'sim':
       return runSim(rest, { out, err, signal: io.signal, handleSignals: io.handleSignals, input: io.input });
     case 'monitor': {
       if (rest.includes('-h') || rest.includes('--help')) {
-        out(TLIB_USAGE);
+        out(MONITOR_USAGE);
         return EXIT.OK;
       }
       let options: MonitorOptions;
@@ -343,7 +320,7 @@ export async function runTlib(argv: readonly string[], io: CliIO = {}): Promise<
         options = parseMonitorArgs(rest);
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        err(`tlib monitor: ${e.message}\n\n${TLIB_USAGE}`);
+        err(usageErrorLines('tlib monitor', e));
         return EXIT.USAGE;
       }
       return runMonitor(options, io);
@@ -352,7 +329,7 @@ export async function runTlib(argv: readonly string[], io: CliIO = {}): Promise<
       err(TLIB_USAGE);
       return EXIT.USAGE;
     default:
-      err(`tlib: unknown command ${JSON.stringify(command)}\n\n${TLIB_USAGE}`);
+      err(`tlib: unknown command ${JSON.stringify(command)} (commands: sim, monitor, demo)\nsee \`tlib --help\``);
       return EXIT.USAGE;
   }
 }

@@ -8,8 +8,8 @@ import { ATTRIBUTE_BY_ID, VALUE_TYPE_NAMES, type KVList, type KVValue } from '..
 import { messageByType } from '../protocol/catalogue.js';
 import type { UnknownAttribute } from '../protocol/types.js';
 import { MAX_KVLIST_DEPTH } from '../protocol/values.js';
-import type { DecodeWarning, DecodedMessage } from './decoder.js';
-import { HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
+import { HEADER_BYTES, LENGTH_BYTES, MAGIC, MAX_WARNINGS_PER_FRAME, VERSION } from './format.js';
+import type { DecodeWarning, DecodedMessage } from './message.js';
 import { buildGeneric, layoutFor, type Layout } from './shapes.js';
 
 // Decoding state for one frame; module-level so the hot path allocates only what it returns.
@@ -56,19 +56,40 @@ function utf8(start: number, stop: number): string {
   return (buf as unknown as Slicer).utf8Slice(start, stop);
 }
 
+/**
+ * The frame's warnings: at most MAX_WARNINGS_PER_FRAME listed, the rest only counted (a hostile
+ * frame can hold thousands of defects; each listed one becomes an event for the user).
+ */
 let warnings: DecodeWarning[] | undefined;
+let unlistedUtf8 = 0;
+let unlistedCollisions = 0;
+let firstUnlisted = '';
+/** Strings of this frame found not valid UTF-8 (listed or not): kvlist() compares it around a key. */
+let invalidStrings = 0;
+
+/** True if one more warning may be listed; else counts it as unlisted. */
+function listable(code: 'ERR_INVALID_UTF8' | 'ERR_KEY_COLLISION', where: string): boolean {
+  if (warnings === undefined || warnings.length < MAX_WARNINGS_PER_FRAME) return true;
+  if (unlistedUtf8 + unlistedCollisions === 0) firstUnlisted = where;
+  if (code === 'ERR_INVALID_UTF8') unlistedUtf8++;
+  else unlistedCollisions++;
+  return false;
+}
 
 /** The slow path of strings (a byte >= 0x80): UTF-8, validated; invalid bytes become U+FFFD, reported. */
 function utf8Checked(start: number, stop: number, what: string, key: string | undefined): string {
   const s = utf8(start, stop);
   if (!isUtf8(buf.subarray(start, stop))) {
+    invalidStrings++;
     const where = pathOf(what, key);
-    (warnings ??= []).push({
-      code: 'ERR_INVALID_UTF8',
-      attribute: where,
-      // The value itself is not quoted: details reach logs, and values may be customer data.
-      detail: `${where}: the ${stop - start} bytes at byte ${base + start} are not valid UTF-8 (invalid sequences read as U+FFFD)`,
-    });
+    if (listable('ERR_INVALID_UTF8', where)) {
+      (warnings ??= []).push({
+        code: 'ERR_INVALID_UTF8',
+        attribute: where,
+        // The value itself is not quoted: details reach logs, and values may be customer data.
+        detail: `${where}: the ${stop - start} bytes at byte ${base + start} are not valid UTF-8 (invalid sequences read as U+FFFD)`,
+      });
+    }
   }
   return s;
 }
@@ -182,9 +203,9 @@ function kvlist(depth: number, what: string): KVList {
     p += 2;
     if (p + keyLen + 1 > end) truncated(keyLen + 1, what);
     const keyEnd = p + keyLen;
-    const warned = warnings === undefined ? 0 : warnings.length;
+    const invalidBefore = invalidStrings;
     const key = stringAt(p, keyEnd, what, undefined);
-    if (warnings !== undefined && warnings.length > warned) (badKeys ??= []).push(i, p, keyEnd);
+    if (invalidStrings > invalidBefore) (badKeys ??= []).push(i, p, keyEnd);
     p = keyEnd;
     const vtype = buf[p++];
     let value: KVValue;
@@ -214,29 +235,72 @@ function kvlist(depth: number, what: string): KVList {
   return list;
 }
 
+/** The byte forms of one key as read, and how many entries carry it. */
+interface KeyGroup {
+  /** Each distinct byte form (latin1 of its bytes; VALID_FORM for the key's own UTF-8) → its first entry. */
+  forms: Map<string, number>;
+  entries: number;
+}
+/** Not a latin1 string (a char above 0xFF), so no byte form equals it. */
+const VALID_FORM = '\u0100';
+
 /**
- * Keys that are not valid UTF-8 read with U+FFFD in place of their bad bytes, so two different
- * keys can come out equal (a repeated key, same bytes, is normal): reports each such pair once.
+ * Keys that are not valid UTF-8 read with U+FFFD in place of their bad bytes, so keys with
+ * different bytes can come out equal (a repeated key, same bytes, is normal). Linear: the keys read
+ * from invalid bytes are grouped by the key as read, each group's byte forms kept in a Map keyed
+ * by the raw bytes; one pass over the valid keys adds theirs. One warning per key read alike.
  */
 function findCollisions(list: KVList, badKeys: number[], what: string): void {
-  const bytesOf = (entry: number): Buffer | undefined => {
-    for (let b = 0; b < badKeys.length; b += 3) if (badKeys[b] === entry) return buf.subarray(badKeys[b + 1], badKeys[b + 2]);
-    return undefined; // a valid key: its bytes differ from any invalid key's
-  };
+  const groups = new Map<string, KeyGroup>();
   for (let b = 0; b < badKeys.length; b += 3) {
-    const i = badKeys[b];
-    const mine = buf.subarray(badKeys[b + 1], badKeys[b + 2]);
-    for (let j = 0; j < list.length; j++) {
-      if (j === i || list[j][0] !== list[i][0]) continue;
-      const theirs = bytesOf(j);
-      if (theirs !== undefined && (j < i || theirs.equals(mine))) continue; // same bytes, or pair seen from j
-      (warnings ??= []).push({
-        code: 'ERR_KEY_COLLISION',
-        attribute: what,
-        detail: `${what}: entries ${Math.min(i, j) + 1} and ${Math.max(i, j) + 1} have different key bytes that both read as ${JSON.stringify(list[i][0])}`,
-      });
-    }
+    const entry = badKeys[b];
+    const key = list[entry][0];
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = { forms: new Map(), entries: 0 }));
+    g.entries++;
+    const form = (buf as unknown as Slicer).latin1Slice(badKeys[b + 1], badKeys[b + 2]);
+    if (!g.forms.has(form)) g.forms.set(form, entry);
   }
+  // A valid key's bytes are the UTF-8 of what it reads as: one form per key.
+  for (let i = 0, b = 0; i < list.length; i++) {
+    if (b < badKeys.length && badKeys[b] === i) {
+      b += 3;
+      continue;
+    }
+    const g = groups.get(list[i][0]);
+    if (g === undefined) continue;
+    g.entries++;
+    if (!g.forms.has(VALID_FORM)) g.forms.set(VALID_FORM, i);
+  }
+  for (const [key, g] of groups) {
+    if (g.forms.size < 2 || !listable('ERR_KEY_COLLISION', what)) continue;
+    // The first entries of the two earliest forms.
+    let a = Number.MAX_SAFE_INTEGER;
+    let z = Number.MAX_SAFE_INTEGER;
+    for (const first of g.forms.values()) {
+      if (first < a) [a, z] = [first, a];
+      else if (first < z) z = first;
+    }
+    const shown = key.length > 64 ? `${JSON.stringify(key.slice(0, 64))}…` : JSON.stringify(key);
+    const more = g.entries > 2 ? ` (${g.entries} entries in ${g.forms.size} byte forms read so)` : '';
+    (warnings ??= []).push({
+      code: 'ERR_KEY_COLLISION',
+      attribute: what,
+      detail: `${what}: entries ${a + 1} and ${z + 1} have different key bytes that both read as ${shown}${more}`,
+    });
+  }
+}
+
+/** One warning in place of those not listed, naming how many of each kind. */
+function unlistedSummary(message: string): DecodeWarning {
+  const n = unlistedUtf8 + unlistedCollisions;
+  return {
+    code: 'ERR_TOO_MANY_WARNINGS',
+    attribute: firstUnlisted,
+    detail:
+      `${message}: ${n} more defects not listed (${unlistedUtf8} ERR_INVALID_UTF8, ${unlistedCollisions} ERR_KEY_COLLISION; ` +
+      `the first in ${firstUnlisted}); a frame lists at most ${MAX_WARNINGS_PER_FRAME}`,
+  };
 }
 
 function value(vtype: number, what: string): unknown {
@@ -289,7 +353,7 @@ function decodeBody(start: number, stop: number): DecodedMessage {
   const name = type < NAME_BY_TYPE.length ? NAME_BY_TYPE[type] : messageByType(type)?.name;
   let unknown: UnknownAttribute[] | undefined;
   let n = 0;
-  warnings = undefined;
+  resetWarnings();
   const serial = (frameSerial = (frameSerial + 1) >>> 0 || 1);
   if (serial === 1) seenStamp.fill(0); // wrapped: old stamps could collide
   for (let i = 0; i < count; i++) {
@@ -320,8 +384,17 @@ function decodeBody(start: number, stop: number): DecodedMessage {
   lastAttributes = attributes;
   lastLayout = layout;
   const m: DecodedMessage = { type, name, attributes, unknownAttributes: unknown, byteLength: stop - start + LENGTH_BYTES };
-  if (warnings !== undefined) m.warnings = warnings;
+  if (warnings !== undefined) {
+    if (unlistedUtf8 + unlistedCollisions > 0) warnings.push(unlistedSummary(name ?? `message type ${type}`));
+    m.warnings = warnings;
+  }
   return m;
+}
+
+function resetWarnings(): void {
+  warnings = undefined;
+  unlistedUtf8 = unlistedCollisions = invalidStrings = 0;
+  firstUnlisted = '';
 }
 
 /** The attributes object decoded last and its layout (see eventOf). */
@@ -349,7 +422,7 @@ export function decodeAt(b: Buffer, start: number, stop: number, streamBase: num
   } finally {
     buf = EMPTY; // do not keep the caller's chunk alive
     text = '';
-    warnings = undefined;
+    resetWarnings();
   }
 }
 

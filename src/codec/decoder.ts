@@ -5,41 +5,16 @@
  */
 import createDebug from 'debug';
 import { ProtocolError } from '../errors.js';
-import type { UnknownAttribute } from '../protocol/types.js';
+import { ADDP_PING, ADDP_PONG } from '../protocol/catalogue.js';
 import { decodeAt, layoutOfLast } from './body.js';
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES } from './format.js';
+import { notATServer } from './foreign-peer.js';
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
+import type { DecodedMessage } from './message.js';
 
 // Only error paths log: the hot path stays free of it.
 const debug = createDebug('tlib:codec');
 
-/** One decoded frame. `name` is the catalogue's name, or undefined for an unknown message type. */
-export interface DecodedMessage {
-  type: number;
-  name: string | undefined;
-  attributes: Record<string, unknown>;
-  /** Well-formed attributes whose ids the catalogue does not know, in wire order. */
-  unknownAttributes: UnknownAttribute[] | undefined;
-  /** Size of the frame on the wire, length field included. */
-  byteLength: number;
-  /**
-   * What was wrong but decoded anyway (invalid UTF-8 replaced by U+FFFD, kvlist keys that became
-   * equal by it), for the receiver to report as protocol warnings; absent when nothing was.
-   */
-  warnings?: DecodeWarning[];
-}
-
-/** A defect of a frame that did not stop it from being decoded. */
-export interface DecodeWarning {
-  /**
-   * `ERR_INVALID_UTF8`: a string or kvlist key is not valid UTF-8; its invalid bytes were replaced
-   * by U+FFFD. `ERR_KEY_COLLISION`: two kvlist keys with different bytes read as the same key
-   * after that replacement.
-   */
-  code: 'ERR_INVALID_UTF8' | 'ERR_KEY_COLLISION';
-  /** The attribute, or the kvlist path (`UserData.key`) where the defect is. */
-  attribute: string;
-  detail: string;
-}
+export type { DecodedMessage, DecodeWarning } from './message.js';
 
 /**
  * The object users get for a decoded event: `{ Event: name, Server: server, ...m.attributes }`,
@@ -59,6 +34,11 @@ export interface DecoderOptions {
 
 export interface DecoderHandlers {
   onMessage(message: DecodedMessage): void;
+  /**
+   * ADDP pings and pongs (no attributes) by type alone, without decoding: no allocation per frame.
+   * Without this handler they come to onMessage like any frame.
+   */
+  onKeepAlive?(type: number): void;
   /** A malformed frame. When `error.fatal`, the stream is lost and the decoder stops. */
   onError(error: ProtocolError): void;
 }
@@ -81,6 +61,13 @@ export function decodeFrame(frame: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME
     );
   }
   return decodeAt(b, LENGTH_BYTES, b.length, 0);
+}
+
+/** ADDP_PING or ADDP_PONG if the 8-byte body at b[at] is a well-formed one (magic, version, no attributes), else 0. */
+function keepAliveType(b: Buffer, at: number): number {
+  if (((b[at] << 8) | b[at + 1]) !== MAGIC || b[at + 2] !== VERSION || b[at + 6] !== 0 || b[at + 7] !== 0) return 0;
+  const type = (b[at + 4] << 8) | b[at + 5];
+  return type === ADDP_PING || type === ADDP_PONG ? type : 0;
 }
 
 function checkLength(length: number, max: number, offset: number): void {
@@ -170,11 +157,24 @@ export class FrameDecoder {
     while (n - off >= LENGTH_BYTES) {
       const length = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
       if (length > this.maxFrameBytes || length < HEADER_BYTES) {
-        this.fail(() => checkLength(length, this.maxFrameBytes, this.offset + off));
+        const at = this.offset + off;
+        // The stream's first bytes: maybe another kind of server answering.
+        const foreign = at === 0 ? notATServer(b.subarray(off)) : undefined;
+        this.fail(() => {
+          if (foreign) throw foreign;
+          checkLength(length, this.maxFrameBytes, at);
+        });
         return;
       }
       const frameEnd = off + LENGTH_BYTES + length;
       if (frameEnd > n) break;
+      const keepAlive = length === HEADER_BYTES ? keepAliveType(b, off + LENGTH_BYTES) : 0;
+      if (keepAlive !== 0 && this.handlers.onKeepAlive) {
+        off = frameEnd;
+        this.handlers.onKeepAlive(keepAlive);
+        if (this.failed) return;
+        continue;
+      }
       let message: DecodedMessage | undefined;
       try {
         message = decodeAt(b, off + LENGTH_BYTES, frameEnd, this.offset);

@@ -5,3 +5,5 @@ export const VERSION = 1;
 export const HEADER_BYTES = 8;
 export const LENGTH_BYTES = 4;
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** Decode warnings listed one by one per frame; past it, one ERR_TOO_MANY_WARNINGS counts the rest. */
+export const MAX_WARNINGS_PER_FRAME = 8;

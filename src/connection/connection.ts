@@ -1,32 +1,23 @@
-/**
- * TServerConnection: what users hold: open/close, requests, events, state. The work is delegated:
- *   - PairDriver (pair-driver.ts) over the pure pair state machine (pair-machine.ts): sessions,
- *     dialling and backoff, promotion, failover, return to the primary;
- *   - RequestRouter (router.ts): requests, ReferenceIDs, waiting queues, the one deadline timer;
- *   - EventGate (gate.ts): every message from a server, in order, before users see it;
- *   - LedgerReplay (replay.ts): the ledger replayed on new sessions and mirrored on the standby;
- *   - Resync (resync.ts): the windowed resync after EventPrimaryChanged or a reconnect;
- *   - IsolatingEmitter (emitter.ts): emission with each listener isolated.
- */
-import type { DecodedMessage } from '../codec/index.js';
-import { ConnectionClosedError, InvalidArgumentError, NotConnectedError, OfflineQueueFullError } from '../errors.js';
+import { ConnectionClosedError, InvalidArgumentError, InvalidStateError, NotConnectedError, OfflineQueueFullError } from '../errors.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
+import { bindClock, clockOf, systemClock } from '../util/clock.js';
 import { pushIterator } from '../util/push-iterator.js';
 import { AddressPolicy } from './address-policy.js';
-import { IsolatingEmitter } from './emitter.js';
+import { FirstConnect, type OpenOptions } from './first-connect.js';
 import { EventGate } from './gate.js';
-import { inputMaskOf } from './helpers.js';
+import { inputMaskOf, RequestHelpers } from './helpers.js';
 import type { CallView, DNView } from '../model/index.js';
+import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js';
 import { Ledger } from './ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PairDriver } from './pair-driver.js';
-import type { ConnectionInternals, PairDriverSession } from './seams.js';
+import type { ConnectionInternals } from './seams.js';
 import { LedgerReplay, normalizeArgs } from './replay.js';
-import type { RequestOptions } from './requests.js';
+import type { InternalRequestOptions, RequestOptions } from './requests.js';
 import { Resync } from './resync.js';
-import { RequestRouter } from './router.js';
+import { laneWindows, RequestRouter } from './router.js';
 import { StatusStream, type StatusEntry, type StatusIteratorOptions } from './status-stream.js';
 import type { ConnectionState, EventsIteratorOptions } from './types.js';
 
@@ -40,8 +31,8 @@ export type {
   TServerConnectionEvents,
 } from './types.js';
 
-export class TServerConnection extends IsolatingEmitter {
-  readonly options: ResolvedOptions;
+export class TServerConnection extends RequestHelpers {
+  private readonly options: ResolvedOptions;
   /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */
   private readonly ledger: Ledger;
   private readonly router: RequestRouter;
@@ -53,7 +44,17 @@ export class TServerConnection extends IsolatingEmitter {
   /** Sessions, dialling and failover: the pair state machine and its driver (pair-machine.ts, pair-driver.ts). */
   private readonly pair: PairDriver;
   private readonly statusStream = new StatusStream();
+  /** open() once, or open({ retry }) until a server answers (first-connect.ts). */
+  private readonly firstConnect = new FirstConnect({
+    reconnect: () => this.options.reconnect,
+    openOnce: (signal) => this.pair.open(signal),
+    servers: () => [this.options.primary.name, ...(this.pair.backupEndpoint ? [this.pair.backupEndpoint.name] : [])],
+    clock: () => clockOf(this),
+    progress: (p) => this.statusStream.push({ type: 'connecting', ...p }),
+  });
   private iterators = new Set<() => void>();
+  /** DNs whose RequestRegisterAddress is on its way: a second one is refused like a registered DN's. */
+  private readonly registering = new Set<string>();
 
   /**
    * `internals` are testing seams (`sessionFactory`, `clock`): not part of the public API, may change.
@@ -61,6 +62,8 @@ export class TServerConnection extends IsolatingEmitter {
   constructor(options: TServerConnectionOptions, internals: ConnectionInternals = {}) {
     super();
     const conn = this; // for the gate's getters
+    const clock = internals.clock ?? systemClock;
+    bindClock(this, clock); // a routing point served on this connection times out on the same clock
     this.options = resolveOptions(options);
     AddressPolicy.of(this.options); // learnedAddresses / allowedBackupHosts refused here if malformed
     this.ledger = new Ledger({
@@ -78,9 +81,10 @@ export class TServerConnection extends IsolatingEmitter {
     this.router = new RequestRouter({
       owner: this,
       requestTimeoutMs: this.options.requestTimeoutMs,
-      maxInFlight: this.options.maxInFlight,
+      windows: laneWindows(this.options.maxInFlight, this.options.resyncWindow),
+      clock,
       // User requests wait while a new active session replays the ledger; the SDK's own go.
-      route: (internal) => (internal || !this.gate.holding ? this.pair.active : undefined),
+      route: (internal) => (internal || !this.pair.holding ? this.pair.active : undefined),
       answered: (p, e) => this.replays.learnFromAnswer(p, e, this.pair.active, this.pair.standby),
     });
     this.refs = this.router.refs;
@@ -90,25 +94,22 @@ export class TServerConnection extends IsolatingEmitter {
         get active() {
           return conn.pair.active;
         },
-        get closing() {
-          return conn.pair.closing;
-        },
-        restoreConnection: (s, attrs) => this.pair.restoreConnection(s as PairDriverSession, attrs),
-        primaryChanged: (s, m: DecodedMessage) => this.pair.primaryChanged(s as PairDriverSession, m),
-        linkShownUp: (s) => this.pair.linkShownUp(s as PairDriverSession),
-        newEpoch: () => this.pair.newEpoch(),
       },
       this.router,
       this.ledger,
       { emit: (name, arg) => this.emitOne(name, arg), reportError: (err) => this.reportError(err) },
-      this.options.validation,
+      { validation: this.options.validation, maxHeldBytes: this.options.maxHeldBytes },
     );
     this.resync = new Resync({
       owner: this,
       router: this.router,
       ledger: this.ledger,
       window: this.options.resyncWindow,
-      done: (summary) => this.emitOne('resynced', summary),
+      clock,
+      done: (summary) => {
+        this.pair.resynced();
+        this.emitOne('resynced', summary);
+      },
     });
     this.pair = new PairDriver(
       {
@@ -129,15 +130,18 @@ export class TServerConnection extends IsolatingEmitter {
           this.statusStream.endAll();
         },
       },
-      internals,
+      { ...internals, clock },
     );
   }
 
   // ------------------------------------------------------------------ lifecycle
 
-  /** Opens a session to the primary (or, failing that, the backup). Resolves once one is open. */
-  async open(options: { signal?: AbortSignal } = {}): Promise<void> {
-    return this.pair.open(options.signal);
+  /**
+   * Opens a session to the primary (or, failing that, the backup). Resolves once one is open.
+   * With `retry`, keeps trying (backoff, `signal`, each failed attempt on status()) until one answers.
+   */
+  async open(options: OpenOptions = {}): Promise<void> {
+    return this.firstConnect.open(options);
   }
 
   /**
@@ -145,6 +149,7 @@ export class TServerConnection extends IsolatingEmitter {
    * with ConnectionClosedError; async iterators end; the user's ledger is kept for a later open().
    */
   async close(): Promise<void> {
+    this.firstConnect.stop();
     return this.pair.close();
   }
 
@@ -155,8 +160,8 @@ export class TServerConnection extends IsolatingEmitter {
       standby: this.pair.standby?.isOpen ? this.pair.standby.name : undefined,
       primaryEndpoint: this.options.primary.name,
       backupEndpoint: this.pair.backupEndpoint?.name,
-      linkUp: this.gate.linkShown,
-      resyncing: this.resync.running,
+      linkUp: this.pair.linkShown,
+      resyncing: this.pair.resyncing,
       registeredDNs: this.ledger.dns.size,
       knownCalls: this.ledger.calls.size,
       inFlight: this.router.inFlightCount,
@@ -167,11 +172,6 @@ export class TServerConnection extends IsolatingEmitter {
   /** DNs registered by the user (re-registered after every reconnect and on the standby). */
   get registeredDNs(): string[] {
     return [...this.ledger.dns.keys()];
-  }
-
-  /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
-  get knownCalls(): string[] {
-    return [...this.ledger.calls.keys()];
   }
 
   /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
@@ -205,27 +205,45 @@ export class TServerConnection extends IsolatingEmitter {
     if (status === 'closed')
       return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is not open — call open() first`));
     if (status === 'closing') return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is closing`));
+    // A routing point's traffic has a budget of its own (requests.ts InternalRequestOptions): the offline queue never refuses it.
+    const lane = (options as InternalRequestOptions).lane === 'routing' ? 'routing' : 'user';
     const queueLimit = this.options.offlineQueueLimit;
-    if (queueLimit === false && !this.pair.active?.isOpen) {
+    if (lane === 'user' && queueLimit === false && !this.pair.active?.isOpen) {
       return Promise.reject(new NotConnectedError(`${name} refused: no server is available and offlineQueue is off`));
     }
     // Every user request that would wait counts: offline, behind the CTI link, or past maxInFlight.
     const limit = queueLimit === false ? DEFAULTS.offlineQueueLimit : queueLimit;
-    if (this.router.userQueued >= limit && this.router.wouldWait(name)) return Promise.reject(new OfflineQueueFullError(limit, name));
+    if (lane === 'user' && this.router.userQueued >= limit && this.router.wouldWait(name))
+      return Promise.reject(new OfflineQueueFullError(limit, name));
+    // A DN is registered once per connection (README, "Call control"): a second registration would be
+    // undone by the first unregisterAddress while its owner still counted on it.
+    const dn = name === 'RequestRegisterAddress' ? String((args as { ThisDN?: unknown }).ThisDN) : undefined;
+    if (dn !== undefined && (this.ledger.dns.has(dn) || this.registering.has(dn))) {
+      return Promise.reject(
+        new InvalidStateError(
+          `RequestRegisterAddress refused: DN ${dn} is already registered on this connection; unregisterAddress() it first`,
+          status,
+        ),
+      );
+    }
     const attributes = normalizeArgs(args as Record<string, unknown> | undefined);
     // Users keep the SubscriptionID they were given; the server may know it by another since a replay.
     let userSubscriptionId: number | undefined;
     if (name === 'RequestTransactionMonitoring' && typeof attributes.SubscriptionID === 'number') {
       userSubscriptionId = attributes.SubscriptionID;
-      const rec = this.ledger.subscriptions.get(userSubscriptionId);
-      if (rec) attributes.SubscriptionID = rec.serverId;
+      attributes.SubscriptionID = this.ledger.subscriptions.toServer(userSubscriptionId);
     }
     const p = this.router.create(name, attributes, options, {
-      internal: false,
+      lane,
       deliverAnswer: true,
       target: undefined,
       userSubscriptionId,
     });
+    if (dn !== undefined) {
+      this.registering.add(dn);
+      const settled = () => this.registering.delete(dn);
+      p.promise.then(settled, settled);
+    }
     this.router.submit(p);
     return p.promise as Promise<AnswerOf<N>>;
   }
@@ -258,5 +276,13 @@ export class TServerConnection extends IsolatingEmitter {
     if (!Number.isInteger(limit) || limit < 1)
       throw new InvalidArgumentError(`status() limit must be a whole number ≥ 1, got ${String(limit)}`);
     return this.statusStream.iterate(limit, options.signal);
+  }
+
+  /**
+   * An outbound dialer on this connection: `dialer.dial(target, number, options)` places predictive
+   * calls (RequestMakePredictiveCall) and resolves with each call's outcome. See docs/dialer.md.
+   */
+  dialer(options?: DialerOptions): Dialer {
+    return new Dialer(this as unknown as DialerHost, options);
   }
 }

@@ -1,17 +1,16 @@
 /**
  * Connection options and their defaults, in one place. The README's options table mirrors this file.
  */
-import { isIP } from 'node:net';
 import type tls from 'node:tls';
 import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
 import { DEFAULT_MAX_CALLS, DEFAULT_MAX_USER_DATA_BYTES, DEFAULT_MAX_USER_DATA_BYTES_PER_CALL } from '../model/types.js';
-import type { Endpoint } from '../transport/index.js';
+import { type Endpoint, type EndpointInput, parseEndpoint } from '../transport/endpoint.js';
+import { nearestName } from '../util/nearest-name.js';
+import { showValue } from '../util/show-value.js';
 import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
-import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
-
-export type EndpointInput = string | { host: string; port: number; name?: string };
+import { type AllowedBackupHosts, LEARNED_ADDRESS_DEFAULTS, type LearnedAddressPolicy } from './address-policy.js';
 
 export interface ReconnectOptions {
   /** Attempts after the first failure; Infinity keeps trying until close(). */
@@ -49,6 +48,12 @@ export interface TServerConnectionOptions {
   /** Bytes that may wait to be sent to a server; past it (a server that stopped reading) the session is lost (ERR_WRITE_BUFFER_FULL) and fails over. Default 8 MiB. */
   maxWriteBufferBytes?: number;
   /**
+   * Bytes of a server's messages that may wait while they must (before its RequestRegisterClient
+   * answer, during a ledger replay): each message counts its frame plus 128 for its object. Past
+   * it the session is lost (ERR_HOLD_OVERFLOW) and fails over. Default 64 MiB.
+   */
+  maxHeldBytes?: number;
+  /**
    * Which addresses a server names in EventRestoreConnection may be dialled (the configured primary
    * and backup always may): 'configured', 'any', { hosts: ['h', 'h:port'], ports? } or
    * (host, port) => boolean. Default 'configured' when `backup` is set, else 'any'. See docs/security.md.
@@ -83,6 +88,7 @@ export interface TServerConnectionOptions {
    * Delay in ms before reconnect attempt `attempt + 1` after `attempt` failed with `error`, or null to
    * give up (the connection closes), as ioredis's option. Also paces redialling a server whose
    * sessions keep dying young. Default: `defaultRetryStrategy(reconnect)` (the `reconnect` backoff).
+   * Not with `reconnect` (InvalidArgumentError naming both): one or the other says how to retry.
    */
   retryStrategy?: (attempt: number, error: Error) => number | null;
 }
@@ -100,6 +106,7 @@ export interface ResolvedOptions {
   validation: 'strict' | 'warn' | 'off';
   maxFrameBytes: number;
   maxWriteBufferBytes: number;
+  maxHeldBytes: number;
   /** As given; AddressPolicy.from() validates and applies them. */
   learnedAddresses: LearnedAddressPolicy | undefined;
   allowedBackupHosts: AllowedBackupHosts | undefined;
@@ -113,6 +120,9 @@ export interface ResolvedOptions {
   retryStrategy: (attempt: number, error: Error) => number | null;
 }
 
+/** What a held message costs beside its frame's bytes: its decoded object (counted against maxHeldBytes). */
+export const HELD_MESSAGE_OVERHEAD = 128;
+
 export const DEFAULTS = {
   applicationName: 'tlib-client',
   requestTimeoutMs: 10_000,
@@ -123,7 +133,9 @@ export const DEFAULTS = {
   validation: 'warn',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxWriteBufferBytes: 8 * 1024 * 1024,
-  learnedAddresses: { withBackup: 'configured', withoutBackup: 'any' },
+  /** Messages held before a registration answer or during a ledger replay, per hold (frame bytes + HELD_MESSAGE_OVERHEAD each). */
+  maxHeldBytes: 64 * 1024 * 1024,
+  learnedAddresses: LEARNED_ADDRESS_DEFAULTS,
   /** events() / MonitorBridge.messages(): values each iterator keeps behind its consumer, and what happens past it. */
   iteratorBuffer: DEFAULT_ITERATOR_BUFFER,
   resyncOnReconnect: true,
@@ -147,57 +159,6 @@ export function defaultRetryStrategy(r: ReconnectOptions | false): (attempt: num
   };
 }
 
-// Labels of 1–63 characters (RFC 1035), 253 in all.
-const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-/** True for an IP address literal or a syntactically valid DNS name. */
-export function isValidHost(host: unknown): host is string {
-  if (typeof host !== 'string' || host.length === 0) return false;
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return isIPLiteral(bare) || HOSTNAME_RE.test(bare);
-}
-
-function isIPLiteral(host: string): boolean {
-  return isIP(host) !== 0;
-}
-
-export function isValidPort(port: unknown): port is number {
-  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535;
-}
-
-/** 'host:port', with an IPv6 literal in brackets: how endpoints are named in events and state. */
-export function endpointName(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** Parses 'host:port', '[::1]:port' or { host, port, name }. Throws InvalidArgumentError naming what is wrong. */
-export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
-  let host: unknown;
-  let port: unknown;
-  let name: string | undefined;
-  if (typeof input === 'string') {
-    const m = /^\[([^\]]+)\]:(\d+)$/.exec(input) ?? /^([^:]+):(\d+)$/.exec(input);
-    if (!m) throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${JSON.stringify(input)}`);
-    host = m[1];
-    port = Number(m[2]);
-  } else if (input && typeof input === 'object') {
-    host = input.host;
-    port = input.port;
-    name = input.name;
-  } else {
-    throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${showValue(input)}`);
-  }
-  if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
-  if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
-  const h = host.startsWith('[') ? host.slice(1, -1) : host;
-  return { host: h, port, name: name ?? endpointName(h, port) };
-}
-
-/** A value as a message shows it: strings quoted (`got "5000"`, not `got 5000`). */
-export function showValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 /**
  * Every option name, checked by the compiler against TServerConnectionOptions (add a field there,
  * add it here): an unknown key (`reconect`) is refused, naming the nearest valid one.
@@ -218,6 +179,7 @@ const OPTION_KEYS = {
   codec: true,
   resyncOnReconnect: true,
   maxWriteBufferBytes: true,
+  maxHeldBytes: true,
   learnedAddresses: true,
   maxInFlight: true,
   resyncWindow: true,
@@ -231,33 +193,6 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   reconnect: ['retries', 'minTimeoutMs', 'maxTimeoutMs', 'factor', 'randomize'] satisfies (keyof ReconnectOptions)[],
   offlineQueue: ['limit'] satisfies (keyof Exclude<TServerConnectionOptions['offlineQueue'], false | undefined>)[],
 };
-
-/** Edit distance (insert, delete, substitute, swap two neighbours), for "did you mean". */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
-/** The valid name closest to `key`, if it is close enough to be a typo. */
-export function nearestName(key: string, valid: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of valid) {
-    const [k, n] = [key.toLowerCase(), name.toLowerCase()];
-    // A shared stem of 4+ letters (`retry` → `retries`) counts as close.
-    const distance = k === n ? 0 : k.slice(0, 4) === n.slice(0, 4) && k.length >= 4 ? 1 : editDistance(k, n);
-    if (distance < bestDistance) [best, bestDistance] = [name, distance];
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
 
 function refuseUnknownKeys(o: object, valid: readonly string[], prefix: string): void {
   for (const key of Object.keys(o)) {
@@ -337,31 +272,22 @@ function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   return r;
 }
 
-/** The retryStrategy as the pair machine calls it: a throw or a bad value is reported and gives up (closes). */
-export function guardedRetryStrategy(
-  strategy: ResolvedOptions['retryStrategy'],
-  report: { reportHandlerError(name: string, err: unknown): void; reportError(err: InvalidArgumentError): void },
-): (attempt: number, error: Error) => number | null {
-  return (attempt, error) => {
-    let delay: unknown;
-    try {
-      delay = strategy(attempt, error);
-    } catch (err) {
-      report.reportHandlerError('retryStrategy', err);
-      return null;
-    }
-    if (delay === null) return null;
-    if (typeof delay === 'number' && delay >= 0 && delay <= MAX_TIMER_MS) return delay;
-    report.reportError(
-      new InvalidArgumentError(
-        `retryStrategy returned ${String(delay)}: expected a delay in ms from 0 to ${MAX_TIMER_MS}, or null to give up`,
-      ),
+/**
+ * `retryStrategy`, or the `reconnect` backoff as one. Both at once would leave one silently
+ * ignored: refused, naming both.
+ */
+function retryStrategyOf(
+  value: unknown,
+  given: TServerConnectionOptions['reconnect'],
+  reconnect: ReconnectOptions | false,
+): ResolvedOptions['retryStrategy'] {
+  if (value !== undefined && given !== undefined) {
+    throw new InvalidArgumentError(
+      given === false
+        ? 'give reconnect: false or retryStrategy, not both (with reconnect: false nothing is retried; a retryStrategy that returns null gives up)'
+        : 'give reconnect: { retries, minTimeoutMs, maxTimeoutMs, factor, randomize } or retryStrategy, not both (retryStrategy replaces the reconnect backoff)',
     );
-    return null;
-  };
-}
-
-function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): ResolvedOptions['retryStrategy'] {
+  }
   if (value === undefined) return defaultRetryStrategy(reconnect);
   if (typeof value !== 'function')
     throw new InvalidArgumentError(`retryStrategy must be a function (attempt, error) => ms | null, got ${typeof value}`);
@@ -409,6 +335,7 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     validation,
     maxFrameBytes: positive(o.maxFrameBytes ?? DEFAULTS.maxFrameBytes, 'maxFrameBytes'),
     maxWriteBufferBytes: positive(o.maxWriteBufferBytes ?? DEFAULTS.maxWriteBufferBytes, 'maxWriteBufferBytes'),
+    maxHeldBytes: positive(o.maxHeldBytes ?? DEFAULTS.maxHeldBytes, 'maxHeldBytes'),
     learnedAddresses: o.learnedAddresses,
     allowedBackupHosts: o.allowedBackupHosts,
     codec: o.codec ?? wireCodecV1,
@@ -418,6 +345,6 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     maxUserDataBytes: atLeastOne(o.maxUserDataBytes ?? DEFAULTS.maxUserDataBytes, 'maxUserDataBytes'),
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
     resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
-    retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),
+    retryStrategy: retryStrategyOf(o.retryStrategy, o.reconnect, reconnect),
   };
 }

@@ -30,14 +30,14 @@ export class LedgerReplay {
     };
     for (const [dn, reg] of this.ledger.dns) add('RequestRegisterAddress', { ThisDN: dn, ...reg });
     if (this.ledger.inputMask) add('RequestSetInputMask', { InputMask: this.ledger.inputMask });
-    if (full) sent.push(...this.subscriptions(session));
+    if (full) this.subscriptions(session, sent);
     return sent;
   }
 
   /** Transaction-monitoring subscriptions live on the primary: start them again on a new one. */
-  subscriptions(session: RequestSink): PendingRequest[] {
-    const sent: PendingRequest[] = [];
-    for (const [userId, rec] of this.ledger.subscriptions) {
+  subscriptions(session: RequestSink, sent: PendingRequest[] = []): PendingRequest[] {
+    const subscriptions = this.ledger.subscriptions;
+    for (const [userId, rec] of subscriptions.entries()) {
       const p = this.bound(
         session,
         'RequestTransactionMonitoring',
@@ -45,7 +45,7 @@ export class LedgerReplay {
       );
       p.promise.then(
         (ack) => {
-          if (typeof ack.SubscriptionID === 'number') rec.serverId = ack.SubscriptionID;
+          if (typeof ack.SubscriptionID === 'number') subscriptions.renewed(userId, ack.SubscriptionID);
         },
         (err) => debug('%s: replay of subscription %d failed: %s', session.name, userId, (err as Error).message),
       );
@@ -78,13 +78,12 @@ export class LedgerReplay {
       case 'RequestTransactionMonitoring':
         if (p.internal) break;
         if (a.SubscriptionOperation === 1 && typeof e.SubscriptionID === 'number') {
-          this.ledger.subscriptions.set(e.SubscriptionID, {
+          this.ledger.subscriptions.started(e.SubscriptionID, {
             TransactionType: a.TransactionType as number | undefined,
             Extensions: a.Extensions as KVListInput | undefined,
-            serverId: e.SubscriptionID,
           });
         } else if (a.SubscriptionOperation === 2 && typeof p.userSubscriptionId === 'number') {
-          this.ledger.subscriptions.delete(p.userSubscriptionId);
+          this.ledger.subscriptions.stopped(p.userSubscriptionId);
         }
         break;
     }
@@ -98,7 +97,7 @@ export class LedgerReplay {
   }
 
   private bound(session: RequestSink, name: string, attributes: Record<string, unknown>): PendingRequest {
-    return this.router.create(name, attributes, {}, { internal: true, deliverAnswer: false, target: session });
+    return this.router.create(name, attributes, {}, { lane: 'control', deliverAnswer: false, target: session });
   }
 }
 

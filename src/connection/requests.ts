@@ -17,6 +17,29 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The router's budgets. Each lane has its own in-flight window and its own queue for a slot, so no
+ * lane's traffic can hold another's back:
+ *   - `user`: the application's requests (`maxInFlight`; waiting ones count against offlineQueue.limit);
+ *   - `routing`: a routing point's RequestRouteCall and its queries (`maxInFlight` of its own; never
+ *     refused by the offline queue — the routing point bounds its own traffic);
+ *   - `resync`: the resync's queries (`resyncWindow`: one resync's window, in flight and queued);
+ *   - `control`: the SDK's own ledger replay and standby mirroring, bound to their session.
+ * `resync` and `control` are the SDK's own ("internal"): they may go while user and routing
+ * requests wait behind a ledger replay, and never count against the offline queue.
+ */
+export type Lane = 'user' | 'routing' | 'resync' | 'control';
+
+/**
+ * Request options for the SDK's own modules (not public API). `lane: 'routing'` puts a request on
+ * the routing lane: RoutePoint passes it through `RoutingHost.request(name, args, { lane: 'routing' })`,
+ * which is the connection's `request()` — so a burst of routes is never refused with
+ * OfflineQueueFullError and never takes the user's in-flight slots.
+ */
+export interface InternalRequestOptions extends RequestOptions {
+  lane?: 'routing';
+}
+
 /** Where a request can be sent: one server session (ServerSession fits; tests pass fakes). */
 export interface RequestSink {
   readonly name: string;
@@ -32,8 +55,8 @@ export interface PendingRequestInit {
   /** Clock reading at creation: the timeout covers queued time too. */
   createdAt: number;
   signal: AbortSignal | undefined;
-  /** Sent by the SDK itself (replay, resync): not counted against the offline queue limit. */
-  internal: boolean;
+  /** The router budget it uses (requests.ts `Lane`). */
+  lane: Lane;
   /** Whether the answering event is delivered to users (not for replay on a standby session). */
   deliverAnswer: boolean;
   /** Session the request must go to (standby replay); otherwise the active session. */
@@ -46,8 +69,8 @@ export interface PendingRequestInit {
 export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   readonly descriptor: MessageDescriptor;
   readonly attributes: Record<string, unknown>;
-  readonly internal: boolean;
-  readonly deliverAnswer: boolean;
+  readonly lane: Lane;
+
   readonly target: RequestSink | undefined;
   readonly timeoutMs: number;
   readonly createdAt: number;
@@ -55,7 +78,7 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   readonly userSubscriptionId: number | undefined;
   readonly promise: Promise<Record<string, unknown>>;
   /** Owned by the router's DeadlineQueue (heap index, −1 when not in it). */
-  deadlineSlot = -1;
+  heapIndex = -1;
   /** Owned by the router's WaitQueue that holds it, if any. */
   waitPrev: PendingRequest | undefined;
   waitNext: PendingRequest | undefined;
@@ -63,6 +86,8 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   private ref = 0;
   private sentTo: RequestSink | undefined;
   private done = false;
+  private dropped = false;
+  private readonly deliver: boolean;
   private resolveFn!: (e: Record<string, unknown>) => void;
   private rejectFn!: (err: unknown) => void;
   private readonly signal: AbortSignal | undefined;
@@ -71,8 +96,8 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   constructor(init: PendingRequestInit) {
     this.descriptor = init.descriptor;
     this.attributes = init.attributes;
-    this.internal = init.internal;
-    this.deliverAnswer = init.deliverAnswer;
+    this.lane = init.lane;
+    this.deliver = init.deliverAnswer;
     this.target = init.target;
     this.timeoutMs = init.timeoutMs;
     this.createdAt = init.createdAt;
@@ -91,6 +116,25 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
 
   get name(): string {
     return this.descriptor.name;
+  }
+
+  /** Sent by the SDK itself (replay, resync): may go during a ledger replay, never counts against the offline queue. */
+  get internal(): boolean {
+    return this.lane === 'resync' || this.lane === 'control';
+  }
+
+  /** Its sender no longer wants it (a superseded resync): its answer settles it silently, and it is never re-sent. */
+  get abandoned(): boolean {
+    return this.dropped;
+  }
+
+  abandon(): void {
+    this.dropped = true;
+  }
+
+  /** Whether the answering event is delivered to users (never once abandoned). */
+  get deliverAnswer(): boolean {
+    return this.deliver && !this.dropped;
   }
 
   get idempotent(): boolean {

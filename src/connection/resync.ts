@@ -4,11 +4,13 @@
  * at most `window` queries in flight at once (a server that flooded ConnIDs gets a bounded stream
  * of queries, not 100,000 at once). Answers are delivered as ordinary events and correct the state
  * model as they arrive; a 'resynced' summary with the corrections follows. A newer resync
- * supersedes a running one: the old one sends nothing more and its summary is never emitted.
+ * supersedes a running one: the old one sends nothing more, its queries still waiting in the
+ * router are dropped, its late answers are ignored and its summary is never emitted.
  */
 import createDebug from 'debug';
 import { TServerError, type TlibError } from '../errors.js';
 import type { RequestName } from '../protocol/messages.js';
+import type { Clock } from '../util/clock.js';
 import { publishDiagnostics } from './diagnostics.js';
 import type { Ledger } from './ledger.js';
 import type { RequestRouter } from './router.js';
@@ -22,97 +24,154 @@ export interface ResyncHost {
   readonly ledger: Ledger;
   /** Queries in flight at once. */
   readonly window: number;
+  readonly clock: Clock;
   done(summary: ResyncSummary): void;
 }
 
 type Query = [name: RequestName, attributes: Record<string, unknown>, target: string];
 
+/**
+ * One resync: its plan and progress. Queries go on the router's resync lane, at most `window` in
+ * flight or queued there at once — the superseded resyncs' queries still on the wire included —
+ * so however often resyncs supersede each other the lane never holds more than one window.
+ */
+class ResyncRun {
+  private readonly queue: Query[] = [['RequestQueryLocation', {}, 'location']];
+  private next = 0;
+  private inFlight = 0;
+  private readonly errors: ResyncSummary['errors'] = [];
+  private readonly started: number;
+  private readonly dns: number;
+
+  constructor(
+    private readonly host: ResyncHost,
+    private readonly owner: Resync,
+    private readonly server: string,
+  ) {
+    const model = host.ledger.model;
+    this.started = host.clock.now();
+    const plan = model.beginResync();
+    // Calls before DNs: a call answer listing every party moves a call between DNs as one
+    // correction. The calls DN answers found are queued behind (at most maxCalls in all).
+    for (const connId of plan.calls) this.queueCall(connId);
+    for (const dn of plan.dns) this.queue.push(['RequestQueryAddress', { ThisDN: dn }, dn]);
+    this.dns = plan.dns.length;
+    debug('%s: resync of %d DNs and %d calls (window %d)', server, plan.dns.length, plan.calls.length, host.window);
+  }
+
+  private get current(): boolean {
+    return this.owner.current === this;
+  }
+
+  private queueCall(connId: string): void {
+    this.queue.push(['RequestQueryCall', { ConnID: connId }, connId]);
+  }
+
+  /** Sends what the lane has room for; completes when everything has landed. */
+  pump(): void {
+    if (!this.current) return;
+    const { router, window } = this.host;
+    while (this.next < this.queue.length) {
+      const load = router.load('resync');
+      if (load.inFlight + load.queued >= window) break;
+      this.launch(this.queue[this.next++]);
+    }
+    if (this.inFlight === 0 && this.next >= this.queue.length) this.complete();
+  }
+
+  private launch([name, attributes, target]: Query): void {
+    const { router } = this.host;
+    this.inFlight++;
+    const p = router.create(name, attributes, {}, { lane: 'resync', deliverAnswer: true, target: undefined });
+    router.submit(p);
+    p.promise.then(
+      (e) => this.landed(() => this.answered(name, target, e as Record<string, unknown>)),
+      (error: TlibError) => this.landed(() => this.failed(name, target, error)),
+    );
+  }
+
+  private landed(record: () => void): void {
+    this.inFlight--;
+    // A superseded run records nothing; the slot it freed may be what the current one waits for.
+    if (!this.current) return this.owner.current?.pump();
+    record();
+    this.pump();
+  }
+
+  // Answers delivered as events already reached the model (the gate); these calls are then no-ops.
+  private answered(name: RequestName, target: string, e: Record<string, unknown>): void {
+    const { ledger } = this.host;
+    const model = ledger.model;
+    if (name === 'RequestQueryCall') ledger.changed(model.resyncCall(target, e));
+    if (name !== 'RequestQueryAddress') return;
+    ledger.changed(model.resyncDN(target, e));
+    for (const connId of model.callsToQuery()) this.queueCall(connId);
+  }
+
+  private failed(name: RequestName, target: string, error: TlibError): void {
+    const { ledger } = this.host;
+    this.errors.push({ request: name, target, error });
+    // The call ended while we were away.
+    if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57)
+      ledger.changed(ledger.model.resyncCall(target, 'gone'));
+  }
+
+  private complete(): void {
+    this.owner.finished(this);
+    const { ledger, clock } = this.host;
+    const { corrections, changes } = ledger.model.endResync();
+    ledger.changed(changes);
+    const summary: ResyncSummary = {
+      server: this.server,
+      dns: this.dns,
+      calls: this.queue.length - 1 - this.dns,
+      durationMs: Math.round((clock.now() - this.started) * 100) / 100,
+      errors: this.errors,
+      corrections: [...corrections],
+    };
+    debug('%s: resynced in %d ms (%d errors, %d corrections)', this.server, summary.durationMs, this.errors.length, corrections.length);
+    publishDiagnostics('tlib:resync', { connection: this.host.owner, summary });
+    this.host.done(summary);
+  }
+}
+
+/**
+ * Runs the resync the pair machine asks for (its `resync` effect): whether one is due, running or
+ * over is the machine's state; this is the work, and `done` reports the end.
+ */
 export class Resync {
-  private generation = 0;
-  /** True while a resync runs. */
-  running = false;
-  /** A resync is due once the link is up. */
-  pending = false;
+  /** The resync running, if any. */
+  current: ResyncRun | undefined;
 
   constructor(private readonly host: ResyncHost) {}
 
-  /** Stops a running resync (its summary will not come) and forgets a pending one. */
+  /** True while a resync runs. */
+  get running(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Stops a running resync (its summary will not come). */
   cancel(): void {
-    this.generation++;
-    this.running = false;
-    this.pending = false;
+    this.supersede('the resync was cancelled');
     this.host.ledger.model.abortResync();
   }
 
   start(server: string): void {
-    const generation = ++this.generation;
-    const { router, ledger } = this.host;
-    const model = ledger.model;
-    this.running = true;
-    this.pending = false;
-    const started = performance.now();
-    const plan = model.beginResync();
-    const errors: ResyncSummary['errors'] = [];
-    // Calls before DNs: a call answer listing every party moves a call between DNs as one
-    // correction. The calls DN answers found are queued behind (at most maxCalls in all).
-    const queue: Query[] = [['RequestQueryLocation', {}, 'location']];
-    const queueCall = (connId: string) => queue.push(['RequestQueryCall', { ConnID: connId }, connId]);
-    for (const connId of plan.calls) queueCall(connId);
-    for (const dn of plan.dns) queue.push(['RequestQueryAddress', { ThisDN: dn }, dn]);
-    let next = 0;
-    let inFlight = 0;
-    debug('%s: resync of %d DNs and %d calls (window %d)', server, plan.dns.length, plan.calls.length, this.host.window);
-    // Answers delivered as events already reached the model (the gate); these calls are then no-ops.
-    const answered = (name: RequestName, target: string, e: Record<string, unknown>): void => {
-      if (name === 'RequestQueryCall') ledger.changed(model.resyncCall(target, e));
-      if (name !== 'RequestQueryAddress') return;
-      ledger.changed(model.resyncDN(target, e));
-      for (const connId of model.callsToQuery()) queueCall(connId);
-    };
-    const launch = (): void => {
-      const [name, attributes, target] = queue[next++]!;
-      inFlight++;
-      const p = router.create(name, attributes, {}, { internal: true, deliverAnswer: true, target: undefined });
-      router.submit(p);
-      p.promise.then(
-        (e) => {
-          if (generation === this.generation) answered(name, target, e as Record<string, unknown>);
-          landed();
-        },
-        (error: TlibError) => {
-          if (generation === this.generation) {
-            errors.push({ request: name, target, error });
-            // The call ended while we were away.
-            if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57)
-              ledger.changed(model.resyncCall(target, 'gone'));
-          }
-          landed();
-        },
-      );
-    };
-    const landed = (): void => {
-      inFlight--;
-      if (generation !== this.generation) return; // superseded: send nothing more
-      while (next < queue.length && inFlight < this.host.window) launch();
-      if (inFlight === 0) complete();
-    };
-    const complete = (): void => {
-      this.running = false;
-      const { corrections, changes } = model.endResync();
-      ledger.changed(changes);
-      const calls = queue.length - 1 - plan.dns.length;
-      const summary: ResyncSummary = {
-        server,
-        dns: plan.dns.length,
-        calls,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-        errors,
-        corrections: [...corrections],
-      };
-      debug('%s: resynced in %d ms (%d errors, %d corrections)', server, summary.durationMs, errors.length, corrections.length);
-      publishDiagnostics('tlib:resync', { connection: this.host.owner, summary });
-      this.host.done(summary);
-    };
-    while (next < queue.length && inFlight < this.host.window) launch();
+    this.supersede('a newer resync superseded it');
+    const run = new ResyncRun(this.host, this, server);
+    this.current = run;
+    run.pump();
+  }
+
+  /** @internal the run finished. */
+  finished(run: ResyncRun): void {
+    if (this.current === run) this.current = undefined;
+  }
+
+  /** The running resync sends nothing more: its waiting queries are dropped, its late answers ignored. */
+  private supersede(why: string): void {
+    if (!this.current) return;
+    this.current = undefined;
+    this.host.router.abandonLane('resync', why);
   }
 }

@@ -5,24 +5,27 @@
  * nothing of failover itself: the connection tells it where requests go now (`route`) and when to
  * look at its queues again (`flush`, `requeueFrom`).
  *
- * Bounds: at most `maxInFlight` requests on the wire (more wait, in order, as undici's pipelining
- * limit does); user requests that wait are counted against the offline queue limit (the
- * connection checks `userQueued` before admitting one); every request has a deadline in one heap.
+ * Bounds: requests travel in lanes (requests.ts `Lane`), each with its own in-flight window and
+ * its own queue for a slot (as undici's pipelining limit, per lane): user requests, a routing
+ * point's traffic, the resync and the SDK's ledger replay never take each other's slots. User
+ * requests that wait are counted against the offline queue limit (the connection checks
+ * `userQueued` before admitting one); every request has a deadline in one heap.
  */
 import createDebug from 'debug';
 import { RequestInterruptedError, TServerError } from '../errors.js';
-import { isAnsweringEvent, messageByName, type MessageDescriptor } from '../protocol/catalogue.js';
-import { DeadlineQueue, systemClock, type TimerClock } from './deadline-queue.js';
-import { hasDiagnosticsSubscribers, publishDiagnostics } from './diagnostics.js';
 import { redactAttributes } from '../protocol/attributes.js';
-import { PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './requests.js';
+import { isAnsweringEvent, type MessageDescriptor, messageByName } from '../protocol/catalogue.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { DeadlineQueue } from './deadline-queue.js';
+import { hasDiagnosticsSubscribers, publishDiagnostics } from './diagnostics.js';
+import { type Lane, PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './requests.js';
 import { WaitQueue } from './wait-queue.js';
 
 const debug = createDebug('tlib:connection');
 const debugData = createDebug('tlib:data');
 
 export interface RequestFlags {
-  internal: boolean;
+  lane: Lane;
   deliverAnswer: boolean;
   target: RequestSink | undefined;
   userSubscriptionId?: number;
@@ -32,8 +35,9 @@ export interface RequestRouterInit {
   /** Who publishes on diagnostics channels (the connection). */
   owner: object;
   requestTimeoutMs: number;
-  maxInFlight: number;
-  clock?: TimerClock;
+  /** In-flight window of each lane (requests on the wire at once). */
+  windows: Readonly<Record<Lane, number>>;
+  clock?: Clock;
   /**
    * The session a request bound to none goes to now, or undefined: it waits. `internal` requests
    * (the SDK's own) may go while user requests are held behind a ledger replay.
@@ -43,24 +47,47 @@ export interface RequestRouterInit {
   answered?(p: PendingRequest, event: Record<string, unknown>): void;
 }
 
+/** Lane windows from the options: `maxInFlight` for user, routing and control traffic each, `resyncWindow` for the resync. */
+export function laneWindows(maxInFlight: number, resyncWindow: number): Record<Lane, number> {
+  return { user: maxInFlight, routing: maxInFlight, resync: resyncWindow, control: maxInFlight };
+}
+
+/** One lane's budget: requests on the wire, requests waiting for one of its slots, and all its waiting ones. */
+class LaneState {
+  inFlight = 0;
+  /** Waiting for any reason (a session, the replay hold, the link, a slot). */
+  queued = 0;
+  /** Could go, but the window is full: sent in order as slots free. */
+  readonly forSlot = new WaitQueue<PendingRequest>();
+  constructor(readonly window: number) {}
+  get full(): boolean {
+    return this.forSlot.size > 0 || this.inFlight >= this.window;
+  }
+}
+
 export class RequestRouter {
   private readonly inFlight = new Map<number, PendingRequest>();
   /** ReferenceIDs in use outside the table (a session's RequestRegisterClient). */
   private readonly reserved = new Set<number>();
   readonly refs = new ReferenceIds({ has: (id) => this.inFlight.has(id) || this.reserved.has(id) });
-  /** Requests that wait for a session, the end of a replay hold, or the CTI link. */
+  /** Requests that wait for a session, the end of a replay hold, or the CTI link (every lane, in order). */
   private readonly waiting = new WaitQueue<PendingRequest>();
-  /** Requests that could go but find maxInFlight requests on the wire. */
-  private readonly waitingForSlot = new WaitQueue<PendingRequest>();
-  private userWaiting = 0;
-  /** True while requeueFrom() runs: slots it frees go to its own re-sends first, then the slot queue. */
+  private readonly lanes: Record<Lane, LaneState>;
+  /** True while requeueFrom() runs: slots it frees go to its own re-sends first, then the slot queues. */
   private requeueing = false;
   private readonly deadlines: DeadlineQueue<PendingRequest>;
-  private readonly clock: TimerClock;
+  private readonly clock: Clock;
 
   constructor(private readonly init: RequestRouterInit) {
     this.clock = init.clock ?? systemClock;
     this.deadlines = new DeadlineQueue(this.clock, (p) => this.fail(p, p.timeoutError()));
+    const w = init.windows;
+    this.lanes = {
+      user: new LaneState(w.user),
+      routing: new LaneState(w.routing),
+      resync: new LaneState(w.resync),
+      control: new LaneState(w.control),
+    };
   }
 
   get inFlightCount(): number {
@@ -68,12 +95,20 @@ export class RequestRouter {
   }
 
   get queuedCount(): number {
-    return this.waiting.size + this.waitingForSlot.size;
+    let n = 0;
+    for (const lane of Object.values(this.lanes)) n += lane.queued;
+    return n;
   }
 
   /** User requests waiting (any reason): what offlineQueue.limit bounds. */
   get userQueued(): number {
-    return this.userWaiting;
+    return this.lanes.user.queued;
+  }
+
+  /** A lane's requests in flight and waiting (the resync keeps the sum of its lane within one window). */
+  load(lane: Lane): { inFlight: number; queued: number } {
+    const l = this.lanes[lane];
+    return { inFlight: l.inFlight, queued: l.queued };
   }
 
   /** Requests with a live deadline, and whether the one timer is armed (tests check the bound). */
@@ -86,7 +121,7 @@ export class RequestRouter {
     const session = this.init.route(false);
     if (!session?.isOpen) return true;
     if (name === 'RequestRegisterAddress' && !session.linkUp) return true;
-    return this.waitingForSlot.size > 0 || this.inFlight.size >= this.init.maxInFlight;
+    return this.lanes.user.full;
   }
 
   reserveReferenceId(): number {
@@ -99,6 +134,9 @@ export class RequestRouter {
     this.reserved.delete(ref);
   }
 
+  /** One function for every request's abort signal (not a closure per request). */
+  private readonly abortRequest = (req: PendingRequest, reason: unknown): void => this.fail(req, reason ?? new Error('aborted'));
+
   create(name: string, attributes: Record<string, unknown>, options: RequestOptions, flags: RequestFlags): PendingRequest {
     const p = new PendingRequest({
       descriptor: messageByName(name) as MessageDescriptor,
@@ -107,7 +145,7 @@ export class RequestRouter {
       createdAt: this.clock.now(),
       signal: options.signal,
       ...flags,
-      onAbort: (req, reason) => this.fail(req, reason ?? new Error('aborted')),
+      onAbort: this.abortRequest,
     });
     this.deadlines.add(p);
     return p;
@@ -117,8 +155,9 @@ export class RequestRouter {
   submit(p: PendingRequest): void {
     if (p.settled) return;
     const session = this.destination(p);
+    const lane = this.lanes[p.lane];
     if (session === undefined) this.park(p);
-    else if (this.waitingForSlot.size > 0 || this.inFlight.size >= this.init.maxInFlight) this.enqueue(this.waitingForSlot, p);
+    else if (lane.full) this.enqueue(lane.forSlot, p);
     else this.send(p, session);
   }
 
@@ -126,11 +165,11 @@ export class RequestRouter {
   flush(): void {
     if (this.waiting.size > 0) {
       for (const p of this.waiting.drain()) {
-        if (!p.internal) this.userWaiting--;
+        this.lanes[p.lane].queued--;
         this.submit(p);
       }
     }
-    this.pump();
+    this.pumpAll();
   }
 
   /** The request an event with a ReferenceID answers on `session`, if any. */
@@ -156,7 +195,7 @@ export class RequestRouter {
         this.leaveFlight(p);
         p.unsent();
         this.enqueue(this.waiting, p);
-        this.pump();
+        this.pump(this.lanes[p.lane]);
         return;
       }
       this.fail(p, new TServerError(event as { ErrorCode: number; ErrorMessage?: string }, p.info()));
@@ -165,7 +204,7 @@ export class RequestRouter {
     if (p.settled) return;
     const freed = this.leaveFlight(p);
     this.deadlines.remove(p);
-    this.init.answered?.(p, event);
+    if (!p.abandoned) this.init.answered?.(p, event);
     if (hasDiagnosticsSubscribers('tlib:request:end')) {
       publishDiagnostics('tlib:request:end', {
         connection: this.init.owner,
@@ -178,16 +217,17 @@ export class RequestRouter {
       });
     }
     p.resolve(event);
-    if (freed) this.pump();
+    if (freed) this.pump(this.lanes[p.lane]);
   }
 
   /** Rejects `p` wherever it stands (in flight or waiting). */
   fail(p: PendingRequest, err: unknown): void {
     if (p.settled) return;
+    const lane = this.lanes[p.lane];
     let freed = this.leaveFlight(p);
     this.dequeue(p);
     this.deadlines.remove(p);
-    if (!freed && this.waitingForSlot.size > 0 && this.inFlight.size < this.init.maxInFlight) freed = true; // an expired head left the slot queue
+    if (!freed && lane.forSlot.size > 0 && lane.inFlight < lane.window) freed = true; // an expired head left the slot queue
     if (hasDiagnosticsSubscribers('tlib:request:error')) {
       publishDiagnostics('tlib:request:error', {
         connection: this.init.owner,
@@ -198,7 +238,20 @@ export class RequestRouter {
       });
     }
     p.reject(err);
-    if (freed && !this.requeueing) this.pump();
+    if (freed && !this.requeueing) this.pump(lane);
+  }
+
+  /**
+   * A lane's sender gave its requests up (a superseded resync): those waiting are rejected
+   * (RequestInterruptedError) and never sent; those on the wire keep their slot until answered or timed out, and
+   * their answers are ignored (never delivered, never re-sent). The lane never holds more than
+   * what its window allows, however often this happens.
+   */
+  abandonLane(lane: Lane, why: string): void {
+    for (const queue of [this.waiting, this.lanes[lane].forSlot]) {
+      for (const p of queue.toArray()) if (p.lane === lane) this.fail(p, new RequestInterruptedError(p.info(), why));
+    }
+    for (const p of this.inFlight.values()) if (p.lane === lane) p.abandon();
   }
 
   /**
@@ -213,36 +266,43 @@ export class RequestRouter {
     } finally {
       this.requeueing = false;
     }
-    // The slots they held are free again: they go first, before the slot queue is pumped.
+    // The slots they held are free again: they go first, before the slot queues are pumped.
     for (const p of again) {
       const target = this.destination(p);
+      const lane = this.lanes[p.lane];
       if (target === undefined) this.park(p);
-      else if (this.inFlight.size < this.init.maxInFlight) this.send(p, target);
-      else this.enqueue(this.waitingForSlot, p);
+      else if (lane.inFlight < lane.window) this.send(p, target);
+      else this.enqueue(lane.forSlot, p);
     }
-    this.pump();
+    this.pumpAll();
   }
 
   /** Takes `session`'s requests out: idempotent ones in flight into `again`, the others failed. */
   private takeBack(session: RequestSink, why: string, again: PendingRequest[]): void {
-    for (const [ref, p] of this.inFlight) {
+    for (const p of [...this.inFlight.values()]) {
       if (p.session !== session) continue;
-      this.inFlight.delete(ref);
+      this.leaveFlight(p);
       p.unsent();
-      // A request bound to that session (a replay) cannot go elsewhere.
-      if (p.idempotent && p.target !== session) again.push(p);
+      // A request bound to that session (a replay) cannot go elsewhere; an abandoned one is not wanted.
+      if (p.idempotent && p.target !== session && !p.abandoned) again.push(p);
       else this.fail(p, new RequestInterruptedError(p.info(), why));
     }
-    for (const queue of [this.waiting, this.waitingForSlot]) {
+    for (const queue of [this.waiting, ...Object.values(this.lanes).map((l) => l.forSlot)]) {
       for (const p of queue.toArray()) if (p.target === session) this.fail(p, new RequestInterruptedError(p.info(), why));
     }
   }
 
   /** Rejects everything (close): in flight, waiting, with `err`; the timer stops. */
   rejectAll(err: unknown): void {
-    const all = [...this.inFlight.values(), ...this.waiting.drain(), ...this.waitingForSlot.drain()];
+    const all: PendingRequest[] = [];
+    for (const p of this.inFlight.values()) all.push(p);
+    for (const p of this.waiting.drain()) all.push(p);
+    for (const lane of Object.values(this.lanes)) {
+      for (const p of lane.forSlot.drain()) all.push(p);
+      lane.inFlight = 0;
+      lane.queued = 0;
+    }
     this.inFlight.clear();
-    this.userWaiting = 0;
     for (const p of all) this.fail(p, err);
     this.deadlines.clear();
   }
@@ -251,6 +311,7 @@ export class RequestRouter {
     const ref = this.refs.take();
     p.sent(ref, session);
     this.inFlight.set(ref, p);
+    this.lanes[p.lane].inFlight++;
     if (debugData.enabled) debugData('%s → %s %o', session.name, p.name, redactAttributes(p.attributes));
     else debug('%s → %s ref %d', session.name, p.name, ref);
     if (hasDiagnosticsSubscribers('tlib:request:start')) {
@@ -269,10 +330,14 @@ export class RequestRouter {
     }
   }
 
-  /** Fills free in-flight slots from the slot queue, oldest first. */
-  private pump(): void {
-    while (this.waitingForSlot.size > 0 && this.inFlight.size < this.init.maxInFlight) {
-      const p = this.waitingForSlot.first()!;
+  private pumpAll(): void {
+    for (const lane of Object.values(this.lanes)) this.pump(lane);
+  }
+
+  /** Fills a lane's free in-flight slots from its slot queue, oldest first. */
+  private pump(lane: LaneState): void {
+    while (lane.forSlot.size > 0 && lane.inFlight < lane.window) {
+      const p = lane.forSlot.first()!;
       // Past its deadline: never sent late. Its expiry batch (soon: it is due) fails it and pumps
       // again; failing it here would put every expired waiter in one long callback.
       if (p.deadline <= this.clock.now()) return;
@@ -301,15 +366,18 @@ export class RequestRouter {
     const ref = p.referenceId;
     if (ref === 0 || this.inFlight.get(ref) !== p) return false;
     this.inFlight.delete(ref);
+    this.lanes[p.lane].inFlight--;
     return true;
   }
 
   private enqueue(queue: WaitQueue<PendingRequest>, p: PendingRequest): void {
+    if (queue.has(p)) return;
     queue.push(p);
-    if (!p.internal) this.userWaiting++;
+    this.lanes[p.lane].queued++;
   }
 
   private dequeue(p: PendingRequest): void {
-    if ((this.waiting.remove(p) || this.waitingForSlot.remove(p)) && !p.internal) this.userWaiting--;
+    const lane = this.lanes[p.lane];
+    if (this.waiting.remove(p) || lane.forSlot.remove(p)) lane.queued--;
   }
 }

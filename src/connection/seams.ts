@@ -1,10 +1,13 @@
 /**
  * Testing seams of TServerConnection (its second constructor argument, internal: may change):
- * sessions come from `sessionFactory`, time from `clock`, so reconnect backoff and the dial loop
- * have unit tests with fake timers and fake sessions (test/connection/seams.test.ts).
+ * sessions come from `sessionFactory`, time from `clock` (util/clock.ts: every module of the
+ * connection that waits reads it), so reconnect backoff, the dial loop, request deadlines, the
+ * resync and a routing point's timeout have unit tests with fake timers and fake sessions
+ * (test/connection/seams.test.ts).
  */
 import type { DecodedMessage } from '../codec/index.js';
 import type { TlibError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 import type { Endpoint } from '../transport/index.js';
 import type { GateSession } from './gate.js';
 import type { ResolvedOptions } from './options.js';
@@ -20,21 +23,8 @@ export interface PairDriverSession extends GateSession {
   close(): void;
 }
 
-export type SessionFactory = (endpoint: Endpoint, options: ResolvedOptions) => PairDriverSession;
-
-/** Time as the driver reads it: `now()` in ms (monotonic) and a cancellable timer. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  // Looked up at each call, so test fake timers installed later apply.
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** Makes the session for one dial; `clock` is the connection's (its registration timeout and keep-alive run on it). */
+export type SessionFactory = (endpoint: Endpoint, options: ResolvedOptions, clock: Clock) => PairDriverSession;
 
 /** Testing seams of TServerConnection (its second constructor argument). Internal: may change. */
 export interface ConnectionInternals {

@@ -1,15 +1,18 @@
 /**
  * ServerSession: one socket to one server of the pair. Opens it, registers the client, tracks
- * the server's CTI-link status and announced role, and reports upward ('message', 'lost').
+ * the server's CTI-link status, and reports upward ('message', 'lost').
  * It never decides failover: TServerConnection does.
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
 import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, RequestTimeoutError, type TlibError } from '../errors.js';
+import { ConnectError, HoldOverflowError, RequestTimeoutError, type TlibError } from '../errors.js';
 import { REQUEST_SPECS } from '../protocol/messages.js';
 import { Transport, type Endpoint } from '../transport/index.js';
-import type { ResolvedOptions } from './options.js';
+import { keepAliveSchedulerFor } from '../transport/keepalive.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { ByteBoundedFifo } from '../util/fifo.js';
+import { HELD_MESSAGE_OVERHEAD, type ResolvedOptions } from './options.js';
 
 const debug = createDebug('tlib:connection');
 
@@ -33,18 +36,16 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   linkUp = false;
   /** The last link event this server sent (kept for the order fix-up at switchover). */
   lastLinkEvent: DecodedMessage | undefined;
-  /** Role as this server last announced it (EventRestoreConnection / EventPrimaryChanged). */
-  role: 'primary' | 'backup' | undefined;
-  /** True once users have seen events from this server (it was active). */
-  announced = false;
-  /** performance.now() when registration completed (0 before). */
-  openedAt = 0;
-  /** Messages that arrived while opening: handed on by release(), in order. */
-  private held: DecodedMessage[] | undefined = [];
+  /** Messages that arrived while opening (or since hold()): handed on by release(), in order; bounded by maxHeldBytes. */
+  private readonly held: ByteBoundedFifo<DecodedMessage>;
+  private holding = true;
+  /** While opening: fails open() (a hold overflow before the registration answer). */
+  private failOpen: ((err: TlibError) => void) | undefined;
 
   constructor(
     endpoint: Endpoint,
     private readonly options: ResolvedOptions,
+    private readonly clock: Clock = systemClock,
   ) {
     super();
     this.endpoint = endpoint;
@@ -56,7 +57,9 @@ export class ServerSession extends EventEmitter<SessionEvents> {
       connectTimeoutMs: options.connectTimeoutMs,
       tls: options.tls,
       addp: options.addp,
+      keepAliveScheduler: keepAliveSchedulerFor(clock),
     });
+    this.held = new ByteBoundedFifo(options.maxHeldBytes);
   }
 
   get name(): string {
@@ -69,7 +72,8 @@ export class ServerSession extends EventEmitter<SessionEvents> {
 
   /**
    * Connects and sends RequestRegisterClient. Resolves with the answering link event; messages after
-   * it are held until release(). Rejects with ConnectError or RequestTimeoutError.
+   * it are held until release(). Rejects with ConnectError (its `cause` says why: the socket's
+   * error, the RequestTimeoutError of an unanswered registration, a HoldOverflowError).
    */
   async open(referenceId: number, signal?: AbortSignal): Promise<DecodedMessage> {
     await this.transport.connect(signal);
@@ -81,10 +85,19 @@ export class ServerSession extends EventEmitter<SessionEvents> {
     };
     return new Promise<DecodedMessage>((resolve, reject) => {
       const timeoutMs = this.options.requestTimeoutMs;
-      const timer = setTimeout(() => {
+      debug('%s: connected, waiting up to %d ms for the RequestRegisterClient answer', this.name, timeoutMs);
+      const timer = this.clock.setTimeout(() => {
         done();
         this.close();
-        reject(new RequestTimeoutError({ name: 'RequestRegisterClient', referenceId, attributes }, timeoutMs));
+        debug(
+          '%s: no RequestRegisterClient answer within %d ms: not a T-Server, or one that does not serve this client',
+          this.name,
+          timeoutMs,
+        );
+        const timeout = new RequestTimeoutError({ name: 'RequestRegisterClient', referenceId, attributes }, timeoutMs);
+        reject(
+          new ConnectError(this.name, `accepted the connection but did not answer RequestRegisterClient within ${timeoutMs} ms`, timeout),
+        );
       }, timeoutMs);
       const onAbort = () => {
         done();
@@ -97,12 +110,16 @@ export class ServerSession extends EventEmitter<SessionEvents> {
         this.state = 'closed';
         reject(new ConnectError(this.name, `lost while registering: ${reason.message}`, reason));
       };
+      this.failOpen = (err) => {
+        done();
+        this.close();
+        reject(new ConnectError(this.name, err.message, err));
+      };
       const onMessage = (m: DecodedMessage) => {
         if (this.state === 'opening' && m.attributes.ReferenceID === referenceId && isRegisterAnswer(m.name)) {
           done();
           this.noteLink(m);
           this.state = 'open';
-          this.openedAt = performance.now();
           this.transport.on('close', (reason) => this.onLost(reason));
           this.transport.startAddp();
           debug('%s: registered, link %s', this.name, this.linkUp ? 'up' : 'down');
@@ -118,7 +135,8 @@ export class ServerSession extends EventEmitter<SessionEvents> {
         this.accept(m);
       };
       const done = () => {
-        clearTimeout(timer);
+        this.failOpen = undefined;
+        this.clock.clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         this.transport.off('close', onClose);
       };
@@ -130,8 +148,16 @@ export class ServerSession extends EventEmitter<SessionEvents> {
 
   private accept(m: DecodedMessage): void {
     if (m.name === 'EventLinkConnected' || m.name === 'EventLinkDisconnected') this.noteLink(m);
-    if (this.held) this.held.push(m);
-    else this.emit('message', m, this);
+    if (!this.holding) {
+      this.emit('message', m, this);
+      return;
+    }
+    if (this.held.push(m, m.byteLength + HELD_MESSAGE_OVERHEAD)) return;
+    const what = this.failOpen ? 'for the RequestRegisterClient answer' : 'to be handed on';
+    const err = new HoldOverflowError(this.name, what, this.held.bytes, this.held.maxBytes);
+    this.held.clear();
+    if (this.failOpen) this.failOpen(err);
+    else this.abort(err);
   }
 
   private noteLink(m: DecodedMessage): void {
@@ -141,23 +167,16 @@ export class ServerSession extends EventEmitter<SessionEvents> {
 
   /** Holds further messages until release() (used while a promotion is deferred). */
   hold(): void {
-    this.held ??= [];
+    this.holding = true;
   }
 
-  /** Hands on the messages held since the register answer (or hold()); later ones flow straight through. */
+  /**
+   * Hands on the messages held since the register answer (or hold()); later ones flow straight
+   * through. A handler that asks to hold again stops it: the rest stay, in order, ahead of newer ones.
+   */
   release(): void {
-    const held = this.held;
-    this.held = undefined;
-    if (!held) return;
-    for (let i = 0; i < held.length; i++) {
-      if (this.state !== 'open') return;
-      this.emit('message', held[i], this);
-      if (this.held) {
-        // A message handler asked to hold again: keep the rest, in order, ahead of newer ones.
-        (this.held as DecodedMessage[]).unshift(...held.slice(i + 1));
-        return;
-      }
-    }
+    this.holding = false;
+    while (!this.holding && this.state === 'open' && this.held.size > 0) this.emit('message', this.held.shift()!, this);
   }
 
   send(type: number, attributes: Record<string, unknown>): void {
@@ -167,7 +186,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   private onLost(reason: TlibError): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.held = undefined;
+    this.held.clear();
     debug('%s: lost (%s)', this.name, reason.message);
     this.emit('lost', reason, this);
   }
@@ -182,7 +201,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   /** Closes without a 'lost' report. */
   close(): void {
     this.state = 'closed';
-    this.held = undefined;
+    this.held.clear();
     this.transport.close();
     this.transport.removeAllListeners();
     this.removeAllListeners();

@@ -1,6 +1,6 @@
 /**
- * The attribute table of wire protocol v1 and v1.1 (`shared/wire-protocol.md`, "Attributes" and
- * "Version 1.1 / Attributes added").
+ * The attribute table of wire protocol v1, v1.1 and v1.2 (`shared/wire-protocol.md`, "Attributes",
+ * "Version 1.1 / Attributes added" and "Version 1.2 / Attributes added").
  * Ids below 1000 are the T-Library's own TAttribute numbers; ids from 1000 are this protocol's.
  * This table is the single source for attribute ids, names and value types.
  */
@@ -51,7 +51,13 @@ export const ATTRIBUTES = {
   ThirdPartyDNRole: { id: 31, type: 'int' },
   /** Never logged, never echoed in an event: see redactAttributes(). */
   Password: { id: 36, type: 'string', secret: true },
+  NumberOfDigits: { id: 40, type: 'int' },
+  /** Any of these digits ends a digit collection. */
+  TerminateDigits: { id: 41, type: 'string' },
   Timeout: { id: 42, type: 'int' },
+  CollectedDigits: { id: 43, type: 'string' },
+  /** One character: the digit that ended the collection. */
+  LastDigit: { id: 44, type: 'string' },
   InputMask: { id: 45, type: 'binary' },
   ErrorCode: { id: 46, type: 'int' },
   AddressType: { id: 47, type: 'int' },
@@ -61,11 +67,14 @@ export const ATTRIBUTES = {
   Extensions: { id: 53, type: 'kvlist' },
   CallType: { id: 54, type: 'int' },
   AddressInfoType: { id: 56, type: 'int' },
+  /** The answer to a RequestQueryAddress; its meaning is set by AddressInfoType. */
+  AddressInfoStatus: { id: 57, type: 'int' },
   UserEvent: { id: 58, type: 'int' },
   RouteType: { id: 60, type: 'int' },
   ServerVersion: { id: 61, type: 'string' },
   ServerRole: { id: 62, type: 'int' },
   ApplicationName: { id: 64, type: 'string' },
+  MergeType: { id: 66, type: 'int' },
   ForwardMode: { id: 67, type: 'int' },
   DTMFDigits: { id: 68, type: 'string' },
   Location: { id: 69, type: 'string' },
@@ -77,7 +86,9 @@ export const ATTRIBUTES = {
   time: { id: 86, type: 'time' },
   SwitchInfoType: { id: 88, type: 'int' },
   Place: { id: 92, type: 'string' },
+  MediaType: { id: 97, type: 'int' },
   LocationInfoType: { id: 98, type: 'int' },
+  OriginalConnID: { id: 99, type: 'connid' },
   MonitorNextCallType: { id: 101, type: 'int' },
   PrivateMsgID: { id: 105, type: 'int' },
   SessionID: { id: 108, type: 'string' },

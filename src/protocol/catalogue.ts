@@ -12,7 +12,6 @@ import {
   EVENT_WIRE_COMMON,
   REQUEST_COMMON,
   REQUEST_SPECS,
-  REQUEST_V11_COMMON,
   type AttributeSpecs,
   type EventName,
   type EventSpecBase,
@@ -49,6 +48,8 @@ export interface MessageDescriptor {
   readonly call: boolean;
   /** Added by wire protocol 1.1 (a row of its tables). */
   readonly v11: boolean;
+  /** Added by wire protocol 1.2 (a row of its tables). */
+  readonly v12: boolean;
   /** Named by the T-Library enumeration but not modelled: decoded with the usual content, never acted upon. */
   readonly catalogueOnly: boolean;
 }
@@ -86,6 +87,7 @@ function describe(
     answerMatch: [],
     call: false,
     v11: false,
+    v12: false,
     catalogueOnly: false,
     ...extra,
   });
@@ -107,20 +109,21 @@ for (const [name, row] of Object.entries(EVENT_SPECS)) {
       rule: r.rule,
       call: r.call === true,
       v11: r.v11 === true,
+      v12: r.v12 === true,
       catalogueOnly: r.catalogueOnly === true,
     }),
   );
 }
 for (const [name, row] of Object.entries(REQUEST_SPECS)) {
   const r = row as RequestSpecBase;
-  const shared = r.v11 ? [REQUEST_V11_COMMON, REQUEST_COMMON] : [REQUEST_COMMON];
   descriptors.push(
-    describe(name, 'request', r.type, merged(r.attributes, ...shared), {
+    describe(name, 'request', r.type, merged(r.attributes, REQUEST_COMMON), {
       answeredBy: r.answeredBy as readonly EventName[],
       idempotent: r.idempotent,
       rule: r.rule,
       answerMatch: r.answerMatch ?? [],
       v11: r.v11 === true,
+      v12: r.v12 === true,
     }),
   );
 }
@@ -155,7 +158,7 @@ export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && byName.get(name)?.kind === 'event';
 }
 
-/** A request the SDK can send (not one known by name only). */
+/** A request of the protocol, which the SDK can send (not one known by name only). */
 export function isRequestName(name: unknown): name is RequestName {
   const d = typeof name === 'string' ? byName.get(name) : undefined;
   return d?.kind === 'request' && !d.catalogueOnly;
@@ -167,7 +170,7 @@ export function attributeDescriptor(name: string): AttributeDescriptor | undefin
 
 export const EVENT_NAMES = Object.freeze(Object.keys(EVENT_SPECS) as EventName[]);
 export const REQUEST_NAMES = Object.freeze(Object.keys(REQUEST_SPECS) as RequestName[]);
-/** Messages named by the T-Library enumeration but not modelled (decoded by name, never acted upon). */
+/** Messages named by the T-Library enumeration but not in the protocol (decoded by name, never acted upon; such requests are never sent). */
 export const CATALOGUE_ONLY_NAMES = Object.freeze(descriptors.filter((d) => d.catalogueOnly).map((d) => d.name));
 export const ADDP_PING = ADDP_SPECS.AddpPing.type;
 export const ADDP_PONG = ADDP_SPECS.AddpPong.type;

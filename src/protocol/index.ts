@@ -6,3 +6,6 @@ export { CATALOGUE_ONLY_REQUESTS } from './message-names.js';
 export * from './values.js';
 export * from './validate.js';
 export type * from './types.js';
+export * from './helper-table.js';
+export { HELPER_PLANS, installHelpers, type HelperPlan, type RequestSender } from './helper-install.js';
+export type { HelperMethods } from './helper-methods.js';

@@ -1,8 +1,9 @@
 /**
- * TMessageType names the T-Library enumerates but this SDK does not model (spec 1.1: "Every
- * TMessageType from 0 to 182 has a name in the catalogue; the ones not listed below decode by name
- * with the usual content and are never acted upon"). Events here are delivered as ordinary events
- * with the usual content; requests here can be decoded (a server sees their name) but never sent.
+ * TMessageType names the T-Library enumerates but the protocol (1.0–1.2) does not define (spec 1.1:
+ * "Every TMessageType from 0 to 182 has a name in the catalogue; the ones not listed below decode by
+ * name with the usual content and are never acted upon"). Events here are delivered as ordinary
+ * events with the usual content; requests here can be decoded (a server sees their name) but are
+ * refused before sending (validateRequestArgs: ERR_NOT_IN_PROTOCOL).
  */
 import type { EventSpecBase } from './messages.js';
 
@@ -16,7 +17,6 @@ export const CATALOGUE_ONLY_EVENT_SPECS = {
   EventVoiceFileOpened: { type: 81, ...KNOWN_EVENT },
   EventVoiceFileClosed: { type: 82, ...KNOWN_EVENT },
   EventVoiceFileEndPlay: { type: 83, ...KNOWN_EVENT },
-  EventDigitsCollected: { type: 84, ...KNOWN_EVENT },
   EventMessageWaitingOn: { type: 90, ...KNOWN_EVENT },
   EventMessageWaitingOff: { type: 91, ...KNOWN_EVENT },
   EventRemoteConnectionSuccess: { type: 101, ...KNOWN_EVENT },
@@ -47,13 +47,10 @@ export const CATALOGUE_ONLY_EVENT_SPECS = {
   EventResourceInfo: { type: 182, ...KNOWN_EVENT },
 } as const satisfies Record<string, EventSpecBase>;
 
-/** Requests known by name only: decoded, refused by validation, never sent by the SDK. */
+/** Requests known by name only: decoded, refused by validation (ERR_NOT_IN_PROTOCOL), never sent by the SDK. */
 export const CATALOGUE_ONLY_REQUESTS = {
   RequestRegisterAll: 5,
   RequestUnregisterAll: 6,
-  RequestMakePredictiveCall: 15,
-  RequestMuteTransfer: 24,
-  RequestMergeCalls: 27,
   RequestGiveMusicTreatment: 37,
   RequestGiveSilenceTreatment: 38,
   RequestGiveRingBackTreatment: 39,
@@ -62,11 +59,9 @@ export const CATALOGUE_ONLY_REQUESTS = {
   RequestOpenVoiceFile: 42,
   RequestCloseVoiceFile: 43,
   RequestPlayVoiceFile: 44,
-  RequestCollectDigits: 45,
   RequestSetMessageWaitingOn: 46,
   RequestSetMessageWaitingOff: 47,
   RequestDistributeEvent: 49,
-  RequestSingleStepConference: 120,
   RequestGetAccessNumber: 123,
   RequestCancelReqGetAccessNumber: 124,
   RequestReserveAgentAndGetAccessNumber: 129,

@@ -2,7 +2,8 @@
  * Wire protocol 1.1 rows ("Requests added or extended", "Unsolicited call events added"): call
  * control, routing and supervision, with the T-Library's own TMessageType numbers. Events about a
  * call are marked `call: true` and get CALL_EVENT_CONTENT (./messages.ts) merged in; events not
- * from the seeds get the usual content; every request here gets REQUEST_V11_COMMON (Reasons).
+ * from the seeds get the usual content; every request gets REQUEST_COMMON (Reasons, Extensions).
+ * Where 1.2 adds an attribute to a 1.1 row, the row has it (the comment says so).
  *
  * Idempotence follows the spec's "Idempotent" paragraph; a request it does not name
  * (SetCallInfo, CancelMonitoring) is treated as not idempotent, the safe side.
@@ -84,6 +85,7 @@ export const CALL_EVENT_SPECS = {
     fromSeed: false,
     v11: true,
     call: true,
+    // PreviousConnID (1.2): the held call, when this is a consultation call (CallType 4).
     attributes: {
       ThisDN: 'M',
       ConnID: 'M',
@@ -94,15 +96,17 @@ export const CALL_EVENT_SPECS = {
       ANI: 'O',
       DNIS: 'O',
       UserData: 'O',
+      PreviousConnID: 'O',
     },
   },
+  // 1.2: OtherDN is the caller, the destination is ThirdPartyDN (role 2), ThisQueue equals ThisDN.
   EventRouteUsed: {
     type: 72,
     kind: 'event',
     fromSeed: false,
     v11: true,
     call: true,
-    attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O' },
+    attributes: { ThisDN: 'M', ConnID: 'M', OtherDN: 'O', ThisQueue: 'O' },
   },
   EventDNDOn: { type: 77, kind: 'event', fromSeed: false, v11: true, attributes: { ThisDN: 'M' } },
   EventDNDOff: { type: 78, kind: 'event', fromSeed: false, v11: true, attributes: { ThisDN: 'M' } },

@@ -1,8 +1,8 @@
 /**
  * The message catalogue: every event and request of wire protocol v1 with its TMessageType number
  * and its attributes, each Mandatory ('M') or Optional ('O'). The 1.1 call-control rows are in
- * ./messages-v11.ts, the names known but not modelled in ./message-names.ts; EVENT_SPECS and
- * REQUEST_SPECS at the end join them.
+ * ./messages-v11.ts, the 1.2 ones in ./messages-v12.ts, the names known but not modelled in
+ * ./message-names.ts; EVENT_SPECS and REQUEST_SPECS at the end join them.
  *
  * Sources: the seed tables "General Events" and "Special Events" for the events they list; for the
  * others, the parenthesised lists of `shared/wire-protocol.md` plus the usual T-Library content
@@ -14,6 +14,7 @@
 import type { AttributeName } from './attributes.js';
 import { CATALOGUE_ONLY_EVENT_SPECS } from './message-names.js';
 import { CALL_EVENT_SPECS, CALL_REQUEST_SPECS } from './messages-v11.js';
+import { V12_EVENT_SPECS, V12_REQUEST_SPECS } from './messages-v12.js';
 
 export type Presence = 'M' | 'O';
 export type AttributeSpecs = { readonly [K in AttributeName]?: Presence };
@@ -33,19 +34,17 @@ export const EVENT_USUAL_CONTENT = {
   Extensions: 'O',
 } as const satisfies AttributeSpecs;
 
-/** Added to every request: T-Library requests all take an Extensions list. */
+/** Added to every request: "All take Reasons and Extensions, like every request of 1.1" (spec 1.2). */
 export const REQUEST_COMMON = {
-  Extensions: 'O',
-} as const satisfies AttributeSpecs;
-
-/** Added to every request of the 1.1 table (`v11: true`): "Every one also takes Reasons and Extensions". */
-export const REQUEST_V11_COMMON = {
   Reasons: 'O',
+  Extensions: 'O',
 } as const satisfies AttributeSpecs;
 
 /**
  * Added to every call event (`call: true`): "Call events about a call also carry, where known:
- * CallType, ANI, DNIS, ThisDNRole, OtherDNRole, ThirdPartyDN, UserData, CallUUID" (spec 1.1).
+ * CallType, ANI, DNIS, ThisDNRole, OtherDNRole, ThirdPartyDN, UserData, CallUUID" (spec 1.1); 1.2
+ * adds CallState (on every call event), MediaType, and the ThirdPartyDNRole its party events carry.
+ * CallState is Optional here so that a 1.1 switch's events, which lack it, stay valid (absent: 0).
  */
 export const CALL_EVENT_CONTENT = {
   CallType: 'O',
@@ -54,8 +53,11 @@ export const CALL_EVENT_CONTENT = {
   ThisDNRole: 'O',
   OtherDNRole: 'O',
   ThirdPartyDN: 'O',
+  ThirdPartyDNRole: 'O',
   UserData: 'O',
   CallUUID: 'O',
+  CallState: 'O',
+  MediaType: 'O',
 } as const satisfies AttributeSpecs;
 
 export interface EventSpecBase {
@@ -76,6 +78,8 @@ export interface EventSpecBase {
   readonly call?: true;
   /** Added by wire protocol 1.1. */
   readonly v11?: true;
+  /** Added by wire protocol 1.2. */
+  readonly v12?: true;
   /** Named by the T-Library enumeration but not modelled: decoded with the usual content, never acted upon. */
   readonly catalogueOnly?: true;
 }
@@ -89,8 +93,10 @@ export interface RequestSpecBase {
   /** Safe to send again when the outcome of an interrupted attempt is unknown. */
   readonly idempotent: boolean;
   readonly rule?: 'atLeastOneOfAgentIDPlaceThisDN';
-  /** A row of the 1.1 request table: REQUEST_V11_COMMON (Reasons) is merged in. */
+  /** A row of the 1.1 request table. */
   readonly v11?: true;
+  /** A row of the 1.2 request table. */
+  readonly v12?: true;
   /**
    * Attributes an answering event must share with the request to settle it, where an event of the
    * same name also comes earlier for the same request (see isAnsweringEvent in ./catalogue.ts).
@@ -223,10 +229,16 @@ const V10_EVENT_SPECS = {
     type: 73,
     kind: 'event',
     fromSeed: false,
-    attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O', AgentWorkMode: 'O', ThisQueue: 'O' },
+    // Reasons: "every agent request's Reasons come back on its answering event" (1.2).
+    attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O', AgentWorkMode: 'O', ThisQueue: 'O', Reasons: 'O' },
   },
-  EventAgentLogout: { type: 74, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O' } },
-  EventAgentReady: { type: 75, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O', AgentWorkMode: 'O' } },
+  EventAgentLogout: { type: 74, kind: 'event', fromSeed: false, attributes: { ThisDN: 'M', AgentID: 'O', Reasons: 'O' } },
+  EventAgentReady: {
+    type: 75,
+    kind: 'event',
+    fromSeed: false,
+    attributes: { ThisDN: 'M', AgentID: 'O', AgentWorkMode: 'O', Reasons: 'O' },
+  },
   EventAgentNotReady: {
     type: 76,
     kind: 'event',
@@ -240,11 +252,23 @@ const V10_EVENT_SPECS = {
     call: true,
     attributes: { ThisDN: 'M', ConnID: 'M', UserData: 'M' },
   },
+  // 1.2 "Queries by information type": the type echoed, the answer in AddressInfoStatus; a forwarding
+  // query names the target in OtherDN, an agent query adds AgentWorkMode and the agent's Reasons.
   EventAddressInfo: {
     type: 92,
     kind: 'event',
     fromSeed: false,
-    attributes: { ThisDN: 'M', AgentID: 'O', AgentStatus: 'O', ConnID: 'O' },
+    attributes: {
+      ThisDN: 'M',
+      AgentID: 'O',
+      AgentStatus: 'O',
+      ConnID: 'O',
+      AddressInfoType: 'O',
+      AddressInfoStatus: 'O',
+      OtherDN: 'O',
+      AgentWorkMode: 'O',
+      Reasons: 'O',
+    },
   },
   EventServerInfo: { type: 93, kind: 'event', fromSeed: false, attributes: { ServerVersion: 'O', ServerRole: 'O' } },
   EventPartyInfo: {
@@ -307,12 +331,13 @@ const V10_REQUEST_SPECS = {
     v11: true,
     attributes: { ThisDN: 'M', AgentID: 'M', Place: 'O', AgentWorkMode: 'O', ThisQueue: 'O', Password: 'O' },
   },
+  // ThisQueue on Logout, Answer and Release: spec 1.2, "Requests added".
   RequestAgentLogout: {
     type: 9,
     kind: 'request',
     answeredBy: ['EventAgentLogout'],
     idempotent: false,
-    attributes: { ThisDN: 'M' },
+    attributes: { ThisDN: 'M', ThisQueue: 'O' },
   },
   RequestAgentReady: {
     type: 10,
@@ -343,14 +368,14 @@ const V10_REQUEST_SPECS = {
     kind: 'request',
     answeredBy: ['EventEstablished'],
     idempotent: false,
-    attributes: { ThisDN: 'M', ConnID: 'M' },
+    attributes: { ThisDN: 'M', ConnID: 'M', ThisQueue: 'O' },
   },
   RequestReleaseCall: {
     type: 17,
     kind: 'request',
     answeredBy: ['EventReleased'],
     idempotent: false,
-    attributes: { ThisDN: 'M', ConnID: 'M' },
+    attributes: { ThisDN: 'M', ConnID: 'M', ThisQueue: 'O' },
   },
   RequestAttachUserData: {
     type: 30,
@@ -404,10 +429,10 @@ const V10_REQUEST_SPECS = {
   },
 } as const satisfies Record<string, RequestSpecBase>;
 
-/** Every event of the catalogue: version 1, the 1.1 call events, and the names known but not modelled. */
-export const EVENT_SPECS = { ...V10_EVENT_SPECS, ...CALL_EVENT_SPECS, ...CATALOGUE_ONLY_EVENT_SPECS } as const;
-/** Every request a client may send: version 1 and the 1.1 call-control requests. */
-export const REQUEST_SPECS = { ...V10_REQUEST_SPECS, ...CALL_REQUEST_SPECS } as const;
+/** Every event of the catalogue: version 1, the 1.1 and 1.2 events, and the names known but not modelled. */
+export const EVENT_SPECS = { ...V10_EVENT_SPECS, ...CALL_EVENT_SPECS, ...V12_EVENT_SPECS, ...CATALOGUE_ONLY_EVENT_SPECS } as const;
+/** Every request a client may send: version 1, the 1.1 call-control requests and the 1.2 ones. */
+export const REQUEST_SPECS = { ...V10_REQUEST_SPECS, ...CALL_REQUEST_SPECS, ...V12_REQUEST_SPECS } as const;
 
 /** Keep-alive frames: never shown to users. */
 export const ADDP_SPECS = {

@@ -11,7 +11,6 @@ import type {
   EventName,
   REQUEST_COMMON,
   REQUEST_SPECS,
-  REQUEST_V11_COMMON,
   RequestName,
 } from './messages.js';
 
@@ -61,10 +60,7 @@ export type PublicEventName = Exclude<EventName, 'EventRestoreConnection'>;
 /** The union of every event users may receive, discriminated by `Event`. */
 export type TEvent = EventMap[PublicEventName];
 
-type RequestRow<N extends RequestName> = (typeof REQUEST_SPECS)[N];
-type WithV11Common<N extends RequestName> =
-  RequestRow<N> extends { v11: true } ? Merge<RequestRow<N>['attributes'], typeof REQUEST_V11_COMMON> : RequestRow<N>['attributes'];
-type RequestTable<N extends RequestName> = Merge<WithV11Common<N>, typeof REQUEST_COMMON>;
+type RequestTable<N extends RequestName> = Merge<(typeof REQUEST_SPECS)[N]['attributes'], typeof REQUEST_COMMON>;
 /** What a caller passes for a request: its attributes, without ReferenceID (the SDK assigns it). */
 export type RequestArgs<N extends RequestName> = Flatten<MandatoryOf<RequestTable<N>, 'in'> & OptionalOf<RequestTable<N>, 'in'>>;
 /** A request as decoded by a server (the simulator): attributes plus the ReferenceID it carried. */
@@ -197,3 +193,11 @@ export type RequestMonitorNextCall = RequestMap['RequestMonitorNextCall'];
 export type RequestCancelMonitoring = RequestMap['RequestCancelMonitoring'];
 export type RequestSetMuteOn = RequestMap['RequestSetMuteOn'];
 export type RequestSetMuteOff = RequestMap['RequestSetMuteOff'];
+
+// Version 1.2: the whole call model.
+export type EventDigitsCollected = EventMap['EventDigitsCollected'];
+export type RequestMakePredictiveCall = RequestMap['RequestMakePredictiveCall'];
+export type RequestMuteTransfer = RequestMap['RequestMuteTransfer'];
+export type RequestMergeCalls = RequestMap['RequestMergeCalls'];
+export type RequestCollectDigits = RequestMap['RequestCollectDigits'];
+export type RequestSingleStepConference = RequestMap['RequestSingleStepConference'];

@@ -11,7 +11,9 @@ export type ValidationCode =
   | 'ERR_RULE_VIOLATED'
   | 'ERR_INVALID_VALUE'
   | 'ERR_UNKNOWN_ATTRIBUTE'
-  | 'ERR_UNKNOWN_MESSAGE';
+  | 'ERR_UNKNOWN_MESSAGE'
+  /** A T-Library request the protocol does not define (known by name only): it can never be sent. */
+  | 'ERR_NOT_IN_PROTOCOL';
 
 export interface ValidationIssue {
   code: ValidationCode;
@@ -113,8 +115,8 @@ export function validateRequestArgs(name: string, args: Record<string, unknown> 
     return [issue('ERR_UNKNOWN_MESSAGE', shown, 'not a request of the catalogue', `${shown} is not a request of the catalogue`)];
   }
   if (d.catalogueOnly) {
-    const problem = 'known by name only (not modelled): it cannot be sent';
-    return [issue('ERR_UNKNOWN_MESSAGE', d.name, problem, `${d.name} is ${problem}`)];
+    const problem = `a T-Library request (type ${d.type}) that the wire protocol does not define, known by name only: it cannot be sent`;
+    return [issue('ERR_NOT_IN_PROTOCOL', d.name, problem, `${d.name} is ${problem}`)];
   }
   const attrs = args ?? {};
   const out: ValidationIssue[] = [];

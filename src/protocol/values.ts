@@ -33,7 +33,8 @@ export function kvConnID(connid: string): KVConnID {
   return { connid };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object literal (or one made by Object.create(null)): not an array, a class instance or null. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
@@ -131,13 +132,31 @@ export function describeBadValue(type: ValueTypeName, value: unknown, path: stri
         if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
           return `${path}[${i}] must be a [key, value] pair with a string key, got ${show(entry)}`;
         }
-        if (Buffer.byteLength(entry[0]) > 0xffff) return `${path}[${i}] key is longer than 65535 bytes`;
+        if (utf8ByteLength(entry[0]) > 0xffff) return `${path}[${i}] key is longer than 65535 bytes`;
         const problem = describeBadKVValue(entry[1], `${path}.${entry[0]}`, depth);
         if (problem) return problem;
       }
       return undefined;
     }
   }
+}
+
+/**
+ * The UTF-8 byte length of a string, without Node's Buffer (this module also runs in browsers). A
+ * lone surrogate counts 3 bytes: it is encoded as U+FFFD, as TextEncoder and Buffer do.
+ */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 /** Like describeBadValue for a secret (Password): says what is wrong without quoting the value. */

@@ -3,20 +3,27 @@
  *
  * For every EventRouteRequest on the routing point the handler decides a destination, and the
  * answer goes back as RequestRouteCall before the switch's route timeout. What makes it hard to
- * misuse: every request is answered exactly once (handler result, fallback, or the switch's own
- * default), the handler runs at most once per ConnID, concurrency and waiting are bounded, a slow or
+ * misuse: every call accepted ends exactly once — routed, defaulted, abandoned, or failed with a
+ * RouteError naming the true cause — the handler runs at most once per ConnID, handlers, waiting
+ * calls (count and bytes), calls in progress and requests on the wire are each bounded, a slow or
  * throwing handler is reported and falls back, and a route interrupted by a failover is sent again
  * to the new primary only if the call still waits there (a query tells), so no call is routed twice.
+ *
+ * The routing point's requests go through its own window (./window.ts): a burst of routes takes at
+ * most `maxInFlight` of the connection's slots, never waits in the user's request queue, and the
+ * user's requests keep flowing beside it.
  */
 import { EventEmitter } from 'eventemitter3';
-import { InvalidArgumentError, RequestInterruptedError, TServerError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
-import { kvGet } from '../protocol/values.js';
-import { checkArguments, describe, isDecision, waitsAt } from './checks.js';
+import { carryOut, type Ending, routeArgs } from './carry-out.js';
+import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
+import { type Clock, clockOf } from '../util/clock.js';
+import { Fifo } from './fifo.js';
+import { Sweep } from './sweep.js';
 import {
-  NO_SUCH_CALL,
   ROUTE_DEFAULTS,
-  ROUTE_TYPE_DEFAULT,
+  ROUTING_LANE,
   ROUTING_POINT,
   RouteError,
   type RouteDecision,
@@ -26,18 +33,23 @@ import {
   type RoutePointEvents,
   type RouteRequest,
   type RouteStats,
-  type RouteTarget,
   type RoutingHost,
 } from './types.js';
+import { RequestWindow } from './window.js';
 
 interface Entry {
   connId: string;
-  request: RouteRequest;
-  abort: AbortController;
-  timer: NodeJS.Timeout | undefined;
-  /** Set once the answer is decided (handler, fallback, abandon): later results are ignored. */
-  decided: boolean;
-  running: boolean;
+  /** What the handler gets; dropped once decided (the event may be large). */
+  request: RouteRequest | undefined;
+  /** Made when the handler first reads `signal` (most never do; an abort costs a DOMException). */
+  abort: AbortController | undefined;
+  timer: unknown;
+  /** 'new' until placed: running a handler, waiting for one, or (decided) sending its route. */
+  stage: 'new' | 'waiting' | 'running' | 'sending';
+  /** approxBytes of the request while it waits for a handler. */
+  bytes: number;
+  /** The switch ended the call (EventAbandoned, a default EventRouteUsed) while its route was being sent. */
+  gone: 'abandoned' | 'defaulted' | undefined;
 }
 
 const HANDLER_SAMPLES = 1_024;
@@ -48,27 +60,44 @@ const inUse = new WeakMap<object, Set<string>>();
 /** A routing point being served. Get one from `conn.route()`; `close()` unregisters it. */
 export class RoutePoint extends EventEmitter<RoutePointEvents> {
   readonly routingPoint: string;
+  /** The routing point's own requests on the wire (routes, checks, sweep queries). */
+  readonly window: RequestWindow;
   private readonly host: RoutingHost;
   private readonly handler: RouteHandler;
   private readonly timeoutMs: number;
   private readonly concurrency: number;
   private readonly maxWaiting: number;
+  private readonly maxWaitingBytes: number;
+  private readonly maxPending: number;
   private readonly fallback: RouteDecision | undefined;
+  private readonly signal: AbortSignal | undefined;
+  /** Calls in progress, by ConnID (waiting, running or sending). */
   private readonly entries = new Map<string, Entry>();
-  /** FIFO of entries waiting for a slot (head index: O(1) dequeue). */
-  private waitingList: Entry[] = [];
-  private waitingHead = 0;
+  /** Entries waiting for a handler slot, in arrival order (decided ones are skipped). */
+  private readonly waitingList = new Fifo<Entry>();
+  private waiting = 0;
+  private waitingBytes = 0;
+  private running = 0;
+  private sending = 0;
+  /** ConnIDs handled lately (in progress ones are in `entries`), so a repeated request is a duplicate. */
   private readonly seen = new Set<string>();
+  /** The same ConnIDs in arrival order, a ring: the oldest is forgotten in O(1) (a Set's own head is not). */
+  private readonly seenOrder: string[] = [];
+  private seenNext = 0;
   private readonly samples = new Float64Array(HANDLER_SAMPLES);
   private sampleCount = 0;
-  private running = 0;
-  private closed = false;
   private readonly counts = { received: 0, routed: 0, defaulted: 0, failed: 0, fellBack: 0, abandoned: 0, duplicates: 0, recovered: 0 };
-  private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e);
+  private readonly sweep: Sweep;
+  /** Set by close(): nothing new is accepted, no handler starts; routes in progress finish. */
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private idle: (() => void) | undefined;
+  private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e, false);
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
-  private readonly onNewServer = () => this.sweep();
-  private readonly signal: AbortSignal | undefined;
+  private readonly onNewServer = () => this.sweep.start();
+  /** The host's clock (the connection's): the handler timeout and its timing. */
+  private readonly clock: Clock;
 
   private constructor(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions) {
     super();
@@ -78,11 +107,33 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.timeoutMs = options.timeoutMs ?? ROUTE_DEFAULTS.timeoutMs;
     this.concurrency = options.concurrency ?? ROUTE_DEFAULTS.concurrency;
     this.maxWaiting = options.maxWaiting ?? ROUTE_DEFAULTS.maxWaiting;
+    this.maxWaitingBytes = options.maxWaitingBytes ?? ROUTE_DEFAULTS.maxWaitingBytes;
+    this.maxPending = options.maxPending ?? ROUTE_DEFAULTS.maxPending;
     this.fallback = options.fallback;
     this.signal = options.signal;
+    this.clock = clockOf(host);
+    this.window = new RequestWindow(options.maxInFlight ?? ROUTE_DEFAULTS.maxInFlight);
+    this.sweep = new Sweep({
+      routingPoint,
+      window: this.window,
+      request: (name, args) => this.host.request(name, args, ROUTING_LANE),
+      knows: (connId) => this.entries.has(connId) || this.seen.has(connId),
+      room: () => Math.min(this.concurrency - this.running + this.maxWaiting - this.waiting, this.maxPending - this.entries.size),
+      found: (connId, info) => this.arrive({ ...info, Event: 'EventRouteRequest', ThisDN: routingPoint, ConnID: connId }, true),
+      unreadable: (connId, err) => {
+        this.remember(connId);
+        this.counts.received++;
+        this.counts.recovered++;
+        this.failed(connId, false, 'ERR_ROUTE_FAILED', `found waiting after a new server took over, but ${failureOf(err)}`, err);
+      },
+      report: (err) => this.report(err),
+    });
   }
 
-  /** Registers the routing point (kept registered across reconnects and failovers) and starts serving it. */
+  /**
+   * Registers the routing point (kept registered across reconnects and failovers), starts serving
+   * it, and serves the calls already waiting there (the sweep).
+   */
   static async start(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions = {}): Promise<RoutePoint> {
     checkArguments(routingPoint, handler, options);
     const points = inUse.get(host) ?? new Set<string>();
@@ -105,6 +156,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
       throw err;
     }
     options.signal?.addEventListener('abort', rp.onAbortSignal, { once: true });
+    rp.sweep.start();
     return rp;
   }
 
@@ -115,22 +167,29 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     return {
       ...this.counts,
       running: this.running,
-      waiting: this.waitingList.length - this.waitingHead,
+      waiting: this.waiting,
+      sending: this.sending,
       handlerMs: { p50: pick(0.5), p99: pick(0.99), count: this.sampleCount },
     };
   }
 
   /**
-   * Stops serving: running handlers are aborted (their results ignored), waiting requests are left
-   * to the switch's default route, and the routing point is unregistered.
+   * Stops serving: nothing new is accepted, running handlers are aborted (their results ignored),
+   * every call not yet decided gets the switch's default route now (RouteType 1) rather than at
+   * the switch's own timeout, routes on the wire finish, and the routing point is unregistered.
+   * Resolves when every call it accepted has ended.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closed = true;
     this.detach();
-    // Waiting ones first, so settling a running one starts nothing new.
-    this.waitingList = [];
-    this.waitingHead = 0;
-    for (const entry of [...this.entries.values()]) this.settleEntry(entry);
+    this.sweep.stop();
+    for (const entry of [...this.entries.values()]) if (entry.stage !== 'sending') this.decide(entry, null, false);
+    if (this.entries.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     try {
       await this.host.request('RequestUnregisterAddress', { ThisDN: this.routingPoint });
     } catch {
@@ -139,7 +198,6 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   }
 
   private detach(): void {
-    this.closed = true;
     this.host.off('EventRouteRequest', this.onRouteRequest);
     this.host.off('EventRouteUsed', this.onCallGone);
     this.host.off('EventAbandoned', this.onCallGone);
@@ -149,109 +207,109 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     inUse.get(this.host)?.delete(this.routingPoint);
   }
 
-  private arrive(e: Record<string, unknown>): void {
+  private arrive(e: Record<string, unknown>, recovered: boolean): void {
     if (e.ThisDN !== this.routingPoint || typeof e.ConnID !== 'string' || this.closed) return;
     const connId = e.ConnID;
-    if (this.seen.has(connId)) {
+    if (this.entries.has(connId) || this.seen.has(connId)) {
       this.counts.duplicates++;
       return;
     }
     this.remember(connId);
     this.counts.received++;
-    const abort = new AbortController();
+    if (recovered) this.counts.recovered++;
+    if (this.entries.size >= this.maxPending) {
+      this.failed(
+        connId,
+        false,
+        'ERR_ROUTE_OVERFLOW',
+        `${this.maxPending} calls are already in progress (maxPending): nothing was sent, the switch's default route takes the call`,
+      );
+      return;
+    }
     const entry: Entry = {
       connId,
-      abort,
+      abort: undefined,
       timer: undefined,
-      decided: false,
-      running: false,
-      request: {
-        routingPoint: this.routingPoint,
-        connId,
-        callId: e.CallID as number | undefined,
-        callType: e.CallType as number | undefined,
-        ani: e.ANI as string | undefined,
-        dnis: e.DNIS as string | undefined,
-        caller: e.OtherDN as string | undefined,
-        queue: e.ThisQueue as string | undefined,
-        userData: e.UserData as KVList | undefined,
-        event: e,
-        signal: abort.signal,
+      stage: 'new',
+      bytes: 0,
+      gone: undefined,
+      request: undefined,
+    };
+    entry.request = {
+      routingPoint: this.routingPoint,
+      connId,
+      callId: e.CallID as number | undefined,
+      callType: e.CallType as number | undefined,
+      ani: e.ANI as string | undefined,
+      dnis: e.DNIS as string | undefined,
+      caller: e.OtherDN as string | undefined,
+      queue: e.ThisQueue as string | undefined,
+      previousConnId: e.PreviousConnID as string | undefined,
+      mediaType: e.MediaType as number | undefined,
+      userData: e.UserData as KVList | undefined,
+      event: e,
+      get signal(): AbortSignal {
+        if (entry.abort === undefined) {
+          entry.abort = new AbortController();
+          if (entry.stage === 'sending') entry.abort.abort(); // read after the answer was decided
+        }
+        return entry.abort.signal;
       },
     };
     this.entries.set(connId, entry);
     // The deadline counts from arrival: waiting for a slot uses the same budget.
-    entry.timer = setTimeout(
+    entry.timer = this.clock.setTimeout(
       () => this.giveUp(entry, 'ERR_ROUTE_TIMEOUT', `the handler took longer than ${this.timeoutMs} ms`),
       this.timeoutMs,
     );
-    if (this.running < this.concurrency) this.run(entry);
-    else if (this.waitingList.length - this.waitingHead < this.maxWaiting) this.waitingList.push(entry);
-    else
-      this.giveUp(entry, 'ERR_ROUTE_OVERFLOW', `${this.maxWaiting} requests already wait for a handler (concurrency ${this.concurrency})`);
-  }
-
-  /**
-   * After a failover or reconnect: route requests the old primary sent as it died never arrived.
-   * Ask the new server which calls wait at the routing point (EventAddressInfo lists them in
-   * Extensions 'Calls' as ConnID → party state) and serve those not seen yet, with the call data a
-   * RequestQueryCall gives. A server that does not list calls leaves them to its default route.
-   */
-  private sweep(): void {
-    if (this.closed) return;
-    this.host.request('RequestQueryAddress', { ThisDN: this.routingPoint }).then(
-      (info) => {
-        const calls = kvGet(info.Extensions as KVList | undefined, 'Calls');
-        if (!Array.isArray(calls)) return;
-        for (const [connId, state] of calls as KVList) {
-          if (state !== 'routing' || this.seen.has(connId) || this.closed) continue;
-          this.host.request('RequestQueryCall', { ConnID: connId }).then(
-            (call) => {
-              if (this.closed || this.seen.has(connId) || !waitsAt(call, this.routingPoint)) return;
-              this.counts.recovered++;
-              this.arrive({ ...call, Event: 'EventRouteRequest', ThisDN: this.routingPoint, ConnID: connId });
-            },
-            () => undefined, // gone meanwhile (57) or no server: nothing to route
-          );
-        }
-      },
-      () => undefined, // the routing point is re-registered and the next failover sweeps again
-    );
+    if (this.running < this.concurrency && this.waiting === 0) {
+      this.run(entry);
+      return;
+    }
+    entry.bytes = approxBytes(e);
+    if (this.waiting < this.maxWaiting && this.waitingBytes + entry.bytes <= this.maxWaitingBytes) {
+      entry.stage = 'waiting';
+      this.waiting++;
+      this.waitingBytes += entry.bytes;
+      this.waitingList.push(entry);
+      return;
+    }
+    const why =
+      this.waiting >= this.maxWaiting
+        ? `${this.maxWaiting} requests already wait for a handler (maxWaiting; concurrency ${this.concurrency})`
+        : `the requests waiting for a handler hold ${this.waitingBytes} bytes and this one ${entry.bytes} (maxWaitingBytes ${this.maxWaitingBytes})`;
+    this.giveUp(entry, 'ERR_ROUTE_OVERFLOW', why);
   }
 
   private remember(connId: string): void {
+    if (this.seenOrder.length === ROUTE_DEFAULTS.rememberConnIds) this.seen.delete(this.seenOrder[this.seenNext]);
+    this.seenOrder[this.seenNext] = connId;
+    this.seenNext = (this.seenNext + 1) % ROUTE_DEFAULTS.rememberConnIds;
     this.seen.add(connId);
-    if (this.seen.size > ROUTE_DEFAULTS.rememberConnIds) this.seen.delete(this.seen.values().next().value as string);
   }
 
   private run(entry: Entry): void {
-    entry.running = true;
+    entry.stage = 'running';
     this.running++;
-    const started = performance.now();
+    const started = this.clock.now();
     let result: Promise<RouteDecision>;
     try {
-      result = Promise.resolve(this.handler(entry.request));
+      result = Promise.resolve(this.handler(entry.request as RouteRequest));
     } catch (err) {
       result = Promise.reject(err);
     }
     result.then(
       (decision) => {
-        this.sample(performance.now() - started);
-        if (entry.decided) return;
-        if (!isDecision(decision)) {
-          this.giveUp(
-            entry,
-            'ERR_ROUTE_HANDLER',
-            `the handler returned ${describe(decision)}: expected a destination string, { destination, routeType, userData }, or null`,
-          );
-          return;
-        }
-        this.settleEntry(entry);
-        this.send(entry.connId, decision, false);
+        this.sample(this.clock.now() - started);
+        if (entry.stage !== 'running') return;
+        const problem = decisionProblem(decision);
+        if (problem !== undefined) this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler returned ${describe(decision)}: ${problem}`);
+        else this.decide(entry, decision, false);
       },
       (err: unknown) => {
-        this.sample(performance.now() - started);
-        if (!entry.decided) this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler threw: ${(err as Error)?.message ?? String(err)}`, err);
+        this.sample(this.clock.now() - started);
+        if (entry.stage === 'running')
+          this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler threw: ${(err as Error)?.message ?? String(err)}`, err);
       },
     );
   }
@@ -261,109 +319,86 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.sampleCount++;
   }
 
-  /** Ends an entry's wait: timer cleared, handler aborted, slot freed (the next waiting one runs). */
-  private settleEntry(entry: Entry): void {
-    if (entry.decided) return;
-    entry.decided = true;
-    clearTimeout(entry.timer);
-    entry.abort.abort();
-    this.entries.delete(entry.connId);
-    if (entry.running) {
-      entry.running = false;
-      this.running--;
-      this.pump();
+  /** An undecided entry is decided: timer cleared, handler aborted, its slot freed for the next one. */
+  private leaveHandler(entry: Entry): void {
+    this.clock.clearTimeout(entry.timer);
+    entry.abort?.abort();
+    entry.request = undefined;
+    if (entry.stage === 'running') this.running--;
+    else if (entry.stage === 'waiting') {
+      this.waiting--;
+      this.waitingBytes -= entry.bytes;
     }
+    entry.stage = 'sending';
+    this.sending++;
+    this.pump();
   }
 
+  /** Starts handlers for waiting entries while slots are free, then lets the sweep add more. */
   private pump(): void {
-    while (!this.closed && this.running < this.concurrency && this.waitingHead < this.waitingList.length) {
-      const next = this.waitingList[this.waitingHead++];
-      if (!next.decided) this.run(next);
+    if (this.closed) return;
+    while (this.running < this.concurrency && this.waitingList.size > 0) {
+      const next = this.waitingList.shift() as Entry;
+      if (next.stage !== 'waiting' || !this.entries.has(next.connId)) continue; // decided while it waited
+      this.waiting--;
+      this.waitingBytes -= next.bytes;
+      this.run(next);
     }
-    if (this.waitingHead > 1_024 && this.waitingHead * 2 > this.waitingList.length) {
-      this.waitingList = this.waitingList.slice(this.waitingHead);
-      this.waitingHead = 0;
-    }
+    this.sweep.pump();
   }
 
   private giveUp(entry: Entry, code: RouteErrorCode, message: string, cause?: unknown): void {
-    if (entry.decided) return;
-    this.settleEntry(entry);
+    if (entry.stage === 'sending') return;
     const fellBack = this.fallback !== undefined;
     this.report(new RouteError(code, this.routingPoint, entry.connId, fellBack, message, cause));
     // Without a fallback, ask the switch's default route now rather than at its own timeout.
-    this.send(entry.connId, fellBack ? (this.fallback as RouteDecision) : null, fellBack);
+    this.decide(entry, fellBack ? (this.fallback as RouteDecision) : null, fellBack);
   }
 
-  /** EventRouteUsed (the switch routed, e.g. by default) or EventAbandoned for a call still waiting. */
+  /** The answer for an undecided entry is known: its route goes through the window. */
+  private decide(entry: Entry, decision: RouteDecision, fellBack: boolean): void {
+    this.leaveHandler(entry);
+    const args = routeArgs(this.routingPoint, entry.connId, decision);
+    void carryOut(this.host, this.window, args, () => entry.gone).then((carried) => {
+      if (carried.ending === 'failed') this.failed(entry.connId, fellBack, 'ERR_ROUTE_FAILED', carried.message, carried.cause);
+      else this.finish(entry, carried.ending, carried.destination, args.RouteType as number | undefined, fellBack);
+    });
+  }
+
+  /** EventRouteUsed (the switch routed, e.g. by default) or EventAbandoned for a call in progress. */
   private gone(e: Record<string, unknown>): void {
-    if (e.ThisDN !== this.routingPoint || typeof e.ConnID !== 'string') return;
+    if (e.ThisDN !== this.routingPoint || typeof e.ConnID !== 'string' || e.ReferenceID !== undefined) return;
     const entry = this.entries.get(e.ConnID);
-    if (!entry || e.ReferenceID !== undefined) return;
-    this.settleEntry(entry);
-    if (e.Event === 'EventAbandoned') this.counts.abandoned++;
-    else this.counts.defaulted++;
+    if (!entry) return;
+    const ending = e.Event === 'EventAbandoned' ? 'abandoned' : 'defaulted';
+    if (entry.stage === 'sending') {
+      entry.gone = ending; // its route will get EventError 57
+      return;
+    }
+    this.leaveHandler(entry);
+    this.finish(entry, ending, routeUsedDestination(e), undefined, false);
   }
 
-  private send(connId: string, decision: RouteDecision, fellBack: boolean): void {
-    if (this.closed) return;
-    const target: RouteTarget =
-      decision === null ? { routeType: ROUTE_TYPE_DEFAULT } : typeof decision === 'string' ? { destination: decision } : decision;
-    const byDefault = target.destination === undefined && target.routeType === ROUTE_TYPE_DEFAULT;
-    const args: Record<string, unknown> = { ThisDN: this.routingPoint, ConnID: connId };
-    if (target.destination !== undefined) args.OtherDN = target.destination;
-    if (target.routeType !== undefined) args.RouteType = target.routeType;
-    if (target.location !== undefined) args.Location = target.location;
-    if (target.dnis !== undefined) args.DNIS = target.dnis;
-    if (target.userData !== undefined) args.UserData = target.userData;
-    if (target.extensions !== undefined) args.Extensions = target.extensions;
-    const outcome = (kind: 'routed' | 'defaulted') => {
-      this.counts[kind]++;
-      if (fellBack) this.counts.fellBack++;
-      this.safeEmit('routed', { connId, outcome: kind, destination: target.destination, fellBack });
-    };
-    this.host.request('RequestRouteCall', args).then(
-      () => outcome(byDefault ? 'defaulted' : 'routed'),
-      (err: unknown) => {
-        if (err instanceof TServerError && err.errorCode === NO_SUCH_CALL) outcome('defaulted');
-        else if (err instanceof RequestInterruptedError)
-          this.resendAfterFailover(connId, args, () => outcome(byDefault ? 'defaulted' : 'routed'), fellBack);
-        else this.fail(connId, fellBack, `the server refused the route: ${(err as Error).message}`, err);
-      },
-    );
+  private finish(entry: Entry, ending: Ending, destination: string | undefined, routeType: number | undefined, fellBack: boolean): void {
+    this.end(entry.connId);
+    this.counts[ending]++;
+    if (ending === 'abandoned') return;
+    if (fellBack) this.counts.fellBack++;
+    this.safeEmit('routed', { connId: entry.connId, outcome: ending, destination, routeType, fellBack });
   }
 
-  /**
-   * The route went to a primary that was lost before answering: whether it took effect is unknown.
-   * Ask the new primary (the query waits for it): re-send only if the call still waits at the
-   * routing point, so no call is routed twice.
-   */
-  private resendAfterFailover(connId: string, args: Record<string, unknown>, done: () => void, fellBack: boolean): void {
-    this.host.request('RequestQueryCall', { ConnID: connId }).then(
-      (info) => {
-        if (!waitsAt(info, this.routingPoint)) {
-          done(); // routed by the old primary before it went
-          return;
-        }
-        this.host.request('RequestRouteCall', args).then(done, (err: unknown) => {
-          if (err instanceof TServerError && err.errorCode === NO_SUCH_CALL) done();
-          else this.fail(connId, fellBack, `the route could not be sent after a failover: ${(err as Error).message}`, err);
-        });
-      },
-      (err: unknown) => {
-        // EventError 57: the call is gone (routed by default, or the caller hung up).
-        if (err instanceof TServerError && err.errorCode === NO_SUCH_CALL) {
-          this.counts.defaulted++;
-          return;
-        }
-        this.fail(connId, fellBack, `the call could not be checked after a failover: ${(err as Error).message}`, err);
-      },
-    );
-  }
-
-  private fail(connId: string, fellBack: boolean, message: string, cause: unknown): void {
+  private failed(connId: string, fellBack: boolean, code: RouteErrorCode, message: string, cause?: unknown): void {
+    this.end(connId);
     this.counts.failed++;
-    this.report(new RouteError('ERR_ROUTE_FAILED', this.routingPoint, connId, fellBack, message, cause));
+    this.report(new RouteError(code, this.routingPoint, connId, fellBack, message, cause));
+  }
+
+  /** The call is no longer in progress. */
+  private end(connId: string): void {
+    if (this.entries.get(connId)?.stage === 'sending') this.sending--;
+    if (!this.entries.delete(connId)) return;
+    this.sweep.pump();
+    if (this.entries.size === 0) this.idle?.();
   }
 
   private report(err: RouteError): void {

@@ -5,32 +5,22 @@
  * first and the answer last (1.1 rule); MakeCall, AnswerCall, ReleaseCall and AttachUserData keep
  * 1.0's order (answer first).
  */
+import { CallState, CallType, DNRole } from '../protocol/enums.js';
 import type { EventName } from '../protocol/messages.js';
+import { answerParty } from './answering.js';
+import { arrive, released } from './arrival.js';
+import { addParty, callAttrs, createCall, dropParty, endCollection, mergeUserData, partyOf, send, setPartyState } from './calls.js';
 import { activeParty, callWithParty, existingCall, heldParty, knownDN, ownDN, partyIn, reachable, validDestination } from './checks.js';
+import type { Handler, SimCore } from './core.js';
+import { endCall, leave } from './departure.js';
 import { SimErrorCode, refuse } from './error-codes.js';
-import type { Handler, SimCore } from './handlers.js';
-import {
-  addParty,
-  arrive,
-  callAttrs,
-  createCall,
-  dropParty,
-  endCall,
-  leave,
-  mergeUserData,
-  send,
-  setPartyState,
-  type EventAttributes,
-  type Requester,
-} from './model.js';
-import { joinMonitoringSupervisor } from './routing.js';
-import { CallType, DNRole } from '../protocol/enums.js';
-import { type CallState, type PartyState } from './state.js';
+import { partyChangedToOthers } from './party-events.js';
+import type { EventAttributes, PartyState, Requester, SimCall } from './records.js';
 
 /** An event about `call` to each party; the one on `answerDN` answers `req` (first or last). */
 export function toParties(
   core: SimCore,
-  call: CallState,
+  call: SimCall,
   event: EventName,
   attrsFor: (dn: string) => EventAttributes,
   req: Requester | undefined,
@@ -46,7 +36,7 @@ export function toParties(
 }
 
 /** EventAttachedDataChanged with the call's whole user data (Mandatory, even when empty) to every party. */
-function userDataChanged(core: SimCore, call: CallState, req: Requester, thisDN: string, answerFirst: boolean): void {
+function userDataChanged(core: SimCore, call: SimCall, req: Requester, thisDN: string, answerFirst: boolean): void {
   toParties(core, call, 'EventAttachedDataChanged', (dn) => callAttrs(call, dn, { UserData: call.userData }), req, thisDN, answerFirst);
 }
 
@@ -67,9 +57,10 @@ export const CALL_HANDLERS = {
     });
     addParty(call, a.ThisDN, 'dialing', DNRole.Origination);
     send(core, a.ThisDN, 'EventDialing', callAttrs(call, a.ThisDN, { OtherDN: a.OtherDN }), req, true);
-    const arrival = arrive(core, call, a.OtherDN, undefined, req);
-    // A call to a DND phone is refused: the caller hears busy and releases.
-    if (arrival.kind === 'busy') send(core, a.ThisDN, 'EventDestinationBusy', callAttrs(call, a.ThisDN, { OtherDN: arrival.dn }), req);
+    const arrival = arrive(core, call, a.OtherDN, { req });
+    // A call to a DND phone does not ring: the caller hears busy (CallState 6) and releases.
+    if (arrival.kind === 'busy')
+      send(core, a.ThisDN, 'EventDestinationBusy', callAttrs(call, a.ThisDN, { OtherDN: arrival.dn, CallState: CallState.Busy }), req);
   },
 
   RequestAnswerCall(core, req, a) {
@@ -122,13 +113,13 @@ export const CALL_HANDLERS = {
   },
 
   RequestRedirectCall(core, req, a) {
-    handOff(core, req, a, ['ringing', 'established'], 'redirect');
+    handOff(core, req, a, ['ringing', 'established'], 'redirect', false);
   },
 
   RequestClearCall(core, req, a) {
     ownDN(core, req, a.ThisDN);
     const { call } = callWithParty(core, a.ConnID, a.ThisDN);
-    endCall(core, call, req, a.ThisDN, false);
+    endCall(core, call, { req, answerDN: a.ThisDN });
   },
 
   RequestAttachUserData(core, req, a) {
@@ -238,26 +229,9 @@ function listen(core: SimCore, req: Requester, a: { ThisDN: string; OtherDN: str
 }
 
 /**
- * `dn` answers its ringing call: EventEstablished there (answering `req` when given), then to each
- * party still dialing (the caller), which is now established too; a supervisor monitoring `dn`
- * joins as observer.
- */
-export function answerParty(core: SimCore | Parameters<typeof send>[0], call: CallState, dn: string, req?: Requester): void {
-  const party = call.parties.find((p) => p.dn === dn);
-  if (!party) return;
-  setPartyState(call, party, 'established');
-  send(core, dn, 'EventEstablished', callAttrs(call, dn), req, true);
-  for (const p of call.parties) {
-    if (p.state !== 'dialing') continue;
-    setPartyState(call, p, 'established');
-    send(core, p.dn, 'EventEstablished', callAttrs(call, p.dn), req);
-  }
-  joinMonitoringSupervisor(core, call, dn);
-}
-
-/**
  * ThisDN hands the call to OtherDN and leaves it (RedirectCall, SingleStepTransfer): OtherDN rings
- * with the same ConnID, ThisDN gets EventReleased, the answer.
+ * with the same ConnID (ThirdPartyDN = ThisDN), ThisDN gets EventReleased, the answer. A transfer
+ * (1.2) also tells every other party who joined (EventPartyChanged), with CallState 1 throughout.
  */
 export function handOff(
   core: SimCore,
@@ -265,13 +239,19 @@ export function handOff(
   a: { ThisDN: string; ConnID: string; OtherDN: string },
   states: PartyState[],
   doing: string,
+  transfer: boolean,
 ): void {
   ownDN(core, req, a.ThisDN);
   const { call, party } = callWithParty(core, a.ConnID, a.ThisDN);
   partyIn(party, a.ConnID, states, doing);
   validDestination(core, a.OtherDN, a.ThisDN, call);
   reachable(core, call, a.OtherDN);
+  endCollection(core, call, undefined, a.ThisDN);
   dropParty(call, a.ThisDN);
-  arrive(core, call, a.OtherDN, a.ThisDN, req);
-  send(core, a.ThisDN, 'EventReleased', callAttrs(call, a.ThisDN, { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN }), req, true);
+  const how = transfer ? { thirdPartyRole: DNRole.TransferredBy, callState: CallState.Transferred } : {};
+  const arrival = arrive(core, call, a.OtherDN, { thirdParty: a.ThisDN, ...how, req });
+  const joined = partyOf(call, arrival.dn);
+  if (transfer && joined) partyChangedToOthers(core, call, a.ThisDN, [joined], call.connId, req);
+  const gone = { OtherDN: a.OtherDN, ThirdPartyDN: a.OtherDN, CallState: transfer ? CallState.Transferred : call.callState };
+  released(core, party, callAttrs(call, a.ThisDN, gone), req, true);
 }

@@ -4,8 +4,10 @@
  */
 import type { SimClient } from './client.js';
 import { SimErrorCode, refuse } from './error-codes.js';
-import { forwardTarget, partyOf, ringTarget, type Requester } from './model.js';
-import type { AgentState, CallState, Party, PartyState, SharedState } from './state.js';
+import { partyOf } from './calls.js';
+import { forwardTarget, ringTarget } from './forwarding.js';
+import type { AgentState, Party, PartyState, Requester, SimCall } from './records.js';
+import type { SharedState } from './state.js';
 
 /** What checks need of the server. */
 export interface CheckCore {
@@ -29,14 +31,14 @@ export function loggedInAgent(core: CheckCore, dn: string): AgentState {
   return agent;
 }
 
-export function existingCall(core: CheckCore, connId: string, what = 'ConnID'): CallState {
+export function existingCall(core: CheckCore, connId: string, what = 'ConnID'): SimCall {
   const call = core.shared.calls.get(connId);
   if (!call) refuse(SimErrorCode.NoSuchCall, `no call ${connId} (${what})`);
   return call;
 }
 
 /** The call (57 if none) and `dn`'s party in it (61 if not a party). */
-export function callWithParty(core: CheckCore, connId: string, dn: string, what = 'ConnID'): { call: CallState; party: Party } {
+export function callWithParty(core: CheckCore, connId: string, dn: string, what = 'ConnID'): { call: SimCall; party: Party } {
   const call = existingCall(core, connId, what);
   const party = partyOf(call, dn);
   if (!party) refuse(SimErrorCode.NotAParty, `DN ${dn} is not a party of call ${connId} (${what})`);
@@ -54,7 +56,7 @@ export function partyIn(party: Party, connId: string, states: PartyState[], doin
 }
 
 /** The party holds the call (58 otherwise). */
-export function heldParty(core: CheckCore, connId: string, dn: string, what = 'ConnID'): { call: CallState; party: Party } {
+export function heldParty(core: CheckCore, connId: string, dn: string, what = 'ConnID'): { call: SimCall; party: Party } {
   const found = callWithParty(core, connId, dn, what);
   if (found.party.state !== 'held')
     refuse(SimErrorCode.CallNotHeld, `call ${connId} (${what}) is not held on DN ${dn} (it is ${found.party.state})`);
@@ -62,7 +64,7 @@ export function heldParty(core: CheckCore, connId: string, dn: string, what = 'C
 }
 
 /** The party talks on the call: established (59 when it is held, 42 in any other state). */
-export function activeParty(core: CheckCore, connId: string, dn: string, what = 'ConnID'): { call: CallState; party: Party } {
+export function activeParty(core: CheckCore, connId: string, dn: string, what = 'ConnID'): { call: SimCall; party: Party } {
   const found = callWithParty(core, connId, dn, what);
   if (found.party.state === 'held') refuse(SimErrorCode.CallAlreadyHeld, `call ${connId} (${what}) is already held on DN ${dn}`);
   partyIn(found.party, connId, ['established'], 'do this');
@@ -73,7 +75,7 @@ export function activeParty(core: CheckCore, connId: string, dn: string, what = 
  * A destination a DN's call may go to (OtherDN of consultations, transfers, redirects, forwarding):
  * known, not `thisDN`, not already in `call` (62 otherwise).
  */
-export function validDestination(core: CheckCore, dest: string, thisDN: string, call?: CallState): void {
+export function validDestination(core: CheckCore, dest: string, thisDN: string, call?: SimCall): void {
   if (!core.isKnownDN(dest)) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: not a DN of the switch`);
   if (dest === thisDN) refuse(SimErrorCode.InvalidDestination, `invalid destination ${dest}: it is ThisDN`);
   if (call && partyOf(call, dest))
@@ -81,7 +83,7 @@ export function validDestination(core: CheckCore, dest: string, thisDN: string, 
 }
 
 /** Refuses a destination the call cannot ring at now (DND at the end of its forwarding chain, or already in the call): 62. */
-export function reachable(core: CheckCore, call: CallState, dest: string): void {
+export function reachable(core: CheckCore, call: SimCall, dest: string): void {
   if (ringTarget(core.shared, call, dest) === undefined) {
     refuse(
       SimErrorCode.InvalidDestination,

@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder, type DecodedMessage } from '../codec/decoder.js';
 import type { ProtocolError } from '../errors.js';
+import type { Clock } from '../util/clock.js';
 import { maskAllows } from './mask.js';
 
 export interface SimClientHandlers {
@@ -20,21 +21,22 @@ export interface SimClientHandlers {
  * `periodMs` of the ping, the peer is dead. Any frame heard re-arms the idle period.
  */
 class AddpWatch {
-  private idle: NodeJS.Timeout | undefined;
-  private deadline: NodeJS.Timeout | undefined;
+  private idle: unknown;
+  private deadline: unknown;
 
   constructor(
     readonly periodMs: number,
+    private readonly clock: Clock,
     private readonly ping: () => void,
     private readonly dead: () => void,
   ) {}
 
   start(): void {
     this.stop();
-    this.idle = setTimeout(() => {
+    this.idle = this.clock.setTimeout(() => {
       this.idle = undefined;
       this.ping();
-      this.deadline = setTimeout(() => {
+      this.deadline = this.clock.setTimeout(() => {
         this.deadline = undefined;
         this.dead();
       }, this.periodMs);
@@ -46,8 +48,8 @@ class AddpWatch {
   }
 
   stop(): void {
-    if (this.idle) clearTimeout(this.idle);
-    if (this.deadline) clearTimeout(this.deadline);
+    if (this.idle !== undefined) this.clock.clearTimeout(this.idle);
+    if (this.deadline !== undefined) this.clock.clearTimeout(this.deadline);
     this.idle = undefined;
     this.deadline = undefined;
   }
@@ -72,6 +74,8 @@ export class SimClient {
     readonly socket: Socket,
     maxFrameBytes: number,
     private readonly handlers: SimClientHandlers,
+    /** ADDP's timers. */
+    private readonly clock: Clock,
   ) {
     this.decoder = new FrameDecoder(
       {
@@ -114,7 +118,7 @@ export class SimClient {
   /** Starts (or restarts with a new period, or stops when 0) the server-side ADDP pings. */
   setAddp(periodMs: number, ping: () => void, dead: () => void): void {
     this.addp?.stop();
-    this.addp = periodMs > 0 ? new AddpWatch(periodMs, ping, dead) : undefined;
+    this.addp = periodMs > 0 ? new AddpWatch(periodMs, this.clock, ping, dead) : undefined;
     this.addp?.start();
   }
 

@@ -8,13 +8,22 @@
  * have told the clients is dead: what a resync must then find out.
  */
 import { AgentStatus, type KVList } from '../protocol/attributes.js';
-import { answerParty } from './call-handlers.js';
-import { AFTER_CALL_WORK } from './dn-handlers.js';
-import { DEFAULT_PLACED_CALL_TYPE, arrive, createCall, endCall, forget, leave, partyOf, send, type SwitchContext } from './model.js';
-import { agentsFree, distribute, onCall } from './routing.js';
+import { AFTER_CALL_WORK, MAX_WRAP_UP_SEC } from './agent-handlers.js';
+import { answerParty } from './answering.js';
+import { agentsFree, arrive, cancelWrapUp, distribute } from './arrival.js';
+import { DEFAULT_PLACED_CALL_TYPE, createCall, forget, partyOf, send } from './calls.js';
+import { endCall, leave } from './departure.js';
+import { enterDigits } from './digits.js';
+import { type AgentStateName, type AgentSummary, type CallSummary, listAgents, listCalls } from './listings.js';
 import type { RoutingPointSpec } from './options.js';
-import type { AgentState, CallState, PartyState, SharedState } from './state.js';
+import { type DialOutcomeSpec, dialOutcomeOf } from './predictive.js';
+import type { AgentState, SimCall } from './records.js';
+import type { SharedState, SwitchContext } from './state.js';
 
+export type { AgentStateName, AgentSummary, CallSummary } from './listings.js';
+export type { DialOutcomeSpec } from './predictive.js';
+
+/** Options of placeCall(). */
 export interface PlaceCallOptions {
   /** The outside caller: OtherDN of the events and ANI unless `ani` is given. Default: anonymous. */
   from?: string;
@@ -25,61 +34,37 @@ export interface PlaceCallOptions {
   userData?: KVList;
   /** CallType (wire spec values). Default 2 (inbound). */
   callType?: number;
+  /** MediaType (wire spec 1.2 values: 0 voice, 2 e-mail, 5 chat, …). Default: none, which is voice. */
+  mediaType?: number;
   /** Change the state only, send nothing (see the module comment). Default false. */
   silent?: boolean;
 }
 
+/** Options every switch-side control takes. */
 export interface SwitchSideOptions {
   /** Change the state only, send nothing (see the module comment). Default false. */
   silent?: boolean;
 }
 
-/** Agent states a switch-side control can set; 'afterCallWork' is NotReady with AgentWorkMode 3. */
-export type AgentStateName = 'loggedOut' | 'loggedIn' | 'ready' | 'notReady' | 'afterCallWork';
-
+/** Options of setAgentState(). */
 export interface SetAgentStateOptions extends SwitchSideOptions {
   /** AgentWorkMode to record and report (default: 3 for 'afterCallWork', else unchanged). */
   workMode?: number;
   reasons?: KVList;
 }
 
+/** Options of loginAgent(). */
 export interface LoginAgentOptions extends SwitchSideOptions {
   /** ACD queue to log in on (declared as a queue if it was not). */
   queue?: string;
   place?: string;
   /** Ready at once (EventAgentReady after EventAgentLogin). Default false. */
   ready?: boolean;
+  /** Wrap-up time (s) after each call the agent answers, as `Extensions` WrapUpTime on a login. Default: the switch's. */
+  wrapUpSec?: number;
 }
 
-export interface CallSummary {
-  connId: string;
-  state: PartyState;
-  callType: number;
-  ani: string | undefined;
-  dnis: string | undefined;
-  from: string | undefined;
-  to: string;
-  /** The outside party ('' = anonymous), if any. */
-  external: string | undefined;
-  parties: { dn: string; state: PartyState; role: number }[];
-  userData: KVList;
-  previousConnIds: string[];
-  consultFor: string | undefined;
-  ageMs: number;
-}
-
-export interface AgentSummary {
-  dn: string;
-  agentId: string;
-  status: AgentStateName;
-  workMode: number | undefined;
-  queues: string[];
-  place: string | undefined;
-  dnd: boolean;
-  /** On a call (dialing, ringing, established or held). */
-  busy: boolean;
-}
-
+/** Options of addRoutingPoint(). */
 export interface RoutingPointOptions {
   /** Route timeout (ms). Default: the switch's routeTimeoutMs (10,000). */
   timeoutMs?: number;
@@ -87,12 +72,7 @@ export interface RoutingPointOptions {
   defaultDestination?: string;
 }
 
-export function agentStateName(agent: AgentState): AgentStateName {
-  if (agent.status === AgentStatus.Ready) return 'ready';
-  if (agent.status === AgentStatus.NotReady) return agent.workMode === AFTER_CALL_WORK ? 'afterCallWork' : 'notReady';
-  return 'loggedIn';
-}
-
+/** @internal The controls SwitchFacade exposes, on one shared switch. */
 export class SwitchControls {
   constructor(
     private readonly shared: SharedState,
@@ -106,7 +86,7 @@ export class SwitchControls {
     return silent ? this.shared.silent : ctx;
   }
 
-  private call(connId: string): CallState {
+  private call(connId: string): SimCall {
     const call = this.shared.calls.get(connId);
     if (!call) throw new Error(`no call ${connId}`);
     return call;
@@ -128,10 +108,11 @@ export class SwitchControls {
       ani: options.ani ?? options.from,
       dnis: options.dnis ?? to,
       userData: options.userData,
+      mediaType: options.mediaType,
     });
     const arrival = arrive(ctx, call, to);
     if (arrival.kind === 'busy') {
-      forget(this.shared, call);
+      forget(ctx, call);
       throw new Error(`DN ${arrival.dn} is on do-not-disturb: the call to ${to} is refused (busy)`);
     }
     return call.connId;
@@ -176,6 +157,8 @@ export class SwitchControls {
     if (!this.isKnownDN(dn)) throw new Error(`unknown DN ${dn}`);
     if (this.shared.agents.has(dn)) throw new Error(`an agent is already logged in on DN ${dn}`);
     if (this.shared.agentById(agentId)) throw new Error(`agent ${agentId} is already logged in`);
+    const wrapUpSec = options.wrapUpSec;
+    if (wrapUpSec !== undefined) checkWrapUp(wrapUpSec, 'wrapUpSec');
     const queues = options.queue !== undefined ? [options.queue] : [];
     if (options.queue !== undefined) this.shared.queues.add(options.queue);
     const agent: AgentState = {
@@ -186,7 +169,9 @@ export class SwitchControls {
       status: AgentStatus.LoggedIn,
       reasons: undefined,
       queues,
-      idleSince: Date.now(),
+      idleSince: this.shared.now(),
+      wrapUpSec,
+      wrapUp: undefined,
     };
     this.shared.agents.set(dn, agent);
     send(ctx, dn, 'EventAgentLogin', { ThisDN: dn, AgentID: agentId, Place: options.place, ThisQueue: options.queue });
@@ -204,6 +189,8 @@ export class SwitchControls {
     const agent = this.shared.agents.get(dn);
     if (!agent) throw new Error(`no agent is logged in on DN ${dn}`);
     const base = { ThisDN: dn, AgentID: agent.agentId };
+    // A state set from the switch side ends the switch's after-call work without its EventAgentReady.
+    cancelWrapUp(this.shared, agent);
     switch (state) {
       case 'loggedOut':
         this.shared.agents.delete(dn);
@@ -215,7 +202,7 @@ export class SwitchControls {
         agent.status = AgentStatus.Ready;
         agent.reasons = undefined;
         agent.workMode = options.workMode ?? agent.workMode;
-        agent.idleSince = Date.now();
+        agent.idleSince = this.shared.now();
         send(ctx, dn, 'EventAgentReady', { ...base, AgentWorkMode: agent.workMode });
         for (const q of agent.queues) distribute(ctx, q);
         return;
@@ -241,6 +228,46 @@ export class SwitchControls {
     else this.shared.dnd.delete(dn);
     send(ctx, dn, on ? 'EventDNDOn' : 'EventDNDOff', { ThisDN: dn });
     if (!on) agentsFree(ctx, [dn]);
+  }
+
+  /**
+   * The caller of `connId` enters `digits` (1–64 of 0-9 * # A-D): a RequestCollectDigits running on
+   * the call takes them (EventDigitsCollected when it has enough, or at a terminate digit); else
+   * they wait on the call for the next collection.
+   */
+  enterDigits(connId: string, digits: string, options: SwitchSideOptions = {}): void {
+    const ctx = this.ctx('enterDigits', options.silent);
+    enterDigits(ctx, this.call(connId), digits);
+  }
+
+  /**
+   * What the far end of predictive calls to `number` does (see DialOutcomeSpec); undefined clears
+   * it (a person answers at once). At most DIAL_OUTCOME_LIMIT numbers have one.
+   */
+  setDialOutcome(number: string, outcome: DialOutcomeSpec | undefined): void {
+    if (typeof number !== 'string' || number === '' || number.length > 64) {
+      throw new RangeError(`setDialOutcome needs the number dialled (1–64 characters), got ${JSON.stringify(number)}`);
+    }
+    this.shared.setDialOutcome(number, outcome === undefined ? undefined : dialOutcomeOf(outcome));
+  }
+
+  /**
+   * After-call work (s) of agents whose login gave no WrapUpTime, from their next call on
+   * (0–86,400; 0 = none).
+   */
+  setWrapUpTime(seconds: number): void {
+    checkWrapUp(seconds, 'seconds');
+    this.shared.settings.wrapUpSec = seconds;
+  }
+
+  /**
+   * Where routing points declared without a default destination (also those a client declares by
+   * registering with AddressType 4) send a call nobody routes in time, or that RequestRouteCall
+   * routes without OtherDN. Undefined: such a call is released at the route timeout.
+   */
+  setDefaultRouteDestination(dn: string | undefined): void {
+    if (dn !== undefined && !this.isKnownDN(dn)) throw new Error(`unknown DN ${dn}`);
+    this.shared.defaultRouteDestination = dn;
   }
 
   /** Declares `dn` a routing point (AddressType 4), or changes its timeout / default destination. */
@@ -274,35 +301,17 @@ export class SwitchControls {
 
   /** Every call in progress, oldest first. */
   listCalls(): CallSummary[] {
-    const now = Date.now();
-    return [...this.shared.calls.values()].map((c) => ({
-      connId: c.connId,
-      state: c.state,
-      callType: c.callType,
-      ani: c.ani,
-      dnis: c.dnis,
-      from: c.from,
-      to: c.to,
-      external: c.external,
-      parties: c.parties.map((p) => ({ dn: p.dn, state: p.state, role: p.role })),
-      userData: c.userData.map(([k, v]) => [k, v]),
-      previousConnIds: [...c.previousConnIds],
-      consultFor: c.consultFor?.connId,
-      ageMs: now - c.startedAt,
-    }));
+    return listCalls(this.shared);
   }
 
   /** Every logged-in agent, by DN. */
   listAgents(): AgentSummary[] {
-    return [...this.shared.agents.values()].map((a) => ({
-      dn: a.dn,
-      agentId: a.agentId,
-      status: agentStateName(a),
-      workMode: a.workMode,
-      queues: [...a.queues],
-      place: a.place,
-      dnd: this.shared.dnd.has(a.dn),
-      busy: onCall(this.shared, a.dn),
-    }));
+    return listAgents(this.shared);
+  }
+}
+
+function checkWrapUp(seconds: number, what: string): void {
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_WRAP_UP_SEC) {
+    throw new RangeError(`${what} must be whole seconds 0–${MAX_WRAP_UP_SEC}, got ${String(seconds)}`);
   }
 }

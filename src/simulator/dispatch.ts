@@ -4,11 +4,46 @@
  * Mandatory attributes (43) and values (42), pair role (52), CTI link (53). Refusals are thrown as
  * SimRefusal; the server turns them into EventError.
  */
+import type { DecodedMessage } from '../codec/decoder.js';
 import type { MessageDescriptor } from '../protocol/catalogue.js';
 import type { RequestName } from '../protocol/messages.js';
 import { validateRequestArgs } from '../protocol/validate.js';
 import { SimErrorCode, SimRefusal } from './error-codes.js';
-import { BACKUP_ANSWERS, HANDLERS, needsLink, type Requester, type SimCore } from './handlers.js';
+import type { SimClient } from './client.js';
+import type { Requester, SimCore } from './core.js';
+import { BACKUP_ANSWERS, HANDLERS, needsLink } from './handlers.js';
+
+/**
+ * Answers one decoded request of `client`: its handler's events, or EventError for a refusal (and
+ * for a simulator bug, which must not take the server down).
+ */
+export function serveRequest(
+  core: SimCore,
+  client: SimClient,
+  descriptor: MessageDescriptor | undefined,
+  message: DecodedMessage,
+  referenceIdOnRelatedEvents: boolean,
+  log: (format: string, ...args: unknown[]) => void,
+): void {
+  const refId = message.attributes.ReferenceID;
+  const req: Requester = {
+    client,
+    refId: typeof refId === 'number' ? refId : 0,
+    tagRelated: (descriptor?.v11 === true || descriptor?.v12 === true) && referenceIdOnRelatedEvents,
+  };
+  const name = descriptor?.name ?? `Unknown(${message.type})`;
+  try {
+    dispatchRequest(core, req, descriptor, message.type, message.attributes);
+  } catch (err) {
+    if (err instanceof SimRefusal) {
+      log('%s from client %d refused: %d %s', name, client.id, err.errorCode, err.message);
+      core.sendError(req, err.errorCode, err.message);
+    } else {
+      log('internal error handling %s: %O', name, err);
+      core.sendError(req, SimErrorCode.InvalidAttribute, `internal simulator error: ${(err as Error)?.message ?? String(err)}`);
+    }
+  }
+}
 
 export function dispatchRequest(
   core: SimCore,

@@ -7,6 +7,7 @@ import type {
   AgentStateName,
   AgentSummary,
   CallSummary,
+  DialOutcomeSpec,
   LoginAgentOptions,
   PlaceCallOptions,
   RoutingPointOptions,
@@ -14,10 +15,16 @@ import type {
   SwitchControls,
   SwitchSideOptions,
 } from './controls.js';
-import type { AgentState, CallState, SharedState } from './state.js';
+import type { AgentState, SimCall } from './records.js';
+import type { SharedState } from './state.js';
 
+/**
+ * The switch-side controls (calls from outside, answers, hang-ups, agents, DND, routing points,
+ * digits, dial outcomes, settings) and the listings, on a server or a pair.
+ */
 export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes = string | symbol> extends EventEmitter<Events> {
   abstract readonly shared: SharedState;
+  /** @internal */
   protected abstract readonly controls: SwitchControls;
 
   /** Agent on `dn` (shared with the pair partner), if one is logged in. */
@@ -26,7 +33,7 @@ export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes =
   }
 
   /** Call by ConnID (shared with the pair partner). */
-  call(connId: string): Readonly<CallState> | undefined {
+  call(connId: string): Readonly<SimCall> | undefined {
     return this.shared.calls.get(connId);
   }
 
@@ -71,6 +78,26 @@ export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes =
   /** Declares a routing point (AddressType 4) with its route timeout and default destination. */
   addRoutingPoint(dn: string, options?: RoutingPointOptions): void {
     this.controls.addRoutingPoint(dn, options);
+  }
+
+  /** The caller of `connId` enters digits: a RequestCollectDigits running takes them, else they wait on the call. */
+  enterDigits(connId: string, digits: string, options?: SwitchSideOptions): void {
+    this.controls.enterDigits(connId, digits, options);
+  }
+
+  /** What the far end of predictive calls to `number` does: answer, machine, busy, noAnswer, sit, fax (undefined: a person answers at once). */
+  setDialOutcome(number: string, outcome: DialOutcomeSpec | undefined): void {
+    this.controls.setDialOutcome(number, outcome);
+  }
+
+  /** After-call work (s) of agents whose login gave no WrapUpTime, from their next call on (0 = none). */
+  setWrapUpTime(seconds: number): void {
+    this.controls.setWrapUpTime(seconds);
+  }
+
+  /** Where routing points without a default destination of their own send unrouted calls (undefined: released). */
+  setDefaultRouteDestination(dn: string | undefined): void {
+    this.controls.setDefaultRouteDestination(dn);
   }
 
   /** Declares an ACD queue (AddressType 3). */

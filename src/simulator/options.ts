@@ -2,11 +2,15 @@
  * Options of one simulated T-Server, with every default in one place (SIMULATOR_DEFAULTS).
  */
 import type { TlsOptions } from 'node:tls';
+import type { Clock } from '../util/clock.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
-import { SWITCH_DEFAULTS, type SharedState } from './state.js';
+import type { EventAttributes } from './records.js';
+import { SWITCH_DEFAULTS, type SharedState, type SwitchSettings } from './state.js';
 
+/** A server's role in a pair. */
 export type ServerRoleName = 'primary' | 'backup';
 
+/** Options of one TServerSimulator; SIMULATOR_DEFAULTS has every default. */
 export interface SimulatorOptions {
   /** Interface to listen on. Default '127.0.0.1'. */
   host?: string;
@@ -46,6 +50,26 @@ export interface SimulatorOptions {
   treatmentDurationMs?: number;
   /** Calls the switch holds at most (memory bound); a new call beyond is refused. Default 100,000. Ignored with `shared`. */
   maxCalls?: number;
+  /** After-call work (s) of agents whose login gives no `Extensions` WrapUpTime. Default 0: none. Ignored with `shared`. */
+  wrapUpSec?: number;
+  /** No-answer time (ms) of forwarding on no answer set without `Extensions` NoAnswerTimeout. Default 10,000. Ignored with `shared`. */
+  noAnswerMs?: number;
+  /** Ring time (ms) of a predictive call whose request gives no Timeout. Default 30,000. Ignored with `shared`. */
+  dialTimeoutMs?: number;
+  /** How long RequestCollectDigits waits when it gives no Timeout (ms). Default 10,000. Ignored with `shared`. */
+  digitsTimeoutMs?: number;
+  /**
+   * Where routing points without a default destination of their own (also those a client declares
+   * by registering with AddressType 4) send a call nobody routes in time, or routed without OtherDN.
+   * Default none: such a call is released at the route timeout. Ignored with `shared`.
+   */
+  defaultRouteDestination?: string;
+  /**
+   * The switch's time and timers (route timeouts, treatments, wrap-up, no-answer forwarding, dial
+   * outcomes, digit collection) and the server's ADDP. A test passes a clock it moves by hand.
+   * Default: the system clock. Ignored with `shared` (the shared state's clock applies).
+   */
+  clock?: Clock;
   /**
    * Routing points (AddressType 4) at start: a DN, or `{ dn, timeoutMs, defaultDestination }`.
    * A client registering a DN with AddressType 4 also declares it. Default none.
@@ -55,6 +79,7 @@ export interface SimulatorOptions {
   queues?: readonly string[];
 }
 
+/** A routing point declared by the options, with its route timeout and default destination. */
 export interface RoutingPointSpec {
   dn: string;
   /** Route timeout (ms). Default: routeTimeoutMs. */
@@ -72,16 +97,22 @@ export const SIMULATOR_DEFAULTS = {
   serverVersion: 'tlib-sim 1.0',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   role: 'primary' as ServerRoleName,
+  /** Any DN of 1–15 digits. */
   knownDN: (dn: string): boolean => /^[0-9]{1,15}$/.test(dn),
   referenceIdOnRelatedEvents: true,
   routeTimeoutMs: SWITCH_DEFAULTS.routeTimeoutMs,
   treatmentDurationMs: SWITCH_DEFAULTS.treatmentDurationMs,
   maxCalls: SWITCH_DEFAULTS.maxCalls,
+  wrapUpSec: SWITCH_DEFAULTS.wrapUpSec,
+  noAnswerMs: SWITCH_DEFAULTS.noAnswerMs,
+  dialTimeoutMs: SWITCH_DEFAULTS.dialTimeoutMs,
+  digitsTimeoutMs: SWITCH_DEFAULTS.digitsTimeoutMs,
   routingPoints: [] as ReadonlyArray<string | RoutingPointSpec>,
   queues: [] as readonly string[],
 } as const;
 
-export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, 'tls' | 'shared'>> & Pick<SimulatorOptions, 'tls' | 'shared'>;
+type OptionalOptions = 'tls' | 'shared' | 'defaultRouteDestination' | 'clock';
+export type ResolvedSimulatorOptions = Required<Omit<SimulatorOptions, OptionalOptions>> & Pick<SimulatorOptions, OptionalOptions>;
 
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
   const out: ResolvedSimulatorOptions = {
@@ -97,6 +128,12 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     routeTimeoutMs: options.routeTimeoutMs ?? SIMULATOR_DEFAULTS.routeTimeoutMs,
     treatmentDurationMs: options.treatmentDurationMs ?? SIMULATOR_DEFAULTS.treatmentDurationMs,
     maxCalls: options.maxCalls ?? SIMULATOR_DEFAULTS.maxCalls,
+    wrapUpSec: options.wrapUpSec ?? SIMULATOR_DEFAULTS.wrapUpSec,
+    noAnswerMs: options.noAnswerMs ?? SIMULATOR_DEFAULTS.noAnswerMs,
+    dialTimeoutMs: options.dialTimeoutMs ?? SIMULATOR_DEFAULTS.dialTimeoutMs,
+    digitsTimeoutMs: options.digitsTimeoutMs ?? SIMULATOR_DEFAULTS.digitsTimeoutMs,
+    defaultRouteDestination: options.defaultRouteDestination,
+    clock: options.clock,
     routingPoints: options.routingPoints ?? SIMULATOR_DEFAULTS.routingPoints,
     queues: options.queues ?? SIMULATOR_DEFAULTS.queues,
     tls: options.tls,
@@ -109,4 +146,39 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     throw new RangeError(`maxFrameBytes must be an integer ≥ 8, got ${String(options.maxFrameBytes)}`);
   }
   return out;
+}
+
+/** The switch's settings among a server's (or a pair's) options; SharedState fills in the defaults. */
+export function switchSettingsOf(o: Partial<Record<keyof SwitchSettings, number>>): Partial<SwitchSettings> {
+  return {
+    routeTimeoutMs: o.routeTimeoutMs,
+    treatmentDurationMs: o.treatmentDurationMs,
+    maxCalls: o.maxCalls,
+    wrapUpSec: o.wrapUpSec,
+    noAnswerMs: o.noAnswerMs,
+    dialTimeoutMs: o.dialTimeoutMs,
+    digitsTimeoutMs: o.digitsTimeoutMs,
+  };
+}
+
+/**
+ * EventRestoreConnection's attributes from a server in `role` about its partner at `partner`: a
+ * primary names its backup (ServerRole 0), a backup its primary (ServerRole 1).
+ */
+export function restoreConnection(role: ServerRoleName, partner: { host: string; port: number }): EventAttributes {
+  return role === 'primary'
+    ? {
+        ServerRole: 0,
+        UserData: [
+          ['BackupHost', partner.host],
+          ['BackupPort', partner.port],
+        ],
+      }
+    : {
+        ServerRole: 1,
+        UserData: [
+          ['PrimaryHost', partner.host],
+          ['PrimaryPort', partner.port],
+        ],
+      };
 }

@@ -4,15 +4,17 @@
  * "Hot-standby pair" rules. Server `a` starts as primary, `b` as backup.
  */
 import type { TlsOptions } from 'node:tls';
+import type { Clock } from '../util/clock.js';
 import createDebug from 'debug';
 import { SwitchControls } from './controls.js';
 import { SwitchFacade } from './facade.js';
-import { SIMULATOR_DEFAULTS, type RoutingPointSpec } from './options.js';
+import { SIMULATOR_DEFAULTS, switchSettingsOf, type RoutingPointSpec } from './options.js';
 import { TServerSimulator } from './server.js';
 import { SharedState } from './state.js';
 
 const log = createDebug('tlib:sim:pair');
 
+/** Options of HotStandbyPair.start(); each default is the lone server's (SIMULATOR_DEFAULTS) unless said. */
 export interface HotStandbyPairOptions {
   /** Interface both servers listen on. Default '127.0.0.1'. */
   host?: string;
@@ -30,6 +32,7 @@ export interface HotStandbyPairOptions {
   serverVersion?: string;
   tls?: TlsOptions;
   maxFrameBytes?: number;
+  /** Which DNs exist (see SimulatorOptions.knownDN). */
   knownDN?: (dn: string) => boolean;
   /** See SimulatorOptions.referenceIdOnRelatedEvents. Default true. */
   referenceIdOnRelatedEvents?: boolean;
@@ -39,15 +42,28 @@ export interface HotStandbyPairOptions {
   treatmentDurationMs?: number;
   /** Calls the switch holds at most; a new call beyond is refused. Default 100,000. */
   maxCalls?: number;
+  /** After-call work (s) of agents whose login gives no WrapUpTime. Default 0: none. */
+  wrapUpSec?: number;
+  /** No-answer time (ms) of forwarding on no answer set without NoAnswerTimeout. Default 10,000. */
+  noAnswerMs?: number;
+  /** Ring time (ms) of a predictive call whose request gives no Timeout. Default 30,000. */
+  dialTimeoutMs?: number;
+  /** How long RequestCollectDigits waits when it gives no Timeout (ms). Default 10,000. */
+  digitsTimeoutMs?: number;
+  /** See SimulatorOptions.defaultRouteDestination. Default none. */
+  defaultRouteDestination?: string;
+  /** See SimulatorOptions.clock. Default: the system clock. */
+  clock?: Clock;
   /** Routing points at start (see SimulatorOptions.routingPoints). */
   routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
   /** ACD queues at start. */
   queues?: readonly string[];
 }
 
+/** How kill() / killPrimary() let the backup take over. */
 export interface KillOptions {
   /**
-   * Delay before the backup takes over (ms). Meanwhile no server is primary: the switch goes on
+   * Delay before the backup takes over (ms, on the switch's clock). Meanwhile no server is primary: the switch goes on
    * (timers fire, pair-level controls change its state) and its events are lost. Default 0.
    */
   promoteAfterMs?: number;
@@ -65,9 +81,10 @@ export class HotStandbyPair extends SwitchFacade {
   readonly b: TServerSimulator;
   readonly shared: SharedState;
   readonly repeatOnPromotion: number;
+  /** @internal */
   protected readonly controls: SwitchControls;
   /** Delayed promotions (KillOptions.promoteAfterMs): timer → the promotion it will run. */
-  private readonly pending = new Map<NodeJS.Timeout, () => void>();
+  private readonly pending = new Map<unknown, () => void>();
 
   private constructor(options: HotStandbyPairOptions) {
     super();
@@ -75,10 +92,9 @@ export class HotStandbyPair extends SwitchFacade {
     if (!Number.isInteger(this.repeatOnPromotion) || this.repeatOnPromotion < 0) {
       throw new RangeError(`repeatOnPromotion must be an integer ≥ 0, got ${String(options.repeatOnPromotion)}`);
     }
-    this.shared = new SharedState(this.repeatOnPromotion, {
-      routeTimeoutMs: options.routeTimeoutMs,
-      treatmentDurationMs: options.treatmentDurationMs,
-      maxCalls: options.maxCalls,
+    this.shared = new SharedState(this.repeatOnPromotion, switchSettingsOf(options), {
+      defaultRouteDestination: options.defaultRouteDestination,
+      clock: options.clock,
     });
     const link = options.linkUp ?? SIMULATOR_DEFAULTS.linkUp;
     const [linkA, linkB] = Array.isArray(link) ? link : [link, link];
@@ -132,6 +148,7 @@ export class HotStandbyPair extends SwitchFacade {
     return { primary: this.primary.url, backup: this.backup.url };
   }
 
+  /** The other server of the pair. */
   other(server: TServerSimulator): TServerSimulator {
     this.own(server);
     return server === this.a ? this.b : this.a;
@@ -166,7 +183,8 @@ export class HotStandbyPair extends SwitchFacade {
       };
       if (delay === 0) promote();
       else {
-        const timer = setTimeout(() => {
+        // On the switch's clock, as the switch's own timers: a test moves both by hand.
+        const timer = this.shared.clock.setTimeout(() => {
           this.pending.delete(timer);
           promote();
         }, delay);
@@ -179,7 +197,7 @@ export class HotStandbyPair extends SwitchFacade {
   /** Runs a delayed promotion at once (a restart or a switchover does not wait for it). */
   private promoteNow(): void {
     for (const [timer, promote] of [...this.pending]) {
-      clearTimeout(timer);
+      this.shared.clock.clearTimeout(timer);
       this.pending.delete(timer);
       promote();
     }
@@ -226,17 +244,19 @@ export class HotStandbyPair extends SwitchFacade {
     if (server.role === 'backup') other.announceBackup();
   }
 
+  /** Sets one server's CTI link (see TServerSimulator.setLink). */
   setLink(server: TServerSimulator, up: boolean): void {
     this.own(server).setLink(up);
   }
 
+  /** Freezes (or with `on` false resumes) one server (see TServerSimulator.freeze). */
   freeze(server: TServerSimulator, on = true): void {
     this.own(server).freeze(on);
   }
 
   /** Stops both servers and the switch's timers (route timeouts, treatments, delayed promotion). */
   async stop(): Promise<void> {
-    for (const timer of this.pending.keys()) clearTimeout(timer);
+    for (const timer of this.pending.keys()) this.shared.clock.clearTimeout(timer);
     this.pending.clear();
     this.shared.clearTimers();
     await Promise.all([this.a.stop(), this.b.stop()]);

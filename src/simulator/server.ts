@@ -15,12 +15,20 @@ import type { EventName } from '../protocol/messages.js';
 import { nowTime } from '../protocol/values.js';
 import { SimClient } from './client.js';
 import { SwitchControls } from './controls.js';
-import { dispatchRequest } from './dispatch.js';
+import { serveRequest } from './dispatch.js';
 import { SwitchFacade } from './facade.js';
-import { SimErrorCode, SimRefusal, type SimErrorCodeValue } from './error-codes.js';
-import type { EventAttributes, Requester, SimCore } from './handlers.js';
+import type { SimErrorCodeValue } from './error-codes.js';
+import type { EventAttributes, Requester } from './core.js';
 import { UNMASKABLE_EVENT_TYPES } from './mask.js';
-import { resolveOptions, type ResolvedSimulatorOptions, type ServerRoleName, type SimulatorOptions } from './options.js';
+import {
+  resolveOptions,
+  restoreConnection,
+  switchSettingsOf,
+  type ResolvedSimulatorOptions,
+  type ServerRoleName,
+  type SimulatorOptions,
+} from './options.js';
+import { eventType, NOT_REPEATED, type Partner, stampOf } from './server-parts.js';
 import type { SendEventOptions, SimulatorEvents } from './server-types.js';
 import { SharedState } from './state.js';
 
@@ -28,18 +36,13 @@ export type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from 
 
 const log = createDebug('tlib:sim');
 
-/** Events about a DN a primary sends (answers aside) that repeatOnPromotion repeats: all but these. */
-const NOT_REPEATED: ReadonlySet<EventName> = new Set<EventName>(['EventUserEvent', 'EventAgentReserved']);
-
-/** The pair partner as a server sees it (set by HotStandbyPair). */
-interface Partner {
-  readonly isRunning: boolean;
-  address(): { host: string; port: number };
-}
-
 let nextClientId = 1;
 
-export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements SimCore {
+/**
+ * One simulated T-Server (see the module comment of `tlib-client/simulator` for what a client may
+ * rely on). Alone it is its own primary; HotStandbyPair runs two on one shared switch.
+ */
+export class TServerSimulator extends SwitchFacade<SimulatorEvents> {
   readonly shared: SharedState;
   private readonly opts: ResolvedSimulatorOptions;
   private readonly log: createDebug.Debugger;
@@ -51,8 +54,10 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
   private roleNow: ServerRoleName;
   private link: boolean;
   private frozen = false;
+  private discarded = 0;
   private partner: Partner | undefined;
   private readonly ownsShared: boolean;
+  /** @internal */
   protected readonly controls: SwitchControls;
 
   constructor(options: SimulatorOptions = {}) {
@@ -61,10 +66,9 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     this.ownsShared = this.opts.shared === undefined;
     this.shared =
       this.opts.shared ??
-      new SharedState(0, {
-        routeTimeoutMs: this.opts.routeTimeoutMs,
-        treatmentDurationMs: this.opts.treatmentDurationMs,
-        maxCalls: this.opts.maxCalls,
+      new SharedState(0, switchSettingsOf(this.opts), {
+        defaultRouteDestination: this.opts.defaultRouteDestination,
+        clock: this.opts.clock,
       });
     this.shared.attach(this);
     this.roleNow = this.opts.role;
@@ -133,6 +137,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     return new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The address it listens on (throws before the first start()). */
   address(): { host: string; port: number } {
     if (this.boundPort === undefined) throw new Error(`${this.name}: not started`);
     return { host: this.opts.host, port: this.boundPort };
@@ -163,6 +168,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     return this.clients.size;
   }
 
+  /** Whether `dn` is a DN of the switch (SimulatorOptions.knownDN). */
   isKnownDN(dn: string): boolean {
     return this.opts.knownDN(dn);
   }
@@ -175,6 +181,11 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
   /** ADDP frames seen and sent by this server. */
   addpStats(): { pingsReceived: number; pongsReceived: number; pingsSent: number } {
     return { ...this.addpCounts };
+  }
+
+  /** Frames read and dropped while frozen (ADDP included). */
+  get framesDiscarded(): number {
+    return this.discarded;
   }
 
   // ---------------------------------------------------------------- controls
@@ -216,7 +227,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
    * Encodes one event (by catalogue name or message type) and writes it to every connected client,
    * bypassing input masks. Throws on an unknown name or a value the codec refuses.
    */
-  sendEvent(event: string | number, attributes: EventAttributes = {}, options: SendEventOptions = {}): void {
+  sendEvent(event: string | number, attributes: Record<string, unknown> = {}, options: SendEventOptions = {}): void {
     const type = typeof event === 'number' ? event : messageByName(event)?.type;
     if (type === undefined) throw new Error(`${this.name}: unknown message ${event}`);
     const attrs = options.stamp === false ? attributes : { ...this.stamp(), ...attributes };
@@ -265,13 +276,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
   demote(newPrimary: { host: string; port: number } | undefined = this.partner?.address()): void {
     if (!newPrimary) throw new Error(`${this.name}: demote needs the new primary's address (no partner)`);
     this.setRole('backup');
-    this.broadcast('EventRestoreConnection', {
-      ServerRole: 1,
-      UserData: [
-        ['PrimaryHost', newPrimary.host],
-        ['PrimaryPort', newPrimary.port],
-      ],
-    });
+    this.broadcast('EventRestoreConnection', restoreConnection('backup', newPrimary));
   }
 
   /** @internal Sets the role without telling clients (a restarted server comes back as backup). */
@@ -290,12 +295,14 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
 
   // ---------------------------------------------------------------- SimCore (used by handlers)
 
+  /** @internal */
   answer(req: Requester, event: EventName, attrs: EventAttributes): void {
     if (this.frozen) return;
     const type = eventType(event);
     req.client.write(encodeFrame(type, { ...attrs, ReferenceID: req.refId, ...this.stamp() }));
   }
 
+  /** @internal */
   toDN(dn: string, event: EventName, attrs: EventAttributes, req?: Requester, related = false): void {
     const type = eventType(event);
     const stamped = { ...attrs, ...this.stamp() };
@@ -316,6 +323,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     }
   }
 
+  /** @internal */
   clientRegistered(client: SimClient, addpTimeoutMs: number): void {
     client.registered = true;
     client.setAddp(
@@ -337,23 +345,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
 
   /** The EventRestoreConnection this server owes a newly registered client, if any. */
   private restoreConnectionAttrs(): EventAttributes | undefined {
-    if (!this.partner?.isRunning) return undefined;
-    const { host, port } = this.partner.address();
-    return this.roleNow === 'primary'
-      ? {
-          ServerRole: 0,
-          UserData: [
-            ['BackupHost', host],
-            ['BackupPort', port],
-          ],
-        }
-      : {
-          ServerRole: 1,
-          UserData: [
-            ['PrimaryHost', host],
-            ['PrimaryPort', port],
-          ],
-        };
+    return this.partner?.isRunning ? restoreConnection(this.roleNow, this.partner.address()) : undefined;
   }
 
   private requirePrimary(what: string): void {
@@ -389,26 +381,35 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
       return;
     }
     const id = nextClientId++;
-    const client = new SimClient(id, socket, this.opts.maxFrameBytes, {
-      onMessage: (c, m) => this.onMessage(c, m),
-      onProtocolError: (c, e) => {
-        this.log('client %d sent a malformed frame: %s', c.id, e.message);
-        this.emit('protocolError', { clientId: c.id, error: e });
-        c.close(`protocol error: ${e.code}`);
+    const client = new SimClient(
+      id,
+      socket,
+      this.opts.maxFrameBytes,
+      {
+        onMessage: (c, m) => this.onMessage(c, m),
+        onProtocolError: (c, e) => {
+          this.log('client %d sent a malformed frame: %s', c.id, e.message);
+          this.emit('protocolError', { clientId: c.id, error: e });
+          c.close(`protocol error: ${e.code}`);
+        },
+        onClose: (c, reason) => {
+          this.clients.delete(c.id);
+          this.log('client %d closed: %s', c.id, reason);
+          this.emit('clientClosed', { clientId: c.id, reason });
+        },
       },
-      onClose: (c, reason) => {
-        this.clients.delete(c.id);
-        this.log('client %d closed: %s', c.id, reason);
-        this.emit('clientClosed', { clientId: c.id, reason });
-      },
-    });
+      this.shared.clock,
+    );
     this.clients.set(id, client);
     this.log('client %d connected from %s:%d', id, socket.remoteAddress, socket.remotePort);
     this.emit('client', { clientId: id, remoteAddress: socket.remoteAddress, remotePort: socket.remotePort });
   }
 
   private onMessage(client: SimClient, message: DecodedMessage): void {
-    if (this.frozen) return;
+    if (this.frozen) {
+      this.discarded++;
+      return;
+    }
     client.heard();
     if (message.type === ADDP_PING) {
       this.addpCounts.pingsReceived++;
@@ -424,39 +425,13 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     this.counts[name] = (this.counts[name] ?? 0) + 1;
     this.emit('request', { clientId: client.id, name, type: message.type, attributes: message.attributes });
 
-    const refId = message.attributes.ReferenceID;
-    const req: Requester = {
-      client,
-      refId: typeof refId === 'number' ? refId : 0,
-      tagRelated: descriptor?.v11 === true && this.opts.referenceIdOnRelatedEvents,
-    };
-    try {
-      dispatchRequest(this, req, descriptor, message.type, message.attributes);
-    } catch (err) {
-      if (err instanceof SimRefusal) {
-        this.log('%s from client %d refused: %d %s', name, client.id, err.errorCode, err.message);
-        this.sendError(req, err.errorCode, err.message);
-      } else {
-        // A simulator bug must not take the server down; tell the client and the log.
-        this.log('internal error handling %s: %O', name, err);
-        this.sendError(req, SimErrorCode.InvalidAttribute, `internal simulator error: ${(err as Error)?.message ?? String(err)}`);
-      }
-    }
+    serveRequest(this, client, descriptor, message, this.opts.referenceIdOnRelatedEvents, this.log);
   }
 
-  private sendError(req: Requester, code: SimErrorCodeValue, message: string): void {
+  /** @internal */
+  sendError(req: Requester, code: SimErrorCodeValue, message: string): void {
     if (this.frozen) return;
     const refId = req.refId > 0 ? req.refId : undefined;
     req.client.write(encodeFrame(eventType('EventError'), { ErrorCode: code, ErrorMessage: message, ReferenceID: refId, ...this.stamp() }));
   }
-}
-
-function eventType(event: EventName): number {
-  const d = messageByName(event);
-  if (!d) throw new Error(`catalogue has no ${event}`);
-  return d.type;
-}
-
-function stampOf(attrs: Record<string, unknown>): Record<string, unknown> {
-  return { time: attrs.time, EventSequenceNumber: attrs.EventSequenceNumber, ServerStartTime: attrs.ServerStartTime };
 }

@@ -3,9 +3,18 @@
  * the peer is dead; ONE `KeepAliveScheduler` timer drives every keep-alive of the process (a binary
  * heap of due times, due times rounded up to a coarse grid so sockets due together wake together).
  * Hundreds of idle connections therefore cost one timer, not one per socket, and a frame received
- * costs one assignment: nothing is rescheduled until the check comes due. Checks run after the
- * event loop's poll phase, so data that arrived while the loop was busy counts before a verdict.
+ * costs one assignment: nothing is rescheduled until the check comes due (but for the pong to our
+ * ping, once per ping). Checks run after the event loop's poll phase, so data that arrived while
+ * the loop was busy counts before a verdict.
+ *
+ * Pings are coalesced: a ping check is rounded DOWN to a grid of a quarter of the half timeout,
+ * the same absolute grid for every keep-alive of that timeout, and the next ping is counted from
+ * the pong. So idle connections ping in at most four bursts per half timeout (one timer wake, the
+ * pongs read in one poll each) instead of one wake per connection: a ping goes out up to a quarter
+ * of the half timeout early, the death verdict is never early.
  */
+import { type Clock, systemClock } from '../util/clock.js';
+import { type HeapItem, IndexedHeap } from '../util/heap.js';
 
 export interface KeepAliveHooks {
   /** The peer was silent for half the timeout: send it a ping. */
@@ -17,36 +26,41 @@ export interface KeepAliveHooks {
 }
 
 export interface KeepAliveSchedulerOptions {
-  /** Monotonic clock in ms. Default performance.now (tests pass Date.now under fake timers). */
-  now?: () => number;
+  /** Time and the one timer. Default the system clock (tests pass a fake one). */
+  clock?: Clock;
   /**
    * Due times are rounded to this grid (ms) so keep-alives due together wake together: a death
    * verdict is never early and at most this late; a ping at most this early. Default 10.
    */
   granularityMs?: number;
-  /** Runs the due checks after the poll phase. Default setImmediate (unit tests pass a synchronous one). */
+  /** Runs the due checks after the poll phase. Default the clock's `defer` (unit tests pass a synchronous one). */
   defer?: (run: () => void) => void;
 }
 
 /** One timer for many keep-alives: wakes for the earliest due time and runs every check then due. */
 export class KeepAliveScheduler {
-  readonly now: () => number;
+  readonly clock: Clock;
   readonly granularityMs: number;
-  private readonly heap: KeepAlive[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly heap = new IndexedHeap<KeepAlive>((k) => k.dueAt);
+  private timer: unknown;
   private timerDueAt = Infinity;
   private firing = false;
   private readonly defer: (run: () => void) => void;
 
   constructor(options: KeepAliveSchedulerOptions = {}) {
-    this.now = options.now ?? (() => performance.now());
+    const clock = options.clock ?? systemClock;
+    this.clock = clock;
     this.granularityMs = options.granularityMs ?? 10;
-    this.defer = options.defer ?? ((run) => setImmediate(run));
+    this.defer = options.defer ?? ((run) => clock.defer(run));
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   /** Keep-alives waiting for a check. */
   get size(): number {
-    return this.heap.length;
+    return this.heap.size;
   }
 
   /** True while the scheduler's one timer is armed. */
@@ -54,47 +68,33 @@ export class KeepAliveScheduler {
     return this.timer !== undefined;
   }
 
-  /** Puts `k` in the heap (or moves it) with its check due at `at`, rounded up (or down) to the grid. */
-  schedule(k: KeepAlive, at: number, roundDown = false): void {
+  /**
+   * Puts `k` in the heap (or moves it) with its check due at `at`: rounded down to `downTo` when
+   * given (a ping check, on the ping grid), else up to the scheduler's grid (a verdict).
+   */
+  schedule(k: KeepAlive, at: number, downTo?: number): void {
     const g = this.granularityMs;
-    k.dueAt = g > 0 ? (roundDown ? Math.floor(at / g) : Math.ceil(at / g)) * g : at;
-    if (k.heapIndex < 0) {
-      k.heapIndex = this.heap.length;
-      this.heap.push(k);
-      this.up(k.heapIndex);
-    } else {
-      this.up(k.heapIndex);
-      this.down(k.heapIndex);
-    }
+    k.dueAt = downTo !== undefined && downTo > 0 ? Math.floor(at / downTo) * downTo : g > 0 ? Math.ceil(at / g) * g : at;
+    this.heap.push(k);
     this.arm();
   }
 
   remove(k: KeepAlive): void {
-    const i = k.heapIndex;
-    if (i < 0) return;
-    k.heapIndex = -1;
-    const last = this.heap.pop()!;
-    if (i < this.heap.length) {
-      this.heap[i] = last;
-      last.heapIndex = i;
-      this.up(i);
-      this.down(i);
-    }
-    if (this.heap.length === 0) this.disarm();
+    if (this.heap.remove(k) && this.heap.size === 0) this.disarm();
   }
 
   private arm(): void {
     if (this.firing) return;
-    const top = this.heap[0];
+    const top = this.heap.peek();
     if (!top) return this.disarm();
-    if (this.timer && this.timerDueAt <= top.dueAt) return;
+    if (this.timer !== undefined && this.timerDueAt <= top.dueAt) return;
     this.disarm();
     this.timerDueAt = top.dueAt;
-    this.timer = setTimeout(() => this.fire(), Math.max(1, Math.ceil(top.dueAt - this.now())));
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(1, Math.ceil(top.dueAt - this.clock.now())));
   }
 
   private disarm(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerDueAt = Infinity;
   }
@@ -110,13 +110,13 @@ export class KeepAliveScheduler {
   }
 
   private runDue(): void {
-    const now = this.now();
+    const now = this.clock.now();
     try {
       // Each check reschedules its keep-alive after `now` or removes it; the budget bounds the loop
       // even if a due time rounded down lands on `now` (that one waits for the next wake).
-      let budget = this.heap.length;
-      for (let top = this.heap[0]; top && top.dueAt <= now && budget-- > 0; top = this.heap[0]) {
-        this.remove(top);
+      let budget = this.heap.size;
+      for (let top = this.heap.peek(); top && top.dueAt <= now && budget-- > 0; top = this.heap.peek()) {
+        this.heap.remove(top);
         try {
           top.runCheck(now);
         } catch (err) {
@@ -131,37 +131,16 @@ export class KeepAliveScheduler {
       this.arm();
     }
   }
+}
 
-  private up(i: number): void {
-    const h = this.heap;
-    const k = h[i];
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p].dueAt <= k.dueAt) break;
-      h[i] = h[p];
-      h[i].heapIndex = i;
-      i = p;
-    }
-    h[i] = k;
-    k.heapIndex = i;
-  }
+const schedulers = new WeakMap<Clock, KeepAliveScheduler>();
 
-  private down(i: number): void {
-    const h = this.heap;
-    const k = h[i];
-    const n = h.length;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && h[c + 1].dueAt < h[c].dueAt) c++;
-      if (h[c].dueAt >= k.dueAt) break;
-      h[i] = h[c];
-      h[i].heapIndex = i;
-      i = c;
-    }
-    h[i] = k;
-    k.heapIndex = i;
-  }
+/** The scheduler of `clock`'s keep-alives: one per clock, so every connection on the system clock shares one timer. */
+export function keepAliveSchedulerFor(clock: Clock): KeepAliveScheduler {
+  if (clock === systemClock) return sharedKeepAliveScheduler;
+  let scheduler = schedulers.get(clock);
+  if (!scheduler) schedulers.set(clock, (scheduler = new KeepAliveScheduler({ clock })));
+  return scheduler;
 }
 
 /** The scheduler every transport shares unless given another. */
@@ -171,7 +150,7 @@ export const sharedKeepAliveScheduler = new KeepAliveScheduler();
  * ADDP for one socket: ping after half the timeout of silence, declare the peer dead after the
  * whole. Any whole frame is a sign of life (`heard()`); ADDP counts frames, not bytes.
  */
-export class KeepAlive {
+export class KeepAlive implements HeapItem {
   /** @internal heap position in the scheduler, -1 when not scheduled. */
   heapIndex = -1;
   /** @internal when the next check is due. */
@@ -196,13 +175,19 @@ export class KeepAlive {
     this.running = true;
     this.lastHeard = this.scheduler.now();
     this.pingOutstanding = false;
-    this.scheduler.schedule(this, this.lastHeard + this.half, true);
+    this.scheduler.schedule(this, this.lastHeard + this.half, this.pingGrid);
   }
 
-  /** A whole frame arrived. Cheap: nothing is rescheduled until the pending check runs. */
+  /**
+   * A whole frame arrived. Cheap: nothing is rescheduled until the pending check runs, except after
+   * our ping: the pending check is then the death verdict, and the next ping is due on the ping
+   * grid half a timeout from now (so pings stay in step with the others on the grid).
+   */
   heard(): void {
     this.lastHeard = this.scheduler.now();
+    if (!this.pingOutstanding) return;
     this.pingOutstanding = false;
+    if (this.running) this.scheduler.schedule(this, this.lastHeard + this.half, this.pingGrid);
   }
 
   stop(): void {
@@ -212,6 +197,11 @@ export class KeepAlive {
 
   private get half(): number {
     return Math.max(1, Math.floor(this.timeoutMs / 2));
+  }
+
+  /** The grid ping checks are rounded down to: a quarter of the half timeout, at least the scheduler's grid. */
+  private get pingGrid(): number {
+    return Math.max(this.scheduler.granularityMs, this.half / 4);
   }
 
   /** @internal called by the scheduler when the check is due. */
@@ -228,14 +218,14 @@ export class KeepAlive {
       this.hooks.dead(idle);
       return;
     }
-    // A ping may go out up to one grid step early (its check was rounded down): harmless, and it
-    // keeps the grid from eating into the time the pong has to come back.
-    if (idle >= this.half - this.scheduler.granularityMs && !this.pingOutstanding) {
+    // A ping may go out up to one ping-grid step early (its check was rounded down): harmless, it
+    // leaves the pong more time, and it lets the pings of many connections share one wake.
+    if (idle >= this.half - this.pingGrid && !this.pingOutstanding) {
       this.pingOutstanding = true;
       this.hooks.ping();
       if (!this.running) return;
     }
     if (this.pingOutstanding) this.scheduler.schedule(this, Math.max(this.lastHeard + this.timeoutMs, now + 1));
-    else this.scheduler.schedule(this, Math.max(this.lastHeard + this.half, now + 1), true);
+    else this.scheduler.schedule(this, Math.max(this.lastHeard + this.half, now + 1), this.pingGrid);
   }
 }

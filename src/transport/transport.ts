@@ -20,6 +20,15 @@ export interface Endpoint {
   port: number;
   /** Shown to users as the `Server` of every event; defaults to 'host:port'. */
   name: string;
+  /**
+   * True for the endpoints the user configured (primary, backup): the `tls` option's `servername`
+   * applies to them. An address a server named (learned) never takes it: it must present a
+   * certificate valid for its own host, so a certificate that is good for the primary is not good
+   * at any address the primary names.
+   */
+  configured?: boolean;
+  /** The name this endpoint's TLS certificate must be valid for (and the SNI sent), given with it by the user. */
+  servername?: string;
 }
 
 export interface AddpOptions {
@@ -59,6 +68,13 @@ export class Transport extends EventEmitter<TransportEvents> {
   private heardInChunk = false;
   /** Bytes ever handed to the socket: minus its writableLength, the bytes it has sent. */
   private bytesQueued = 0;
+  /**
+   * Frames written in this tick, handed to the socket as ONE write on process.nextTick (after the
+   * tick's microtasks too): a thousand pipelined requests cost one socket.write, not a thousand.
+   */
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private readonly flushBatch = () => this.flush();
   /** Write-stall watch: when the write buffer was last seen making progress, and how far it was. */
   private stallSince: number | undefined;
   private sentAtCheck = 0;
@@ -85,14 +101,8 @@ export class Transport extends EventEmitter<TransportEvents> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const useTls = this.options.tls !== undefined;
-      const tlsOptions: tls.ConnectionOptions = this.options.tls === true ? {} : (this.options.tls ?? {});
       const socket: net.Socket = useTls
-        ? tls.connect({
-            servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
-            ...tlsOptions,
-            host: endpoint.host,
-            port: endpoint.port,
-          })
+        ? tls.connect(tlsConnectOptions(endpoint, this.options.tls!))
         : net.connect({ host: endpoint.host, port: endpoint.port });
       socket.setNoDelay(true);
       const timer = setTimeout(() => fail(new Error(`no connection within ${connectTimeoutMs} ms`)), connectTimeoutMs);
@@ -135,6 +145,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.decoder = this.options.codec.createDecoder(
       {
         onMessage: (m) => this.onMessage(m),
+        onKeepAlive: (type) => this.onKeepAlive(type),
         onError: (e) => this.lose(e),
       },
       { maxFrameBytes: this.options.maxFrameBytes },
@@ -156,17 +167,19 @@ export class Transport extends EventEmitter<TransportEvents> {
   }
 
   private onMessage(m: DecodedMessage): void {
+    if (m.type === ADDP_PING || m.type === ADDP_PONG) {
+      this.onKeepAlive(m.type); // from a codec that does not sort them out itself
+      return;
+    }
     this.heardInChunk = true;
-    if (m.type === ADDP_PING) {
-      debugAddp('%s: ping received', this.endpoint.name);
-      this.writeControl(this.pongFrame);
-      return;
-    }
-    if (m.type === ADDP_PONG) {
-      debugAddp('%s: pong received', this.endpoint.name);
-      return;
-    }
     this.emit('message', m);
+  }
+
+  /** An ADDP ping (answered with a pong) or pong: a sign of life, nothing for the owner. */
+  private onKeepAlive(type: number): void {
+    this.heardInChunk = true;
+    if (debugAddp.enabled) debugAddp('%s: %s received', this.endpoint.name, type === ADDP_PING ? 'ping' : 'pong');
+    if (type === ADDP_PING) this.writeControl(this.pongFrame);
   }
 
   /** Starts ADDP: ping after half the timeout of silence, declare the peer dead after the whole. */
@@ -178,7 +191,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       timeoutMs,
       {
         ping: () => {
-          debugAddp('%s: idle, ping sent', this.endpoint.name);
+          if (debugAddp.enabled) debugAddp('%s: idle, ping sent', this.endpoint.name);
           this.writeControl(this.pingFrame);
         },
         dead: (idle) => {
@@ -205,7 +218,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private checkWriteProgress(now: number, timeoutMs: number): boolean {
     const socket = this.socket;
     if (!socket || this.closed) return false;
-    const waiting = socket.writableLength;
+    const waiting = socket.writableLength; // the batch is handed over within this tick
     const sent = this.bytesQueued - waiting;
     if (waiting === 0 || this.stallSince === undefined || sent > this.sentAtCheck) {
       this.stallSince = waiting === 0 ? undefined : now;
@@ -236,7 +249,7 @@ export class Transport extends EventEmitter<TransportEvents> {
   private write(frame: Uint8Array): void {
     if (!this.isOpen) return;
     const socket = this.socket!;
-    const waiting = socket.writableLength;
+    const waiting = socket.writableLength + this.batchBytes;
     const limit = this.options.maxWriteBufferBytes;
     if (waiting + frame.byteLength > limit) {
       const reason = new WriteBufferFullError(
@@ -255,16 +268,35 @@ export class Transport extends EventEmitter<TransportEvents> {
       });
       return;
     }
-    this.bytesQueued += frame.byteLength;
-    socket.write(frame);
+    this.enqueue(frame);
+  }
+
+  private enqueue(frame: Uint8Array): void {
+    if (this.batch.length === 0) process.nextTick(this.flushBatch);
+    this.batch.push(frame);
+    this.batchBytes += frame.byteLength;
+  }
+
+  /** Hands the tick's frames to the socket in one write (one copy; a lone frame as is). */
+  private flush(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    const bytes = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (!this.isOpen) return;
+    this.bytesQueued += bytes;
+    this.socket!.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes));
   }
 
   /**
-   * Pings and pongs respect backpressure: while bytes already wait, they are skipped (those bytes
-   * are the sign of life), so a server that floods pings and reads nothing queues at most one pong.
+   * Pings and pongs respect backpressure: while bytes already wait (in the socket or this tick's
+   * batch), they are skipped (those bytes are the sign of life), so a server that floods pings and
+   * reads nothing queues at most one pong. Otherwise written at once, past the batch: a pong per
+   * ping while the peer reads, so one that stops reading fills the socket and is found out.
    */
   private writeControl(frame: Uint8Array): void {
-    if (!this.isOpen || this.socket!.writableLength > 0) return;
+    if (!this.isOpen || this.batchBytes > 0 || this.socket!.writableLength > 0) return;
     this.bytesQueued += frame.byteLength;
     this.socket!.write(frame);
   }
@@ -281,15 +313,18 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.emit('close', reason);
   }
 
-  /** Closes the socket without a 'close' event (the owner asked for it). */
+  /** Closes the socket without a 'close' event (the owner asked for it); what this tick wrote goes out first. */
   close(): void {
     this.pendingLoss = undefined;
     if (this.closed) return;
+    this.flush();
     this.teardown();
   }
 
   private teardown(): void {
     this.closed = true;
+    this.batch = [];
+    this.batchBytes = 0;
     this.keepAlive?.stop();
     this.keepAlive = undefined;
     this.decoder?.stop();
@@ -303,6 +338,18 @@ export class Transport extends EventEmitter<TransportEvents> {
       s.on('error', () => {});
     }
   }
+}
+
+/**
+ * The tls.connect options for `endpoint`. The name its certificate is checked against (Node checks
+ * `servername`, else `host`) is the endpoint's own `servername`; else, for a configured endpoint,
+ * the `tls` option's; else its host (no SNI for an IP literal: the certificate must carry the IP).
+ */
+export function tlsConnectOptions(endpoint: Endpoint, option: tls.ConnectionOptions | true): tls.ConnectionOptions {
+  const given = option === true ? {} : option;
+  const servername =
+    endpoint.servername ?? (endpoint.configured ? given.servername : undefined) ?? (net.isIP(endpoint.host) ? undefined : endpoint.host);
+  return { ...given, servername, host: endpoint.host, port: endpoint.port };
 }
 
 function describeConnectFailure(err: Error & { code?: string }): string {

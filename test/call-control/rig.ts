@@ -1,13 +1,15 @@
 /**
  * The call-control rig: a HotStandbyPair and one TServerConnection per agent desk (agent 1001,
- * colleague 1002, third 1003), each recording the events it delivers. Helpers tell a flow's story
- * per party (`EventHeld@C1`), wait for an event at a desk, and compare a desk's known calls with
- * the calls the switch really has on that desk's DNs.
+ * colleague 1002, third 1003), each recording the events it delivers — or, with
+ * `{ oneConnection: true }`, one connection holding all three DNs, each desk recording the events
+ * about its own DN. Helpers tell a flow's story per party (`EventHeld@C1`, or with attributes:
+ * expectStory), wait for an event at a desk, and compare a desk's known calls with the calls the
+ * switch really has on that desk's DNs.
  */
 import { expect } from 'vitest';
 import { TServerConnection, TServerError, type TEvent } from '../../src/index.js';
 import { HotStandbyPair, type HotStandbyPairOptions } from '../../src/simulator/index.js';
-import { until } from '../ha/helpers.js';
+import { nextResync, until } from '../ha/helpers.js';
 
 export const CALLER = '5550001';
 export const AGENT = '1001';
@@ -36,12 +38,16 @@ type Event = TEvent & Record<string, unknown>;
 
 export class Desk {
   readonly events: Event[] = [];
+  /** @param onlyOwnDN record only events whose ThisDN is `dn` (desks sharing one connection). */
   constructor(
     readonly name: string,
     readonly dn: string,
     readonly conn: TServerConnection,
+    onlyOwnDN = false,
   ) {
-    conn.on('event', (e) => this.events.push(e as Event));
+    conn.on('event', (e) => {
+      if (!onlyOwnDN || (e as Event).ThisDN === undefined || (e as Event).ThisDN === dn) this.events.push(e as Event);
+    });
   }
 
   mark(): number {
@@ -79,33 +85,47 @@ export interface CallRig {
   desks: Desk[];
 }
 
+export interface CallRigOptions {
+  /** One connection holds the three DNs (each desk records its own DN's events). Default false: one connection per desk. */
+  oneConnection?: boolean;
+}
+
+const DESKS = [
+  ['agent', AGENT],
+  ['colleague', COLLEAGUE],
+  ['third', THIRD],
+] as const;
+
+function deskConnection(pair: HotStandbyPair, name: string): TServerConnection {
+  return new TServerConnection({
+    primary: pair.addresses.primary,
+    applicationName: `call-control-${name}`,
+    requestTimeoutMs: 3_000,
+    addp: false,
+    reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false },
+  });
+}
+
 /** A pair and three desks, each with its DN registered and its standby session open on the backup. */
-export async function startCallRig(pairOptions: HotStandbyPairOptions = {}): Promise<CallRig> {
+export async function startCallRig(pairOptions: HotStandbyPairOptions = {}, options: CallRigOptions = {}): Promise<CallRig> {
   const pair = await HotStandbyPair.start(pairOptions);
   const desks: Desk[] = [];
+  const shared = options.oneConnection ? deskConnection(pair, 'three-lines') : undefined;
   try {
-    for (const [name, dn] of [
-      ['agent', AGENT],
-      ['colleague', COLLEAGUE],
-      ['third', THIRD],
-    ] as const) {
-      const conn = new TServerConnection({
-        primary: pair.addresses.primary,
-        applicationName: `call-control-${name}`,
-        requestTimeoutMs: 3_000,
-        addp: false,
-        reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false },
-      });
-      const desk = new Desk(name, dn, conn);
+    if (shared) await shared.open();
+    for (const [name, dn] of DESKS) {
+      const conn = shared ?? deskConnection(pair, name);
+      const desk = new Desk(name, dn, conn, shared !== undefined);
       desks.push(desk);
-      await conn.open();
+      if (!shared) await conn.open();
       await conn.registerAddress(dn);
     }
     // The standby sessions (learned from EventRestoreConnection) registered the DNs on the backup.
     await until(() => desks.every((d) => d.conn.state.standby !== undefined), 'standby sessions');
     await until(() => (pair.backup.requestCounts().RequestRegisterAddress ?? 0) >= desks.length, 'DNs registered on the backup');
   } catch (err) {
-    await Promise.all(desks.map((d) => d.conn.close()));
+    await closeDesks(desks);
+    await shared?.close();
     await pair.stop();
     throw err;
   }
@@ -113,10 +133,46 @@ export async function startCallRig(pairOptions: HotStandbyPairOptions = {}): Pro
   return { pair, agent, colleague, third, desks };
 }
 
+function closeDesks(desks: readonly Desk[]): Promise<unknown> {
+  return Promise.all([...new Set(desks.map((d) => d.conn))].map((c) => c.close()));
+}
+
 export async function stopCallRig(rig: CallRig | undefined): Promise<void> {
   if (!rig) return;
-  await Promise.all(rig.desks.map((d) => d.conn.close()));
+  await closeDesks(rig.desks);
   await rig.pair.stop();
+}
+
+/** Kills the primary and waits until every desk's connection has resynced on the new one. */
+export async function killPrimaryAndResync(rig: CallRig): Promise<void> {
+  const conns = [...new Set(rig.desks.map((d) => d.conn))];
+  const resynced = conns.map((c) => nextResync(c, 4_000));
+  await rig.pair.killPrimary();
+  const summaries = await Promise.all(resynced);
+  for (const s of summaries) expect(s.server).toBe(rig.pair.primary.url);
+}
+
+/** One expected event of a desk's story: its name, the label of its ConnID, and attributes it must carry (undefined: absent). */
+export type StoryStep = [event: string, connLabel: string, attributes?: Record<string, unknown>];
+
+/**
+ * The desk's call events since `since` are exactly `expected`, in order (names and ConnIDs), each
+ * carrying the attributes given (`undefined` = the attribute is absent). Waits for them to arrive
+ * first (other connections may still be reading).
+ */
+export async function expectStory(
+  desk: Desk,
+  since: number,
+  labels: Record<string, string>,
+  expected: readonly StoryStep[],
+): Promise<void> {
+  await until(() => desk.seen(since).length >= expected.length, `${expected.length} events at ${desk.name}`).catch(() => undefined);
+  expect(desk.story(since, labels), `${desk.name}'s events`).toEqual(expected.map(([name, label]) => `${name}@${label}`));
+  desk.seen(since).forEach((event, i) => {
+    const want = expected[i]![2] ?? {};
+    const got = Object.fromEntries(Object.keys(want).map((k) => [k, event[k]]));
+    expect(got, `${desk.name}'s ${event.Event} #${i + 1}`).toEqual(want);
+  });
 }
 
 /** ConnIDs of the calls the switch has with a party on one of `dns`, sorted. */
@@ -129,14 +185,14 @@ export function switchCallsOn(pair: HotStandbyPair, dns: readonly string[]): str
 
 /**
  * The switch has exactly `expected` on the desk's DNs, and the desk's connection knows exactly
- * those (conn.knownCalls, conn.state.knownCalls, conn.calls): no stale ConnID, none missing; and
+ * those (conn.calls.keys(), conn.state.knownCalls, conn.calls): no stale ConnID, none missing; and
  * its state model has each of its DNs in the state the switch has it on each call.
  */
 export function expectKnownCalls(rig: { pair: HotStandbyPair }, desk: Desk, expected: readonly string[]): void {
   const want = [...expected].sort();
   const dns = desk.conn.registeredDNs;
   expect(switchCallsOn(rig.pair, dns), `the switch's calls on ${desk.name}'s DNs`).toEqual(want);
-  expect([...desk.conn.knownCalls].sort(), `${desk.name}'s conn.knownCalls`).toEqual(want);
+  expect([...desk.conn.calls.keys()].sort(), `${desk.name}'s conn.calls`).toEqual(want);
   expect(desk.conn.state.knownCalls, `${desk.name}'s conn.state.knownCalls`).toBe(want.length);
   expect([...desk.conn.calls.keys()].sort(), `${desk.name}'s conn.calls`).toEqual(want);
   for (const connId of want) {

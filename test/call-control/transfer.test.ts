@@ -138,7 +138,9 @@ describe('conference', () => {
     expect(agent.story(sinceA, labels)).toEqual(['EventReleased@C2', 'EventRetrieved@C1', 'EventPartyAdded@C1']);
     const changed = await colleague.waitFor('EventPartyChanged', c1, sinceB);
     expect(changed).toMatchObject({ ThisDN: COLLEAGUE, ConnID: c1, PreviousConnID: c2, ThirdPartyDN: AGENT, ThisDNRole: 3 });
-    expect(colleague.story(sinceB, labels)).toEqual(['EventPartyChanged@C1']);
+    // 1.2: the party that joined then learns who else is on the call (the outside caller).
+    await colleague.waitFor('EventPartyAdded', c1, sinceB);
+    expect(colleague.story(sinceB, labels)).toEqual(['EventPartyChanged@C1', 'EventPartyAdded@C1']);
     expectKnownCalls(rig, agent, [c1]);
     expectKnownCalls(rig, colleague, [c1]);
 

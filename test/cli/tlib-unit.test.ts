@@ -5,21 +5,58 @@
 import { describe, expect, it } from 'vitest';
 import {
   EXIT,
+  MONITOR_USAGE,
   TLIB_USAGE,
   UsageError,
   eventToJsonLine,
   formatEventLine,
   parseMonitorArgs,
+  reconnectReport,
   runTlib,
   timeToIso,
 } from '../../src/cli/tlib.js';
 import type { TEvent } from '../../src/index.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
 
+/** The command's output lines, and a wait for a line (checked as each line arrives, no polling). */
 function io(signal?: AbortSignal) {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), signal, handleSignals: false } };
+  const waiters = new Set<() => void>();
+  const push = (lines: string[]) => (l: string) => {
+    lines.push(l);
+    for (const w of [...waiters]) w();
+  };
+  /** Resolves once `ok()` holds after some line; rejects after `ms`. */
+  const until = (ok: () => boolean, what: string, ms = 10_000) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!ok()) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`${what}: not within ${ms} ms\n--- out\n${out.join('\n')}\n--- err\n${err.join('\n')}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
+  return { out, err, until, io: { out: push(out), err: push(err), signal, handleSignals: false } };
+}
+
+/** Resolves when `server` has no client left (a closed client is seen on the server's side a little later). */
+function noClients(server: TServerSimulator): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (server.clientCount > 0) return;
+      server.off('clientClosed', check);
+      resolve();
+    };
+    server.on('clientClosed', check);
+    check();
+  });
 }
 
 describe('parseMonitorArgs', () => {
@@ -51,14 +88,15 @@ describe('parseMonitorArgs', () => {
   });
 
   it.each([
-    [['--dn', '1001'], /needs --primary/],
-    [['--primary', '127.0.0.1:7000'], /at least one --dn/],
+    [['--dn', '1001'], /^--primary host:port is required$/],
+    [['--primary', '127.0.0.1:7000'], /^at least one --dn DN is required$/],
     [['--primary', '127.0.0.1:7000', '--dn', ''], /non-empty DN/],
     [['--primary', '127.0.0.1', '--dn', '1'], /--primary must be 'host:port'/],
     [['--primary', '127.0.0.1:70000', '--dn', '1'], /--primary: invalid port/],
     [['--primary', '127.0.0.1:7000', '--backup', 'x y:1', '--dn', '1'], /--backup: invalid host/],
-    [['--primary', '127.0.0.1:7000', '--dn', '1', '--colour'], /Unknown option '--colour'/],
-    [['--primary', '127.0.0.1:7000', '--dn', '1', 'extra'], /Unexpected argument 'extra'/],
+    [['--primary', '127.0.0.1:7000', '--dn', '1', '--colour'], /^unknown option --colour$/],
+    [['--primary', '127.0.0.1:7000', '--dn', '1', 'extra'], /^unexpected argument "extra"$/],
+    [['--primary', '127.0.0.1:7000', '--dn'], /^--dn needs a value$/],
     [['--primary', '127.0.0.1:7000', '--dn', '1', '--app', ''], /--app needs a non-empty name/],
   ])('%j is a UsageError', (args, message) => {
     expect(() => parseMonitorArgs(args)).toThrow(UsageError);
@@ -69,23 +107,54 @@ describe('parseMonitorArgs', () => {
 describe('runTlib dispatch and exit codes', () => {
   it.each([
     [[], EXIT.USAGE, 'err', /^usage: tlib/],
-    [['frobnicate'], EXIT.USAGE, 'err', /unknown command "frobnicate"/],
-    [['monitor', '--dn', '1'], EXIT.USAGE, 'err', /needs --primary/],
     [['--help'], EXIT.OK, 'out', /exit codes:/],
-    [['monitor', '--help'], EXIT.OK, 'out', /tlib monitor --primary/],
-    [['--version'], EXIT.OK, 'out', /^\d+\.\d+\.\d+/],
-    [['sim', '--port', 'x'], EXIT.USAGE, 'err', /--port must be a whole number from 0 to 65535, got "x"/],
+    [['monitor', '--help'], EXIT.OK, 'out', /^usage: tlib monitor --primary host:port/],
     [['sim', '--help'], EXIT.OK, 'out', /^usage: tlib sim \[--pair\]/],
+    [['demo', '--help'], EXIT.OK, 'out', /^usage: tlib demo\n/],
+    [['--version'], EXIT.OK, 'out', /^\d+\.\d+\.\d+/],
   ] as const)('%j → %d', async (args, code, stream, text) => {
     const t = io();
     expect(await runTlib(args, t.io)).toBe(code);
     expect(t[stream].join('\n')).toMatch(text);
   });
 
+  it('tlib monitor --help is its own page, not the overview', async () => {
+    const t = io();
+    await runTlib(['monitor', '--help'], t.io);
+    expect(t.out.join('\n')).toBe(MONITOR_USAGE);
+    expect(MONITOR_USAGE).not.toContain('tlib sim');
+    expect(TLIB_USAGE).not.toContain('--dn DN');
+  });
+
+  // Usage errors: one line saying what is wrong, in lower case after the command's name, then
+  // where to read more — never the whole usage text.
+  it.each([
+    [['frobnicate'], 'tlib: unknown command "frobnicate" (commands: sim, monitor, demo)\nsee `tlib --help`'],
+    [['monitor', '--dn', '1'], 'tlib monitor: --primary host:port is required\nsee `tlib monitor --help`'],
+    [
+      ['monitor', '--primary', '127.0.0.1:7000', '--dn', '1', '--colour'],
+      'tlib monitor: unknown option --colour\nsee `tlib monitor --help`',
+    ],
+    [['sim', '--port', 'x'], 'tlib sim: --port must be a whole number from 0 to 65535, got "x"\nsee `tlib sim --help`'],
+    [['sim', '--bogus'], 'tlib sim: unknown option --bogus\nsee `tlib sim --help`'],
+    [
+      ['sim', '--repeat-on-promotion', '2'],
+      'tlib sim: --repeat-on-promotion needs --pair (a lone server is never promoted)\nsee `tlib sim --help`',
+    ],
+    [['demo', 'now'], 'tlib demo: takes no arguments, got "now"\nsee `tlib demo --help`'],
+  ] as const)('%j is one usage line (exit 2)', async (args, message) => {
+    const t = io();
+    expect(await runTlib(args, t.io)).toBe(EXIT.USAGE);
+    expect(t.err).toEqual([message]);
+    expect(t.out).toEqual([]);
+  });
+
   it('documents the three exit codes', () => {
-    expect(TLIB_USAGE).toContain('0  stopped cleanly');
-    expect(TLIB_USAGE).toContain('1  could not connect');
-    expect(TLIB_USAGE).toContain('2  usage error');
+    for (const page of [TLIB_USAGE, MONITOR_USAGE]) {
+      expect(page).toContain('0  stopped cleanly');
+      expect(page).toContain('1  could not connect');
+      expect(page).toContain('2  usage error');
+    }
   });
 });
 
@@ -178,25 +247,48 @@ describe('runMonitor in-process', () => {
       });
       await isReady;
       const events = () => t.out.map((l) => JSON.parse(l) as { Event: string; Server: string; ThisDN?: string });
-      // Wait for the standby session (learned from EventRestoreConnection), then kill the primary.
-      await until(() => t.out.length >= 3);
-      await new Promise((r) => setTimeout(r, 100));
+      // The standby session (to the backup learned from EventRestoreConnection) must be open for the
+      // kill to be a failover: the monitor says when it is.
       const newPrimary = pair.addresses.backup;
+      await t.until(() => t.err.includes(`tlib monitor: standby session open on ${newPrimary}`), 'the standby session');
       await pair.killPrimary();
-      await until(() => events().some((e) => e.Event === 'EventPrimaryChanged'));
-      await until(() => t.err.some((l) => l.includes(`resynced on ${newPrimary}`)));
+      await t.until(() => events().some((e) => e.Event === 'EventPrimaryChanged'), 'EventPrimaryChanged');
+      await t.until(() => t.err.some((l) => l.includes(`resynced on ${newPrimary}`)), 'the resync');
       pair.primary.placeCall('1001');
-      await until(() => events().some((e) => e.Event === 'EventRinging' && e.Server === newPrimary));
+      await t.until(() => events().some((e) => e.Event === 'EventRinging' && e.Server === newPrimary), 'a call on the new primary');
       stop.abort();
       const code = await done;
       expect(code, t.err.join('\n')).toBe(EXIT.OK);
       expect(t.err.at(-1)).toBe('tlib monitor: aborted, stopped');
       const names = events().map((e) => e.Event);
       expect(names.indexOf('EventServerDisconnected'), names.join()).toBeLessThan(names.indexOf('EventPrimaryChanged'));
-      await until(() => pair.primary.clientCount === 0);
+      await noClients(pair.primary);
     } finally {
       await pair.stop();
     }
+  });
+
+  it('its reconnect lines name every server tried since the last connect', () => {
+    const report = reconnectReport();
+    const refused = new Error('connection refused');
+    expect(report.failed({ server: '127.0.0.1:7000', attempt: 1, error: refused })).toBe(
+      'reconnect attempt 1 failed (tried 127.0.0.1:7000): connection refused',
+    );
+    expect(report.failed({ server: '127.0.0.1:7001', attempt: 2, error: refused })).toBe(
+      'reconnect attempt 2 failed (tried 127.0.0.1:7000 and 127.0.0.1:7001): connection refused',
+    );
+    report.connected();
+    // An event naming several servers at once counts each.
+    expect(report.failed({ server: '127.0.0.1:7001, 127.0.0.1:7000', attempt: 1, error: refused })).toBe(
+      'reconnect attempt 1 failed (tried 127.0.0.1:7001 and 127.0.0.1:7000): connection refused',
+    );
+  });
+
+  it('names both servers when it cannot connect at all', async () => {
+    const t = io();
+    const code = await runTlib(['monitor', '--primary', '127.0.0.1:1', '--backup', 'backup.invalid:7001', '--dn', '1001'], t.io);
+    expect(code).toBe(EXIT.CONNECT_FAILED);
+    expect(t.err.at(-1)).toMatch(/^tlib monitor: could not connect to 127\.0\.0\.1:1 or backup\.invalid:7001: /);
   });
 
   it('returns 1 when the connection closes by itself (reconnect off, the only server gone)', async () => {
@@ -219,17 +311,9 @@ describe('runMonitor in-process', () => {
       const t = io();
       expect(await runTlib(['monitor', '--primary', pair.addresses.primary, '--dn', 'abc'], t.io)).toBe(EXIT.CONNECT_FAILED);
       expect(t.err.join('\n')).toContain('could not register abc');
-      await until(() => pair.primary.clientCount === 0);
+      await noClients(pair.primary);
     } finally {
       await pair.stop();
     }
   });
 });
-
-async function until(ok: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

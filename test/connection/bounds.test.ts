@@ -210,3 +210,24 @@ describe('resync through a window (issue 15 item 5)', () => {
     expect(c.state.knownCalls).toBeLessThanOrEqual(known - 900); // each call query answered EventError 57 forgot its call
   }, 60_000);
 });
+
+describe('the routing lane (issue 21 item 6, the router side)', () => {
+  it("a routing point's requests have their own window: never refused by the offline queue, never in the user's slots", async () => {
+    const { raw, conn } = await openOn({ maxInFlight: 10, offlineQueue: { limit: 5 }, requestTimeoutMs: 5_000 });
+    raw.onRequest = (r) => {
+      // Routes are never answered; the user's query is.
+      if (r.name === 'RequestQueryServer') raw.send(r.socket, 'EventServerInfo', { ReferenceID: r.attributes.ReferenceID });
+    };
+    const routing = { lane: 'routing' } as { timeoutMs?: number };
+    const routes = Array.from({ length: 500 }, (_, i) =>
+      conn.request('RequestRouteCall', { ThisDN: '7000', ConnID: i.toString(16).padStart(16, '0') }, routing).catch((e: Error) => e),
+    );
+    // 10 on the wire, 490 waiting in the routing lane: none refused, the user's queue untouched.
+    expect([conn.state.inFlight, conn.state.queued]).toEqual([10, 490]);
+    await expect(conn.queryServer()).resolves.toMatchObject({ Event: 'EventServerInfo' });
+    await until(() => raw.count('RequestRouteCall') >= 10, 'the routing window on the wire');
+    expect(raw.count('RequestRouteCall')).toBe(10);
+    await conn.close();
+    expect((await Promise.all(routes)).filter((e) => e instanceof OfflineQueueFullError)).toHaveLength(0);
+  });
+});

@@ -1,9 +1,9 @@
 /**
- * Typed helpers (issue 12 item 3, issue 13 item 1): each sends the right message type with the
- * right attributes, as the real simulator decodes them over a loopback socket. The assertions are
- * on what the server received, not on its answer (a simulator without the 1.1 call model answers
- * them with EventError; each request is still awaited until it settles). Type numbers and
- * attribute names are written by hand from wire-protocol.md 1.1.
+ * Typed helpers (issue 12 item 3, issue 13 item 1, issue 23 item 2): each sends the right message
+ * type with the right attributes, as the real simulator decodes them over a loopback socket. The
+ * assertions are on what the server received, not on its answer (a simulator without a request's
+ * model answers it with EventError; each request is still awaited until it settles). Type numbers
+ * and attribute names are written by hand from wire-protocol.md 1.0–1.2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TServerConnection } from '../../src/connection/index.js';
@@ -13,11 +13,13 @@ import {
   AgentWorkMode,
   ForwardMode,
   MakeCallType,
+  MergeType,
   MonitorNextCallType,
   RouteType,
   TreatmentType,
 } from '../../src/protocol/enums.js';
 import { MESSAGES } from '../../src/protocol/catalogue.js';
+import { HELPERS } from '../../src/protocol/helper-table.js';
 import type { TServerSimulator } from '../../src/simulator/index.js';
 import { ConnRecorder, Harness, SimRecorder, delay, outcomeOf } from '../support/connection-helpers.js';
 
@@ -43,6 +45,8 @@ const UD_WIRE = [
 ];
 const REASONS = { Reason: 'coffee' };
 const REASONS_WIRE = [['Reason', 'coffee']];
+/** An input mask that lets every event through (so later tests still see theirs). */
+const ALL_EVENTS = new Uint8Array(64).fill(0xff);
 
 type Case = [
   helper: string,
@@ -220,13 +224,115 @@ const CASES: Case[] = [
     { ThisDN: '7000', AddressType: 3, RegisterMode: 1 },
   ],
   ['setCallInfo', (c) => c.setCallInfo(A, { CustomerID: 'c9' }), 111, 'RequestSetCallInfo', { ConnID: A, CustomerID: 'c9' }],
+  ['setCallInfo (camelCase)', (c) => c.setCallInfo(A, { customerId: 'c8' }), 111, 'RequestSetCallInfo', { ConnID: A, CustomerID: 'c8' }],
+  // Version 1.0 requests: Reasons (and ThisQueue on Logout, Answer, Release) taken since 1.2.
+  ['unregisterAddress', (c) => c.unregisterAddress('1009'), 4, 'RequestUnregisterAddress', { ThisDN: '1009' }],
+  ['queryAddress', (c) => c.queryAddress('1001', { addressInfoType: 4 }), 2, 'RequestQueryAddress', { ThisDN: '1001', AddressInfoType: 4 }],
+  ['queryCall', (c) => c.queryCall(A, { callInfoType: 1 }), 108, 'RequestQueryCall', { ConnID: A, CallInfoType: 1 }],
+  ['queryLocation', (c) => c.queryLocation({ location: 'east' }), 136, 'RequestQueryLocation', { Location: 'east' }],
+  ['queryServer', (c) => c.queryServer({ timeoutMs: 1000 }), 1, 'RequestQueryServer', {}],
+  [
+    'setInputMask',
+    (c) => c.setInputMask(ALL_EVENTS, { extensions: { x: 1 } }),
+    7,
+    'RequestSetInputMask',
+    { InputMask: Buffer.from(ALL_EVENTS), Extensions: [['x', 1]] }, // the simulator decodes binaries as Buffers
+  ],
+  [
+    'agentLogout (reasons, queue)',
+    (c) => c.agentLogout('1001', { reasons: REASONS, queue: '7000' }),
+    9,
+    'RequestAgentLogout',
+    { ThisDN: '1001', Reasons: REASONS_WIRE, ThisQueue: '7000' },
+  ],
+  ['reserveAgent', (c) => c.reserveAgent({ agentId: 'ag1', timeout: 500 }), 127, 'RequestReserveAgent', { AgentID: 'ag1', Timeout: 500 }],
+  [
+    'answerCall (reasons)',
+    (c) => c.answerCall('1001', A, { reasons: REASONS }),
+    16,
+    'RequestAnswerCall',
+    { ThisDN: '1001', ConnID: A, Reasons: REASONS_WIRE },
+  ],
+  [
+    'releaseCall (reasons, queue)',
+    (c) => c.releaseCall('1001', A, { reasons: REASONS, queue: '7000' }),
+    17,
+    'RequestReleaseCall',
+    { ThisDN: '1001', ConnID: A, Reasons: REASONS_WIRE, ThisQueue: '7000' },
+  ],
+  [
+    'attachUserData (options, as updateUserData)',
+    (c) => c.attachUserData('1001', A, UD, { reasons: REASONS }),
+    30,
+    'RequestAttachUserData',
+    { ThisDN: '1001', ConnID: A, UserData: UD_WIRE, Reasons: REASONS_WIRE },
+  ],
+  [
+    'sendUserEvent',
+    (c) => c.sendUserEvent('1001', { userData: UD, customerId: 'c1' }),
+    48,
+    'RequestDistributeUserEvent',
+    { ThisDN: '1001', UserData: UD_WIRE, CustomerID: 'c1' },
+  ],
+  [
+    'privateService',
+    (c) => c.privateService(4001, { dn: '1001', userData: UD }),
+    149,
+    'RequestPrivateService',
+    { PrivateMsgID: 4001, ThisDN: '1001', UserData: UD_WIRE },
+  ],
+  [
+    'transactionMonitoring',
+    (c) => c.transactionMonitoring({ SubscriptionOperation: 1, transactionType: 2 }),
+    180,
+    'RequestTransactionMonitoring',
+    { SubscriptionOperation: 1, TransactionType: 2 },
+  ],
+  // Version 1.2 "Requests added".
+  [
+    'makePredictiveCall',
+    (c) => c.makePredictiveCall('5000', '5551234', { timeout: 20_000, userData: UD }),
+    15,
+    'RequestMakePredictiveCall',
+    { ThisDN: '5000', OtherDN: '5551234', Timeout: 20_000, UserData: UD_WIRE },
+  ],
+  [
+    'muteTransfer',
+    (c) => c.muteTransfer('1001', A, '1003', { location: 'east' }),
+    24,
+    'RequestMuteTransfer',
+    { ThisDN: '1001', ConnID: A, OtherDN: '1003', Location: 'east' },
+  ],
+  [
+    'mergeCalls',
+    (c) => c.mergeCalls('1001', A, B, MergeType.Conference),
+    27,
+    'RequestMergeCalls',
+    { ThisDN: '1001', ConnID: A, TransferConnID: B, MergeType: 1 },
+  ],
+  [
+    'collectDigits',
+    (c) => c.collectDigits('1001', A, { numberOfDigits: 4, terminateDigits: '#', timeout: 3000 }),
+    45,
+    'RequestCollectDigits',
+    { ThisDN: '1001', ConnID: A, NumberOfDigits: 4, TerminateDigits: '#', Timeout: 3000 },
+  ],
+  [
+    'singleStepConference',
+    (c) => c.singleStepConference('1001', A, '1003', { userData: UD }),
+    120,
+    'RequestSingleStepConference',
+    { ThisDN: '1001', ConnID: A, OtherDN: '1003', UserData: UD_WIRE },
+  ],
 ];
 
 describe('each helper sends its request with the right type and attributes', () => {
-  it('every request of the 1.1 table (added or extended) has a case here', () => {
-    const v11 = MESSAGES.filter((d) => d.kind === 'request' && d.v11).map((d) => d.name);
-    expect(v11).toHaveLength(34);
-    expect([...new Set(CASES.map((c) => c[3]))].filter((n) => v11.includes(n)).sort()).toEqual([...v11].sort());
+  it('every helper of the table has a case here, and so every request of the protocol but RequestRegisterClient', () => {
+    const helpers = new Set(CASES.map((c) => c[0].split(' ')[0]));
+    expect(Object.keys(HELPERS).filter((name) => !helpers.has(name))).toEqual([]);
+    const requests = MESSAGES.filter((d) => d.kind === 'request' && !d.catalogueOnly).map((d) => d.name);
+    const cased = new Set(CASES.map((c) => c[3]));
+    expect(requests.filter((n) => !cased.has(n))).toEqual(['RequestRegisterClient']);
   });
 
   for (const [helper, call, type, request, attributes] of CASES) {
@@ -308,11 +414,15 @@ describe('a message type the catalogue knows by name only', () => {
     expect(rec.warnings).toEqual([]);
   });
 
-  it('a request (RequestMakePredictiveCall, 15) cannot be sent', async () => {
+  it('a request the protocol does not define (RequestGiveMusicTreatment, 37) is refused, nothing sent', async () => {
     const before = srec.requests.length;
-    const out = await outcomeOf(conn.request('RequestMakePredictiveCall' as never, {} as never));
+    const out = await outcomeOf(conn.request('RequestGiveMusicTreatment' as never, { ThisDN: '1001' } as never));
     expect(out.ok).toBe(false);
-    if (!out.ok) expect(out.error.message).toMatch(/known by name only/);
+    if (out.ok) return;
+    expect(out.error).toBeInstanceOf(InvalidArgumentError);
+    expect((out.error as InvalidArgumentError).issues.map((i) => i.code)).toEqual(['ERR_NOT_IN_PROTOCOL']);
+    expect(out.error.message).toMatch(/does not define, known by name only/);
+    await delay(10);
     expect(srec.requests.length).toBe(before);
   });
 });

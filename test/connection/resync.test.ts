@@ -2,11 +2,12 @@
  * Resync on its own (a real router on a fake sink, no sockets): the window, the order of queries,
  * the summary, calls the server no longer knows, and a newer resync superseding a running one.
  */
+import { systemClock } from '../../src/util/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/connection/ledger.js';
 import type { RequestSink } from '../../src/connection/requests.js';
 import { Resync } from '../../src/connection/resync.js';
-import { RequestRouter } from '../../src/connection/router.js';
+import { laneWindows, RequestRouter } from '../../src/connection/router.js';
 import type { ResyncSummary } from '../../src/connection/types.js';
 
 class Sink implements RequestSink {
@@ -26,7 +27,7 @@ let summaries: ResyncSummary[];
 let answered: number;
 
 function resync(window: number): Resync {
-  return new Resync({ owner: {}, router, ledger, window, done: (s) => summaries.push(s) });
+  return new Resync({ owner: {}, router, ledger, window, clock: systemClock, done: (s) => summaries.push(s) });
 }
 
 /** Answers every query on the wire not yet answered (EventError 57 for calls). */
@@ -47,7 +48,7 @@ const flush = () => new Promise((r) => setImmediate(r));
 beforeEach(() => {
   sink = new Sink();
   ledger = new Ledger();
-  router = new RequestRouter({ owner: {}, requestTimeoutMs: 5_000, maxInFlight: 10_000, route: () => sink });
+  router = new RequestRouter({ owner: {}, requestTimeoutMs: 5_000, windows: laneWindows(10_000, 10_000), route: () => sink });
   summaries = [];
   answered = 0;
   for (let i = 0; i < 3; i++) ledger.registered(`10${i}`, {}, 'resync');
@@ -78,12 +79,16 @@ describe('Resync', () => {
     expect(r.running).toBe(false);
   });
 
-  it('a newer resync supersedes a running one: the old one sends nothing more and has no summary', async () => {
+  it('a newer resync supersedes a running one: the old one sends nothing more, its late answers are ignored, no summary', async () => {
     const first = resync(10);
     first.start('a:1');
     expect(sink.sent).toHaveLength(10);
     first.start('b:2'); // a newer EventPrimaryChanged
-    expect(sink.sent).toHaveLength(20);
+    // The first run's 10 queries still hold the window: the new run waits for them.
+    expect(sink.sent).toHaveLength(10);
+    const late = sink.sent[1];
+    const lateAnswer = { Event: 'EventError', ReferenceID: late.ReferenceID, ErrorCode: 57 };
+    expect(router.answerFor(sink, 'EventError', lateAnswer)?.deliverAnswer).toBe(false);
     while (summaries.length === 0) {
       answerAll();
       await flush();
@@ -92,6 +97,20 @@ describe('Resync', () => {
     expect(summaries.map((s) => s.server)).toEqual(['b:2']);
     // The first run's 10 queries, then one full run: nothing more from the first.
     expect(sink.sent).toHaveLength(10 + 1 + 3 + 1_000);
+  });
+
+  it('10,000 supersessions against a server that never answers hold at most one window in the router', async () => {
+    const r = resync(100);
+    let most = 0;
+    for (let i = 0; i < 10_000; i++) {
+      r.start('a:1');
+      const load = router.load('resync');
+      most = Math.max(most, load.inFlight + load.queued);
+      if (i % 1_000 === 0) await flush();
+    }
+    expect(most).toBe(100);
+    expect(sink.sent).toHaveLength(100);
+    expect(router.inFlightCount + router.queuedCount).toBe(100);
   });
 
   it('cancel() (close) stops it: no more queries, no summary', async () => {

@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestInterruptedError, RequestTimeoutError, TServerError } from '../../src/errors.js';
-import type { TimerClock } from '../../src/connection/deadline-queue.js';
+import { fakeClock } from '../support/fake-clock.js';
 import type { PendingRequest, RequestSink } from '../../src/connection/requests.js';
-import { RequestRouter, type RequestFlags } from '../../src/connection/router.js';
+import { laneWindows, RequestRouter, type RequestFlags } from '../../src/connection/router.js';
 
 class FakeSink implements RequestSink {
   isOpen = true;
@@ -22,13 +22,7 @@ class FakeSink implements RequestSink {
   }
 }
 
-const fakeClock: TimerClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-const USER: RequestFlags = { internal: false, deliverAnswer: true, target: undefined };
+const USER: RequestFlags = { lane: 'user', deliverAnswer: true, target: undefined };
 
 let active: FakeSink | undefined;
 let holding = false;
@@ -40,7 +34,7 @@ function makeRouter(maxInFlight = 1_000, requestTimeoutMs = 1_000): RequestRoute
   return new RequestRouter({
     owner: {},
     requestTimeoutMs,
-    maxInFlight,
+    windows: laneWindows(maxInFlight, maxInFlight),
     clock: fakeClock,
     route: (internal) => (internal || !holding ? active : undefined),
     answered: (p) => answered.push(p.name),
@@ -155,6 +149,51 @@ describe('deadlines: one timer for many requests', () => {
   });
 });
 
+describe('lanes: each budget apart', () => {
+  const lane = (l: RequestFlags['lane']): RequestFlags => ({ ...USER, lane: l });
+
+  it('a full routing lane and a full resync lane never hold a user request back, nor the other way round', () => {
+    router = makeRouter(2);
+    const routes = Array.from({ length: 5 }, (_, i) => send('RequestRouteCall', { ThisDN: 'rp', ConnID: String(i) }, {}, lane('routing')));
+    Array.from({ length: 5 }, (_, i) => send('RequestQueryAddress', { ThisDN: `r${i}` }, {}, lane('resync')));
+    const user = send('RequestQueryServer');
+    // 2 routes, 2 resync queries and the user's request on the wire; 3 + 3 wait in their own lanes.
+    expect(active!.sent).toHaveLength(5);
+    expect(active!.sent.at(-1)!.attributes.ThisDN).toBeUndefined();
+    expect(router.load('routing')).toEqual({ inFlight: 2, queued: 3 });
+    expect(router.load('resync')).toEqual({ inFlight: 2, queued: 3 });
+    expect(router.load('user')).toEqual({ inFlight: 1, queued: 0 });
+    expect(router.userQueued).toBe(0);
+    // A routing answer frees a routing slot: the next route goes, nothing else.
+    expect(answer(active!, routes[0].p, { Event: 'EventRouteUsed', ThisDN: 'rp', ConnID: '0' })).toBeDefined();
+    expect(active!.sent.at(-1)!.attributes.ConnID).toBe('2');
+    answer(active!, user.p, { Event: 'EventServerInfo' });
+    expect(router.load('user')).toEqual({ inFlight: 0, queued: 0 });
+    expect(active!.sent).toHaveLength(6);
+  });
+
+  it('abandonLane: waiting requests are dropped unsent, those on the wire keep their slot, answer silently and are never re-sent', () => {
+    router = makeRouter(2);
+    const rs = Array.from({ length: 4 }, (_, i) => send('RequestQueryAddress', { ThisDN: `r${i}` }, {}, lane('resync')));
+    router.abandonLane('resync', 'superseded');
+    expect(rs[2].out).toEqual({});
+    return Promise.resolve().then(() => {
+      expect(rs[2].out.error).toBeInstanceOf(RequestInterruptedError);
+      expect(rs[3].out.error).toBeInstanceOf(RequestInterruptedError);
+      expect(router.load('resync')).toEqual({ inFlight: 2, queued: 0 });
+      expect(rs[0].p.deliverAnswer).toBe(false);
+      answer(active!, rs[0].p, { Event: 'EventAddressInfo' });
+      expect(answered).toEqual([]); // the ledger learns nothing from an abandoned answer
+      // A failover does not re-send the other one (idempotent, but nobody wants it).
+      const old = active!;
+      active = new FakeSink('b');
+      router.requeueFrom(old, 'switched over');
+      expect(active.sent).toHaveLength(0);
+      expect(router.load('resync')).toEqual({ inFlight: 0, queued: 0 });
+    });
+  });
+});
+
 describe('maxInFlight', () => {
   it('past the limit requests wait in order and go as slots free', async () => {
     router = makeRouter(3);
@@ -204,7 +243,7 @@ describe('waiting queues', () => {
   it('while a replay holds user requests, internal ones still go', () => {
     holding = true;
     send('RequestQueryServer');
-    send('RequestQueryServer', {}, {}, { internal: true, deliverAnswer: false, target: undefined });
+    send('RequestQueryServer', {}, {}, { lane: 'control', deliverAnswer: false, target: undefined });
     expect(active!.sent).toHaveLength(1);
     expect(router.userQueued).toBe(1);
     holding = false;
@@ -278,7 +317,7 @@ describe('failover: requeueFrom', () => {
     const old = active!;
     const query = send('RequestQueryServer');
     const call = send('RequestMakeCall', { ThisDN: '1', OtherDN: '2' });
-    const bound = send('RequestRegisterAddress', { ThisDN: '1' }, {}, { internal: true, deliverAnswer: false, target: old });
+    const bound = send('RequestRegisterAddress', { ThisDN: '1' }, {}, { lane: 'control', deliverAnswer: false, target: old });
     const oldRef = query.p.referenceId;
     active = new FakeSink('b');
     old.isOpen = false;
@@ -309,7 +348,7 @@ describe('failover: requeueFrom', () => {
   it('a queued replay bound to a lost session is interrupted, not left waiting', async () => {
     const standby = new FakeSink('b');
     standby.linkUp = false;
-    const replay = send('RequestRegisterAddress', { ThisDN: '1' }, {}, { internal: true, deliverAnswer: false, target: standby });
+    const replay = send('RequestRegisterAddress', { ThisDN: '1' }, {}, { lane: 'control', deliverAnswer: false, target: standby });
     expect(router.queuedCount).toBe(1);
     standby.isOpen = false;
     router.requeueFrom(standby, 'the connection was lost');

@@ -10,6 +10,8 @@ import { DEFAULTS } from '../../src/index.js';
 
 const root = new URL('../../', import.meta.url);
 const readme = readFileSync(new URL('README.md', root), 'utf8');
+/** Where the README's links point: the repository named in package.json, on GitHub. */
+const REPO = 'https://github.com/tlib-client/tlib-client/blob/main/';
 
 /** The README's table row whose first cell is `name` (in backticks). */
 function row(name: string): string {
@@ -57,10 +59,19 @@ describe('README', () => {
 
   it('lists every example, and every file and doc it links exists', () => {
     const examples = readdirSync(new URL('examples/', root)).filter((f) => f.endsWith('.ts'));
-    for (const f of examples) expect(readme, f).toContain(`(examples/${f})`);
-    const links = [...readme.matchAll(/\]\(((?:docs|examples|src)\/[^)#]+|CHANGELOG\.md)(?:#[^)]*)?\)/g)].map((m) => m[1]);
+    for (const f of examples) expect(readme, f).toContain(`${REPO}examples/${f})`);
+    const links = [...readme.matchAll(/\]\(https:\/\/github\.com\/tlib-client\/tlib-client\/blob\/main\/([^)#]+)(?:#[^)]*)?\)/g)].map(
+      (m) => m[1],
+    );
     expect(links.length).toBeGreaterThan(10);
     for (const link of links) expect(existsSync(new URL(link, root)), link).toBe(true);
+  });
+
+  it('links work from the package page: no link into the repository is relative', () => {
+    const relative = [...readme.matchAll(/\]\((?!https?:\/\/|#)([^)]+)\)/g)].map((m) => m[1]);
+    expect(relative).toEqual([]);
+    const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { repository: { url: string } };
+    expect(pkg.repository.url).toBe(`git+${REPO.replace(/\/blob\/main\/$/, '')}.git`);
   });
 
   it('names the debug namespaces the code uses', () => {

@@ -47,6 +47,7 @@ describe('FrameDecoder fuzz', () => {
     // Every kind of input was exercised, and both outcomes happened.
     expect(Object.keys(kinds).sort()).toEqual([
       'damaged-stream',
+      'kvlist-keys',
       'lying-length',
       'random',
       'random-attributes',

@@ -8,6 +8,9 @@
  * - streams of 1–4 valid frames (from a pool generated once from the message arbitraries) with
  *   0–4 damages (truncate, bit flip, overwrite, splice, cut);
  * - valid frames whose length field lies (0, 7, 8, ±k, the limit, the limit + 1, 0xFFFFFFFF);
+ * - frames whose UserData (sometimes nested one level) has keys drawn from a few byte strings:
+ *   invalid UTF-8, several byte forms that read alike after U+FFFD replacement, the UTF-8 of U+FFFD
+ *   itself, ASCII; repeated, up to 600 entries (a quadratic check shows as a hang at that size);
  * each split into chunks at random positions (sometimes at every byte), with the default 1 MiB
  * limit or a small one.
  *
@@ -16,16 +19,19 @@
  * a fatal error; decoded frames respect the limit; the bytes held for an incomplete frame stay
  * below the limit (memory bounded); the same bytes in one chunk give the same reports (chunking
  * invariance); a stream of undamaged frames decodes to exactly those frames; and no case takes
- * longer than `HANG_MS`.
+ * longer than `HANG_MS`. For the kvlist-key frames also: each key reads as the WHATWG decoder
+ * reads its bytes, and the warnings are bounded (MAX_WARNINGS_PER_FRAME + one summary) and account
+ * for every invalid key and every key read alike from different bytes.
  */
 import fc from 'fast-check';
 import { FrameDecoder, decodeFrame, type DecodedMessage } from '../../src/codec/decoder.js';
 import { encodeFrame } from '../../src/codec/encoder.js';
-import { DEFAULT_MAX_FRAME_BYTES } from '../../src/codec/format.js';
+import { DEFAULT_MAX_FRAME_BYTES, MAX_WARNINGS_PER_FRAME } from '../../src/codec/format.js';
 import { ProtocolError } from '../../src/errors.js';
 import { ATTRIBUTES } from '../../src/protocol/attributes.js';
 import { MESSAGES } from '../../src/protocol/catalogue.js';
 import { anyMessageArb, applyDamage, damageArb, encodeSample, nestedKVList, splitAt } from '../support/arbitraries.js';
+import { attr, EVENT_USER_EVENT, frame, kvInts, str, THIS_DN, u16, u32, USER_DATA } from '../codec/wire-bytes.js';
 
 /** A single case slower than this is treated as a hang. */
 export const HANG_MS = 2_000;
@@ -41,6 +47,7 @@ const CODES = new Set([
   'ERR_BAD_VALUE',
   'ERR_KVLIST_TOO_DEEP',
   'ERR_DUPLICATE_ATTRIBUTE',
+  'ERR_NOT_TSERVER',
 ]);
 
 export interface FuzzCase {
@@ -51,6 +58,9 @@ export interface FuzzCase {
   maxFrameBytes: number;
   /** For undamaged streams: the frames it is made of, which must decode exactly. */
   clean?: Buffer[];
+  /** For kvlist-key frames: the raw keys of its UserData (of the inner kvlist when `nested`). */
+  keys?: Buffer[];
+  nested?: boolean;
 }
 
 // ------------------------------------------------------------------------------ the pool
@@ -162,6 +172,40 @@ function lyingLengthArb(pool: Buffer[]) {
     });
 }
 
+/** Key byte strings: invalid UTF-8, forms that read alike ("A\uFFFD", "\uFFFD"), valid ones. */
+const KEY_FORMS = [
+  [0xff],
+  [0xfe],
+  [0x80],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xef, 0xbf, 0xbd], // U+FFFD, valid
+  [0x41, 0xff],
+  [0x41, 0xfe],
+  [0x41, 0xef, 0xbf, 0xbd], // "A\uFFFD", valid
+  [0x41],
+  [0xc3, 0xa9], // "é", valid
+  [0xed, 0xa0, 0x80], // a surrogate: invalid
+].map((b) => Buffer.from(b));
+
+const kvlistKeysArb = fc
+  .record({
+    forms: fc.uniqueArray(fc.nat(KEY_FORMS.length - 1), { minLength: 1, maxLength: 6 }),
+    picks: fc.oneof(
+      { weight: 19, arbitrary: fc.array(fc.nat(), { maxLength: 64 }) },
+      { weight: 1, arbitrary: fc.array(fc.nat(), { maxLength: 600 }) },
+    ),
+    nested: fc.boolean(),
+  })
+  .map(({ forms, picks, nested }) => {
+    const keys = picks.map((i) => KEY_FORMS[forms[i % forms.length]]);
+    const list = kvInts(keys);
+    // Nested: UserData = [["outer", <the list>]].
+    const value = nested ? Buffer.concat([u32(1), u16(5), Buffer.from('outer'), Buffer.from([4]), list]) : list;
+    const bytes = frame(EVENT_USER_EVENT, [attr(THIS_DN, 2, str(Buffer.from('1001'))), attr(USER_DATA, 4, value)]);
+    return { kind: 'kvlist-keys', bytes, clean: [bytes], keys, nested };
+  });
+
 function cutsArb(length: number): fc.Arbitrary<number[] | 'every'> {
   if (length < 2) return fc.constant([]);
   return fc.oneof(
@@ -182,7 +226,8 @@ export function fuzzCaseArb(pool: Buffer[]): fc.Arbitrary<FuzzCase> {
     { weight: 3, arbitrary: randomAttributesArb },
     { weight: 5, arbitrary: streamArb(pool) },
     { weight: 2, arbitrary: lyingLengthArb(pool) },
-  ) as fc.Arbitrary<{ kind: string; bytes: Buffer; clean?: Buffer[] }>;
+    { weight: 2, arbitrary: kvlistKeysArb },
+  ) as fc.Arbitrary<Omit<FuzzCase, 'cuts' | 'maxFrameBytes'>>;
   return fc
     .tuple(input, maxFrameArb)
     .chain(([inp, maxFrameBytes]) => cutsArb(inp.bytes.length).map((cuts): FuzzCase => ({ ...inp, cuts, maxFrameBytes })));
@@ -280,6 +325,7 @@ export function checkCase(c: FuzzCase): CaseStats {
       }
     }
   }
+  if (c.keys && messages.length === 1) checkKeys(c, messages[0]);
   // The one-shot decoder on the same bytes: a ProtocolError or a message, nothing else.
   try {
     decodeFrame(c.bytes, c.maxFrameBytes);
@@ -291,6 +337,43 @@ export function checkCase(c: FuzzCase): CaseStats {
   let errors = 0;
   for (const r of chunked) if (r.startsWith('E')) errors++;
   return { messages: chunked.length - errors, errors, ms };
+}
+
+const utf8 = new TextDecoder();
+
+/** A kvlist-key frame: keys read as the WHATWG decoder reads them; warnings bounded and accounted for. */
+function checkKeys(c: FuzzCase, m: DecodedMessage): void {
+  const keys = c.keys!;
+  let list = m.attributes.UserData as [string, unknown][];
+  if (c.nested) list = list[0][1] as [string, unknown][];
+  if (list.length !== keys.length) fail(c, `${keys.length} keys gave ${list.length} entries`);
+  // Byte forms of each key as read (hex), and whether any of them is invalid.
+  const groups = new Map<string, { forms: Set<string>; invalid: boolean }>();
+  let invalid = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const read = utf8.decode(keys[i]);
+    if (list[i][0] !== read) fail(c, `key ${i + 1} read as ${JSON.stringify(list[i][0])}, not ${JSON.stringify(read)}`);
+    const bad = !Buffer.from(read).equals(keys[i]);
+    if (bad) invalid++;
+    let g = groups.get(read);
+    if (!g) groups.set(read, (g = { forms: new Set(), invalid: false }));
+    g.forms.add(keys[i].toString('hex'));
+    g.invalid ||= bad;
+  }
+  let collisions = 0;
+  for (const g of groups.values()) if (g.invalid && g.forms.size > 1) collisions++;
+  const ws = m.warnings ?? [];
+  const count = (code: string) => ws.filter((w) => w.code === code).length;
+  if (invalid + collisions <= MAX_WARNINGS_PER_FRAME) {
+    if (ws.length !== invalid + collisions || count('ERR_INVALID_UTF8') !== invalid || count('ERR_KEY_COLLISION') !== collisions)
+      fail(c, `warnings ${ws.map((w) => w.code).join(',')} for ${invalid} invalid keys and ${collisions} keys read alike`);
+    return;
+  }
+  if (ws.length !== MAX_WARNINGS_PER_FRAME + 1) fail(c, `${ws.length} warnings: not bounded to ${MAX_WARNINGS_PER_FRAME} + 1`);
+  const summary = /(\d+) ERR_INVALID_UTF8, (\d+) ERR_KEY_COLLISION/.exec(ws[MAX_WARNINGS_PER_FRAME].detail);
+  if (ws[MAX_WARNINGS_PER_FRAME].code !== 'ERR_TOO_MANY_WARNINGS' || !summary) fail(c, 'no summary warning past the bound');
+  if (count('ERR_INVALID_UTF8') + Number(summary[1]) !== invalid || count('ERR_KEY_COLLISION') + Number(summary[2]) !== collisions)
+    fail(c, `warnings do not account for ${invalid} invalid keys and ${collisions} keys read alike: ${ws.at(-1)!.detail}`);
 }
 
 /** Calls the GC if the process allows it (node --expose-gc), or turns it on via V8 flags. */

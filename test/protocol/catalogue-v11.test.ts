@@ -251,6 +251,8 @@ const V11_ATTRIBUTES: Record<number, [string, string]> = {
   141: ['CallUUID', 'string'],
 };
 const V10_ATTRIBUTE_COUNT = 39;
+/** "Version 1.2 / Attributes added" (each checked in catalogue-v12.test.ts). */
+const V12_ATTRIBUTE_COUNT = 8;
 
 // wire-protocol.md "Requests added or extended": [type, attributes (M/O), answered by, idempotent].
 const V11_REQUESTS: Record<string, [number, Table, string[], boolean]> = {
@@ -347,7 +349,8 @@ const USUAL: Table = {
   EventSequenceNumber: 'O',
   ServerStartTime: 'O',
 };
-// "Call events about a call also carry, where known: CallType, ANI, DNIS, ThisDNRole, OtherDNRole, ThirdPartyDN, UserData, CallUUID".
+// "Call events about a call also carry, where known: CallType, ANI, DNIS, ThisDNRole, OtherDNRole, ThirdPartyDN, UserData, CallUUID";
+// 1.2 adds CallState (every call event), MediaType and ThirdPartyDNRole.
 const CALL_CONTENT: Table = {
   CallType: 'O',
   ANI: 'O',
@@ -357,6 +360,14 @@ const CALL_CONTENT: Table = {
   ThirdPartyDN: 'O',
   UserData: 'O',
   CallUUID: 'O',
+  CallState: 'O',
+  MediaType: 'O',
+  ThirdPartyDNRole: 'O',
+};
+// Version 1.2 "Routing": EventRouteRequest of a consultation call carries PreviousConnID; ThisQueue on EventRouteUsed.
+const EXTENDED_IN_V12: Record<string, Table> = {
+  EventRouteRequest: { PreviousConnID: 'O' },
+  EventRouteUsed: { ThisQueue: 'O' },
 };
 
 describe('every TMessageType 0–182 has its T-Library name', () => {
@@ -379,23 +390,31 @@ describe('every TMessageType 0–182 has its T-Library name', () => {
     expect(MESSAGES.filter((d) => d.type > 182 && d.kind !== 'addp')).toEqual([]);
   });
 
-  it('the names not in the 1.0 or 1.1 tables are marked catalogueOnly, and only those', () => {
-    const modelled = new Set([...Object.keys(V11_REQUESTS), ...Object.keys(V11_EVENTS)]);
+  it('the names not in the 1.0, 1.1 or 1.2 tables are marked catalogueOnly, and only those', () => {
+    const v12 = [
+      'RequestMakePredictiveCall',
+      'RequestMuteTransfer',
+      'RequestMergeCalls',
+      'RequestCollectDigits',
+      'RequestSingleStepConference',
+      'EventDigitsCollected',
+    ];
+    const modelled = new Set([...Object.keys(V11_REQUESTS), ...Object.keys(V11_EVENTS), ...v12]);
     const v10 = MESSAGES.filter((d) => !modelled.has(d.name) && !d.catalogueOnly && d.kind !== 'addp');
     expect(v10).toHaveLength(31 + 20);
     for (const d of v10) modelled.add(d.name);
     const expected = TMESSAGETYPE.filter((n) => !modelled.has(n)).sort();
     expect([...CATALOGUE_ONLY_NAMES].sort()).toEqual(expected);
-    expect(expected).toHaveLength(70);
+    expect(expected).toHaveLength(64);
   });
 
   it('a name known only decodes as an event with the usual content; as a request it cannot be sent', () => {
     expect(table('EventBridged')).toEqual(USUAL);
     expect(isEventName('EventBridged')).toBe(true);
     expect(EVENT_NAMES).toContain('EventResourceInfo');
-    expect(desc('RequestMakePredictiveCall').kind).toBe('request');
-    expect(isRequestName('RequestMakePredictiveCall')).toBe(false);
-    expect(REQUEST_NAMES).not.toContain('RequestMakePredictiveCall');
+    expect(desc('RequestGiveMusicTreatment').kind).toBe('request');
+    expect(isRequestName('RequestGiveMusicTreatment')).toBe(false);
+    expect(REQUEST_NAMES).not.toContain('RequestGiveMusicTreatment');
   });
 });
 
@@ -406,8 +425,8 @@ describe('attributes added in 1.1', () => {
     }
   });
 
-  it('the table is 1.0 plus these, nothing else', () => {
-    expect(Object.keys(ATTRIBUTES)).toHaveLength(V10_ATTRIBUTE_COUNT + Object.keys(V11_ATTRIBUTES).length);
+  it('the table is 1.0 plus these plus 1.2’s, nothing else', () => {
+    expect(Object.keys(ATTRIBUTES)).toHaveLength(V10_ATTRIBUTE_COUNT + Object.keys(V11_ATTRIBUTES).length + V12_ATTRIBUTE_COUNT);
   });
 });
 
@@ -454,7 +473,7 @@ describe('events added in 1.1', () => {
       expect(d.kind).toBe('event');
       expect(d.v11).toBe(true);
       expect(d.call).toBe(call);
-      expect(table(name)).toEqual({ ...USUAL, ...(call ? CALL_CONTENT : {}), ...attrs });
+      expect(table(name)).toEqual({ ...USUAL, ...(call ? CALL_CONTENT : {}), ...attrs, ...EXTENDED_IN_V12[name] });
     });
   }
 

@@ -242,12 +242,18 @@ describe('requests (wire-protocol.md, "Requests"): attributes and answers', () =
     ],
   };
 
-  // Version 1.1 "Requests added or extended": the extra attributes, and Reasons (every 1.1 row takes it).
+  // Version 1.1 "Requests added or extended": the extra attributes.
   const EXTENDED_IN_V11: Record<string, Table> = {
-    RequestAgentLogin: { ThisQueue: 'O', Password: 'O', AgentWorkMode: 'O', Reasons: 'O' },
-    RequestAgentReady: { ThisQueue: 'O', AgentWorkMode: 'O', Reasons: 'O' },
-    RequestAgentNotReady: { ThisQueue: 'O', AgentWorkMode: 'O', Reasons: 'O' },
-    RequestMakeCall: { Location: 'O', MakeCallType: 'O', Reasons: 'O' },
+    RequestAgentLogin: { ThisQueue: 'O', Password: 'O', AgentWorkMode: 'O' },
+    RequestAgentReady: { ThisQueue: 'O', AgentWorkMode: 'O' },
+    RequestAgentNotReady: { ThisQueue: 'O', AgentWorkMode: 'O' },
+    RequestMakeCall: { Location: 'O', MakeCallType: 'O' },
+  };
+  // Version 1.2 "Requests added": Logout, Answer and Release "also take ThisQueue".
+  const EXTENDED_IN_V12: Record<string, Table> = {
+    RequestAgentLogout: { ThisQueue: 'O' },
+    RequestAnswerCall: { ThisQueue: 'O' },
+    RequestReleaseCall: { ThisQueue: 'O' },
   };
 
   for (const [name, [attrs, answers]] of Object.entries(REQUESTS)) {
@@ -256,8 +262,8 @@ describe('requests (wire-protocol.md, "Requests"): attributes and answers', () =
         .map(([a, p]) => `${a} ${p}`)
         .join(', ') || 'no attributes'
     }`, () => {
-      // Exactly the spec's list, plus Extensions (Optional) which every T-Library request takes.
-      expect(table(name)).toEqual({ Extensions: 'O', ...attrs, ...EXTENDED_IN_V11[name] });
+      // Exactly the spec's list, plus Reasons and Extensions (Optional), which every request takes (1.2).
+      expect(table(name)).toEqual({ Reasons: 'O', Extensions: 'O', ...attrs, ...EXTENDED_IN_V11[name], ...EXTENDED_IN_V12[name] });
       expect(desc(name).mandatory.slice().sort()).toEqual(
         Object.keys(attrs)
           .filter((a) => attrs[a] === 'M')
@@ -476,7 +482,8 @@ describe('events the seeds do not list: wire spec list + the usual T-Library con
     ServerStartTime: 'O',
   };
 
-  // Version 1.1: "Call events about a call also carry, where known: ..." (all Optional).
+  // Version 1.1: "Call events about a call also carry, where known: ..." (all Optional); 1.2 adds
+  // CallState on every call event, MediaType, and the ThirdPartyDNRole of its party events.
   const CALL_CONTENT: Table = {
     CallType: 'O',
     ANI: 'O',
@@ -486,6 +493,9 @@ describe('events the seeds do not list: wire spec list + the usual T-Library con
     ThirdPartyDN: 'O',
     UserData: 'O',
     CallUUID: 'O',
+    CallState: 'O',
+    MediaType: 'O',
+    ThirdPartyDNRole: 'O',
   };
   const CALL_EVENTS_OF_V10 = ['EventRinging', 'EventDialing', 'EventEstablished', 'EventReleased', 'EventAttachedDataChanged'];
   // Version 1.1 additions to 1.0 events: AgentWorkMode on the agent events ("with AgentWorkMode").
@@ -494,11 +504,18 @@ describe('events the seeds do not list: wire spec list + the usual T-Library con
     EventAgentReady: { AgentWorkMode: 'O' },
     EventAgentNotReady: { AgentWorkMode: 'O' },
   };
+  // Version 1.2: Reasons come back on the agent events; "Queries by information type".
+  const EXTENDED_IN_V12: Record<string, Table> = {
+    EventAgentLogin: { Reasons: 'O' },
+    EventAgentLogout: { Reasons: 'O' },
+    EventAgentReady: { Reasons: 'O' },
+    EventAddressInfo: { AddressInfoType: 'O', AddressInfoStatus: 'O', OtherDN: 'O', AgentWorkMode: 'O', Reasons: 'O' },
+  };
 
-  it('the seeds, this list, the 1.1 events and the names known only together cover every event', () => {
+  it('the seeds, this list, the 1.1 and 1.2 events and the names known only together cover every event', () => {
     const covered = new Set([
       ...Object.keys(SPEC),
-      ...MESSAGES.filter((d) => d.kind === 'event' && (d.fromSeed || d.v11 || d.catalogueOnly)).map((d) => d.name),
+      ...MESSAGES.filter((d) => d.kind === 'event' && (d.fromSeed || d.v11 || d.v12 || d.catalogueOnly)).map((d) => d.name),
     ]);
     expect([...covered].sort()).toEqual([...EVENT_NAMES].sort());
   });
@@ -509,7 +526,7 @@ describe('events the seeds do not list: wire spec list + the usual T-Library con
       .join(', ')}, time M`, () => {
       expect(desc(name).fromSeed).toBe(false);
       const call = CALL_EVENTS_OF_V10.includes(name) ? CALL_CONTENT : {};
-      expect(table(name)).toEqual({ ...USUAL, ...call, ...spec, ...EXTENDED_IN_V11[name] });
+      expect(table(name)).toEqual({ ...USUAL, ...call, ...spec, ...EXTENDED_IN_V11[name], ...EXTENDED_IN_V12[name] });
     });
   }
 });

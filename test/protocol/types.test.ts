@@ -148,6 +148,8 @@ describe('EventMap', () => {
       EventMuteOff: ['ConnID', 'ThisDN', 'time'],
       EventDNOutOfService: ['ThisDN', 'time'],
       EventDNBackInService: ['ThisDN', 'time'],
+      // Version 1.2.
+      EventDigitsCollected: ['ConnID', 'ThisDN', 'time'],
       // Named by the T-Library enumeration only: the usual content (time M).
       EventRegisteredAll: ['time'],
       EventUnregisteredAll: ['time'],
@@ -156,7 +158,6 @@ describe('EventMap', () => {
       EventVoiceFileOpened: ['time'],
       EventVoiceFileClosed: ['time'],
       EventVoiceFileEndPlay: ['time'],
-      EventDigitsCollected: ['time'],
       EventMessageWaitingOn: ['time'],
       EventMessageWaitingOff: ['time'],
       EventRemoteConnectionSuccess: ['time'],
@@ -199,6 +200,7 @@ describe('RequestArgs', () => {
     expectTypeOf<RequestArgs<'RequestQueryAddress'>>().toEqualTypeOf<{
       ThisDN: string;
       AddressInfoType?: number;
+      Reasons?: KVListInput;
       Extensions?: KVListInput;
     }>();
     expectTypeOf<{ AddressInfoType: number }>().not.toExtend<RequestArgs<'RequestQueryAddress'>>();
@@ -294,6 +296,12 @@ describe('RequestArgs', () => {
       RequestCancelMonitoring: ['OtherDN', 'ThisDN'],
       RequestSetMuteOn: ['ConnID', 'ThisDN'],
       RequestSetMuteOff: ['ConnID', 'ThisDN'],
+      // Version 1.2 "Requests added".
+      RequestMakePredictiveCall: ['OtherDN', 'ThisDN'],
+      RequestMuteTransfer: ['ConnID', 'OtherDN', 'ThisDN'],
+      RequestMergeCalls: ['ConnID', 'MergeType', 'ThisDN', 'TransferConnID'],
+      RequestCollectDigits: ['ConnID', 'ThisDN'],
+      RequestSingleStepConference: ['ConnID', 'OtherDN', 'ThisDN'],
     } as const satisfies { [N in RequestName]: readonly string[] };
     type Agrees = { [N in RequestName]: Equal<RequiredKeys<RequestArgs<N>>, (typeof MANDATORY)[N][number]> };
     expectTypeOf<Agrees>().toEqualTypeOf<{ [N in RequestName]: true }>();

@@ -293,11 +293,17 @@ describe('validateRequestArgs', () => {
     expect(REQUEST_NAMES).toHaveLength(MESSAGES.filter((d) => d.kind === 'request' && !d.catalogueOnly).length);
   });
 
-  it('a request known by name only (not modelled) is refused: it can never be sent', () => {
-    for (const name of ['RequestMakePredictiveCall', 'RequestRegisterAll', 'RequestNetworkConsult']) {
+  it('a T-Library request the protocol does not define is refused as ERR_NOT_IN_PROTOCOL: it can never be sent', () => {
+    for (const [name, type] of [
+      ['RequestGiveMusicTreatment', 37],
+      ['RequestRegisterAll', 5],
+      ['RequestNetworkConsult', 171],
+    ] as const) {
       const issues = validateRequestArgs(name, {});
-      expect(codes(issues), name).toEqual([['ERR_UNKNOWN_MESSAGE', undefined]]);
-      expect(issues[0].detail).toMatch(/known by name only/);
+      expect(codes(issues), name).toEqual([['ERR_NOT_IN_PROTOCOL', undefined]]);
+      expect(issues[0].detail).toBe(
+        `${name} is a T-Library request (type ${type}) that the wire protocol does not define, known by name only: it cannot be sent`,
+      );
     }
   });
 });

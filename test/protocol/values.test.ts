@@ -19,6 +19,7 @@ import {
   timeFromDate,
   timeToDate,
   toKVList,
+  utf8ByteLength,
 } from '../../src/protocol/values.js';
 import { INT32_MAX, INT32_MIN, SAMPLE_VALUES, VALUE_TYPE_NAMES, nestedKVList, valueArb } from '../support/arbitraries.js';
 
@@ -175,5 +176,21 @@ describe('describeBadValue', () => {
     expect(describeBadValue('binary', [1], 'InputMask')).toBe('InputMask must be a Uint8Array, got an array');
     expect(describeBadValue('string', { a: 1 }, 'ThisDN')).toBe('ThisDN must be a string, got an object');
     expect(describeBadValue('connid', 5, 'ConnID')).toBe('ConnID must be a ConnID of 16 lowercase hex digits, got number 5');
+  });
+});
+
+describe('utf8ByteLength (no Buffer: src/protocol runs in browsers)', () => {
+  it('agrees with Node’s UTF-8 encoder on every kind of character, lone surrogates included', () => {
+    const samples = ['', 'a', 'é', '€', '日本語', '😀', 'a😀b', '\ud83d', '\ude00x', 'x\ud83d', '\ud83d\ud83d\ude00', 'k'.repeat(70_000)];
+    for (const s of samples) expect(utf8ByteLength(s), JSON.stringify(s.slice(0, 8))).toBe(Buffer.byteLength(s));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 64 }), (s) => utf8ByteLength(s) === Buffer.byteLength(s)),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a kvlist key of 65,535 bytes is taken, one byte more is refused', () => {
+    expect(describeBadValue('kvlist', [['é'.repeat(32_767) + 'a', 1]], 'UserData')).toBeUndefined();
+    expect(describeBadValue('kvlist', [['é'.repeat(32_768), 1]], 'UserData')).toBe('UserData[0] key is longer than 65535 bytes');
   });
 });

@@ -2,41 +2,10 @@
  * RoutePoint against a scripted host (no sockets): ordering, bounds, timeouts with fake timers,
  * failover recovery decisions. The real-socket flows are in route.integration.test.ts.
  */
-import { EventEmitter } from 'eventemitter3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidArgumentError, RequestInterruptedError, TServerError } from '../../src/errors.js';
-import { RouteError, RoutePoint, type RouteHandler, type RoutingHost } from '../../src/routing/index.js';
-
-interface Sent {
-  name: string;
-  args: Record<string, unknown>;
-  resolve: (e: Record<string, unknown>) => void;
-  reject: (err: unknown) => void;
-}
-
-class FakeHost extends EventEmitter implements RoutingHost {
-  sent: Sent[] = [];
-  /** Answer registrations at once; route calls stay pending unless autoAnswer. */
-  autoAnswer = true;
-  request(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      this.sent.push({ name, args, resolve, reject });
-      if (name === 'RequestRegisterAddress' || name === 'RequestUnregisterAddress' || (this.autoAnswer && name === 'RequestRouteCall')) {
-        resolve({ Event: 'ok' });
-      }
-    });
-  }
-  routes(): Sent[] {
-    return this.sent.filter((s) => s.name === 'RequestRouteCall');
-  }
-  routeRequest(connId: string, extra: Record<string, unknown> = {}): void {
-    this.emit('EventRouteRequest', { Event: 'EventRouteRequest', ThisDN: '5000', ConnID: connId, ANI: '555', ...extra });
-  }
-}
-
-const flush = async () => {
-  for (let i = 0; i < 5; i++) await Promise.resolve();
-};
+import { RouteError, RoutePoint, type RouteHandler } from '../../src/routing/index.js';
+import { expectBalanced, FakeHost, flush } from './fake-host.js';
 
 describe('RoutePoint', () => {
   let host: FakeHost;
@@ -274,7 +243,8 @@ describe('RoutePoint', () => {
     await rp.close();
   });
 
-  it('close() aborts running handlers, drops waiting ones, and routes nothing after', async () => {
+  it('close() aborts running handlers, asks the default route for every undecided call, waits for routes in flight, then unregisters', async () => {
+    host.autoAnswer = false;
     const signals: AbortSignal[] = [];
     let finish: (d: string) => void = () => {};
     const rp = await RoutePoint.start(
@@ -282,20 +252,34 @@ describe('RoutePoint', () => {
       '5000',
       (r) => {
         signals.push(r.signal);
+        if (r.connId === 'a') return '1001';
         return new Promise<string>((resolve) => (finish = resolve));
       },
       { concurrency: 1 },
     );
-    host.routeRequest('a');
-    host.routeRequest('b');
+    host.routeRequest('a'); // decided at once: its route is on the wire at close()
+    host.routeRequest('b'); // running at close()
+    host.routeRequest('c'); // waiting at close()
     await flush();
-    await rp.close();
-    finish('1001');
-    host.routeRequest('c');
+    let closed = false;
+    const closing = rp.close().then(() => (closed = true));
+    finish('1002');
+    host.routeRequest('d');
     await flush();
-    expect(signals).toHaveLength(1);
-    expect(signals[0].aborted).toBe(true);
-    expect(host.routes()).toHaveLength(0);
+    expect(signals).toHaveLength(2);
+    expect(signals[1].aborted).toBe(true);
+    expect(host.routes().map((s) => [s.args.ConnID, s.args.OtherDN ?? `RouteType ${s.args.RouteType}`])).toEqual([
+      ['a', '1001'],
+      ['b', 'RouteType 1'],
+      ['c', 'RouteType 1'],
+    ]);
+    expect(closed).toBe(false);
+    expect(host.sent.some((s) => s.name === 'RequestUnregisterAddress')).toBe(false);
+    for (const s of host.routes()) s.resolve({ Event: 'EventRouteUsed' });
+    await closing;
+    expect(host.sent.at(-1)?.name).toBe('RequestUnregisterAddress');
+    expect(rp.stats()).toMatchObject({ received: 3, routed: 1, defaulted: 2, running: 0, waiting: 0, sending: 0 });
+    expectBalanced(rp);
   });
 
   it('an abort signal closes the handle', async () => {

@@ -110,12 +110,14 @@ describe('conn.route() against the simulator', () => {
     const { conn, pair } = rig;
     let running = 0;
     let peak = 0;
+    // Handlers hold until the test lets them go: no timed sleep decides the overlap.
+    const held: Array<() => void> = [];
     const rp = await conn.route(
       RP,
       async () => {
         running++;
         peak = Math.max(peak, running);
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise<void>((release) => held.push(release));
         running--;
         return null;
       },
@@ -123,6 +125,12 @@ describe('conn.route() against the simulator', () => {
     );
     // null: the switch's default route (1001) for every call.
     const ids = Array.from({ length: 12 }, () => pair.placeCall(RP));
+    for (let released = 0; released < ids.length; released++) {
+      const expected = Math.min(3, ids.length - released);
+      await until(() => running === expected && held.length === expected, `${expected} handlers running (${released} released)`);
+      expect(rp.stats()).toMatchObject({ running: expected, waiting: ids.length - released - expected });
+      held.shift()!();
+    }
     await until(() => rp.stats().defaulted + rp.stats().failed === ids.length, 'every call answered', 10_000);
     expect(peak).toBe(3);
     expect(rp.stats()).toMatchObject({ defaulted: 12, failed: 0 });
@@ -152,7 +160,8 @@ describe('conn.route() against the simulator', () => {
     const rp = await conn.route(
       RP,
       async () => {
-        await new Promise((r) => setTimeout(r, 2));
+        // Yield to I/O once, so the kill finds handlers running as well as routes on the wire.
+        await new Promise((r) => setImmediate(r));
         return `3${String(k++ % 1_000).padStart(3, '0')}`;
       },
       { concurrency: 16 },
@@ -163,6 +172,7 @@ describe('conn.route() against the simulator', () => {
     for (let i = 0; i < 200; i++) {
       ids.push(pair.placeCall(RP));
       if (i === 100) await pair.killPrimary();
+      // Let the client read what the switch sent so far: the kill comes in the middle of the flow.
       if (i % 20 === 0) await new Promise((r) => setImmediate(r));
     }
     await until(() => ids.every((id) => pair.routeCallCount(id) >= 1), 'every call routed', 40_000).catch((err) => {

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TServerSimulator, inputMaskOf, maskAllows } from '../../src/simulator/index.js';
 import { ClientPool, type WireClient } from '../support/wire-client.js';
+import { arrivedBy } from './desks.js';
 
 let sim: TServerSimulator;
 const pool = new ClientPool();
@@ -37,7 +38,7 @@ describe('DN events', () => {
     const copy = await peer.waitFor('EventAgentLogin', { since: since.peer });
     expect(copy.attributes.ReferenceID).toBeUndefined();
     expect(copy.attributes.EventSequenceNumber).toBe(login.attributes.EventSequenceNumber);
-    expect(await stranger.collect('EventAgentLogin', 150, since.stranger)).toEqual([]);
+    expect(await arrivedBy(stranger, 'EventAgentLogin', since.stranger)).toEqual([]);
     // The requester gets exactly one copy, even though it is registered on the DN too.
     expect(requester.received.filter((m) => m.name === 'EventAgentLogin')).toHaveLength(1);
   });
@@ -48,12 +49,12 @@ describe('DN events', () => {
     const connId = sim.placeCall('2001', { from: '5551234', userData: [['lang', 'fr']] });
     const ringing = await target.waitFor('EventRinging');
     expect(ringing.attributes).toMatchObject({ ThisDN: '2001', ConnID: connId, OtherDN: '5551234', UserData: [['lang', 'fr']] });
-    expect(await other.collect('EventRinging', 150, 0)).toEqual([]);
+    expect(await arrivedBy(other, 'EventRinging', 0)).toEqual([]);
 
     await target.request('RequestUnregisterAddress', { ThisDN: '2001' });
     const since = target.mark();
     sim.placeCall('2001');
-    expect(await target.collect('EventRinging', 150, since)).toEqual([]);
+    expect(await arrivedBy(target, 'EventRinging', since)).toEqual([]);
   });
 
   it('answerCall/releaseCall controls send EventEstablished/EventReleased to the party', async () => {
@@ -70,10 +71,11 @@ describe('DN events', () => {
   it('a client that disconnects loses its registrations (no events to a reconnecting socket)', async () => {
     const c = await on('2001');
     await c.close();
+    // A socket-level wait: the server sees the close.
     await expect.poll(() => sim.clientCount, { timeout: 2000 }).toBe(0);
     const d = await pool.registered(sim.url);
     sim.placeCall('2001');
-    expect(await d.collect('EventRinging', 150, 0)).toEqual([]);
+    expect(await arrivedBy(d, 'EventRinging', 0)).toEqual([]);
   });
 });
 
@@ -89,10 +91,10 @@ describe('link events', () => {
     const isLink = (m: { name: string }): boolean => m.name === 'EventLinkDisconnected' || m.name === 'EventLinkConnected';
     for (const c of [a, b]) {
       await c.waitForCount(isLink, 2, { since: marks.get(c) });
-      const got = await c.collect(isLink, 100, marks.get(c));
+      const got = await arrivedBy(c, isLink, marks.get(c));
       expect(got.map((m) => m.name)).toEqual(['EventLinkDisconnected', 'EventLinkConnected']);
     }
-    expect(await unregistered.collect(() => true, 150, 0)).toEqual([]);
+    expect(await arrivedBy(unregistered, () => true, 0)).toEqual([]);
   });
 });
 
@@ -119,7 +121,7 @@ describe('input mask', () => {
     await actor.request('RequestAgentReady', { ThisDN: '2001' });
     sim.placeCall('2001');
     await watcher.waitFor('EventAgentReady', { since });
-    const got = await watcher.collect(() => true, 150, since);
+    const got = await arrivedBy(watcher, () => true, since);
     expect(got.map((m) => m.name)).toEqual(['EventAgentReady']);
 
     // Answers always pass: the watcher's own request is answered though EventAgentLogout's bit is 0.
@@ -136,7 +138,7 @@ describe('input mask', () => {
     await watcher.request('RequestSetInputMask', { InputMask: new Uint8Array(64) });
     let since = watcher.mark();
     sim.placeCall('2001');
-    expect(await watcher.collect('EventRinging', 150, since)).toEqual([]);
+    expect(await arrivedBy(watcher, 'EventRinging', since)).toEqual([]);
     await watcher.request('RequestSetInputMask', { InputMask: new Uint8Array(64).fill(0xff) });
     since = watcher.mark();
     sim.placeCall('2001');

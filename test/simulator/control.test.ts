@@ -11,6 +11,8 @@ import { encodeFrame } from '../../src/codec/encoder.js';
 import { ADDP_PING } from '../../src/protocol/catalogue.js';
 import { TServerSimulator } from '../../src/simulator/index.js';
 import { ClientPool } from '../support/wire-client.js';
+import { arrivedBy } from './desks.js';
+import { ManualClock } from './manual-clock.js';
 
 const pool = new ClientPool();
 const sims: TServerSimulator[] = [];
@@ -39,38 +41,52 @@ describe('ADDP', () => {
   });
 
   it('pings a client that asked for AddpTimeout when it is idle, and keeps it while it answers', async () => {
-    const sim = await started();
+    const clock = new ManualClock();
+    const sim = await started({ clock });
     const c = await pool.registered(sim.url, { addpTimeout: 80 });
-    await c.waitForCount('AddpPing', 3, { timeoutMs: 2000 });
+    for (let n = 1; n <= 3; n++) {
+      clock.advance(80);
+      await c.waitForCount('AddpPing', n);
+      // The pong re-arms the idle period: wait until the server has read it.
+      await expect.poll(() => sim.addpStats().pongsReceived).toBe(n);
+    }
     expect(c.isClosed).toBe(false);
-    expect(sim.addpStats().pongsReceived).toBeGreaterThanOrEqual(2);
   });
 
   it('does not ping a client that did not ask for ADDP', async () => {
-    const sim = await started();
+    const clock = new ManualClock();
+    const sim = await started({ clock });
     const c = await pool.registered(sim.url);
-    expect(await c.collect('AddpPing', 300, 0)).toEqual([]);
+    clock.advance(3_600_000);
+    expect(await arrivedBy(c, 'AddpPing', 0)).toEqual([]);
+    expect(sim.addpStats().pingsSent).toBe(0);
   });
 
   it('closes a client that stays silent for AddpTimeout after a ping', async () => {
-    const sim = await started();
+    const clock = new ManualClock();
+    const sim = await started({ clock });
     const closed: string[] = [];
     sim.on('clientClosed', (e) => closed.push(e.reason));
     const c = await pool.registered(sim.url, { addpTimeout: 80, autoPong: false });
-    const t0 = Date.now();
-    await c.waitForClose(2000);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(150); // idle period + deadline
+    clock.advance(79);
+    expect(sim.addpStats().pingsSent).toBe(0);
+    clock.advance(1);
+    await c.waitFor('AddpPing');
+    clock.advance(79);
+    expect(c.isClosed).toBe(false);
+    clock.advance(1);
+    await c.waitForClose();
     expect(c.received.filter((m) => m.name === 'AddpPing')).toHaveLength(1);
     expect(closed).toEqual(['ADDP timeout']);
   });
 
   it('any frame from the client counts as a sign of life', async () => {
-    const sim = await started();
+    const clock = new ManualClock();
+    const sim = await started({ clock });
     const c = await pool.registered(sim.url, { addpTimeout: 100, autoPong: false });
-    const until = Date.now() + 500;
-    while (Date.now() < until) {
+    for (let n = 0; n < 20; n++) {
       await c.request('RequestQueryServer');
-      await new Promise((r) => setTimeout(r, 30));
+      clock.advance(30);
     }
     expect(c.isClosed).toBe(false);
     expect(c.received.filter((m) => m.name === 'AddpPing')).toEqual([]);
@@ -79,7 +95,8 @@ describe('ADDP', () => {
 
 describe('freeze', () => {
   it('answers nothing while frozen, ADDP included; sockets stay open; unfreeze resumes', async () => {
-    const sim = await started();
+    const clock = new ManualClock();
+    const sim = await started({ clock });
     const c = await pool.registered(sim.url, { addpTimeout: 60, autoPong: false });
     sim.freeze();
     expect(sim.isFrozen).toBe(true);
@@ -88,16 +105,19 @@ describe('freeze', () => {
     c.sendFrame(ADDP_PING);
     sim.placeCall('3001');
     sim.setLink(false);
-    const got = await c.collect(() => true, 300, since);
-    expect(got).toEqual([]);
+    clock.advance(1_000);
+    // A socket-level wait: the frozen server has read both frames (and dropped them).
+    await expect.poll(() => sim.framesDiscarded).toBe(2);
     expect(c.isClosed).toBe(false);
     expect(sim.clientCount).toBe(1);
 
     sim.freeze(false);
-    expect((await c.request('RequestQueryServer')).name).toBe('EventServerInfo');
+    expect(await arrivedBy(c, () => true, since)).toEqual([]);
     // ADDP runs again: the silent client is pinged, then closed.
+    clock.advance(60);
     await c.waitFor('AddpPing', { since });
-    await c.waitForClose(2000);
+    clock.advance(60);
+    await c.waitForClose();
   });
 });
 
@@ -106,6 +126,7 @@ describe('raw controls', () => {
     const sim = await started();
     const a = await pool.registered(sim.url);
     const b = await pool.connect(sim.url);
+    // A socket-level wait: the server accepts both sockets.
     await expect.poll(() => sim.clientCount, { timeout: 1000 }).toBe(2);
     sim.sendRaw(encodeFrame(117, { ErrorCode: 7, time: { seconds: 1, microseconds: 2 } }));
     for (const c of [a, b]) {
@@ -113,6 +134,7 @@ describe('raw controls', () => {
       expect(m.attributes).toEqual({ ErrorCode: 7, time: { seconds: 1, microseconds: 2 } });
     }
     sim.sendRaw(Uint8Array.of(0, 0, 0, 8, 0xde, 0xad, 1, 0, 0, 0, 0, 0));
+    // A socket-level wait: the client reads the bad frame.
     await expect.poll(() => a.protocolErrors.map((e) => e.code), { timeout: 1000 }).toEqual(['ERR_BAD_MAGIC']);
   });
 

@@ -4,7 +4,7 @@
  */
 import { expect } from 'vitest';
 import { ADDP_PING } from '../../src/protocol/catalogue.js';
-import { ClientPool, type Received, type WireClient } from '../support/wire-client.js';
+import { ClientPool, type Match, type Received, type WireClient } from '../support/wire-client.js';
 
 export const pool = new ClientPool();
 
@@ -41,4 +41,16 @@ export function expectError(m: Received, code: number, message?: RegExp): void {
 /** Waits for the event `name` about `connId` at a desk (index ≥ since). */
 export function eventOn(c: WireClient, name: string, connId: string, since = 0): Promise<Received> {
   return c.waitFor((m) => m.name === name && m.attributes.ConnID === connId, { since, what: `${name} for ${connId}` });
+}
+
+/**
+ * What `c` received since `since` that matches, once everything the server sent it so far has
+ * arrived: a RequestQueryServer round trip (the server answers in order on one socket, and writes
+ * an event as it happens), so proving that nothing came needs no wait on the clock. The round
+ * trip's own answer is left out. Not for a frozen server (it answers nothing).
+ */
+export async function arrivedBy(c: WireClient, match: Match, since = 0): Promise<Received[]> {
+  const barrier = await c.request('RequestQueryServer');
+  const test = typeof match === 'string' ? (m: Received) => m.name === match : match;
+  return c.received.slice(since).filter((m) => m !== barrier && m.type < ADDP_PING && test(m));
 }

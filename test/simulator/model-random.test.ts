@@ -5,9 +5,10 @@
  * that is gone. RANDOM_SEEDS=1,2,3 runs other seeds (the default three keep the suite quick).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { HotStandbyPair, TServerSimulator, type CallState, type SharedState, type SwitchFacade } from '../../src/simulator/index.js';
+import { HotStandbyPair, TServerSimulator, type SharedState, type SimCall, type SwitchFacade } from '../../src/simulator/index.js';
 import type { WireClient } from '../support/wire-client.js';
 import { desk, pool } from './desks.js';
+import { ManualClock } from './manual-clock.js';
 
 const DNS = ['1001', '1002', '1003', '1004'];
 const RP = '5000';
@@ -56,7 +57,8 @@ function checkInvariants(s: { shared: SharedState }, step: string): void {
 async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
   const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T | undefined => (xs.length === 0 ? undefined : xs[Math.floor(rnd() * xs.length)]);
-  const switchOptions = { routingPoints: [{ dn: RP, timeoutMs: 30, defaultDestination: '1004' }], queues: [QUEUE] };
+  const clock = new ManualClock();
+  const switchOptions = { routingPoints: [{ dn: RP, timeoutMs: 30, defaultDestination: '1004' }], queues: [QUEUE], clock };
   let s: SwitchFacade;
   let c: WireClient;
   let standbyClient: WireClient | undefined;
@@ -71,13 +73,12 @@ async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
     standbyClient = await desk(pair.b.url, [...DNS, RP, QUEUE]);
   }
   for (const dn of DNS.slice(0, 2)) await c.answerTo('RequestAgentLogin', { ThisDN: dn, AgentID: `ag${dn}`, ThisQueue: QUEUE });
-  const calls = (): CallState[] => [...s.shared.calls.values()];
-  const partyPairs = (): Array<[CallState, string]> =>
-    calls().flatMap((call) => call.parties.map((p): [CallState, string] => [call, p.dn]));
+  const calls = (): SimCall[] => [...s.shared.calls.values()];
+  const partyPairs = (): Array<[SimCall, string]> => calls().flatMap((call) => call.parties.map((p): [SimCall, string] => [call, p.dn]));
   const errors: string[] = [];
 
   /** A party in `state` (any party when none is), with its call. */
-  const partyIn = (state?: string): [CallState | undefined, string] => {
+  const partyIn = (state?: string): [SimCall | undefined, string] => {
     const pairs = partyPairs().filter(([call, dn]) => state === undefined || call.parties.find((p) => p.dn === dn)?.state === state);
     return pick(pairs) ?? pick(partyPairs()) ?? [undefined, pick(DNS)!];
   };
@@ -100,11 +101,11 @@ async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
     const connId = call?.connId ?? '00000000deadbeef';
     const other = pick([...DNS, RP, QUEUE])!;
     const second = pick(calls())?.connId ?? connId;
-    const at = (state: string, f: (call: CallState | undefined, dn: string) => [string, Record<string, unknown>]) => () => {
+    const at = (state: string, f: (call: SimCall | undefined, dn: string) => [string, Record<string, unknown>]) => () => {
       const [c1, d1] = smart ? partyIn(state) : [call, dn];
       return f(c1, d1);
     };
-    const id = (x: CallState | undefined): string => x?.connId ?? '00000000deadbeef';
+    const id = (x: SimCall | undefined): string => x?.connId ?? '00000000deadbeef';
     const complete = (name: string, key: string) => (): [string, Record<string, unknown>] => {
       const k = smart ? consultation() : undefined;
       return k
@@ -191,7 +192,7 @@ async function run(seed: number, mode: 'lone' | 'pair'): Promise<void> {
       }
     }
     checkInvariants(s, `seed ${seed} ${label}`);
-    if (rnd() < 0.05) await new Promise((r) => setTimeout(r, 35)); // let route timeouts fire now and then
+    if (rnd() < 0.05) clock.advance(35); // let route timeouts fire now and then
   }
   expect(errors).toEqual([]);
   expect(s.shared.pendingTimers).toBeLessThanOrEqual(calls().length * 2);

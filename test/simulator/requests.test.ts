@@ -8,6 +8,7 @@ import { MESSAGES } from '../../src/protocol/catalogue.js';
 import { HANDLERS } from '../../src/simulator/handlers.js';
 import { TServerSimulator } from '../../src/simulator/index.js';
 import { ClientPool, type WireClient } from '../support/wire-client.js';
+import { arrivedBy } from './desks.js';
 
 let sim: TServerSimulator;
 const pool = new ClientPool();
@@ -50,6 +51,7 @@ describe('lifecycle', () => {
     await c.register();
     expect(sim.clientCount).toBe(1);
     await c.close();
+    // A socket-level wait: the server sees the close.
     await expect.poll(() => sim.clientCount, { timeout: 2000 }).toBe(0);
     expect(seen).toEqual(['client', 'closed']);
   });
@@ -221,7 +223,7 @@ describe('requests', () => {
     expect(ack.attributes.UserEvent).toBe(48);
     const ue = await watcher.waitFor('EventUserEvent');
     expect(ue.attributes).toMatchObject({ ThisDN: '1005', UserData: [['x', 'y']], CustomerID: 'cust' });
-    expect(await sender.collect('EventUserEvent', 100, 0)).toEqual([]);
+    expect(await arrivedBy(sender, 'EventUserEvent', 0)).toEqual([]);
   });
 
   it('RequestReserveAgent → EventAgentReserved echoing what it reserved', async () => {

@@ -4,14 +4,18 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { TServerSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
-import { desk, eventOn, expectError, pool, seen, story } from './desks.js';
+import { arrivedBy, desk, eventOn, expectError, pool, seen, story } from './desks.js';
+import { ManualClock } from './manual-clock.js';
 
 const RP = '5000';
 const QUEUE = '6000';
 let sim: TServerSimulator | undefined;
+/** The switch's clock: the route timeouts, treatments and queue idle times move only when a test advances it. */
+let clock: ManualClock;
 
 async function started(options: SimulatorOptions = {}): Promise<TServerSimulator> {
-  sim = new TServerSimulator({ name: 'routing', ...options });
+  clock = new ManualClock();
+  sim = new TServerSimulator({ name: 'routing', clock, ...options });
   await sim.start();
   return sim;
 }
@@ -45,7 +49,16 @@ describe('routing points', () => {
     const since = router.mark();
     const used = await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: '1001' });
     expect(used.name).toBe('EventRouteUsed');
-    expect(used.attributes).toMatchObject({ ThisDN: RP, ConnID: connId, OtherDN: '1001' });
+    // 1.2: the destination in ThirdPartyDN (role 2 Destination), the caller in OtherDN, ThisQueue = the routing point.
+    expect(used.attributes).toMatchObject({
+      ThisDN: RP,
+      ConnID: connId,
+      OtherDN: '5551111',
+      ThirdPartyDN: '1001',
+      ThirdPartyDNRole: 2,
+      ThisQueue: RP,
+      CallState: 0,
+    });
     expect(story(router, since, { [connId]: 'C' })).toEqual(['EventDiverted@C', 'EventRouteUsed@C']);
     const ringing = await eventOn(agent, 'EventRinging', connId);
     expect(ringing.attributes).toMatchObject({ ThisDN: '1001', ThirdPartyDN: RP, OtherDN: '5551111', DNIS: '8005550100' });
@@ -59,12 +72,14 @@ describe('routing points', () => {
     const s = await started({ routingPoints: [{ dn: RP, timeoutMs: 100, defaultDestination: '1002' }] });
     const router = await desk(s.url, RP);
     const fallback = await desk(s.url, '1002');
-    const t0 = Date.now();
     const connId = s.placeCall(RP, { from: '5551112' });
-    const used = await router.waitFor((m) => m.name === 'EventRouteUsed' && m.attributes.ConnID === connId, { timeoutMs: 2000 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
+    await eventOn(router, 'EventRouteRequest', connId);
+    clock.advance(99);
+    expect(s.call(connId)?.state).toBe('routing');
+    clock.advance(1);
+    const used = await eventOn(router, 'EventRouteUsed', connId);
     expect(used.attributes.ReferenceID).toBeUndefined();
-    expect(used.attributes.OtherDN).toBe('1002');
+    expect(used.attributes).toMatchObject({ OtherDN: '5551112', ThirdPartyDN: '1002', ThirdPartyDNRole: 2, ThisQueue: RP });
     expect((await eventOn(fallback, 'EventRinging', connId)).attributes.ThirdPartyDN).toBe(RP);
     expectError(await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: '1001' }), 57);
     expect(s.shared.pendingTimers).toBe(0);
@@ -74,6 +89,7 @@ describe('routing points', () => {
     const s = await started({ routeTimeoutMs: 80 });
     const router = await desk(s.url, RP, 4);
     const connId = s.placeCall(RP);
+    clock.advance(80);
     await eventOn(router, 'EventReleased', connId);
     expect(story(router, 0, { [connId]: 'C' })).toEqual(['EventRouteRequest@C', 'EventRouteUsed@C', 'EventReleased@C']);
     expect(s.call(connId)).toBeUndefined();
@@ -121,7 +137,7 @@ describe('ACD queues', () => {
     const queued = await eventOn(queue, 'EventQueued', connId);
     expect(queued.attributes).toMatchObject({ ThisDN: QUEUE, OtherDN: '5552222', ThisQueue: QUEUE });
     // Logged in but not Ready: the call waits.
-    expect((await a.collect((m) => m.name === 'EventRinging', 100)).length).toBe(0);
+    expect(await arrivedBy(a, 'EventRinging', 0)).toEqual([]);
     const ready = await a.answerTo('RequestAgentReady', { ThisDN: '1001' });
     expect(ready.name).toBe('EventAgentReady');
     const ringing = await eventOn(a, 'EventRinging', connId);
@@ -136,7 +152,7 @@ describe('ACD queues', () => {
     const a = await desk(s.url, '1001');
     const b = await desk(s.url, '1002');
     s.loginAgent('1001', 'ag1', { queue: QUEUE, ready: true });
-    await new Promise((r) => setTimeout(r, 5));
+    clock.advance(5);
     s.loginAgent('1002', 'ag2', { queue: QUEUE, ready: true });
     const c1 = s.placeCall(QUEUE);
     const c2 = s.placeCall(QUEUE);
@@ -206,7 +222,6 @@ describe('treatments and abandons', () => {
     const router = await desk(s.url, [RP, '1001']);
     const connId = s.placeCall(RP);
     await eventOn(router, 'EventRouteRequest', connId);
-    const t0 = Date.now();
     const applied = await router.answerTo('RequestApplyTreatment', {
       ThisDN: RP,
       ConnID: connId,
@@ -215,8 +230,10 @@ describe('treatments and abandons', () => {
     });
     expect(applied.name).toBe('EventTreatmentApplied');
     expect(applied.attributes).toMatchObject({ TreatmentType: 2, TreatmentParms: [['DurationMs', 120]] });
-    const end = await router.waitFor((m) => m.name === 'EventTreatmentEnd', { timeoutMs: 2000 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(110);
+    clock.advance(119);
+    expect(await arrivedBy(router, 'EventTreatmentEnd', 0)).toEqual([]);
+    clock.advance(1);
+    const end = await eventOn(router, 'EventTreatmentEnd', connId);
     expect(end.attributes).toMatchObject({ ThisDN: RP, ConnID: connId, TreatmentType: 2 });
     expect(end.attributes.ReferenceID).toBeUndefined();
     const refused = await router.answerTo('RequestApplyTreatment', { ThisDN: RP, ConnID: connId, TreatmentType: 0 });
@@ -234,8 +251,9 @@ describe('treatments and abandons', () => {
     await eventOn(router, 'EventRouteRequest', connId);
     await router.answerTo('RequestApplyTreatment', { ThisDN: RP, ConnID: connId, TreatmentType: 3, TreatmentParms: [['DurationMs', 150]] });
     await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: '1001' });
-    expect(await router.collect('EventTreatmentEnd', 250)).toEqual([]);
     expect(s.shared.pendingTimers).toBe(0);
+    clock.advance(1_000);
+    expect(await arrivedBy(router, 'EventTreatmentEnd', 0)).toEqual([]);
   });
 
   it('a caller who hangs up while routed or queued: EventAbandoned; the route timer is gone', async () => {
@@ -254,5 +272,70 @@ describe('treatments and abandons', () => {
     expect(s.shared.pendingTimers).toBe(0);
     expectError(await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: routed, OtherDN: '1001' }), 57);
     expect(seen(queue).map((m) => m.name)).toEqual(['EventQueued', 'EventAbandoned']);
+  });
+});
+
+describe('routing 1.2', () => {
+  it('RouteType 13 (AgentID): the call goes to the DN the agent is logged in on; 62 when the agent is not logged in', async () => {
+    const s = await started({ routingPoints: [RP] });
+    const router = await desk(s.url, RP);
+    const a = await desk(s.url, '1001');
+    await a.answerTo('RequestAgentLogin', { ThisDN: '1001', AgentID: 'ag7' });
+    const connId = s.placeCall(RP, { from: '5553333' });
+    await eventOn(router, 'EventRouteRequest', connId);
+    expectError(await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: 'ag9', RouteType: 13 }), 62, /ag9/);
+    const used = await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, OtherDN: 'ag7', RouteType: 13 });
+    expect(used.attributes).toMatchObject({ ThirdPartyDN: '1001', ThirdPartyDNRole: 2, OtherDN: '5553333' });
+    expect((await eventOn(a, 'EventRinging', connId)).attributes).toMatchObject({ ThisDN: '1001', ThirdPartyDN: RP });
+  });
+
+  it('RouteType 14 (CallDisconnect): every party is released with CallState 19, then EventRouteUsed answers', async () => {
+    const s = await started({ routingPoints: [RP] });
+    const router = await desk(s.url, RP);
+    const a = await desk(s.url, '1001');
+    const connId = (await a.answerTo('RequestMakeCall', { ThisDN: '1001', OtherDN: RP })).attributes.ConnID as string;
+    await eventOn(router, 'EventRouteRequest', connId);
+    const since = router.mark();
+    const used = await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: connId, RouteType: 14 });
+    expect(used).toMatchObject({ name: 'EventRouteUsed', attributes: { ThisDN: RP, CallState: 19, RouteType: 14, OtherDN: '1001' } });
+    expect(used.attributes.ThirdPartyDN).toBeUndefined();
+    expect((await eventOn(a, 'EventReleased', connId)).attributes).toMatchObject({ ThisDN: '1001', CallState: 19 });
+    expect(story(router, since, { [connId]: 'C' })).toEqual(['EventRouteUsed@C']);
+    expect(s.call(connId)).toBeUndefined();
+    expect(s.shared.pendingTimers).toBe(0);
+  });
+
+  it('a consultation call at a routing point: EventRouteRequest carries PreviousConnID = the held call', async () => {
+    const s = await started({ routingPoints: [RP] });
+    const router = await desk(s.url, RP);
+    const a = await desk(s.url, '1001');
+    const c1 = s.placeCall('1001', { from: '5554444' });
+    await eventOn(a, 'EventRinging', c1);
+    await a.answerTo('RequestAnswerCall', { ThisDN: '1001', ConnID: c1 });
+    const c2 = (await a.answerTo('RequestInitiateTransfer', { ThisDN: '1001', ConnID: c1, OtherDN: RP })).attributes.ConnID as string;
+    const request = await eventOn(router, 'EventRouteRequest', c2);
+    expect(request.attributes).toMatchObject({ CallType: 4, PreviousConnID: c1, OtherDN: '1001', ThisQueue: RP });
+    const direct = s.placeCall(RP);
+    expect((await eventOn(router, 'EventRouteRequest', direct)).attributes.PreviousConnID).toBeUndefined();
+  });
+
+  it('the switch’s default destination serves routing points declared by registration: at the timeout, and for a route without OtherDN', async () => {
+    const s = await started({ defaultRouteDestination: '1002' });
+    const router = await desk(s.url, RP, 4);
+    const b = await desk(s.url, '1002');
+    const timedOut = s.placeCall(RP);
+    clock.advance(10_000);
+    const byDefault = await eventOn(router, 'EventRouteUsed', timedOut);
+    expect(byDefault.attributes.ThirdPartyDN).toBe('1002');
+    expect(byDefault.attributes.ReferenceID).toBeUndefined();
+    await eventOn(b, 'EventRinging', timedOut);
+    const defaulted = s.placeCall(RP);
+    await eventOn(router, 'EventRouteRequest', defaulted);
+    const used = await router.answerTo('RequestRouteCall', { ThisDN: RP, ConnID: defaulted, RouteType: 1 });
+    expect(used.attributes).toMatchObject({ ThirdPartyDN: '1002', ThirdPartyDNRole: 2 });
+    s.setDefaultRouteDestination(undefined);
+    const released = s.placeCall(RP);
+    clock.advance(10_000);
+    await eventOn(router, 'EventReleased', released);
   });
 });

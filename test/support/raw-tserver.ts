@@ -23,6 +23,8 @@ export class RawTServer {
   linkUp = true;
   /** Called for each request (after it is recorded); answer with `send`. */
   onRequest: (r: RawRequest) => void = () => undefined;
+  /** Called for each RequestRegisterClient; return true when the test answered it (or chose not to). */
+  onRegister: (r: RawRequest) => boolean = () => false;
   private constructor(
     private readonly server: net.Server,
     readonly url: string,
@@ -67,6 +69,7 @@ export class RawTServer {
     const decoder = new FrameDecoder({
       onMessage: (m) => {
         if (m.name === 'RequestRegisterClient') {
+          if (this.onRegister({ name: m.name, attributes: m.attributes, socket })) return;
           this.send(socket, this.linkUp ? 'EventLinkConnected' : 'EventLinkDisconnected', { ReferenceID: m.attributes.ReferenceID });
           return;
         }

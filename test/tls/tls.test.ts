@@ -5,7 +5,10 @@
  * - by default (`tls: true`, the system's CAs) an unknown CA is refused with a clear ConnectError,
  *   as are another CA, a wrong host name and a self-signed certificate;
  * - mutual TLS works, and a missing or foreign client certificate is refused;
- * - a handshake that never completes ends at connectTimeoutMs; TLS against a plain server fails.
+ * - a handshake that never completes ends at connectTimeoutMs; TLS against a plain server fails;
+ * - a `servername` set in the `tls` option applies to the configured servers only: a backup learned
+ *   from the primary must present a certificate valid for its own address, or for a servername
+ *   the user gives with a configured backup.
  * Skipped, with a message, only if the openssl CLI is absent.
  */
 import { execFileSync } from 'node:child_process';
@@ -16,6 +19,8 @@ import type { TlsOptions } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError, TServerConnection, type TServerConnectionOptions } from '../../src/index.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
+import { wireCodecV1 } from '../../src/codec/index.js';
+import { type Endpoint, Transport } from '../../src/transport/index.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 import { nextEvent, nextResync, until } from '../ha/helpers.js';
 
@@ -35,6 +40,9 @@ interface Pki {
   ca: Buffer;
   otherCa: Buffer;
   server: { key: Buffer; cert: Buffer };
+  /** Valid for the name `localhost` only (not for 127.0.0.1). */
+  localhostOnly: { key: Buffer; cert: Buffer };
+  localhostAndIp: { key: Buffer; cert: Buffer };
   wrongName: { key: Buffer; cert: Buffer };
   selfSigned: { key: Buffer; cert: Buffer };
   client: { key: Buffer; cert: Buffer };
@@ -73,6 +81,8 @@ function makePki(dir: string): Pki {
   const serverExt = 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n';
   const clientExt = 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n';
   const server = leaf('server', '/CN=127.0.0.1', serverExt);
+  const localhostOnly = leaf('localhost-only', '/CN=localhost', serverExt.replace('IP:127.0.0.1', 'DNS:localhost'));
+  const localhostAndIp = leaf('localhost-and-ip', '/CN=localhost', serverExt.replace('IP:127.0.0.1', 'DNS:localhost,IP:127.0.0.1'));
   const wrongName = leaf('wrong-name', '/CN=tserver.invalid', serverExt.replace('IP:127.0.0.1', 'DNS:tserver.invalid'));
   const client = leaf('client', '/CN=tlib-client', clientExt);
   const foreignClient = leaf('foreign-client', '/CN=intruder', clientExt, 'other-ca');
@@ -95,6 +105,8 @@ function makePki(dir: string): Pki {
     ca: readFileSync(join(dir, 'ca.crt')),
     otherCa: readFileSync(join(dir, 'other-ca.crt')),
     server,
+    localhostOnly,
+    localhostAndIp,
     wrongName,
     selfSigned: { key: readFileSync(join(dir, 'self.key')), cert: readFileSync(join(dir, 'self.crt')) },
     client,
@@ -123,6 +135,16 @@ async function tlsSim(tls: TlsOptions): Promise<TServerSimulator> {
   await sim.start();
   cleanups.push(() => sim.stop());
   return sim;
+}
+
+/** open(), a TLS standby session on b, DN 1001 registered; after the primary's kill, the resync runs on b. */
+async function expectStandbyThenFailover(pair: HotStandbyPair, conn: TServerConnection): Promise<void> {
+  await conn.open();
+  await until(() => conn.state.standby, 'a TLS standby session');
+  await conn.registerAddress('1001');
+  const resynced = nextResync(conn);
+  await pair.killPrimary();
+  expect((await resynced).server).toBe(pair.b.url);
 }
 
 function connection(primary: string, options: Partial<TServerConnectionOptions>): TServerConnection {
@@ -254,17 +276,81 @@ describe.skipIf(!OPENSSL)('TLS', () => {
     });
   });
 
+  describe('servername and learned addresses (issue 21 item 8)', () => {
+    /** A pair whose servers both present `cert`; the connection dials the primary's address with `options`. */
+    async function pairWith(cert: { key: Buffer; cert: Buffer }, options: (pair: HotStandbyPair) => Partial<TServerConnectionOptions>) {
+      const pair = await HotStandbyPair.start({ tls: cert });
+      cleanups.push(() => pair.stop());
+      const conn = connection(pair.addresses.primary, options(pair));
+      return { pair, conn };
+    }
+
+    it('tls.servername does not vouch for a learned backup: a certificate valid only for the name given for the primary is refused there', async () => {
+      // The primary is dialled by IP with servername 'localhost'; the backup it names (127.0.0.1:port)
+      // presents the same localhost-only certificate, which is not valid for 127.0.0.1.
+      const { pair, conn } = await pairWith(pki.localhostOnly, () => ({ tls: { ca: pki.ca, servername: 'localhost' } }));
+      const atBackup: string[] = []; // sessions b accepted: a handshake the client completed
+      pair.b.on('client', (c) => atBackup.push(String(c.remoteAddress)));
+      const failures: Array<{ server: string; error: Error }> = [];
+      conn.on('reconnectFailed', (f) => failures.push(f));
+      await conn.open(); // the configured primary: servername applies
+      expect((await conn.queryServer()).Event).toBe('EventServerInfo');
+      await pair.killPrimary();
+      // The reconnect loop retries the dead primary while the learned backup is dialled beside it
+      // at the same backoff: by the third failure the backup has been tried and refused.
+      await until(() => failures.length >= 3, 'three failed reconnect attempts', 5_000);
+      expect(atBackup).toEqual([]);
+      expect(conn.state.status).toBe('reconnecting');
+    });
+
+    it('Transport: a learned endpoint is checked against its own host, a configured one against tls.servername', async () => {
+      const sim = await tlsSim({ key: pki.localhostOnly.key, cert: pki.localhostOnly.cert });
+      const port = Number(sim.url.split(':')[1]);
+      const transport = (endpoint: Endpoint) =>
+        new Transport({
+          endpoint,
+          codec: wireCodecV1,
+          maxFrameBytes: 1 << 20,
+          maxWriteBufferBytes: 1 << 20,
+          connectTimeoutMs: 2_000,
+          tls: { ca: pki.ca, servername: 'localhost' },
+          addp: false,
+        });
+      const learned = transport({ host: '127.0.0.1', port, name: 'learned' });
+      const err = await learned.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConnectError);
+      expect((err as Error).message).toMatch(/ERR_TLS_CERT_ALTNAME_INVALID.*127\.0\.0\.1/);
+      const configured = transport({ host: '127.0.0.1', port, name: 'configured', configured: true });
+      await configured.connect();
+      configured.close();
+      const listed = transport({ host: '127.0.0.1', port, name: 'listed', servername: 'localhost' });
+      await listed.connect();
+      listed.close();
+    });
+
+    it('a learned backup whose certificate is valid for its own address is accepted with tls.servername set', async () => {
+      const { pair, conn } = await pairWith(pki.localhostAndIp, () => ({ tls: { ca: pki.ca, servername: 'localhost' } }));
+      await expectStandbyThenFailover(pair, conn);
+    });
+
+    it('a backup the user configures with its own servername is checked against that name', async () => {
+      const { pair, conn } = await pairWith(pki.localhostOnly, (p) => ({
+        tls: { ca: pki.ca, servername: 'localhost' },
+        backup: { host: '127.0.0.1', port: Number(p.b.url.split(':')[1]), servername: 'localhost' },
+      }));
+      await expectStandbyThenFailover(pair, conn);
+    });
+  });
+
   describe('TLS and failures', () => {
     it('a TLS hot-standby pair: the backup learned from EventRestoreConnection is verified too, and failover works', async () => {
       const pair = await HotStandbyPair.start({ tls: { key: pki.server.key, cert: pki.server.cert } });
       cleanups.push(() => pair.stop());
       const conn = connection(pair.addresses.primary, { tls: { ca: pki.ca } });
-      await conn.open();
-      await until(() => conn.state.standby, 'a TLS standby session');
-      await conn.registerAddress('1001');
-      const resynced = nextResync(conn);
-      await pair.killPrimary();
-      expect((await resynced).server).toBe(pair.b.url);
+      await expectStandbyThenFailover(pair, conn);
       const ringing = nextEvent(conn, 'EventRinging');
       pair.b.placeCall('1001');
       await ringing;

@@ -1,0 +1,54 @@
+/** GatewayConnection's options, state and events. */
+import type { TlibError } from '../errors.js';
+import type { GatewayGrantView, GatewayResyncSummary, GatewayServerState } from '../gateway/protocol.js';
+import type { CallView, ChangeCause, DNView } from '../model/types.js';
+import type { EventMap, PublicEventName, TEvent } from '../protocol/types.js';
+
+export type GatewayConnectionStatus = 'closed' | 'connecting' | 'open' | 'reconnecting' | 'closing';
+
+export interface GatewayConnectionOptions {
+  /** Sent at the upgrade as the `tlib-token.<base64url>` subprotocol (a browser cannot set headers); the gateway's `authenticate` reads it. */
+  token?: string;
+  /** Time a request may take, queued time included. Default 10,000 ms (the gateway's verdict gets 2 s more). */
+  requestTimeoutMs?: number;
+  /** Requests that may wait while no session is open; past it OfflineQueueFullError. Default 100. */
+  queueLimit?: number;
+  /** Backoff between reconnect attempts (p-retry). Default 250 ms → 10 s, ×2, randomized, unlimited; false: no reconnect. */
+  reconnect?: Partial<{ retries: number; minTimeoutMs: number; maxTimeoutMs: number; factor: number; randomize: boolean }> | false;
+  /** A WebSocket class (default the global one; in Node give `ws`'s). */
+  WebSocket?: typeof WebSocket;
+}
+
+export interface GatewayConnectionState {
+  status: GatewayConnectionStatus;
+  /** The gateway session (kept across reconnects while the gateway keeps it). */
+  session: string | undefined;
+  /** The last sequence number received. */
+  seq: number;
+  /** What this session may watch and act on. */
+  grant: GatewayGrantView;
+  /** The T-Server connection behind the gateway, as last reported. */
+  server: GatewayServerState | undefined;
+  inFlight: number;
+  queued: number;
+}
+
+type NamedEventListeners = { [N in PublicEventName]: (event: EventMap[N]) => void };
+
+export interface GatewayConnectionEvents extends NamedEventListeners {
+  /** Every event about this session's DNs (and the connection's own), in order. */
+  event: (event: TEvent) => void;
+  callChanged: (call: CallView, cause: ChangeCause) => void;
+  callEnded: (call: CallView, cause: ChangeCause) => void;
+  dnChanged: (dn: DNView, cause: ChangeCause) => void;
+  /** A snapshot replaced the state (first open, a reconnect too far behind, another gateway): its changes follow as 'resync'. */
+  snapshot: (info: { session: string; fresh: boolean }) => void;
+  /** The T-Server connection behind the gateway changed status, link or resync. */
+  serverState: (state: GatewayServerState) => void;
+  resynced: (summary: GatewayResyncSummary) => void;
+  stateChange: (state: GatewayConnectionState) => void;
+  reconnectFailed: (info: { attempt: number; error: Error }) => void;
+  /** Errors that concern no request: a DN the gateway could not register, a listener that threw, giving up. */
+  error: (error: TlibError) => void;
+  close: () => void;
+}
