@@ -18,14 +18,10 @@
  *       npx tsx examples/ha-events.ts --primary 127.0.0.1:7000 [--backup 127.0.0.1:7001] [--dn 1001]
  *       (against a real pair: prints HA events until Ctrl-C)
  */
-import { TServerConnection, type ConnectionState, type TEvent } from '../src/index.js';
-import { formatEvent, formatState, say } from './lib/format.js';
-import { parseExampleArgs, run, sleep, startTarget, untilSignal, watchdog } from './lib/target.js';
-
-const USAGE = `usage: npx tsx examples/ha-events.ts [--primary host:port [--backup host:port]] [--dn DN]
-
-Without --primary, starts a simulator pair in this process and drives a link flap, a switchover,
-a kill and a restart. With --primary, prints HA events until Ctrl-C.`;
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { type ConnectionState, TServerConnection, type TEvent, formatEventLine } from 'tlib-client';
+import { HotStandbyPair } from 'tlib-client/simulator';
 
 const HA_EVENTS = new Set([
   'EventServerConnected',
@@ -35,17 +31,19 @@ const HA_EVENTS = new Set([
   'EventLinkDisconnected',
 ]);
 
-run(async () => {
-  const args = parseExampleArgs(process.argv.slice(2), USAGE, { dn: { type: 'string' } });
-  const dn = (args.values.dn as string | undefined) ?? '1001';
-  const target = await startTarget(args);
-  const { pair, label } = target;
-  if (pair) watchdog(20_000, 'ha-events');
+const { values } = parseArgs({ options: { primary: { type: 'string' }, backup: { type: 'string' }, dn: { type: 'string' } } });
+const dn = values.dn ?? '1001';
+const say = (text: string) => console.log(`== ${text}`);
+// Without --primary, a simulated hot-standby pair runs in this process and the scenarios below are driven on it.
+const pair = values.primary ? undefined : await HotStandbyPair.start();
+const names = new Map(pair ? [pair.a, pair.b].map((s) => [s.url, s.name]) : []);
+const label = (server: string) => names.get(server) ?? server;
 
+await (async () => {
   const conn = new TServerConnection({
-    primary: target.primary,
+    primary: values.primary ?? pair!.addresses.primary,
     // No backup given: the primary names it in EventRestoreConnection and the SDK opens a standby session.
-    backup: pair ? undefined : target.backup,
+    backup: values.backup,
     applicationName: 'ha-events-example',
     addp: { timeoutMs: 1_000, remoteTimeoutMs: 1_000 },
     reconnect: { minTimeoutMs: 100, maxTimeoutMs: 1_000 },
@@ -60,7 +58,7 @@ run(async () => {
       return;
     }
     log.push(e.Event);
-    console.log(formatEvent(e, label));
+    console.log(formatEventLine(e, new Date(), label));
   });
   conn.on('resynced', (s) => {
     log.push('resynced');
@@ -74,7 +72,7 @@ run(async () => {
     const key = `${s.status}|${s.active}|${s.standby}`;
     if (key === last) return;
     last = key;
-    say(`conn.state: ${formatState(s, label)}`);
+    say(`conn.state: ${s.status} · active ${label(s.active ?? 'none')} · standby ${label(s.standby ?? 'none')}`);
   });
 
   await conn.open();
@@ -83,7 +81,7 @@ run(async () => {
 
   if (!pair) {
     say('printing HA events; Ctrl-C to stop');
-    await untilSignal();
+    await new Promise((resolve) => process.once('SIGINT', resolve));
     await conn.close();
     return;
   }
@@ -131,9 +129,9 @@ run(async () => {
   say(`standby session open again (${others} other events were not printed)`);
 
   await conn.close();
-  await target.stop();
+  await pair.stop();
   say('ha-events done');
-});
+})();
 
 async function waitFor(ok: () => boolean, what: string, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -16,35 +16,37 @@
  * Against a real T-Server (does the same requests, then watches the routing DNs until Ctrl-C):
  *   npx tsx examples/integration-services.ts --primary 127.0.0.1:7000 [--backup …] [--route-dn 5000] [--agent-dn 1001] [--agent agent-1]
  */
-import { SubscriptionOperation, TServerConnection, kvGet, type EventMap } from '../src/index.js';
-import { formatEvent, formatKV, say } from './lib/format.js';
-import { parseExampleArgs, run, sleep, startTarget, untilSignal, watchdog } from './lib/target.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { type EventMap, type KVList, SubscriptionOperation, TServerConnection, formatEventLine, kvGet, kvToObject } from 'tlib-client';
+import { HotStandbyPair } from 'tlib-client/simulator';
 
-const USAGE = `usage: npx tsx examples/integration-services.ts [--primary host:port [--backup host:port]]
-         [--route-dn 5000] [--queue-dn 5001] [--agent-dn 1001] [--agent agent-1]
-
-What an integration application does besides routing: monitors a route point and a queue, sends a
-user event, a private service request, starts and stops transaction monitoring, reserves an agent.
-Without --primary, does it against a simulator pair in this process and exits. With --primary,
-does the same requests, then watches the routing DNs until Ctrl-C.`;
-
-run(async () => {
-  const args = parseExampleArgs(process.argv.slice(2), USAGE, {
+const { values } = parseArgs({
+  options: {
+    primary: { type: 'string' },
+    backup: { type: 'string' },
     'route-dn': { type: 'string' },
     'queue-dn': { type: 'string' },
     'agent-dn': { type: 'string' },
     agent: { type: 'string' },
-  });
-  const routeDN = (args.values['route-dn'] as string | undefined) ?? '5000';
-  const queueDN = (args.values['queue-dn'] as string | undefined) ?? '5001';
-  const agentDN = (args.values['agent-dn'] as string | undefined) ?? '1001';
-  const agentId = (args.values.agent as string | undefined) ?? 'agent-1';
-  const target = await startTarget(args);
-  const { pair, label } = target;
-  if (pair) watchdog(20_000, 'routing-integration');
+  },
+});
+const routeDN = values['route-dn'] ?? '5000';
+const queueDN = values['queue-dn'] ?? '5001';
+const agentDN = values['agent-dn'] ?? '1001';
+const agentId = values.agent ?? 'agent-1';
+const say = (text: string) => console.log(`== ${text}`);
+const kv = (list: KVList | undefined) => JSON.stringify(kvToObject(list ?? []));
+// Without --primary, a simulated hot-standby pair runs in this process.
+const pair = values.primary ? undefined : await HotStandbyPair.start();
 
-  const conn = new TServerConnection({ primary: target.primary, backup: target.backup, applicationName: 'integration-services-example' });
-  conn.on('event', (e) => console.log(formatEvent(e, label)));
+await (async () => {
+  const conn = new TServerConnection({
+    primary: values.primary ?? pair!.addresses.primary,
+    backup: values.backup ?? pair?.addresses.backup,
+    applicationName: 'integration-services-example',
+  });
+  conn.on('event', (e) => console.log(formatEventLine(e)));
   await conn.open();
 
   // 1. Monitor the routing DNs (and the agent's DN, to see the reservation).
@@ -63,7 +65,7 @@ run(async () => {
   const priv = await conn.privateService(4001, { ThisDN: routeDN, UserData: { Query: 'queue-stats', Queue: queueDN } });
   // Answered by EventPrivateInfo or EventACK: narrow on `Event` to read the attributes.
   if (priv.Event === 'EventPrivateInfo')
-    say(`privateService(4001) answered by EventPrivateInfo ${priv.PrivateEvent}: ${formatKV(priv.UserData)}`);
+    say(`privateService(4001) answered by EventPrivateInfo ${priv.PrivateEvent}: ${kv(priv.UserData)}`);
   else say(`privateService(4001) answered by ${priv.Event}`);
 
   // 4. Transaction monitoring: start → EventACK with SubscriptionID; statuses arrive as EventTransactionStatus.
@@ -78,7 +80,7 @@ run(async () => {
       ['Result', 'routed'],
     ]);
     const st = await status;
-    say(`EventTransactionStatus for ${st.SubscriptionID}: ${formatKV(st.Extensions)}`);
+    say(`EventTransactionStatus for ${st.SubscriptionID}: ${kv(st.Extensions)}`);
   }
 
   // 5. Reserve an agent for routing (the agent logs in on its DN first; on a real switch it already is).
@@ -93,19 +95,19 @@ run(async () => {
     const r = await ringing;
     say(`call ${r.ConnID} at route point ${r.ThisDN}, Language=${String(kvGet(r.UserData, 'Language'))}: route it to ${agentDN}`);
     pair.primary.releaseCall(connId);
-    await sleep(50);
+    await sleep(50); // the release reaches us before we log out
   } else {
     say('watching the routing DNs; Ctrl-C to stop');
-    await untilSignal();
+    await new Promise((resolve) => process.once('SIGINT', resolve));
   }
 
   await conn.transactionMonitoring({ SubscriptionOperation: SubscriptionOperation.Stop, SubscriptionID: subscriptionId });
   say(`transaction monitoring ${subscriptionId} stopped`);
   if (pair) await conn.agentLogout(agentDN);
   await conn.close();
-  await target.stop();
+  await pair?.stop();
   say('integration-services done');
-});
+})();
 
 /** The next event `name` that passes `filter`. */
 function once<N extends keyof EventMap & string>(

@@ -13,39 +13,31 @@
  * Against a real T-Server (prints the stream until Ctrl-C, then exits 0):
  *   npx tsx examples/ivr-monitor.ts --primary 127.0.0.1:7000 [--backup 127.0.0.1:7001] [--ports 01=1001,02=1002] [--server-name TServer]
  */
-import { TServerConnection } from '../src/index.js';
-import { MonitorBridge, type MonitorBridgeOutput, type MonitorInfo } from '../src/ivr/index.js';
-import { parseExampleArgs, run, startTarget, untilSignal, watchdog } from './lib/target.js';
+import { parseArgs } from 'node:util';
+import { TServerConnection } from 'tlib-client';
+import { MonitorBridge, type MonitorBridgeOutput, type MonitorInfo } from 'tlib-client/ivr';
+import { HotStandbyPair } from 'tlib-client/simulator';
 
-const USAGE = `usage: npx tsx examples/ivr-monitor.ts [--primary host:port [--backup host:port]] [--ports 01=1001,02=1002] [--server-name NAME]
-
-Without --primary, starts a simulator pair in this process, drives agents on two ports, kills the
-primary and exits. With --primary, prints the MonitorInfo stream until Ctrl-C.`;
-
-function parsePorts(spec: string): Record<string, string> {
-  const ports: Record<string, string> = {};
-  for (const item of spec.split(',')) {
+const { values } = parseArgs({
+  options: { primary: { type: 'string' }, backup: { type: 'string' }, ports: { type: 'string' }, 'server-name': { type: 'string' } },
+});
+/** --ports 01=1001,02=1002: the IVR's ports and the DN of each. */
+const ports = Object.fromEntries(
+  (values.ports ?? '01=1001,02=1002').split(',').map((item) => {
     const m = /^([^=\s]+)=([^=\s]+)$/.exec(item.trim());
-    if (!m) {
-      console.error(`error: --ports wants PORT=DN[,PORT=DN…], got ${JSON.stringify(item)}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    ports[m[1]] = m[2];
-  }
-  return ports;
-}
+    if (!m) throw new Error(`--ports wants PORT=DN[,PORT=DN…], got ${JSON.stringify(item)}`);
+    return [m[1], m[2]];
+  }),
+);
+const serverName = values['server-name'] ?? 'TServer';
+// Without --primary, a simulated hot-standby pair runs in this process.
+const pair = values.primary ? undefined : await HotStandbyPair.start();
+const primary = values.primary ?? pair!.addresses.primary;
 
-run(async () => {
-  const args = parseExampleArgs(process.argv.slice(2), USAGE, { ports: { type: 'string' }, 'server-name': { type: 'string' } });
-  const ports = parsePorts((args.values.ports as string | undefined) ?? '01=1001,02=1002');
-  const serverName = (args.values['server-name'] as string | undefined) ?? 'TServer';
-  const target = await startTarget(args);
-  const { pair } = target;
-  if (pair) watchdog(20_000, 'ivr-monitor');
-
+await (async () => {
   const conn = new TServerConnection({
-    primary: target.primary,
-    backup: target.backup,
+    primary,
+    backup: values.backup ?? pair?.addresses.backup,
     applicationName: 'ivr-monitor-example',
     reconnect: { minTimeoutMs: 100, maxTimeoutMs: 2_000 },
   });
@@ -81,8 +73,8 @@ run(async () => {
   await conn.open();
 
   if (!pair) {
-    console.error(`# monitoring ${Object.keys(ports).length} port(s) on ${target.primary}; Ctrl-C to stop`);
-    await untilSignal();
+    console.error(`# monitoring ${Object.keys(ports).length} port(s) on ${primary}; Ctrl-C to stop`);
+    await new Promise((resolve) => process.once('SIGINT', resolve));
   } else {
     const [p1, p2] = Object.keys(ports);
     const [dn1] = Object.values(ports);
@@ -125,6 +117,6 @@ run(async () => {
   bridge.close(); // ends the for-await loop and removes the bridge's listeners
   await printer;
   await conn.close();
-  await target.stop();
+  await pair?.stop();
   console.error(`# done: ${seen.length} MonitorInfo messages`);
-});
+})();

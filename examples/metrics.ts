@@ -14,16 +14,10 @@
  *   npx tsx examples/metrics.ts --primary 127.0.0.1:7000 [--backup …] [--dn 1001] [--interval 5]
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { DIAGNOSTICS_CHANNELS, type DiagnosticsMessages, TServerConnection } from '../src/index.js';
-import { say } from './lib/format.js';
-import { parseExampleArgs, run, sleep, startTarget, untilSignal, watchdog } from './lib/target.js';
-
-const USAGE = `usage: npx tsx examples/metrics.ts [--primary host:port [--backup host:port]] [--dn DN] [--interval S]
-
-Turns the SDK's diagnostics_channel messages into counters and latency histograms, printed every
---interval seconds (default 2). Without --primary, starts a simulator pair in this process, runs a
-load of queries and calls, kills the primary halfway and exits after three reports. With --primary,
-queries that server every second and reports until Ctrl-C.`;
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { DIAGNOSTICS_CHANNELS, type DiagnosticsMessages, TServerConnection } from 'tlib-client';
+import { HotStandbyPair } from 'tlib-client/simulator';
 
 /** Request latency buckets, in ms (upper bounds; the last catches the rest). */
 const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 1000, Infinity];
@@ -109,17 +103,23 @@ class Metrics {
   }
 }
 
-run(async () => {
-  const args = parseExampleArgs(process.argv.slice(2), USAGE, { dn: { type: 'string' }, interval: { type: 'string' } });
-  const dn = (args.values.dn as string | undefined) ?? '1001';
-  const intervalS = Number(args.values.interval ?? 2);
-  if (!(intervalS >= 0.1 && intervalS <= 3600))
-    throw new Error(`--interval must be 0.1 to 3600 seconds, got "${String(args.values.interval)}"`);
-  const target = await startTarget(args);
-  const { pair } = target;
-  if (pair) watchdog(30_000, 'metrics');
+const { values } = parseArgs({
+  options: { primary: { type: 'string' }, backup: { type: 'string' }, dn: { type: 'string' }, interval: { type: 'string' } },
+});
+const dn = values.dn ?? '1001';
+const intervalS = Number(values.interval ?? 2);
+if (!(intervalS >= 0.1 && intervalS <= 3600)) throw new Error(`--interval must be 0.1 to 3600 seconds, got "${String(values.interval)}"`);
+const say = (text: string) => console.log(`== ${text}`);
+// Without --primary, a simulated hot-standby pair runs in this process.
+const pair = values.primary ? undefined : await HotStandbyPair.start();
+const names = new Map(pair ? [pair.a, pair.b].map((s) => [s.url, s.name]) : []);
 
-  const conn = new TServerConnection({ primary: target.primary, backup: target.backup, applicationName: 'metrics-example' });
+await (async () => {
+  const conn = new TServerConnection({
+    primary: values.primary ?? pair!.addresses.primary,
+    backup: values.backup ?? pair?.addresses.backup,
+    applicationName: 'metrics-example',
+  });
   conn.on('error', (err) => say(`error: ${err.code} ${err.message}`));
   const metrics = new Metrics(conn); // subscribe before open(): the first session counts too
   let reports = 0;
@@ -128,7 +128,7 @@ run(async () => {
     await conn.open();
     await conn.registerAddress(dn);
     say(
-      `connected to ${target.label(conn.state.active ?? '?')}, DN ${dn} registered; channels: ${Object.values(DIAGNOSTICS_CHANNELS).join(', ')}`,
+      `connected to ${names.get(conn.state.active ?? '') ?? conn.state.active}, DN ${dn} registered; channels: ${Object.values(DIAGNOSTICS_CHANNELS).join(', ')}`,
     );
     if (pair) {
       // A steady load: queries, and calls that ring, are answered and released; the primary dies halfway.
@@ -143,13 +143,14 @@ run(async () => {
         }
       };
       await load(intervalS * 1000 * 1.5);
-      say(`killing the primary ${target.label(pair.primary.url)}`);
+      say(`killing the primary ${pair.primary.name}`);
       await pair.killPrimary();
       await load(intervalS * 1000 * 1.5);
       while (reports < 3) await sleep(50);
     } else {
       const querying = setInterval(() => void conn.queryServer().catch(() => undefined), 1000);
-      say(`${await untilSignal()}: stopping`);
+      await new Promise((resolve) => process.once('SIGINT', resolve));
+      say('SIGINT: stopping');
       clearInterval(querying);
     }
   } finally {
@@ -157,7 +158,7 @@ run(async () => {
     await conn.close();
     console.log(metrics.report('final'));
     metrics.close();
-    await target.stop();
+    await pair?.stop();
   }
   say('metrics done');
-});
+})();

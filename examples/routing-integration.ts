@@ -13,18 +13,12 @@
  *   npx tsx examples/routing-integration.ts --primary 127.0.0.1:7000 [--backup …] --route-dn 5000 \
  *     --agents 1001:billing,1002:sales --queue billing:6001 --queue sales:6002
  */
-import { TServerConnection, kvGet, type RouteRequest, type TEvent } from '../src/index.js';
-import { say } from './lib/format.js';
-import { parseExampleArgs, run, sleep, startTarget, untilSignal, watchdog } from './lib/target.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { type RouteRequest, type TEvent, TServerConnection, kvGet } from 'tlib-client';
+import { HotStandbyPair } from 'tlib-client/simulator';
 
-const USAGE = `usage: npx tsx examples/routing-integration.ts [--calls N]
-       npx tsx examples/routing-integration.ts --primary host:port [--backup host:port] [--route-dn 5000]
-         [--agents DN:skill,…] [--queue skill:DN …]
-
-Routes the calls that arrive at a routing point to a free agent with the skill the caller chose
-(user data key Skill), or to that skill's ACD queue when none is free; without --primary it runs a
-simulator pair, places a burst of calls, kills the primary midway and checks each call was routed
-exactly once.`;
+const say = (text: string) => console.log(`== ${text}`);
 
 /** Who can take calls: DN → skill, and whether the agent is free (Ready, no call, not reserved). */
 class AgentBoard {
@@ -65,12 +59,16 @@ function parseAgents(text: string | undefined): Array<[string, string]> {
   });
 }
 
-run(async () => {
-  const args = parseExampleArgs(process.argv.slice(2), USAGE, {
-    'route-dn': { type: 'string' },
-    agents: { type: 'string' },
-    queue: { type: 'string', multiple: true },
-    calls: { type: 'string' },
+await (async () => {
+  const args = parseArgs({
+    options: {
+      primary: { type: 'string' },
+      backup: { type: 'string' },
+      'route-dn': { type: 'string' },
+      agents: { type: 'string' },
+      queue: { type: 'string', multiple: true },
+      calls: { type: 'string' },
+    },
   });
   const routeDN = (args.values['route-dn'] as string | undefined) ?? '5000';
   const board = new AgentBoard(parseAgents(args.values.agents as string | undefined));
@@ -81,21 +79,23 @@ run(async () => {
   if (!Number.isInteger(burst) || burst < 1 || burst > 5_000)
     throw new Error(`--calls must be a whole number from 1 to 5000, got "${String(args.values.calls)}"`);
 
-  const target = await startTarget(args, {
-    routingPoints: [{ dn: routeDN, defaultDestination: [...queues.values()][0] }],
-    queues: [...queues.values()],
-  });
-  const { pair } = target;
-  if (pair) watchdog(60_000, 'routing-integration');
+  // Without --primary, a simulated hot-standby pair runs in this process.
+  const pair = args.values.primary
+    ? undefined
+    : await HotStandbyPair.start({
+        routingPoints: [{ dn: routeDN, defaultDestination: [...queues.values()][0] }],
+        queues: [...queues.values()],
+      });
+  const names = new Map(pair ? [pair.a, pair.b].map((s) => [s.url, s.name]) : []);
 
   const conn = new TServerConnection({
-    primary: target.primary,
-    backup: target.backup,
+    primary: args.values.primary ?? pair!.addresses.primary,
+    backup: args.values.backup ?? pair?.addresses.backup,
     applicationName: 'skill-router',
     requestTimeoutMs: 10_000,
   });
   conn.on('event', (e) => board.follow(e));
-  conn.on('EventPrimaryChanged', (e) => say(`failover: ${target.label(e.Server)} is the primary now`));
+  conn.on('EventPrimaryChanged', (e) => say(`failover: ${names.get(e.Server) ?? e.Server} is the primary now`));
   await conn.open();
 
   // The agents' DNs, watched for availability. On the simulator the agents log in on their skill's queue.
@@ -125,7 +125,7 @@ run(async () => {
 
   if (!pair) {
     say('routing until Ctrl-C');
-    await untilSignal();
+    await new Promise((resolve) => process.once('SIGINT', resolve));
     await rp.close();
     await conn.close();
     return;
@@ -169,7 +169,7 @@ run(async () => {
   );
   await rp.close();
   await conn.close();
-  await target.stop();
+  await pair.stop();
   if (once !== burst) throw new Error(`${burst - once} calls were not routed exactly once`);
   say('routing-integration done');
-});
+})();

@@ -20,3 +20,4 @@ export * from './model/index.js';
 export * from './routing/index.js';
 export * from './dialer/index.js';
 export type { IteratorBufferOptions } from './util/push-iterator.js';
+export { eventToJsonLine, formatEventLine, timeToIso } from './format/event-line.js';

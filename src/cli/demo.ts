@@ -20,7 +20,7 @@ import type { ConnectionState, ResyncSummary } from '../connection/types.js';
 import { RequestInterruptedError, TServerError } from '../errors.js';
 import type { TEvent } from '../protocol/types.js';
 import { HotStandbyPair } from '../simulator/pair.js';
-import { clock, formatEventLine } from './format.js';
+import { clock, formatEventLine } from '../format/event-line.js';
 
 const DN = '1001';
 const AGENT = 'agent-007';

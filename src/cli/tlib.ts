@@ -15,10 +15,10 @@ import { ConnectionClosedError } from '../errors.js';
 import { runDemo } from './demo.js';
 import { usageErrorLines, usageProblem } from './usage.js';
 import { checkHostPort } from './endpoint.js';
-import { eventToJsonLine, formatEventLine } from './format.js';
+import { eventToJsonLine, formatEventLine } from '../format/event-line.js';
 import { runSim } from './sim.js';
 
-export { eventToJsonLine, formatEventLine, timeToIso, toJsonValue } from './format.js';
+export { eventToJsonLine, formatEventLine, timeToIso, toJsonValue } from '../format/event-line.js';
 
 /** Exit codes, for scripts. */
 export const EXIT = {

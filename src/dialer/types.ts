@@ -16,10 +16,10 @@ export const DIAL_DEFAULTS = Object.freeze({
   timeoutMs: 30_000,
   /**
    * How long past the ring timeout an outcome may take to arrive before the dialer asks the switch
-   * (RequestQueryCall); each check that finds the call still ringing waits this long again.
+   * (RequestQueryCall); a check that finds the call still ringing past it waits this long again.
    */
   outcomeGraceMs: 10_000,
-  /** Checks of one dial before its outcome is declared unknown. */
+  /** Checks past a dial's ring timeout (plus grace) that find no outcome before it is declared unknown. */
   maxChecks: 3,
 });
 

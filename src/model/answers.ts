@@ -112,7 +112,10 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
     rec.agent = agent;
     s.touchDN(rec);
   }
-  if (e.Event !== 'EventAddressInfo') return answer;
+  if (e.Event !== 'EventAddressInfo') {
+    s.forgetIfPristine(rec);
+    return answer;
+  }
   const dnd = extension(e, 'DND');
   if ((dnd === 0 || dnd === 1) && rec.dnd !== (dnd === 1)) {
     diffs.push({ kind: 'dndChanged', dn, before: rec.dnd, after: dnd === 1 });
@@ -150,5 +153,6 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
       if (call && !list.has(connId)) takeOff(s, call, dn, diffs);
     }
   }
+  s.forgetIfPristine(rec);
   return answer;
 }

@@ -19,7 +19,7 @@ export function buildCallView(rec: CallRecord): CallView {
     rec.userData = freezeKV(rec.userData);
     rec.userDataFrozen = true;
   }
-  const others = rec.others.length === 0 ? NONE : Object.freeze(rec.others.filter((dn) => !rec.parties.has(dn)));
+  const others = rec.others === undefined ? NONE : Object.freeze(rec.others.filter((dn) => !rec.parties.has(dn)));
   return Object.freeze({
     connId: rec.connId,
     parties: Object.freeze(parties) as CallView['parties'],
@@ -51,7 +51,7 @@ export function buildDNView(rec: DNRecord): DNView {
 export class ViewMap<R, V> implements ReadonlyMap<string, V> {
   constructor(
     private readonly records: ReadonlyMap<string, R>,
-    private readonly view: (rec: R) => V,
+    private readonly view: (rec: R, key: string) => V,
   ) {}
 
   get size(): number {
@@ -60,7 +60,7 @@ export class ViewMap<R, V> implements ReadonlyMap<string, V> {
 
   get(key: string): V | undefined {
     const rec = this.records.get(key);
-    return rec === undefined ? undefined : this.view(rec);
+    return rec === undefined ? undefined : this.view(rec, key);
   }
 
   has(key: string): boolean {
@@ -72,11 +72,11 @@ export class ViewMap<R, V> implements ReadonlyMap<string, V> {
   }
 
   *values(): MapIterator<V> {
-    for (const rec of this.records.values()) yield this.view(rec);
+    for (const [key, rec] of this.records) yield this.view(rec, key);
   }
 
   *entries(): MapIterator<[string, V]> {
-    for (const [key, rec] of this.records) yield [key, this.view(rec)];
+    for (const [key, rec] of this.records) yield [key, this.view(rec, key)];
   }
 
   [Symbol.iterator](): MapIterator<[string, V]> {
@@ -84,7 +84,7 @@ export class ViewMap<R, V> implements ReadonlyMap<string, V> {
   }
 
   forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
-    for (const [key, rec] of this.records) fn.call(thisArg, this.view(rec), key, this);
+    for (const [key, rec] of this.records) fn.call(thisArg, this.view(rec, key), key, this);
   }
 
   get [Symbol.toStringTag](): string {

@@ -7,7 +7,9 @@
  */
 import { messageByName } from '../protocol/catalogue.js';
 
+/** Bits of an InputMask: one per message type 0–511. */
 export const INPUT_MASK_BITS = 512;
+/** Bytes of an InputMask (64). */
 export const INPUT_MASK_BYTES = INPUT_MASK_BITS / 8;
 
 /**

@@ -13,7 +13,8 @@ import {
   TServerConnection,
   type TServerConnectionOptions,
 } from '../../src/index.js';
-import { fakeFactory } from '../support/fake-pair-session.js';
+import { FakeSession, fakeFactory } from '../support/fake-pair-session.js';
+import { takeInternalErrors } from '../support/internal-errors.js';
 
 const P = { host: '127.0.0.1', port: 7001, name: '127.0.0.1:7001' };
 const B = { host: '127.0.0.1', port: 7002, name: '127.0.0.1:7002' };
@@ -180,6 +181,39 @@ describe('seams: sessionFactory and clock', () => {
       expect(errors[0].message).toMatch(/retryStrategy/);
       conn = undefined;
     }
+  });
+
+  it('young losses ask retryStrategy once each, with the real attempt (never made-up ones)', async () => {
+    const strategy = vi.fn((attempt: number) => (attempt <= 2 ? attempt * 100 : null));
+    const { conn, fake } = connect({ retryStrategy: strategy }, () => true);
+    await conn.open();
+    const gaps: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(50); // dies 50 ms after it opened: young
+      const lostAt = Date.now();
+      fake.last().lose();
+      await vi.advanceTimersByTimeAsync(1_000);
+      gaps.push(fake.made.at(-1)!.at - lostAt);
+    }
+    expect(strategy.mock.calls.map((c) => c[0])).toEqual([1, 2, 3, 4]);
+    expect(gaps).toEqual([100, 200, 200, 200]); // past its last retry, its last delay holds
+  });
+
+  it('a bug while handing on held messages is reported (ERR_TLIB_INTERNAL) as in production, and the connection carries on', async () => {
+    const { conn, fake } = connect({}, () => true);
+    const release = FakeSession.prototype.release;
+    FakeSession.prototype.release = () => {
+      throw new Error('release bug');
+    };
+    try {
+      await conn.open();
+    } finally {
+      FakeSession.prototype.release = release;
+    }
+    await new Promise((r) => process.nextTick(r));
+    expect(takeInternalErrors()).toEqual([expect.stringMatching(/handing on what 127.0.0.1:7001 held failed: release bug/)]);
+    expect(conn.state.status).toBe('open');
+    expect(fake.made).toHaveLength(1);
   });
 
   it('retryStrategy must be a function', () => {

@@ -266,7 +266,7 @@ describe('Dialer', () => {
     const err = rejection(stuck);
     await vi.advanceTimersByTimeAsync(2_000);
     expect(await err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN' });
-    expect((await err).message).toMatch(/still ringing after 3 checks/);
+    expect((await err).message).toMatch(/still ringing 3 checks past its ring timeout/);
     expect(asked).toBe(4);
     await dialer.close();
   });

@@ -1,7 +1,8 @@
 /**
- * Every example, and the demo, run as users run them (tsx on examples/X.ts) against the simulator
- * pair each starts in its own process; each must end by itself with exit code 0 and print its key
- * lines.
+ * Every example run as users run them (tsx on examples/X.ts) against the simulator pair each starts
+ * in its own process; each must end by itself with exit code 0 and print its key lines. Here
+ * `tlib-client` is the source (tsconfig.json's paths); .ci/run runs the same files against the
+ * packed package installed in a fresh project.
  *
  * Robust on a loaded 2-core machine: one child at a time (they compete for the same two cores
  * otherwise: the demo took 9–20 s run concurrently), `node --import tsx` (no npx wrapper, one
@@ -92,6 +93,18 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('routing-integration done');
   });
 
+  it('outbound-dialer.ts: 200 numbers with mixed outcomes, a kill of the primary midway, each outcome reported once, none dialled twice', async () => {
+    const r = await runExample('examples/outbound-dialer.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('dialling 200 numbers for 5000, at most 20 at once');
+    expect(out).toMatch(/killing the primary after \d+ dials sent/);
+    expect(out).toMatch(/failover: tserver-b is the primary now/);
+    expect(out).toMatch(/outcomes: .*answered \d+.*machine \d+.*busy \d+/);
+    expect(out).toContain('200 numbers: each settled once, 0 dialled twice, 0 reported twice, 0 with another outcome');
+    expect(out).toContain('outbound-dialer done');
+  });
+
   it('integration-services.ts: user event, private service, transaction monitoring, agent reservation', async () => {
     const r = await runExample('examples/integration-services.ts');
     expect(r.code, explain(r)).toBe(0);
@@ -101,7 +114,7 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('EventUserEvent on 5000: Strategy=VIP, CustomerID=cust-42');
     expect(out).toContain('privateService(4001) answered by EventPrivateInfo 4001');
     expect(out).toMatch(/transaction monitoring started: SubscriptionID \d+/);
-    expect(out).toMatch(/EventTransactionStatus for \d+: \{Transaction=route-request, Result=routed\}/);
+    expect(out).toMatch(/EventTransactionStatus for \d+: \{"Transaction":"route-request","Result":"routed"\}/);
     expect(out).toContain('agent agent-1 reserved on DN 1001 (EventAgentReserved)');
     expect(out).toMatch(/at route point 5000, Language=fr/);
     expect(out).toMatch(/transaction monitoring \d+ stopped/);
@@ -133,11 +146,10 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('async-iterator done');
   });
 
-  it('a bad --primary is a usage error: exit 2 with the usage text', async () => {
+  it('a bad --primary fails at once, the SDK naming the option: exit 1', async () => {
     const r = await runExample('examples/agent-desktop.ts', ['--primary', 'no-port-here']);
-    expect(r.code, explain(r)).toBe(2);
-    expect(r.stderr).toContain("error: --primary must be 'host:port'");
-    expect(r.stderr).toContain('usage: npx tsx examples/agent-desktop.ts');
+    expect(r.code, explain(r)).toBe(1);
+    expect(r.stderr).toMatch(/InvalidArgumentError: primary must be 'host:port'/);
   });
 });
 

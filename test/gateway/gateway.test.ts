@@ -160,6 +160,16 @@ describe('gateway sessions', () => {
     expect(fresh.calls.map((c) => c.connId).sort()).toEqual([...rig.conn.calls.keys()].sort());
   });
 
+  it('a session whose browser does not come back within resumeWindowMs ends and releases its DN', async () => {
+    rig = await startGatewayRig({ resumeWindowMs: 100 });
+    const alice = await helloClient(rig, 'token-alice');
+    const ended = new Promise((resolve) => rig!.gateway.on('sessionEnded', resolve));
+    alice.ws.close();
+    expect(await ended).toMatchObject({ identity: 'alice' });
+    await until(() => rig!.conn.registeredDNs.length === 0, 'DN 1001 unregistered');
+    expect(rig.gateway.stats).toMatchObject({ sessions: 0, attached: 0 });
+  });
+
   it('a resume with another identity, or an unknown session, gets a new session and snapshot', async () => {
     rig = await startGatewayRig();
     const alice = await helloClient(rig, 'token-alice');

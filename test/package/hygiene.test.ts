@@ -59,14 +59,26 @@ describe('npm run test:fast', () => {
 });
 
 describe('examples', () => {
-  it("each example's --help text has a description after its usage line", () => {
-    const dir = new URL('examples/', ROOT);
-    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
-    expect(files.length).toBeGreaterThanOrEqual(6);
+  const dir = new URL('examples/', ROOT);
+  const files = readdirSync(dir).filter((f) => /\.(ts|mjs)$/.test(f));
+
+  it('each can be copied into an app: it imports tlib-client (and Node built-ins) only, no file of this repository', () => {
+    expect(files.length).toBeGreaterThanOrEqual(7);
+    expect(existsSync(new URL('lib/', dir))).toBe(false);
     for (const f of files) {
-      const usage = /const USAGE = `([\s\S]*?)`;/.exec(readFileSync(new URL(f, dir), 'utf8'))?.[1];
-      expect(usage, `${f} has a USAGE text`).toBeDefined();
-      expect(usage, f).toMatch(/^usage: [^\n]+(\n {2,}[^\n]+)*\n\n\S[^\n]{20,}/);
+      const source = readFileSync(new URL(f, dir), 'utf8');
+      const specifiers = [...source.matchAll(/^import [^;]*? from '([^']+)';$/gms)].map((m) => m[1]);
+      expect(specifiers, f).toContain('tlib-client');
+      for (const s of specifiers)
+        expect(s, `${f} imports ${s}`).toMatch(/^(tlib-client(\/(simulator|ivr|gateway|browser))?|node:[a-z_/]+)$/);
+    }
+  });
+
+  it('each .ts example opens with a comment saying what it shows and how to run it', () => {
+    for (const f of files.filter((name) => name.endsWith('.ts'))) {
+      const head = /^\/\*\*\n([\s\S]*?)\*\//.exec(readFileSync(new URL(f, dir), 'utf8'))?.[1];
+      expect(head, `${f} starts with a doc comment`).toBeDefined();
+      expect(head, f).toContain(`npx tsx examples/${f}`);
     }
   });
 });

@@ -6,7 +6,7 @@
  * once, and no ACD call meanwhile.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TServerSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { HotStandbyPair, TServerSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import type { WireClient } from '../support/wire-client.js';
 import { desk, eventOn, expectError, pool, story } from './desks.js';
 import { ManualClock } from './manual-clock.js';
@@ -144,5 +144,38 @@ describe('after-call work', () => {
     }
     expect(s.agent(AGENT)).toBeUndefined();
     expect(() => s.setWrapUpTime(-5)).toThrow(RangeError);
+  });
+});
+
+describe('after-call work on a pair', () => {
+  it('survives a failover: the new primary’s answer to a query shows it, and its end comes from the new primary', async () => {
+    clock = new ManualClock();
+    const pair = await HotStandbyPair.start({ clock, queues: [QUEUE], wrapUpSec: 20 });
+    try {
+      const onA = await desk(pair.a.url, AGENT);
+      const onB = await desk(pair.b.url, AGENT);
+      await readyAgent(onA);
+      const c1 = pair.placeCall(QUEUE, { from: '5550005' });
+      await eventOn(onA, 'EventRinging', c1);
+      await onA.answerTo('RequestAnswerCall', { ThisDN: AGENT, ConnID: c1 });
+      pair.hangUp(c1);
+      await eventOn(onA, 'EventReleased', c1);
+      clock.advance(5_000);
+      await pair.killPrimary();
+      await onB.waitFor('EventPrimaryChanged');
+      const info = await onB.answerTo('RequestQueryAddress', { ThisDN: AGENT });
+      expect(info.attributes).toMatchObject({ AgentStatus: 4, AgentWorkMode: 3 });
+      expect(info.attributes.Extensions).toEqual(
+        expect.arrayContaining([
+          ['WrapUpTime', 20],
+          ['WrapUpRemaining', 15],
+        ]),
+      );
+      const since = onB.mark();
+      clock.advance(15_000);
+      expect((await onB.waitFor('EventAgentReady', { since })).attributes).toMatchObject({ ThisDN: AGENT, AgentID: 'ag1' });
+    } finally {
+      await pair.stop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 /**
- * How the `tlib` command prints events: one readable line each (`tlib monitor`, `tlib demo`), or
- * one JSON object each (`tlib monitor --json`).
+ * Events as text: one readable line each (what `tlib monitor`, `tlib demo` and the examples print),
+ * or one JSON object each (`tlib monitor --json`). For logs and consoles; nothing here is parsed back.
  */
 import { AgentStatus } from '../protocol/attributes.js';
 import type { TEvent } from '../protocol/types.js';
