@@ -16,6 +16,7 @@ export const SLOW_TESTS = [
   'test/model/simulator-property.test.ts',
   'test/simulator/model-random.test.ts',
   'test/examples/examples.test.ts', // each example as a process
+  'test/examples/guides.test.ts', // each guide's program as a process
   'test/package/quickstart.test.ts', // the README snippet and tlib sim as processes
   'test/cli/tlib.test.ts', // the tlib bin as a process
   'test/cli/tlib-demo.test.ts', // tlib demo as a process

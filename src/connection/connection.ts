@@ -1,14 +1,13 @@
-import { ConnectionClosedError, InvalidArgumentError, NotConnectedError, OfflineQueueFullError } from '../errors.js';
+import { ConnectionClosedError, InvalidArgumentError, InvalidStateError, NotConnectedError, OfflineQueueFullError } from '../errors.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
 import { bindClock, clockOf, systemClock } from '../util/clock.js';
 import { pushIterator } from '../util/push-iterator.js';
 import { AddressPolicy } from './address-policy.js';
-import { IsolatingEmitter } from './emitter.js';
 import { FirstConnect, type OpenOptions } from './first-connect.js';
 import { EventGate } from './gate.js';
-import { inputMaskOf } from './helpers.js';
+import { inputMaskOf, RequestHelpers } from './helpers.js';
 import type { CallView, DNView } from '../model/index.js';
 import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js';
 import { Ledger } from './ledger.js';
@@ -32,8 +31,8 @@ export type {
   TServerConnectionEvents,
 } from './types.js';
 
-export class TServerConnection extends IsolatingEmitter {
-  readonly options: ResolvedOptions;
+export class TServerConnection extends RequestHelpers {
+  private readonly options: ResolvedOptions;
   /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */
   private readonly ledger: Ledger;
   private readonly router: RequestRouter;
@@ -54,6 +53,8 @@ export class TServerConnection extends IsolatingEmitter {
     progress: (p) => this.statusStream.push({ type: 'connecting', ...p }),
   });
   private iterators = new Set<() => void>();
+  /** DNs whose RequestRegisterAddress is on its way: a second one is refused like a registered DN's. */
+  private readonly registering = new Set<string>();
 
   /**
    * `internals` are testing seams (`sessionFactory`, `clock`): not part of the public API, may change.
@@ -173,11 +174,6 @@ export class TServerConnection extends IsolatingEmitter {
     return [...this.ledger.dns.keys()];
   }
 
-  /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
-  get knownCalls(): string[] {
-    return [...this.ledger.calls.keys()];
-  }
-
   /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
   get calls(): ReadonlyMap<string, CallView> {
     return this.ledger.model.calls;
@@ -219,6 +215,17 @@ export class TServerConnection extends IsolatingEmitter {
     const limit = queueLimit === false ? DEFAULTS.offlineQueueLimit : queueLimit;
     if (lane === 'user' && this.router.userQueued >= limit && this.router.wouldWait(name))
       return Promise.reject(new OfflineQueueFullError(limit, name));
+    // A DN is registered once per connection (README, "Call control"): a second registration would be
+    // undone by the first unregisterAddress while its owner still counted on it.
+    const dn = name === 'RequestRegisterAddress' ? String((args as { ThisDN?: unknown }).ThisDN) : undefined;
+    if (dn !== undefined && (this.ledger.dns.has(dn) || this.registering.has(dn))) {
+      return Promise.reject(
+        new InvalidStateError(
+          `RequestRegisterAddress refused: DN ${dn} is already registered on this connection; unregisterAddress() it first`,
+          status,
+        ),
+      );
+    }
     const attributes = normalizeArgs(args as Record<string, unknown> | undefined);
     // Users keep the SubscriptionID they were given; the server may know it by another since a replay.
     let userSubscriptionId: number | undefined;
@@ -232,6 +239,11 @@ export class TServerConnection extends IsolatingEmitter {
       target: undefined,
       userSubscriptionId,
     });
+    if (dn !== undefined) {
+      this.registering.add(dn);
+      const settled = () => this.registering.delete(dn);
+      p.promise.then(settled, settled);
+    }
     this.router.submit(p);
     return p.promise as Promise<AnswerOf<N>>;
   }

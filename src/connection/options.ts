@@ -80,7 +80,7 @@ export interface TServerConnectionOptions {
    * that fit, with a protocolWarning. Default 64 KiB.
    */
   maxUserDataBytesPerCall?: number;
-  /** User data bytes the state model keeps for all its calls together (same rule past it). Default 32 MiB. */
+  /** User data bytes the state model keeps for all its calls together (same rule past it). Default 16 MiB. */
   maxUserDataBytes?: number;
   /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
   maxInFlight?: number;

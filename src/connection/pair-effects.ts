@@ -110,8 +110,8 @@ export class PairEffects {
         return this.host.emit('stateChange', this.host.snapshot());
       case 'reconnectFailed':
         debug('reconnect attempt %d to %s failed: %s', e.attempt, e.endpoint.name, e.error.message);
-        this.host.emit('reconnectFailed', { server: e.endpoint.name, attempt: e.attempt, error: e.error });
-        return statusStream.push({ type: 'reconnecting', server: e.endpoint.name, attempt: e.attempt, error: e.error });
+        this.host.emit('reconnectFailed', { server: e.endpoint.name, servers: e.servers, attempt: e.attempt, error: e.error });
+        return statusStream.push({ type: 'reconnecting', server: e.endpoint.name, servers: e.servers, attempt: e.attempt, error: e.error });
       case 'report':
         return this.host.reportError(e.error as TlibError);
       case 'opened':
@@ -127,7 +127,9 @@ export class PairEffects {
           e.why === 'close'
             ? e.error
             : new NotConnectedError(
-                e.why === 'reconnectOff' ? 'connection lost and reconnect is off' : `reconnect gave up: ${e.error.message}`,
+                e.why === 'reconnectOff'
+                  ? 'connection lost and reconnect is off'
+                  : `reconnect gave up after trying ${e.servers?.join(' and ')} (last: ${e.error.message})`,
               ),
         );
     }

@@ -99,12 +99,14 @@ const onDialFailed: Handler<In<'dialFailed'>> = (s, i, fx) => {
   if (i.retry?.problem) fx.push({ kind: 'report', error: i.retry.problem });
   const delay = i.retry?.delayMs ?? null;
   if (slot.purpose === 'reconnect' && s.reconnect) {
-    fx.push({ kind: 'reconnectFailed', endpoint: slot.endpoint, attempt: slot.attempt, error: i.error });
+    const name = slot.endpoint.name;
+    const tried = s.reconnect.tried.includes(name) ? s.reconnect.tried : [...s.reconnect.tried, name];
+    fx.push({ kind: 'reconnectFailed', endpoint: slot.endpoint, attempt: slot.attempt, error: i.error, servers: tried });
     if (delay === null) {
-      shutdown(s, fx, 'reconnectGaveUp', i.error);
+      shutdown(s, fx, 'reconnectGaveUp', i.error, tried);
       return;
     }
-    s.reconnect = { attempt: slot.attempt + 1, last: slot.endpoint.name };
+    s.reconnect = { attempt: slot.attempt + 1, last: name, tried };
     pumpReconnect(s, fx, delay);
     return;
   }

@@ -153,11 +153,17 @@ export function startReconnect(s: PairState, fx: PairEffect[], delayMs: number):
     shutdown(s, fx, 'reconnectOff', new Error('connection lost and reconnect is off'));
     return;
   }
-  s.reconnect = { attempt: 1, last: undefined };
+  s.reconnect = { attempt: 1, last: undefined, tried: [] };
   pumpReconnect(s, fx, delayMs);
 }
 
-export function shutdown(s: PairState, fx: PairEffect[], why: 'close' | 'reconnectOff' | 'reconnectGaveUp', error: Error): void {
+export function shutdown(
+  s: PairState,
+  fx: PairEffect[],
+  why: 'close' | 'reconnectOff' | 'reconnectGaveUp',
+  error: Error,
+  servers?: readonly string[],
+): void {
   for (const d of s.dials) fx.push({ kind: 'cancelDial', dialId: d.id });
   for (const sess of [s.active, s.standby]) if (sess) fx.push({ kind: 'closeSession', session: sess.id, why: 'shutdown' });
   if (s.resync !== 'idle') fx.push({ kind: 'cancelResync' });
@@ -169,7 +175,7 @@ export function shutdown(s: PairState, fx: PairEffect[], why: 'close' | 'reconne
   s.resync = 'idle';
   s.kind = 'closing';
   setStatus(s, 'closing', fx);
-  fx.push({ kind: 'shutdown', why, error });
+  fx.push(servers ? { kind: 'shutdown', why, error, servers } : { kind: 'shutdown', why, error });
 }
 
 /** Whichever of the two named servers is not the configured primary is the other one (never the active's address for both). */

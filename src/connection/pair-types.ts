@@ -65,8 +65,8 @@ export interface PairState {
   standby: PairSession | undefined;
   dials: readonly DialSlot[];
   nextDialId: number;
-  /** The reconnect loop while no session is active: its attempt count and the endpoint it dialled last. */
-  reconnect: { attempt: number; last: string | undefined } | undefined;
+  /** The reconnect loop while no session is active: its attempt count, the endpoint it dialled last, every one it tried. */
+  reconnect: { attempt: number; last: string | undefined; tried: readonly string[] } | undefined;
   /** Endpoints open() has tried (each once), and why each failed. */
   openTried: readonly string[];
   openErrors: readonly Error[];
@@ -134,12 +134,13 @@ export type PairEffect =
   | { kind: 'flush' }
   | { kind: 'status'; status: PairStatus }
   | { kind: 'stateChanged' }
-  | { kind: 'reconnectFailed'; endpoint: Endpoint; attempt: number; error: Error }
+  /** `servers`: every endpoint this reconnect loop has tried so far, both of the pair once it has tried both. */
+  | { kind: 'reconnectFailed'; endpoint: Endpoint; attempt: number; error: Error; servers: readonly string[] }
   /** A problem to report to the application (a retryStrategy that threw or misbehaved). */
   | { kind: 'report'; error: Error }
   | { kind: 'opened' }
   | { kind: 'openFailed'; aborted: boolean; errors: readonly Error[]; endpoints: readonly string[] }
-  | { kind: 'shutdown'; why: 'close' | 'reconnectOff' | 'reconnectGaveUp'; error: Error };
+  | { kind: 'shutdown'; why: 'close' | 'reconnectOff' | 'reconnectGaveUp'; error: Error; servers?: readonly string[] };
 
 export type Handler<I extends PairInput = PairInput> = (s: PairState, input: I, fx: PairEffect[]) => void;
 

@@ -28,12 +28,14 @@ import {
   type DialOutcome,
   type DialResult,
   type DialStats,
+  type PredictiveCallOptions,
 } from './types.js';
 
 interface Dial {
   target: string;
   number: string;
-  args: Record<string, unknown>;
+  /** makePredictiveCall's options: the ring timeout and what the caller attached. */
+  options: PredictiveCallOptions;
   bytes: number;
   /** queued → sending (request on the wire) → dialing (ConnID known) | lost (request lost: looking for its call) → done. */
   stage: 'queued' | 'sending' | 'dialing' | 'lost' | 'done';
@@ -132,10 +134,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
       return Promise.reject(err);
     }
     if (this.closing) return Promise.reject(new DialError('ERR_DIALER_CLOSED', target, number, undefined, 'the dialer is closed'));
-    const args: Record<string, unknown> = { ThisDN: target, OtherDN: number, Timeout: options.timeoutMs ?? this.timeoutMs };
-    if (options.userData !== undefined) args.UserData = options.userData;
-    if (options.extensions !== undefined) args.Extensions = options.extensions;
-    const bytes = approxBytes(args);
+    const sent: PredictiveCallOptions = { timeout: options.timeoutMs ?? this.timeoutMs };
+    if (options.userData !== undefined) sent.userData = options.userData;
+    if (options.extensions !== undefined) sent.extensions = options.extensions;
+    const bytes = approxBytes(sent) + target.length + number.length;
     if (this.inFlight >= this.maxInFlight && (this.queued >= this.maxQueued || this.queuedBytes + bytes > this.maxQueuedBytes)) {
       this.counts.overflowed++;
       const why =
@@ -149,7 +151,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
       const dial: Dial = {
         target,
         number,
-        args,
+        options: sent,
         bytes,
         stage: 'queued',
         connId: undefined,
@@ -214,10 +216,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
     }
     if (dial.stage !== 'sending') return; // aborted meanwhile
     this.counts.sent++;
-    dial.due = this.clock.now() + (dial.args.Timeout as number) + this.graceMs;
+    dial.due = this.clock.now() + dial.options.timeout + this.graceMs;
     let answer: Record<string, unknown>;
     try {
-      answer = await this.host.request('RequestMakePredictiveCall', dial.args);
+      answer = await this.host.makePredictiveCall(dial.target, dial.number, dial.options);
     } catch (err) {
       if (err instanceof RequestInterruptedError || err instanceof RequestTimeoutError) this.loseRequest(dial);
       else this.refuse(dial, 'ERR_DIAL_REFUSED', `not placed: ${failureOf(err)}`, err);

@@ -126,8 +126,18 @@ export interface DialerEvents {
   outcome: (result: DialResult) => void;
 }
 
+/** The options of the connection's `makePredictiveCall` helper the dialer sends. */
+export interface PredictiveCallOptions {
+  /** Timeout: the ring time in ms. */
+  timeout: number;
+  userData?: KVListInput;
+  extensions?: KVListInput;
+}
+
 /** The part of TServerConnection a dialer uses. */
 export interface DialerHost {
+  /** The helper: RequestMakePredictiveCall (ThisDN = the routing point or queue, OtherDN = the number) → EventDialing. */
+  makePredictiveCall(routingPointOrQueue: string, number: string, options: PredictiveCallOptions): Promise<Record<string, unknown>>;
   request(
     name: string,
     args: Record<string, unknown>,

@@ -108,6 +108,7 @@ function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, 
   const from = previous === undefined || previous === connId ? undefined : s.call(previous);
   const existed = s.call(connId) !== undefined;
   const to = s.ensureCall(connId, e);
+  const inherited = from && !existed ? from.userData : undefined;
   if (from && !existed) s.inherit(to, from);
   if (from) s.raise(to, from.rank);
   if (previous !== undefined) s.addPrevious(to, previous);
@@ -117,6 +118,9 @@ function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, 
   if (e.ThirdPartyDNRole !== CONFERENCED_BY) s.dropOther(to, e.ThirdPartyDN);
   s.setParty(to, dn, from?.parties.get(dn) ?? to.parties.get(dn) ?? 'established');
   if (from) s.removeParty(from, dn);
+  // The old call's user data goes on with the new one (unless the event gave its own), counted
+  // once the old call has given its bytes back.
+  if (inherited !== undefined && !Array.isArray(e.UserData)) s.setUserData(to, inherited);
 }
 
 /** DN role 9 (wire spec 1.1): the party that made the conference. */

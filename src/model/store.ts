@@ -266,9 +266,10 @@ export class ModelStore {
     this.tiers[rank]!.push(rec);
   }
 
-  setParty(rec: CallRecord, dn: string, state: PartyState): void {
+  /** `confirms`: false for an answer nobody asked for, whose party states raise no rank. */
+  setParty(rec: CallRecord, dn: string, state: PartyState, confirms = true): void {
     const dnRec = this.dn(dn);
-    if (dnRec !== undefined) this.putParty(rec, dnRec, state);
+    if (dnRec !== undefined) this.putParty(rec, dnRec, state, confirms);
     else {
       rec.parties.set(dn, state);
       this.touch(rec);
@@ -276,7 +277,7 @@ export class ModelStore {
   }
 
   /** A registered DN's party state on the call (the per-event path: one lookup of each record). */
-  putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState): void {
+  putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState, confirms = true): void {
     const dn = dnRec.dn;
     const before = rec.parties.get(dn);
     if (before !== state) {
@@ -287,7 +288,7 @@ export class ModelStore {
       }
     }
     this.partyTouched?.(rec.connId, dn);
-    const rank = RANK_OF[state];
+    const rank = confirms ? RANK_OF[state] : 0;
     if (rank > rec.rank) this.raise(rec, rank);
     this.touch(rec);
   }
@@ -368,13 +369,12 @@ export class ModelStore {
     this.touch(rec);
   }
 
-  /** A call that goes on under a new ConnID takes over what the old one knew. */
+  /** A call that goes on under a new ConnID takes over what the old one knew (its user data: the caller). */
   inherit(to: CallRecord, from: CallRecord): void {
     to.startedAt = from.startedAt;
     to.callType = from.callType;
     to.ani = from.ani;
     to.dnis = from.dnis;
-    if (from.userData !== undefined) this.setUserData(to, from.userData);
     for (const other of from.others ?? []) this.addOther(to, other);
     for (const p of from.previous ?? []) this.addPrevious(to, p);
     this.touch(to);

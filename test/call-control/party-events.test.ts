@@ -58,17 +58,28 @@ async function expectOrdinary(c1: string, a: Desk, b: Desk): Promise<void> {
   await expectStory(b, sb, { [c1]: 'C1' }, [['EventAttachedDataChanged', 'C1', { OtherDN: a.dn, CallState: 0 }]]);
 }
 
-describe.each([
-  ['three connections', false],
-  ['one connection holding the three DNs', true],
-])('party events, %s', (_, oneConnection) => {
-  let rig: CallRig;
+/** A rig for each test of the describe block: three desks on three connections, or on one. */
+function useRig(oneConnection: boolean, set: (rig: CallRig) => void): void {
+  let rig: CallRig | undefined;
   beforeEach(async () => {
     rig = await startCallRig({}, { oneConnection });
+    set(rig);
   });
   afterEach(async () => {
     await stopCallRig(rig);
+    rig = undefined;
   });
+}
+
+/** Each flow runs on three connections, one per DN, and on one connection holding the three DNs. */
+const CONNECTIONS = [
+  ['three connections', false],
+  ['one connection holding the three DNs', true],
+] as const;
+
+describe.each(CONNECTIONS)('party events, %s', (_, oneConnection) => {
+  let rig: CallRig;
+  useRig(oneConnection, (r) => (rig = r));
 
   it.each([
     ['CompleteTransfer', 'complete'],
@@ -216,17 +227,9 @@ describe.each([
   });
 });
 
-describe.each([
-  ['three connections', false],
-  ['one connection holding the three DNs', true],
-])('party events across a kill of the primary, %s', (_, oneConnection) => {
+describe.each(CONNECTIONS)('party events across a kill of the primary, %s', (_, oneConnection) => {
   let rig: CallRig;
-  beforeEach(async () => {
-    rig = await startCallRig({}, { oneConnection });
-  });
-  afterEach(async () => {
-    await stopCallRig(rig);
-  });
+  useRig(oneConnection, (r) => (rig = r));
 
   it('a transfer completed on the new primary after a kill mid-consultation: the same events for every party', async () => {
     const { agent, colleague, third } = rig;

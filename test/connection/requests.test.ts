@@ -132,7 +132,7 @@ describe('one request per helper, answered by the simulator', () => {
     // The other party rings (unsolicited, no ReferenceID).
     const ringing = await rec.waitFor('EventRinging', { since });
     expect(ringing.value).toMatchObject({ ThisDN: '1002', ConnID: connId, OtherDN: '1001' });
-    expect(conn.knownCalls).toContain(connId);
+    expect([...conn.calls.keys()]).toContain(connId);
 
     const established = await conn.answerCall('1002', connId, o);
     expect(established).toMatchObject({ Event: 'EventEstablished', ThisDN: '1002', ConnID: connId });
@@ -153,7 +153,7 @@ describe('one request per helper, answered by the simulator', () => {
     expect(released).toMatchObject({ Event: 'EventReleased', ThisDN: '1001', ConnID: connId });
     expectEmitted(released);
     expect(sim.call(connId)).toBeUndefined();
-    await waitUntil(() => !conn.knownCalls.includes(connId), 'the call to leave the ledger');
+    await waitUntil(() => ![...conn.calls.keys()].includes(connId), 'the call to leave the ledger');
   });
 
   it('sendUserEvent / privateService / transactionMonitoring / setInputMask', async () => {

@@ -51,7 +51,11 @@ describe('seams: sessionFactory and clock', () => {
     await conn.open();
     const failed: Array<[string, number, number]> = [];
     let t0 = 0;
-    conn.on('reconnectFailed', (f) => failed.push([f.server, f.attempt, Date.now() - t0]));
+    const servers: Array<readonly string[]> = [];
+    conn.on('reconnectFailed', (f) => {
+      failed.push([f.server, f.attempt, Date.now() - t0]);
+      servers.push(f.servers);
+    });
     const closed = new Promise<void>((r) => conn.once('close', r));
     await vi.advanceTimersByTimeAsync(5_000); // a session that lived (not young: no carried-over backoff)
     t0 = Date.now();
@@ -77,7 +81,11 @@ describe('seams: sessionFactory and clock', () => {
     expect(conn.state.status).toBe('closed');
     const err = await queued;
     expect(err).toBeInstanceOf(NotConnectedError);
-    expect((err as Error).message).toMatch(/reconnect gave up/);
+    // Every server tried is named, both of the pair, not just the last.
+    expect(servers).toEqual([[P.name], [P.name, B.name], [P.name, B.name], [P.name, B.name]]);
+    expect((err as Error).message).toBe(
+      `reconnect gave up after trying ${P.name} and ${B.name} (last: ${B.name}: connect ECONNREFUSED (fake))`,
+    );
   });
 
   it('the reconnect loop stops as soon as a server answers; requests queued meanwhile go to it', async () => {

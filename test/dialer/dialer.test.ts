@@ -32,6 +32,13 @@ class DialHost extends EventEmitter {
       else resolve(scripted);
     });
   }
+  /** The connection's helper, as the catalogue's table maps it. */
+  makePredictiveCall(target: string, number: string, o: { timeout: number; userData?: unknown; extensions?: unknown }) {
+    const args: Record<string, unknown> = { ThisDN: target, OtherDN: number, Timeout: o.timeout };
+    if (o.userData !== undefined) args.UserData = o.userData;
+    if (o.extensions !== undefined) args.Extensions = o.extensions;
+    return this.request('RequestMakePredictiveCall', args);
+  }
   named(name: string): Sent[] {
     return this.sent.filter((s) => s.name === name);
   }

@@ -204,4 +204,46 @@ describe('StateModel with ill-formed events', () => {
     expect(m.dns.get('D7')!.agent).toMatchObject({ id: 'a7', status: 'loggedIn' });
     expect([...m.dns.keys()]).toEqual(dns);
   });
+
+  describe('user data byte bounds', () => {
+    const ud = (n: number, chars = 36) => Array.from({ length: n }, (_, i) => [`k${i}`, 'x'.repeat(chars)]); // 64 + 2 + 36 = 102 B each
+    const kept = (m: StateModel) => [...m.calls.values()].reduce((n, v) => n + (v.userData?.length ?? 0), 0);
+
+    it('past maxUserDataBytesPerCall a call keeps the leading entries that fit, with one warning', () => {
+      const { m, warnings } = model({ maxUserDataBytesPerCall: 350 });
+      m.apply(ev('EventRinging', { ThisDN: 'A', ConnID: connId(1), UserData: ud(10) }));
+      expect(m.calls.get(connId(1))!.userData).toEqual(ud(3));
+      expect(Object.isFrozen(m.calls.get(connId(1))!.userData)).toBe(true);
+      expect(warnings).toEqual([expect.objectContaining({ code: 'ERR_MODEL_USER_DATA_LIMIT', trimmed: 1 })]);
+      expect(warnings[0]!.detail).toMatch(/maxUserDataBytesPerCall = 350 .* keeps 3 of 10 entries/);
+      // Data that fits is kept whole.
+      m.apply(ev('EventAttachedDataChanged', { ThisDN: 'A', ConnID: connId(1), UserData: ud(2) }));
+      expect(m.calls.get(connId(1))!.userData).toEqual(ud(2));
+    });
+
+    it('past maxUserDataBytes later calls keep what room is left; an ended call gives its room back', () => {
+      const { m, warnings } = model({ maxUserDataBytes: 1000, maxCalls: 100 });
+      for (let n = 1; n <= 20; n++) m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: connId(n), UserData: ud(4) }));
+      // 4 × 102 = 408 B per call: two calls whole, the third gets 1 entry, the rest none.
+      expect(m.calls.get(connId(1))!.userData).toHaveLength(4);
+      expect(m.calls.get(connId(2))!.userData).toHaveLength(4);
+      expect(m.calls.get(connId(3))!.userData).toHaveLength(1);
+      expect(m.calls.get(connId(20))!.userData).toEqual([]);
+      expect(kept(m)).toBe(9);
+      expect(warnings).toHaveLength(1); // the first trim; then one per maxCalls (100) trims
+      m.apply(ev('EventReleased', { ThisDN: 'A', ConnID: connId(1) }));
+      m.apply(ev('EventAttachedDataChanged', { ThisDN: 'A', ConnID: connId(20), UserData: ud(4) }));
+      expect(m.calls.get(connId(20))!.userData).toHaveLength(4);
+      // A call renamed by EventPartyChanged carries its data over within the same bound.
+      m.apply(ev('EventPartyChanged', { ThisDN: 'A', ConnID: connId(99), PreviousConnID: connId(20) }));
+      expect(m.calls.get(connId(99))!.userData).toHaveLength(4);
+      expect(kept(m)).toBe(9);
+    });
+
+    it('refuses bounds that are not whole numbers ≥ 0', () => {
+      expect(() => new StateModel({ maxUserDataBytes: -1 })).toThrow(/maxUserDataBytes must be an integer ≥ 0, got -1/);
+      expect(() => new StateModel({ maxUserDataBytesPerCall: 1.5 })).toThrow(/maxUserDataBytesPerCall/);
+      expect(new StateModel().userDataLimits).toEqual({ perCall: 64 * 1024, total: 16 * 1024 * 1024 });
+    });
+  });
 });

@@ -8,6 +8,7 @@
  * - the client sends more than `maxWriteBufferBytes`: the transport drops the session with
  *   WriteBufferFullError instead of buffering without bound.
  */
+import { resolveOptions } from '../../src/connection/options.js';
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -196,7 +197,7 @@ describe('write buffer: a server that stops reading', () => {
   });
 
   it('maxWriteBufferBytes is validated and defaults to 8 MiB', () => {
-    expect(new TServerConnection({ primary: '127.0.0.1:1' }).options.maxWriteBufferBytes).toBe(8 * 1024 * 1024);
+    expect(resolveOptions({ primary: '127.0.0.1:1' }).maxWriteBufferBytes).toBe(8 * 1024 * 1024);
     expect(() => new TServerConnection({ primary: '127.0.0.1:1', maxWriteBufferBytes: 0 })).toThrow(/maxWriteBufferBytes/);
     expect(() => new TServerConnection({ primary: '127.0.0.1:1', maxWriteBufferBytes: Number.NaN })).toThrow(/maxWriteBufferBytes/);
   });

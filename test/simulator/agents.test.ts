@@ -29,6 +29,18 @@ afterEach(async () => {
   sim = undefined;
 });
 
+/** A query of the agent's DN shows after-call work with `seconds` in all and `left` to go. */
+async function expectWrapUp(a: WireClient, seconds: number, left: number): Promise<void> {
+  const info = await a.answerTo('RequestQueryAddress', { ThisDN: AGENT });
+  expect(info.attributes).toMatchObject({ AgentStatus: 4, AgentWorkMode: 3 });
+  expect(info.attributes.Extensions).toEqual(
+    expect.arrayContaining([
+      ['WrapUpTime', seconds],
+      ['WrapUpRemaining', left],
+    ]),
+  );
+}
+
 /** The agent logs in on the queue (with `extensions`) and is Ready. */
 async function readyAgent(a: WireClient, extensions?: [string, unknown][]): Promise<void> {
   const login = await a.answerTo('RequestAgentLogin', { ThisDN: AGENT, AgentID: 'ag1', ThisQueue: QUEUE, Extensions: extensions });
@@ -82,14 +94,7 @@ describe('after-call work', () => {
     const c2 = s.placeCall(QUEUE, { from: '5550002' });
     expect(s.call(c2)?.state).toBe('queued');
     clock.advance(10_000);
-    const info = await a.answerTo('RequestQueryAddress', { ThisDN: AGENT });
-    expect(info.attributes).toMatchObject({ AgentStatus: 4, AgentWorkMode: 3 });
-    expect(info.attributes.Extensions).toEqual(
-      expect.arrayContaining([
-        ['WrapUpTime', 30],
-        ['WrapUpRemaining', 20],
-      ]),
-    );
+    await expectWrapUp(a, 30, 20);
     expect(s.listAgents()[0]).toMatchObject({ status: 'afterCallWork', wrapUpRemainingSec: 20 });
 
     const beforeEnd = a.mark();
@@ -163,14 +168,7 @@ describe('after-call work on a pair', () => {
       clock.advance(5_000);
       await pair.killPrimary();
       await onB.waitFor('EventPrimaryChanged');
-      const info = await onB.answerTo('RequestQueryAddress', { ThisDN: AGENT });
-      expect(info.attributes).toMatchObject({ AgentStatus: 4, AgentWorkMode: 3 });
-      expect(info.attributes.Extensions).toEqual(
-        expect.arrayContaining([
-          ['WrapUpTime', 20],
-          ['WrapUpRemaining', 15],
-        ]),
-      );
+      await expectWrapUp(onB, 20, 15);
       const since = onB.mark();
       clock.advance(15_000);
       expect((await onB.waitFor('EventAgentReady', { since })).attributes).toMatchObject({ ThisDN: AGENT, AgentID: 'ag1' });

@@ -1,0 +1,56 @@
+/**
+ * Each guide in docs/guides/ ends with a whole program: it runs as printed (from the checkout, where
+ * tsconfig.json maps tlib-client to src/; .ci/run runs the same programs against the packed
+ * package), against the simulator pair it starts, and ends by itself with exit code 0.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { guideProgram } from '../package/readme-blocks.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const GUIDES = `${ROOT}docs/guides/`;
+const CHILD_TIMEOUT_MS = 60_000;
+
+function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: ROOT,
+      // tsconfig.json's paths map tlib-client to src/ for a file outside the repository too.
+      env: { ...process.env, DEBUG: '', FORCE_COLOR: '0', TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: CHILD_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const guides = readdirSync(GUIDES).filter((f) => f.endsWith('.md') && f !== 'README.md');
+
+describe('the guides', { timeout: CHILD_TIMEOUT_MS + 15_000 }, () => {
+  it('are listed in docs/guides/README.md', () => {
+    const index = readFileSync(`${GUIDES}README.md`, 'utf8');
+    expect(guides.length).toBeGreaterThanOrEqual(3);
+    for (const g of guides) expect(index, g).toContain(`(${g})`);
+  });
+
+  it.each(guides)('%s ends with a program that runs as printed', async (guide) => {
+    const program = guideProgram(readFileSync(`${GUIDES}${guide}`, 'utf8'));
+    expect(program).toMatch(/from 'tlib-client'/);
+    // An .mts file in a folder of its own, as a user's project would hold it (ES module: top-level await).
+    const dir = mkdtempSync(`${tmpdir()}/tlib-guide-`);
+    const file = `${dir}/${guide.replace(/\.md$/, '')}.mts`;
+    writeFileSync(file, program);
+    const r = await run(file).finally(() => rmSync(dir, { recursive: true, force: true }));
+    expect(r.code, `exit ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-2000)}`).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/ done$/);
+  });
+});
