@@ -12,7 +12,8 @@ import createDebug from 'debug';
 import pRetry from 'p-retry';
 import { ConnectionClosedError, InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { type Clock, sleepOn } from '../util/clock.js';
-import { DEFAULTS, defaultRetryStrategy, MAX_TIMER_MS, type ReconnectOptions, showValue } from './options.js';
+import { showValue } from '../util/show-value.js';
+import { DEFAULTS, defaultRetryStrategy, MAX_TIMER_MS, type ReconnectOptions } from './options.js';
 
 const debug = createDebug('tlib:connection');
 

@@ -9,14 +9,8 @@ export {
   type TServerConnectionEvents,
 } from './connection.js';
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMessages } from './diagnostics.js';
-export {
-  DEFAULTS,
-  defaultRetryStrategy,
-  parseEndpoint,
-  type EndpointInput,
-  type ReconnectOptions,
-  type TServerConnectionOptions,
-} from './options.js';
+export { parseEndpoint, type EndpointInput } from '../transport/endpoint.js';
+export { DEFAULTS, defaultRetryStrategy, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { FirstConnectProgress, OpenOptions, OpenRetryOptions } from './first-connect.js';
 export type { RequestOptions } from './requests.js';
 export type {

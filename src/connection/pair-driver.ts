@@ -14,39 +14,16 @@ import type { Endpoint } from '../transport/index.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { restoreConnectionInput } from './accept-address.js';
 import { publishDiagnostics } from './diagnostics.js';
-import type { EventGate, GateOutput } from './gate.js';
-import type { Ledger } from './ledger.js';
-import type { ResolvedOptions } from './options.js';
+import type { GateOutput } from './gate.js';
 import { Dials } from './pair-dials.js';
-import { PairEffects } from './pair-effects.js';
+import { type PairDriverHost, PairEffects } from './pair-effects.js';
 import { initialPairState, type PairInput, type PairState, retryAttemptFor, sessionById, stepPair } from './pair-machine.js';
 import { askRetryStrategy } from './pair-retry.js';
-import type { LedgerReplay } from './replay.js';
-import type { Resync } from './resync.js';
-import type { RequestRouter } from './router.js';
 import type { ConnectionInternals, PairDriverSession, SessionFactory } from './seams.js';
 import { ServerSession } from './session.js';
-import type { StatusStream } from './status-stream.js';
-import type { ConnectionState, ConnectionStatus } from './types.js';
+import type { ConnectionStatus } from './types.js';
 
 const _debug = createDebug('tlib:connection');
-
-export interface PairDriverHost {
-  readonly owner: object;
-  readonly options: ResolvedOptions;
-  readonly gate: EventGate;
-  readonly router: RequestRouter;
-  readonly replays: LedgerReplay;
-  readonly resync: Resync;
-  readonly ledger: Ledger;
-  readonly statusStream: StatusStream;
-  emit(name: string, arg?: unknown): void;
-  snapshot(): ConnectionState;
-  reportError(err: TlibError): void;
-  reportHandlerError(name: string, err: unknown): void;
-  /** Every iterator ends (close). */
-  endIterators(): void;
-}
 
 export class PairDriver {
   private state: PairState;

@@ -16,13 +16,37 @@ import {
   WriteBufferFullError,
 } from '../errors.js';
 import { publishDiagnostics } from './diagnostics.js';
-import { switchoverLink } from './gate.js';
+import { type EventGate, switchoverLink } from './gate.js';
+import type { Ledger } from './ledger.js';
+import type { ResolvedOptions } from './options.js';
 import type { Dials } from './pair-dials.js';
-import type { PairDriverHost } from './pair-driver.js';
 import type { PairEffect, PairInput } from './pair-types.js';
+import type { LedgerReplay } from './replay.js';
+import type { Resync } from './resync.js';
+import type { RequestRouter } from './router.js';
 import type { PairDriverSession } from './seams.js';
+import type { StatusStream } from './status-stream.js';
+import type { ConnectionState } from './types.js';
 
 const debug = createDebug('tlib:connection');
+
+/** What the pair's effects act on: the connection's other modules, its events and status. */
+export interface PairDriverHost {
+  readonly owner: object;
+  readonly options: ResolvedOptions;
+  readonly gate: EventGate;
+  readonly router: RequestRouter;
+  readonly replays: LedgerReplay;
+  readonly resync: Resync;
+  readonly ledger: Ledger;
+  readonly statusStream: StatusStream;
+  emit(name: string, arg?: unknown): void;
+  snapshot(): ConnectionState;
+  reportError(err: TlibError): void;
+  reportHandlerError(name: string, err: unknown): void;
+  /** Every iterator ends (close). */
+  endIterators(): void;
+}
 
 /** What the effects need of the driver: its sessions, and a way back in. */
 export interface EffectContext {

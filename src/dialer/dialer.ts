@@ -10,7 +10,7 @@
  * twice — one caught by a failover learns its outcome by asking the new primary (./recovery.ts).
  */
 import { EventEmitter } from 'eventemitter3';
-import { InvalidArgumentError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
+import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
 import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
 import { Fifo } from '../routing/fifo.js';
 import { RequestWindow } from '../routing/window.js';
@@ -232,11 +232,19 @@ export class Dialer extends EventEmitter<DialerEvents> {
     this.follow(dial, answer.ConnID);
   }
 
-  /** Registers `target` once (kept across failovers by the connection), unless it is already. */
+  /**
+   * Registers `target` once (kept across failovers by the connection), unless it is already. A DN is
+   * registered once per connection: serve a routing point with conn.route() before dialling for it.
+   */
   private registered(target: string): Promise<unknown> {
     let p = this.targets.get(target);
     if (p === undefined) {
-      p = this.host.registeredDNs?.includes(target) ? Promise.resolve() : this.host.request('RequestRegisterAddress', { ThisDN: target });
+      p = this.host.registeredDNs?.includes(target)
+        ? Promise.resolve()
+        : this.host.request('RequestRegisterAddress', { ThisDN: target }).catch((err: unknown) => {
+            // Being registered meanwhile (a conn.route() starting on it): registered is all a dial needs.
+            if (!(err instanceof InvalidStateError)) throw err;
+          });
       p.catch(() => this.targets.delete(target)); // tried again by the next dial
       this.targets.set(target, p);
     }

@@ -70,10 +70,11 @@ function countDials(pair: HotStandbyPair): Map<string, number> {
 /** The events that tell a predictive call's outcome at its target. */
 const DECIDING = new Set(['EventEstablished', 'EventDestinationBusy', 'EventReleased']);
 
+/** The call events about `connId` at the routing point (EventAddressInfo, about the DN, may name a ConnID too). */
 const about = (events: TEvent[], connId: string) =>
-  events.filter((e) => (e as { ConnID?: string }).ConnID === connId && (e as { ThisDN?: string }).ThisDN === RP) as Array<
-    Record<string, unknown>
-  >;
+  events.filter(
+    (e) => (e as { ConnID?: string }).ConnID === connId && (e as { ThisDN?: string }).ThisDN === RP && e.Event !== 'EventAddressInfo',
+  ) as Array<Record<string, unknown>>;
 
 describe('conn.dialer() against the simulator', () => {
   it('200 numbers, mixed outcomes, a kill in the middle: each settles once, none dialled twice, CallState matches on every event', async () => {

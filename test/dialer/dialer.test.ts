@@ -7,7 +7,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Dialer, DialError, type DialResult } from '../../src/dialer/index.js';
-import { InvalidArgumentError, OfflineQueueFullError, RequestInterruptedError, TServerError } from '../../src/errors.js';
+import { InvalidArgumentError, InvalidStateError, OfflineQueueFullError, RequestInterruptedError, TServerError } from '../../src/errors.js';
 
 interface Sent {
   name: string;
@@ -115,6 +115,20 @@ describe('Dialer', () => {
     await flush();
     expect(host.named('RequestRegisterAddress')).toEqual([]);
     expect(host.dials()).toHaveLength(1);
+  });
+
+  it('a target being registered meanwhile (InvalidStateError: registered once per connection) is dialled for all the same', async () => {
+    host.script.RequestRegisterAddress = () =>
+      new InvalidStateError('RequestRegisterAddress refused: DN 5000 is already registered', 'open');
+    const dialer = new Dialer(host);
+    const p = dialer.dial('5000', '1');
+    await flush();
+    expect(host.dials()).toHaveLength(1);
+    host.answer(0, [['EventReleased', 7]]);
+    await expect(p).resolves.toMatchObject({ outcome: 'noAnswer' });
+    host.script.RequestRegisterAddress = () => new TServerError({ ErrorCode: 40, ErrorMessage: 'unknown DN' }, info);
+    await expect(dialer.dial('6000', '2')).rejects.toMatchObject({ code: 'ERR_DIAL_REFUSED' });
+    await dialer.close();
   });
 
   it('maps every outcome from its event and CallState, each reported once, even in the same read as the answer', async () => {

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AddressPolicy, type AddressPolicyInput } from '../../src/connection/address-policy.js';
-import { parseEndpoint } from '../../src/connection/options.js';
+import { parseEndpoint } from '../../src/transport/endpoint.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { Harness, SimRecorder, outcomeOf, waitUntil } from '../support/connection-helpers.js';
 import { watchDials } from './helpers.js';
