@@ -169,7 +169,8 @@ export class ModelStore {
 
   /** The call, created if new (startedAt from the event's `time`). */
   ensureCall(connId: string, e: ModelEvent | undefined): CallRecord {
-    return this.records.get(connId) ?? this.create(own(connId), e);
+    // A ConnID attribute is decoded from 8 bytes into a new flat string: no frame text to let go of.
+    return this.call(connId) ?? this.create(connId, e);
   }
 
   private create(connId: string, e: ModelEvent | undefined): CallRecord {

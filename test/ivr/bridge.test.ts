@@ -41,6 +41,12 @@ class FakeConnection extends EventEmitter {
 
 const PORTS = { '01': '1001', '02': '1002' };
 
+/**
+ * Lets every promise callback already queued run (the fake connection's rejections, the bridge's
+ * reactions to them, an iterator's pulls): one turn of the event loop, no time passing.
+ */
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function setup(state?: FakeConnection['state'], extra: Partial<ConstructorParameters<typeof MonitorBridge>[1]> = {}) {
   const conn = new FakeConnection();
   if (state) conn.state = state;
@@ -54,11 +60,6 @@ async function setup(state?: FakeConnection['state'], extra: Partial<Constructor
 const server = (status: string) => `<GctiMsg><MonitorInfo><Server Name='TS' Status='${status}'/></MonitorInfo></GctiMsg>`;
 const agent = (port: string, status: string, reqId?: string) =>
   `<GctiMsg><MonitorInfo${reqId === undefined ? '' : ` ReqId='${reqId}'`}><Agent PortNum='${port}' Status='${status}'/></MonitorInfo></GctiMsg>`;
-
-/** The bridge's promise chains run to their end (microtasks only: no timer, no clock). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
 
 describe('Server Status Events (seed table)', () => {
   it('no connection at start → Unavailable; EventLinkConnected → OK', async () => {
@@ -257,7 +258,7 @@ describe('ports configuration', () => {
     const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
     const errors: Error[] = [];
     bridge.on('error', (e) => errors.push(e));
-    await settle();
+    await settled();
     expect(conn.registered).toEqual(['1002']);
     conn.deliver({ Event: 'EventServerConnected' });
     expect(conn.registered).toEqual(['1002', '1001']);
@@ -275,7 +276,7 @@ describe('ports configuration', () => {
     const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
     const errors: Error[] = [];
     bridge.on('error', (e) => errors.push(e));
-    await settle();
+    await settled();
     expect(errors).toEqual([refused]);
   });
   it('setPorts: removed ports → Port Unavailable, new or moved ports → Port OK (and registered)', async () => {
@@ -332,7 +333,7 @@ describe('outputs and cleanup', () => {
     })();
     conn.deliver({ Event: 'EventAgentLogin', ThisDN: '1001' });
     conn.deliver({ Event: 'EventLinkDisconnected' });
-    await settle();
+    await settled();
     bridge.close();
     await loop;
     expect(seen).toEqual(out.slice(1));

@@ -4,7 +4,7 @@
  * standby on the backup, whatever the order in which the losses and recoveries land.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextEvent, pairRig, sleep, until, type PairRig } from './helpers.js';
+import { nextEvent, pairRig, until, type PairRig } from './helpers.js';
 
 let rig: PairRig | undefined;
 afterEach(async () => {
@@ -15,6 +15,11 @@ afterEach(async () => {
 /** Connections each proxy has accepted so far: a later settle must come after new dials. */
 function dials(r: PairRig): [number, number] {
   return [r.proxies[0].accepted, r.proxies[1].accepted];
+}
+
+/** Waits until the client has seen the loss of the server behind `proxyUrl` (EventServerDisconnected). */
+async function lossSeen(r: PairRig, proxyUrl: string): Promise<void> {
+  await until(() => r.rec.events.some((e) => e.Event === 'EventServerDisconnected' && e.Server === proxyUrl), `the loss of ${proxyUrl}`);
 }
 
 /** Active on the primary's proxy, standby on the backup's, link up. */
@@ -43,7 +48,7 @@ describe('overlapping disruptions', () => {
     const before = dials(r);
     r.proxies[1].cut();
     await r.pair.killPrimary();
-    await sleep(200); // socket-level: the client's dials meet the dead server and the cut path before it returns
+    await lossSeen(r, r.proxies[0].url); // a comes back only after the client lost it
     await r.pair.restart(r.pair.a);
     await until(() => dials(r)[0] > before[0] && dials(r)[1] > before[1] && settled(r), 'settled: active on b, standby on a', 6_000);
     await usable(r);
@@ -65,12 +70,16 @@ describe('overlapping disruptions', () => {
     const before = dials(r);
     await r.pair.switchover();
     await r.pair.killPrimary();
-    await sleep(300); // socket-level: the client's dials meet the dead server before it returns
+    await lossSeen(r, r.proxies[1].url); // b comes back only after the client lost it
     await r.pair.restart(r.pair.b);
     await until(() => dials(r)[1] > before[1] && settled(r), 'settled: active on a, standby on b', 6_000);
     await usable(r);
   });
 
+  // Guards against two dials reaching the same server: the reconnect loop for the lost active and
+  // the re-dial of the lost standby both run at once; a second session to the active's own server
+  // must never be adopted as the standby, or the other server is never dialled again (redundancy
+  // gone, and every request refused with EventError 52 once that server is the backup).
   it('both paths cut at once (a network blip): active on the primary, standby on the backup', async () => {
     const r = (rig = await pairRig());
     await r.conn.registerAddress('1001');
@@ -81,18 +90,26 @@ describe('overlapping disruptions', () => {
     await usable(r);
   });
 
+  // The same race from the other side: without the guard the client ends with both sessions on b,
+  // the backup, and nothing ever dials a.
   it('both servers die and are restarted (a first, so a is primary): the client finds the primary again', async () => {
     const r = (rig = await pairRig());
     await r.conn.registerAddress('1001');
     await r.pair.kill(r.pair.b);
     await r.pair.kill(r.pair.a);
-    await sleep(300); // socket-level: the reconnect loop's dials meet both dead servers before they return
+    // They come back only after the client lost both.
+    await lossSeen(r, r.proxies[0].url);
+    await until(() => r.conn.state.status === 'reconnecting' && r.conn.state.standby === undefined, 'both sessions lost');
     await r.pair.restart(r.pair.a);
     await r.pair.restart(r.pair.b);
     await until(() => settled(r), 'settled: active on a, standby on b', 6_000);
     await usable(r);
   });
 
+  // Found by the soak: after a switchover (b is primary) both sessions are lost and the reconnect
+  // loop reaches a, now the backup, first; a says ServerRole 1 naming b. The client must learn b
+  // as the other server of the pair and dial it, not take a's own address for the backup and stay
+  // on the backup for good. A race: 25 rounds catch it nearly always.
   it('after a switchover, both paths cut at once (repeatedly): the client ends on the new primary, standby on the old one', {
     timeout: 90_000,
   }, async () => {
