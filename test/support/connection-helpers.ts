@@ -194,7 +194,7 @@ export async function quietBaseline(timeoutMs = 1000): Promise<{ tcp: number; ti
   let last = resourceCounts();
   let stable = 0;
   while (stable < 3 && performance.now() < deadline) {
-    await delay(10);
+    await delay(10); // socket-level: handles close in their own time; three equal readings in a row
     const now = resourceCounts();
     stable = now.tcp === last.tcp && now.timeout === last.timeout ? stable + 1 : 0;
     last = now;
