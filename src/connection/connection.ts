@@ -86,6 +86,7 @@ export class TServerConnection extends RequestHelpers {
       // User requests wait while a new active session replays the ledger; the SDK's own go.
       route: (internal) => (internal || !this.pair.holding ? this.pair.active : undefined),
       answered: (p, e) => this.replays.learnFromAnswer(p, e, this.pair.active, this.pair.standby),
+      awaitingPrimary: () => this.pair.awaitingPrimary,
     });
     this.refs = this.router.refs;
     this.replays = new LedgerReplay(this.router, this.ledger);

@@ -149,6 +149,33 @@ describe('deadlines: one timer for many requests', () => {
   });
 });
 
+describe('EventError 52 from a standby promoted before it claimed the primary role', () => {
+  it('the request waits for the claim and goes again; once the active is primary, 52 is an error', async () => {
+    let awaiting = true;
+    router = new RequestRouter({
+      owner: {},
+      requestTimeoutMs: 1_000,
+      windows: laneWindows(10, 10),
+      clock: fakeClock,
+      route: () => active,
+      awaitingPrimary: () => awaiting,
+    });
+    const q = send('RequestRouteCall', { ThisDN: 'rp', ConnID: 'a' });
+    answer(active!, q.p, { Event: 'EventError', ErrorCode: 52 });
+    await Promise.resolve();
+    expect(q.out).toEqual({}); // not refused: it waits
+    expect(router.queuedCount).toBe(1);
+    router.flush(); // a flush is not the claim
+    expect(active!.sent).toHaveLength(1);
+    awaiting = false;
+    router.primaryConfirmed();
+    expect(active!.sent).toHaveLength(2);
+    answer(active!, q.p, { Event: 'EventError', ErrorCode: 52 });
+    await Promise.resolve();
+    expect(q.out.error).toBeInstanceOf(TServerError);
+  });
+});
+
 describe('lanes: each budget apart', () => {
   const lane = (l: RequestFlags['lane']): RequestFlags => ({ ...USER, lane: l });
 
