@@ -3,7 +3,7 @@
  * conn.dns) or listens for changes, and kept until the record changes again (a version per
  * record). A routing point's stream of call events costs no view at all while nobody looks.
  */
-import type { CallRecord, DNRecord } from './store.js';
+import type { CallRecord, DNRecord } from './records.js';
 import type { CallView, DNView } from './types.js';
 import { freezeKV } from './user-data.js';
 
@@ -38,6 +38,7 @@ export function buildCallView(rec: CallRecord): CallView {
     parties: Object.freeze(parties) as CallView['parties'],
     otherParties: others,
     callType: rec.callType,
+    callState: rec.callState,
     ani: rec.ani,
     dnis: rec.dnis,
     userData: rec.userData,
