@@ -6,7 +6,7 @@
  * numbers, or `retry`'s own) on the connection's clock, like every other timer of the connection.
  * Each failed attempt is reported on `conn.status()` as a `connecting` entry with the attempt, the
  * servers tried and the error. Once a session is open, losses are the pair state machine's business
- * (pair-machine.ts), not this loop's.
+ * (pair/machine.ts), not this loop's.
  */
 import createDebug from 'debug';
 import pRetry from 'p-retry';

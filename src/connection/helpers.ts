@@ -16,8 +16,8 @@ import type { HelperOptions } from '../protocol/helper-table.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs } from '../protocol/types.js';
 import { RoutePoint, type RouteHandler, type RouteOptions, type RoutingHost } from '../routing/index.js';
-import { IsolatingEmitter } from './emitter.js';
-import type { RequestOptions } from './requests.js';
+import { IsolatingEmitter } from './events/emitter.js';
+import type { RequestOptions } from './requests/pending.js';
 
 export { inputMaskOf } from '../protocol/helper-install.js';
 

@@ -12,7 +12,7 @@ export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMess
 export { parseEndpoint, type EndpointInput } from '../transport/endpoint.js';
 export { DEFAULTS, defaultRetryStrategy, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { FirstConnectProgress, OpenOptions, OpenRetryOptions } from './first-connect.js';
-export type { RequestOptions } from './requests.js';
+export type { RequestOptions } from './requests/pending.js';
 export type {
   AgentLoginOptions,
   AgentStateOptions,
@@ -26,4 +26,4 @@ export type {
   RouteCallOptions,
   TreatmentOptions,
 } from './helpers.js';
-export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './status-stream.js';
+export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './events/status-stream.js';

@@ -10,7 +10,7 @@ import { type Endpoint, type EndpointInput, parseEndpoint } from '../transport/e
 import { nearestName } from '../util/nearest-name.js';
 import { showValue } from '../util/show-value.js';
 import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
-import { type AllowedBackupHosts, LEARNED_ADDRESS_DEFAULTS, type LearnedAddressPolicy } from './address-policy.js';
+import { type AllowedBackupHosts, LEARNED_ADDRESS_DEFAULTS, type LearnedAddressPolicy } from './pair/address-policy.js';
 
 export interface ReconnectOptions {
   /** Attempts after the first failure; Infinity keeps trying until close(). */

@@ -1,6 +1,7 @@
 /**
  * The state model's mutable records: one per call the model holds and one per registered DN that
- * something has happened to. Views (views.ts) are made from them when read.
+ * something has happened to. store.ts keeps them, views.ts builds the frozen views users read from
+ * them; apart so that neither of those two imports the other.
  */
 import type { KVList, TimeValue } from '../protocol/attributes.js';
 import type { CallList } from './call-list.js';

@@ -5,7 +5,7 @@
  * are dropped and the next one yielded carries `dropped`, the count lost since the last one read.
  * O(1) per push and per next(); concurrent next() calls are served in order.
  */
-import type { FirstConnectProgress } from './first-connect.js';
+import type { FirstConnectProgress } from '../first-connect.js';
 
 export type ConnectionStatusEvent =
   /** open() started an attempt (no fields), or an attempt of open({ retry }) failed (with its progress). */

@@ -5,7 +5,7 @@
  * settled here too (the `opened`, `openFailed` and `shutdown` effects).
  */
 import createDebug from 'debug';
-import type { DecodedMessage } from '../codec/index.js';
+import type { DecodedMessage } from '../../codec/index.js';
 import {
   ConnectError,
   ConnectionClosedError,
@@ -14,19 +14,19 @@ import {
   ProtocolError,
   type TlibError,
   WriteBufferFullError,
-} from '../errors.js';
-import { publishDiagnostics } from './diagnostics.js';
-import { type EventGate, switchoverLink } from './gate.js';
-import type { Ledger } from './ledger.js';
-import type { ResolvedOptions } from './options.js';
-import type { Dials } from './pair-dials.js';
-import type { PairEffect, PairInput } from './pair-types.js';
-import type { LedgerReplay } from './replay.js';
-import type { Resync } from './resync.js';
-import type { RequestRouter } from './router.js';
+} from '../../errors.js';
+import { publishDiagnostics } from '../diagnostics.js';
+import { type EventGate, switchoverLink } from '../events/gate.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Dials } from './dials.js';
+import type { PairEffect, PairInput } from './types.js';
+import type { LedgerReplay } from '../ledger/replay.js';
+import type { Resync } from '../ledger/resync.js';
+import type { RequestRouter } from '../requests/router.js';
 import type { PairDriverSession } from './seams.js';
-import type { StatusStream } from './status-stream.js';
-import type { ConnectionState } from './types.js';
+import type { StatusStream } from '../events/status-stream.js';
+import type { ConnectionState } from '../types.js';
 
 const debug = createDebug('tlib:connection');
 

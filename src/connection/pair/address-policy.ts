@@ -9,9 +9,9 @@
  * - Without it the default is 'any': a well-formed learned address passes (so a pair can be found
  *   from the primary alone); set a list or a predicate to narrow it.
  */
-import { InvalidArgumentError } from '../errors.js';
-import type { Endpoint } from '../transport/index.js';
-import { endpointName, isValidHost, isValidPort } from '../transport/endpoint.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { Endpoint } from '../../transport/index.js';
+import { endpointName, isValidHost, isValidPort } from '../../transport/endpoint.js';
 
 /**
  * `learnedAddresses` option: 'configured' (only the configured primary and backup), 'any' (any

@@ -11,8 +11,8 @@
  * it runs), with no copy per emit.
  */
 import type { EventEmitter } from 'eventemitter3';
-import { HandlerError, type TlibError } from '../errors.js';
-import type { TServerConnectionEvents } from './types.js';
+import { HandlerError, type TlibError } from '../../errors.js';
+import type { TServerConnectionEvents } from '../types.js';
 
 type Events = TServerConnectionEvents;
 type Name = EventEmitter.EventNames<Events>;
