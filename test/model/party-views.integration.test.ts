@@ -9,11 +9,22 @@
  * what a fresh client's resync of the same DNs says. (The events each party receives are tested in
  * test/call-control/party-events.test.ts.)
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TServerConnection, type CallView } from '../../src/index.js';
 import { StateModel } from '../../src/model/index.js';
 import type { HotStandbyPair } from '../../src/simulator/index.js';
-import { AGENT, COLLEAGUE, THIRD, type CallRig, type Desk, startCallRig, stopCallRig } from '../call-control/rig.js';
+import {
+  AGENT,
+  COLLEAGUE,
+  THIRD,
+  type CallRig,
+  type Desk,
+  CONNECTIONS,
+  conference,
+  consultColleague,
+  thirdCallsAgent,
+  useRig,
+} from '../call-control/rig.js';
 import { nextResync, until } from '../ha/helpers.js';
 
 /** A call's view as a screen shows who is on it: own DNs and their states, the others, the user data. */
@@ -105,42 +116,6 @@ async function expectViewsAreAFreshResync(rig: CallRig): Promise<void> {
 
 // ---------------------------------------------------------------------------- the rows
 
-/** An internal call from the third party to the agent, answered; its ConnID. */
-async function thirdCallsAgent(rig: CallRig): Promise<string> {
-  const { agent, third } = rig;
-  const since = agent.mark();
-  const c1 = (await third.conn.makeCall(THIRD, AGENT)).ConnID;
-  await agent.waitFor('EventRinging', c1, since);
-  await agent.conn.answerCall(AGENT, c1);
-  await third.waitFor('EventEstablished', c1);
-  return c1;
-}
-
-/** The agent consults the colleague about `c1` and the colleague answers; the consultation's ConnID. */
-async function consult(rig: CallRig, c1: string, kind: 'transfer' | 'conference'): Promise<string> {
-  const { agent, colleague } = rig;
-  const since = colleague.mark();
-  const c2 = (
-    kind === 'transfer'
-      ? await agent.conn.initiateTransfer(AGENT, c1, COLLEAGUE)
-      : await agent.conn.initiateConference(AGENT, c1, COLLEAGUE)
-  ).ConnID;
-  await colleague.waitFor('EventRinging', c2, since);
-  const sinceAgent = agent.mark();
-  await colleague.conn.answerCall(COLLEAGUE, c2);
-  await agent.waitFor('EventEstablished', c2, sinceAgent);
-  return c2;
-}
-
-async function conferenceOfThree(rig: CallRig): Promise<string> {
-  const c1 = await thirdCallsAgent(rig);
-  const c2 = await consult(rig, c1, 'conference');
-  await rig.agent.conn.completeConference(AGENT, c1, c2);
-  await rig.third.waitFor('EventPartyAdded', c1);
-  await rig.colleague.waitFor('EventPartyAdded', c1);
-  return c1;
-}
-
 /** Waits for `name` about `connId` at `desk` since `since`, if it comes (after a kill it may not). */
 const settle = (desk: Desk, name: string, connId: string, since: number) => desk.waitFor(name, connId, since).catch(() => undefined);
 
@@ -160,36 +135,43 @@ interface Row {
 
 const marks = (rig: CallRig) => rig.desks.map((d) => d.mark());
 
+/**
+ * A row that completes a consultation: the third party's call to the agent, the colleague
+ * consulted and answering, then `complete` (a transfer: the two who stay each learn of the other;
+ * a conference: every member learns every other).
+ */
+function consultRow(name: string, request: string, kind: 'transfer' | 'conference', complete: Row['complete']): Row {
+  const told = kind === 'transfer' ? 'EventPartyChanged' : 'EventPartyAdded';
+  return {
+    name,
+    request,
+    setup: async (rig) => {
+      const c1 = await thirdCallsAgent(rig);
+      return { c1, c2: await consultColleague(rig, c1, kind) };
+    },
+    complete,
+    after: async (rig, { c1 }, [, sc, st]) => {
+      await settle(rig.colleague, told, c1, sc!);
+      await settle(rig.third, told, c1, st!);
+    },
+    callState: kind === 'transfer' ? { [COLLEAGUE]: 1, [THIRD]: 1 } : { [AGENT]: 2, [COLLEAGUE]: 2, [THIRD]: 2 },
+  };
+}
+
+const merge =
+  (type: number): Row['complete'] =>
+  (rig, { c1, c2 }) =>
+    rig.agent.conn.request('RequestMergeCalls', { ThisDN: AGENT, ConnID: c1, TransferConnID: c2!, MergeType: type });
+
 const ROWS: Row[] = [
-  {
-    name: 'CompleteTransfer',
-    request: 'RequestCompleteTransfer',
-    setup: async (rig) => {
-      const c1 = await thirdCallsAgent(rig);
-      return { c1, c2: await consult(rig, c1, 'transfer') };
-    },
-    complete: (rig, { c1, c2 }) => rig.agent.conn.completeTransfer(AGENT, c1, c2!),
-    after: async (rig, { c1 }, [, sc, st]) => {
-      await settle(rig.colleague, 'EventPartyChanged', c1, sc!);
-      await settle(rig.third, 'EventPartyChanged', c1, st!);
-    },
-    callState: { [COLLEAGUE]: 1, [THIRD]: 1 },
-  },
-  {
-    name: 'MergeCalls (MergeType 0)',
-    request: 'RequestMergeCalls',
-    setup: async (rig) => {
-      const c1 = await thirdCallsAgent(rig);
-      return { c1, c2: await consult(rig, c1, 'transfer') };
-    },
-    complete: (rig, { c1, c2 }) =>
-      rig.agent.conn.request('RequestMergeCalls', { ThisDN: AGENT, ConnID: c1, TransferConnID: c2!, MergeType: 0 }),
-    after: async (rig, { c1 }, [, sc, st]) => {
-      await settle(rig.colleague, 'EventPartyChanged', c1, sc!);
-      await settle(rig.third, 'EventPartyChanged', c1, st!);
-    },
-    callState: { [COLLEAGUE]: 1, [THIRD]: 1 },
-  },
+  consultRow('CompleteTransfer', 'RequestCompleteTransfer', 'transfer', (rig, { c1, c2 }) =>
+    rig.agent.conn.completeTransfer(AGENT, c1, c2!),
+  ),
+  consultRow('MergeCalls (MergeType 0)', 'RequestMergeCalls', 'transfer', merge(0)),
+  consultRow('CompleteConference', 'RequestCompleteConference', 'conference', (rig, { c1, c2 }) =>
+    rig.agent.conn.completeConference(AGENT, c1, c2!),
+  ),
+  consultRow('MergeCalls (MergeType 1)', 'RequestMergeCalls', 'conference', merge(1)),
   {
     name: 'SingleStepTransfer',
     request: 'RequestSingleStepTransfer',
@@ -213,35 +195,6 @@ const ROWS: Row[] = [
     callState: { [COLLEAGUE]: 1, [THIRD]: 1 },
   },
   {
-    name: 'CompleteConference',
-    request: 'RequestCompleteConference',
-    setup: async (rig) => {
-      const c1 = await thirdCallsAgent(rig);
-      return { c1, c2: await consult(rig, c1, 'conference') };
-    },
-    complete: (rig, { c1, c2 }) => rig.agent.conn.completeConference(AGENT, c1, c2!),
-    after: async (rig, { c1 }, [, sc, st]) => {
-      await settle(rig.third, 'EventPartyAdded', c1, st!);
-      await settle(rig.colleague, 'EventPartyAdded', c1, sc!);
-    },
-    callState: { [AGENT]: 2, [COLLEAGUE]: 2, [THIRD]: 2 },
-  },
-  {
-    name: 'MergeCalls (MergeType 1)',
-    request: 'RequestMergeCalls',
-    setup: async (rig) => {
-      const c1 = await thirdCallsAgent(rig);
-      return { c1, c2: await consult(rig, c1, 'conference') };
-    },
-    complete: (rig, { c1, c2 }) =>
-      rig.agent.conn.request('RequestMergeCalls', { ThisDN: AGENT, ConnID: c1, TransferConnID: c2!, MergeType: 1 }),
-    after: async (rig, { c1 }, [, sc, st]) => {
-      await settle(rig.third, 'EventPartyAdded', c1, st!);
-      await settle(rig.colleague, 'EventPartyAdded', c1, sc!);
-    },
-    callState: { [AGENT]: 2, [COLLEAGUE]: 2, [THIRD]: 2 },
-  },
-  {
     name: 'SingleStepConference (the colleague answers)',
     request: 'RequestSingleStepConference',
     setup: async (rig) => ({ c1: await thirdCallsAgent(rig) }),
@@ -261,7 +214,7 @@ const ROWS: Row[] = [
   {
     name: 'DeleteFromConference',
     request: 'RequestDeleteFromConference',
-    setup: async (rig) => ({ c1: await conferenceOfThree(rig) }),
+    setup: async (rig) => ({ c1: await conference(rig) }),
     complete: (rig, { c1 }) => rig.agent.conn.deleteFromConference(AGENT, c1, COLLEAGUE),
     after: async (rig, { c1 }, [, , st]) => {
       await settle(rig.third, 'EventPartyDeleted', c1, st!);
@@ -271,7 +224,7 @@ const ROWS: Row[] = [
   {
     name: 'a member of a conference of three releases',
     request: 'RequestReleaseCall',
-    setup: async (rig) => ({ c1: await conferenceOfThree(rig) }),
+    setup: async (rig) => ({ c1: await conference(rig) }),
     complete: (rig, { c1 }) => rig.colleague.conn.releaseCall(COLLEAGUE, c1),
     after: async (rig, { c1 }, [sa, , st]) => {
       await settle(rig.agent, 'EventPartyDeleted', c1, sa!);
@@ -280,23 +233,6 @@ const ROWS: Row[] = [
     callState: { [AGENT]: 0, [THIRD]: 0 },
   },
 ];
-
-const CONNECTIONS = [
-  ['three connections', false],
-  ['one connection holding the three DNs', true],
-] as const;
-
-function useRig(oneConnection: boolean, set: (rig: CallRig) => void): void {
-  let rig: CallRig | undefined;
-  beforeEach(async () => {
-    rig = await startCallRig({}, { oneConnection });
-    set(rig);
-  });
-  afterEach(async () => {
-    await stopCallRig(rig);
-    rig = undefined;
-  });
-}
 
 /** Kills the primary and waits for every connection's resync on the new one. */
 async function killAndResync(rig: CallRig): Promise<void> {
