@@ -26,12 +26,15 @@ export function eventOf(m: DecodedMessage, name: string, server: string): Record
   return l !== undefined ? l.event(m.attributes, name, server) : { Event: name, Server: server, ...m.attributes };
 }
 
+/** Options of a decoder (FrameDecoder, `Codec.createDecoder`). */
 export interface DecoderOptions {
   /** Largest frame accepted (the length field's value); default 1 MiB. */
   maxFrameBytes?: number;
 }
 
+/** Where a decoder delivers: each whole message, each malformed frame. */
 export interface DecoderHandlers {
+  /** A frame decoded. */
   onMessage(message: DecodedMessage): void;
   /** A malformed frame. When `error.fatal`, the stream is lost and the decoder stops. */
   onError(error: ProtocolError): void;
@@ -63,6 +66,7 @@ function checkLength(length: number, max: number, offset: number): void {
     throw new ProtocolError('ERR_FRAME_TOO_SMALL', `frame of ${length} bytes is under the 8-byte header`, offset, true);
 }
 
+/** Splits a byte stream into frames and decodes each: push() chunks of any size; each whole frame reaches `onMessage`, malformed input `onError` (a ProtocolError with its offset). Bounded: a frame over `maxFrameBytes` is refused before it is buffered. */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
   private readonly handlers: DecoderHandlers;
@@ -88,6 +92,7 @@ export class FrameDecoder {
     return this.failed;
   }
 
+  /** Drops a partly received frame (the stream starts again at a frame boundary). */
   reset(): void {
     this.pending = [];
     this.pendingBytes = 0;
@@ -95,6 +100,7 @@ export class FrameDecoder {
     this.failed = false;
   }
 
+  /** Takes the next bytes of the stream; every frame they complete is delivered before push() returns. */
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

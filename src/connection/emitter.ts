@@ -31,6 +31,7 @@ export abstract class IsolatingEmitter extends RequestHelpers {
     return this.add(event, fn as AnyFn, context, false);
   }
 
+  /** Same as `on()`. */
   override addListener<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.add(event, fn as AnyFn, context, false);
   }
@@ -39,6 +40,7 @@ export abstract class IsolatingEmitter extends RequestHelpers {
     return this.add(event, fn as AnyFn, context, true);
   }
 
+  /** Removes a listener added with on() (all of the event's, without `fn`). */
   override off<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
     return this.removeListener(event, fn, context, once);
   }
@@ -100,6 +102,7 @@ export abstract class IsolatingEmitter extends RequestHelpers {
     else process.emitWarning(err.message, { code: err.code, detail: detail ?? String(err.stack) });
   }
 
+  /** A listener threw: the error goes to `'error'` (or a process warning) as a HandlerError, and the other listeners still run. */
   protected reportHandlerError(name: string, err: unknown): void {
     const handlerError = new HandlerError(name, err);
     if (name !== 'error' && this.registry.has('error')) this.emitOne('error', handlerError);

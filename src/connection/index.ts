@@ -18,6 +18,7 @@ export {
   type TServerConnectionOptions,
 } from './options.js';
 export type { FirstConnectProgress, OpenOptions, OpenRetryOptions } from './first-connect.js';
+export type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
 export type { RequestOptions } from './requests.js';
 export type {
   AgentLoginOptions,

@@ -18,6 +18,7 @@ import {
 } from '../errors.js';
 import type { WireError } from './protocol.js';
 
+/** The `code` of a GatewayError. */
 export type GatewayErrorCode =
   /** A request on a DN, agent id or call the session was not granted, or one the gateway keeps to itself. Nothing was sent. */
   | 'ERR_GATEWAY_FORBIDDEN'

@@ -42,6 +42,7 @@ export interface CallView {
   readonly startedAt: number;
 }
 
+/** The agent logged in on a DN, as the state model knows it. */
 export interface AgentView {
   readonly id: string | undefined;
   readonly status: AgentStatusName;
@@ -50,6 +51,7 @@ export interface AgentView {
   readonly place: string | undefined;
 }
 
+/** Call forwarding set on a DN. */
 export interface ForwardView {
   /** The forwarding destination (OtherDN of EventForwardSet). */
   readonly to: string | undefined;
@@ -119,6 +121,7 @@ export type ModelWarning =
       readonly trimmed: number;
     };
 
+/** Bounds of the state model (option `maxCalls` of the connection, or `new StateModel(options)`). */
 export interface StateModelOptions {
   /** Most calls held at once. Default 10 000 (see DEFAULT_MAX_CALLS). */
   maxCalls?: number;

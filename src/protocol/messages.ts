@@ -16,7 +16,9 @@ import { CATALOGUE_ONLY_EVENT_SPECS } from './message-names.js';
 import { CALL_EVENT_SPECS, CALL_REQUEST_SPECS } from './messages-v11.js';
 import { V12_EVENT_SPECS, V12_REQUEST_SPECS } from './messages-v12.js';
 
+/** Whether a message carries an attribute always (`M`, Mandatory) or may (`O`, Optional). */
 export type Presence = 'M' | 'O';
+/** A message's attributes with their presence. */
 export type AttributeSpecs = { readonly [K in AttributeName]?: Presence };
 
 /** Added to every event received from the wire (not to the two client-made ones). */
@@ -60,6 +62,7 @@ export const CALL_EVENT_CONTENT = {
   MediaType: 'O',
 } as const satisfies AttributeSpecs;
 
+/** The catalogue row of an event. */
 export interface EventSpecBase {
   readonly type: number;
   readonly kind: 'event';
@@ -84,6 +87,7 @@ export interface EventSpecBase {
   readonly catalogueOnly?: true;
 }
 
+/** The catalogue row of a request. */
 export interface RequestSpecBase {
   readonly type: number;
   readonly kind: 'request';
@@ -440,6 +444,9 @@ export const ADDP_SPECS = {
   AddpPong: { type: 0xfff1 },
 } as const;
 
+/** The name of an event of the catalogue. */
 export type EventName = keyof typeof EVENT_SPECS;
+/** The name of a request of the catalogue. */
 export type RequestName = keyof typeof REQUEST_SPECS;
+/** The name of any message of the catalogue: event, request or ADDP. */
 export type MessageName = EventName | RequestName | keyof typeof ADDP_SPECS;

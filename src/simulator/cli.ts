@@ -7,6 +7,7 @@ import { HotStandbyPair } from './pair.js';
 import { SIMULATOR_DEFAULTS } from './options.js';
 import { TServerSimulator } from './server.js';
 
+/** The usage text of the `tlib-sim` command. */
 export const SIM_CLI_USAGE = `usage: tlib-sim [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N]
 
   --pair                   start a hot-standby pair (backup on port N+1, or ephemeral with port 0)
@@ -18,6 +19,7 @@ export const SIM_CLI_USAGE = `usage: tlib-sim [--pair] [--port N] [--host HOST] 
 
 Runs until SIGINT or SIGTERM, then stops cleanly.`;
 
+/** Where `tlib-sim` writes, and what stops it (tests). */
 export interface SimCliIO {
   /** Where status lines go. Default: console.log. */
   out?: (line: string) => void;

@@ -23,6 +23,7 @@ import type { SharedState, SwitchContext } from './state.js';
 export type { AgentStateName, AgentSummary, CallSummary } from './listings.js';
 export type { DialOutcomeSpec } from './predictive.js';
 
+/** Options of `placeCall()`: the caller and what the call carries. */
 export interface PlaceCallOptions {
   /** The outside caller: OtherDN of the events and ANI unless `ani` is given. Default: anonymous. */
   from?: string;
@@ -39,17 +40,20 @@ export interface PlaceCallOptions {
   silent?: boolean;
 }
 
+/** Options of switch-side changes. */
 export interface SwitchSideOptions {
   /** Change the state only, send nothing (see the module comment). Default false. */
   silent?: boolean;
 }
 
+/** Options of `setAgentState()`. */
 export interface SetAgentStateOptions extends SwitchSideOptions {
   /** AgentWorkMode to record and report (default: 3 for 'afterCallWork', else unchanged). */
   workMode?: number;
   reasons?: KVList;
 }
 
+/** Options of `loginAgent()`. */
 export interface LoginAgentOptions extends SwitchSideOptions {
   /** ACD queue to log in on (declared as a queue if it was not). */
   queue?: string;
@@ -60,6 +64,7 @@ export interface LoginAgentOptions extends SwitchSideOptions {
   wrapUpSec?: number;
 }
 
+/** Options of `addRoutingPoint()`. */
 export interface RoutingPointOptions {
   /** Route timeout (ms). Default: the switch's routeTimeoutMs (10,000). */
   timeoutMs?: number;

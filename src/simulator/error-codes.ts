@@ -50,6 +50,7 @@ export const SimErrorCode = {
   InvalidDestination: 62,
 } as const;
 
+/** An EventError code the simulator sends. */
 export type SimErrorCodeValue = (typeof SimErrorCode)[keyof typeof SimErrorCode];
 
 /** A refusal thrown inside a request handler and turned into EventError by the server. */

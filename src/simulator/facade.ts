@@ -18,6 +18,7 @@ import type {
 import type { AgentState, SimCall } from './records.js';
 import type { SharedState } from './state.js';
 
+/** The switch-side controls shared by TServerSimulator and HotStandbyPair: place, answer and release calls, agents, routing points, queues, predictive outcomes. */
 export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes = string | symbol> extends EventEmitter<Events> {
   abstract readonly shared: SharedState;
   protected abstract readonly controls: SwitchControls;

@@ -7,7 +7,9 @@
  */
 import { messageByName } from '../protocol/catalogue.js';
 
+/** Bits of an input mask: one per event type number. */
 export const INPUT_MASK_BITS = 512;
+/** Bytes of an input mask. */
 export const INPUT_MASK_BYTES = INPUT_MASK_BITS / 8;
 
 /**

@@ -14,6 +14,7 @@ import { SharedState } from './state.js';
 
 const log = createDebug('tlib:sim:pair');
 
+/** Options of `HotStandbyPair.start(options)`. */
 export interface HotStandbyPairOptions {
   /** Interface both servers listen on. Default '127.0.0.1'. */
   host?: string;
@@ -31,6 +32,7 @@ export interface HotStandbyPairOptions {
   serverVersion?: string;
   tls?: TlsOptions;
   maxFrameBytes?: number;
+  /** Which DNs exist on the switch (see SimulatorOptions.knownDN). */
   knownDN?: (dn: string) => boolean;
   /** See SimulatorOptions.referenceIdOnRelatedEvents. Default true. */
   referenceIdOnRelatedEvents?: boolean;
@@ -58,6 +60,7 @@ export interface HotStandbyPairOptions {
   queues?: readonly string[];
 }
 
+/** Options of `kill()` and `killPrimary()`. */
 export interface KillOptions {
   /**
    * Delay before the backup takes over (ms). Meanwhile no server is primary: the switch goes on
@@ -144,6 +147,7 @@ export class HotStandbyPair extends SwitchFacade {
     return { primary: this.primary.url, backup: this.backup.url };
   }
 
+  /** The other server of the pair. */
   other(server: TServerSimulator): TServerSimulator {
     this.own(server);
     return server === this.a ? this.b : this.a;
@@ -238,10 +242,12 @@ export class HotStandbyPair extends SwitchFacade {
     if (server.role === 'backup') other.announceBackup();
   }
 
+  /** Sets a server's CTI link up or down (its clients get EventLinkConnected / EventLinkDisconnected). */
   setLink(server: TServerSimulator, up: boolean): void {
     this.own(server).setLink(up);
   }
 
+  /** Makes a server hang (answers nothing, sends nothing, ADDP included), or resumes it. */
   freeze(server: TServerSimulator, on = true): void {
     this.own(server).freeze(on);
   }

@@ -8,6 +8,7 @@ import type { SimClient } from './client.js';
 
 export type AgentStatusValue = (typeof AgentStatus)[keyof typeof AgentStatus];
 
+/** An agent as the simulated switch holds it. */
 export interface AgentState {
   dn: string;
   agentId: string;
@@ -34,6 +35,7 @@ export interface AgentState {
  */
 export type PartyState = 'dialing' | 'ringing' | 'established' | 'held' | 'queued' | 'routing';
 
+/** A party of a simulated call: its DN and state. */
 export interface Party {
   dn: string;
   state: PartyState;
@@ -101,6 +103,7 @@ export interface SimCall {
 /** @deprecated The call record was renamed SimCall (CallState is the protocol's enumeration). */
 export type CallState = SimCall;
 
+/** A routing point of the simulated switch. */
 export interface RoutingPointConfig {
   /** How long a call waits for RequestRouteCall before the default route (ms). */
   timeoutMs: number;
@@ -108,6 +111,7 @@ export interface RoutingPointConfig {
   defaultDestination: string | undefined;
 }
 
+/** Call forwarding set on a DN of the simulated switch. */
 export interface Forwarding {
   to: string;
   mode: number;
@@ -118,6 +122,7 @@ export interface Forwarding {
 /** What the far end of a predictive call does (RequestMakePredictiveCall; wire spec "Outcomes of a predictive call"). */
 export type DialOutcomeName = 'answer' | 'machine' | 'busy' | 'noAnswer' | 'sit' | 'fax';
 
+/** What the far end of a predictive call does, as the simulated switch plays it. */
 export interface DialOutcome {
   outcome: DialOutcomeName;
   /** After how long (ms) the far end answers, is found busy, SIT or fax; past the call's Timeout it is no answer. */

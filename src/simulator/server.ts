@@ -140,6 +140,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     return new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** The address the server listens on (after start()). */
   address(): { host: string; port: number } {
     if (this.boundPort === undefined) throw new Error(`${this.name}: not started`);
     return { host: this.opts.host, port: this.boundPort };
@@ -170,6 +171,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     return this.clients.size;
   }
 
+  /** Whether `dn` exists on this switch (option `knownDN`). */
   isKnownDN(dn: string): boolean {
     return this.opts.knownDN(dn);
   }

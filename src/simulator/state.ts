@@ -54,6 +54,7 @@ export interface AttachedServer extends SwitchContext {
   readonly isRunning: boolean;
 }
 
+/** Settings of the simulated switch shared by a pair's servers. */
 export interface SwitchSettings {
   /** Route timeout of routing points not given their own (ms). Default 10,000. */
   routeTimeoutMs: number;
@@ -71,6 +72,7 @@ export interface SwitchSettings {
   digitsTimeoutMs: number;
 }
 
+/** The defaults of SwitchSettings. */
 export const SWITCH_DEFAULTS: SwitchSettings = {
   routeTimeoutMs: 10_000,
   treatmentDurationMs: 5_000,
@@ -87,6 +89,7 @@ export const ROUTE_COUNT_LIMIT = 100_000;
 /** How many dialled numbers may have an outcome set (memory bound); setting one more throws. */
 export const DIAL_OUTCOME_LIMIT = 100_000;
 
+/** The state a pair's servers share, as a synchronized backup does: agents, calls, DN knowledge, sequence numbers, timers. */
 export class SharedState {
   readonly agents = new Map<string, AgentState>();
   readonly calls = new Map<string, SimCall>();
@@ -148,15 +151,18 @@ export class SharedState {
     return this.connIdPrefix + this.connIdCounter.toString(16).padStart(8, '0');
   }
 
+  /** The next CallID. */
   nextCallId(): number {
     this.callIdCounter = this.callIdCounter >= 0x7fffffff ? 1 : this.callIdCounter + 1;
     return this.callIdCounter;
   }
 
+  /** A new CallUUID. */
   newCallUuid(): string {
     return randomUUID();
   }
 
+  /** The next SubscriptionID. */
   nextSubscriptionId(): number {
     this.subscriptionCounter += 1;
     return this.subscriptionCounter;
@@ -167,6 +173,7 @@ export class SharedState {
     return [...this.calls.values()].filter((c) => c.parties.some((p) => p.dn === dn));
   }
 
+  /** The agent logged in with `agentId`, if any. */
   agentById(agentId: string): AgentState | undefined {
     for (const agent of this.agents.values()) if (agent.agentId === agentId) return agent;
     return undefined;
@@ -221,6 +228,7 @@ export class SharedState {
     this.timers.set(key, timer);
   }
 
+  /** Cancels a switch timer. */
   clearTimer(key: string): void {
     if (!this.timers.has(key)) return;
     this.clock.clearTimeout(this.timers.get(key));
@@ -261,6 +269,7 @@ export class SharedState {
 
   // ------------------------------------------------------------ repeatOnPromotion
 
+  /** Keeps an event the primary sent, for the new primary to repeat on promotion. */
   remember(record: SentEventRecord): void {
     if (this.repeatLimit <= 0) return;
     this.recent.push(record);
