@@ -23,14 +23,14 @@ const common = {
 const dts = { entry: library, banner: '/// <reference types="node" />' };
 
 /**
- * The browser build of `tlib-client/browser`: ESM, `platform: 'browser'`, its dependencies
- * (eventemitter3, p-retry) bundled in, so the one file loads in a page as it is
- * (`<script type="module">`) or through a bundler. Nothing from Node may be in it: test/browser
- * checks the file. Also used by examples/web-desktop to build the page's script.
+ * The browser build of `tlib-client/browser`: ESM (and CommonJS for older bundlers),
+ * `platform: 'browser'`, its dependencies (eventemitter3, p-retry) bundled in, so the ESM file
+ * loads in a page as it is (`<script type="module">`) or through a bundler. Nothing from Node may
+ * be in it: test/browser checks the file. examples/web-desktop builds the page's script with it.
  */
 export const browserBuild = {
   entry: { 'browser/index': 'src/browser/index.ts' },
-  format: ['esm'],
+  format: ['esm', 'cjs'],
   platform: 'browser',
   target: 'es2022',
   noExternal: [/.*/],

@@ -21,6 +21,8 @@ export const SLOW_TESTS = [
   'test/cli/tlib.test.ts', // the tlib bin as a process
   'test/cli/tlib-demo.test.ts', // tlib demo as a process
   'test/simulator/cli.test.ts', // the tlib-sim bin as a process
+  'test/browser/chromium.test.ts', // headless Chromium as a process
+  'test/browser/web-demo.test.ts', // npm run web-demo as a process
 ];
 
 export default mergeConfig(

@@ -4,7 +4,8 @@
  * timer (src/transport/keepalive.ts), not one per socket. Baselines in the same run: 500 bare
  * sockets to the same server (no SDK, no traffic), and the same sockets exchanging exactly ADDP's
  * frames at the defaults (a ping and its pong per 2.5 s each): the wire's own floor, which the
- * target cannot go below; the ratio is against it.
+ * target cannot go below; the ratio is against it. And the same writes unanswered (a pong, which the
+ * server ignores): the floor less what reading the pongs costs.
  *
  * The simulator runs in a child process (this file with --server), so process.cpuUsage() counts
  * the client only. Standalone: `npx tsx bench/idle.ts [--quick]`; in the suite, bench/run.ts
@@ -15,7 +16,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { wireCodecV1 } from '../src/codec/index.js';
 import { TServerConnection } from '../src/index.js';
-import { ADDP_PING } from '../src/protocol/catalogue.js';
+import { ADDP_PING, ADDP_PONG } from '../src/protocol/catalogue.js';
 import { TServerSimulator } from '../src/simulator/index.js';
 import { fmtMs, median, table, type Bench, type BenchContext, type Figure } from './lib/report.js';
 
@@ -77,6 +78,27 @@ async function bareSockets(url: string, n: number): Promise<net.Socket[]> {
   return sockets;
 }
 
+/**
+ * CONNECTIONS bare sockets each writing `frame` every 2.5 s, all in one tick (as coalesced as it
+ * gets), reading whatever comes back: CPU per window over `trials` windows.
+ */
+async function bareFrames(url: string, frame: Uint8Array, trials: number): Promise<number[]> {
+  const sockets = await bareSockets(url, CONNECTIONS);
+  for (const s of sockets) s.on('data', () => {});
+  const ticker = setInterval(() => {
+    for (const s of sockets) s.write(frame);
+  }, 2_500);
+  try {
+    await sleep(3_000);
+    const samples: number[] = [];
+    for (let t = 0; t < trials; t++) samples.push(await cpuOver(WINDOW_MS));
+    return samples;
+  } finally {
+    clearInterval(ticker);
+    for (const s of sockets) s.destroy();
+  }
+}
+
 type AddpSetting = { timeoutMs: number; remoteTimeoutMs: number } | false | undefined;
 
 /** Opens CONNECTIONS connections, waits `settleMs`, measures CPU over `trials` windows, closes them. */
@@ -131,18 +153,15 @@ export const idleBench: Bench = {
       // Last, so its sockets cannot weigh on the others.
       // The wire's floor for ADDP at the defaults: the same frames (a ping out, its pong in, per
       // socket every 2.5 s) on bare sockets, with no SDK around them.
-      const pinging = await bareSockets(url, CONNECTIONS);
-      const ping = wireCodecV1.encode(ADDP_PING, undefined);
-      for (const s of pinging) s.on('data', () => {});
-      const ticker = setInterval(() => {
-        for (const s of pinging) s.write(ping);
-      }, 2_500);
-      await sleep(3_000);
-      const bareAddp: number[] = [];
-      for (let t = 0; t < trials; t++) bareAddp.push(await cpuOver(WINDOW_MS));
-      clearInterval(ticker);
-      for (const s of pinging) s.destroy();
-      rows.push([`${CONNECTIONS} bare sockets, a ping and its pong per 2.5 s (ADDP's frames alone)`, bareAddp]);
+      rows.push([
+        `${CONNECTIONS} bare sockets, a ping and its pong per 2.5 s (ADDP's frames alone)`,
+        await bareFrames(url, wireCodecV1.encode(ADDP_PING, undefined), trials),
+      ]);
+      // What the pongs cost: the same writes, of a frame the server does not answer (a pong).
+      rows.push([
+        `${CONNECTIONS} bare sockets, a pong per 2.5 s, unanswered (the writes alone)`,
+        await bareFrames(url, wireCodecV1.encode(ADDP_PONG, undefined), trials),
+      ]);
     } finally {
       child.stdin!.end();
       await Promise.race([new Promise((r) => child.once('exit', r)), sleep(5_000)]);
@@ -161,7 +180,14 @@ export const idleBench: Bench = {
         id: 'idle.cpu',
         value,
         unit: `ms CPU / ${WINDOW_MS / 1000} s`,
-        extra: { connections: CONNECTIONS, bareMs: m(0), addpOffMs: m(1), keepAliveArmedMs: m(2), bareAddpFramesMs: m(4) },
+        extra: {
+          connections: CONNECTIONS,
+          bareMs: m(0),
+          addpOffMs: m(1),
+          keepAliveArmedMs: m(2),
+          bareAddpFramesMs: m(4),
+          bareWritesAloneMs: m(5),
+        },
         ratio: { value: Math.round((value / Math.max(m(4), 0.1)) * 100) / 100, baseline: 'bare sockets with the same ADDP frames' },
         target: `≤ ${TARGET_MS} ms CPU per ${WINDOW_MS / 1000} s for ${CONNECTIONS} idle connections`,
         met: value <= TARGET_MS,

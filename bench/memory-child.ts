@@ -5,12 +5,14 @@
  */
 import net from 'node:net';
 import { FrameDecoder } from '../src/codec/decoder.js';
-import { fullGc, sleep } from './lib/report.js';
+import { fullGc, median, sleep } from './lib/report.js';
 import { nextResync, registerAll, restoreStandby, startHaRig, type HaRig } from './lib/ha.js';
 import { SimHost } from './lib/sim-host.js';
 
 export interface MemoryResult {
   connections: number;
+  /** Rounds of K connections (each side's median is the figure). */
+  rounds: number;
   dnsPerConnection: number;
   heapPerConnection: number;
   baselinePerConnection: number;
@@ -55,6 +57,7 @@ const dnsFor = (k: number, n: number) => Array.from({ length: n }, (_, i) => Str
 async function main(): Promise<MemoryResult> {
   const quick = process.argv.includes('--quick');
   const K = quick ? 4 : 10;
+  const ROUNDS = quick ? 3 : 5;
   const DNS = 1_000;
   const cycles = quick ? 100 : 1_000;
   const warmupCycles = 10;
@@ -63,42 +66,57 @@ async function main(): Promise<MemoryResult> {
   const host = await SimHost.start({ mode: 'pair' });
   const addresses = await host.call<{ primary: string }>({ cmd: 'addresses' });
   // Baseline: what any client must hold: a socket with a decoder, and the set of its DNs.
-  let h0 = await heap();
-  let r0 = rss();
-  const bare: { socket: net.Socket; decoder: FrameDecoder; dns: Map<string, object> }[] = [];
-  for (let k = 0; k < K; k++) {
-    const [h, p] = addresses.primary.split(':');
-    const socket = net.connect({ host: h, port: Number(p) });
-    await new Promise((r) => socket.once('connect', r));
-    const decoder = new FrameDecoder({ onMessage: () => undefined, onError: () => socket.destroy() });
-    socket.on('data', (chunk: Buffer) => decoder.push(chunk));
-    bare.push({ socket, decoder, dns: new Map(dnsFor(k, DNS).map((dn) => [dn, {}])) });
+  const bareRound = async (): Promise<[heap: number, rss: number]> => {
+    const h0 = await heap();
+    const r0 = rss();
+    const bare: { socket: net.Socket; decoder: FrameDecoder; dns: Map<string, object> }[] = [];
+    for (let k = 0; k < K; k++) {
+      const [h, p] = addresses.primary.split(':');
+      const socket = net.connect({ host: h, port: Number(p) });
+      await new Promise((r) => socket.once('connect', r));
+      const decoder = new FrameDecoder({ onMessage: () => undefined, onError: () => socket.destroy() });
+      socket.on('data', (chunk: Buffer) => decoder.push(chunk));
+      bare.push({ socket, decoder, dns: new Map(dnsFor(k, DNS).map((dn) => [dn, {}])) });
+    }
+    const result: [number, number] = [((await heap()) - h0) / K, (rss() - r0) / K];
+    for (const b of bare) b.socket.destroy();
+    await sleep(50);
+    return result;
+  };
+  const sdkRound = async (): Promise<[heap: number, rss: number]> => {
+    const h0 = await heap();
+    const r0 = rss();
+    const rigs: HaRig[] = [];
+    for (let k = 0; k < K; k++) {
+      const rig = await startHaRig({}, host);
+      await registerAll(rig, dnsFor(k, DNS));
+      rigs.push(rig);
+    }
+    const result: [number, number] = [((await heap()) - h0) / K, (rss() - r0) / K];
+    for (const rig of rigs) await rig.close();
+    await sleep(50);
+    return result;
+  };
+  // Warm-up: a round of each first, so one-time costs (compiled code, module state) are charged
+  // to no figure; then rounds alternate and each side's median is taken.
+  await bareRound();
+  await sdkRound();
+  const bareHeaps: number[] = [];
+  const bareRss: number[] = [];
+  const sdkHeaps: number[] = [];
+  const sdkRss: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const [bh, br] = await bareRound();
+    const [sh, sr] = await sdkRound();
+    bareHeaps.push(bh);
+    bareRss.push(br);
+    sdkHeaps.push(sh);
+    sdkRss.push(sr);
   }
-  let h1 = await heap();
-  const baselinePerConnection = (h1 - h0) / K;
-  const baselineRssPerConnection = (rss() - r0) / K;
-  for (const b of bare) b.socket.destroy();
-  bare.length = 0;
-  await sleep(50);
-
-  // Warm-up: one connection opened, filled and closed first, so one-time costs (compiled code,
-  // module state) are not charged to the connections measured.
-  const warm = await startHaRig({}, host);
-  await registerAll(warm, dnsFor(K, DNS));
-  await warm.close();
-  await sleep(50);
-  h0 = await heap();
-  r0 = rss();
-  const rigs: HaRig[] = [];
-  for (let k = 0; k < K; k++) {
-    const rig = await startHaRig({}, host);
-    await registerAll(rig, dnsFor(k, DNS));
-    rigs.push(rig);
-  }
-  h1 = await heap();
-  const heapPerConnection = (h1 - h0) / K;
-  const rssPerConnection = (rss() - r0) / K;
-  for (const rig of rigs) await rig.close();
+  const baselinePerConnection = median(bareHeaps);
+  const baselineRssPerConnection = median(bareRss);
+  const heapPerConnection = median(sdkHeaps);
+  const rssPerConnection = median(sdkRss);
   await host.stop();
   await sleep(50);
 
@@ -132,6 +150,7 @@ async function main(): Promise<MemoryResult> {
   const handlesAfterClose = handles();
   return {
     connections: K,
+    rounds: ROUNDS,
     dnsPerConnection: DNS,
     heapPerConnection,
     baselinePerConnection,

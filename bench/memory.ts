@@ -53,7 +53,7 @@ export const memoryBench: Bench = {
         ['per open connection', 'heap', 'RSS (process)', 'SDK ÷ this (heap)'],
         [
           [
-            `TServerConnection + standby session, ${r.dnsPerConnection} DNs (mean of ${r.connections})`,
+            `TServerConnection + standby session, ${r.dnsPerConnection} DNs (mean of ${r.connections}, median of ${r.rounds} rounds)`,
             fmtBytes(r.heapPerConnection),
             fmtBytes(r.rssPerConnection),
             '1.00×',

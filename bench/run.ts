@@ -20,6 +20,7 @@ const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
   { name: 'memory', load: async () => (await import('./memory.js')).memoryBench },
   { name: 'route', load: async () => (await import('./route.js')).routeBench },
   { name: 'idle', load: async () => (await import('./idle.js')).idleBench },
+  { name: 'gateway', load: async () => (await import('./gateway.js')).gatewayBench },
 ];
 
 function usage(): string {

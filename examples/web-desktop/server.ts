@@ -23,6 +23,12 @@ import { createGateway, tokenFromRequest, type Gateway } from '../../src/gateway
 import { TServerConnection } from '../../src/index.js';
 import { HotStandbyPair } from '../../src/simulator/index.js';
 
+const USAGE = `usage: npm run web-demo    (or npx tsx examples/web-desktop/server.ts; PORT=8080 to choose the port)
+
+Starts a simulated T-Server pair, a gateway and a web page for agent 1001, and prints the page's
+URL. Commands on standard input: call (ring 1001), kill (kill the primary), restart-gateway
+(replace the gateway with a second one), quit.`;
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
 
@@ -46,13 +52,13 @@ export interface WebDesktop {
 }
 
 /** Builds the browser bundle (the package's browser build settings) into a temporary folder; its text. */
-async function buildBrowserBundle(): Promise<string> {
+export async function buildBrowserBundle(): Promise<string> {
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'tlib-web-desktop-'));
   try {
     await build({
       ...browserBuild,
       entry: { 'tlib-browser': path.join(ROOT, 'src/browser/index.ts') },
-      format: [...browserBuild.format],
+      format: ['esm'],
       noExternal: [...browserBuild.noExternal],
       outDir,
       config: false,
@@ -135,6 +141,10 @@ export async function startWebDesktop(options: { port?: number } = {}): Promise<
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const desk = await startWebDesktop({ port: Number(process.env.PORT ?? 0) });
   console.log(desk.url);
   console.error('commands: call (ring agent 1001), kill (kill the primary), restart-gateway, quit');

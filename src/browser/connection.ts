@@ -1,6 +1,6 @@
 /**
  * GatewayConnection: TServerConnection's API in a browser, through a gateway (`tlib-client/gateway`).
- * The same typed helpers (installed from the one helper table), the same event names, the same
+ * The same typed helpers (installHelpers(), from the one helper table of src/protocol), the same event names, the same
  * `calls` / `dns` state with `callChanged` / `callEnded` / `dnChanged`. The gateway holds the
  * T-Server pair; this end holds one WebSocket, and when it drops, reconnects with backoff
  * (p-retry) and resumes from the last sequence number it saw — or takes a fresh snapshot (from
@@ -27,7 +27,8 @@ import {
 import type { CallView, DNView } from '../model/types.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs } from '../protocol/types.js';
-import { installRequestHelpers, type RequestHelperMethods } from './helpers.js';
+import { installHelpers } from '../protocol/helper-install.js';
+import type { HelperMethods } from '../protocol/helper-methods.js';
 import { type BrowserRequestOptions, RequestTable } from './requests.js';
 import { BrowserState, type StateChange } from './state.js';
 import type { GatewayConnectionEvents, GatewayConnectionOptions, GatewayConnectionState, GatewayConnectionStatus } from './types.js';
@@ -41,16 +42,16 @@ export const GATEWAY_CONNECTION_DEFAULTS = {
 /** Close codes after which reconnecting cannot help (the client or its grant is at fault). */
 const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
   GatewayCloseCode.Malformed,
-  GatewayCloseCode.Forbidden,
   GatewayCloseCode.UnsupportedData,
   GatewayCloseCode.MessageTooBig,
 ]);
 
 type Socket = WebSocket;
 
-export interface GatewayConnection extends RequestHelperMethods {}
+// The helpers' types, generated from the same table as the methods installHelpers() puts on the prototype.
+export interface GatewayConnection extends HelperMethods {}
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface types the helpers installRequestHelpers() puts on the prototype
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: installHelpers() below puts every method of the merged interface on the prototype
 export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   readonly url: string;
   private readonly options: GatewayConnectionOptions;
@@ -66,6 +67,8 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   private maxInFlight = 16;
   private statusValue: GatewayConnectionStatus = 'closed';
   private retryAbort: AbortController | undefined;
+  /** Fails the socket attempt under way (close() during open or a reconnect). */
+  private abortAttempt: ((err: Error) => void) | undefined;
 
   constructor(url: string, options: GatewayConnectionOptions = {}) {
     super();
@@ -124,6 +127,7 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
     if (this.statusValue === 'closed') return;
     this.setStatus('closing');
     this.retryAbort?.abort();
+    this.abortAttempt?.(new ConnectionClosedError('close() was called while connecting'));
     this.ready = false;
     const ws = this.socket;
     this.socket = undefined;
@@ -150,6 +154,12 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
       const ws: Socket = new Impl(this.url, [GATEWAY_SUBPROTOCOL, ...this.tokenProtocol()]);
       this.socket = ws;
       let settled = false;
+      this.abortAttempt = (err) => {
+        if (settled) return;
+        settled = true;
+        this.abortAttempt = undefined;
+        reject(err);
+      };
       ws.onopen = () => {
         const resume = this.session ? { session: this.session, seq: this.seq } : undefined;
         ws.send(toJson({ type: 'hello', v: GATEWAY_PROTOCOL_VERSION, ...(resume ? { resume } : {}) }));
@@ -159,6 +169,7 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
         const ok = this.receive(ws, String(ev.data));
         if (ok && !settled && this.ready) {
           settled = true;
+          this.abortAttempt = undefined;
           resolve();
         }
       };
@@ -215,7 +226,13 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
     const ac = new AbortController();
     this.retryAbort = ac;
     try {
-      await pRetry(() => this.attempt(), {
+      const attempt = () =>
+        this.attempt().catch((err: unknown) => {
+          // A code that says the client is at fault ends the loop; so does close().
+          const final = err instanceof ConnectionClosedError || (err instanceof GatewayError && FINAL_CLOSE_CODES.has(err.status ?? 0));
+          throw final ? new AbortError(err as Error) : err;
+        });
+      await pRetry(attempt, {
         retries: this.options.reconnect === false ? 0 : r.retries,
         minTimeout: r.minTimeoutMs,
         maxTimeout: r.maxTimeoutMs,
@@ -344,4 +361,4 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   }
 }
 
-installRequestHelpers(GatewayConnection);
+installHelpers(GatewayConnection);

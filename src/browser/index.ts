@@ -5,7 +5,7 @@
 export { GatewayConnection, GATEWAY_CONNECTION_DEFAULTS } from './connection.js';
 export type { GatewayConnectionEvents, GatewayConnectionOptions, GatewayConnectionState, GatewayConnectionStatus } from './types.js';
 export type { BrowserRequestOptions } from './requests.js';
-export type { RequestHelperMethods } from './helpers.js';
+export type { HelperMethods } from '../protocol/helper-methods.js';
 export { GatewayError, type GatewayErrorCode } from '../gateway/errors.js';
 export {
   GatewayCloseCode,

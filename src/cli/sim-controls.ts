@@ -4,24 +4,46 @@
  * Kept apart from the process plumbing (sim.ts) so tests drive it directly.
  */
 import type { KVList } from '../protocol/attributes.js';
+import type { DialOutcomeName } from '../simulator/records.js';
+import type { DialOutcomeSpec } from '../simulator/predictive.js';
 import type { SwitchFacade } from '../simulator/facade.js';
 import type { HotStandbyPair } from '../simulator/pair.js';
 import type { TServerSimulator } from '../simulator/server.js';
 
-export const SIM_COMMANDS_HELP = `commands (one a line; each is echoed with what happened):
-  call <dn> [from <ani>] [data k=v ...]  a call from outside rings on <dn>; prints its ConnID
-  answer <connid>                        the DN ringing answers (EventEstablished)
-  hangup <connid>                        the caller hangs up (EventReleased, or EventAbandoned if not answered)
-  route <rp> [from <ani>] [data k=v ...] a call to routing point <rp> (EventRouteRequest to its router)
-  kill [server]                          abrupt death (default: the primary); the backup takes over
-  restart [server]                       a killed server listens again (default: every stopped one)
-  switchover                             graceful: the backup becomes primary
-  link up|down [server]                  the CTI link (default: the primary)
-  freeze [off] [server]                  the server hangs: answers nothing, sends nothing (off: resumes)
-  status                                 servers, roles, links, clients and calls
-  sleep <ms>                             wait (for scripts)
-  help                                   this text
-  quit                                   stop the simulator and exit
+export const SIM_COMMANDS_HELP = `commands (one a line; each is echoed with what happened, then what a client connected to the simulator sees):
+  call <dn> [from <ani>] [data k=v ...]   a call from outside to <dn>; prints its ConnID.
+                                          Clients on <dn>: EventRinging (OtherDN = the caller, UserData)
+  answer <connid>                         the DN ringing answers. Clients on it: EventEstablished
+  hangup <connid>                         the caller hangs up. Clients on the call: EventReleased
+                                          (EventAbandoned where it waits, EventPartyDeleted in a conference)
+  route <rp> [from <ani>] [data k=v ...]  a call waits at routing point <rp>. Its router: EventRouteRequest;
+                                          a route to nowhere (null) or none in time sends it to the default
+                                          destination (--route-default): EventRouteUsed, EventRinging there
+  digits <connid> <keys>                  the caller presses keys (0-9 * # A-D). A RequestCollectDigits on
+                                          the call answers with EventDigitsCollected; else they wait for one
+  outcome <number> <what> [after <ms>]    what predictive calls to <number> meet: answer, machine, busy,
+                                          noanswer, sit [8|11-16], fax, or clear. The dialer: EventEstablished
+                                          then EventRouteRequest / EventQueued (answer, machine: CallState 0, 9),
+                                          or EventReleased with the outcome's CallState (6, 7, 8-16, 17)
+  wrapup <seconds>                        after-call work after each answered call (for agents whose login
+                                          gives no WrapUpTime). Clients on the agent's DN: EventAgentNotReady
+                                          (AgentWorkMode 3) before EventReleased, EventAgentReady at its end
+  kill [server]                           abrupt death (default: the primary). Its clients lose their socket;
+                                          the backup sends EventPrimaryChanged and becomes their active server
+  restart [server]                        a killed server listens again, as backup when the other one runs:
+                                          the primary sends EventRestoreConnection and clients open a standby
+  switchover                              graceful: EventRestoreConnection (ServerRole 1) from the primary,
+                                          EventPrimaryChanged from the backup; clients move to the new primary
+  link up|down [server]                   the CTI link (default: the primary). Its clients:
+                                          EventLinkConnected / EventLinkDisconnected (status().linkUp)
+  freeze [off] [server]                   the server hangs: answers nothing, sends nothing, ADDP included.
+                                          Clients: requests end in RequestTimeoutError; with ADDP on they
+                                          declare it dead and reconnect (status() shows it); the pair does
+                                          not fail over by itself (kill does)
+  status                                  servers, roles, links, clients, calls, agents. Clients: nothing
+  sleep <ms>                              wait (for scripts)
+  help                                    this text
+  quit                                    stop the simulator and exit. Clients lose their socket and reconnect
   [server] is a, b, a server's name (tserver-a), primary or backup. Lines starting with # are ignored.`;
 
 /** The longest `sleep` accepted: a script must end. */
@@ -71,6 +93,12 @@ export function parseCallArgs(words: readonly string[]): { from?: string; userDa
   return { from, userData: userData.length > 0 ? userData : undefined };
 }
 
+/** What becomes of a call nobody routes at routing point `rp`. */
+function defaultRoute(sw: SwitchFacade, rp: string): string {
+  const dest = sw.shared.routingPoints.get(rp)?.defaultDestination ?? sw.shared.defaultRouteDestination;
+  return dest !== undefined ? `; unrouted, it goes to ${dest}` : '; unrouted, it is released';
+}
+
 function servers(target: SimTarget): TServerSimulator[] {
   return 'pair' in target ? [target.pair.a, target.pair.b] : [target.server];
 }
@@ -106,6 +134,36 @@ function serverLine(s: TServerSimulator): string {
 
 function describeKv(list: KVList | undefined): string {
   return list && list.length > 0 ? ` data ${list.map(([k, v]) => `${k}=${String(v)}`).join(' ')}` : '';
+}
+
+/** `outcome`'s words after the number: what the far end does, a SIT's CallState, and `after <ms>`. */
+export function parseOutcome(words: readonly string[]): DialOutcomeSpec | undefined {
+  const usage = 'usage: outcome <number> answer|machine|busy|noanswer|sit [8|11-16]|fax|clear [after <ms>]';
+  const [what, ...rest] = words;
+  const names: Record<string, DialOutcomeName | 'clear'> = {
+    answer: 'answer',
+    machine: 'machine',
+    busy: 'busy',
+    noanswer: 'noAnswer',
+    sit: 'sit',
+    fax: 'fax',
+    clear: 'clear',
+  };
+  const outcome = what === undefined ? undefined : names[what.toLowerCase()];
+  if (outcome === undefined) throw new SimCommandError(usage);
+  if (outcome === 'clear') {
+    if (rest.length > 0) throw new SimCommandError(usage);
+    return undefined;
+  }
+  let callState: number | undefined;
+  let afterMs: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const word = rest[i]!;
+    if (word === 'after' && /^\d{1,7}$/.test(rest[i + 1] ?? '')) afterMs = Number(rest[++i]);
+    else if (outcome === 'sit' && callState === undefined && /^\d{1,2}$/.test(word)) callState = Number(word);
+    else throw new SimCommandError(usage);
+  }
+  return { outcome, afterMs, callState };
 }
 
 function onlyWords(words: readonly string[], max: number, usage: string): void {
@@ -159,7 +217,7 @@ async function execute(
           : `waits at routing point ${dn}${declared ? ' (declared now)' : ''} for a route (EventRouteRequest)`;
       return {
         lines: [
-          `ConnID ${connId} ${what}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${primaryOf(target).name})`,
+          `ConnID ${connId} ${what}${options.from ? ` from ${options.from}` : ''}${describeKv(options.userData)} (${primaryOf(target).name})${command === 'route' ? defaultRoute(sw, dn) : ''}`,
         ],
       };
     }
@@ -176,6 +234,33 @@ async function execute(
           `call ${connId} ${command === 'answer' ? 'answered (EventEstablished)' : 'hung up by the caller'} on ${primaryOf(target).name}`,
         ],
       };
+    }
+    case 'digits': {
+      onlyWords(args, 2, 'digits <connid> <keys>');
+      const [connId, keys] = args;
+      if (connId === undefined || keys === undefined) throw new SimCommandError('usage: digits <connid> <keys> (status lists the calls)');
+      switchOf(target).enterDigits(connId, keys);
+      return { lines: [`the caller of ${connId} pressed ${keys}`] };
+    }
+    case 'outcome': {
+      const [number, ...rest] = args;
+      if (number === undefined)
+        throw new SimCommandError('usage: outcome <number> answer|machine|busy|noanswer|sit [8|11-16]|fax|clear [after <ms>]');
+      const spec = parseOutcome(rest);
+      switchOf(target).setDialOutcome(number, spec);
+      if (spec === undefined) return { lines: [`predictive calls to ${number}: a person answers at once (the default)`] };
+      const o = typeof spec === 'string' ? { outcome: spec } : spec;
+      const when = o.afterMs ? ` after ${o.afterMs} ms` : ' at once';
+      return {
+        lines: [`predictive calls to ${number}: ${o.outcome}${o.callState !== undefined ? ` (CallState ${o.callState})` : ''}${when}`],
+      };
+    }
+    case 'wrapup': {
+      onlyWords(args, 1, 'wrapup <seconds>');
+      const seconds = Number(args[0]);
+      if (!/^\d{1,5}$/.test(args[0] ?? '')) throw new SimCommandError('usage: wrapup <seconds>, a whole number (0: none)');
+      switchOf(target).setWrapUpTime(seconds);
+      return { lines: [seconds === 0 ? 'no after-call work' : `after-call work: ${seconds} s after each answered call`] };
     }
     case 'kill': {
       onlyWords(args, 1, 'kill [server]');
@@ -237,7 +322,13 @@ async function execute(
           (c) =>
             `call ${c.connId}  ${c.state}  to ${c.to}${c.from ? ` from ${c.from}` : ''}  parties ${c.parties.map((p) => `${p.dn}:${p.state}`).join(' ') || '-'}`,
         );
-      return { lines: [...servers(target).map(serverLine), ...(calls.length > 0 ? calls : ['no calls'])] };
+      const agents = switchOf(target)
+        .listAgents()
+        .map(
+          (a) =>
+            `agent ${a.agentId} on ${a.dn}  ${a.status}${a.wrapUpRemainingSec !== undefined ? ` (${a.wrapUpRemainingSec} s left)` : ''}${a.queues.length > 0 ? `  queues ${a.queues.join(' ')}` : ''}${a.busy ? '  on a call' : ''}`,
+        );
+      return { lines: [...servers(target).map(serverLine), ...(calls.length > 0 ? calls : ['no calls']), ...agents] };
     }
     case 'sleep': {
       onlyWords(args, 1, 'sleep <ms>');

@@ -14,14 +14,19 @@ import { usageErrorLines } from './usage.js';
 /** The port `tlib sim` listens on when none is given: the README's snippet connects there. */
 export const SIM_DEFAULT_PORT = 7000;
 
+/** Where `tlib sim`'s routing points send a call nobody routes: the DN the README's examples ring. */
+export const SIM_DEFAULT_ROUTE = '1001';
+
 export function simUsage(command = 'tlib sim', defaultPort = SIM_DEFAULT_PORT): string {
-  return `usage: ${command} [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N] [--script FILE]
+  return `usage: ${command} [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N] [--route-default DN] [--script FILE]
 
   --pair                   a hot-standby pair: the primary on port N, the backup on N+1
   --port N                 port of the (primary) server; 0 = any free port (default ${defaultPort})
   --host HOST              interface to listen on (default ${SIMULATOR_DEFAULTS.host})
   --link-down              start with the CTI link down
   --repeat-on-promotion N  pair only: events the new primary repeats on promotion (default 0)
+  --route-default DN       where routing points send a call nobody routes (a route handler's null, or
+                           none in time); none = released (default ${SIM_DEFAULT_ROUTE})
   --script FILE            run the commands in FILE first (with sleep <ms> between them), then read standard input
   -h, --help               this text
 
@@ -47,6 +52,10 @@ export interface SimIO {
   onReady?: (target: SimTarget) => void;
   /** The command's name in messages: 'tlib sim' (default) or 'tlib-sim'. */
   command?: string;
+  /** Called as each command starts, with its line (before its outcome is printed). */
+  onCommand?: (line: string) => void;
+  /** How `sleep <ms>` waits; it must end when `signal` aborts. Default: a timer. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Port when --port is not given. Default 7000 (SIM_DEFAULT_PORT); the older `tlib-sim` bin keeps 0. */
   defaultPort?: number;
 }
@@ -58,6 +67,8 @@ interface SimArgs {
   linkUp: boolean;
   repeat: number;
   script: string | undefined;
+  /** The switch's default route destination (undefined: an unrouted call is released). */
+  routeDefault: string | undefined;
 }
 
 function wholeNumber(value: string, what: string, max: number): number {
@@ -77,6 +88,7 @@ export function parseSimArgs(argv: readonly string[], defaultPort = SIM_DEFAULT_
       'link-down': { type: 'boolean', default: false },
       'repeat-on-promotion': { type: 'string' },
       script: { type: 'string' },
+      'route-default': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -96,7 +108,16 @@ export function parseSimArgs(argv: readonly string[], defaultPort = SIM_DEFAULT_
     linkUp: values['link-down'] !== true,
     repeat: values['repeat-on-promotion'] === undefined ? 0 : wholeNumber(values['repeat-on-promotion'], '--repeat-on-promotion', 1000),
     script: values.script,
+    routeDefault: routeDefaultOf(values['route-default']),
   };
+}
+
+/** --route-default: a DN of 1–15 digits, or none. */
+function routeDefaultOf(value: string | undefined): string | undefined {
+  if (value === undefined) return SIM_DEFAULT_ROUTE;
+  if (value === 'none') return undefined;
+  if (!SIMULATOR_DEFAULTS.knownDN(value)) throw new Error(`--route-default must be a DN (1–15 digits) or none, got "${value}"`);
+  return value;
 }
 
 async function start(args: SimArgs): Promise<SimTarget> {
@@ -106,10 +127,16 @@ async function start(args: SimArgs): Promise<SimTarget> {
       ports: [args.port, args.port === 0 ? 0 : args.port + 1],
       linkUp: args.linkUp,
       repeatOnPromotion: args.repeat,
+      defaultRouteDestination: args.routeDefault,
     });
     return { pair };
   }
-  const server = new TServerSimulator({ host: args.host, port: args.port, linkUp: args.linkUp });
+  const server = new TServerSimulator({
+    host: args.host,
+    port: args.port,
+    linkUp: args.linkUp,
+    defaultRouteDestination: args.routeDefault,
+  });
   await server.start();
   return { server };
 }
@@ -178,19 +205,11 @@ export async function runSim(argv: readonly string[], io: SimIO = {}): Promise<n
 
   // One command at a time, in order: script lines first, then standard input.
   let queue: Promise<void> = Promise.resolve();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        stop.signal.removeEventListener('abort', done);
-        resolve();
-      }
-      stop.signal.addEventListener('abort', done, { once: true });
-    });
+  const sleep = (ms: number) => (io.sleep ?? abortableSleep)(ms, stop.signal);
   const enqueue = (line: string): void => {
     queue = queue.then(async () => {
       if (stop.signal.aborted) return;
+      io.onCommand?.(line);
       const result = await runSimCommand(target, line, sleep);
       const [first, ...more] = result.lines;
       if (first !== undefined) out(`${line.trim()} → ${first}`);
@@ -211,4 +230,18 @@ export async function runSim(argv: readonly string[], io: SimIO = {}): Promise<n
   await ('pair' in target ? target.pair.stop() : target.server.stop());
   out(`${name}: stopped`);
   return 0;
+}
+
+/** Waits `ms`, or less when `signal` aborts (a stop must not wait for a script's sleep). */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
 }

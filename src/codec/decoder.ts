@@ -5,9 +5,10 @@
  */
 import createDebug from 'debug';
 import { ProtocolError } from '../errors.js';
+import { ADDP_PING, ADDP_PONG } from '../protocol/catalogue.js';
 import { decodeAt, layoutOfLast } from './body.js';
 import { notATServer } from './foreign-peer.js';
-import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES } from './format.js';
+import { DEFAULT_MAX_FRAME_BYTES, HEADER_BYTES, LENGTH_BYTES, MAGIC, VERSION } from './format.js';
 import type { DecodedMessage } from './message.js';
 
 // Only error paths log: the hot path stays free of it.
@@ -36,6 +37,11 @@ export interface DecoderOptions {
 export interface DecoderHandlers {
   /** A frame decoded. */
   onMessage(message: DecodedMessage): void;
+  /**
+   * ADDP pings and pongs (no attributes) by type alone, without decoding: no allocation per frame.
+   * Without this handler they come to onMessage like any frame.
+   */
+  onKeepAlive?(type: number): void;
   /** A malformed frame. When `error.fatal`, the stream is lost and the decoder stops. */
   onError(error: ProtocolError): void;
 }
@@ -58,6 +64,13 @@ export function decodeFrame(frame: Uint8Array, maxFrameBytes = DEFAULT_MAX_FRAME
     );
   }
   return decodeAt(b, LENGTH_BYTES, b.length, 0);
+}
+
+/** ADDP_PING or ADDP_PONG if the 8-byte body at b[at] is a well-formed one (magic, version, no attributes), else 0. */
+function keepAliveType(b: Buffer, at: number): number {
+  if (((b[at] << 8) | b[at + 1]) !== MAGIC || b[at + 2] !== VERSION || b[at + 6] !== 0 || b[at + 7] !== 0) return 0;
+  const type = (b[at + 4] << 8) | b[at + 5];
+  return type === ADDP_PING || type === ADDP_PONG ? type : 0;
 }
 
 function checkLength(length: number, max: number, offset: number): void {
@@ -161,6 +174,13 @@ export class FrameDecoder {
       }
       const frameEnd = off + LENGTH_BYTES + length;
       if (frameEnd > n) break;
+      const keepAlive = length === HEADER_BYTES ? keepAliveType(b, off + LENGTH_BYTES) : 0;
+      if (keepAlive !== 0 && this.handlers.onKeepAlive) {
+        off = frameEnd;
+        this.handlers.onKeepAlive(keepAlive);
+        if (this.failed) return;
+        continue;
+      }
       let message: DecodedMessage | undefined;
       try {
         message = decodeAt(b, off + LENGTH_BYTES, frameEnd, this.offset);

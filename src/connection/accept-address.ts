@@ -4,11 +4,12 @@
  * protocolWarning when they must not be dialled.
  */
 import { BackupAddressRefusedError } from '../errors.js';
-import type { KVList } from '../protocol/attributes.js';
+import { type KVList, ServerRole } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
 import type { Endpoint } from '../transport/index.js';
 import type { ProtocolWarning } from './types.js';
 import { AddressPolicy, type AddressPolicyInput } from './address-policy.js';
+import type { PairInput, PairRole } from './pair-types.js';
 
 /** Where refusals and a throwing policy predicate are reported. */
 export interface AddressReports {
@@ -35,4 +36,38 @@ export function acceptAddress(
   const err = new BackupAddressRefusedError(`${server} offered an address that was refused: ${verdict.problem}`, { host, port });
   report.gate.warn({ code: err.code, server, event: 'EventRestoreConnection', attribute: hostKey, detail: err.message });
   return undefined;
+}
+
+/**
+ * EventRestoreConnection as an input of the pair machine: the role it claims (a ServerRole other
+ * than 0/1 is a warning), and the partner address it names when the policy accepts it. A claim
+ * older than `roleSeq` (the pair's watermark) is stale: its address is not even checked.
+ */
+export function restoreConnectionInput(
+  session: { id: number; name: string },
+  attrs: Record<string, unknown>,
+  roleSeq: number,
+  options: AddressPolicyInput,
+  report: AddressReports,
+): PairInput {
+  const raw = attrs.ServerRole;
+  const role: PairRole | undefined = raw === ServerRole.Primary ? 'primary' : raw === ServerRole.Backup ? 'backup' : undefined;
+  const seq = typeof attrs.EventSequenceNumber === 'number' ? attrs.EventSequenceNumber : undefined;
+  const stale = role !== undefined && seq !== undefined && seq < roleSeq;
+  let named: Endpoint | undefined;
+  if (!stale && role !== undefined) {
+    const data = Array.isArray(attrs.UserData) ? (attrs.UserData as KVList) : undefined;
+    const [hostKey, portKey] = role === 'primary' ? ['BackupHost', 'BackupPort'] : ['PrimaryHost', 'PrimaryPort'];
+    named = acceptAddress(session.name, data, hostKey, portKey, options, report);
+  }
+  if (role === undefined) {
+    report.gate.warn({
+      code: 'ERR_BAD_VALUE',
+      server: session.name,
+      event: 'EventRestoreConnection',
+      attribute: 'ServerRole',
+      detail: `ServerRole ${String(raw)} is neither 0 nor 1`,
+    });
+  }
+  return { kind: 'restoreConnection', session: session.id, role, seq, named };
 }

@@ -1,14 +1,3 @@
-/**
- * TServerConnection: what users hold: open/close, requests, events, state. The work is delegated:
- *   - PairDriver (pair-driver.ts) over the pure pair state machine (pair-machine.ts): sessions,
- *     dialling and backoff, promotion, failover, return to the primary;
- *   - RequestRouter (router.ts): requests, ReferenceIDs, waiting queues, the one deadline timer;
- *   - EventGate (gate.ts): every message from a server, in order, before users see it;
- *   - LedgerReplay (replay.ts): the ledger replayed on new sessions and mirrored on the standby;
- *   - Resync (resync.ts): the windowed resync after EventPrimaryChanged or a reconnect;
- *   - IsolatingEmitter (emitter.ts): emission with each listener isolated.
- */
-import type { DecodedMessage } from '../codec/index.js';
 import { ConnectionClosedError, InvalidArgumentError, InvalidStateError, NotConnectedError, OfflineQueueFullError } from '../errors.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
@@ -25,7 +14,7 @@ import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js'
 import { Ledger } from './ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
 import { PairDriver } from './pair-driver.js';
-import type { ConnectionInternals, PairDriverSession } from './seams.js';
+import type { ConnectionInternals } from './seams.js';
 import { LedgerReplay, normalizeArgs } from './replay.js';
 import type { InternalRequestOptions, RequestOptions } from './requests.js';
 import { Resync } from './resync.js';
@@ -97,7 +86,7 @@ export class TServerConnection extends IsolatingEmitter {
       windows: laneWindows(this.options.maxInFlight, this.options.resyncWindow),
       clock,
       // User requests wait while a new active session replays the ledger; the SDK's own go.
-      route: (internal) => (internal || !this.gate.holding ? this.pair.active : undefined),
+      route: (internal) => (internal || !this.pair.holding ? this.pair.active : undefined),
       answered: (p, e) => this.replays.learnFromAnswer(p, e, this.pair.active, this.pair.standby),
     });
     this.refs = this.router.refs;
@@ -107,14 +96,6 @@ export class TServerConnection extends IsolatingEmitter {
         get active() {
           return conn.pair.active;
         },
-        get closing() {
-          return conn.pair.closing;
-        },
-        clock,
-        restoreConnection: (s, attrs) => this.pair.restoreConnection(s as PairDriverSession, attrs),
-        primaryChanged: (s, m: DecodedMessage) => this.pair.primaryChanged(s as PairDriverSession, m),
-        linkShownUp: (s) => this.pair.linkShownUp(s as PairDriverSession),
-        newEpoch: () => this.pair.newEpoch(),
       },
       this.router,
       this.ledger,
@@ -127,7 +108,10 @@ export class TServerConnection extends IsolatingEmitter {
       ledger: this.ledger,
       window: this.options.resyncWindow,
       clock,
-      done: (summary) => this.emitOne('resynced', summary),
+      done: (summary) => {
+        this.pair.resynced();
+        this.emitOne('resynced', summary);
+      },
     });
     this.pair = new PairDriver(
       {
@@ -178,8 +162,8 @@ export class TServerConnection extends IsolatingEmitter {
       standby: this.pair.standby?.isOpen ? this.pair.standby.name : undefined,
       primaryEndpoint: this.options.primary.name,
       backupEndpoint: this.pair.backupEndpoint?.name,
-      linkUp: this.gate.linkShown,
-      resyncing: this.resync.running,
+      linkUp: this.pair.linkShown,
+      resyncing: this.pair.resyncing,
       registeredDNs: this.ledger.dns.size,
       knownCalls: this.ledger.calls.size,
       inFlight: this.router.inFlightCount,
@@ -254,8 +238,7 @@ export class TServerConnection extends IsolatingEmitter {
     let userSubscriptionId: number | undefined;
     if (name === 'RequestTransactionMonitoring' && typeof attributes.SubscriptionID === 'number') {
       userSubscriptionId = attributes.SubscriptionID;
-      const rec = this.ledger.subscriptions.get(userSubscriptionId);
-      if (rec) attributes.SubscriptionID = rec.serverId;
+      attributes.SubscriptionID = this.ledger.subscriptions.toServer(userSubscriptionId);
     }
     const p = this.router.create(name, attributes, options, {
       lane,

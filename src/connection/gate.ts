@@ -2,16 +2,16 @@
  * The event gate: one ordered pipeline every message from a server goes through before users see
  * it. In order:
  *   1. internal messages and protocol violations stop (unknown types are reported, not dropped);
- *      role messages (EventRestoreConnection, EventPrimaryChanged) leave as outputs to the
- *      connection's failover logic;
+ *      role messages (EventRestoreConnection, EventPrimaryChanged) and link events leave as
+ *      outputs, which the pair driver turns into inputs of the pair machine;
  *   2. messages from the standby stop (answers to requests sent there settle silently);
  *   3. duplicates stop (EventSequenceNumber per ServerStartTime), never an awaited answer;
- *   4. link events repeat nothing users already see;
- *   5. validation against the catalogue ('warn' / 'strict' / 'off');
- *   6. the answer settles its request, the ledger's state model learns, users get the event, then
- *      the model's changes — unless a new active
- *      session is replaying the ledger, when events are held and released after its announcement.
- * It needs no socket: unit tests drive it with fake sessions.
+ *   4. validation against the catalogue ('warn' / 'strict' / 'off');
+ *   5. the answer settles its request, the ledger's state model learns, users get the event, then
+ *      the model's changes — unless a new active session is replaying the ledger, when events are
+ *      held and released after its announcement.
+ * It calls nobody back: what the pair must decide comes out of `onMessage`, and the pair's effects
+ * come in as calls (deliver, announce, hold, release). Unit tests drive it with fake sessions.
  */
 import createDebug from 'debug';
 import { eventOf, type DecodedMessage } from '../codec/index.js';
@@ -19,7 +19,6 @@ import { EventValidationError, HoldOverflowError, ProtocolError, type TlibError 
 import { messageByName } from '../protocol/catalogue.js';
 import { validateEvent } from '../protocol/validate.js';
 import { nowTime } from '../protocol/values.js';
-import type { Clock } from '../util/clock.js';
 import { ByteBoundedFifo } from '../util/fifo.js';
 import { HELD_MESSAGE_OVERHEAD } from './options.js';
 import type { Ledger } from './ledger.js';
@@ -41,26 +40,26 @@ export interface GateSession extends RequestSink {
 }
 
 /** Where delivered events go: the connection's isolating emitter. */
-export interface GateOutput {
+export interface GateSink {
   emit(name: string, arg: unknown): void;
   /** A typed error that concerns no request: 'error' listeners, else a process warning. */
   reportError(err: TlibError): void;
 }
 
-/** The connection's failover side: what it must know, and the role messages the gate hands it. */
+/** What the gate reads of the pair: which session is active. */
 export interface GateHost {
   readonly active: GateSession | undefined;
-  readonly clock: Clock;
-  /** True once close() has begun: a deferred role message is dropped. */
-  readonly closing: boolean;
-  restoreConnection(session: GateSession, attributes: Record<string, unknown>): void;
-  /** EventPrimaryChanged, after ordering: at the end of the I/O phase when it came from the standby. */
-  primaryChanged(session: GateSession, m: DecodedMessage, fromStandby: boolean): void;
-  /** Users now see the link up on the active session: waiting requests and a pending resync may go. */
-  linkShownUp(session: GateSession): void;
-  /** A new ServerStartTime: the pair's role watermark starts afresh too (pair-machine's newEpoch). */
-  newEpoch?(): void;
 }
+
+/** What a message means for the pair (the driver makes each an input of the pair machine). */
+export type GateOutput =
+  | { kind: 'restoreConnection'; attributes: Record<string, unknown> }
+  /** From the standby, the driver acts on it at the end of the I/O phase (see docs/design.md). */
+  | { kind: 'primaryChanged'; message: DecodedMessage; fromStandby: boolean }
+  /** A link event, validated: the pair decides whether users see it. */
+  | { kind: 'link'; up: boolean; message: DecodedMessage }
+  /** A new ServerStartTime: the pair's role watermark starts afresh too. */
+  | { kind: 'newEpoch' };
 
 export interface GateConfig {
   validation: 'strict' | 'warn' | 'off';
@@ -69,8 +68,6 @@ export interface GateConfig {
 }
 
 export class EventGate {
-  /** CTI-link status as users last saw it. */
-  linkShown: boolean | undefined;
   /** User-visible events held while a new active session replays the ledger (bounded by maxHeldBytes). */
   private readonly held: ByteBoundedFifo<Record<string, unknown>>;
   private holdingEvents = false;
@@ -79,21 +76,32 @@ export class EventGate {
   private lastSeq = -1;
   private seqEpochSeconds = -1;
   private seqEpochMicros = -1;
-  /** Role watermark: role messages older than the last one acted upon are stale (the race of the seed). */
-  private lastRoleSeq = -1;
+  /** Outputs of the message being handled (a fresh array only when there are some). */
+  private outputs: GateOutput[] | undefined;
 
   constructor(
     private readonly host: GateHost,
     private readonly router: RequestRouter,
     private readonly ledger: Ledger,
-    private readonly out: GateOutput,
+    private readonly out: GateSink,
     config: GateConfig,
   ) {
     this.validation = config.validation;
     this.held = new ByteBoundedFifo(config.maxHeldBytes);
   }
 
-  onMessage(m: DecodedMessage, session: GateSession): void {
+  /** Takes one message through the pipeline; returns what it means for the pair, if anything. */
+  onMessage(m: DecodedMessage, session: GateSession): GateOutput[] | undefined {
+    this.outputs = undefined;
+    this.pipe(m, session);
+    return this.outputs;
+  }
+
+  private output(o: GateOutput): void {
+    (this.outputs ??= []).push(o);
+  }
+
+  private pipe(m: DecodedMessage, session: GateSession): void {
     if (session.state === 'closed') return;
     const name = m.name;
     const attrs = m.attributes;
@@ -111,22 +119,19 @@ export class EventGate {
       return;
     }
     if (name === 'EventRestoreConnection') {
-      this.host.restoreConnection(session, attrs);
+      this.output({ kind: 'restoreConnection', attributes: attrs });
       return;
     }
     const seq = attrs.EventSequenceNumber;
-    // 2. Messages from the standby session stop here (link status was noted by the session).
+    const link = name === 'EventLinkConnected' || name === 'EventLinkDisconnected';
+    // 2. Messages from the standby session stop here; its link status is noted by the pair.
     if (session !== active) {
       if (name === 'EventPrimaryChanged') {
-        // Act at the end of this I/O phase, so a loss of the old primary seen in the same phase
-        // comes first (EventServerDisconnected, then EventPrimaryChanged). Later messages from
-        // this session wait behind it.
-        session.hold();
-        this.host.clock.defer(() => {
-          if (session.state !== 'open' || this.host.closing) return;
-          this.host.primaryChanged(session, m, true);
-          session.release();
-        });
+        this.output({ kind: 'primaryChanged', message: m, fromStandby: true });
+        return;
+      }
+      if (link) {
+        this.output({ kind: 'link', up: name === 'EventLinkConnected', message: m });
         return;
       }
       const p = this.router.answerFor(session, name, attrs);
@@ -138,15 +143,13 @@ export class EventGate {
       debug('%s: duplicate %s seq %d dropped', session.name, name, seq);
       return;
     }
-    // 4. EventPrimaryChanged and link events: the seed's order.
+    // EventPrimaryChanged and link events: the pair decides what users see, and in which order.
     if (name === 'EventPrimaryChanged') {
-      this.host.primaryChanged(session, m, false);
+      this.output({ kind: 'primaryChanged', message: m, fromStandby: false });
       return;
     }
-    if (name === 'EventLinkConnected' || name === 'EventLinkDisconnected') {
-      // A link event that repeats what users already see (the server's own copy of one the
-      // switchover fix-up delivered) stops here.
-      if (this.linkShown !== (name === 'EventLinkConnected') && this.check(session, name, attrs, undefined)) this.deliverLink(session, m);
+    if (link) {
+      if (this.check(session, name, attrs, undefined)) this.output({ kind: 'link', up: name === 'EventLinkConnected', message: m });
       return;
     }
     if (d.obsolete) {
@@ -157,7 +160,7 @@ export class EventGate {
         detail: `${name} is obsolete: delivered, not acted upon`,
       });
     }
-    // 5–6. Validation, answers, the ledger, then users.
+    // 4–5. Validation, answers, the ledger, then users.
     const pending = this.router.answerFor(session, name, attrs);
     if (!this.check(session, name, attrs, pending)) return;
     const event = this.toEvent(session, name, m);
@@ -210,7 +213,6 @@ export class EventGate {
   /** After close(): users have seen nothing yet of the next open(). */
   reset(): void {
     this.dropHeld();
-    this.linkShown = undefined;
   }
 
   // ------------------------------------------------------------------ delivery
@@ -234,12 +236,10 @@ export class EventGate {
     this.ledger.changed(changes);
   }
 
+  /** A link event for users (the pair decided they see it). */
   deliverLink(session: GateSession, m: DecodedMessage): void {
-    const up = m.name === 'EventLinkConnected';
-    this.linkShown = up;
     this.markDelivered(m.attributes.EventSequenceNumber);
     this.deliver(this.toEvent(session, m.name!, m), m.byteLength);
-    if (up && session === this.host.active) this.host.linkShownUp(session);
   }
 
   /** EventServerConnected for a session users now see, then its link status. */
@@ -249,16 +249,14 @@ export class EventGate {
   }
 
   /**
-   * EventPrimaryChanged from the (now active) new primary with the link events the seed puts around
-   * it: EventLinkDisconnected before it when users saw the link up and it is down there,
-   * EventLinkConnected after it when users saw it down (or never) and it is up there.
+   * EventPrimaryChanged from the (now active) new primary with the link events the pair puts
+   * around it (the seed's order): `linkBefore` EventLinkDisconnected, `linkAfter` EventLinkConnected.
    */
-  announcePrimaryChanged(session: GateSession, m: DecodedMessage): void {
+  announcePrimaryChanged(session: GateSession, m: DecodedMessage, around: { linkBefore?: false; linkAfter?: true }): void {
     this.markDelivered(m.attributes.EventSequenceNumber);
-    const wasUp = this.linkShown;
-    if (wasUp === true && !session.linkUp) this.deliverLink(session, switchoverLink(session, false));
+    if (around.linkBefore === false) this.deliverLink(session, switchoverLink(session, false));
     if (this.check(session, 'EventPrimaryChanged', m.attributes, undefined)) this.deliver(this.toEvent(session, 'EventPrimaryChanged', m));
-    if (wasUp !== true && session.linkUp) this.deliverLink(session, switchoverLink(session, true));
+    if (around.linkAfter === true) this.deliverLink(session, switchoverLink(session, true));
   }
 
   warn(w: ProtocolWarning): void {
@@ -267,17 +265,6 @@ export class EventGate {
   }
 
   // ------------------------------------------------------------------ ordering
-
-  /** ServerRole 1 wins over an older EventPrimaryChanged: role messages are ordered by sequence. */
-  staleRole(seq: unknown): boolean {
-    if (typeof seq !== 'number') return false;
-    if (seq < this.lastRoleSeq) {
-      debug('stale role message seq %d (< %d) ignored', seq, this.lastRoleSeq);
-      return true;
-    }
-    this.lastRoleSeq = seq;
-    return false;
-  }
 
   /**
    * True when `seq` was already delivered for this pair. Sequence numbers are only comparable under
@@ -290,8 +277,7 @@ export class EventGate {
       this.seqEpochSeconds = t.seconds;
       this.seqEpochMicros = t.microseconds;
       this.lastSeq = -1;
-      this.lastRoleSeq = -1;
-      this.host.newEpoch?.();
+      this.output({ kind: 'newEpoch' });
     }
     if (seq <= this.lastSeq) return true;
     this.lastSeq = seq;
@@ -326,7 +312,7 @@ export class EventGate {
     const event = eventOf(m, name, session.name);
     if (m.unknownAttributes) event.unknownAttributes = m.unknownAttributes;
     if (name === 'EventTransactionStatus' && typeof event.SubscriptionID === 'number' && this.ledger.subscriptions.size > 0) {
-      event.SubscriptionID = this.ledger.userSubscriptionId(event.SubscriptionID);
+      event.SubscriptionID = this.ledger.subscriptions.toUser(event.SubscriptionID);
     }
     return event;
   }

@@ -11,6 +11,8 @@ export interface DNRegistration {
   AddressType?: number;
 }
 
+const NO_MODES: DNRegistration = Object.freeze({});
+
 export interface SubscriptionRecord {
   TransactionType?: number;
   Extensions?: KVListInput;
@@ -18,15 +20,64 @@ export interface SubscriptionRecord {
   serverId: number;
 }
 
+/**
+ * Active transaction-monitoring subscriptions, by the SubscriptionID users were given, and the
+ * server's ID for each: after a replay the server's may differ, so requests and
+ * EventTransactionStatus are translated here (both ways O(1)), and nowhere else.
+ */
+export class Subscriptions {
+  private readonly byUser = new Map<number, SubscriptionRecord>();
+  /** Server ID → user ID. */
+  private readonly userIds = new Map<number, number>();
+
+  get size(): number {
+    return this.byUser.size;
+  }
+
+  entries(): IterableIterator<[number, SubscriptionRecord]> {
+    return this.byUser.entries();
+  }
+
+  /** A subscription started: users keep the ID the server gave now. */
+  started(id: number, rec: Omit<SubscriptionRecord, 'serverId'>): void {
+    this.stopped(id);
+    this.byUser.set(id, { ...rec, serverId: id });
+    this.userIds.set(id, id);
+  }
+
+  stopped(userId: number): void {
+    const rec = this.byUser.get(userId);
+    if (!rec) return;
+    this.byUser.delete(userId);
+    this.userIds.delete(rec.serverId);
+  }
+
+  /** A replay started it again: the server knows it by `serverId` now. */
+  renewed(userId: number, serverId: number): void {
+    const rec = this.byUser.get(userId);
+    if (!rec) return;
+    this.userIds.delete(rec.serverId);
+    rec.serverId = serverId;
+    this.userIds.set(serverId, userId);
+  }
+
+  /** The server's ID for the user's (the same when unknown). */
+  toServer(userId: number): number {
+    return this.byUser.get(userId)?.serverId ?? userId;
+  }
+
+  /** The user's ID for the server's (the same when unknown). */
+  toUser(serverId: number): number {
+    return this.userIds.get(serverId) ?? serverId;
+  }
+}
+
 export class Ledger {
   /** Registered DNs in registration order, with the modes they were registered with. */
   readonly dns = new Map<string, DNRegistration>();
   inputMask: Uint8Array | undefined;
-  /**
-   * Active transaction-monitoring subscriptions, by the SubscriptionID users were given. After a
-   * replay the server's ID may differ: requests and EventTransactionStatus are translated.
-   */
-  readonly subscriptions = new Map<number, SubscriptionRecord>();
+  /** Transaction-monitoring subscriptions and their SubscriptionIDs. */
+  readonly subscriptions = new Subscriptions();
 
   /** Calls and agents on the registered DNs (conn.calls, conn.dns). */
   readonly model: StateModel;
@@ -47,14 +98,9 @@ export class Ledger {
     return this.model.apply(event);
   }
 
-  /** The user's SubscriptionID for a server's one (identity when unknown). */
-  userSubscriptionId(serverId: number): number {
-    for (const [userId, rec] of this.subscriptions) if (rec.serverId === serverId) return userId;
-    return serverId;
-  }
-
   registered(dn: string, reg: DNRegistration, cause: ChangeCause): void {
-    this.dns.set(dn, reg);
+    // Most DNs are registered with no modes: one shared record for all of them.
+    this.dns.set(dn, reg.RegisterMode === undefined && reg.AddressType === undefined ? NO_MODES : reg);
     this.changed(this.model.register(dn, cause));
   }
 

@@ -82,7 +82,7 @@ export interface TServerConnectionOptions {
    * that fit, with a protocolWarning. Default 64 KiB.
    */
   maxUserDataBytesPerCall?: number;
-  /** User data bytes the state model keeps for all its calls together (same rule past it). Default 32 MiB. */
+  /** User data bytes the state model keeps for all its calls together (same rule past it). Default 16 MiB. */
   maxUserDataBytes?: number;
   /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
   maxInFlight?: number;
@@ -359,30 +359,6 @@ function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   if (typeof r.randomize !== 'boolean')
     throw new InvalidArgumentError(`reconnect.randomize must be a boolean, got ${showValue(r.randomize)}`);
   return r;
-}
-
-/** The retryStrategy as the pair machine calls it: a throw or a bad value is reported and gives up (closes). */
-export function guardedRetryStrategy(
-  strategy: ResolvedOptions['retryStrategy'],
-  report: { reportHandlerError(name: string, err: unknown): void; reportError(err: InvalidArgumentError): void },
-): (attempt: number, error: Error) => number | null {
-  return (attempt, error) => {
-    let delay: unknown;
-    try {
-      delay = strategy(attempt, error);
-    } catch (err) {
-      report.reportHandlerError('retryStrategy', err);
-      return null;
-    }
-    if (delay === null) return null;
-    if (typeof delay === 'number' && delay >= 0 && delay <= MAX_TIMER_MS) return delay;
-    report.reportError(
-      new InvalidArgumentError(
-        `retryStrategy returned ${String(delay)}: expected a delay in ms from 0 to ${MAX_TIMER_MS}, or null to give up`,
-      ),
-    );
-    return null;
-  };
 }
 
 function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): ResolvedOptions['retryStrategy'] {

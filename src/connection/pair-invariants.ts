@@ -1,10 +1,10 @@
 /**
- * What must hold after every transition of the pair machine; the driver checks it under test
- * (VITEST) or with TLIB_ASSERT=1, and the reducer's table tests after every step.
+ * What must hold after every transition of the pair machine: the driver checks it after every
+ * step (stepPair: a step that breaks it changes nothing), and so do the reducer's table tests.
  */
 import type { PairState } from './pair-types.js';
 
-/** What must hold after every transition; the driver checks it under test (VITEST) or TLIB_ASSERT=1. */
+/** What must hold after every transition: sessions, dials, the link users see, the resync and open(). */
 export function pairInvariantViolations(s: PairState): string[] {
   const out: string[] = [];
   const { active, standby } = s;
@@ -29,6 +29,13 @@ export function pairInvariantViolations(s: PairState): string[] {
   if (s.kind === 'opening' && s.dials.length !== 1) out.push(`opening with ${s.dials.length} dials`);
   if (s.kind !== 'reconnecting' && s.reconnect) out.push(`a reconnect loop in state ${s.kind}`);
   if (s.kind === 'opening' && s.dials.some((d) => d.purpose !== 'open')) out.push('opening with a dial that is not open()');
+  const up = s.kind === 'adopting' || s.kind === 'open' || s.kind === 'reconnecting';
+  if (s.resync !== 'idle' && !up) out.push(`a ${s.resync} resync in state ${s.kind}`);
+  if ((s.kind === 'closed' || s.kind === 'opening') && s.linkShown !== undefined) out.push(`users shown a link in state ${s.kind}`);
+  if (s.openPending && (s.kind === 'closed' || s.kind === 'closing')) out.push(`open() still waiting in state ${s.kind}`);
+  for (const session of [active, standby]) {
+    if (session && !Number.isFinite(session.openedAt)) out.push(`session ${session.id} has no opening time`);
+  }
   return out;
 }
 

@@ -1,221 +1,52 @@
 /**
  * The hot-standby pair as a pure state machine: `reducePair(state, input) → [state, effects]`.
- * No I/O, no timers, no clock: the pair driver (pair-driver.ts) feeds it what happened (a dial
- * opened or failed, a session was lost, a server claimed a role) and executes the effects it
- * returns (dial, adopt, promote, announce, close, requeue). The only call out is
- * `config.retryDelay`, the reconnect policy, which tests make deterministic.
+ * No I/O, no timers, no clock, no user code: the pair driver (pair-driver.ts) feeds it what
+ * happened (a dial opened or failed, a session was lost, a server claimed a role or reported its
+ * link, a replay or a resync ended) with the time and retryStrategy's answer already in the input,
+ * and executes the effects it returns (dial, adopt, promote, announce, show a link event, resync,
+ * close, requeue). The link status users see, the event hold, the resync's progress and the role
+ * watermark all live in the state, so the invariants (pair-invariants.ts) cover them.
  *
  * `TRANSITIONS` is the whole behaviour as a table, (state kind, input kind) → handler; the state
  * diagram in docs/design.md is generated from it (pair-diagram.ts).
  */
-import type { Endpoint } from '../transport/index.js';
-import { dialTo, pairEndpoints, sessionById } from './pair-types.js';
-import type {
-  DialPurpose,
-  DialSlot,
-  Handler,
-  PairEffect,
-  PairInput,
-  PairInputKind,
-  PairRole,
-  PairSession,
-  PairState,
-  PairStateKind,
-  PairStatus,
-  PromoteWhy,
-  Transition,
-} from './pair-types.js';
+import { pairInvariantViolations } from './pair-invariants.js';
+import {
+  adoptActive,
+  adoptStandby,
+  claimRole,
+  dialPrimary,
+  dropDial,
+  ensureStandby,
+  learnPair,
+  linkShown,
+  newSession,
+  promote,
+  pumpReconnect,
+  reconcileRoles,
+  restoreRedundancy,
+  resyncWhenLinkUp,
+  returnToPrimary,
+  setStatus,
+  shutdown,
+  startDial,
+  startReconnect,
+  youngDelay,
+} from './pair-steps.js';
+import { diedYoung, pairEndpoints, sessionById } from './pair-types.js';
+import type { Handler, PairEffect, PairInput, PairInputKind, PairState, PairStateKind, Transition } from './pair-types.js';
 
 export * from './pair-types.js';
 
-/** Young losses counted per server (the backoff saturates long before). */
-const MAX_YOUNG_COUNT = 32;
-
-// ------------------------------------------------------------------ helpers (mutate the draft)
-
-function setStatus(s: PairState, status: PairStatus, fx: PairEffect[]): void {
-  if (s.status === status) return;
-  s.status = status;
-  fx.push({ kind: 'status', status });
-}
-
-function startDial(s: PairState, fx: PairEffect[], purpose: DialPurpose, endpoint: Endpoint, delayMs: number, attempt = 1): void {
-  const slot: DialSlot = { id: s.nextDialId++, purpose, endpoint, attempt };
-  s.dials = [...s.dials, slot];
-  fx.push({ kind: 'dial', dialId: slot.id, endpoint, purpose, delayMs });
-}
-
-function dropDial(s: PairState, id: number): void {
-  s.dials = s.dials.filter((d) => d.id !== id);
-}
-
-function cancelDial(s: PairState, fx: PairEffect[], slot: DialSlot): void {
-  dropDial(s, slot.id);
-  fx.push({ kind: 'cancelDial', dialId: slot.id });
-}
-
-/**
- * Backoff for a server whose sessions keep dying young: carries over from one short session to the
- * next. Past the strategy's last retry, its last delay holds (giving up is for failed dials).
- */
-function youngDelay(s: PairState, name: string): number {
-  const young = s.youngLosses[name];
-  if (!young || !s.config.reconnect) return 0;
-  for (let n = young.count; n >= 1; n--) {
-    const delay = s.config.retryDelay(n, young.reason);
-    if (delay !== null) return delay;
-  }
-  return 0;
-}
-
-/**
- * The active changed: the reconnect loop is over, and no dial may go to the active's own server
- * (one session per server).
- */
-function afterActiveChange(s: PairState, fx: PairEffect[]): void {
-  s.reconnect = undefined;
-  for (const d of s.dials) {
-    if (d.purpose === 'reconnect' || d.purpose === 'open' || d.endpoint.name === s.active?.endpoint.name) cancelDial(s, fx, d);
-  }
-}
-
-function adoptActive(s: PairState, fx: PairEffect[], id: number, endpoint: Endpoint): void {
-  s.active = { id, endpoint, role: undefined, announced: true };
-  s.kind = 'adopting';
-  fx.push({ kind: 'adoptActive', session: id });
-  afterActiveChange(s, fx);
-}
-
-function adoptStandby(s: PairState, fx: PairEffect[], id: number, endpoint: Endpoint): void {
-  if (s.active && s.active.endpoint.name === endpoint.name) {
-    // Two dials reached the same server: keep one session to it and go for the other server.
-    fx.push({ kind: 'closeSession', session: id, why: 'already active there' });
-    restoreRedundancy(s, fx);
-    return;
-  }
-  if (s.standby) fx.push({ kind: 'closeSession', session: s.standby.id, why: 'replaced by a newer standby' });
-  s.standby = { id, endpoint, role: undefined, announced: false };
-  fx.push({ kind: 'adoptStandby', session: id }, { kind: 'stateChanged' });
-}
-
-/** Makes the standby active; the old active, if still up, becomes the standby. */
-function promote(s: PairState, fx: PairEffect[], target: PairSession, why: PromoteWhy, lostId?: number): void {
-  const old = s.active;
-  if (old === target) return;
-  if (s.standby === target) s.standby = undefined;
-  target.announced = true;
-  s.active = target;
-  // An adoption replaying the ledger on the old active is overtaken: its hold ends here.
-  if (s.kind === 'adopting') fx.push({ kind: 'endHold', deliver: true });
-  s.kind = 'open';
-  fx.push({ kind: 'promote', session: target.id, from: old?.id ?? lostId, why });
-  if (old) {
-    if (s.standby) fx.push({ kind: 'closeSession', session: s.standby.id, why: 'replaced by the old active' });
-    s.standby = old;
-    fx.push({ kind: 'requeue', session: old.id, why: 'the servers switched over' });
-  }
-  if (s.status === 'open') fx.push({ kind: 'stateChanged' });
-  else setStatus(s, 'open', fx);
-  fx.push({ kind: 'flush' });
-  afterActiveChange(s, fx);
-}
-
-function returnToPrimary(s: PairState, fx: PairEffect[], target: PairSession): void {
-  promote(s, fx, target, 'returnToPrimary');
-  fx.push({ kind: 'returnToPrimary', session: target.id });
-}
-
-/** A background dial that re-opens a standby to `endpoint` (never the active's server, never twice). */
-function ensureStandby(s: PairState, fx: PairEffect[], endpoint: Endpoint): void {
-  if (!s.config.reconnect || s.dials.some((d) => d.purpose === 'standby')) return;
-  if (s.standby?.endpoint.name === endpoint.name || s.active?.endpoint.name === endpoint.name) return;
-  if (dialTo(s, endpoint.name)) return;
-  startDial(s, fx, 'standby', endpoint, youngDelay(s, endpoint.name));
-}
-
-/** One session per server; a hot-standby pair keeps a standby to the other server. */
-function restoreRedundancy(s: PairState, fx: PairEffect[]): void {
-  const active = s.active;
-  if (!active) return;
-  if (s.standby || !s.hotStandby) return;
-  const other = pairEndpoints(s).find((e) => e.name !== active.endpoint.name);
-  if (other) ensureStandby(s, fx, other);
-}
-
-/** The reconnect loop dials the next known endpoint no other dial holds; when all are held it waits for one. */
-function pumpReconnect(s: PairState, fx: PairEffect[], delayMs: number): void {
-  const r = s.reconnect;
-  if (s.kind !== 'reconnecting' || !r || s.dials.some((d) => d.purpose === 'reconnect')) return;
-  const list = pairEndpoints(s);
-  const start = r.last === undefined ? 0 : (list.findIndex((e) => e.name === r.last) + 1) % list.length;
-  for (let i = 0; i < list.length; i++) {
-    const e = list[(start + i) % list.length];
-    if (dialTo(s, e.name)) continue;
-    startDial(s, fx, 'reconnect', e, delayMs, r.attempt);
-    return;
-  }
-}
-
-function startReconnect(s: PairState, fx: PairEffect[], delayMs: number): void {
-  setStatus(s, 'reconnecting', fx);
-  s.kind = 'reconnecting';
-  if (!s.config.reconnect) {
-    shutdown(s, fx, 'reconnectOff', new Error('connection lost and reconnect is off'));
-    return;
-  }
-  s.reconnect = { attempt: 1, last: undefined };
-  pumpReconnect(s, fx, delayMs);
-}
-
-function shutdown(s: PairState, fx: PairEffect[], why: 'close' | 'reconnectOff' | 'reconnectGaveUp', error: Error): void {
-  for (const d of s.dials) fx.push({ kind: 'cancelDial', dialId: d.id });
-  for (const sess of [s.active, s.standby]) if (sess) fx.push({ kind: 'closeSession', session: sess.id, why: 'shutdown' });
-  s.dials = [];
-  s.active = undefined;
-  s.standby = undefined;
-  s.reconnect = undefined;
-  s.openPending = false;
-  s.kind = 'closing';
-  setStatus(s, 'closing', fx);
-  fx.push({ kind: 'shutdown', why, error });
-}
-
-/** Whichever of the two named servers is not the configured primary is the other one (never the active's address for both). */
-function learnPair(s: PairState, sender: Endpoint, named: Endpoint): void {
-  const other = [named, sender].find((e) => e.name !== s.config.primary.name);
-  if (other && other.name !== s.backup?.name) s.backup = other;
-}
-
-/** One attempt at the primary a backup named, in its own slot: no other dial may stop it. */
-function dialPrimary(s: PairState, fx: PairEffect[], endpoint: Endpoint): void {
-  if (s.dials.some((d) => d.purpose === 'primary') || s.active?.endpoint.name === endpoint.name) return;
-  const other = dialTo(s, endpoint.name);
-  if (other) cancelDial(s, fx, other);
-  startDial(s, fx, 'primary', endpoint, 0);
-}
-
-/** The active says it is the backup and the standby says it is the primary: go to the standby. */
-function reconcileRoles(s: PairState, fx: PairEffect[]): void {
-  if (s.active?.role === 'backup' && s.standby?.role === 'primary') returnToPrimary(s, fx, s.standby);
-}
-
-/** Records a session's own role claim, and says whether it is newer than the last one acted upon. */
-function claimRole(s: PairState, session: PairSession, role: PairRole, seq: number | undefined): boolean {
-  session.role = role;
-  if (seq === undefined) return true;
-  if (seq < s.roleSeq) return false;
-  s.roleSeq = seq;
-  return true;
-}
+type In<K extends PairInputKind> = Extract<PairInput, { kind: K }>;
 
 // ------------------------------------------------------------------ handlers
-
-type In<K extends PairInputKind> = Extract<PairInput, { kind: K }>;
 
 const onOpen: Handler<In<'open'>> = (s, _i, fx) => {
   const first = pairEndpoints(s)[0];
   s.kind = 'opening';
   s.openTried = [first.name];
+  s.openErrors = [];
   s.openPending = true;
   setStatus(s, 'connecting', fx);
   startDial(s, fx, 'open', first, 0);
@@ -225,6 +56,7 @@ const onOpenDialFailed: Handler<In<'dialFailed'>> = (s, i, fx) => {
   const slot = s.dials.find((d) => d.id === i.dialId);
   if (!slot) return;
   dropDial(s, slot.id);
+  s.openErrors = [...s.openErrors, i.error];
   const next = i.aborted ? undefined : pairEndpoints(s).find((e) => !s.openTried.includes(e.name));
   if (next) {
     s.openTried = [...s.openTried, next.name];
@@ -234,7 +66,7 @@ const onOpenDialFailed: Handler<In<'dialFailed'>> = (s, i, fx) => {
   s.kind = 'closed';
   s.openPending = false;
   setStatus(s, 'closed', fx);
-  fx.push({ kind: 'openFailed', aborted: i.aborted === true });
+  fx.push({ kind: 'openFailed', aborted: i.aborted === true, errors: s.openErrors, endpoints: s.openTried });
 };
 
 /** Where a freshly opened session goes depends on the world now, not on why it was dialled. */
@@ -245,37 +77,40 @@ const onDialOpened: Handler<In<'dialOpened'>> = (s, i, fx) => {
     return;
   }
   dropDial(s, slot.id);
+  const session = newSession(i.session, slot.endpoint, i.at, i.linkUp, false);
   if (slot.purpose === 'primary') {
     const old = s.active;
     if (old?.endpoint.name === slot.endpoint.name) {
       fx.push({ kind: 'closeSession', session: i.session, why: 'already active there' });
       return;
     }
-    adoptStandby(s, fx, i.session, slot.endpoint);
+    adoptStandby(s, fx, session);
     if (s.standby?.id === i.session && (!old || old.role === 'backup')) returnToPrimary(s, fx, s.standby);
     return;
   }
-  if (s.active) adoptStandby(s, fx, i.session, slot.endpoint);
-  else adoptActive(s, fx, i.session, slot.endpoint);
+  if (s.active) adoptStandby(s, fx, session);
+  else adoptActive(s, fx, { ...session, announced: true });
 };
 
 const onDialFailed: Handler<In<'dialFailed'>> = (s, i, fx) => {
   const slot = s.dials.find((d) => d.id === i.dialId);
   if (!slot) return;
   dropDial(s, slot.id);
+  if (i.retry?.problem) fx.push({ kind: 'report', error: i.retry.problem });
+  const delay = i.retry?.delayMs ?? null;
   if (slot.purpose === 'reconnect' && s.reconnect) {
-    fx.push({ kind: 'reconnectFailed', endpoint: slot.endpoint, attempt: slot.attempt, error: i.error });
-    const delay = s.config.retryDelay(slot.attempt, i.error);
+    const name = slot.endpoint.name;
+    const tried = s.reconnect.tried.includes(name) ? s.reconnect.tried : [...s.reconnect.tried, name];
+    fx.push({ kind: 'reconnectFailed', endpoint: slot.endpoint, attempt: slot.attempt, error: i.error, servers: tried });
     if (delay === null) {
-      shutdown(s, fx, 'reconnectGaveUp', i.error);
+      shutdown(s, fx, 'reconnectGaveUp', i.error, tried);
       return;
     }
-    s.reconnect = { attempt: slot.attempt + 1, last: slot.endpoint.name };
+    s.reconnect = { attempt: slot.attempt + 1, last: name, tried };
     pumpReconnect(s, fx, delay);
     return;
   }
   if (slot.purpose === 'standby') {
-    const delay = s.config.retryDelay(slot.attempt, i.error);
     const stillWanted = s.standby === undefined && s.active?.endpoint.name !== slot.endpoint.name;
     if (delay !== null && stillWanted) startDial(s, fx, 'standby', slot.endpoint, delay, slot.attempt + 1);
   }
@@ -288,13 +123,15 @@ const onReplayed: Handler<In<'replayed'>> = (s, i, fx) => {
     s.openPending = false;
     fx.push({ kind: 'opened' });
   }
-  if (s.active?.id !== i.session) return;
+  const active = s.active;
+  if (active?.id !== i.session) return;
   s.kind = 'open';
   setStatus(s, 'open', fx);
   fx.push({ kind: 'announceConnected', session: i.session }, { kind: 'flush' });
   // After a reconnect (not the first open) calls and agents may have moved while we were away.
-  if (s.everOpened && s.config.resyncOnReconnect) fx.push({ kind: 'resync', session: i.session });
+  if (s.everOpened && s.config.resyncOnReconnect && s.tracked) s.resync = 'pending';
   s.everOpened = true;
+  linkShown(s, fx, active.linkUp);
   restoreRedundancy(s, fx);
 };
 
@@ -310,8 +147,12 @@ const onSessionLost: Handler<In<'sessionLost'>> = (s, i, fx) => {
   if (!lost) return;
   const name = lost.endpoint.name;
   const young = { ...s.youngLosses };
-  if (i.young) young[name] = { count: Math.min(MAX_YOUNG_COUNT, (young[name]?.count ?? 0) + 1), reason: i.reason };
-  else delete young[name];
+  if (diedYoung(lost, i.at)) {
+    // Past the strategy's last retry (null), its last delay holds: giving up is for failed dials.
+    const before = young[name];
+    young[name] = { count: (before?.count ?? 0) + 1, delayMs: i.retry?.delayMs ?? before?.delayMs ?? 0 };
+    if (i.retry?.problem) fx.push({ kind: 'report', error: i.retry.problem });
+  } else delete young[name];
   s.youngLosses = young;
   const wasActive = lost === s.active;
   if (wasActive) s.active = undefined;
@@ -364,6 +205,11 @@ const onRestoreConnection: Handler<In<'restoreConnection'>> = (s, i, fx) => {
   reconcileRoles(s, fx);
 };
 
+/**
+ * EventPrimaryChanged: the seed's order around it — EventLinkDisconnected first when users saw the
+ * link up and the new primary's is down, EventLinkConnected after when users saw it down (or never)
+ * and it is up — and a resync, at once or when the link comes up.
+ */
 const onPrimaryChanged: Handler<In<'primaryChanged'>> = (s, i, fx) => {
   const session = sessionById(s, i.session);
   if (!session) return;
@@ -372,7 +218,41 @@ const onPrimaryChanged: Handler<In<'primaryChanged'>> = (s, i, fx) => {
     return;
   }
   if (session !== s.active) promote(s, fx, session, 'primaryChanged');
-  fx.push({ kind: 'announcePrimaryChanged', session: session.id, message: i.message });
+  const wasUp = s.linkShown === true;
+  fx.push({
+    kind: 'announcePrimaryChanged',
+    session: session.id,
+    message: i.message,
+    ...(wasUp && !session.linkUp ? { linkBefore: false as const } : {}),
+    ...(!wasUp && session.linkUp ? { linkAfter: true as const } : {}),
+  });
+  fx.push({ kind: 'replaySubscriptions', session: session.id });
+  if (wasUp !== session.linkUp) s.linkShown = session.linkUp;
+  s.resync = 'pending';
+  resyncWhenLinkUp(s, fx);
+};
+
+/**
+ * A server's link event. The standby's is noted. The active's is shown unless it repeats what users
+ * see, or the active is still being adopted (its replay's announcement shows its latest link).
+ */
+const onLink: Handler<In<'link'>> = (s, i, fx) => {
+  const session = sessionById(s, i.session);
+  if (!session) return;
+  session.linkUp = i.up;
+  // Registrations wait for the link, on either session.
+  if (i.up) fx.push({ kind: 'flush' });
+  if (session !== s.active || s.kind === 'adopting' || s.linkShown === i.up) return;
+  fx.push({ kind: 'showLink', session: session.id, message: i.message });
+  linkShown(s, fx, i.up);
+};
+
+const onResynced: Handler<In<'resynced'>> = (s) => {
+  if (s.resync === 'running') s.resync = 'idle';
+};
+
+const onTracked: Handler<In<'tracked'>> = (s, i) => {
+  s.tracked = i.tracked;
 };
 
 const onNewEpoch: Handler<In<'newEpoch'>> = (s) => {
@@ -384,6 +264,7 @@ const onClose: Handler<In<'close'>> = (s, i, fx) => shutdown(s, fx, 'close', i.r
 const onClosed: Handler<In<'closed'>> = (s, _i, fx) => {
   s.kind = 'closed';
   s.backup = s.config.backup; // learned addresses are forgotten: a new open() dials only what the options name
+  s.linkShown = undefined; // users have seen nothing yet of the next open()
   setStatus(s, 'closed', fx);
 };
 
@@ -399,15 +280,22 @@ const t = <I extends PairInput>(to: readonly PairStateKind[], does: string, run:
   run: run as Handler<never>,
 });
 
+/** What every state takes alike. */
+const always = (self: PairStateKind) =>
+  ({
+    tracked: t([self], 'the ledger holds DNs or calls, or no longer does (a resync after a reconnect needs something to check)', onTracked),
+  }) as const;
+
 /** The inputs both 'adopting' and 'open' take; `self` is the kind they stay in. */
 const whileUp = (self: 'adopting' | 'open') =>
   ({
+    ...always(self),
     dialOpened: t(
       [self, 'open'],
       'a dialled server answered: standby beside the active (one session per server), or returnToPrimary',
       onDialOpened,
     ),
-    dialFailed: t([self], 'a standby dial retries with backoff (retryStrategy); a primary dial ends', onDialFailed),
+    dialFailed: t([self], "a standby dial retries after retryStrategy's delay; a primary dial ends", onDialFailed),
     sessionLost: t(
       [self, 'open', 'reconnecting', 'closing'],
       'announce; promote the standby, else reconnect; dial the lost server again as standby',
@@ -418,18 +306,26 @@ const whileUp = (self: 'adopting' | 'open') =>
       'record the role (watermark); learn the pair; keep a standby, promote it, or dial the named primary',
       onRestoreConnection,
     ),
-    primaryChanged: t([self, 'open'], 'record the role; unless stale, promote its server, announce and resync', onPrimaryChanged),
+    primaryChanged: t(
+      [self, 'open'],
+      'record the role; unless stale, promote its server, announce it with the link events around it, resync',
+      onPrimaryChanged,
+    ),
+    link: t([self], "note the server's link; show the active's unless it repeats what users see; a pending resync starts", onLink),
+    resynced: t([self], 'the resync is over', onResynced),
     newEpoch: t([self], 'a new ServerStartTime resets the role watermark', onNewEpoch),
     close: t(['closing'], 'cancel dials, close sessions, shut down', onClose),
   }) as const;
 
 export const TRANSITIONS: { readonly [K in PairStateKind]: Partial<Record<PairInputKind, Transition>> } = {
   closed: {
+    ...always('closed'),
     open: t(['opening'], 'dial the primary (open)', onOpen),
     dialOpened: t(['closed'], 'a stray session is closed', onStraySession),
   },
   opening: {
-    dialOpened: t(['adopting'], 'adopt as active: replay the ledger, hold events', onDialOpened),
+    ...always('opening'),
+    dialOpened: t(['adopting'], 'adopt as active: hold events, replay the ledger', onDialOpened),
     dialFailed: t(['opening', 'closed'], 'try the next endpoint once; none left (or aborted): open() fails', onOpenDialFailed),
     close: t(['closing'], 'cancel dials, shut down', onClose),
   },
@@ -437,23 +333,26 @@ export const TRANSITIONS: { readonly [K in PairStateKind]: Partial<Record<PairIn
     ...whileUp('adopting'),
     replayed: t(
       ['adopting', 'open'],
-      'announce EventServerConnected, release held events and requests; resync after a reconnect',
+      'announce EventServerConnected and the link, release held events and requests; resync after a reconnect',
       onReplayed,
     ),
   },
   open: { ...whileUp('open'), replayed: t(['open'], 'a replay that was overtaken: open() may resolve', onStaleReplayed) },
   reconnecting: {
+    ...always('reconnecting'),
     dialOpened: t(['adopting', 'open'], 'adopt as active (replay), or the named primary returns at once', onDialOpened),
     dialFailed: t(
       ['reconnecting', 'closing'],
-      'reconnectFailed; back off (retryStrategy) and dial the next endpoint, or give up and close',
+      "reconnectFailed; after retryStrategy's delay dial the next endpoint, or give up (null) and close",
       onDialFailed,
     ),
     replayed: t(['reconnecting'], 'a replay on a session lost since: open() may resolve', onStaleReplayed),
+    resynced: t(['reconnecting'], 'the resync is over', onResynced),
     newEpoch: t(['reconnecting'], 'a new ServerStartTime resets the role watermark', onNewEpoch),
     close: t(['closing'], 'cancel dials, shut down', onClose),
   },
   closing: {
+    ...always('closing'),
     dialOpened: t(['closing'], 'a stray session is closed', onStraySession),
     closed: t(['closed'], 'everything stopped', onClosed),
   },
@@ -479,4 +378,20 @@ export function reducePair(state: PairState, input: PairInput): [PairState, Pair
     throw new Error(`pair machine: ${state.kind} --${input.kind}--> ${s.kind} is not in TRANSITIONS (${transition.to.join(', ')})`);
   }
   return [s, fx];
+}
+
+/**
+ * One step as the driver takes it, in tests and in production alike: the reducer, then the
+ * invariants. A step that throws or breaks an invariant changes nothing (the previous state, which
+ * held them, stays; no effect runs) and says why in `fault`.
+ */
+export function stepPair(state: PairState, input: PairInput): { state: PairState; effects: PairEffect[]; fault?: Error } {
+  try {
+    const [next, effects] = reducePair(state, input);
+    const broken = pairInvariantViolations(next);
+    if (broken.length > 0) return { state, effects: [], fault: new Error(`pair machine invariant broken: ${broken.join('; ')}`) };
+    return { state: next, effects };
+  } catch (err) {
+    return { state, effects: [], fault: err instanceof Error ? err : new Error(String(err)) };
+  }
 }

@@ -36,7 +36,8 @@ export class LedgerReplay {
 
   /** Transaction-monitoring subscriptions live on the primary: start them again on a new one. */
   subscriptions(session: RequestSink, sent: PendingRequest[] = []): PendingRequest[] {
-    for (const [userId, rec] of this.ledger.subscriptions) {
+    const subscriptions = this.ledger.subscriptions;
+    for (const [userId, rec] of subscriptions.entries()) {
       const p = this.bound(
         session,
         'RequestTransactionMonitoring',
@@ -44,7 +45,7 @@ export class LedgerReplay {
       );
       p.promise.then(
         (ack) => {
-          if (typeof ack.SubscriptionID === 'number') rec.serverId = ack.SubscriptionID;
+          if (typeof ack.SubscriptionID === 'number') subscriptions.renewed(userId, ack.SubscriptionID);
         },
         (err) => debug('%s: replay of subscription %d failed: %s', session.name, userId, (err as Error).message),
       );
@@ -77,13 +78,12 @@ export class LedgerReplay {
       case 'RequestTransactionMonitoring':
         if (p.internal) break;
         if (a.SubscriptionOperation === 1 && typeof e.SubscriptionID === 'number') {
-          this.ledger.subscriptions.set(e.SubscriptionID, {
+          this.ledger.subscriptions.started(e.SubscriptionID, {
             TransactionType: a.TransactionType as number | undefined,
             Extensions: a.Extensions as KVListInput | undefined,
-            serverId: e.SubscriptionID,
           });
         } else if (a.SubscriptionOperation === 2 && typeof p.userSubscriptionId === 'number') {
-          this.ledger.subscriptions.delete(p.userSubscriptionId);
+          this.ledger.subscriptions.stopped(p.userSubscriptionId);
         }
         break;
     }

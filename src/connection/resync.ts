@@ -135,11 +135,13 @@ class ResyncRun {
   }
 }
 
+/**
+ * Runs the resync the pair machine asks for (its `resync` effect): whether one is due, running or
+ * over is the machine's state; this is the work, and `done` reports the end.
+ */
 export class Resync {
   /** The resync running, if any. */
   current: ResyncRun | undefined;
-  /** A resync is due once the link is up. */
-  pending = false;
 
   constructor(private readonly host: ResyncHost) {}
 
@@ -148,16 +150,14 @@ export class Resync {
     return this.current !== undefined;
   }
 
-  /** Stops a running resync (its summary will not come) and forgets a pending one. */
+  /** Stops a running resync (its summary will not come). */
   cancel(): void {
     this.supersede('the resync was cancelled');
-    this.pending = false;
     this.host.ledger.model.abortResync();
   }
 
   start(server: string): void {
     this.supersede('a newer resync superseded it');
-    this.pending = false;
     const run = new ResyncRun(this.host, this, server);
     this.current = run;
     run.pump();

@@ -134,6 +134,9 @@ export class RequestRouter {
     this.reserved.delete(ref);
   }
 
+  /** One function for every request's abort signal (not a closure per request). */
+  private readonly abortRequest = (req: PendingRequest, reason: unknown): void => this.fail(req, reason ?? new Error('aborted'));
+
   create(name: string, attributes: Record<string, unknown>, options: RequestOptions, flags: RequestFlags): PendingRequest {
     const p = new PendingRequest({
       descriptor: messageByName(name) as MessageDescriptor,
@@ -142,7 +145,7 @@ export class RequestRouter {
       createdAt: this.clock.now(),
       signal: options.signal,
       ...flags,
-      onAbort: (req, reason) => this.fail(req, reason ?? new Error('aborted')),
+      onAbort: this.abortRequest,
     });
     this.deadlines.add(p);
     return p;

@@ -72,7 +72,8 @@ export class ServerSession extends EventEmitter<SessionEvents> {
 
   /**
    * Connects and sends RequestRegisterClient. Resolves with the answering link event; messages after
-   * it are held until release(). Rejects with ConnectError or RequestTimeoutError.
+   * it are held until release(). Rejects with ConnectError (its `cause` says why: the socket's
+   * error, the RequestTimeoutError of an unanswered registration, a HoldOverflowError).
    */
   async open(referenceId: number, signal?: AbortSignal): Promise<DecodedMessage> {
     await this.transport.connect(signal);
@@ -84,10 +85,19 @@ export class ServerSession extends EventEmitter<SessionEvents> {
     };
     return new Promise<DecodedMessage>((resolve, reject) => {
       const timeoutMs = this.options.requestTimeoutMs;
+      debug('%s: connected, waiting up to %d ms for the RequestRegisterClient answer', this.name, timeoutMs);
       const timer = this.clock.setTimeout(() => {
         done();
         this.close();
-        reject(new RequestTimeoutError({ name: 'RequestRegisterClient', referenceId, attributes }, timeoutMs));
+        debug(
+          '%s: no RequestRegisterClient answer within %d ms: not a T-Server, or one that does not serve this client',
+          this.name,
+          timeoutMs,
+        );
+        const timeout = new RequestTimeoutError({ name: 'RequestRegisterClient', referenceId, attributes }, timeoutMs);
+        reject(
+          new ConnectError(this.name, `accepted the connection but did not answer RequestRegisterClient within ${timeoutMs} ms`, timeout),
+        );
       }, timeoutMs);
       const onAbort = () => {
         done();
@@ -103,7 +113,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
       this.failOpen = (err) => {
         done();
         this.close();
-        reject(err);
+        reject(new ConnectError(this.name, err.message, err));
       };
       const onMessage = (m: DecodedMessage) => {
         if (this.state === 'opening' && m.attributes.ReferenceID === referenceId && isRegisterAnswer(m.name)) {

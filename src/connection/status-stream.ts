@@ -12,8 +12,8 @@ export type ConnectionStatusEvent =
   /** open() started an attempt (no fields), or an attempt of open({ retry }) failed (with its progress). */
   | ({ type: 'connecting' } & Partial<FirstConnectProgress>)
   | { type: 'open' }
-  /** The status became 'reconnecting' (no fields), or one reconnect attempt failed. */
-  | { type: 'reconnecting'; server?: string; attempt?: number; error?: Error }
+  /** The status became 'reconnecting' (no fields), or one reconnect attempt to `server` failed (`servers`: all tried so far). */
+  | { type: 'reconnecting'; server?: string; servers?: readonly string[]; attempt?: number; error?: Error }
   /** Requests moved to another server of the pair. */
   | { type: 'failover'; from: string | undefined; to: string; cause: string }
   /** A server users saw was lost (EventServerDisconnected). */

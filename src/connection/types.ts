@@ -67,8 +67,11 @@ export interface TServerConnectionEvents extends NamedEventListeners {
   callEnded: (call: CallView, cause: ChangeCause) => void;
   /** A registered DN's agent, DND, forwarding or calls changed (`conn.dns`). */
   dnChanged: (dn: DNView, cause: ChangeCause) => void;
-  /** A reconnect attempt failed; the loop goes on. */
-  reconnectFailed: (info: { server: string; attempt: number; error: Error }) => void;
+  /**
+   * A reconnect attempt to `server` failed; the loop goes on (or gives up, then 'close'). `servers`:
+   * every server this reconnect has tried so far (both of the pair once it has tried both).
+   */
+  reconnectFailed: (info: { server: string; servers: readonly string[]; attempt: number; error: Error }) => void;
   /** `conn.state` changed (status, active or standby server, link): the new snapshot. */
   stateChange: (state: ConnectionState) => void;
   /** The connection is closed: by close(), or because reconnecting gave up. */

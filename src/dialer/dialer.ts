@@ -28,17 +28,22 @@ import {
   type DialOutcome,
   type DialResult,
   type DialStats,
+  type PredictiveCallOptions,
 } from './types.js';
 
 interface Dial {
   target: string;
   number: string;
-  args: Record<string, unknown>;
+  /** makePredictiveCall's options: the ring timeout and what the caller attached. */
+  options: PredictiveCallOptions;
   bytes: number;
   /** queued → sending (request on the wire) → dialing (ConnID known) | lost (request lost: looking for its call) → done. */
   stage: 'queued' | 'sending' | 'dialing' | 'lost' | 'done';
   connId: string | undefined;
-  checks: number;
+  /** When its outcome should be known (sent + ring timeout + grace, clock ms): checks before it find it ringing, as they should. */
+  due: number;
+  /** Checks past `due` that did not tell the outcome. */
+  misses: number;
   timer: unknown;
   resolve: (r: DialResult) => void;
   reject: (err: unknown) => void;
@@ -130,10 +135,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
       return Promise.reject(err);
     }
     if (this.closing) return Promise.reject(new DialError('ERR_DIALER_CLOSED', target, number, undefined, 'the dialer is closed'));
-    const args: Record<string, unknown> = { ThisDN: target, OtherDN: number, Timeout: options.timeoutMs ?? this.timeoutMs };
-    if (options.userData !== undefined) args.UserData = options.userData;
-    if (options.extensions !== undefined) args.Extensions = options.extensions;
-    const bytes = approxBytes(args);
+    const sent: PredictiveCallOptions = { timeout: options.timeoutMs ?? this.timeoutMs };
+    if (options.userData !== undefined) sent.userData = options.userData;
+    if (options.extensions !== undefined) sent.extensions = options.extensions;
+    const bytes = approxBytes(sent) + target.length + number.length;
     if (this.inFlight >= this.maxInFlight && (this.queued >= this.maxQueued || this.queuedBytes + bytes > this.maxQueuedBytes)) {
       this.counts.overflowed++;
       const why =
@@ -147,11 +152,12 @@ export class Dialer extends EventEmitter<DialerEvents> {
       const dial: Dial = {
         target,
         number,
-        args,
+        options: sent,
         bytes,
         stage: 'queued',
         connId: undefined,
-        checks: 0,
+        due: 0,
+        misses: 0,
         timer: undefined,
         resolve,
         reject,
@@ -212,9 +218,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
     }
     if (dial.stage !== 'sending') return; // aborted meanwhile
     this.counts.sent++;
+    dial.due = this.clock.now() + dial.options.timeout + this.graceMs;
     let answer: Record<string, unknown>;
     try {
-      answer = await this.host.request('RequestMakePredictiveCall', dial.args);
+      answer = await this.host.makePredictiveCall(dial.target, dial.number, dial.options);
     } catch (err) {
       if (err instanceof RequestInterruptedError || err instanceof RequestTimeoutError) this.loseRequest(dial);
       else this.refuse(dial, 'ERR_DIAL_REFUSED', `not placed: ${failureOf(err)}`, err);
@@ -249,12 +256,12 @@ export class Dialer extends EventEmitter<DialerEvents> {
       this.observe(early);
       return;
     }
-    this.arm(dial, (dial.args.Timeout as number) + this.graceMs);
+    this.arm(dial, dial.due - this.clock.now());
   }
 
   private arm(dial: Dial, ms: number): void {
     this.clock.clearTimeout(dial.timer);
-    dial.timer = this.clock.setTimeout(() => void this.check(dial), ms);
+    dial.timer = this.clock.setTimeout(() => void this.check(dial), Math.max(0, ms));
   }
 
   /** Every event: one about a dial's call at its target may decide its outcome. */
@@ -270,7 +277,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
     }
     // A dial's answer and its outcome may come in one read: keep the outcome until the dial claims it.
     if (typeof e.ThisDN !== 'string' || !this.targets.has(e.ThisDN) || this.early.has(connId)) return;
-    if (this.early.size >= MAX_EARLY) this.early.delete(this.early.keys().next().value as string);
+    if (this.early.size >= MAX_EARLY) return; // a flood in one read: the dial's check learns its outcome
     this.early.set(connId, e);
     if (!this.earlyCleanup) {
       this.earlyCleanup = true;
@@ -284,7 +291,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
   /** After a failover or reconnect, every dial still ringing asks the new server now. */
   private checkAll(): void {
     for (const dial of this.byConnId.values()) {
-      dial.checks = 0;
+      dial.misses = 0;
       void this.check(dial);
     }
   }
@@ -292,15 +299,15 @@ export class Dialer extends EventEmitter<DialerEvents> {
   private async check(dial: Dial): Promise<void> {
     if (dial.stage !== 'dialing' || dial.connId === undefined) return;
     this.clock.clearTimeout(dial.timer);
-    dial.checks++;
     const checked = await checkCall(this.host, this.window, dial.connId, dial.target);
     if (dial.stage !== 'dialing') return; // its outcome event came meanwhile
     if (checked.kind === 'outcome') this.settle(dial, checked.outcome, checked.event, true);
     else if (checked.kind === 'gone') this.unknown(dial, checked.why, checked.cause);
-    else if (dial.checks >= DIAL_DEFAULTS.maxChecks)
+    else if (checked.kind === 'ringing' && this.clock.now() < dial.due) this.arm(dial, dial.due - this.clock.now());
+    else if (++dial.misses >= DIAL_DEFAULTS.maxChecks)
       this.unknown(
         dial,
-        checked.kind === 'ringing' ? `still ringing after ${dial.checks} checks` : checked.why,
+        checked.kind === 'ringing' ? `still ringing ${dial.misses} checks past its ring timeout` : checked.why,
         (checked as { cause?: unknown }).cause,
       );
     else this.arm(dial, this.graceMs);

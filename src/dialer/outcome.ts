@@ -3,26 +3,16 @@
  * predictive call"), as pure functions: which event at the target decides, and what a query says.
  */
 import type { KVList } from '../protocol/attributes.js';
-import { CallState } from '../protocol/enums.js';
+import { CallState, SIT_CALL_STATES } from '../protocol/enums.js';
 import { kvGet } from '../protocol/values.js';
 import type { DialOutcome } from './types.js';
-
-const SIT = new Set<number>([
-  CallState.SitDetected,
-  CallState.SitInvalidNumber,
-  CallState.SitVacant,
-  CallState.SitIntercept,
-  CallState.SitUnknown,
-  CallState.SitNoCircuit,
-  CallState.SitReorder,
-]);
 
 /** The outcome a released (or refused) attempt's CallState names. */
 export function endedAs(callState: unknown): DialOutcome {
   if (callState === CallState.Busy) return 'busy';
   if (callState === CallState.NoAnswer) return 'noAnswer';
   if (callState === CallState.FaxDetected) return 'fax';
-  if (typeof callState === 'number' && SIT.has(callState)) return 'sit';
+  if (typeof callState === 'number' && SIT_CALL_STATES.has(callState)) return 'sit';
   return 'failed';
 }
 

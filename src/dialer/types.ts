@@ -16,10 +16,10 @@ export const DIAL_DEFAULTS = Object.freeze({
   timeoutMs: 30_000,
   /**
    * How long past the ring timeout an outcome may take to arrive before the dialer asks the switch
-   * (RequestQueryCall); each check that finds the call still ringing waits this long again.
+   * (RequestQueryCall); a check that finds the call still ringing past it waits this long again.
    */
   outcomeGraceMs: 10_000,
-  /** Checks of one dial before its outcome is declared unknown. */
+  /** Checks past a dial's ring timeout (plus grace) that find no outcome before it is declared unknown. */
   maxChecks: 3,
 });
 
@@ -131,8 +131,18 @@ export interface DialerEvents {
   outcome: (result: DialResult) => void;
 }
 
+/** The options of the connection's `makePredictiveCall` helper the dialer sends. */
+export interface PredictiveCallOptions {
+  /** Timeout: the ring time in ms. */
+  timeout: number;
+  userData?: KVListInput;
+  extensions?: KVListInput;
+}
+
 /** The part of TServerConnection a dialer uses. */
 export interface DialerHost {
+  /** The helper: RequestMakePredictiveCall (ThisDN = the routing point or queue, OtherDN = the number) → EventDialing. */
+  makePredictiveCall(routingPointOrQueue: string, number: string, options: PredictiveCallOptions): Promise<Record<string, unknown>>;
   /** Sends a request; resolves with its answering event. */
   request(
     name: string,

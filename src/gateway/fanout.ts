@@ -147,7 +147,14 @@ export class Fanout {
   /** Each session gets the corrections about its own DNs and calls. */
   onResynced(summary: ResyncSummary): void {
     for (const s of this.sessions) {
-      const mine = summary.corrections.filter((c) => concerns(c, s));
+      // A call's views as this session sees them (other sessions' DNs are not its business).
+      const mine = summary.corrections
+        .filter((c) => concerns(c, s))
+        .map((c) =>
+          c.kind === 'callGone' || c.kind === 'callFound'
+            ? { ...c, before: c.before && this.viewFor(c.before, s, true), after: c.after && this.viewFor(c.after, s, true) }
+            : c,
+        );
       const body = { dns: s.grant.dns.size, calls: s.calls.size, durationMs: summary.durationMs, corrections: mine };
       s.sequenced('"type":"resynced","summary":' + toJson(body) + '}');
     }

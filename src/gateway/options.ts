@@ -51,7 +51,7 @@ export interface GatewayOptions {
   maxSessions?: number;
   /** Upgrades being authenticated at once; past it an upgrade is refused with 503 at once. Default 256. */
   maxPendingUpgrades?: number;
-  /** DNs one grant may hold; a larger grant is refused (close 4403). Default 256. */
+  /** DNs one grant may hold; a larger grant is refused with 403 at the upgrade. Default 256. */
   maxDnsPerSession?: number;
   /** Bytes waiting to be sent to one browser; past it the browser is dropped (close 4413). Default 256 KiB. */
   maxSendBufferBytes?: number;

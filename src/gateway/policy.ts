@@ -25,6 +25,12 @@ const SUPERVISION: ReadonlySet<string> = new Set([
   'RequestListenReconnect',
 ]);
 
+/** A value from the browser, as a refusal quotes it: at most 64 characters (refusals are logged). */
+function show(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
 export interface SessionGrant {
   readonly dns: ReadonlySet<string>;
   readonly agentIds: ReadonlySet<string>;
@@ -45,22 +51,22 @@ export function checkRequest(
   if (GATEWAY_ONLY_REQUESTS.has(name)) return { reason: `${name} is managed by the gateway` };
   const dn = args.ThisDN;
   if (dn !== undefined && !(typeof dn === 'string' && grant.dns.has(dn))) {
-    return { reason: `${name} on DN ${String(dn)}, which this session was not granted`, dn: String(dn) };
+    return { reason: `${name} on DN ${show(dn)}, which this session was not granted`, dn: show(dn) };
   }
   const agentId = args.AgentID;
   if (agentId !== undefined && !(typeof agentId === 'string' && grant.agentIds.has(agentId))) {
-    return { reason: `${name} with AgentID ${String(agentId)}, which this session was not granted` };
+    return { reason: `${name} with AgentID ${show(agentId)}, which this session was not granted` };
   }
   if (SUPERVISION.has(name)) {
     const other = args.OtherDN;
     if (!(typeof other === 'string' && grant.dns.has(other))) {
-      return { reason: `${name} of DN ${String(other)}, which this session was not granted`, dn: String(other) };
+      return { reason: `${name} of DN ${show(other)}, which this session was not granted`, dn: show(other) };
     }
   }
   if (dn !== undefined || SERVER_QUERIES.has(name)) return undefined;
   const connId = args.ConnID;
   if (typeof connId === 'string') {
-    return seesCall(connId) ? undefined : { reason: `${name} on call ${connId}, which is on none of this session's DNs` };
+    return seesCall(connId) ? undefined : { reason: `${name} on call ${show(connId)}, which is on none of this session's DNs` };
   }
   return { reason: `${name} without ThisDN: a session acts only on its granted DNs` };
 }

@@ -33,8 +33,6 @@ export const GatewayCloseCode = {
   MessageTooBig: 1009,
   /** Not JSON, not an object, an unknown type or a field of the wrong shape. */
   Malformed: 4400,
-  /** The grant from `authorize` was refused (too many DNs, malformed). */
-  Forbidden: 4403,
   /** No `hello` within `helloTimeoutMs`. */
   HelloTimeout: 4408,
   /** The same session was resumed on another socket. */
@@ -227,7 +225,20 @@ export function parseClientMessage(text: string): ClientMessage | GatewayProtoco
  * a typed array would otherwise become `{ "0": …, "1": … }`.
  */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, replaceBytes);
+  // A replacer runs for every key; most messages carry no bytes, so look first.
+  return hasBytes(value, 0) ? JSON.stringify(value, replaceBytes) : JSON.stringify(value);
+}
+
+function hasBytes(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (value instanceof Uint8Array) return true;
+  if (depth > 32) return true; // let the replacer handle what is too deep to scan
+  if (Array.isArray(value)) {
+    for (const v of value) if (hasBytes(v, depth + 1)) return true;
+    return false;
+  }
+  for (const k in value) if (hasBytes((value as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
 }
 
 function replaceBytes(_key: string, value: unknown): unknown {

@@ -53,10 +53,18 @@ export function takeOff(s: ModelStore, rec: CallRecord, dn: string, diffs: Corre
   if (!rec.live) diffs.push({ kind: 'callGone', connId: rec.connId, before: view, after: undefined });
 }
 
-function putOn(s: ModelStore, rec: CallRecord, dn: string, after: PartyState, diffs: Correction[], quiet: boolean): void {
+function putOn(
+  s: ModelStore,
+  rec: CallRecord,
+  dn: string,
+  after: PartyState,
+  diffs: Correction[],
+  quiet: boolean,
+  confirms: boolean,
+): void {
   const before = rec.parties.get(dn);
   if (before === after) return;
-  s.setParty(rec, dn, after);
+  s.setParty(rec, dn, after, confirms);
   if (!quiet) diffs.push({ kind: 'partyStateChanged', connId: rec.connId, dn, before, after });
 }
 
@@ -83,7 +91,7 @@ export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, dif
   const previous = extension(e, 'PreviousConnIDs');
   if (Array.isArray(previous))
     for (const p of previous as unknown[]) if (Array.isArray(p) && typeof p[0] === 'string') s.addPrevious(rec, p[0]);
-  for (const dn of named) putOn(s, rec, dn, list?.get(dn) ?? rec.parties.get(dn) ?? 'established', diffs, found);
+  for (const dn of named) putOn(s, rec, dn, list?.get(dn) ?? rec.parties.get(dn) ?? 'established', diffs, found, confirms);
   if (confirms) s.raise(rec, 1);
   if (list) for (const dn of [...rec.parties.keys()]) if (!named.has(dn)) takeOff(s, rec, dn, diffs);
   return { named, full: list !== undefined, found };
@@ -112,7 +120,10 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
     rec.agent = agent;
     s.touchDN(rec);
   }
-  if (e.Event !== 'EventAddressInfo') return answer;
+  if (e.Event !== 'EventAddressInfo') {
+    s.forgetIfPristine(rec);
+    return answer;
+  }
   const dnd = extension(e, 'DND');
   if ((dnd === 0 || dnd === 1) && rec.dnd !== (dnd === 1)) {
     diffs.push({ kind: 'dndChanged', dn, before: rec.dnd, after: dnd === 1 });
@@ -141,7 +152,7 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
       answer.found.push(connId);
       call = s.ensureCall(connId, e);
     }
-    putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, found);
+    putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, found, confirms);
     if (confirms) s.raise(call, 1);
   }
   if (list) {
@@ -150,5 +161,6 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
       if (call && !list.has(connId)) takeOff(s, call, dn, diffs);
     }
   }
+  s.forgetIfPristine(rec);
   return answer;
 }

@@ -1,10 +1,12 @@
 /**
- * The ConnIDs a DN is on, with O(1) add/remove and O(1) snapshots (made when a DN view is built). A DN view must hold the list as
- * it was, but copying it on every change costs O(calls) per event — a routing point with thousands
- * of calls, or a flooding server, would pay that on each one. So entries carry the versions they
- * were added and removed at, a snapshot keeps (log, version), and the frozen array is made only
- * when someone reads it. The log is compacted into a new array when half of it is removed
- * entries; old snapshots keep the old array, whose entries they still read correctly.
+ * The ConnIDs a DN is on, with O(1) add/remove and O(1) snapshots (made when a DN view is built).
+ * A DN view must hold the list as it was, but copying it at every change costs O(calls) per event —
+ * a routing point with thousands of calls, or a flooding server, would pay that on each one. So
+ * while views are being made, entries carry the versions they were added and removed at, a
+ * snapshot keeps (log, version), and the frozen array is made only when someone reads it. The log
+ * is compacted into a new array when half of it is removed entries; old snapshots keep the old
+ * array, whose entries they still read correctly (later changes only set removedAt past them).
+ * While nobody makes views the log is dropped and a Set alone is kept: no entry per call.
  */
 interface Entry {
   readonly connId: string;
@@ -13,12 +15,16 @@ interface Entry {
 }
 
 export class CallList {
-  private log: Entry[] = [];
-  private readonly live = new Map<string, Entry>();
+  private readonly live = new Set<string>();
+  /** The versioned log and its live entries, while views take snapshots. */
+  private log: Entry[] | undefined;
+  private entries: Map<string, Entry> | undefined;
   private version = 0;
-  /** The version at the last mark() (the list a DN view shows). */
+  /** Snapshots taken since the log was last compacted: none → the log is dropped at compaction. */
+  private snapshots = 0;
+  /** The version at the last snapshot (the list a DN view shows). */
   private markedAt = 0;
-  /** Membership changes since the mark that were not undone since. */
+  /** Membership changes since the snapshot that were not undone since. */
   private delta = 0;
 
   get size(): number {
@@ -36,30 +42,59 @@ export class CallList {
   /** Returns whether the list changed. */
   add(connId: string): boolean {
     if (this.live.has(connId)) return false;
-    const entry: Entry = { connId, addedAt: ++this.version, removedAt: Infinity };
-    this.log.push(entry);
-    this.live.set(connId, entry);
+    this.live.add(connId);
+    this.version++;
     this.delta++;
+    if (this.log !== undefined) {
+      const entry: Entry = { connId, addedAt: this.version, removedAt: Infinity };
+      this.log.push(entry);
+      this.entries!.set(connId, entry);
+    }
     return true;
   }
 
   delete(connId: string): boolean {
-    const entry = this.live.get(connId);
-    if (!entry) return false;
-    entry.removedAt = ++this.version;
-    this.live.delete(connId);
+    if (!this.live.delete(connId)) return false;
+    this.version++;
+    const entry = this.entries?.get(connId);
+    if (entry === undefined) {
+      this.delta++; // no log: counted as a change (only a view made since would know better)
+      return true;
+    }
+    entry.removedAt = this.version;
+    this.entries!.delete(connId);
     this.delta += entry.addedAt > this.markedAt ? -1 : 1;
-    if (this.log.length > 2 * this.live.size + 32) this.log = this.log.filter((e) => e.removedAt === Infinity);
+    if (this.log!.length > 2 * this.live.size + 8) this.compact();
     return true;
   }
 
-  /** True when the list differs from the one at the last mark() (a re-added ConnID counts as a change). */
+  private compact(): void {
+    if (this.snapshots === 0) {
+      this.log = undefined;
+      this.entries = undefined;
+    } else {
+      this.log = this.log!.filter((e) => e.removedAt === Infinity);
+      this.snapshots = 0;
+    }
+  }
+
+  /** True when the list differs from the one at the last snapshot (a re-added ConnID counts as a change). */
   changedSinceMark(): boolean {
     return this.delta !== 0;
   }
 
   /** A function giving the list as it is now, frozen, computed on first call; marks the list. */
   snapshot(): () => readonly string[] {
+    if (this.log === undefined) {
+      this.log = [];
+      this.entries = new Map();
+      for (const connId of this.live) {
+        const entry: Entry = { connId, addedAt: 0, removedAt: Infinity };
+        this.log.push(entry);
+        this.entries.set(connId, entry);
+      }
+    }
+    this.snapshots++;
     const log = this.log;
     const at = this.version;
     this.delta = 0;

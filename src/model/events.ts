@@ -9,65 +9,73 @@ import { agentWith, int, str } from './read.js';
 import { LOGGED_OUT, type ModelStore } from './store.js';
 import type { ModelEvent, PartyState } from './types.js';
 
-/** Events that put a registered ThisDN in a party state on ConnID. */
-const PARTY_STATE_OF: Readonly<Record<string, PartyState>> = {
-  EventDialing: 'dialing',
-  EventRinging: 'ringing',
-  EventEstablished: 'established',
-  EventRetrieved: 'established',
-  EventHeld: 'held',
-  EventQueued: 'queued',
-  EventRouteRequest: 'routing',
-};
-
-/** Events after which ThisDN is no longer on ConnID (the call goes on elsewhere or ends). */
-const LEAVES = new Set(['EventReleased', 'EventAbandoned', 'EventDiverted', 'EventRouteUsed']);
-
-/** Events that tell about a call ThisDN is on without moving the party: attributes only. */
-const DESCRIBES = new Set([
-  'EventAttachedDataChanged',
-  'EventCallInfoChanged',
-  'EventNetworkReached',
-  'EventDestinationBusy',
-  'EventPartyAdded',
-  'EventPartyDeleted',
-  'EventDTMFSent',
-  'EventMuteOn',
-  'EventMuteOff',
-  'EventTreatmentApplied',
-  'EventTreatmentEnd',
+/**
+ * What each call event does to a registered ThisDN on ConnID: puts it in a party state, takes it
+ * off the call (the call goes on elsewhere or ends), or only tells about the call. One lookup per
+ * event.
+ */
+type CallRole = PartyState | 'leaves' | 'describes';
+const CALL_ROLE = new Map<string, CallRole>([
+  ['EventDialing', 'dialing'],
+  ['EventRinging', 'ringing'],
+  ['EventEstablished', 'established'],
+  ['EventRetrieved', 'established'],
+  ['EventHeld', 'held'],
+  ['EventQueued', 'queued'],
+  ['EventRouteRequest', 'routing'],
+  ['EventReleased', 'leaves'],
+  ['EventAbandoned', 'leaves'],
+  ['EventDiverted', 'leaves'],
+  ['EventRouteUsed', 'leaves'],
+  ['EventAttachedDataChanged', 'describes'],
+  ['EventCallInfoChanged', 'describes'],
+  ['EventNetworkReached', 'describes'],
+  ['EventDestinationBusy', 'describes'],
+  ['EventPartyAdded', 'describes'],
+  ['EventPartyDeleted', 'describes'],
+  ['EventDTMFSent', 'describes'],
+  ['EventMuteOn', 'describes'],
+  ['EventMuteOff', 'describes'],
+  ['EventTreatmentApplied', 'describes'],
+  ['EventTreatmentEnd', 'describes'],
 ]);
 
 /** Applies one delivered event to the store (the caller commits). */
 export function applyEvent(s: ModelStore, e: ModelEvent): void {
   const name = e.Event;
   if (typeof name !== 'string') return;
-  const dn = str(e.ThisDN);
+  const role = CALL_ROLE.get(name);
+  if (role === undefined) {
+    otherEvent(s, e, name);
+    return;
+  }
+  const dnRec = s.dn(str(e.ThisDN));
   const connId = str(e.ConnID);
-  const state = PARTY_STATE_OF[name];
-  if (state !== undefined) {
-    if (!s.isRegistered(dn) || connId === undefined) return;
-    const rec = s.ensureCall(connId, e);
+  if (dnRec === undefined || connId === undefined) return;
+  if (role === 'leaves') {
+    const rec = s.call(connId);
+    if (rec === undefined) return;
     s.absorb(rec, e);
-    s.setParty(rec, dn, state);
-    if (answersUser(e)) s.raise(rec, 2);
+    s.removeParty(rec, dnRec.dn);
     return;
   }
-  if (LEAVES.has(name)) {
+  if (role === 'describes') {
     const rec = s.call(connId);
-    if (!rec || !s.isRegistered(dn)) return;
-    s.absorb(rec, e);
-    s.removeParty(rec, dn);
-    return;
-  }
-  if (DESCRIBES.has(name)) {
-    const rec = s.call(connId);
-    if (!rec || !s.isRegistered(dn) || !rec.parties.has(dn)) return;
+    if (rec === undefined || !rec.parties.has(dnRec.dn)) return;
     s.absorb(rec, e);
     if (name === 'EventPartyDeleted') s.dropOther(rec, e.OtherDN);
     if (answersUser(e)) s.raise(rec, 2);
     return;
   }
+  const rec = s.ensureCall(connId, e);
+  s.absorb(rec, e);
+  s.putParty(rec, dnRec, role);
+  if (answersUser(e)) s.raise(rec, 2);
+}
+
+function otherEvent(s: ModelStore, e: ModelEvent, name: string): void {
+  const dn = str(e.ThisDN);
+  const connId = str(e.ConnID);
   switch (name) {
     case 'EventPartyChanged':
       if (s.isRegistered(dn) && connId !== undefined) partyChanged(s, e, dn, connId, str(e.PreviousConnID));
@@ -100,6 +108,7 @@ function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, 
   const from = previous === undefined || previous === connId ? undefined : s.call(previous);
   const existed = s.call(connId) !== undefined;
   const to = s.ensureCall(connId, e);
+  const inherited = from && !existed ? from.userData : undefined;
   if (from && !existed) s.inherit(to, from);
   if (from) s.raise(to, from.rank);
   if (previous !== undefined) s.addPrevious(to, previous);
@@ -109,6 +118,9 @@ function partyChanged(s: ModelStore, e: ModelEvent, dn: string, connId: string, 
   if (e.ThirdPartyDNRole !== CONFERENCED_BY) s.dropOther(to, e.ThirdPartyDN);
   s.setParty(to, dn, from?.parties.get(dn) ?? to.parties.get(dn) ?? 'established');
   if (from) s.removeParty(from, dn);
+  // The old call's user data goes on with the new one (unless the event gave its own), counted
+  // once the old call has given its bytes back.
+  if (inherited !== undefined && !Array.isArray(e.UserData)) s.setUserData(to, inherited);
 }
 
 /** DN role 9 (wire spec 1.1): the party that made the conference. */

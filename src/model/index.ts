@@ -1,6 +1,8 @@
 export { StateModel } from './model.js';
 export {
   DEFAULT_MAX_CALLS,
+  DEFAULT_MAX_USER_DATA_BYTES,
+  DEFAULT_MAX_USER_DATA_BYTES_PER_CALL,
   type AgentStatusName,
   type AgentView,
   type CallView,

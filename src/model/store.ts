@@ -9,7 +9,7 @@ import type { KVList, TimeValue } from '../protocol/attributes.js';
 import { CallList } from './call-list.js';
 import { RANKS, Tier, type Linked, type Rank } from './tiers.js';
 import type { AgentView, CallView, Change, ChangeCause, DNView, ForwardView, ModelEvent, ModelWarning, PartyState } from './types.js';
-import { kvBytes, kvPrefix } from './user-data.js';
+import { kvBytes, kvPrefix, own } from './user-data.js';
 import { buildCallView, buildDNView, ViewMap } from './views.js';
 
 /** Other-party DNs and previous ConnIDs kept per call: a server cannot grow one call without bound. */
@@ -19,7 +19,8 @@ export const MAX_PREVIOUS_CONNIDS = 16;
 export interface CallRecord extends Linked {
   readonly connId: string;
   readonly parties: Map<string, PartyState>;
-  readonly others: string[];
+  /** Other DNs named on the call, most recent last (made at the first). */
+  others: string[] | undefined;
   callType: number | undefined;
   ani: string | undefined;
   dnis: string | undefined;
@@ -63,8 +64,15 @@ export interface DNRecord {
 
 export const LOGGED_OUT: AgentView = Object.freeze({ id: undefined, status: 'loggedOut', workMode: undefined, place: undefined });
 
-/** Party states that show the DN's own action on the call: the server's word that the call matters. */
-const CONFIRMING: ReadonlySet<PartyState> = new Set<PartyState>(['dialing', 'established', 'held']);
+/** The rank a party state gives a call: dialling, talking or holding is the server's word that it matters. */
+const RANK_OF: Readonly<Record<PartyState, Rank>> = {
+  dialing: 1,
+  established: 1,
+  held: 1,
+  ringing: 0,
+  queued: 0,
+  routing: 0,
+};
 
 export function timeOf(e: ModelEvent): number | undefined {
   const t = e.time as TimeValue | undefined;
@@ -81,9 +89,14 @@ const NO_CHANGES: readonly Change[] = Object.freeze([]);
 
 export class ModelStore {
   private readonly records = new Map<string, CallRecord>();
-  private readonly dnRecords = new Map<string, DNRecord>();
+  /**
+   * Registered DNs. A DN nothing has happened to yet has no record (null): a connection with
+   * thousands of idle DNs holds little more than their names. The record is made when the DN first
+   * changes or its view is read.
+   */
+  private readonly dnRecords = new Map<string, DNRecord | null>();
   readonly callViews: ReadonlyMap<string, CallView> = new ViewMap(this.records, (r) => this.callView(r));
-  readonly dnViews: ReadonlyMap<string, DNView> = new ViewMap(this.dnRecords, (r) => this.dnView(r));
+  readonly dnViews: ReadonlyMap<string, DNView> = new ViewMap(this.dnRecords, (r, dn) => this.dnView(r ?? this.dnRecord(dn)));
   /** Eviction order, one list per rank. */
   private readonly tiers: Tier[] = Array.from({ length: RANKS }, () => new Tier());
   /** Whether this step's changes are wanted (set by the model before each step). */
@@ -112,16 +125,19 @@ export class ModelStore {
     return dn !== undefined && this.dnRecords.has(dn);
   }
 
+  /** An answer that changed nothing on a DN nothing had happened to: it keeps no record. */
+  forgetIfPristine(rec: DNRecord): void {
+    if (rec.version === 0 && rec.view === undefined && rec.calls === undefined && rec.live) this.dnRecords.set(rec.dn, null);
+  }
+
+  /** The registered DN's record (made if it has none yet), or undefined when not registered. */
   dn(dn: string | undefined): DNRecord | undefined {
-    return dn === undefined ? undefined : this.dnRecords.get(dn);
+    if (dn === undefined) return undefined;
+    const rec = this.dnRecords.get(dn);
+    return rec === null ? this.dnRecord(dn) : rec;
   }
 
-  registeredDNs(): string[] {
-    return [...this.dnRecords.keys()];
-  }
-
-  register(dn: string): void {
-    if (this.dnRecords.has(dn)) return;
+  private dnRecord(dn: string): DNRecord {
     const rec: DNRecord = {
       dn,
       agent: LOGGED_OUT,
@@ -135,20 +151,31 @@ export class ModelStore {
       mark: 0,
     };
     this.dnRecords.set(dn, rec);
-    this.touchDN(rec);
+    return rec;
+  }
+
+  registeredDNs(): string[] {
+    return [...this.dnRecords.keys()];
+  }
+
+  register(dn: string): void {
+    if (this.dnRecords.has(dn)) return;
+    this.dnRecords.set(dn, null);
+    // Someone listens: the new DN is announced (with its view).
+    if (this.listening) this.touchDN(this.dnRecord(dn));
   }
 
   /** Drops the DN and its place on every call (a call with no registered party left ends). */
   unregister(dn: string): void {
     const rec = this.dnRecords.get(dn);
-    if (!rec) return;
-    if (rec.calls) {
+    if (rec === undefined) return;
+    if (rec?.calls) {
       for (const connId of [...rec.calls.keys()]) {
         const call = this.records.get(connId);
         if (call) this.removeParty(call, dn);
       }
     }
-    rec.live = false;
+    if (rec) rec.live = false;
     this.dnRecords.delete(dn);
   }
 
@@ -185,12 +212,14 @@ export class ModelStore {
 
   /** The call, created if new (startedAt from the event's `time`). */
   ensureCall(connId: string, e: ModelEvent | undefined): CallRecord {
-    const known = this.records.get(connId);
-    if (known !== undefined) return known;
+    return this.records.get(connId) ?? this.create(own(connId), e);
+  }
+
+  private create(connId: string, e: ModelEvent | undefined): CallRecord {
     const rec: CallRecord = {
       connId,
       parties: new Map(),
-      others: [],
+      others: undefined,
       callType: undefined,
       ani: undefined,
       dnis: undefined,
@@ -237,18 +266,30 @@ export class ModelStore {
     this.tiers[rank]!.push(rec);
   }
 
-  setParty(rec: CallRecord, dn: string, state: PartyState): void {
+  /** `confirms`: false for an answer nobody asked for, whose party states raise no rank. */
+  setParty(rec: CallRecord, dn: string, state: PartyState, confirms = true): void {
+    const dnRec = this.dn(dn);
+    if (dnRec !== undefined) this.putParty(rec, dnRec, state, confirms);
+    else {
+      rec.parties.set(dn, state);
+      this.touch(rec);
+    }
+  }
+
+  /** A registered DN's party state on the call (the per-event path: one lookup of each record). */
+  putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState, confirms = true): void {
+    const dn = dnRec.dn;
     const before = rec.parties.get(dn);
-    if (before !== state) rec.parties.set(dn, state);
-    if (before === undefined) {
-      const dnRec = this.dnRecords.get(dn);
-      if (dnRec) {
+    if (before !== state) {
+      rec.parties.set(dn, state);
+      if (before === undefined) {
         (dnRec.calls ??= new CallList()).add(rec.connId);
         this.touchDN(dnRec);
       }
     }
     this.partyTouched?.(rec.connId, dn);
-    if (CONFIRMING.has(state)) this.raise(rec, 1);
+    const rank = confirms ? RANK_OF[state] : 0;
+    if (rank > rec.rank) this.raise(rec, rank);
     this.touch(rec);
   }
 
@@ -289,18 +330,20 @@ export class ModelStore {
   addOther(rec: CallRecord, dn: unknown): void {
     if (typeof dn !== 'string' || dn === '') return;
     const others = rec.others;
-    if (others[others.length - 1] === dn) return;
-    const at = others.indexOf(dn);
-    if (at >= 0) others.splice(at, 1);
-    others.push(dn);
-    if (others.length > MAX_OTHER_PARTIES) others.shift();
+    if (others === undefined) rec.others = [own(dn)];
+    else {
+      if (others[others.length - 1] === dn) return;
+      const at = others.indexOf(dn);
+      others.push(at >= 0 ? others.splice(at, 1)[0]! : own(dn));
+      if (others.length > MAX_OTHER_PARTIES) others.shift();
+    }
     this.touch(rec);
   }
 
   dropOther(rec: CallRecord, dn: unknown): void {
-    const at = typeof dn === 'string' ? rec.others.indexOf(dn) : -1;
+    const at = typeof dn === 'string' && rec.others !== undefined ? rec.others.indexOf(dn) : -1;
     if (at < 0) return;
-    rec.others.splice(at, 1);
+    rec.others!.splice(at, 1);
     this.touch(rec);
   }
 
@@ -317,23 +360,22 @@ export class ModelStore {
     const callType = e.CallType;
     if (typeof callType === 'number') rec.callType = callType;
     const ani = e.ANI;
-    if (typeof ani === 'string') rec.ani = ani;
+    if (typeof ani === 'string' && ani !== rec.ani) rec.ani = own(ani);
     const dnis = e.DNIS;
-    if (typeof dnis === 'string') rec.dnis = dnis;
+    if (typeof dnis === 'string' && dnis !== rec.dnis) rec.dnis = own(dnis);
     const userData = e.UserData;
     if (Array.isArray(userData)) this.setUserData(rec, userData);
     this.addOther(rec, e.OtherDN);
     this.touch(rec);
   }
 
-  /** A call that goes on under a new ConnID takes over what the old one knew. */
+  /** A call that goes on under a new ConnID takes over what the old one knew (its user data: the caller). */
   inherit(to: CallRecord, from: CallRecord): void {
     to.startedAt = from.startedAt;
     to.callType = from.callType;
     to.ani = from.ani;
     to.dnis = from.dnis;
-    if (from.userData !== undefined) this.setUserData(to, from.userData);
-    for (const other of from.others) this.addOther(to, other);
+    for (const other of from.others ?? []) this.addOther(to, other);
     for (const p of from.previous ?? []) this.addPrevious(to, p);
     this.touch(to);
   }

@@ -127,7 +127,7 @@ export interface StateModelOptions {
   maxCalls?: number;
   /** User data bytes kept per call (leading entries that fit). Default 64 KiB (DEFAULT_MAX_USER_DATA_BYTES_PER_CALL). */
   maxUserDataBytesPerCall?: number;
-  /** User data bytes kept for all calls together. Default 32 MiB (DEFAULT_MAX_USER_DATA_BYTES). */
+  /** User data bytes kept for all calls together. Default 16 MiB (DEFAULT_MAX_USER_DATA_BYTES). */
   maxUserDataBytes?: number;
   /**
    * Told when calls are dropped to stay within maxCalls, or user data trimmed to stay within its
@@ -157,10 +157,12 @@ export const DEFAULT_MAX_CALLS = 10_000;
 export const DEFAULT_MAX_USER_DATA_BYTES_PER_CALL = 64 * 1024;
 
 /**
- * 32 MiB is 10 000 calls of 3 KB of user data: a busy routing service fits, a server sending
- * thousands of calls with huge user data cannot grow the model past it.
+ * 16 MiB is 10 000 calls of 1.6 KB of user data, or a thousand of 16 KB: a desktop or a routing
+ * service reading typical data from its views fits; a server sending thousands of calls with huge
+ * user data cannot grow the model past it (a service that reads heavy data from `conn.calls`
+ * raises it; the events themselves always carry all of it).
  */
-export const DEFAULT_MAX_USER_DATA_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_USER_DATA_BYTES = 16 * 1024 * 1024;
 
 /** What a resync must ask: the known calls (at most maxCalls; ask them first) and the registered DNs. */
 export interface ResyncPlan {

@@ -5,6 +5,14 @@
  */
 import type { KVList, KVPair } from '../protocol/attributes.js';
 
+/**
+ * A copy of a string the model keeps. A string of 13 characters or more read from a frame is a
+ * slice of the frame's text and would keep all of it alive as long as the model holds it.
+ */
+export function own(s: string): string {
+  return s.length < 13 ? s : ` ${s}`.slice(1);
+}
+
 /** What one kvlist entry costs beyond its characters (the pair array and two string headers). */
 const ENTRY_BYTES = 64;
 /** Nesting kept in a frozen copy; deeper lists become empty. */
@@ -26,8 +34,11 @@ export function kvBytes(list: readonly unknown[], limit = Infinity, depth = 0): 
   let n = 0;
   for (let i = 0; i < list.length && n <= limit; i++) {
     const pair = list[i];
-    if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
-    n += ENTRY_BYTES + pair[0].length + valueBytes(pair[1], limit - n, depth);
+    if (!Array.isArray(pair)) continue;
+    const key = pair[0];
+    if (typeof key !== 'string') continue;
+    const v = pair[1];
+    n += ENTRY_BYTES + key.length + (typeof v === 'string' ? v.length : typeof v === 'number' ? 8 : valueBytes(v, limit - n, depth));
   }
   return n;
 }

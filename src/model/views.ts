@@ -9,17 +9,30 @@ import { freezeKV } from './user-data.js';
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/** The highest array index: an object given it keeps its elements in a dictionary. */
+const MAX_INDEX = 4_294_967_294;
+
+/**
+ * An object keyed by DNs. DNs are often numbers, which V8 keeps as array elements: `{ '1001': … }`
+ * would get a backing store of over 1,000 slots (12 KB per view). Setting and deleting the highest
+ * index first makes the object keep its elements in a dictionary: a few hundred bytes whatever
+ * the DNs.
+ */
+function dnKeyed<V>(entries: Iterable<[string, V]>): Record<string, V> {
+  const o: Record<string | number, V> = {};
+  o[MAX_INDEX] = undefined as V;
+  delete o[MAX_INDEX];
+  for (const [dn, v] of entries) o[dn] = v;
+  return o;
+}
+
 export function buildCallView(rec: CallRecord): CallView {
-  let parties: Record<string, string>;
-  if (rec.parties.size === 1) {
-    const [dn, state] = rec.parties.entries().next().value!;
-    parties = { [dn]: state };
-  } else parties = Object.fromEntries(rec.parties);
+  const parties = dnKeyed(rec.parties);
   if (rec.userData !== undefined && !rec.userDataFrozen) {
     rec.userData = freezeKV(rec.userData);
     rec.userDataFrozen = true;
   }
-  const others = rec.others.length === 0 ? NONE : Object.freeze(rec.others.filter((dn) => !rec.parties.has(dn)));
+  const others = rec.others === undefined ? NONE : Object.freeze(rec.others.filter((dn) => !rec.parties.has(dn)));
   return Object.freeze({
     connId: rec.connId,
     parties: Object.freeze(parties) as CallView['parties'],
@@ -51,7 +64,7 @@ export function buildDNView(rec: DNRecord): DNView {
 export class ViewMap<R, V> implements ReadonlyMap<string, V> {
   constructor(
     private readonly records: ReadonlyMap<string, R>,
-    private readonly view: (rec: R) => V,
+    private readonly view: (rec: R, key: string) => V,
   ) {}
 
   get size(): number {
@@ -60,7 +73,7 @@ export class ViewMap<R, V> implements ReadonlyMap<string, V> {
 
   get(key: string): V | undefined {
     const rec = this.records.get(key);
-    return rec === undefined ? undefined : this.view(rec);
+    return rec === undefined ? undefined : this.view(rec, key);
   }
 
   has(key: string): boolean {
@@ -72,11 +85,11 @@ export class ViewMap<R, V> implements ReadonlyMap<string, V> {
   }
 
   *values(): MapIterator<V> {
-    for (const rec of this.records.values()) yield this.view(rec);
+    for (const [key, rec] of this.records) yield this.view(rec, key);
   }
 
   *entries(): MapIterator<[string, V]> {
-    for (const [key, rec] of this.records) yield [key, this.view(rec)];
+    for (const [key, rec] of this.records) yield [key, this.view(rec, key)];
   }
 
   [Symbol.iterator](): MapIterator<[string, V]> {
@@ -84,7 +97,7 @@ export class ViewMap<R, V> implements ReadonlyMap<string, V> {
   }
 
   forEach(fn: (value: V, key: string, map: ReadonlyMap<string, V>) => void, thisArg?: unknown): void {
-    for (const [key, rec] of this.records) fn.call(thisArg, this.view(rec), key, this);
+    for (const [key, rec] of this.records) fn.call(thisArg, this.view(rec, key), key, this);
   }
 
   get [Symbol.toStringTag](): string {

@@ -164,6 +164,17 @@ export const CallState = {
 } as const;
 export type CallState = (typeof CallState)[keyof typeof CallState];
 
+/** The CallStates of a SIT tone: SIT detected (8), invalid number / vacant / intercept / unknown / no circuit / reorder (11–16). */
+export const SIT_CALL_STATES: ReadonlySet<number> = new Set([
+  CallState.SitDetected,
+  CallState.SitInvalidNumber,
+  CallState.SitVacant,
+  CallState.SitIntercept,
+  CallState.SitUnknown,
+  CallState.SitNoCircuit,
+  CallState.SitReorder,
+]);
+
 /** MediaType (97): a call's medium; voice when absent. Routing and queues treat every media alike. */
 export const MediaType = { Voice: 0, VoIP: 1, EMail: 2, Chat: 5, Video: 6, WorkItem: 11 } as const;
 export type MediaType = (typeof MediaType)[keyof typeof MediaType];

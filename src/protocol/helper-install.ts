@@ -92,20 +92,32 @@ function kindOf(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object of a class' : typeof value;
 }
 
+/** Adds one problem with a helper's arguments to `issues`. (A module function: no closure per call.) */
+function addIssue(
+  issues: ValidationIssue[],
+  plan: HelperPlan,
+  problem: string,
+  attribute?: string,
+  code: ValidationIssue['code'] = 'ERR_INVALID_VALUE',
+): void {
+  const detail = `${plan.name}: ${problem}`;
+  issues.push(
+    attribute === undefined
+      ? { code, message: problem, messageName: plan.request.name, detail }
+      : { code, message: problem, messageName: plan.request.name, attribute, detail },
+  );
+}
+
 /** The attributes and send options of one call of a helper, or the problems with its arguments. */
 function build(plan: HelperPlan, args: readonly unknown[]): { attributes: Record<string, unknown>; send: SendOptions } {
   const issues: ValidationIssue[] = [];
-  const fail = (problem: string, attribute?: string, code: ValidationIssue['code'] = 'ERR_INVALID_VALUE') => {
-    const detail = `${plan.name}: ${problem}`;
-    issues.push(
-      attribute === undefined
-        ? { code, message: problem, messageName: plan.request.name, detail }
-        : { code, message: problem, messageName: plan.request.name, attribute, detail },
-    );
-  };
   const n = plan.positional.length;
   if (args.length > n + 2) {
-    fail(`takes at most ${n + 2} arguments (${[...plan.params, 'options', 'requestOptions'].join(', ')}), got ${args.length}`);
+    addIssue(
+      issues,
+      plan,
+      `takes at most ${n + 2} arguments (${[...plan.params, 'options', 'requestOptions'].join(', ')}), got ${args.length}`,
+    );
   }
   const attributes: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
@@ -116,7 +128,8 @@ function build(plan: HelperPlan, args: readonly unknown[]): { attributes: Record
   }
   const send: SendOptions = {};
   const [options, requestOptions] = [args[n], args[n + 1]];
-  if (options !== undefined && !isPlainObject(options)) fail(`the options must be a plain object, got ${kindOf(options)}`);
+  if (options !== undefined && !isPlainObject(options))
+    addIssue(issues, plan, `the options must be a plain object, got ${kindOf(options)}`);
   else if (options !== undefined) {
     for (const [key, value] of Object.entries(options)) {
       if (value === undefined) continue;
@@ -128,18 +141,24 @@ function build(plan: HelperPlan, args: readonly unknown[]): { attributes: Record
       if (attribute === undefined) {
         const positional = plan.positional.indexOf(ATTRIBUTE_OF_OPTION.get(key) ?? (key as AttributeName));
         if (positional >= 0)
-          fail(`${key} is the argument ${plan.params[positional]}; it cannot be an option too`, key, 'ERR_UNKNOWN_ATTRIBUTE');
-        else fail(unknownOption(plan, key), key, 'ERR_UNKNOWN_ATTRIBUTE');
-      } else if (attribute in attributes) fail(`${attribute} is given twice in the options`, key);
+          addIssue(
+            issues,
+            plan,
+            `${key} is the argument ${plan.params[positional]}; it cannot be an option too`,
+            key,
+            'ERR_UNKNOWN_ATTRIBUTE',
+          );
+        else addIssue(issues, plan, unknownOption(plan, key), key, 'ERR_UNKNOWN_ATTRIBUTE');
+      } else if (attribute in attributes) addIssue(issues, plan, `${attribute} is given twice in the options`, key);
       else attributes[attribute] = value;
     }
   }
   if (requestOptions !== undefined && !isPlainObject(requestOptions)) {
-    fail(`the request options must be a plain object, got ${kindOf(requestOptions)}`);
+    addIssue(issues, plan, `the request options must be a plain object, got ${kindOf(requestOptions)}`);
   } else if (requestOptions !== undefined) {
     for (const [key, value] of Object.entries(requestOptions)) {
       if ((SEND_OPTION_KEYS as readonly string[]).includes(key)) (send as Record<string, unknown>)[key] = value;
-      else fail(`the request options take ${SEND_OPTION_KEYS.join(' and ')}, not ${key}`, key, 'ERR_UNKNOWN_ATTRIBUTE');
+      else addIssue(issues, plan, `the request options take ${SEND_OPTION_KEYS.join(' and ')}, not ${key}`, key, 'ERR_UNKNOWN_ATTRIBUTE');
     }
   }
   if (issues.length > 0) throw new InvalidArgumentError(issues.map((i) => i.detail).join('; '), issues);

@@ -41,7 +41,8 @@ interface Entry {
   connId: string;
   /** What the handler gets; dropped once decided (the event may be large). */
   request: RouteRequest | undefined;
-  abort: AbortController;
+  /** Made when the handler first reads `signal` (most never do; an abort costs a DOMException). */
+  abort: AbortController | undefined;
   timer: unknown;
   /** 'new' until placed: running a handler, waiting for one, or (decided) sending its route. */
   stage: 'new' | 'waiting' | 'running' | 'sending';
@@ -80,6 +81,9 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private sending = 0;
   /** ConnIDs handled lately (in progress ones are in `entries`), so a repeated request is a duplicate. */
   private readonly seen = new Set<string>();
+  /** The same ConnIDs in arrival order, a ring: the oldest is forgotten in O(1) (a Set's own head is not). */
+  private readonly seenOrder: string[] = [];
+  private seenNext = 0;
   private readonly samples = new Float64Array(HANDLER_SAMPLES);
   private sampleCount = 0;
   private readonly counts = { received: 0, routed: 0, defaulted: 0, failed: 0, fellBack: 0, abandoned: 0, duplicates: 0, recovered: 0 };
@@ -223,28 +227,34 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
       );
       return;
     }
-    const abort = new AbortController();
     const entry: Entry = {
       connId,
-      abort,
+      abort: undefined,
       timer: undefined,
       stage: 'new',
       bytes: 0,
       gone: undefined,
-      request: {
-        routingPoint: this.routingPoint,
-        connId,
-        callId: e.CallID as number | undefined,
-        callType: e.CallType as number | undefined,
-        ani: e.ANI as string | undefined,
-        dnis: e.DNIS as string | undefined,
-        caller: e.OtherDN as string | undefined,
-        queue: e.ThisQueue as string | undefined,
-        previousConnId: e.PreviousConnID as string | undefined,
-        mediaType: e.MediaType as number | undefined,
-        userData: e.UserData as KVList | undefined,
-        event: e,
-        signal: abort.signal,
+      request: undefined,
+    };
+    entry.request = {
+      routingPoint: this.routingPoint,
+      connId,
+      callId: e.CallID as number | undefined,
+      callType: e.CallType as number | undefined,
+      ani: e.ANI as string | undefined,
+      dnis: e.DNIS as string | undefined,
+      caller: e.OtherDN as string | undefined,
+      queue: e.ThisQueue as string | undefined,
+      previousConnId: e.PreviousConnID as string | undefined,
+      mediaType: e.MediaType as number | undefined,
+      userData: e.UserData as KVList | undefined,
+      event: e,
+      get signal(): AbortSignal {
+        if (entry.abort === undefined) {
+          entry.abort = new AbortController();
+          if (entry.stage === 'sending') entry.abort.abort(); // read after the answer was decided
+        }
+        return entry.abort.signal;
       },
     };
     this.entries.set(connId, entry);
@@ -273,8 +283,10 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   }
 
   private remember(connId: string): void {
+    if (this.seenOrder.length === ROUTE_DEFAULTS.rememberConnIds) this.seen.delete(this.seenOrder[this.seenNext]);
+    this.seenOrder[this.seenNext] = connId;
+    this.seenNext = (this.seenNext + 1) % ROUTE_DEFAULTS.rememberConnIds;
     this.seen.add(connId);
-    if (this.seen.size > ROUTE_DEFAULTS.rememberConnIds) this.seen.delete(this.seen.values().next().value as string);
   }
 
   private run(entry: Entry): void {
@@ -311,7 +323,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   /** An undecided entry is decided: timer cleared, handler aborted, its slot freed for the next one. */
   private leaveHandler(entry: Entry): void {
     this.clock.clearTimeout(entry.timer);
-    entry.abort.abort();
+    entry.abort?.abort();
     entry.request = undefined;
     if (entry.stage === 'running') this.running--;
     else if (entry.stage === 'waiting') {

@@ -16,10 +16,11 @@ export const ROUTE_DEFAULTS = Object.freeze({
   maxWaitingBytes: 16 * 1024 * 1024,
   /**
    * The routing point's own requests on the wire at once (routes, their checks after a failover,
-   * the sweep's queries); the rest wait in its own queue, routes first. Well under the
-   * connection's `maxInFlight` (1,000), so the user's requests keep flowing during a burst.
+   * the sweep's queries); the rest wait in its own queue, routes first. They go on the
+   * connection's routing lane (a window of its own), so the user's requests keep flowing beside
+   * a burst and wait at the server behind at most this many routes.
    */
-  maxInFlight: 100,
+  maxInFlight: 250,
   /** Calls in progress (accepted, not yet routed, defaulted or failed); past it a new one is refused at once. */
   maxPending: 10_000,
   /** ConnIDs remembered so the handler never runs twice for one call (oldest forgotten first). */
@@ -87,7 +88,7 @@ export interface RouteOptions {
   maxWaiting?: number;
   /** Bytes of the requests waiting for a slot (default 16 MiB); past it they fall back at once. */
   maxWaitingBytes?: number;
-  /** This routing point's requests on the wire at once (default 100); more wait in its own queue. */
+  /** This routing point's requests on the wire at once (default 250); more wait in its own queue. */
   maxInFlight?: number;
   /** Calls in progress at once (default 10,000); past it a new call is refused (ERR_ROUTE_OVERFLOW) and left to the switch. */
   maxPending?: number;

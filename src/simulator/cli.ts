@@ -7,7 +7,7 @@ import { HotStandbyPair } from './pair.js';
 import { SIMULATOR_DEFAULTS } from './options.js';
 import { TServerSimulator } from './server.js';
 
-/** The usage text of the `tlib-sim` command. */
+/** runSimCli's usage text. */
 export const SIM_CLI_USAGE = `usage: tlib-sim [--pair] [--port N] [--host HOST] [--link-down] [--repeat-on-promotion N]
 
   --pair                   start a hot-standby pair (backup on port N+1, or ephemeral with port 0)
@@ -19,7 +19,7 @@ export const SIM_CLI_USAGE = `usage: tlib-sim [--pair] [--port N] [--host HOST] 
 
 Runs until SIGINT or SIGTERM, then stops cleanly.`;
 
-/** Where `tlib-sim` writes, and what stops it (tests). */
+/** Where runSimCli writes, and what stops it. */
 export interface SimCliIO {
   /** Where status lines go. Default: console.log. */
   out?: (line: string) => void;

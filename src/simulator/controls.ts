@@ -23,7 +23,7 @@ import type { SharedState, SwitchContext } from './state.js';
 export type { AgentStateName, AgentSummary, CallSummary } from './listings.js';
 export type { DialOutcomeSpec } from './predictive.js';
 
-/** Options of `placeCall()`: the caller and what the call carries. */
+/** Options of placeCall(). */
 export interface PlaceCallOptions {
   /** The outside caller: OtherDN of the events and ANI unless `ani` is given. Default: anonymous. */
   from?: string;
@@ -40,20 +40,20 @@ export interface PlaceCallOptions {
   silent?: boolean;
 }
 
-/** Options of switch-side changes. */
+/** Options every switch-side control takes. */
 export interface SwitchSideOptions {
   /** Change the state only, send nothing (see the module comment). Default false. */
   silent?: boolean;
 }
 
-/** Options of `setAgentState()`. */
+/** Options of setAgentState(). */
 export interface SetAgentStateOptions extends SwitchSideOptions {
   /** AgentWorkMode to record and report (default: 3 for 'afterCallWork', else unchanged). */
   workMode?: number;
   reasons?: KVList;
 }
 
-/** Options of `loginAgent()`. */
+/** Options of loginAgent(). */
 export interface LoginAgentOptions extends SwitchSideOptions {
   /** ACD queue to log in on (declared as a queue if it was not). */
   queue?: string;
@@ -64,7 +64,7 @@ export interface LoginAgentOptions extends SwitchSideOptions {
   wrapUpSec?: number;
 }
 
-/** Options of `addRoutingPoint()`. */
+/** Options of addRoutingPoint(). */
 export interface RoutingPointOptions {
   /** Route timeout (ms). Default: the switch's routeTimeoutMs (10,000). */
   timeoutMs?: number;
@@ -72,6 +72,7 @@ export interface RoutingPointOptions {
   defaultDestination?: string;
 }
 
+/** @internal The controls SwitchFacade exposes, on one shared switch. */
 export class SwitchControls {
   constructor(
     private readonly shared: SharedState,
@@ -244,7 +245,9 @@ export class SwitchControls {
    * it (a person answers at once). At most DIAL_OUTCOME_LIMIT numbers have one.
    */
   setDialOutcome(number: string, outcome: DialOutcomeSpec | undefined): void {
-    if (typeof number !== 'string' || number === '') throw new RangeError('setDialOutcome needs the number dialled');
+    if (typeof number !== 'string' || number === '' || number.length > 64) {
+      throw new RangeError(`setDialOutcome needs the number dialled (1–64 characters), got ${JSON.stringify(number)}`);
+    }
     this.shared.setDialOutcome(number, outcome === undefined ? undefined : dialOutcomeOf(outcome));
   }
 

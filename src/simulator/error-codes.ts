@@ -50,7 +50,7 @@ export const SimErrorCode = {
   InvalidDestination: 62,
 } as const;
 
-/** An EventError code the simulator sends. */
+/** One of SimErrorCode's values. */
 export type SimErrorCodeValue = (typeof SimErrorCode)[keyof typeof SimErrorCode];
 
 /** A refusal thrown inside a request handler and turned into EventError by the server. */

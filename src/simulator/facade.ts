@@ -18,9 +18,13 @@ import type {
 import type { AgentState, SimCall } from './records.js';
 import type { SharedState } from './state.js';
 
-/** The switch-side controls shared by TServerSimulator and HotStandbyPair: place, answer and release calls, agents, routing points, queues, predictive outcomes. */
+/**
+ * The switch-side controls (calls from outside, answers, hang-ups, agents, DND, routing points,
+ * digits, dial outcomes, settings) and the listings, on a server or a pair.
+ */
 export abstract class SwitchFacade<Events extends EventEmitter.ValidEventTypes = string | symbol> extends EventEmitter<Events> {
   abstract readonly shared: SharedState;
+  /** @internal */
   protected abstract readonly controls: SwitchControls;
 
   /** Agent on `dn` (shared with the pair partner), if one is logged in. */

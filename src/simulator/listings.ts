@@ -8,7 +8,7 @@ import type { SharedState } from './state.js';
 /** Agent states a switch-side control can set; 'afterCallWork' is NotReady with AgentWorkMode 3. */
 export type AgentStateName = 'loggedOut' | 'loggedIn' | 'ready' | 'notReady' | 'afterCallWork';
 
-/** A call as `listCalls()` shows it. */
+/** One call, as listCalls() reports it. */
 export interface CallSummary {
   connId: string;
   state: PartyState;
@@ -28,7 +28,7 @@ export interface CallSummary {
   ageMs: number;
 }
 
-/** An agent as `listAgents()` shows it. */
+/** One logged-in agent, as listAgents() reports it. */
 export interface AgentSummary {
   dn: string;
   agentId: string;

@@ -7,9 +7,9 @@
  */
 import { messageByName } from '../protocol/catalogue.js';
 
-/** Bits of an input mask: one per event type number. */
+/** Bits of an InputMask: one per message type 0–511. */
 export const INPUT_MASK_BITS = 512;
-/** Bytes of an input mask. */
+/** Bytes of an InputMask (64). */
 export const INPUT_MASK_BYTES = INPUT_MASK_BITS / 8;
 
 /**

@@ -7,10 +7,10 @@ import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import type { EventAttributes } from './records.js';
 import { SWITCH_DEFAULTS, type SharedState, type SwitchSettings } from './state.js';
 
-/** The role of a simulated server in its pair. */
+/** A server's role in a pair. */
 export type ServerRoleName = 'primary' | 'backup';
 
-/** Options of `new TServerSimulator(options)`; defaults in `SIMULATOR_DEFAULTS`. */
+/** Options of one TServerSimulator; SIMULATOR_DEFAULTS has every default. */
 export interface SimulatorOptions {
   /** Interface to listen on. Default '127.0.0.1'. */
   host?: string;
@@ -79,7 +79,7 @@ export interface SimulatorOptions {
   queues?: readonly string[];
 }
 
-/** A routing point the switch starts with: its DN, route timeout and default destination. */
+/** A routing point declared by the options, with its route timeout and default destination. */
 export interface RoutingPointSpec {
   dn: string;
   /** Route timeout (ms). Default: routeTimeoutMs. */
@@ -97,7 +97,7 @@ export const SIMULATOR_DEFAULTS = {
   serverVersion: 'tlib-sim 1.0',
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   role: 'primary' as ServerRoleName,
-  /** Any DN of 1–15 digits exists. */
+  /** Any DN of 1–15 digits. */
   knownDN: (dn: string): boolean => /^[0-9]{1,15}$/.test(dn),
   referenceIdOnRelatedEvents: true,
   routeTimeoutMs: SWITCH_DEFAULTS.routeTimeoutMs,

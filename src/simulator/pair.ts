@@ -14,7 +14,7 @@ import { SharedState } from './state.js';
 
 const log = createDebug('tlib:sim:pair');
 
-/** Options of `HotStandbyPair.start(options)`. */
+/** Options of HotStandbyPair.start(); each default is the lone server's (SIMULATOR_DEFAULTS) unless said. */
 export interface HotStandbyPairOptions {
   /** Interface both servers listen on. Default '127.0.0.1'. */
   host?: string;
@@ -32,7 +32,7 @@ export interface HotStandbyPairOptions {
   serverVersion?: string;
   tls?: TlsOptions;
   maxFrameBytes?: number;
-  /** Which DNs exist on the switch (see SimulatorOptions.knownDN). */
+  /** Which DNs exist (see SimulatorOptions.knownDN). */
   knownDN?: (dn: string) => boolean;
   /** See SimulatorOptions.referenceIdOnRelatedEvents. Default true. */
   referenceIdOnRelatedEvents?: boolean;
@@ -60,7 +60,7 @@ export interface HotStandbyPairOptions {
   queues?: readonly string[];
 }
 
-/** Options of `kill()` and `killPrimary()`. */
+/** How kill() / killPrimary() let the backup take over. */
 export interface KillOptions {
   /**
    * Delay before the backup takes over (ms). Meanwhile no server is primary: the switch goes on
@@ -81,6 +81,7 @@ export class HotStandbyPair extends SwitchFacade {
   readonly b: TServerSimulator;
   readonly shared: SharedState;
   readonly repeatOnPromotion: number;
+  /** @internal */
   protected readonly controls: SwitchControls;
   /** Delayed promotions (KillOptions.promoteAfterMs): timer → the promotion it will run. */
   private readonly pending = new Map<NodeJS.Timeout, () => void>();
@@ -242,12 +243,12 @@ export class HotStandbyPair extends SwitchFacade {
     if (server.role === 'backup') other.announceBackup();
   }
 
-  /** Sets a server's CTI link up or down (its clients get EventLinkConnected / EventLinkDisconnected). */
+  /** Sets one server's CTI link (see TServerSimulator.setLink). */
   setLink(server: TServerSimulator, up: boolean): void {
     this.own(server).setLink(up);
   }
 
-  /** Makes a server hang (answers nothing, sends nothing, ADDP included), or resumes it. */
+  /** Freezes (or with `on` false resumes) one server (see TServerSimulator.freeze). */
   freeze(server: TServerSimulator, on = true): void {
     this.own(server).freeze(on);
   }

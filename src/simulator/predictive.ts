@@ -7,7 +7,7 @@
  * keep the CallState); busy: EventDestinationBusy then EventReleased (6); no answer within Timeout:
  * EventReleased (7); SIT: EventReleased (8, 11–16); fax: EventReleased (17).
  */
-import { CallState, CallType, DNRole } from '../protocol/enums.js';
+import { CallState, CallType, DNRole, SIT_CALL_STATES } from '../protocol/enums.js';
 import { arrive } from './arrival.js';
 import { addParty, callAttrs, createCall, dialTimerKey, dropParty, partyOf, send, setPartyState } from './calls.js';
 import { ownDN } from './checks.js';
@@ -30,17 +30,6 @@ export const DIAL_OUTCOME_CALL_STATES: Readonly<Record<DialOutcomeName, number>>
   fax: CallState.FaxDetected,
 };
 
-/** CallStates a SIT outcome may report: SIT detected, or invalid number / vacant / intercept / unknown / no circuit / reorder. */
-const SIT_STATES: ReadonlySet<number> = new Set([
-  CallState.SitDetected,
-  CallState.SitInvalidNumber,
-  CallState.SitVacant,
-  CallState.SitIntercept,
-  CallState.SitUnknown,
-  CallState.SitNoCircuit,
-  CallState.SitReorder,
-]);
-
 /** The longest ring time (Timeout) and outcome delay accepted (ms): an hour. */
 export const MAX_DIAL_MS = 3_600_000;
 
@@ -58,7 +47,7 @@ export function dialOutcomeOf(spec: DialOutcomeSpec): DialOutcome {
   if (!Number.isInteger(afterMs) || afterMs < 0 || afterMs > MAX_DIAL_MS) {
     throw new RangeError(`afterMs must be an integer 0–${MAX_DIAL_MS}, got ${String(afterMs)}`);
   }
-  if (callState !== undefined && !(outcome === 'sit' && SIT_STATES.has(callState))) {
+  if (callState !== undefined && !(outcome === 'sit' && SIT_CALL_STATES.has(callState))) {
     throw new RangeError(`callState is for a SIT outcome only: 8 or 11–16, got ${String(callState)} for ${outcome}`);
   }
   return { outcome, afterMs, callState: callState ?? DIAL_OUTCOME_CALL_STATES[outcome] };

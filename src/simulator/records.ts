@@ -6,9 +6,10 @@
 import type { AgentStatus, KVList } from '../protocol/attributes.js';
 import type { SimClient } from './client.js';
 
+/** AgentStatus (1006) values: 1 logged out, 2 logged in, 3 ready, 4 not ready. */
 export type AgentStatusValue = (typeof AgentStatus)[keyof typeof AgentStatus];
 
-/** An agent as the simulated switch holds it. */
+/** An agent logged in on a DN, as the switch knows it. */
 export interface AgentState {
   dn: string;
   agentId: string;
@@ -35,7 +36,7 @@ export interface AgentState {
  */
 export type PartyState = 'dialing' | 'ringing' | 'established' | 'held' | 'queued' | 'routing';
 
-/** A party of a simulated call: its DN and state. */
+/** A DN in a call (or the routing point or queue where it waits). */
 export interface Party {
   dn: string;
   state: PartyState;
@@ -49,7 +50,7 @@ export interface Party {
   conferencedBy: string | undefined;
 }
 
-/** A RequestCollectDigits in progress on a call. */
+/** @internal A RequestCollectDigits in progress on a call. */
 export interface DigitCollection {
   /** The DN that asked (gets EventDigitsCollected). */
   dn: string;
@@ -96,6 +97,7 @@ export interface SimCall {
   mediaType: number | undefined;
   /** Digits the caller entered that no collection has taken yet (at most MAX_BUFFERED_DIGITS). */
   digits: string;
+  /** @internal A RequestCollectDigits running on the call. */
   collecting: DigitCollection | undefined;
   startedAt: number;
 }
@@ -103,7 +105,7 @@ export interface SimCall {
 /** @deprecated The call record was renamed SimCall (CallState is the protocol's enumeration). */
 export type CallState = SimCall;
 
-/** A routing point of the simulated switch. */
+/** A routing point's settings. */
 export interface RoutingPointConfig {
   /** How long a call waits for RequestRouteCall before the default route (ms). */
   timeoutMs: number;
@@ -111,7 +113,7 @@ export interface RoutingPointConfig {
   defaultDestination: string | undefined;
 }
 
-/** Call forwarding set on a DN of the simulated switch. */
+/** A DN's call forwarding (RequestCallForwardSet). */
 export interface Forwarding {
   to: string;
   mode: number;
@@ -122,7 +124,7 @@ export interface Forwarding {
 /** What the far end of a predictive call does (RequestMakePredictiveCall; wire spec "Outcomes of a predictive call"). */
 export type DialOutcomeName = 'answer' | 'machine' | 'busy' | 'noAnswer' | 'sit' | 'fax';
 
-/** What the far end of a predictive call does, as the simulated switch plays it. */
+/** What the far end of predictive calls to a number does (SwitchFacade.setDialOutcome). */
 export interface DialOutcome {
   outcome: DialOutcomeName;
   /** After how long (ms) the far end answers, is found busy, SIT or fax; past the call's Timeout it is no answer. */

@@ -2,7 +2,7 @@
 import type { ProtocolError } from '../errors.js';
 import type { ServerRoleName } from './options.js';
 
-/** A request a simulated server received (`'request'`). */
+/** A decoded request, as the 'request' event reports it. */
 export interface RequestInfo {
   clientId: number;
   /** Catalogue name, or `Unknown(<type>)` for a type the catalogue does not know. */
@@ -11,20 +11,20 @@ export interface RequestInfo {
   attributes: Record<string, unknown>;
 }
 
-/** A client that connected to a simulated server (`'client'`). */
+/** A client connection, as the 'client' event reports it. */
 export interface ClientInfo {
   clientId: number;
   remoteAddress: string | undefined;
   remotePort: number | undefined;
 }
 
-/** The listeners a TServerSimulator takes. */
+/** The events a TServerSimulator emits. */
 export interface SimulatorEvents {
   /** Every decoded request (ADDP aside), before it is answered. Not emitted while frozen. */
   request: (info: RequestInfo) => void;
   /** A client connected. */
   client: (info: ClientInfo) => void;
-  /** A client's connection closed. */
+  /** A client's connection closed, and why. */
   clientClosed: (info: { clientId: number; reason: string }) => void;
   /** A client sent a malformed frame; that client is then closed. */
   protocolError: (info: { clientId: number; error: ProtocolError }) => void;
@@ -32,7 +32,7 @@ export interface SimulatorEvents {
   role: (role: ServerRoleName) => void;
 }
 
-/** Options of `sendEvent()`. */
+/** Options of TServerSimulator.sendEvent(). */
 export interface SendEventOptions {
   /** Add time, EventSequenceNumber and ServerStartTime where not given. Default true. */
   stamp?: boolean;

@@ -18,7 +18,7 @@ import { SwitchControls } from './controls.js';
 import { serveRequest } from './dispatch.js';
 import { SwitchFacade } from './facade.js';
 import type { SimErrorCodeValue } from './error-codes.js';
-import type { EventAttributes, Requester, SimCore } from './core.js';
+import type { EventAttributes, Requester } from './core.js';
 import { UNMASKABLE_EVENT_TYPES } from './mask.js';
 import {
   resolveOptions,
@@ -28,6 +28,7 @@ import {
   type ServerRoleName,
   type SimulatorOptions,
 } from './options.js';
+import { eventType, NOT_REPEATED, type Partner, stampOf } from './server-parts.js';
 import type { SendEventOptions, SimulatorEvents } from './server-types.js';
 import { SharedState } from './state.js';
 
@@ -35,18 +36,13 @@ export type { ClientInfo, RequestInfo, SendEventOptions, SimulatorEvents } from 
 
 const log = createDebug('tlib:sim');
 
-/** Events about a DN a primary sends (answers aside) that repeatOnPromotion repeats: all but these. */
-const NOT_REPEATED: ReadonlySet<EventName> = new Set<EventName>(['EventUserEvent', 'EventAgentReserved']);
-
-/** The pair partner as a server sees it (set by HotStandbyPair). */
-interface Partner {
-  readonly isRunning: boolean;
-  address(): { host: string; port: number };
-}
-
 let nextClientId = 1;
 
-export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements SimCore {
+/**
+ * One simulated T-Server (see the module comment of `tlib-client/simulator` for what a client may
+ * rely on). Alone it is its own primary; HotStandbyPair runs two on one shared switch.
+ */
+export class TServerSimulator extends SwitchFacade<SimulatorEvents> {
   readonly shared: SharedState;
   private readonly opts: ResolvedSimulatorOptions;
   private readonly log: createDebug.Debugger;
@@ -61,6 +57,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
   private discarded = 0;
   private partner: Partner | undefined;
   private readonly ownsShared: boolean;
+  /** @internal */
   protected readonly controls: SwitchControls;
 
   constructor(options: SimulatorOptions = {}) {
@@ -140,7 +137,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     return new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The address the server listens on (after start()). */
+  /** The address it listens on (throws before the first start()). */
   address(): { host: string; port: number } {
     if (this.boundPort === undefined) throw new Error(`${this.name}: not started`);
     return { host: this.opts.host, port: this.boundPort };
@@ -171,7 +168,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     return this.clients.size;
   }
 
-  /** Whether `dn` exists on this switch (option `knownDN`). */
+  /** Whether `dn` is a DN of the switch (SimulatorOptions.knownDN). */
   isKnownDN(dn: string): boolean {
     return this.opts.knownDN(dn);
   }
@@ -230,7 +227,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
    * Encodes one event (by catalogue name or message type) and writes it to every connected client,
    * bypassing input masks. Throws on an unknown name or a value the codec refuses.
    */
-  sendEvent(event: string | number, attributes: EventAttributes = {}, options: SendEventOptions = {}): void {
+  sendEvent(event: string | number, attributes: Record<string, unknown> = {}, options: SendEventOptions = {}): void {
     const type = typeof event === 'number' ? event : messageByName(event)?.type;
     if (type === undefined) throw new Error(`${this.name}: unknown message ${event}`);
     const attrs = options.stamp === false ? attributes : { ...this.stamp(), ...attributes };
@@ -298,12 +295,14 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
 
   // ---------------------------------------------------------------- SimCore (used by handlers)
 
+  /** @internal */
   answer(req: Requester, event: EventName, attrs: EventAttributes): void {
     if (this.frozen) return;
     const type = eventType(event);
     req.client.write(encodeFrame(type, { ...attrs, ReferenceID: req.refId, ...this.stamp() }));
   }
 
+  /** @internal */
   toDN(dn: string, event: EventName, attrs: EventAttributes, req?: Requester, related = false): void {
     const type = eventType(event);
     const stamped = { ...attrs, ...this.stamp() };
@@ -324,6 +323,7 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     }
   }
 
+  /** @internal */
   clientRegistered(client: SimClient, addpTimeoutMs: number): void {
     client.registered = true;
     client.setAddp(
@@ -428,19 +428,10 @@ export class TServerSimulator extends SwitchFacade<SimulatorEvents> implements S
     serveRequest(this, client, descriptor, message, this.opts.referenceIdOnRelatedEvents, this.log);
   }
 
+  /** @internal */
   sendError(req: Requester, code: SimErrorCodeValue, message: string): void {
     if (this.frozen) return;
     const refId = req.refId > 0 ? req.refId : undefined;
     req.client.write(encodeFrame(eventType('EventError'), { ErrorCode: code, ErrorMessage: message, ReferenceID: refId, ...this.stamp() }));
   }
-}
-
-function eventType(event: EventName): number {
-  const d = messageByName(event);
-  if (!d) throw new Error(`catalogue has no ${event}`);
-  return d.type;
-}
-
-function stampOf(attrs: Record<string, unknown>): Record<string, unknown> {
-  return { time: attrs.time, EventSequenceNumber: attrs.EventSequenceNumber, ServerStartTime: attrs.ServerStartTime };
 }

@@ -54,7 +54,7 @@ export interface AttachedServer extends SwitchContext {
   readonly isRunning: boolean;
 }
 
-/** Settings of the simulated switch shared by a pair's servers. */
+/** The switch's settings (SWITCH_DEFAULTS has each default); shared by both servers of a pair. */
 export interface SwitchSettings {
   /** Route timeout of routing points not given their own (ms). Default 10,000. */
   routeTimeoutMs: number;
@@ -72,7 +72,7 @@ export interface SwitchSettings {
   digitsTimeoutMs: number;
 }
 
-/** The defaults of SwitchSettings. */
+/** The default of every SwitchSettings. */
 export const SWITCH_DEFAULTS: SwitchSettings = {
   routeTimeoutMs: 10_000,
   treatmentDurationMs: 5_000,
@@ -89,7 +89,10 @@ export const ROUTE_COUNT_LIMIT = 100_000;
 /** How many dialled numbers may have an outcome set (memory bound); setting one more throws. */
 export const DIAL_OUTCOME_LIMIT = 100_000;
 
-/** The state a pair's servers share, as a synchronized backup does: agents, calls, DN knowledge, sequence numbers, timers. */
+/**
+ * The switch both servers of a pair share (see the module comment); a lone server makes its own.
+ * Tests read it (agents, calls, settings); the call model changes it.
+ */
 export class SharedState {
   readonly agents = new Map<string, AgentState>();
   readonly calls = new Map<string, SimCall>();
@@ -135,7 +138,7 @@ export class SharedState {
     }
   }
 
-  /** The next EventSequenceNumber (1, 2, 3, …; shared by both servers of a pair). */
+  /** The next EventSequenceNumber (1, 2, 3, …; shared by both servers of a pair). @internal */
   nextSequence(): number {
     this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1;
     return this.seq;
@@ -145,24 +148,24 @@ export class SharedState {
     return this.seq;
   }
 
-  /** A new ConnID: 16 lowercase hex digits, unique within this state. */
+  /** A new ConnID: 16 lowercase hex digits, unique within this state. @internal */
   nextConnId(): string {
     this.connIdCounter = (this.connIdCounter + 1) >>> 0;
     return this.connIdPrefix + this.connIdCounter.toString(16).padStart(8, '0');
   }
 
-  /** The next CallID. */
+  /** @internal The next CallID. */
   nextCallId(): number {
     this.callIdCounter = this.callIdCounter >= 0x7fffffff ? 1 : this.callIdCounter + 1;
     return this.callIdCounter;
   }
 
-  /** A new CallUUID. */
+  /** @internal A new CallUUID. */
   newCallUuid(): string {
     return randomUUID();
   }
 
-  /** The next SubscriptionID. */
+  /** @internal The next transaction-monitoring SubscriptionID. */
   nextSubscriptionId(): number {
     this.subscriptionCounter += 1;
     return this.subscriptionCounter;
@@ -173,7 +176,7 @@ export class SharedState {
     return [...this.calls.values()].filter((c) => c.parties.some((p) => p.dn === dn));
   }
 
-  /** The agent logged in with `agentId`, if any. */
+  /** The agent logged in with `agentId`, on whichever DN. */
   agentById(agentId: string): AgentState | undefined {
     for (const agent of this.agents.values()) if (agent.agentId === agentId) return agent;
     return undefined;
@@ -196,6 +199,7 @@ export class SharedState {
   /**
    * Counts one RequestRouteCall received by a primary for `connId` (accepted or refused). The
    * counts of the last ROUTE_COUNT_LIMIT ConnIDs are kept; older ones are dropped first.
+   * @internal
    */
   countRouteCall(connId: string): void {
     const n = this.routeCalls.get(connId) ?? 0;
@@ -216,7 +220,7 @@ export class SharedState {
 
   // ------------------------------------------------------------ timers and servers
 
-  /** Starts (replacing any with the same key) a switch timer; it runs whatever the servers do. */
+  /** Starts (replacing any with the same key) a switch timer; it runs whatever the servers do. @internal */
   setTimer(key: string, ms: number, fire: (ctx: SwitchContext) => void): void {
     this.clearTimer(key);
     const timer = this.clock.setTimeout(() => {
@@ -228,7 +232,7 @@ export class SharedState {
     this.timers.set(key, timer);
   }
 
-  /** Cancels a switch timer. */
+  /** @internal Stops the switch timer `key`, if it runs. */
   clearTimer(key: string): void {
     if (!this.timers.has(key)) return;
     this.clock.clearTimeout(this.timers.get(key));
@@ -258,25 +262,26 @@ export class SharedState {
   /**
    * Where switch-side events go now: the running primary, or nowhere (state still changes, the
    * events are lost as with a dead primary).
+   * @internal
    */
   context(): SwitchContext {
     for (const s of this.servers) if (s.role === 'primary' && s.isRunning) return s;
     return this.silent;
   }
 
-  /** A context that changes state and sends nothing. */
+  /** A context that changes state and sends nothing. @internal */
   readonly silent: SwitchContext = { shared: this, toDN: () => {} };
 
   // ------------------------------------------------------------ repeatOnPromotion
 
-  /** Keeps an event the primary sent, for the new primary to repeat on promotion. */
+  /** @internal Keeps an event a primary sent, for repeatOnPromotion. */
   remember(record: SentEventRecord): void {
     if (this.repeatLimit <= 0) return;
     this.recent.push(record);
     if (this.recent.length > this.repeatLimit) this.recent.splice(0, this.recent.length - this.repeatLimit);
   }
 
-  /** The last `n` call/agent events `sender` sent, oldest first. */
+  /** The last `n` call/agent events `sender` sent, oldest first. @internal */
   lastSentBy(sender: string, n: number): SentEventRecord[] {
     if (n <= 0) return [];
     return this.recent.filter((r) => r.sender === sender).slice(-n);

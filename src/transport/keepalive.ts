@@ -3,8 +3,15 @@
  * the peer is dead; ONE `KeepAliveScheduler` timer drives every keep-alive of the process (a binary
  * heap of due times, due times rounded up to a coarse grid so sockets due together wake together).
  * Hundreds of idle connections therefore cost one timer, not one per socket, and a frame received
- * costs one assignment: nothing is rescheduled until the check comes due. Checks run after the
- * event loop's poll phase, so data that arrived while the loop was busy counts before a verdict.
+ * costs one assignment: nothing is rescheduled until the check comes due (but for the pong to our
+ * ping, once per ping). Checks run after the event loop's poll phase, so data that arrived while
+ * the loop was busy counts before a verdict.
+ *
+ * Pings are coalesced: a ping check is rounded DOWN to a grid of a quarter of the half timeout,
+ * the same absolute grid for every keep-alive of that timeout, and the next ping is counted from
+ * the pong. So idle connections ping in at most four bursts per half timeout (one timer wake, the
+ * pongs read in one poll each) instead of one wake per connection: a ping goes out up to a quarter
+ * of the half timeout early, the death verdict is never early.
  */
 import { type Clock, systemClock } from '../util/clock.js';
 import { type HeapItem, IndexedHeap } from '../util/heap.js';
@@ -61,10 +68,13 @@ export class KeepAliveScheduler {
     return this.timer !== undefined;
   }
 
-  /** Puts `k` in the heap (or moves it) with its check due at `at`, rounded up (or down) to the grid. */
-  schedule(k: KeepAlive, at: number, roundDown = false): void {
+  /**
+   * Puts `k` in the heap (or moves it) with its check due at `at`: rounded down to `downTo` when
+   * given (a ping check, on the ping grid), else up to the scheduler's grid (a verdict).
+   */
+  schedule(k: KeepAlive, at: number, downTo?: number): void {
     const g = this.granularityMs;
-    k.dueAt = g > 0 ? (roundDown ? Math.floor(at / g) : Math.ceil(at / g)) * g : at;
+    k.dueAt = downTo !== undefined && downTo > 0 ? Math.floor(at / downTo) * downTo : g > 0 ? Math.ceil(at / g) * g : at;
     this.heap.push(k);
     this.arm();
   }
@@ -165,13 +175,19 @@ export class KeepAlive implements HeapItem {
     this.running = true;
     this.lastHeard = this.scheduler.now();
     this.pingOutstanding = false;
-    this.scheduler.schedule(this, this.lastHeard + this.half, true);
+    this.scheduler.schedule(this, this.lastHeard + this.half, this.pingGrid);
   }
 
-  /** A whole frame arrived. Cheap: nothing is rescheduled until the pending check runs. */
+  /**
+   * A whole frame arrived. Cheap: nothing is rescheduled until the pending check runs, except after
+   * our ping: the pending check is then the death verdict, and the next ping is due on the ping
+   * grid half a timeout from now (so pings stay in step with the others on the grid).
+   */
   heard(): void {
     this.lastHeard = this.scheduler.now();
+    if (!this.pingOutstanding) return;
     this.pingOutstanding = false;
+    if (this.running) this.scheduler.schedule(this, this.lastHeard + this.half, this.pingGrid);
   }
 
   stop(): void {
@@ -181,6 +197,11 @@ export class KeepAlive implements HeapItem {
 
   private get half(): number {
     return Math.max(1, Math.floor(this.timeoutMs / 2));
+  }
+
+  /** The grid ping checks are rounded down to: a quarter of the half timeout, at least the scheduler's grid. */
+  private get pingGrid(): number {
+    return Math.max(this.scheduler.granularityMs, this.half / 4);
   }
 
   /** @internal called by the scheduler when the check is due. */
@@ -197,14 +218,14 @@ export class KeepAlive implements HeapItem {
       this.hooks.dead(idle);
       return;
     }
-    // A ping may go out up to one grid step early (its check was rounded down): harmless, and it
-    // keeps the grid from eating into the time the pong has to come back.
-    if (idle >= this.half - this.scheduler.granularityMs && !this.pingOutstanding) {
+    // A ping may go out up to one ping-grid step early (its check was rounded down): harmless, it
+    // leaves the pong more time, and it lets the pings of many connections share one wake.
+    if (idle >= this.half - this.pingGrid && !this.pingOutstanding) {
       this.pingOutstanding = true;
       this.hooks.ping();
       if (!this.running) return;
     }
     if (this.pingOutstanding) this.scheduler.schedule(this, Math.max(this.lastHeard + this.timeoutMs, now + 1));
-    else this.scheduler.schedule(this, Math.max(this.lastHeard + this.half, now + 1), true);
+    else this.scheduler.schedule(this, Math.max(this.lastHeard + this.half, now + 1), this.pingGrid);
   }
 }

@@ -146,6 +146,7 @@ export class Transport extends EventEmitter<TransportEvents> {
     this.decoder = this.options.codec.createDecoder(
       {
         onMessage: (m) => this.onMessage(m),
+        onKeepAlive: (type) => this.onKeepAlive(type),
         onError: (e) => this.lose(e),
       },
       { maxFrameBytes: this.options.maxFrameBytes },
@@ -167,17 +168,19 @@ export class Transport extends EventEmitter<TransportEvents> {
   }
 
   private onMessage(m: DecodedMessage): void {
+    if (m.type === ADDP_PING || m.type === ADDP_PONG) {
+      this.onKeepAlive(m.type); // from a codec that does not sort them out itself
+      return;
+    }
     this.heardInChunk = true;
-    if (m.type === ADDP_PING) {
-      debugAddp('%s: ping received', this.endpoint.name);
-      this.writeControl(this.pongFrame);
-      return;
-    }
-    if (m.type === ADDP_PONG) {
-      debugAddp('%s: pong received', this.endpoint.name);
-      return;
-    }
     this.emit('message', m);
+  }
+
+  /** An ADDP ping (answered with a pong) or pong: a sign of life, nothing for the owner. */
+  private onKeepAlive(type: number): void {
+    this.heardInChunk = true;
+    if (debugAddp.enabled) debugAddp('%s: %s received', this.endpoint.name, type === ADDP_PING ? 'ping' : 'pong');
+    if (type === ADDP_PING) this.writeControl(this.pongFrame);
   }
 
   /** Starts ADDP: ping after half the timeout of silence, declare the peer dead after the whole. */
@@ -189,7 +192,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       timeoutMs,
       {
         ping: () => {
-          debugAddp('%s: idle, ping sent', this.endpoint.name);
+          if (debugAddp.enabled) debugAddp('%s: idle, ping sent', this.endpoint.name);
           this.writeControl(this.pingFrame);
         },
         dead: (idle) => {

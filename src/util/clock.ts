@@ -8,7 +8,9 @@
 export interface Clock {
   /** Monotonic time in ms. */
   now(): number;
+  /** Runs `fn` once after `ms`; returns a handle for clearTimeout. */
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Cancels a timer set by this clock's setTimeout. */
   clearTimeout(handle: unknown): void;
   /** Runs `fn` after the current I/O phase (setImmediate): data read in the same phase comes first. */
   defer(fn: () => void): void;

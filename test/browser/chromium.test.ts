@@ -45,6 +45,7 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      '--no-zygote', // no zygote helpers left behind (as zombies) after close()
     ],
     protocolTimeout: 120_000,
   });

@@ -6,7 +6,7 @@
  * The call starts as an internal call from the third party to the agent, so every party is a DN.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AGENT, COLLEAGUE, THIRD, type CallRig, type Desk, expectStory, startCallRig, stopCallRig } from './rig.js';
+import { AGENT, COLLEAGUE, THIRD, type CallRig, type Desk, expectStory, killPrimaryAndResync, startCallRig, stopCallRig } from './rig.js';
 
 /** An internal call from the third party to the agent, answered; its ConnID. */
 async function thirdCallsAgent(rig: CallRig): Promise<string> {
@@ -58,35 +58,55 @@ async function expectOrdinary(c1: string, a: Desk, b: Desk): Promise<void> {
   await expectStory(b, sb, { [c1]: 'C1' }, [['EventAttachedDataChanged', 'C1', { OtherDN: a.dn, CallState: 0 }]]);
 }
 
-describe.each([
-  ['three connections', false],
-  ['one connection holding the three DNs', true],
-])('party events, %s', (_, oneConnection) => {
-  let rig: CallRig;
+/** A rig for each test of the describe block: three desks on three connections, or on one. */
+function useRig(oneConnection: boolean, set: (rig: CallRig) => void): void {
+  let rig: CallRig | undefined;
   beforeEach(async () => {
     rig = await startCallRig({}, { oneConnection });
+    set(rig);
   });
   afterEach(async () => {
     await stopCallRig(rig);
+    rig = undefined;
   });
+}
 
-  it('CompleteTransfer: the transferrer is released twice; the colleague and the third party each get EventPartyChanged naming the other', async () => {
-    const { agent, colleague, third } = rig;
-    const c1 = await thirdCallsAgent(rig);
-    const c2 = await consultColleague(rig, c1, 'transfer');
-    const labels = { [c1]: 'C1', [c2]: 'C2' };
-    const [sa, sc, st] = marks(rig);
-    const answer = await agent.conn.completeTransfer(AGENT, c1, c2);
-    expect(answer).toMatchObject({ Event: 'EventReleased', ThisDN: AGENT, ConnID: c1 });
-    await expectStory(agent, sa, labels, [
-      ['EventReleased', 'C2', { OtherDN: COLLEAGUE, CallState: 0 }],
-      ['EventReleased', 'C1', { ThirdPartyDN: COLLEAGUE, CallState: 0 }],
-    ]);
-    const changed = { PreviousConnID: c2, ThirdPartyDN: AGENT, ThirdPartyDNRole: 7, CallState: 1 };
-    await expectStory(colleague, sc, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: THIRD }]]);
-    await expectStory(third, st, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: COLLEAGUE }]]);
-    await expectOrdinary(c1, colleague, third);
-  });
+/** Each flow runs on three connections, one per DN, and on one connection holding the three DNs. */
+const CONNECTIONS = [
+  ['three connections', false],
+  ['one connection holding the three DNs', true],
+] as const;
+
+describe.each(CONNECTIONS)('party events, %s', (_, oneConnection) => {
+  let rig: CallRig;
+  useRig(oneConnection, (r) => (rig = r));
+
+  it.each([
+    ['CompleteTransfer', 'complete'],
+    ['MergeCalls (MergeType 0)', 'merge'],
+  ])(
+    '%s: the transferrer is released twice; the colleague and the third party each get EventPartyChanged naming the other',
+    async (_, via) => {
+      const { agent, colleague, third } = rig;
+      const c1 = await thirdCallsAgent(rig);
+      const c2 = await consultColleague(rig, c1, 'transfer');
+      const labels = { [c1]: 'C1', [c2]: 'C2' };
+      const [sa, sc, st] = marks(rig);
+      const answer =
+        via === 'complete'
+          ? await agent.conn.completeTransfer(AGENT, c1, c2)
+          : await agent.conn.request('RequestMergeCalls', { ThisDN: AGENT, ConnID: c1, TransferConnID: c2, MergeType: 0 });
+      expect(answer).toMatchObject({ Event: 'EventReleased', ThisDN: AGENT, ConnID: c1 });
+      await expectStory(agent, sa, labels, [
+        ['EventReleased', 'C2', { OtherDN: COLLEAGUE, CallState: 0 }],
+        ['EventReleased', 'C1', { ThirdPartyDN: COLLEAGUE, CallState: 0 }],
+      ]);
+      const changed = { PreviousConnID: c2, ThirdPartyDN: AGENT, ThirdPartyDNRole: 7, CallState: 1 };
+      await expectStory(colleague, sc, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: THIRD }]]);
+      await expectStory(third, st, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: COLLEAGUE }]]);
+      await expectOrdinary(c1, colleague, third);
+    },
+  );
 
   it('SingleStepTransfer: the transferrer is released (CallState 1), the colleague rings, the third party gets EventPartyChanged', async () => {
     const { agent, colleague, third } = rig;
@@ -104,13 +124,19 @@ describe.each([
     await expectOrdinary(c1, colleague, third);
   });
 
-  it('CompleteConference: the colleague learns the third party; the third party learns the colleague', async () => {
+  it.each([
+    ['CompleteConference', 'complete'],
+    ['MergeCalls (MergeType 1)', 'merge'],
+  ])('%s: the colleague learns the third party; the third party learns the colleague', async (_, via) => {
     const { agent, colleague, third } = rig;
     const c1 = await thirdCallsAgent(rig);
     const c2 = await consultColleague(rig, c1, 'conference');
     const labels = { [c1]: 'C1', [c2]: 'C2' };
     const [sa, sc, st] = marks(rig);
-    const answer = await agent.conn.completeConference(AGENT, c1, c2);
+    const answer =
+      via === 'complete'
+        ? await agent.conn.completeConference(AGENT, c1, c2)
+        : await agent.conn.request('RequestMergeCalls', { ThisDN: AGENT, ConnID: c1, TransferConnID: c2, MergeType: 1 });
     expect(answer).toMatchObject({ Event: 'EventPartyAdded', ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
     await expectStory(agent, sa, labels, [
       ['EventReleased', 'C2', { OtherDN: COLLEAGUE, CallState: 2 }],
@@ -123,6 +149,53 @@ describe.each([
     ]);
     await expectStory(third, st, labels, [
       ['EventPartyAdded', 'C1', { OtherDN: COLLEAGUE, OtherDNRole: 3, ThirdPartyDN: AGENT, ThirdPartyDNRole: 5, CallState: 2 }],
+    ]);
+  });
+
+  it('MuteTransfer: the transferrer holds, dials, is released twice (CallState 1); the colleague rings, then learns the third party; the third party learns the colleague', async () => {
+    const { agent, colleague, third } = rig;
+    const c1 = await thirdCallsAgent(rig);
+    const [sa, sc, st] = marks(rig);
+    const answer = await agent.conn.request('RequestMuteTransfer', { ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
+    expect(answer).toMatchObject({ Event: 'EventReleased', ThisDN: AGENT, ConnID: c1, CallState: 1 });
+    const c2 = agent.seen(sa).find((e) => e.Event === 'EventDialing')?.ConnID as string;
+    expect(c2).toMatch(/^[0-9a-f]{16}$/);
+    const labels = { [c1]: 'C1', [c2]: 'C2' };
+    await expectStory(agent, sa, labels, [
+      ['EventHeld', 'C1', { OtherDN: THIRD, CallState: 0 }],
+      ['EventDialing', 'C2', { OtherDN: COLLEAGUE, CallType: 4 }],
+      ['EventReleased', 'C2', { OtherDN: COLLEAGUE, CallState: 1 }],
+      ['EventReleased', 'C1', { ThirdPartyDN: COLLEAGUE, CallState: 1 }],
+    ]);
+    const changed = { PreviousConnID: c2, ThirdPartyDN: AGENT, ThirdPartyDNRole: 7, CallState: 1 };
+    await expectStory(colleague, sc, labels, [
+      ['EventRinging', 'C2', { OtherDN: AGENT, CallType: 4 }],
+      ['EventPartyChanged', 'C1', { ...changed, OtherDN: THIRD }],
+    ]);
+    await expectStory(third, st, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: COLLEAGUE }]]);
+    const sc2 = colleague.mark();
+    await colleague.conn.answerCall(COLLEAGUE, c1);
+    await expectStory(colleague, sc2, labels, [['EventEstablished', 'C1', { OtherDN: THIRD }]]);
+    await expectOrdinary(c1, colleague, third);
+  });
+
+  it('SingleStepConference: the agent’s EventPartyAdded answers; the colleague rings, and on answering learns both members; the third party learns the colleague', async () => {
+    const { agent, colleague, third } = rig;
+    const c1 = await thirdCallsAgent(rig);
+    const labels = { [c1]: 'C1' };
+    const [sa, sc, st] = marks(rig);
+    const answer = await agent.conn.request('RequestSingleStepConference', { ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
+    expect(answer).toMatchObject({ Event: 'EventPartyAdded', ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE, CallState: 2 });
+    const added = { OtherDN: COLLEAGUE, OtherDNRole: 3, ThirdPartyDN: AGENT, ThirdPartyDNRole: 5, CallState: 2 };
+    await expectStory(agent, sa, labels, [['EventPartyAdded', 'C1', added]]);
+    await expectStory(third, st, labels, [['EventPartyAdded', 'C1', added]]);
+    await expectStory(colleague, sc, labels, [['EventRinging', 'C1', { ThirdPartyDN: AGENT, ThirdPartyDNRole: 5, CallState: 2 }]]);
+    const sc2 = colleague.mark();
+    await colleague.conn.answerCall(COLLEAGUE, c1);
+    await expectStory(colleague, sc2, labels, [
+      ['EventEstablished', 'C1', { OtherDN: undefined }],
+      ['EventPartyAdded', 'C1', { OtherDN: THIRD, OtherDNRole: 3, CallState: 2 }],
+      ['EventPartyAdded', 'C1', { OtherDN: AGENT, OtherDNRole: 3, CallState: 2 }],
     ]);
   });
 
@@ -151,5 +224,42 @@ describe.each([
     await expectStory(agent, sa, labels, [['EventPartyDeleted', 'C1', left]]);
     await expectStory(third, st, labels, [['EventPartyDeleted', 'C1', left]]);
     await expectOrdinary(c1, agent, third);
+  });
+});
+
+describe.each(CONNECTIONS)('party events across a kill of the primary, %s', (_, oneConnection) => {
+  let rig: CallRig;
+  useRig(oneConnection, (r) => (rig = r));
+
+  it('a transfer completed on the new primary after a kill mid-consultation: the same events for every party', async () => {
+    const { agent, colleague, third } = rig;
+    const c1 = await thirdCallsAgent(rig);
+    const c2 = await consultColleague(rig, c1, 'transfer');
+    await killPrimaryAndResync(rig);
+    const labels = { [c1]: 'C1', [c2]: 'C2' };
+    const [sa, sc, st] = marks(rig);
+    await agent.conn.completeTransfer(AGENT, c1, c2);
+    await expectStory(agent, sa, labels, [
+      ['EventReleased', 'C2', { OtherDN: COLLEAGUE }],
+      ['EventReleased', 'C1', { ThirdPartyDN: COLLEAGUE }],
+    ]);
+    const changed = { PreviousConnID: c2, ThirdPartyDN: AGENT, ThirdPartyDNRole: 7, CallState: 1 };
+    await expectStory(colleague, sc, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: THIRD }]]);
+    await expectStory(third, st, labels, [['EventPartyChanged', 'C1', { ...changed, OtherDN: COLLEAGUE }]]);
+  });
+
+  it('a party added by SingleStepConference that answers after a kill learns both members from the new primary', async () => {
+    const { agent, colleague } = rig;
+    const c1 = await thirdCallsAgent(rig);
+    await agent.conn.request('RequestSingleStepConference', { ThisDN: AGENT, ConnID: c1, OtherDN: COLLEAGUE });
+    await colleague.waitFor('EventRinging', c1);
+    await killPrimaryAndResync(rig);
+    const sc = colleague.mark();
+    await colleague.conn.answerCall(COLLEAGUE, c1);
+    await expectStory(colleague, sc, { [c1]: 'C1' }, [
+      ['EventEstablished', 'C1', {}],
+      ['EventPartyAdded', 'C1', { OtherDN: THIRD, CallState: 2 }],
+      ['EventPartyAdded', 'C1', { OtherDN: AGENT, CallState: 2 }],
+    ]);
   });
 });

@@ -9,7 +9,7 @@
 import { expect } from 'vitest';
 import { TServerConnection, TServerError, type TEvent } from '../../src/index.js';
 import { HotStandbyPair, type HotStandbyPairOptions } from '../../src/simulator/index.js';
-import { until } from '../ha/helpers.js';
+import { nextResync, until } from '../ha/helpers.js';
 
 export const CALLER = '5550001';
 export const AGENT = '1001';
@@ -141,6 +141,15 @@ export async function stopCallRig(rig: CallRig | undefined): Promise<void> {
   if (!rig) return;
   await closeDesks(rig.desks);
   await rig.pair.stop();
+}
+
+/** Kills the primary and waits until every desk's connection has resynced on the new one. */
+export async function killPrimaryAndResync(rig: CallRig): Promise<void> {
+  const conns = [...new Set(rig.desks.map((d) => d.conn))];
+  const resynced = conns.map((c) => nextResync(c, 4_000));
+  await rig.pair.killPrimary();
+  const summaries = await Promise.all(resynced);
+  for (const s of summaries) expect(s.server).toBe(rig.pair.primary.url);
 }
 
 /** One expected event of a desk's story: its name, the label of its ConnID, and attributes it must carry (undefined: absent). */

@@ -7,9 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseCallArgs, runSimCommand, SimCommandError, splitWords, type SimTarget } from '../../src/cli/sim-controls.js';
+import {
+  parseCallArgs,
+  runSimCommand,
+  SIM_COMMANDS_HELP,
+  SimCommandError,
+  splitWords,
+  type SimTarget,
+} from '../../src/cli/sim-controls.js';
 import { parseSimArgs, runSim, simUsage } from '../../src/cli/sim.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
+import { ManualClock } from '../simulator/manual-clock.js';
 import { WireClient } from '../support/wire-client.js';
 
 describe('command words', () => {
@@ -47,6 +55,10 @@ describe('command words', () => {
     expect(() => parseSimArgs(['--port', '7e3'])).toThrow('--port must be a whole number from 0 to 65535, got "7e3"');
     expect(() => parseSimArgs(['--pair', '--port', '65535'])).toThrow(/no port for the backup/);
     expect(parseSimArgs(['-h'])).toBe('help');
+    expect(parseSimArgs([])).toMatchObject({ routeDefault: '1001' });
+    expect(parseSimArgs(['--route-default', 'none'])).toMatchObject({ routeDefault: undefined });
+    expect(parseSimArgs(['--route-default', '2002'])).toMatchObject({ routeDefault: '2002' });
+    expect(() => parseSimArgs(['--route-default', 'x'])).toThrow('--route-default must be a DN (1–15 digits) or none, got "x"');
     expect(simUsage()).toMatch(/^usage: tlib sim /);
     expect(simUsage('tlib-sim')).toMatch(/^usage: tlib-sim /);
     expect(simUsage()).not.toContain('{ host');
@@ -57,10 +69,12 @@ describe('commands against a hot-standby pair', () => {
   let pair: HotStandbyPair;
   let client: WireClient;
   let target: SimTarget;
+  let clock: ManualClock;
   const run = async (line: string) => (await runSimCommand(target, line)).lines.join('\n');
 
   beforeEach(async () => {
-    pair = await HotStandbyPair.start({ host: '127.0.0.1' });
+    clock = new ManualClock();
+    pair = await HotStandbyPair.start({ host: '127.0.0.1', clock });
     target = { pair };
     client = await WireClient.connect(pair.addresses.primary);
     await client.register();
@@ -103,7 +117,7 @@ describe('commands against a hot-standby pair', () => {
     await client.waitFor('EventRegistered');
     const out = await run('route 5000 from 5551234 data Skill=billing');
     const connId =
-      /^ConnID ([0-9a-f]{16}) waits at routing point 5000 \(declared now\) for a route \(EventRouteRequest\) from 5551234 data Skill=billing \(tserver-a\)$/.exec(
+      /^ConnID ([0-9a-f]{16}) waits at routing point 5000 \(declared now\) for a route \(EventRouteRequest\) from 5551234 data Skill=billing \(tserver-a\); unrouted, it is released$/.exec(
         out,
       )?.[1];
     expect(connId, out).toBeDefined();
@@ -112,6 +126,69 @@ describe('commands against a hot-standby pair', () => {
     expect(await run('status')).toContain(`call ${connId}  routing  to 5000 from 5551234`);
     expect(await run('route 5000')).toMatch(/waits at routing point 5000 for a route/); // declared once
     expect(await run('route')).toBe('error: usage: route <rp> [from <ani>] [data k=v ...]');
+  });
+
+  it('digits, outcome, wrapup: the caller’s keys, what a predictive call meets, after-call work', async () => {
+    await client.request('RequestRegisterAddress', { ThisDN: '5000', AddressType: 4 });
+    const connId = pair.placeCall('5000', { from: '5551234' });
+    expect(await run(`digits ${connId} 12#`)).toBe(`the caller of ${connId} pressed 12#`);
+    expect(pair.call(connId)?.digits).toBe('12#');
+    expect(await run(`digits ${connId} 12x`)).toMatch(/^error: digits must be 1–64 of 0-9 \* # A-D/);
+    expect(await run('digits')).toBe('error: usage: digits <connid> <keys> (status lists the calls)');
+
+    expect(await run('outcome 5550100 busy after 800')).toBe('predictive calls to 5550100: busy after 800 ms');
+    expect(pair.shared.dialOutcomes.get('5550100')).toEqual({ outcome: 'busy', afterMs: 800, callState: 6 });
+    expect(await run('outcome 5550101 sit 13')).toBe('predictive calls to 5550101: sit (CallState 13) at once');
+    expect(await run('outcome 5550102 noanswer')).toBe('predictive calls to 5550102: noAnswer at once');
+    expect(await run('outcome 5550101 clear')).toBe('predictive calls to 5550101: a person answers at once (the default)');
+    expect(pair.shared.dialOutcomes.has('5550101')).toBe(false);
+    expect(await run('outcome 5550101 sit 20')).toMatch(/^error: callState is for a SIT outcome only: 8 or 11–16/);
+    expect(await run('outcome 5550101 hangs')).toMatch(/^error: usage: outcome <number> answer\|machine/);
+    const dialing = await client.request('RequestMakePredictiveCall', { ThisDN: '5000', OtherDN: '5550102', Timeout: 50 });
+    expect(dialing.name).toBe('EventDialing');
+    clock.advance(50);
+    expect(
+      (await client.waitFor((m) => m.name === 'EventReleased' && m.attributes.ConnID === dialing.attributes.ConnID)).attributes.CallState,
+    ).toBe(7);
+
+    expect(await run('wrapup 30')).toBe('after-call work: 30 s after each answered call');
+    expect(pair.shared.settings.wrapUpSec).toBe(30);
+    expect(await run('wrapup 0')).toBe('no after-call work');
+    expect(await run('wrapup soon')).toBe('error: usage: wrapup <seconds>, a whole number (0: none)');
+    pair.loginAgent('1001', 'ag1');
+    expect(await run('status')).toMatch(/^agent ag1 on 1001 {2}loggedIn$/m);
+  });
+
+  it('route: a routing point’s unrouted call goes to the default destination (--route-default)', async () => {
+    pair.setDefaultRouteDestination('1001');
+    expect(await run('route 5001')).toMatch(/waits at routing point 5001 \(declared now\) .*; unrouted, it goes to 1001$/);
+  });
+
+  it('help says, for each command, what a connected client sees', () => {
+    const lines = SIM_COMMANDS_HELP.split('\n');
+    for (const command of [
+      'call',
+      'answer',
+      'hangup',
+      'route',
+      'digits',
+      'outcome',
+      'wrapup',
+      'kill',
+      'restart',
+      'switchover',
+      'link',
+      'freeze',
+      'quit',
+    ]) {
+      const at = lines.findIndex((l) => l.startsWith(`  ${command}`));
+      expect(at, command).toBeGreaterThan(0);
+      // The command's line and its continuation lines (indented further) name an event or the client's state.
+      const after = lines.slice(at + 1);
+      const more = after.findIndex((l) => !/^ {20,}/.test(l));
+      const block = [lines[at], ...after.slice(0, more < 0 ? after.length : more)].join(' ');
+      expect(block, command).toMatch(/Event[A-Z]\w+|RequestTimeoutError|lose their socket|status\(\)/);
+    }
   });
 
   it('link down|up: the client sees EventLinkDisconnected / EventLinkConnected', async () => {
@@ -217,15 +294,16 @@ describe('runSim', () => {
     const script = join(dir, 'story.txt');
     writeFileSync(script, '# a short story\ncall 1001 from 5551234\nsleep 20\nbogus\nkill\nsleep 10\nstatus\nquit\n');
     const out: string[] = [];
-    const started = Date.now();
+    const slept: number[] = [];
     const code = await runSim(['--pair', '--port', '0', '--script', script], {
       out: (l) => out.push(l),
       err: (l) => out.push(`ERR ${l}`),
       input: null,
       handleSignals: false,
+      sleep: async (ms) => void slept.push(ms),
     });
     expect(code, out.join('\n')).toBe(0);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect(slept).toEqual([20, 10]);
     const commands = out.filter((l) => l.includes(' → ')).map((l) => l.split(' → ')[0]);
     expect(commands).toEqual(['call 1001 from 5551234', 'sleep 20', 'bogus', 'kill', 'sleep 10', 'status', 'quit']);
     expect(out).toContain('bogus → error: unknown command "bogus" (help lists them)');
@@ -260,10 +338,17 @@ describe('runSim', () => {
     const input = new PassThrough();
     const ac = new AbortController();
     const out: string[] = [];
-    const done = runSim(['--port', '0'], { out: (l) => out.push(l), input, signal: ac.signal, handleSignals: false });
-    await expect.poll(() => out.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    let sleeping: () => void = () => {};
+    const asleep = new Promise<void>((resolve) => (sleeping = resolve));
+    const done = runSim(['--port', '0'], {
+      out: (l) => out.push(l),
+      input,
+      signal: ac.signal,
+      handleSignals: false,
+      onCommand: (line) => line.startsWith('sleep') && sleeping(),
+    });
     input.write('sleep 600000\n');
-    await new Promise((r) => setTimeout(r, 20));
+    await asleep;
     ac.abort();
     expect(await done).toBe(0);
     expect(out.at(-1)).toBe('tlib sim: stopped');

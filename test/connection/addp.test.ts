@@ -74,7 +74,7 @@ describe('ADDP', () => {
     expect(rec.errors).toEqual([]);
     // While frozen, reconnect attempts time out on RequestRegisterClient; the loop goes on.
     await waitUntil(() => rec.reconnectFailures.length >= 1, 'a failed reconnect attempt', 2000);
-    expect(rec.reconnectFailures[0].value.error).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
+    expect(rec.reconnectFailures[0].value.error).toMatchObject({ code: 'ERR_CONNECT', cause: { code: 'ERR_REQUEST_TIMEOUT' } });
     const clientsBefore = srec.clients.length;
     sim.freeze(false);
     await rec.waitFor('EventServerConnected', { since, timeoutMs: 2000 });

@@ -13,10 +13,15 @@ import {
   withPairStatesBlock,
 } from '../../src/connection/pair-diagram.js';
 import { assertPairInvariants, pairInvariantViolations } from '../../src/connection/pair-invariants.js';
+import { askRetryStrategy } from '../../src/connection/pair-retry.js';
+import { HandlerError, InvalidArgumentError } from '../../src/errors.js';
 import {
   TRANSITIONS,
   initialPairState,
   reducePair,
+  retryAttemptFor,
+  stepPair,
+  type RetryVerdict,
   type PairConfig,
   type PairEffect,
   type PairInput,
@@ -32,6 +37,36 @@ const B = ep(7002); // the other server
 /** Deterministic policy: 100, 200, 400 ms, then give up. */
 const retryDelay = (attempt: number) => (attempt <= 3 ? 100 * 2 ** (attempt - 1) : null);
 
+/** An input as the tests write it: a dial opens now with its link up, a loss says whether the session died young. */
+type TestInput =
+  | PairInput
+  | { kind: 'dialOpened'; dialId: number; session: number; at?: number; linkUp?: boolean }
+  | { kind: 'sessionLost'; session: number; young: boolean; reason: Error };
+
+/**
+ * What the driver adds to an input (pair-driver.ts): the time, and retryStrategy's answer when the
+ * input needs one — asked of `policy` here.
+ */
+function complete(s: PairState, input: TestInput, policy: (attempt: number) => number | null = retryDelay): PairInput {
+  if (input.kind === 'dialOpened') return { ...input, at: input.at ?? 0, linkUp: input.linkUp ?? true };
+  if (input.kind === 'sessionLost' && 'young' in input) {
+    const openedAt = [s.active, s.standby].find((x) => x?.id === input.session)?.openedAt ?? 0;
+    const lostInput = {
+      kind: 'sessionLost' as const,
+      session: input.session,
+      reason: input.reason,
+      at: openedAt + (input.young ? 1 : 60_000),
+    };
+    const attempt = retryAttemptFor(s, lostInput);
+    return attempt === undefined ? lostInput : { ...lostInput, retry: { delayMs: policy(attempt) } };
+  }
+  if (input.kind === 'dialFailed' && input.retry === undefined) {
+    const attempt = retryAttemptFor(s, input);
+    return attempt === undefined ? input : { ...input, retry: { delayMs: policy(attempt) } };
+  }
+  return input as PairInput;
+}
+
 class Machine {
   state: PairState;
   /** Effects of the last input. */
@@ -40,11 +75,11 @@ class Machine {
   last: { from: PairStateKind; input: PairInputKind } | undefined;
   private nextSession = 1;
   constructor(config: Partial<PairConfig> = {}) {
-    this.state = initialPairState({ primary: A, backup: undefined, reconnect: true, resyncOnReconnect: true, retryDelay, ...config });
+    this.state = initialPairState({ primary: A, backup: undefined, reconnect: true, resyncOnReconnect: true, ...config });
   }
-  send(input: PairInput): PairEffect[] {
+  send(input: TestInput): PairEffect[] {
     this.last = { from: this.state.kind, input: input.kind };
-    const [next, fx] = reducePair(this.state, input);
+    const [next, fx] = reducePair(this.state, complete(this.state, input));
     assertPairInvariants(next);
     this.state = next;
     this.fx = fx;
@@ -62,9 +97,9 @@ class Machine {
     return d;
   }
   /** The last dial succeeds: returns the new session's id. */
-  opens(name?: string): number {
+  opens(name?: string, linkUp = true): number {
     const id = this.nextSession++;
-    this.send({ kind: 'dialOpened', dialId: this.dial(name).dialId, session: id });
+    this.send({ kind: 'dialOpened', dialId: this.dial(name).dialId, session: id, linkUp });
     return id;
   }
   fails(name?: string, error = new Error('ECONNREFUSED')): PairEffect[] {
@@ -213,9 +248,9 @@ const CASES: Case[] = [
   {
     from: 'adopting',
     input: 'primaryChanged',
-    title: 'EventPrimaryChanged from the active during the replay: announced',
+    title: 'EventPrimaryChanged from the active during the replay: announced, subscriptions, resync',
     to: 'adopting',
-    effects: ['announcePrimaryChanged'],
+    effects: ['announcePrimaryChanged', 'replaySubscriptions', 'resync'],
     run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.a, seq: 3 }), x.m))(adopting()),
   },
   {
@@ -272,9 +307,9 @@ const CASES: Case[] = [
   {
     from: 'open',
     input: 'primaryChanged',
-    title: 'EventPrimaryChanged from the standby: promoted, announced',
+    title: 'EventPrimaryChanged from the standby: promoted, announced, subscriptions, resync',
     to: 'open',
-    effects: ['promote', 'requeue', 'stateChanged', 'flush', 'announcePrimaryChanged'],
+    effects: ['promote', 'requeue', 'stateChanged', 'flush', 'announcePrimaryChanged', 'replaySubscriptions', 'resync'],
     run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.b, seq: 5 }), x.m))(pair()),
   },
   {
@@ -367,6 +402,72 @@ const CASES: Case[] = [
   },
 ];
 
+/** The ledger starts tracking something (a DN registered): every state takes it and stays. */
+const trackedCase = (from: PairStateKind, run: () => Machine): Case => ({
+  from,
+  input: 'tracked',
+  title: 'the ledger tracks a DN now: noted, nothing else',
+  to: from,
+  effects: [],
+  run: () => ((m) => (m.send({ kind: 'tracked', tracked: true }), expect(m.state.tracked).toBe(true), m))(run()),
+});
+
+CASES.push(
+  trackedCase('closed', () => new Machine()),
+  trackedCase('opening', () => ((m) => (m.send({ kind: 'open' }), m))(new Machine())),
+  trackedCase('adopting', () => adopting().m),
+  trackedCase('open', () => openOnA().m),
+  trackedCase('reconnecting', () => reconnecting().m),
+  trackedCase('closing', () => closing()),
+  {
+    from: 'adopting',
+    input: 'link',
+    title: "the adopted session's link goes down during the replay: noted, shown with the announcement",
+    to: 'adopting',
+    effects: [],
+    run: () =>
+      ((x) => (x.m.send({ kind: 'link', session: x.a, up: false }), expect(x.m.state.active?.linkUp).toBe(false), x.m))(adopting()),
+  },
+  {
+    from: 'open',
+    input: 'link',
+    title: "the active's link goes down: shown to users",
+    to: 'open',
+    effects: ['showLink'],
+    run: () => ((x) => (x.m.send({ kind: 'link', session: x.a, up: false }), x.m))(openOnA()),
+  },
+  {
+    from: 'adopting',
+    input: 'resynced',
+    title: 'a resync ends during a replay',
+    to: 'adopting',
+    effects: [],
+    run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.a, seq: 3 }), x.m.send({ kind: 'resynced' }), x.m))(adopting()),
+  },
+  {
+    from: 'open',
+    input: 'resynced',
+    title: 'the resync ends',
+    to: 'open',
+    effects: [],
+    run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.b, seq: 5 }), x.m.send({ kind: 'resynced' }), x.m))(pair()),
+  },
+  {
+    from: 'reconnecting',
+    input: 'resynced',
+    title: 'a resync whose session was lost ends (its queries timed out)',
+    to: 'reconnecting',
+    effects: [],
+    run: () =>
+      ((x) => (
+        x.m.send({ kind: 'primaryChanged', session: x.a, seq: 3 }),
+        x.m.send({ kind: 'sessionLost', session: x.a, young: false, reason: lost }),
+        x.m.send({ kind: 'resynced' }),
+        x.m
+      ))(openOnA()),
+  },
+);
+
 describe('pair reducer: one case per transition', () => {
   it.each(CASES.map((c) => [`${c.from} --${c.input}--> ${c.to}: ${c.title}`, c] as const))('%s', (_title, c) => {
     const m = c.run();
@@ -386,7 +487,7 @@ describe('pair reducer: one case per transition', () => {
   it('inputs a state does not list are ignored: same state, no effects', () => {
     const m = new Machine();
     const before = m.state;
-    expect(m.send({ kind: 'sessionLost', session: 1, young: false, reason: lost })).toEqual([]);
+    expect(m.send({ kind: 'sessionLost', session: 1, at: 0, reason: lost })).toEqual([]);
     expect(m.send({ kind: 'primaryChanged', session: 1, seq: 1 })).toEqual([]);
     expect(m.state).toBe(before);
   });
@@ -394,7 +495,7 @@ describe('pair reducer: one case per transition', () => {
   it('the reducer is pure: the input state is not changed', () => {
     const { m } = pair();
     const snapshot = structuredClone({ ...m.state, config: undefined });
-    reducePair(m.state, { kind: 'sessionLost', session: m.state.active!.id, young: true, reason: lost });
+    reducePair(m.state, complete(m.state, { kind: 'sessionLost', session: m.state.active!.id, young: true, reason: lost }));
     expect({ ...m.state, config: undefined }).toEqual(snapshot);
   });
 
@@ -441,7 +542,7 @@ describe('pair reducer: the races fixed so far', () => {
     m.send({ kind: 'restoreConnection', session: b, role: 'backup', seq: 35, named: A });
     expect(m.state.standby).toMatchObject({ id: b, role: 'backup' });
     expect(m.state.active).toMatchObject({ id: a, role: 'primary' });
-    expect(m.has({ kind: 'returnToPrimary', session: a })).toBe(true);
+    expect(m.has({ kind: 'announceReturn', session: a })).toBe(true);
   });
 
   it('two loops never reach the same server: the reconnect loop dials only what no standby dial holds', () => {
@@ -494,7 +595,7 @@ describe('pair reducer: the races fixed so far', () => {
     expect(primaryDial.purpose).toBe('primary');
     m.send({ kind: 'dialOpened', dialId: primaryDial.dialId, session: 21 });
     // The overtaken adoption's hold ends with the promotion (its events delivered).
-    expect(m.kinds()).toEqual(expect.arrayContaining(['adoptStandby', 'endHold', 'promote', 'returnToPrimary']));
+    expect(m.kinds()).toEqual(expect.arrayContaining(['adoptStandby', 'endHold', 'promote', 'announceReturn']));
     expect(m.fx.find((e) => e.kind === 'endHold')).toEqual({ kind: 'endHold', deliver: true });
     expect(m.state.active).toMatchObject({ id: 21, endpoint: B });
     expect(m.state.standby).toMatchObject({ id: 20, endpoint: A });
@@ -566,8 +667,74 @@ describe('pair reducer: the races fixed so far', () => {
     expect(m.state.kind).toBe('closed');
     expect(m.fx).toEqual([
       { kind: 'status', status: 'closed' },
-      { kind: 'openFailed', aborted: true },
+      { kind: 'openFailed', aborted: true, errors: [new Error('aborted')], endpoints: [A.name] },
     ]);
+  });
+});
+
+describe('pair reducer: no user code inside, and a faulty step changes nothing', () => {
+  it('a throwing or misbehaving retryStrategy: the same state and effects as a strategy that gives up, plus one report', () => {
+    const failed = (retry: RetryVerdict) => {
+      const { m } = reconnecting();
+      return reducePair(m.state, { kind: 'dialFailed', dialId: m.dial().dialId, error: lost, retry });
+    };
+    const [givesUpState, givesUpFx] = failed(askRetryStrategy(() => null, 1, lost));
+    expect(givesUpFx.at(-1)).toMatchObject({ kind: 'shutdown', why: 'reconnectGaveUp' });
+    const throwing = () => {
+      throw new Error('strategy bug');
+    };
+    for (const [strategy, problem] of [
+      [throwing, HandlerError],
+      [() => -5, InvalidArgumentError],
+      [() => 'soon' as unknown as number, InvalidArgumentError],
+      [() => Number.NaN, InvalidArgumentError],
+    ] as const) {
+      const [state, fx] = failed(askRetryStrategy(strategy, 1, lost));
+      expect(state).toEqual(givesUpState);
+      expect(fx.filter((e) => e.kind !== 'report')).toEqual(givesUpFx);
+      const reports = fx.filter((e) => e.kind === 'report');
+      expect(reports).toHaveLength(1);
+      expect(reports[0].kind === 'report' && reports[0].error).toBeInstanceOf(problem);
+    }
+  });
+
+  it('young losses: the strategy is asked once per loss with the real attempt; past its last retry its last delay holds', () => {
+    const { m, a } = openOnA();
+    let session = a;
+    const asked: number[] = [];
+    const delays: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const at = m.state.active!.openedAt + 1;
+      const attempt = retryAttemptFor(m.state, { kind: 'sessionLost', session, at })!;
+      asked.push(attempt);
+      m.send({ kind: 'sessionLost', session, at, reason: lost, retry: askRetryStrategy(retryDelay, attempt, lost) });
+      delays.push(m.dial(A.name).delayMs);
+      session = m.opens(A.name);
+      m.send({ kind: 'replayed', session });
+    }
+    expect(asked).toEqual([1, 2, 3, 4, 5]);
+    expect(delays).toEqual([100, 200, 400, 400, 400]);
+  });
+
+  it("a standby's link coming up lets registrations waiting for it go (flush); users see nothing of it", () => {
+    const { m, b } = pair();
+    m.send({ kind: 'link', session: b, up: false });
+    expect(m.fx).toEqual([]);
+    m.send({ kind: 'link', session: b, up: true });
+    expect(m.kinds()).toEqual(['flush']);
+    expect(m.state.standby?.linkUp).toBe(true);
+  });
+
+  it('stepPair: a step that throws or breaks an invariant keeps the previous state and runs no effect', () => {
+    const { m } = pair();
+    const broken: PairState = { ...m.state, kind: 'open', standby: { ...m.state.standby!, endpoint: A } };
+    const out = stepPair(broken, { kind: 'newEpoch' });
+    expect(out.state).toBe(broken);
+    expect(out.effects).toEqual([]);
+    expect(out.fault?.message).toMatch(/invariant broken: standby to the active's own server/);
+    const ok = stepPair(m.state, { kind: 'newEpoch' });
+    expect(ok.fault).toBeUndefined();
+    expect(ok.state.roleSeq).toBe(-1);
   });
 });
 
@@ -601,7 +768,7 @@ describe('pair reducer: random input sequences (fast-check)', () => {
   const C = ep(7003); // an address a server may name that is neither configured one
 
   /** Turns two numbers into an input that makes sense for the state (or a stale one, on purpose). */
-  function inputFor(s: PairState, choice: number, n: number, nextSession: () => number): PairInput {
+  function inputFor(s: PairState, choice: number, n: number, nextSession: () => number): TestInput {
     const dial = s.dials.length > 0 ? s.dials[n % s.dials.length] : undefined;
     const sessions = [s.active, s.standby].filter((x) => x !== undefined);
     const session = sessions.length > 0 ? sessions[n % sessions.length]!.id : 1 + (n % 5);
@@ -612,7 +779,7 @@ describe('pair reducer: random input sequences (fast-check)', () => {
         return { kind: 'open' };
       case 1:
       case 2:
-        return { kind: 'dialOpened', dialId: dial?.id ?? n, session: nextSession() };
+        return { kind: 'dialOpened', dialId: dial?.id ?? n, session: nextSession(), linkUp: n % 3 !== 0 };
       case 3:
       case 4:
         return { kind: 'dialFailed', dialId: dial?.id ?? n, error: new Error('refused'), aborted: n % 7 === 0 };
@@ -625,9 +792,9 @@ describe('pair reducer: random input sequences (fast-check)', () => {
       case 8:
         return { kind: 'primaryChanged', session, seq };
       case 9:
-        return { kind: 'newEpoch' };
+        return [{ kind: 'newEpoch' } as const, { kind: 'resynced' } as const, { kind: 'tracked', tracked: n % 2 === 0 } as const][n % 3];
       case 10:
-        return { kind: 'close', reason: lost };
+        return n % 2 === 0 ? { kind: 'close', reason: lost } : { kind: 'link', session, up: n % 4 === 1 };
       default:
         return { kind: 'closed' };
     }
@@ -642,11 +809,14 @@ describe('pair reducer: random input sequences (fast-check)', () => {
         fc.array(fc.tuple(fc.nat(11), fc.nat(1_000)), { maxLength: 80 }),
         (withBackup, reconnect, steps) => {
           let id = 100;
-          let state = initialPairState({ primary: A, backup: withBackup ? B : undefined, reconnect, resyncOnReconnect: true, retryDelay });
+          let state = initialPairState({ primary: A, backup: withBackup ? B : undefined, reconnect, resyncOnReconnect: true });
           for (const [choice, n] of steps) {
             const [next] = reducePair(
               state,
-              inputFor(state, choice, n, () => ++id),
+              complete(
+                state,
+                inputFor(state, choice, n, () => ++id),
+              ),
             );
             expect(pairInvariantViolations(next)).toEqual([]);
             state = next;
@@ -662,10 +832,13 @@ describe('pair reducer: random input sequences (fast-check)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(11), fc.nat(1_000)), { maxLength: 80 }), (steps) => {
         let id = 100;
-        let state = initialPairState({ primary: A, backup: B, reconnect: true, resyncOnReconnect: true, retryDelay });
+        let state = initialPairState({ primary: A, backup: B, reconnect: true, resyncOnReconnect: true });
         const open = new Set<number>();
         for (const [choice, n] of steps) {
-          const input = inputFor(state, choice, n, () => ++id);
+          const input = complete(
+            state,
+            inputFor(state, choice, n, () => ++id),
+          );
           const [next, fx] = reducePair(state, input);
           if (input.kind === 'dialOpened') open.add(input.session);
           if (input.kind === 'sessionLost' && (state.active?.id === input.session || state.standby?.id === input.session))

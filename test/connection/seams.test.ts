@@ -13,7 +13,8 @@ import {
   TServerConnection,
   type TServerConnectionOptions,
 } from '../../src/index.js';
-import { fakeFactory } from '../support/fake-pair-session.js';
+import { FakeSession, fakeFactory } from '../support/fake-pair-session.js';
+import { takeInternalErrors } from '../support/internal-errors.js';
 
 const P = { host: '127.0.0.1', port: 7001, name: '127.0.0.1:7001' };
 const B = { host: '127.0.0.1', port: 7002, name: '127.0.0.1:7002' };
@@ -50,7 +51,11 @@ describe('seams: sessionFactory and clock', () => {
     await conn.open();
     const failed: Array<[string, number, number]> = [];
     let t0 = 0;
-    conn.on('reconnectFailed', (f) => failed.push([f.server, f.attempt, Date.now() - t0]));
+    const servers: Array<readonly string[]> = [];
+    conn.on('reconnectFailed', (f) => {
+      failed.push([f.server, f.attempt, Date.now() - t0]);
+      servers.push(f.servers);
+    });
     const closed = new Promise<void>((r) => conn.once('close', r));
     await vi.advanceTimersByTimeAsync(5_000); // a session that lived (not young: no carried-over backoff)
     t0 = Date.now();
@@ -76,7 +81,11 @@ describe('seams: sessionFactory and clock', () => {
     expect(conn.state.status).toBe('closed');
     const err = await queued;
     expect(err).toBeInstanceOf(NotConnectedError);
-    expect((err as Error).message).toMatch(/reconnect gave up/);
+    // Every server tried is named, both of the pair, not just the last.
+    expect(servers).toEqual([[P.name], [P.name, B.name], [P.name, B.name], [P.name, B.name]]);
+    expect((err as Error).message).toBe(
+      `reconnect gave up after trying ${P.name} and ${B.name} (last: ${B.name}: connect ECONNREFUSED (fake))`,
+    );
   });
 
   it('the reconnect loop stops as soon as a server answers; requests queued meanwhile go to it', async () => {
@@ -180,6 +189,39 @@ describe('seams: sessionFactory and clock', () => {
       expect(errors[0].message).toMatch(/retryStrategy/);
       conn = undefined;
     }
+  });
+
+  it('young losses ask retryStrategy once each, with the real attempt (never made-up ones)', async () => {
+    const strategy = vi.fn((attempt: number) => (attempt <= 2 ? attempt * 100 : null));
+    const { conn, fake } = connect({ retryStrategy: strategy }, () => true);
+    await conn.open();
+    const gaps: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await vi.advanceTimersByTimeAsync(50); // dies 50 ms after it opened: young
+      const lostAt = Date.now();
+      fake.last().lose();
+      await vi.advanceTimersByTimeAsync(1_000);
+      gaps.push(fake.made.at(-1)!.at - lostAt);
+    }
+    expect(strategy.mock.calls.map((c) => c[0])).toEqual([1, 2, 3, 4]);
+    expect(gaps).toEqual([100, 200, 200, 200]); // past its last retry, its last delay holds
+  });
+
+  it('a bug while handing on held messages is reported (ERR_TLIB_INTERNAL) as in production, and the connection carries on', async () => {
+    const { conn, fake } = connect({}, () => true);
+    const release = FakeSession.prototype.release;
+    FakeSession.prototype.release = () => {
+      throw new Error('release bug');
+    };
+    try {
+      await conn.open();
+    } finally {
+      FakeSession.prototype.release = release;
+    }
+    await new Promise((r) => process.nextTick(r));
+    expect(takeInternalErrors()).toEqual([expect.stringMatching(/handing on what 127.0.0.1:7001 held failed: release bug/)]);
+    expect(conn.state.status).toBe('open');
+    expect(fake.made).toHaveLength(1);
   });
 
   it('retryStrategy must be a function', () => {

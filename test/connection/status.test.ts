@@ -50,8 +50,8 @@ describe('conn.status() with fake sessions', () => {
       { type: 'open' },
       { type: 'disconnect', server: P },
       { type: 'reconnecting' },
-      { type: 'reconnecting', server: P, attempt: 1, error: expect.any(Error) },
-      { type: 'reconnecting', server: P, attempt: 2, error: expect.any(Error) },
+      { type: 'reconnecting', server: P, servers: [P], attempt: 1, error: expect.any(Error) },
+      { type: 'reconnecting', server: P, servers: [P], attempt: 2, error: expect.any(Error) },
       { type: 'open' },
       { type: 'closed' },
     ]);

@@ -32,6 +32,13 @@ class DialHost extends EventEmitter {
       else resolve(scripted);
     });
   }
+  /** The connection's helper, as the catalogue's table maps it. */
+  makePredictiveCall(target: string, number: string, o: { timeout: number; userData?: unknown; extensions?: unknown }) {
+    const args: Record<string, unknown> = { ThisDN: target, OtherDN: number, Timeout: o.timeout };
+    if (o.userData !== undefined) args.UserData = o.userData;
+    if (o.extensions !== undefined) args.Extensions = o.extensions;
+    return this.request('RequestMakePredictiveCall', args);
+  }
   named(name: string): Sent[] {
     return this.sent.filter((s) => s.name === name);
   }
@@ -266,7 +273,7 @@ describe('Dialer', () => {
     const err = rejection(stuck);
     await vi.advanceTimersByTimeAsync(2_000);
     expect(await err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN' });
-    expect((await err).message).toMatch(/still ringing after 3 checks/);
+    expect((await err).message).toMatch(/still ringing 3 checks past its ring timeout/);
     expect(asked).toBe(4);
     await dialer.close();
   });

@@ -93,6 +93,18 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain('routing-integration done');
   });
 
+  it('outbound-dialer.ts: 200 numbers with mixed outcomes, a kill of the primary midway, each outcome reported once, none dialled twice', async () => {
+    const r = await runExample('examples/outbound-dialer.ts');
+    expect(r.code, explain(r)).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain('dialling 200 numbers for 5000, at most 20 at once');
+    expect(out).toMatch(/killing the primary after \d+ dials sent/);
+    expect(out).toMatch(/failover: tserver-b is the primary now/);
+    expect(out).toMatch(/outcomes: .*answered \d+.*machine \d+.*busy \d+/);
+    expect(out).toContain('200 numbers: each settled once, 0 dialled twice, 0 reported twice, 0 with another outcome');
+    expect(out).toContain('outbound-dialer done');
+  });
+
   it('integration-services.ts: user event, private service, transaction monitoring, agent reservation', async () => {
     const r = await runExample('examples/integration-services.ts');
     expect(r.code, explain(r)).toBe(0);

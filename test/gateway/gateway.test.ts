@@ -4,7 +4,7 @@
  * answers, DN registrations shared between sessions, resume after a reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChangeMessage, EventMessage, ServerMessage, SnapshotMessage } from '../../src/gateway/protocol.js';
+import type { ChangeMessage, EventMessage, ResyncedMessage, ServerMessage, SnapshotMessage } from '../../src/gateway/protocol.js';
 import { until } from '../ha/helpers.js';
 import { type GatewayRig, TestClient, helloClient, startGatewayRig, stopGatewayRig } from './rig.js';
 
@@ -160,6 +160,16 @@ describe('gateway sessions', () => {
     expect(fresh.calls.map((c) => c.connId).sort()).toEqual([...rig.conn.calls.keys()].sort());
   });
 
+  it('a session whose browser does not come back within resumeWindowMs ends and releases its DN', async () => {
+    rig = await startGatewayRig({ resumeWindowMs: 100 });
+    const alice = await helloClient(rig, 'token-alice');
+    const ended = new Promise((resolve) => rig!.gateway.on('sessionEnded', resolve));
+    alice.ws.close();
+    expect(await ended).toMatchObject({ identity: 'alice' });
+    await until(() => rig!.conn.registeredDNs.length === 0, 'DN 1001 unregistered');
+    expect(rig.gateway.stats).toMatchObject({ sessions: 0, attached: 0 });
+  });
+
   it('a resume with another identity, or an unknown session, gets a new session and snapshot', async () => {
     rig = await startGatewayRig();
     const alice = await helloClient(rig, 'token-alice');
@@ -170,6 +180,29 @@ describe('gateway sessions', () => {
     const snap = await bob.waitFor<SnapshotMessage>((m) => m.type === 'snapshot', 'snapshot');
     expect(snap.session).not.toBe(session);
     expect(snap.grant.dns).toEqual(['1002']);
+  });
+
+  it('after a T-Server failover each session gets the resync corrections about its own DNs only', async () => {
+    rig = await startGatewayRig();
+    const alice = await helloClient(rig, 'token-alice');
+    const bob = await helloClient(rig, 'token-bob');
+    await until(() => rig!.conn.state.standby !== undefined, 'the standby session');
+    const toAlice = rig.pair.placeCall('1001', { from: '5550001' });
+    const toBob = rig.pair.placeCall('1002', { from: '5550002' });
+    await until(() => rig!.conn.calls.has(toAlice) && rig!.conn.calls.has(toBob), 'both calls known');
+    // Answered without an event: only the resync after the failover can find it out.
+    rig.pair.answerCall(toAlice, '1001', { silent: true });
+    rig.pair.answerCall(toBob, '1002', { silent: true });
+    await rig.pair.killPrimary();
+    const summary = (c: typeof alice) => c.waitFor<ResyncedMessage>((m) => m.type === 'resynced', 'resynced', 0, 10_000);
+    const [a, b] = await Promise.all([summary(alice), summary(bob)]);
+    expect(a.summary.corrections.map((c) => ('dn' in c ? c.dn : c.connId))).toEqual(['1001']);
+    expect(b.summary.corrections.map((c) => ('dn' in c ? c.dn : c.connId))).toEqual(['1002']);
+    const atAlice = await alice.waitFor<ChangeMessage>(
+      (m) => m.type === 'change' && m.cause === 'resync' && (m.view as { connId?: string }).connId === toAlice,
+      'the corrected call at alice',
+    );
+    expect((atAlice.view as { parties: object }).parties).toEqual({ '1001': 'established' });
   });
 
   it('connection events reach every session; server state changes are sequenced', async () => {

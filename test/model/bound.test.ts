@@ -48,8 +48,8 @@ describe('StateModel bound (maxCalls)', () => {
     expect((store.records as Map<unknown, unknown>).size).toBe(DEFAULT_MAX_CALLS);
     expect(tiers.reduce((n, t) => n + t.size, 0)).toBe(DEFAULT_MAX_CALLS);
     expect((store.journal as unknown[]).length + (store.evictions as unknown[]).length).toBe(0);
-    const dnCalls = (store.dnRecords as Map<string, { calls: { log: unknown[] } }>).get('A')!.calls;
-    expect(dnCalls.log.length).toBeLessThanOrEqual(2 * DEFAULT_MAX_CALLS + 32);
+    const dnCalls = (store.dnRecords as Map<string, { calls: { log: unknown[] | undefined } }>).get('A')!.calls;
+    expect(dnCalls.log?.length ?? 0).toBeLessThanOrEqual(2 * DEFAULT_MAX_CALLS + 8);
     // The resync plans at most maxCalls queries.
     expect(m.beginResync().calls.length).toBe(DEFAULT_MAX_CALLS);
   }, 60_000); // ~1.5 s alone; far more on a loaded 2-core machine
@@ -171,5 +171,79 @@ describe('StateModel with ill-formed events', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('idle registered DNs keep no record: their answers saying nothing new make none, a read makes one', () => {
+    const m = new StateModel({ listening: () => false });
+    const dns = Array.from({ length: 1000 }, (_, i) => `D${i}`);
+    for (const dn of dns) m.register(dn, ev('EventRegistered', { ThisDN: dn }));
+    for (const dn of dns) m.apply(ev('EventRegistered', { ThisDN: dn, AgentStatus: 1, ReferenceID: 1 }));
+    m.beginResync();
+    for (const dn of dns)
+      m.resyncDN(
+        dn,
+        ev('EventAddressInfo', {
+          ThisDN: dn,
+          AgentStatus: 1,
+          Extensions: [
+            ['Calls', []],
+            ['DND', 0],
+          ],
+        }),
+      );
+    m.endResync();
+    const records = (m as unknown as { store: { dnRecords: Map<string, unknown> } }).store.dnRecords;
+    expect(records.size).toBe(1000);
+    expect([...records.values()].filter((r) => r !== null)).toHaveLength(0);
+    // A DN that changes, or is read, gets one; its view is the same object until it changes.
+    m.apply(ev('EventAgentLogin', { ThisDN: 'D7', AgentID: 'a7' }));
+    const view = m.dns.get('D9')!;
+    expect(view).toMatchObject({ dn: 'D9', agent: { status: 'loggedOut' }, dnd: false, calls: [] });
+    expect(m.dns.get('D9')).toBe(view);
+    expect([...records.values()].filter((r) => r !== null)).toHaveLength(2);
+    expect(m.dns.get('D7')!.agent).toMatchObject({ id: 'a7', status: 'loggedIn' });
+    expect([...m.dns.keys()]).toEqual(dns);
+  });
+
+  describe('user data byte bounds', () => {
+    const ud = (n: number, chars = 36) => Array.from({ length: n }, (_, i) => [`k${i}`, 'x'.repeat(chars)]); // 64 + 2 + 36 = 102 B each
+    const kept = (m: StateModel) => [...m.calls.values()].reduce((n, v) => n + (v.userData?.length ?? 0), 0);
+
+    it('past maxUserDataBytesPerCall a call keeps the leading entries that fit, with one warning', () => {
+      const { m, warnings } = model({ maxUserDataBytesPerCall: 350 });
+      m.apply(ev('EventRinging', { ThisDN: 'A', ConnID: connId(1), UserData: ud(10) }));
+      expect(m.calls.get(connId(1))!.userData).toEqual(ud(3));
+      expect(Object.isFrozen(m.calls.get(connId(1))!.userData)).toBe(true);
+      expect(warnings).toEqual([expect.objectContaining({ code: 'ERR_MODEL_USER_DATA_LIMIT', trimmed: 1 })]);
+      expect(warnings[0]!.detail).toMatch(/maxUserDataBytesPerCall = 350 .* keeps 3 of 10 entries/);
+      // Data that fits is kept whole.
+      m.apply(ev('EventAttachedDataChanged', { ThisDN: 'A', ConnID: connId(1), UserData: ud(2) }));
+      expect(m.calls.get(connId(1))!.userData).toEqual(ud(2));
+    });
+
+    it('past maxUserDataBytes later calls keep what room is left; an ended call gives its room back', () => {
+      const { m, warnings } = model({ maxUserDataBytes: 1000, maxCalls: 100 });
+      for (let n = 1; n <= 20; n++) m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: connId(n), UserData: ud(4) }));
+      // 4 × 102 = 408 B per call: two calls whole, the third gets 1 entry, the rest none.
+      expect(m.calls.get(connId(1))!.userData).toHaveLength(4);
+      expect(m.calls.get(connId(2))!.userData).toHaveLength(4);
+      expect(m.calls.get(connId(3))!.userData).toHaveLength(1);
+      expect(m.calls.get(connId(20))!.userData).toEqual([]);
+      expect(kept(m)).toBe(9);
+      expect(warnings).toHaveLength(1); // the first trim; then one per maxCalls (100) trims
+      m.apply(ev('EventReleased', { ThisDN: 'A', ConnID: connId(1) }));
+      m.apply(ev('EventAttachedDataChanged', { ThisDN: 'A', ConnID: connId(20), UserData: ud(4) }));
+      expect(m.calls.get(connId(20))!.userData).toHaveLength(4);
+      // A call renamed by EventPartyChanged carries its data over within the same bound.
+      m.apply(ev('EventPartyChanged', { ThisDN: 'A', ConnID: connId(99), PreviousConnID: connId(20) }));
+      expect(m.calls.get(connId(99))!.userData).toHaveLength(4);
+      expect(kept(m)).toBe(9);
+    });
+
+    it('refuses bounds that are not whole numbers ≥ 0', () => {
+      expect(() => new StateModel({ maxUserDataBytes: -1 })).toThrow(/maxUserDataBytes must be an integer ≥ 0, got -1/);
+      expect(() => new StateModel({ maxUserDataBytesPerCall: 1.5 })).toThrow(/maxUserDataBytesPerCall/);
+      expect(new StateModel().userDataLimits).toEqual({ perCall: 64 * 1024, total: 16 * 1024 * 1024 });
+    });
   });
 });

@@ -164,6 +164,21 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     expect(summary.corrections).toContainEqual({ kind: 'agentStatusChanged', dn: '1001', before: 'ready', after: 'notReady' });
   });
 
+  it('a failover that changed nothing: no dnChanged, no correction, the agent view kept as it was', async () => {
+    const { conn, pair } = await ready();
+    await conn.agentLogin('1001', 'agent-7');
+    await conn.agentReady('1001', { workMode: 2 });
+    const before = conn.dns.get('1001')!;
+    expect(before.agent).toMatchObject({ id: 'agent-7', status: 'ready', workMode: 2 });
+    const seen = watch(rig!);
+    const resynced = nextResync(conn, 5_000);
+    await pair.killPrimary({ promoteAfterMs: 200 });
+    const summary = await resynced;
+    expect(summary.corrections).toEqual([]);
+    expect(seen.filter((s) => s.kind === 'dnChanged')).toEqual([]);
+    expect(conn.dns.get('1001')).toBe(before);
+  });
+
   it('a call that appeared during the gap is found, with its state', async () => {
     const { conn, pair } = await ready();
     const seen = watch(rig!);

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StateModel, type ModelEvent, type ResyncResult } from '../../src/model/index.js';
+import { StateModel, type Change, type ModelEvent, type ResyncResult } from '../../src/model/index.js';
 import { OP_KINDS, ReferenceSwitch, SWITCH_DNS, type Op } from './reference-switch.js';
 
 const REGISTERED = ['A', 'B'];
@@ -18,14 +18,27 @@ function fresh(): StateModel {
   return m;
 }
 
-/** Drives a resync as the connection does: the plan's calls, its DNs, then the calls DN answers found. */
+/**
+ * Drives a resync as the connection does: the plan's calls, its DNs, then the calls DN answers
+ * found. Every dnChanged of the resync must be one of its corrections: a DN whose agent, DND or
+ * forwarding was corrected, or a DN that a corrected call joined or left.
+ */
 function resync(m: StateModel, sw: ReferenceSwitch, plain = false): ResyncResult {
+  const changes: Change[] = [];
   const plan = m.beginResync();
-  for (const connId of plan.calls) m.resyncCall(connId, sw.partyInfo(connId, plain) ?? 'gone');
-  for (const dn of plan.dns) m.resyncDN(dn, sw.addressInfo(dn, plain));
-  for (const connId of m.callsToQuery()) m.resyncCall(connId, sw.partyInfo(connId, plain) ?? 'gone');
+  for (const connId of plan.calls) changes.push(...m.resyncCall(connId, sw.partyInfo(connId, plain) ?? 'gone'));
+  for (const dn of plan.dns) changes.push(...m.resyncDN(dn, sw.addressInfo(dn, plain)));
+  for (const connId of m.callsToQuery()) changes.push(...m.resyncCall(connId, sw.partyInfo(connId, plain) ?? 'gone'));
   expect(m.callsToQuery()).toEqual([]);
-  return m.endResync();
+  const result = m.endResync();
+  changes.push(...result.changes);
+  const corrected = new Set<string>();
+  for (const c of result.corrections) {
+    if ('dn' in c) corrected.add(c.dn);
+    for (const v of [c.before, c.after]) if (v && typeof v === 'object' && 'parties' in v) for (const dn in v.parties) corrected.add(dn);
+  }
+  for (const c of changes) if (c.kind === 'dnChanged') expect(corrected).toContain(c.view.dn);
+  return result;
 }
 
 /** What a screen shows: calls (registered parties, user data) and DNs (agent status, DND, forwarding, calls). */

@@ -67,6 +67,30 @@ describe('StateModel resync', () => {
     expect(m.dns.get('A')!.agent).toMatchObject({ id: 'a', status: 'afterCallWork', workMode: 3 });
   });
 
+  it('an answer keeps what it does not carry (work mode, place) and announces only real changes', () => {
+    const m = model('A', 'B');
+    m.apply(ev('EventAgentLogin', { ThisDN: 'A', AgentID: 'ag1', Place: 'P1', AgentWorkMode: 1 }));
+    m.apply(ev('EventAgentReady', { ThisDN: 'A', AgentID: 'ag1', AgentWorkMode: 2 }));
+    m.apply(ev('EventAgentLogin', { ThisDN: 'B', AgentID: 'b1' }));
+    const a = m.dns.get('A')!;
+    m.beginResync();
+    // A's answer says what the model knows, without the work mode or place: nothing changes.
+    expect(m.resyncDN('A', addressInfo('A', { AgentID: 'ag1', AgentStatus: 3 }))).toEqual([]);
+    // B's answer names another agent ID, same status: a change, and a correction saying so.
+    const changes = m.resyncDN('B', addressInfo('B', { AgentID: 'b2', AgentStatus: 2 }));
+    expect(changes.map((c) => [c.kind, c.cause])).toEqual([['dnChanged', 'resync']]);
+    expect(m.endResync().corrections).toEqual([
+      {
+        kind: 'agentChanged',
+        dn: 'B',
+        before: { id: 'b1', status: 'loggedIn', workMode: undefined, place: undefined },
+        after: { id: 'b2', status: 'loggedIn', workMode: undefined, place: undefined },
+      },
+    ]);
+    expect(m.dns.get('A')).toBe(a);
+    expect(a.agent).toEqual({ id: 'ag1', status: 'ready', workMode: 2, place: 'P1' });
+  });
+
   it('a call that appeared during the gap is found from the DN answer, then queried', () => {
     const m = model('A');
     expect(m.beginResync()).toEqual({ dns: ['A'], calls: [] });

@@ -211,6 +211,26 @@ describe('every call ends once, with its true cause', () => {
   });
 });
 
+describe('once per ConnID', () => {
+  it('remembers the calls in progress and the last 10,000 ended; the oldest ended one is forgotten first', async () => {
+    const handler = vi.fn(() => '1001');
+    const { rp } = await serve(handler);
+    for (let i = 0; i <= 10_000; i++) {
+      host.routeRequest(`c${i}`);
+      if (i % 20 === 0) await flush(); // the burst drains as it comes: within concurrency, nothing waits
+    }
+    await flush();
+    expect(handler).toHaveBeenCalledTimes(10_001);
+    expect(rp.stats()).toMatchObject({ routed: 10_001, failed: 0 });
+    host.routeRequest('c1'); // still remembered: a duplicate
+    host.routeRequest('c0'); // forgotten: served again
+    await flush();
+    expect(rp.stats()).toMatchObject({ received: 10_002, duplicates: 1 });
+    expect(handler).toHaveBeenCalledTimes(10_002);
+    await rp.close();
+  });
+});
+
 describe('the sweep', () => {
   const listing =
     (...calls: Array<[string, string]>) =>

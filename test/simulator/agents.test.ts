@@ -6,7 +6,7 @@
  * once, and no ACD call meanwhile.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TServerSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { HotStandbyPair, TServerSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import type { WireClient } from '../support/wire-client.js';
 import { desk, eventOn, expectError, pool, story } from './desks.js';
 import { ManualClock } from './manual-clock.js';
@@ -28,6 +28,18 @@ afterEach(async () => {
   await sim?.stop();
   sim = undefined;
 });
+
+/** A query of the agent's DN shows after-call work with `seconds` in all and `left` to go. */
+async function expectWrapUp(a: WireClient, seconds: number, left: number): Promise<void> {
+  const info = await a.answerTo('RequestQueryAddress', { ThisDN: AGENT });
+  expect(info.attributes).toMatchObject({ AgentStatus: 4, AgentWorkMode: 3 });
+  expect(info.attributes.Extensions).toEqual(
+    expect.arrayContaining([
+      ['WrapUpTime', seconds],
+      ['WrapUpRemaining', left],
+    ]),
+  );
+}
 
 /** The agent logs in on the queue (with `extensions`) and is Ready. */
 async function readyAgent(a: WireClient, extensions?: [string, unknown][]): Promise<void> {
@@ -82,14 +94,7 @@ describe('after-call work', () => {
     const c2 = s.placeCall(QUEUE, { from: '5550002' });
     expect(s.call(c2)?.state).toBe('queued');
     clock.advance(10_000);
-    const info = await a.answerTo('RequestQueryAddress', { ThisDN: AGENT });
-    expect(info.attributes).toMatchObject({ AgentStatus: 4, AgentWorkMode: 3 });
-    expect(info.attributes.Extensions).toEqual(
-      expect.arrayContaining([
-        ['WrapUpTime', 30],
-        ['WrapUpRemaining', 20],
-      ]),
-    );
+    await expectWrapUp(a, 30, 20);
     expect(s.listAgents()[0]).toMatchObject({ status: 'afterCallWork', wrapUpRemainingSec: 20 });
 
     const beforeEnd = a.mark();
@@ -144,5 +149,31 @@ describe('after-call work', () => {
     }
     expect(s.agent(AGENT)).toBeUndefined();
     expect(() => s.setWrapUpTime(-5)).toThrow(RangeError);
+  });
+});
+
+describe('after-call work on a pair', () => {
+  it('survives a failover: the new primary’s answer to a query shows it, and its end comes from the new primary', async () => {
+    clock = new ManualClock();
+    const pair = await HotStandbyPair.start({ clock, queues: [QUEUE], wrapUpSec: 20 });
+    try {
+      const onA = await desk(pair.a.url, AGENT);
+      const onB = await desk(pair.b.url, AGENT);
+      await readyAgent(onA);
+      const c1 = pair.placeCall(QUEUE, { from: '5550005' });
+      await eventOn(onA, 'EventRinging', c1);
+      await onA.answerTo('RequestAnswerCall', { ThisDN: AGENT, ConnID: c1 });
+      pair.hangUp(c1);
+      await eventOn(onA, 'EventReleased', c1);
+      clock.advance(5_000);
+      await pair.killPrimary();
+      await onB.waitFor('EventPrimaryChanged');
+      await expectWrapUp(onB, 20, 15);
+      const since = onB.mark();
+      clock.advance(15_000);
+      expect((await onB.waitFor('EventAgentReady', { since })).attributes).toMatchObject({ ThisDN: AGENT, AgentID: 'ag1' });
+    } finally {
+      await pair.stop();
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { DecodedMessage } from '../../src/codec/index.js';
 import { ConnectError, ConnectionLostError, type TlibError } from '../../src/errors.js';
 import type { Endpoint } from '../../src/transport/index.js';
 import type { PairDriverSession, SessionFactory } from '../../src/connection/seams.js';
+import { messageByName, messageByType } from '../../src/protocol/catalogue.js';
 
 let ids = 10_000;
 
@@ -53,6 +54,25 @@ export class FakeSession extends EventEmitter implements PairDriverSession {
     this.state = 'closed';
     this.emit('lost', reason, this);
   }
+  /** The server sends `name` (an event) with `attributes`. */
+  deliver(name: string, attributes: Record<string, unknown> = {}): void {
+    const type = messageByName(name)!.type;
+    this.emit('message', { type, name, attributes, unknownAttributes: undefined, byteLength: 0 } as unknown as DecodedMessage, this);
+  }
+  /** The requests sent to this server named `name`, in order (their attributes, ReferenceID included). */
+  requests(name: string): Array<Record<string, unknown>> {
+    return this.sent.filter((s) => messageByType(s.type)?.name === name).map((s) => s.attributes);
+  }
+  /** Answers every request named `name` not answered yet with `event` (its attributes, then the request's ReferenceID). */
+  answer(name: string, event: string, attributes: (request: Record<string, unknown>) => Record<string, unknown> = () => ({})): number {
+    const todo = this.requests(name).filter((r) => !this.answered.has(r.ReferenceID as number));
+    for (const r of todo) {
+      this.answered.add(r.ReferenceID as number);
+      this.deliver(event, { ...attributes(r), ReferenceID: r.ReferenceID });
+    }
+    return todo.length;
+  }
+  private readonly answered = new Set<number>();
   /** The server sends EventRestoreConnection with `role` (0 primary, 1 backup) naming `other`. */
   restoreConnection(role: 0 | 1, seq: number, other: Endpoint): void {
     const [host, port] = role === 0 ? ['BackupHost', 'BackupPort'] : ['PrimaryHost', 'PrimaryPort'];

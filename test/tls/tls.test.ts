@@ -137,6 +137,16 @@ async function tlsSim(tls: TlsOptions): Promise<TServerSimulator> {
   return sim;
 }
 
+/** open(), a TLS standby session on b, DN 1001 registered; after the primary's kill, the resync runs on b. */
+async function expectStandbyThenFailover(pair: HotStandbyPair, conn: TServerConnection): Promise<void> {
+  await conn.open();
+  await until(() => conn.state.standby, 'a TLS standby session');
+  await conn.registerAddress('1001');
+  const resynced = nextResync(conn);
+  await pair.killPrimary();
+  expect((await resynced).server).toBe(pair.b.url);
+}
+
 function connection(primary: string, options: Partial<TServerConnectionOptions>): TServerConnection {
   const conn = new TServerConnection({ primary, ...QUICK, ...options });
   cleanups.push(() => conn.close());
@@ -323,12 +333,7 @@ describe.skipIf(!OPENSSL)('TLS', () => {
 
     it('a learned backup whose certificate is valid for its own address is accepted with tls.servername set', async () => {
       const { pair, conn } = await pairWith(pki.localhostAndIp, () => ({ tls: { ca: pki.ca, servername: 'localhost' } }));
-      await conn.open();
-      await until(() => conn.state.standby, 'a TLS standby session on the learned backup');
-      await conn.registerAddress('1001');
-      const resynced = nextResync(conn);
-      await pair.killPrimary();
-      expect((await resynced).server).toBe(pair.b.url);
+      await expectStandbyThenFailover(pair, conn);
     });
 
     it('a backup the user configures with its own servername is checked against that name', async () => {
@@ -336,11 +341,7 @@ describe.skipIf(!OPENSSL)('TLS', () => {
         tls: { ca: pki.ca, servername: 'localhost' },
         backup: { host: '127.0.0.1', port: Number(p.b.url.split(':')[1]), servername: 'localhost' },
       }));
-      await conn.open();
-      await until(() => conn.state.standby, 'a TLS standby session on the configured backup');
-      const resynced = nextResync(conn);
-      await pair.killPrimary();
-      expect((await resynced).server).toBe(pair.b.url);
+      await expectStandbyThenFailover(pair, conn);
     });
   });
 
@@ -349,12 +350,7 @@ describe.skipIf(!OPENSSL)('TLS', () => {
       const pair = await HotStandbyPair.start({ tls: { key: pki.server.key, cert: pki.server.cert } });
       cleanups.push(() => pair.stop());
       const conn = connection(pair.addresses.primary, { tls: { ca: pki.ca } });
-      await conn.open();
-      await until(() => conn.state.standby, 'a TLS standby session');
-      await conn.registerAddress('1001');
-      const resynced = nextResync(conn);
-      await pair.killPrimary();
-      expect((await resynced).server).toBe(pair.b.url);
+      await expectStandbyThenFailover(pair, conn);
       const ringing = nextEvent(conn, 'EventRinging');
       pair.b.placeCall('1001');
       await ringing;

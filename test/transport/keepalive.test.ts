@@ -57,8 +57,9 @@ describe('KeepAlive', () => {
     const { make, log } = rig(1000);
     const k = make();
     k.start();
+    // Frames every 300 ms: under the 375 ms (half less a ping-grid step) a ping may come early at.
     for (let i = 0; i < 100; i++) {
-      vi.advanceTimersByTime(400);
+      vi.advanceTimersByTime(300);
       k.heard();
     }
     expect(log).toEqual([]);
@@ -67,17 +68,18 @@ describe('KeepAlive', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('a pong after the ping keeps it alive; the next ping comes half a timeout after the pong', () => {
+  it('a pong after the ping keeps it alive; the next ping comes half a timeout after the pong, on the ping grid', () => {
     const { make, log } = rig(1000);
     const k = make();
     k.start();
     vi.advanceTimersByTime(600); // ping at 500
     k.heard(); // pong at 600
-    vi.advanceTimersByTime(1099 - 600);
+    vi.advanceTimersByTime(999 - 600);
     expect(log).toEqual(['k ping @500']);
-    vi.advanceTimersByTime(1); // 1100 = 600 + 500
-    expect(log).toEqual(['k ping @500', 'k ping @1100']);
-    k.stop();
+    vi.advanceTimersByTime(1); // 600 + 500 = 1100, rounded down to the ping grid (125 ms: a quarter of the half)
+    expect(log).toEqual(['k ping @500', 'k ping @1000']);
+    vi.advanceTimersByTime(1000); // no pong: dead a whole timeout after the pong, never early
+    expect(log).toEqual(['k ping @500', 'k ping @1000', 'k dead @1600 idle 1000']);
   });
 
   it('a death verdict is never early and at most one grid step late; a ping at most one step early', () => {
@@ -151,7 +153,7 @@ describe('KeepAliveScheduler: one timer for every keep-alive', () => {
       if (half > 600) continue;
       const at = pings.get(i);
       expect(at, `keep-alive ${i}`).toBeDefined();
-      expect(at!).toBeGreaterThanOrEqual(half);
+      expect(at!).toBeGreaterThanOrEqual(half - Math.max(10, half / 4)); // the ping grid: up to a quarter early
       expect(at!).toBeLessThanOrEqual(half + 10);
     }
     for (const k of all) k.stop();
@@ -168,8 +170,46 @@ describe('KeepAliveScheduler: one timer for every keep-alive', () => {
     b.start();
     a.stop();
     vi.advanceTimersByTime(1000);
-    expect(log).toEqual(['b ping @600', 'b dead @1100 idle 1000']);
+    expect(log).toEqual(['b ping @500', 'b dead @1100 idle 1000']); // 600 rounded down to the ping grid
     expect(scheduler.size).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('pings are coalesced: 500 keep-alives started at random times ping in at most 4 wakes per half timeout', () => {
+    const scheduler = new KeepAliveScheduler({ defer: (run) => run(), clock: fakeClock, granularityMs: 10 });
+    const t0 = Date.now();
+    const pingTimes: number[][] = Array.from({ length: 500 }, () => []);
+    const all: KeepAlive[] = [];
+    let seed = 7;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let i = 0; i < 500; i++) {
+      // Started at random times over the first 2.5 s (as connections open), the ADDP defaults.
+      vi.advanceTimersByTime(Math.floor(random() * 10));
+      const k: KeepAlive = new KeepAlive(
+        5_000,
+        {
+          // The pong comes back 1–9 ms after the ping.
+          ping: () => {
+            pingTimes[i].push(Date.now() - t0);
+            setTimeout(() => k.heard(), 1 + Math.floor(random() * 9));
+          },
+          dead: () => expect.unreachable(`keep-alive ${i} declared dead`),
+        },
+        scheduler,
+      );
+      k.start();
+      all.push(k);
+    }
+    vi.advanceTimersByTime(30_000);
+    // Steady state (from 10 s on): one ping per connection per 2.5 s, all in at most 4 distinct wakes per 2.5 s.
+    const late = pingTimes.flat().filter((t) => t >= 10_000 && t < 20_000);
+    expect(late).toHaveLength(500 * 4);
+    expect(new Set(late).size).toBeLessThanOrEqual(4 * 4);
+    for (const times of pingTimes) {
+      const gaps = times.slice(1).map((t, j) => t - times[j]);
+      expect(gaps.filter((g) => g > 0 && g < 10_000).every((g) => g >= 2_500 - 625 && g <= 2_500)).toBe(true);
+    }
+    for (const k of all) k.stop();
     expect(vi.getTimerCount()).toBe(0);
   });
 
