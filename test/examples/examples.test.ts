@@ -73,7 +73,7 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain(`colleague 1002: EventPartyChanged on tserver-b: now ${call1} (was ${consult1}), transferred by 1001`);
     expect(out).toMatch(new RegExp(`call ${call1}: 1002 established .* · was ${consult1}`));
     expect(out).toMatch(/conference completed: [0-9a-f]{16} has three parties/);
-    expect(out.match(/after-call work \(EventAgentNotReady AgentWorkMode 3\)/g)).toHaveLength(2);
+    expect(out.match(/after-call work \(EventAgentNotReady AgentWorkMode 3, ReasonCode notes\)/g)).toHaveLength(2);
     expect(out).toContain('handled 2 calls: 1 transferred across a failover, 1 conferenced');
     expect(out).toMatch(/conn\.state: open · active tserver-b/);
     expect(out).toMatch(/final conn\.state: \{ status: 'open', active: '127\.0\.0\.1:\d+'/);
