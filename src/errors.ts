@@ -6,6 +6,7 @@
  * `export interface TlibErrorCodes { ERR_X: XError }` of its own beside it (interfaces merge), so
  * `TlibErrorCode` stays the union of the real codes.
  */
+import type { DialError, DialErrorCode } from './dialer/types.js';
 import type { GatewayError, GatewayErrorCode } from './gateway/errors.js';
 import type { IvrMessageError, IvrXmlError } from './ivr/errors.js';
 import type { ValidationIssue } from './protocol/validate.js';
@@ -20,6 +21,9 @@ export interface TlibErrorCodes extends Record<RouteErrorCode, RouteError> {
   ERR_IVR_XML: IvrXmlError;
 }
 export interface TlibErrorCodes extends Record<GatewayErrorCode, GatewayError> {}
+// Here, not as a module augmentation in dialer/types.ts: an augmentation of '../errors.js' does not
+// survive the bundled declarations (a consumer's type check failed on DialError.code).
+export interface TlibErrorCodes extends Record<DialErrorCode, DialError> {}
 /** Every `code` a TlibError may carry. */
 export type TlibErrorCode = keyof TlibErrorCodes;
 

@@ -102,10 +102,6 @@ export interface DialStats {
 /** The `code` of a DialError. */
 export type DialErrorCode = 'ERR_DIAL_REFUSED' | 'ERR_DIAL_OUTCOME_UNKNOWN' | 'ERR_DIAL_QUEUE_FULL' | 'ERR_DIALER_CLOSED';
 
-declare module '../errors.js' {
-  interface TlibErrorCodes extends Record<DialErrorCode, DialError> {}
-}
-
 /**
  * A dial that gave no outcome: it was never placed (ERR_DIAL_REFUSED: `cause` says whether the
  * switch refused it or the connection never sent it; ERR_DIAL_QUEUE_FULL; ERR_DIALER_CLOSED), or
