@@ -5,25 +5,41 @@
  * Adding an error: append the class at the end of this file with its code in a
  * `export interface TlibErrorCodes { ERR_X: XError }` of its own beside it (interfaces merge), so
  * `TlibErrorCode` stays the union of the real codes.
+ *
+ * The layers above (routing, the dialer, the gateway, IVR) keep their error classes with them; their
+ * codes are named here (the registry is data, like the catalogue), and each class types its `code`
+ * from this file. So this file imports nothing from above and no import circle (type-only ones
+ * included) runs through the error registry; the published types keep every code in one union.
  */
-import type { DialError, DialErrorCode } from './dialer/types.js';
-import type { GatewayError, GatewayErrorCode } from './gateway/errors.js';
-import type { IvrMessageError, IvrXmlError } from './ivr/errors.js';
 import type { ValidationIssue } from './protocol/validate.js';
-import type { RouteError, RouteErrorCode } from './routing/types.js';
+
+/** RouteError (src/routing). */
+export type RouteErrorCode = 'ERR_ROUTE_HANDLER' | 'ERR_ROUTE_TIMEOUT' | 'ERR_ROUTE_OVERFLOW' | 'ERR_ROUTE_FAILED' | 'ERR_ROUTE_SWEEP';
+/** DialError (src/dialer). */
+export type DialErrorCode = 'ERR_DIAL_REFUSED' | 'ERR_DIAL_OUTCOME_UNKNOWN' | 'ERR_DIAL_QUEUE_FULL' | 'ERR_DIALER_CLOSED';
+/** IvrMessageError and IvrXmlError (src/ivr). */
+export type IvrErrorCode = 'ERR_IVR_MESSAGE' | 'ERR_IVR_XML';
+/** GatewayError (src/gateway). */
+export type GatewayErrorCode =
+  /** A request on a DN, agent id or call the session was not granted, or one the gateway keeps to itself. Nothing was sent. */
+  | 'ERR_GATEWAY_FORBIDDEN'
+  /** More than `maxInFlightPerSession` requests in flight for this session. Nothing was sent. */
+  | 'ERR_GATEWAY_BUSY'
+  /** A granted DN could not be registered on the T-Server (the notice names the DN). */
+  | 'ERR_GATEWAY_WATCH'
+  /** The gateway refused the WebSocket (HTTP status at the upgrade) or closed it with a code that means "do not retry". */
+  | 'ERR_GATEWAY_REFUSED'
+  /** The gateway sent something this client cannot read. */
+  | 'ERR_GATEWAY_PROTOCOL'
+  /** The gateway failed in a way it does not describe to browsers (its log has the detail). */
+  | 'ERR_GATEWAY_INTERNAL';
 
 /**
  * Every code, mapped to the class that carries it (declaration merging: each class below adds its
- * own). `TlibErrorCode` is the union of the keys.
+ * own; a layer's codes map to TlibError, their classes living with the layer). `TlibErrorCode` is
+ * the union of the keys.
  */
-export interface TlibErrorCodes extends Record<RouteErrorCode, RouteError> {
-  ERR_IVR_MESSAGE: IvrMessageError;
-  ERR_IVR_XML: IvrXmlError;
-}
-export interface TlibErrorCodes extends Record<GatewayErrorCode, GatewayError> {}
-// Here, not as a module augmentation in dialer/types.ts: an augmentation of '../errors.js' does not
-// survive the bundled declarations (a consumer's type check failed on DialError.code).
-export interface TlibErrorCodes extends Record<DialErrorCode, DialError> {}
+export interface TlibErrorCodes extends Record<RouteErrorCode | DialErrorCode | IvrErrorCode | GatewayErrorCode, TlibError> {}
 /** Every `code` a TlibError may carry. */
 export type TlibErrorCode = keyof TlibErrorCodes;
 

@@ -5,8 +5,8 @@
  *
  *   npm run web-demo        # prints the page's URL; then type `call` to ring the agent, `kill` to kill the primary
  *
- * The page loads `tlib-client/browser` (built here from src/ with the package's own browser
- * build settings) and opens a GatewayConnection to this server's /tlib with its token. Everything
+ * The page loads `tlib-client/browser`, built here from this repository's src/ with the package's
+ * own browser build settings (tsup.config.ts), so the page always runs the code beside it; it opens a GatewayConnection to this server's /tlib with its token. Everything
  * runs on 127.0.0.1. `startWebDesktop()` is what the browser test drives.
  */
 import { readFile } from 'node:fs/promises';
@@ -19,9 +19,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'tsup';
 import { browserBuild } from '../../tsup.config.js';
-import { createGateway, tokenFromRequest, type Gateway } from '../../src/gateway/index.js';
-import { TServerConnection } from '../../src/index.js';
-import { HotStandbyPair } from '../../src/simulator/index.js';
+import { TServerConnection } from 'tlib-client';
+import { createGateway, tokenFromRequest, type Gateway } from 'tlib-client/gateway';
+import { HotStandbyPair } from 'tlib-client/simulator';
 
 const USAGE = `usage: npm run web-demo    (or npx tsx examples/web-desktop/server.ts; PORT=8080 to choose the port)
 

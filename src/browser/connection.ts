@@ -181,15 +181,8 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
           this.ready = false;
         }
         if (!settled) {
-          settled = true;
-          const error = new GatewayError(
-            'ERR_GATEWAY_REFUSED',
-            `the gateway closed the socket (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`,
-            {
-              status: ev.code,
-            },
-          );
-          reject(FINAL_CLOSE_CODES.has(ev.code) ? new AbortError(error) : error);
+          const reason = `the gateway closed the socket (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`;
+          this.abortAttempt?.(new GatewayError('ERR_GATEWAY_REFUSED', reason, { status: ev.code }));
           return;
         }
         if (current) this.lost(ev.code, ev.reason);
@@ -210,10 +203,9 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   private lost(code: number, reason: string): void {
     if (this.statusValue === 'closing' || this.statusValue === 'closed') return;
     this.requests.interrupt(`the gateway connection dropped (${code}${reason ? ` ${reason}` : ''})`);
-    if (FINAL_CLOSE_CODES.has(code)) {
-      this.report(
-        new GatewayError('ERR_GATEWAY_REFUSED', `the gateway closed the session (${code} ${reason}); not reconnecting`, { status: code }),
-      );
+    if (FINAL_CLOSE_CODES.has(code) || this.options.reconnect === false) {
+      const why = this.options.reconnect === false ? 'reconnect is off' : 'not reconnecting';
+      this.report(new GatewayError('ERR_GATEWAY_REFUSED', `the gateway closed the session (${code} ${reason}); ${why}`, { status: code }));
       void this.close();
       return;
     }
@@ -233,7 +225,7 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
           throw final ? new AbortError(err as Error) : err;
         });
       await pRetry(attempt, {
-        retries: this.options.reconnect === false ? 0 : r.retries,
+        retries: r.retries,
         minTimeout: r.minTimeoutMs,
         maxTimeout: r.maxTimeoutMs,
         factor: r.factor,

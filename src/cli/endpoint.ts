@@ -1,5 +1,5 @@
 /** A `host:port` from a command line (the CLI and the examples): never the library's `{ host, port }` form. */
-import { parseEndpoint } from '../connection/options.js';
+import { parseEndpoint } from '../transport/endpoint.js';
 
 /** Checks `--flag host:port`; throws an Error whose message names the flag and shows the form. */
 export function checkHostPort(value: string, flag: string): void {

@@ -4,22 +4,21 @@ import type { AnswerOf, RequestArgs, TEvent } from '../protocol/types.js';
 import { validateRequestArgs } from '../protocol/validate.js';
 import { bindClock, clockOf, systemClock } from '../util/clock.js';
 import { pushIterator } from '../util/push-iterator.js';
-import { AddressPolicy } from './address-policy.js';
-import { IsolatingEmitter } from './emitter.js';
+import { AddressPolicy } from './pair/address-policy.js';
 import { FirstConnect, type OpenOptions } from './first-connect.js';
-import { EventGate } from './gate.js';
-import { inputMaskOf } from './helpers.js';
+import { EventGate } from './events/gate.js';
+import { inputMaskOf, RequestHelpers } from './helpers.js';
 import type { CallView, DNView } from '../model/index.js';
 import { Dialer, type DialerHost, type DialerOptions } from '../dialer/index.js';
-import { Ledger } from './ledger.js';
+import { Ledger } from './ledger/ledger.js';
 import { DEFAULTS, MAX_TIMER_MS, isTimerDelay, resolveOptions, type ResolvedOptions, type TServerConnectionOptions } from './options.js';
-import { PairDriver } from './pair-driver.js';
-import type { ConnectionInternals } from './seams.js';
-import { LedgerReplay, normalizeArgs } from './replay.js';
-import type { InternalRequestOptions, RequestOptions } from './requests.js';
-import { Resync } from './resync.js';
-import { laneWindows, RequestRouter } from './router.js';
-import { StatusStream, type StatusEntry, type StatusIteratorOptions } from './status-stream.js';
+import { PairDriver } from './pair/driver.js';
+import type { ConnectionInternals } from './pair/seams.js';
+import { LedgerReplay, normalizeArgs } from './ledger/replay.js';
+import type { InternalRequestOptions, RequestOptions } from './requests/pending.js';
+import { Resync } from './ledger/resync.js';
+import { laneWindows, RequestRouter } from './requests/router.js';
+import { StatusStream, type StatusEntry, type StatusIteratorOptions } from './events/status-stream.js';
 import type { ConnectionState, EventsIteratorOptions } from './types.js';
 
 export { inputMaskOf };
@@ -33,8 +32,8 @@ export type {
 } from './types.js';
 
 /** A connection to a T-Server and its hot-standby backup: requests (typed helpers and `request()`), events (`on`, `events()`), the state model (`calls`, `dns`), routing points (`route()`), dialers (`dialer()`), through failovers. See the README. */
-export class TServerConnection extends IsolatingEmitter {
-  readonly options: ResolvedOptions;
+export class TServerConnection extends RequestHelpers {
+  private readonly options: ResolvedOptions;
   /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */
   private readonly ledger: Ledger;
   private readonly router: RequestRouter;
@@ -43,7 +42,7 @@ export class TServerConnection extends IsolatingEmitter {
   private readonly gate: EventGate;
   private readonly replays: LedgerReplay;
   private readonly resync: Resync;
-  /** Sessions, dialling and failover: the pair state machine and its driver (pair-machine.ts, pair-driver.ts). */
+  /** Sessions, dialling and failover: the pair state machine and its driver (pair/machine.ts, pair/driver.ts). */
   private readonly pair: PairDriver;
   private readonly statusStream = new StatusStream();
   /** open() once, or open({ retry }) until a server answers (first-connect.ts). */
@@ -176,11 +175,6 @@ export class TServerConnection extends IsolatingEmitter {
     return [...this.ledger.dns.keys()];
   }
 
-  /** Calls known on registered DNs (ConnIDs), as the resync will query them. */
-  get knownCalls(): string[] {
-    return [...this.ledger.calls.keys()];
-  }
-
   /** The calls on registered DNs, by ConnID: frozen views, replaced on change (docs/state-model.md). */
   get calls(): ReadonlyMap<string, CallView> {
     return this.ledger.model.calls;
@@ -212,7 +206,7 @@ export class TServerConnection extends IsolatingEmitter {
     if (status === 'closed')
       return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is not open — call open() first`));
     if (status === 'closing') return Promise.reject(new ConnectionClosedError(`${name} refused: the connection is closing`));
-    // A routing point's traffic has a budget of its own (requests.ts InternalRequestOptions): the offline queue never refuses it.
+    // A routing point's traffic has a budget of its own (requests/pending.ts InternalRequestOptions): the offline queue never refuses it.
     const lane = (options as InternalRequestOptions).lane === 'routing' ? 'routing' : 'user';
     const queueLimit = this.options.offlineQueueLimit;
     if (lane === 'user' && queueLimit === false && !this.pair.active?.isOpen) {

@@ -6,13 +6,14 @@
  * numbers, or `retry`'s own) on the connection's clock, like every other timer of the connection.
  * Each failed attempt is reported on `conn.status()` as a `connecting` entry with the attempt, the
  * servers tried and the error. Once a session is open, losses are the pair state machine's business
- * (pair-machine.ts), not this loop's.
+ * (pair/machine.ts), not this loop's.
  */
 import createDebug from 'debug';
 import pRetry from 'p-retry';
 import { ConnectionClosedError, InvalidArgumentError, InvalidStateError } from '../errors.js';
 import { type Clock, sleepOn } from '../util/clock.js';
-import { DEFAULTS, defaultRetryStrategy, MAX_TIMER_MS, type ReconnectOptions, showValue } from './options.js';
+import { showValue } from '../util/show-value.js';
+import { DEFAULTS, defaultRetryStrategy, MAX_TIMER_MS, type ReconnectOptions } from './options.js';
 
 const debug = createDebug('tlib:connection');
 

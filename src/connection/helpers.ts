@@ -2,22 +2,22 @@
  * The typed request helpers of TServerConnection: one method per row of the helper table
  * (src/protocol/helper-table.ts), installed on this class's prototype by installHelpers() and
  * typed by the generated HelperMethods interface, as ioredis builds its commands. Kept apart from
- * the connection so the connection stays about connections; TServerConnection extends this class.
+ * the connection so the connection stays about connections. They sit on the listener API
+ * (IsolatingEmitter); TServerConnection extends this class.
  *
  * Positional arguments come first (the DN, then the ConnID, then what the request is about); then
  * an options object: the request's other attributes in camelCase (or under their catalogue
  * names), `signal` and `timeoutMs`; last, optionally, `{ signal, timeoutMs }` alone.
  * docs/call-control.md lists every helper.
  */
-import { EventEmitter } from 'eventemitter3';
 import { installHelpers } from '../protocol/helper-install.js';
 import type { HelperMethods } from '../protocol/helper-methods.js';
 import type { HelperOptions } from '../protocol/helper-table.js';
 import type { RequestName } from '../protocol/messages.js';
 import type { AnswerOf, RequestArgs } from '../protocol/types.js';
 import { RoutePoint, type RouteHandler, type RouteOptions, type RoutingHost } from '../routing/index.js';
-import type { TServerConnectionEvents } from './connection.js';
-import type { RequestOptions } from './requests.js';
+import { IsolatingEmitter } from './events/emitter.js';
+import type { RequestOptions } from './requests/pending.js';
 
 export { inputMaskOf } from '../protocol/helper-install.js';
 
@@ -46,7 +46,7 @@ export type MonitorOptions = HelperOptions<'monitorNextCall'>;
 export type QuerySwitchOptions = HelperOptions<'querySwitch'>;
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: installHelpers() below puts every method of the merged interface on the prototype.
-export abstract class RequestHelpers extends EventEmitter<TServerConnectionEvents> {
+export abstract class RequestHelpers extends IsolatingEmitter {
   abstract request<N extends RequestName>(name: N, args?: RequestArgs<N>, options?: RequestOptions): Promise<AnswerOf<N>>;
 
   /**

@@ -9,17 +9,11 @@ export {
   type TServerConnectionEvents,
 } from './connection.js';
 export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMessages } from './diagnostics.js';
-export {
-  DEFAULTS,
-  defaultRetryStrategy,
-  parseEndpoint,
-  type EndpointInput,
-  type ReconnectOptions,
-  type TServerConnectionOptions,
-} from './options.js';
+export { parseEndpoint, type EndpointInput } from '../transport/endpoint.js';
+export { DEFAULTS, defaultRetryStrategy, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { FirstConnectProgress, OpenOptions, OpenRetryOptions } from './first-connect.js';
-export type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
-export type { RequestOptions } from './requests.js';
+export type { AllowedBackupHosts, LearnedAddressPolicy } from './pair/address-policy.js';
+export type { RequestOptions } from './requests/pending.js';
 export type {
   AgentLoginOptions,
   AgentStateOptions,
@@ -33,4 +27,4 @@ export type {
   RouteCallOptions,
   TreatmentOptions,
 } from './helpers.js';
-export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './status-stream.js';
+export type { ConnectionStatusEvent, StatusEntry, StatusIteratorOptions } from './events/status-stream.js';

@@ -1,18 +1,16 @@
 /**
  * Connection options and their defaults, in one place. The README's options table mirrors this file.
  */
-import { isIP } from 'node:net';
 import type tls from 'node:tls';
 import { type Codec, wireCodecV1 } from '../codec/index.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/format.js';
 import { InvalidArgumentError } from '../errors.js';
 import { DEFAULT_MAX_CALLS, DEFAULT_MAX_USER_DATA_BYTES, DEFAULT_MAX_USER_DATA_BYTES_PER_CALL } from '../model/types.js';
-import type { Endpoint } from '../transport/index.js';
+import { type Endpoint, type EndpointInput, parseEndpoint } from '../transport/endpoint.js';
+import { nearestName } from '../util/nearest-name.js';
+import { showValue } from '../util/show-value.js';
 import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
-import type { AllowedBackupHosts, LearnedAddressPolicy } from './address-policy.js';
-
-/** `servername`: the name the server's TLS certificate must be valid for (default: the `tls` option's, else the host). */
-export type EndpointInput = string | { host: string; port: number; name?: string; servername?: string };
+import { type AllowedBackupHosts, LEARNED_ADDRESS_DEFAULTS, type LearnedAddressPolicy } from './pair/address-policy.js';
 
 /** The backoff of reconnect attempts (and of `open({ retry: true })`): min·factor^(n−1), ×[1, 2) when randomized, capped at max. */
 export interface ReconnectOptions {
@@ -92,6 +90,7 @@ export interface TServerConnectionOptions {
    * Delay in ms before reconnect attempt `attempt + 1` after `attempt` failed with `error`, or null to
    * give up (the connection closes), as ioredis's option. Also paces redialling a server whose
    * sessions keep dying young. Default: `defaultRetryStrategy(reconnect)` (the `reconnect` backoff).
+   * Not with `reconnect` (InvalidArgumentError naming both): one or the other says how to retry.
    */
   retryStrategy?: (attempt: number, error: Error) => number | null;
 }
@@ -139,7 +138,7 @@ export const DEFAULTS = {
   maxWriteBufferBytes: 8 * 1024 * 1024,
   /** Messages held before a registration answer or during a ledger replay, per hold (frame bytes + HELD_MESSAGE_OVERHEAD each). */
   maxHeldBytes: 64 * 1024 * 1024,
-  learnedAddresses: { withBackup: 'configured', withoutBackup: 'any' },
+  learnedAddresses: LEARNED_ADDRESS_DEFAULTS,
   /** events() / MonitorBridge.messages(): values each iterator keeps behind its consumer, and what happens past it. */
   iteratorBuffer: DEFAULT_ITERATOR_BUFFER,
   resyncOnReconnect: true,
@@ -161,64 +160,6 @@ export function defaultRetryStrategy(r: ReconnectOptions | false): (attempt: num
     const random = r.randomize ? Math.random() + 1 : 1;
     return Math.min(r.maxTimeoutMs, Math.round(random * Math.max(r.minTimeoutMs, 1) * r.factor ** (attempt - 1)));
   };
-}
-
-// Labels of 1–63 characters (RFC 1035), 253 in all.
-const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-
-/** True for an IP address literal or a syntactically valid DNS name. */
-export function isValidHost(host: unknown): host is string {
-  if (typeof host !== 'string' || host.length === 0) return false;
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return isIPLiteral(bare) || HOSTNAME_RE.test(bare);
-}
-
-function isIPLiteral(host: string): boolean {
-  return isIP(host) !== 0;
-}
-
-export function isValidPort(port: unknown): port is number {
-  return typeof port === 'number' && Number.isInteger(port) && port >= 1 && port <= 65535;
-}
-
-/** 'host:port', with an IPv6 literal in brackets: how endpoints are named in events and state. */
-export function endpointName(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** Parses 'host:port', '[::1]:port' or { host, port, name }. Throws InvalidArgumentError naming what is wrong. */
-export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
-  let host: unknown;
-  let port: unknown;
-  let name: string | undefined;
-  let servername: unknown;
-  if (typeof input === 'string') {
-    const m = /^\[([^\]]+)\]:(\d+)$/.exec(input) ?? /^([^:]+):(\d+)$/.exec(input);
-    if (!m) throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${JSON.stringify(input)}`);
-    host = m[1];
-    port = Number(m[2]);
-  } else if (input && typeof input === 'object') {
-    host = input.host;
-    port = input.port;
-    name = input.name;
-    servername = input.servername;
-  } else {
-    throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${showValue(input)}`);
-  }
-  if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
-  if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
-  if (servername !== undefined && (typeof servername !== 'string' || servername === '')) {
-    throw new InvalidArgumentError(`${what}: servername must be a non-empty string, got ${showValue(servername)}`);
-  }
-  const h = host.startsWith('[') ? host.slice(1, -1) : host;
-  const endpoint: Endpoint = { host: h, port, name: name ?? endpointName(h, port), configured: true };
-  if (servername !== undefined) endpoint.servername = servername;
-  return endpoint;
-}
-
-/** A value as a message shows it: strings quoted (`got "5000"`, not `got 5000`). */
-export function showValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /**
@@ -255,33 +196,6 @@ const NESTED_KEYS: Record<string, readonly string[]> = {
   reconnect: ['retries', 'minTimeoutMs', 'maxTimeoutMs', 'factor', 'randomize'] satisfies (keyof ReconnectOptions)[],
   offlineQueue: ['limit'] satisfies (keyof Exclude<TServerConnectionOptions['offlineQueue'], false | undefined>)[],
 };
-
-/** Edit distance (insert, delete, substitute, swap two neighbours), for "did you mean". */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
-}
-
-/** The valid name closest to `key`, if it is close enough to be a typo. */
-export function nearestName(key: string, valid: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of valid) {
-    const [k, n] = [key.toLowerCase(), name.toLowerCase()];
-    // A shared stem of 4+ letters (`retry` → `retries`) counts as close.
-    const distance = k === n ? 0 : k.slice(0, 4) === n.slice(0, 4) && k.length >= 4 ? 1 : editDistance(k, n);
-    if (distance < bestDistance) [best, bestDistance] = [name, distance];
-  }
-  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
 
 function refuseUnknownKeys(o: object, valid: readonly string[], prefix: string): void {
   for (const key of Object.keys(o)) {
@@ -361,7 +275,22 @@ function checkReconnect(r: ReconnectOptions): ReconnectOptions {
   return r;
 }
 
-function retryStrategyOf(value: unknown, reconnect: ReconnectOptions | false): ResolvedOptions['retryStrategy'] {
+/**
+ * `retryStrategy`, or the `reconnect` backoff as one. Both at once would leave one silently
+ * ignored: refused, naming both.
+ */
+function retryStrategyOf(
+  value: unknown,
+  given: TServerConnectionOptions['reconnect'],
+  reconnect: ReconnectOptions | false,
+): ResolvedOptions['retryStrategy'] {
+  if (value !== undefined && given !== undefined) {
+    throw new InvalidArgumentError(
+      given === false
+        ? 'give reconnect: false or retryStrategy, not both (with reconnect: false nothing is retried; a retryStrategy that returns null gives up)'
+        : 'give reconnect: { retries, minTimeoutMs, maxTimeoutMs, factor, randomize } or retryStrategy, not both (retryStrategy replaces the reconnect backoff)',
+    );
+  }
   if (value === undefined) return defaultRetryStrategy(reconnect);
   if (typeof value !== 'function')
     throw new InvalidArgumentError(`retryStrategy must be a function (attempt, error) => ms | null, got ${typeof value}`);
@@ -419,6 +348,6 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     maxUserDataBytes: atLeastOne(o.maxUserDataBytes ?? DEFAULTS.maxUserDataBytes, 'maxUserDataBytes'),
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
     resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
-    retryStrategy: retryStrategyOf(o.retryStrategy, reconnect),
+    retryStrategy: retryStrategyOf(o.retryStrategy, o.reconnect, reconnect),
   };
 }

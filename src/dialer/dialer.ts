@@ -10,13 +10,14 @@
  * twice — one caught by a failover learns its outcome by asking the new primary (./recovery.ts).
  */
 import { EventEmitter } from 'eventemitter3';
-import { InvalidArgumentError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
+import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
 import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
 import { Fifo } from '../routing/fifo.js';
+import { PrimaryWait, Tries } from '../routing/primary-wait.js';
 import { RequestWindow } from '../routing/window.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { outcomeOf } from './outcome.js';
-import { checkCall, findCalls } from './recovery.js';
+import { checkCall, LostDials } from './recovery.js';
 import {
   DIAL_DEFAULTS,
   DialError,
@@ -44,6 +45,8 @@ interface Dial {
   due: number;
   /** Checks past `due` that did not tell the outcome. */
   misses: number;
+  /** Queries about it that reached no primary (EventError 52, or lost with their server), since its last answer. */
+  tries: Tries | undefined;
   timer: unknown;
   resolve: (r: DialResult) => void;
   reject: (err: unknown) => void;
@@ -74,7 +77,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
   private queuedBytes = 0;
   private inFlight = 0;
   private readonly byConnId = new Map<string, Dial>();
-  private readonly lost: Dial[] = [];
+  /** Where a lost dial waits to be looked for again when no server was primary to ask; a new server ends the wait. */
+  private readonly primary: PrimaryWait;
+  /** Dials whose request was lost with its server, until their call is found at the target. */
+  private readonly lost: LostDials<Dial>;
   private readonly window = new RequestWindow(CHECK_WINDOW);
   /** Targets registered (or being registered) so their events come. */
   private readonly targets = new Map<string, Promise<unknown>>();
@@ -94,7 +100,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
   private closing: Promise<void> | undefined;
   private idle: (() => void) | undefined;
   private readonly onEvent = (e: Record<string, unknown>) => this.observe(e);
-  private readonly onNewServer = () => this.checkAll();
+  private readonly onNewServer = () => {
+    this.primary.wake();
+    this.checkAll();
+  };
 
   constructor(host: DialerHost, options: DialerOptions = {}) {
     super();
@@ -107,6 +116,20 @@ export class Dialer extends EventEmitter<DialerEvents> {
     });
     this.host = host;
     this.clock = clockOf(host);
+    this.primary = new PrimaryWait(this.clock);
+    this.lost = new LostDials<Dial>({
+      host,
+      window: this.window,
+      primary: this.primary,
+      owned: (connId) => this.byConnId.has(connId),
+      isLost: (d) => d.stage === 'lost',
+      tries: (d) => (d.tries ??= new Tries(this.clock)),
+      found: (d, connId) => {
+        this.follow(d, connId);
+        void this.check(d);
+      },
+      unknown: (d, why, cause) => this.unknown(d, why, cause),
+    });
     this.maxInFlight = options.maxInFlight ?? DIAL_DEFAULTS.maxInFlight;
     this.maxQueued = options.maxQueued ?? DIAL_DEFAULTS.maxQueued;
     this.maxQueuedBytes = options.maxQueuedBytes ?? DIAL_DEFAULTS.maxQueuedBytes;
@@ -158,6 +181,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
         connId: undefined,
         due: 0,
         misses: 0,
+        tries: undefined,
         timer: undefined,
         resolve,
         reject,
@@ -234,11 +258,19 @@ export class Dialer extends EventEmitter<DialerEvents> {
     this.follow(dial, answer.ConnID);
   }
 
-  /** Registers `target` once (kept across failovers by the connection), unless it is already. */
+  /**
+   * Registers `target` once (kept across failovers by the connection), unless it is already. A DN is
+   * registered once per connection: serve a routing point with conn.route() before dialling for it.
+   */
   private registered(target: string): Promise<unknown> {
     let p = this.targets.get(target);
     if (p === undefined) {
-      p = this.host.registeredDNs?.includes(target) ? Promise.resolve() : this.host.request('RequestRegisterAddress', { ThisDN: target });
+      p = this.host.registeredDNs?.includes(target)
+        ? Promise.resolve()
+        : this.host.request('RequestRegisterAddress', { ThisDN: target }).catch((err: unknown) => {
+            // Being registered meanwhile (a conn.route() starting on it): registered is all a dial needs.
+            if (!(err instanceof InvalidStateError)) throw err;
+          });
       p.catch(() => this.targets.delete(target)); // tried again by the next dial
       this.targets.set(target, p);
     }
@@ -301,6 +333,15 @@ export class Dialer extends EventEmitter<DialerEvents> {
     this.clock.clearTimeout(dial.timer);
     const checked = await checkCall(this.host, this.window, dial.connId, dial.target);
     if (dial.stage !== 'dialing') return; // its outcome event came meanwhile
+    if (checked.kind === 'later') {
+      // No primary to ask: again at the next new server (checkAll) or after a backoff; not a miss.
+      dial.tries ??= new Tries(this.clock);
+      const delay = dial.tries.next(checked.cause);
+      if (delay === undefined) this.unknown(dial, `the call could not be checked: ${dial.tries.why()}`, checked.cause);
+      else this.arm(dial, delay);
+      return;
+    }
+    dial.tries = undefined;
     if (checked.kind === 'outcome') this.settle(dial, checked.outcome, checked.event, true);
     else if (checked.kind === 'gone') this.unknown(dial, checked.why, checked.cause);
     else if (checked.kind === 'ringing' && this.clock.now() < dial.due) this.arm(dial, dial.due - this.clock.now());
@@ -313,40 +354,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
     else this.arm(dial, this.graceMs);
   }
 
-  /** The request was lost with its server: look for its call at the target (batched per tick). */
+  /** The request was lost with its server: its call is looked for at the target (./recovery.ts). */
   private loseRequest(dial: Dial): void {
     dial.stage = 'lost';
-    this.lost.push(dial);
-    if (this.lost.length === 1) this.clock.defer(() => void this.findLost());
-  }
-
-  private async findLost(): Promise<void> {
-    const lost = this.lost.splice(0);
-    const byTarget = new Map<string, Dial[]>();
-    for (const d of lost) byTarget.set(d.target, [...(byTarget.get(d.target) ?? []), d]);
-    for (const [target, dials] of byTarget) {
-      let found: Map<Dial, string>;
-      try {
-        found = await findCalls(this.host, this.window, target, dials, (connId) => this.byConnId.has(connId));
-      } catch (err) {
-        for (const d of dials)
-          this.unknown(d, `its request was lost with its server and the calls at ${target} could not be listed: ${failureOf(err)}`, err);
-        continue;
-      }
-      for (const d of dials) {
-        const connId = found.get(d);
-        if (d.stage !== 'lost') continue;
-        if (connId === undefined)
-          this.unknown(
-            d,
-            'its request was lost with its server and the new server knows no call to this number: never placed, or ended meanwhile',
-          );
-        else {
-          this.follow(d, connId);
-          void this.check(d);
-        }
-      }
-    }
+    this.lost.add(dial);
   }
 
   private settle(dial: Dial, outcome: DialOutcome, event: Record<string, unknown>, checked: boolean): void {

@@ -1,7 +1,7 @@
 /**
  * conn.dialer()'s public types, its error and its defaults (the Dialer class is in ./dialer.ts).
  */
-import { TlibError } from '../errors.js';
+import { type DialErrorCode, TlibError } from '../errors.js';
 import type { KVListInput } from '../protocol/attributes.js';
 
 /** Defaults of `DialerOptions` and `DialOptions`, in one place. */
@@ -99,8 +99,7 @@ export interface DialStats {
   overflowed: number;
 }
 
-/** The `code` of a DialError. */
-export type DialErrorCode = 'ERR_DIAL_REFUSED' | 'ERR_DIAL_OUTCOME_UNKNOWN' | 'ERR_DIAL_QUEUE_FULL' | 'ERR_DIALER_CLOSED';
+export type { DialErrorCode };
 
 /**
  * A dial that gave no outcome: it was never placed (ERR_DIAL_REFUSED: `cause` says whether the

@@ -15,23 +15,11 @@ import {
   TlibError,
   type RequestInfo,
   type TlibErrorCode,
+  type GatewayErrorCode,
 } from '../errors.js';
 import type { WireError } from './protocol.js';
 
-/** The `code` of a GatewayError. */
-export type GatewayErrorCode =
-  /** A request on a DN, agent id or call the session was not granted, or one the gateway keeps to itself. Nothing was sent. */
-  | 'ERR_GATEWAY_FORBIDDEN'
-  /** More than `maxInFlightPerSession` requests in flight for this session. Nothing was sent. */
-  | 'ERR_GATEWAY_BUSY'
-  /** A granted DN could not be registered on the T-Server (the notice names the DN). */
-  | 'ERR_GATEWAY_WATCH'
-  /** The gateway refused the WebSocket (HTTP status at the upgrade) or closed it with a code that means "do not retry". */
-  | 'ERR_GATEWAY_REFUSED'
-  /** The gateway sent something this client cannot read. */
-  | 'ERR_GATEWAY_PROTOCOL'
-  /** The gateway failed in a way it does not describe to browsers (its log has the detail). */
-  | 'ERR_GATEWAY_INTERNAL';
+export type { GatewayErrorCode };
 
 export class GatewayError extends TlibError {
   declare readonly code: GatewayErrorCode;

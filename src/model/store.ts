@@ -7,60 +7,17 @@
  */
 import type { KVList, TimeValue } from '../protocol/attributes.js';
 import { CallList } from './call-list.js';
-import { RANKS, Tier, type Linked, type Rank } from './tiers.js';
-import type { AgentView, CallView, Change, ChangeCause, DNView, ForwardView, ModelEvent, ModelWarning, PartyState } from './types.js';
+import { RANKS, Tier, type Rank } from './tiers.js';
+import type { AgentView, CallView, Change, ChangeCause, DNView, ModelEvent, ModelWarning, PartyState } from './types.js';
 import { kvBytes, kvPrefix, own } from './user-data.js';
+import type { CallRecord, DNRecord } from './records.js';
 import { buildCallView, buildDNView, ViewMap } from './views.js';
+
+export type { CallRecord, DNRecord };
 
 /** Other-party DNs and previous ConnIDs kept per call: a server cannot grow one call without bound. */
 export const MAX_OTHER_PARTIES = 16;
 export const MAX_PREVIOUS_CONNIDS = 16;
-
-export interface CallRecord extends Linked {
-  readonly connId: string;
-  readonly parties: Map<string, PartyState>;
-  /** Other DNs named on the call, most recent last (made at the first). */
-  others: string[] | undefined;
-  callType: number | undefined;
-  ani: string | undefined;
-  dnis: string | undefined;
-  /** UserData as the event gave it, or frozen once a view was built (or it was trimmed). */
-  userData: Readonly<KVList> | undefined;
-  userDataFrozen: boolean;
-  /** What `userData` counts against the model's byte bounds (user-data.ts kvBytes). */
-  userDataBytes: number;
-  previous: string[] | undefined;
-  startedAt: number;
-  /** In the store (false once ended or evicted). */
-  live: boolean;
-  /** Bumped by every change: a cached view is current while its version matches. */
-  version: number;
-  view: CallView | undefined;
-  viewVersion: number;
-  /** The step the record was first changed in lately, and its version before that step. */
-  mark: number;
-  markVersion: number;
-  /** The step that created it: a call made and dropped in one step was never shown. */
-  readonly bornAt: number;
-  /** The view its callEnded carries, while the step that ended it is committed. */
-  endView: CallView | undefined;
-  /** Dropped to stay within maxCalls (its callEnded has cause 'evicted'). */
-  evicted: boolean;
-}
-
-export interface DNRecord {
-  readonly dn: string;
-  agent: AgentView;
-  dnd: boolean;
-  forward: ForwardView | undefined;
-  /** The ConnIDs the DN is on (made at its first call). */
-  calls: CallList | undefined;
-  live: boolean;
-  version: number;
-  view: DNView | undefined;
-  viewVersion: number;
-  mark: number;
-}
 
 export const LOGGED_OUT: AgentView = Object.freeze({ id: undefined, status: 'loggedOut', workMode: undefined, place: undefined });
 
@@ -212,7 +169,8 @@ export class ModelStore {
 
   /** The call, created if new (startedAt from the event's `time`). */
   ensureCall(connId: string, e: ModelEvent | undefined): CallRecord {
-    return this.records.get(connId) ?? this.create(own(connId), e);
+    // A ConnID attribute is decoded from 8 bytes into a new flat string: no frame text to let go of.
+    return this.call(connId) ?? this.create(connId, e);
   }
 
   private create(connId: string, e: ModelEvent | undefined): CallRecord {

@@ -6,11 +6,13 @@
 import type { KVList, KVPair } from '../protocol/attributes.js';
 
 /**
- * A copy of a string the model keeps. A string of 13 characters or more read from a frame is a
- * slice of the frame's text and would keep all of it alive as long as the model holds it.
+ * A flat copy of a string the model keeps. A string of 13 characters or more read from a frame
+ * may be a slice of the frame's text: kept, it would keep all of the text alive, and every
+ * comparison with it (each Map lookup of a call) would take V8's slow path. A JSON round trip is
+ * the one builtin way to a new flat string of any content (slice() would make another slice).
  */
 export function own(s: string): string {
-  return s.length < 13 ? s : ` ${s}`.slice(1);
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
 }
 
 /** What one kvlist entry costs beyond its characters (the pair array and two string headers). */

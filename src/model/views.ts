@@ -3,7 +3,7 @@
  * conn.dns) or listens for changes, and kept until the record changes again (a version per
  * record). A routing point's stream of call events costs no view at all while nobody looks.
  */
-import type { CallRecord, DNRecord } from './store.js';
+import type { CallRecord, DNRecord } from './records.js';
 import type { CallView, DNView } from './types.js';
 import { freezeKV } from './user-data.js';
 

@@ -5,7 +5,7 @@
  * events with the usual content; requests here can be decoded (a server sees their name) but are
  * refused before sending (validateRequestArgs: ERR_NOT_IN_PROTOCOL).
  */
-import type { EventSpecBase } from './messages.js';
+import type { EventSpecBase } from './spec-base.js';
 
 const KNOWN_EVENT = { kind: 'event', fromSeed: false, catalogueOnly: true, attributes: {} } as const;
 

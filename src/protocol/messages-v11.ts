@@ -10,7 +10,7 @@
  * `answerMatch` names the attributes an answer must share with its request where an event of the
  * same name comes earlier for that request (see isAnsweringEvent in ./catalogue.ts).
  */
-import type { EventSpecBase, RequestSpecBase } from './messages.js';
+import type { EventSpecBase, RequestSpecBase } from './spec-base.js';
 
 export const CALL_EVENT_SPECS = {
   EventQueued: {

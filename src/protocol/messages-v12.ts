@@ -8,7 +8,7 @@
  * Reasons on the agent events, AddressInfoType/Status on EventAddressInfo, ThisQueue…) is in those
  * rows, in ./messages.ts and ./messages-v11.ts.
  */
-import type { EventSpecBase, RequestSpecBase } from './messages.js';
+import type { EventSpecBase, RequestSpecBase } from './spec-base.js';
 
 export const V12_EVENT_SPECS = {
   // Answers RequestCollectDigits when NumberOfDigits are in, a terminate digit comes, or Timeout passes.

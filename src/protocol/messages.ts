@@ -1,25 +1,9 @@
-/**
- * The message catalogue: every event and request of wire protocol v1 with its TMessageType number
- * and its attributes, each Mandatory ('M') or Optional ('O'). The 1.1 call-control rows are in
- * ./messages-v11.ts, the 1.2 ones in ./messages-v12.ts, the names known but not modelled in
- * ./message-names.ts; EVENT_SPECS and REQUEST_SPECS at the end join them.
- *
- * Sources: the seed tables "General Events" and "Special Events" for the events they list; for the
- * others, the parenthesised lists of `shared/wire-protocol.md` plus the usual T-Library content
- * (ThisDN, ConnID, ReferenceID when answering, time Mandatory, Extensions). Every event may also
- * carry EventSequenceNumber and ServerStartTime. Those shared parts are the `*_COMMON` and
- * `*_CONTENT` tables below, merged at build time into types (./types.ts) and descriptors
- * (./catalogue.ts), so no attribute list is written twice.
- */
-import type { AttributeName } from './attributes.js';
 import { CATALOGUE_ONLY_EVENT_SPECS } from './message-names.js';
 import { CALL_EVENT_SPECS, CALL_REQUEST_SPECS } from './messages-v11.js';
 import { V12_EVENT_SPECS, V12_REQUEST_SPECS } from './messages-v12.js';
+import type { AttributeSpecs, EventSpecBase, RequestSpecBase } from './spec-base.js';
 
-/** Whether a message carries an attribute always (`M`, Mandatory) or may (`O`, Optional). */
-export type Presence = 'M' | 'O';
-/** A message's attributes with their presence. */
-export type AttributeSpecs = { readonly [K in AttributeName]?: Presence };
+export type { AttributeSpecs, EventSpecBase, Presence, RequestSpecBase } from './spec-base.js';
 
 /** Added to every event received from the wire (not to the two client-made ones). */
 export const EVENT_WIRE_COMMON = {
@@ -61,52 +45,6 @@ export const CALL_EVENT_CONTENT = {
   CallState: 'O',
   MediaType: 'O',
 } as const satisfies AttributeSpecs;
-
-/** The catalogue row of an event. */
-export interface EventSpecBase {
-  readonly type: number;
-  readonly kind: 'event';
-  /** Attribute table straight from the seed (true) or the wire spec plus the usual content (false). */
-  readonly fromSeed: boolean;
-  readonly attributes: AttributeSpecs;
-  /** Made by the client, never sent on the wire (EventServerConnected/Disconnected). */
-  readonly synthesized?: true;
-  /** Consumed by the library itself and never delivered to users (EventRestoreConnection). */
-  readonly internal?: true;
-  /** Decoded and reported as obsolete, never acted upon. */
-  readonly obsolete?: true;
-  /** Special rule name, see ./validate.ts. */
-  readonly rule?: 'atLeastOneOfAgentIDPlaceThisDN' | 'subscriptionIdOnStart';
-  /** An event about a call: CALL_EVENT_CONTENT is merged in. */
-  readonly call?: true;
-  /** Added by wire protocol 1.1. */
-  readonly v11?: true;
-  /** Added by wire protocol 1.2. */
-  readonly v12?: true;
-  /** Named by the T-Library enumeration but not modelled: decoded with the usual content, never acted upon. */
-  readonly catalogueOnly?: true;
-}
-
-/** The catalogue row of a request. */
-export interface RequestSpecBase {
-  readonly type: number;
-  readonly kind: 'request';
-  readonly attributes: AttributeSpecs;
-  /** Events that answer this request (EventError may always answer). */
-  readonly answeredBy: readonly string[];
-  /** Safe to send again when the outcome of an interrupted attempt is unknown. */
-  readonly idempotent: boolean;
-  readonly rule?: 'atLeastOneOfAgentIDPlaceThisDN';
-  /** A row of the 1.1 request table. */
-  readonly v11?: true;
-  /** A row of the 1.2 request table. */
-  readonly v12?: true;
-  /**
-   * Attributes an answering event must share with the request to settle it, where an event of the
-   * same name also comes earlier for the same request (see isAnsweringEvent in ./catalogue.ts).
-   */
-  readonly answerMatch?: readonly AttributeName[];
-}
 
 const V10_EVENT_SPECS = {
   // --- General Events (seed 000/002) ---

@@ -20,6 +20,7 @@ import { carryOut, type Ending, routeArgs } from './carry-out.js';
 import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { Fifo } from './fifo.js';
+import { PrimaryWait } from './primary-wait.js';
 import { Sweep } from './sweep.js';
 import {
   ROUTE_DEFAULTS,
@@ -95,7 +96,12 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e, false);
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
-  private readonly onNewServer = () => this.sweep.start();
+  /** Work refused by a server not primary yet waits here for its next try; a new server ends the wait. */
+  private readonly primary: PrimaryWait;
+  private readonly onNewServer = () => {
+    this.sweep.start();
+    this.primary.wake();
+  };
   /** The host's clock (the connection's): the handler timeout and its timing. */
   private readonly clock: Clock;
 
@@ -113,6 +119,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.signal = options.signal;
     this.clock = clockOf(host);
     this.window = new RequestWindow(options.maxInFlight ?? ROUTE_DEFAULTS.maxInFlight);
+    this.primary = new PrimaryWait(this.clock);
     this.sweep = new Sweep({
       routingPoint,
       window: this.window,
@@ -127,6 +134,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
         this.failed(connId, false, 'ERR_ROUTE_FAILED', `found waiting after a new server took over, but ${failureOf(err)}`, err);
       },
       report: (err) => this.report(err),
+      primary: this.primary,
     });
   }
 
@@ -360,7 +368,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private decide(entry: Entry, decision: RouteDecision, fellBack: boolean): void {
     this.leaveHandler(entry);
     const args = routeArgs(this.routingPoint, entry.connId, decision);
-    void carryOut(this.host, this.window, args, () => entry.gone).then((carried) => {
+    void carryOut(this.host, this.window, this.primary, args, () => entry.gone).then((carried) => {
       if (carried.ending === 'failed') this.failed(entry.connId, fellBack, 'ERR_ROUTE_FAILED', carried.message, carried.cause);
       else this.finish(entry, carried.ending, carried.destination, args.RouteType as number | undefined, fellBack);
     });

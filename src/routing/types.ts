@@ -1,7 +1,7 @@
 /**
  * conn.route()'s public types, its error and its defaults (the RoutePoint class is in ./route-point.ts).
  */
-import { TlibError } from '../errors.js';
+import { type RouteErrorCode, TlibError } from '../errors.js';
 import type { KVList, KVListInput } from '../protocol/attributes.js';
 
 /** Defaults of `RouteOptions`, in one place. */
@@ -128,8 +128,7 @@ export interface RouteStats {
   handlerMs: { p50: number; p99: number; count: number };
 }
 
-/** The `code` of a RouteError. */
-export type RouteErrorCode = 'ERR_ROUTE_HANDLER' | 'ERR_ROUTE_TIMEOUT' | 'ERR_ROUTE_OVERFLOW' | 'ERR_ROUTE_FAILED' | 'ERR_ROUTE_SWEEP';
+export type { RouteErrorCode };
 
 /**
  * A route that did not go as the handler meant: it threw, was too slow, overflowed, the route was

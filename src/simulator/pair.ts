@@ -63,7 +63,7 @@ export interface HotStandbyPairOptions {
 /** How kill() / killPrimary() let the backup take over. */
 export interface KillOptions {
   /**
-   * Delay before the backup takes over (ms). Meanwhile no server is primary: the switch goes on
+   * Delay before the backup takes over (ms, on the switch's clock). Meanwhile no server is primary: the switch goes on
    * (timers fire, pair-level controls change its state) and its events are lost. Default 0.
    */
   promoteAfterMs?: number;
@@ -84,7 +84,7 @@ export class HotStandbyPair extends SwitchFacade {
   /** @internal */
   protected readonly controls: SwitchControls;
   /** Delayed promotions (KillOptions.promoteAfterMs): timer → the promotion it will run. */
-  private readonly pending = new Map<NodeJS.Timeout, () => void>();
+  private readonly pending = new Map<unknown, () => void>();
 
   private constructor(options: HotStandbyPairOptions) {
     super();
@@ -183,7 +183,8 @@ export class HotStandbyPair extends SwitchFacade {
       };
       if (delay === 0) promote();
       else {
-        const timer = setTimeout(() => {
+        // On the switch's clock, as the switch's own timers: a test moves both by hand.
+        const timer = this.shared.clock.setTimeout(() => {
           this.pending.delete(timer);
           promote();
         }, delay);
@@ -196,7 +197,7 @@ export class HotStandbyPair extends SwitchFacade {
   /** Runs a delayed promotion at once (a restart or a switchover does not wait for it). */
   private promoteNow(): void {
     for (const [timer, promote] of [...this.pending]) {
-      clearTimeout(timer);
+      this.shared.clock.clearTimeout(timer);
       this.pending.delete(timer);
       promote();
     }
@@ -255,7 +256,7 @@ export class HotStandbyPair extends SwitchFacade {
 
   /** Stops both servers and the switch's timers (route timeouts, treatments, delayed promotion). */
   async stop(): Promise<void> {
-    for (const timer of this.pending.keys()) clearTimeout(timer);
+    for (const timer of this.pending.keys()) this.shared.clock.clearTimeout(timer);
     this.pending.clear();
     this.shared.clearTimers();
     await Promise.all([this.a.stop(), this.b.stop()]);

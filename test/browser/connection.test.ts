@@ -151,3 +151,30 @@ describe('GatewayConnection', () => {
     expect(conn.state.status).toBe('closed');
   });
 });
+
+describe('GatewayConnection without reconnect', () => {
+  it('reconnect: false — a dropped socket closes the connection and says so on error', async () => {
+    rig = await startGatewayRig();
+    const conn = connect('token-alice', { reconnect: false });
+    const errors: string[] = [];
+    conn.on('error', (e) => errors.push(e.code));
+    await conn.open();
+    await rig.gateway.close();
+    await until(() => conn.state.status === 'closed', 'closed');
+    expect(errors).toEqual(['ERR_GATEWAY_REFUSED']);
+  });
+});
+
+describe('GatewayConnection and a close code that means the client is at fault', () => {
+  it('4400 (malformed): no reconnect, the connection closes and the error names the code', async () => {
+    rig = await startGatewayRig();
+    const conn = connect('token-alice');
+    const errors: GatewayError[] = [];
+    conn.on('error', (e) => errors.push(e as GatewayError));
+    await conn.open();
+    (conn as unknown as { socket: WebSocket }).socket.send('not json');
+    await until(() => conn.state.status === 'closed', 'closed');
+    expect(errors.map((e) => [e.code, e.status])).toEqual([['ERR_GATEWAY_REFUSED', 4400]]);
+    expect(rig.refusals.some((r) => r.status === 4400)).toBe(true);
+  });
+});

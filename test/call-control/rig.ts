@@ -185,14 +185,14 @@ export function switchCallsOn(pair: HotStandbyPair, dns: readonly string[]): str
 
 /**
  * The switch has exactly `expected` on the desk's DNs, and the desk's connection knows exactly
- * those (conn.knownCalls, conn.state.knownCalls, conn.calls): no stale ConnID, none missing; and
+ * those (conn.calls.keys(), conn.state.knownCalls, conn.calls): no stale ConnID, none missing; and
  * its state model has each of its DNs in the state the switch has it on each call.
  */
 export function expectKnownCalls(rig: { pair: HotStandbyPair }, desk: Desk, expected: readonly string[]): void {
   const want = [...expected].sort();
   const dns = desk.conn.registeredDNs;
   expect(switchCallsOn(rig.pair, dns), `the switch's calls on ${desk.name}'s DNs`).toEqual(want);
-  expect([...desk.conn.knownCalls].sort(), `${desk.name}'s conn.knownCalls`).toEqual(want);
+  expect([...desk.conn.calls.keys()].sort(), `${desk.name}'s conn.calls`).toEqual(want);
   expect(desk.conn.state.knownCalls, `${desk.name}'s conn.state.knownCalls`).toBe(want.length);
   expect([...desk.conn.calls.keys()].sort(), `${desk.name}'s conn.calls`).toEqual(want);
   for (const connId of want) {

@@ -279,6 +279,7 @@ describe('runSim', () => {
       handleSignals: false,
       onReady: (t) => (target = t),
     });
+    // Waits for the servers to listen (onReady).
     await expect.poll(() => target, { timeout: 5000 }).toBeDefined();
     expect(out[0]).toMatch(/^tlib sim: primary listening on 127\.0\.0\.1:\d+ \(tserver-a\)$/);
     expect(out[1]).toMatch(/^tlib sim: backup listening on 127\.0\.0\.1:\d+ \(tserver-b\)$/);

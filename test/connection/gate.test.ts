@@ -7,9 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DecodedMessage } from '../../src/codec/index.js';
 import { EventValidationError, ProtocolError, type TlibError } from '../../src/errors.js';
-import { EventGate, type GateHost, type GateOutput, type GateSession } from '../../src/connection/gate.js';
-import { Ledger } from '../../src/connection/ledger.js';
-import { laneWindows, RequestRouter } from '../../src/connection/router.js';
+import { EventGate, type GateHost, type GateOutput, type GateSession } from '../../src/connection/events/gate.js';
+import { Ledger } from '../../src/connection/ledger/ledger.js';
+import { laneWindows, RequestRouter } from '../../src/connection/requests/router.js';
 import { messageByName } from '../../src/protocol/catalogue.js';
 
 class FakeSession implements GateSession {

@@ -12,7 +12,7 @@ import {
   type TlibErrorCode,
   type TServerConnectionOptions,
 } from '../../src/index.js';
-import { nearestName } from '../../src/connection/options.js';
+import { nearestName } from '../../src/util/nearest-name.js';
 import { TServerSimulator } from '../../src/simulator/index.js';
 
 function refusal(options: unknown): InvalidArgumentError {
@@ -74,10 +74,21 @@ describe('unknown option keys', () => {
       maxUserDataBytes: 1 << 20,
       retryStrategy: () => null,
     };
-    // allowedBackupHosts is the older name of learnedAddresses: one or the other.
-    const { codec: _codec, allowedBackupHosts, ...valid } = all;
+    // allowedBackupHosts is the older name of learnedAddresses, retryStrategy replaces reconnect: one or the other.
+    const { codec: _codec, allowedBackupHosts, retryStrategy, ...valid } = all;
     expect(() => new TServerConnection(valid)).not.toThrow();
     expect(() => new TServerConnection({ primary: all.primary, allowedBackupHosts })).not.toThrow();
+    expect(() => new TServerConnection({ primary: all.primary, retryStrategy })).not.toThrow();
+  });
+
+  it('reconnect and retryStrategy together are refused, naming both (one of them would be silently ignored)', () => {
+    const retryStrategy = () => 100;
+    const both = refusal({ primary: '127.0.0.1:1', reconnect: { retries: 3 }, retryStrategy });
+    expect(both).toBeInstanceOf(InvalidArgumentError);
+    expect(both.message).toMatch(/reconnect: \{ retries.*\} or retryStrategy, not both/);
+    expect(refusal({ primary: '127.0.0.1:1', reconnect: false, retryStrategy }).message).toMatch(
+      /reconnect: false or retryStrategy, not both/,
+    );
   });
 
   it('nearestName: typos and case, but nothing for a far-off word', () => {

@@ -11,9 +11,9 @@ import {
   pairStatesBlock,
   pairStateDiagram,
   withPairStatesBlock,
-} from '../../src/connection/pair-diagram.js';
-import { assertPairInvariants, pairInvariantViolations } from '../../src/connection/pair-invariants.js';
-import { askRetryStrategy } from '../../src/connection/pair-retry.js';
+} from '../../src/connection/pair/diagram.js';
+import { assertPairInvariants, pairInvariantViolations } from '../../src/connection/pair/invariants.js';
+import { askRetryStrategy } from '../../src/connection/pair/retry.js';
 import { HandlerError, InvalidArgumentError } from '../../src/errors.js';
 import {
   TRANSITIONS,
@@ -28,7 +28,7 @@ import {
   type PairInputKind,
   type PairState,
   type PairStateKind,
-} from '../../src/connection/pair-machine.js';
+} from '../../src/connection/pair/machine.js';
 
 const ep = (port: number) => ({ host: '127.0.0.1', port, name: `127.0.0.1:${port}` });
 const A = ep(7001); // the configured primary
@@ -44,7 +44,7 @@ type TestInput =
   | { kind: 'sessionLost'; session: number; young: boolean; reason: Error };
 
 /**
- * What the driver adds to an input (pair-driver.ts): the time, and retryStrategy's answer when the
+ * What the driver adds to an input (pair/driver.ts): the time, and retryStrategy's answer when the
  * input needs one — asked of `policy` here.
  */
 function complete(s: PairState, input: TestInput, policy: (attempt: number) => number | null = retryDelay): PairInput {

@@ -4,10 +4,10 @@
  */
 import { systemClock } from '../../src/util/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/connection/ledger.js';
-import type { RequestSink } from '../../src/connection/requests.js';
-import { Resync } from '../../src/connection/resync.js';
-import { laneWindows, RequestRouter } from '../../src/connection/router.js';
+import { Ledger } from '../../src/connection/ledger/ledger.js';
+import type { RequestSink } from '../../src/connection/requests/pending.js';
+import { Resync } from '../../src/connection/ledger/resync.js';
+import { laneWindows, RequestRouter } from '../../src/connection/requests/router.js';
 import type { ResyncSummary } from '../../src/connection/types.js';
 
 class Sink implements RequestSink {

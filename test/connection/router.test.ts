@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestInterruptedError, RequestTimeoutError, TServerError } from '../../src/errors.js';
 import { fakeClock } from '../support/fake-clock.js';
-import type { PendingRequest, RequestSink } from '../../src/connection/requests.js';
-import { laneWindows, RequestRouter, type RequestFlags } from '../../src/connection/router.js';
+import type { PendingRequest, RequestSink } from '../../src/connection/requests/pending.js';
+import { laneWindows, RequestRouter, type RequestFlags } from '../../src/connection/requests/router.js';
 
 class FakeSink implements RequestSink {
   isOpen = true;

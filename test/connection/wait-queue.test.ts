@@ -1,6 +1,6 @@
 /** WaitQueue: an intrusive FIFO with O(1) removal anywhere. */
 import { describe, expect, it } from 'vitest';
-import { WaitQueue, type Waiting } from '../../src/connection/wait-queue.js';
+import { WaitQueue, type Waiting } from '../../src/connection/requests/wait-queue.js';
 
 interface Item extends Waiting<Item> {
   id: number;

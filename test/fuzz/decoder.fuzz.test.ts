@@ -12,8 +12,10 @@ const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.en
 const BATCHES = 4;
 
 describe('FrameDecoder fuzz', () => {
+  // ~20 s of CPU time, several times that in wall time on a loaded machine. The timeout is only a
+  // backstop for a case that never returns; a slow case is caught by its CPU time (HANG_MS).
   it(`${CASES.toLocaleString('en')} cases: no uncaught exception, no hang, bounded memory, chunking-invariant`, {
-    timeout: 120_000,
+    timeout: 600_000,
   }, async () => {
     const pool = buildPool();
     const hasGc = await gcNow();
@@ -28,7 +30,7 @@ describe('FrameDecoder fuzz', () => {
         fc.property(fuzzCaseArb(pool), (c) => {
           kinds[c.kind] = (kinds[c.kind] ?? 0) + 1;
           const s = checkCase(c);
-          if (s.ms > maxMs) maxMs = s.ms;
+          if (s.cpuMs > maxMs) maxMs = s.cpuMs;
           messages += s.messages;
           errors += s.errors;
         }),
@@ -41,7 +43,7 @@ describe('FrameDecoder fuzz', () => {
     const total = Object.values(kinds).reduce((a, n) => a + n, 0);
     console.log(
       `decoder fuzz: ${total} cases in ${seconds.toFixed(1)} s, ${messages} messages and ${errors} errors reported, ` +
-        `max case ${maxMs.toFixed(1)} ms, heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MB${hasGc ? ' (after GC)' : ''}`,
+        `max case ${maxMs.toFixed(1)} ms CPU, heap ${(heapBefore / 2 ** 20).toFixed(1)} → ${(heapAfter / 2 ** 20).toFixed(1)} MB${hasGc ? ' (after GC)' : ''}`,
     );
     expect(total).toBeGreaterThanOrEqual(CASES);
     // Every kind of input was exercised, and both outcomes happened.

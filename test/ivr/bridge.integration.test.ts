@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TServerConnection } from '../../src/connection/index.js';
 import { MONITOR_SOURCE_EVENTS, MonitorBridge, parseIvrMessage, type MonitorBridgeOutput, type MonitorInfo } from '../../src/ivr/index.js';
 import { HotStandbyPair } from '../../src/simulator/index.js';
+import { until } from '../ha/helpers.js';
 
 const PORTS = { '01': '1001', '02': '1002' };
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -13,14 +14,17 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
+/** `fn()`'s value once it is neither undefined nor false (0 counts: an index), bounded. */
 async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const found = await until(
+    () => {
+      const v = fn();
+      return v === undefined || v === false ? undefined : { v };
+    },
+    what,
+    timeoutMs,
+  );
+  return found.v;
 }
 
 async function start(options: { open?: boolean } = {}) {
@@ -148,7 +152,12 @@ describe('MonitorBridge on a real TServerConnection and simulator (127.0.0.1)', 
     bridge.close();
     for (const n of MONITOR_SOURCE_EVENTS) expect(conn.listenerCount(n)).toBe(before[n]);
     const count = out.length;
-    conn.emit('EventLinkConnected', { Event: 'EventLinkConnected', Server: 'x', time: { seconds: 0, microseconds: 0 } } as never);
+    // emit is the connection's own (protected): reached here only to prove the bridge no longer listens.
+    (conn as unknown as { emit(name: string, e: unknown): boolean }).emit('EventLinkConnected', {
+      Event: 'EventLinkConnected',
+      Server: 'x',
+      time: { seconds: 0, microseconds: 0 },
+    });
     expect(out).toHaveLength(count);
   });
 });

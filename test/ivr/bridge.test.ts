@@ -41,6 +41,12 @@ class FakeConnection extends EventEmitter {
 
 const PORTS = { '01': '1001', '02': '1002' };
 
+/**
+ * Lets every promise callback already queued run (the fake connection's rejections, the bridge's
+ * reactions to them, an iterator's pulls): one turn of the event loop, no time passing.
+ */
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 async function setup(state?: FakeConnection['state'], extra: Partial<ConstructorParameters<typeof MonitorBridge>[1]> = {}) {
   const conn = new FakeConnection();
   if (state) conn.state = state;
@@ -252,7 +258,7 @@ describe('ports configuration', () => {
     const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
     const errors: Error[] = [];
     bridge.on('error', (e) => errors.push(e));
-    await new Promise((r) => setTimeout(r, 0));
+    await settled();
     expect(conn.registered).toEqual(['1002']);
     conn.deliver({ Event: 'EventServerConnected' });
     expect(conn.registered).toEqual(['1002', '1001']);
@@ -270,7 +276,7 @@ describe('ports configuration', () => {
     const bridge = new MonitorBridge(conn, { serverName: 'TS', ports: PORTS });
     const errors: Error[] = [];
     bridge.on('error', (e) => errors.push(e));
-    await new Promise((r) => setTimeout(r, 0));
+    await settled();
     expect(errors).toEqual([refused]);
   });
   it('setPorts: removed ports → Port Unavailable, new or moved ports → Port OK (and registered)', async () => {
@@ -327,7 +333,7 @@ describe('outputs and cleanup', () => {
     })();
     conn.deliver({ Event: 'EventAgentLogin', ThisDN: '1001' });
     conn.deliver({ Event: 'EventLinkDisconnected' });
-    await new Promise((r) => setTimeout(r, 0));
+    await settled();
     bridge.close();
     await loop;
     expect(seen).toEqual(out.slice(1));

@@ -5,10 +5,11 @@
  * protocolWarning naming the address, and a learned address does not outlive close().
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { AddressPolicy, type AddressPolicyInput } from '../../src/connection/address-policy.js';
-import { parseEndpoint } from '../../src/connection/options.js';
+import { AddressPolicy, type AddressPolicyInput } from '../../src/connection/pair/address-policy.js';
+import { parseEndpoint } from '../../src/transport/endpoint.js';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { Harness, SimRecorder, delay, outcomeOf, waitUntil } from '../support/connection-helpers.js';
+import { Harness, SimRecorder, outcomeOf, waitUntil } from '../support/connection-helpers.js';
+import { watchDials } from './helpers.js';
 
 const primary = parseEndpoint('ts-a.example:7000', 'primary');
 const backup = parseEndpoint('ts-b.example:7000', 'backup');
@@ -142,12 +143,14 @@ describe('learned addresses over real sockets', () => {
     const otherRec = new SimRecorder(other);
     const configuredBackup = await h.deadSim();
     const { conn, rec } = await h.open(sim, { backup: configuredBackup.url });
+    const dials = watchDials();
     sim.sendEvent('EventRestoreConnection', restore(0, '127.0.0.1', other.address().port) as never);
     await waitUntil(() => rec.warnings.some((w) => w.code === 'ERR_BACKUP_ADDRESS_REFUSED'), 'the refusal warning');
     const w = rec.warnings.find((x) => x.code === 'ERR_BACKUP_ADDRESS_REFUSED')!;
     expect(w.detail).toContain(`127.0.0.1:${other.address().port}`);
     expect(w).toMatchObject({ server: sim.url, event: 'EventRestoreConnection', attribute: 'BackupHost' });
-    await delay(300);
+    await conn.queryServer(); // answered after the offer: whatever it led to has started
+    expect(dials.ports).not.toContain(other.address().port);
     expect(otherRec.clients).toEqual([]);
     expect(conn.state.backupEndpoint).toBe(configuredBackup.url);
     expect(conn.state.active).toBe(sim.url);
@@ -160,10 +163,12 @@ describe('learned addresses over real sockets', () => {
     const configuredBackup = await h.deadSim();
     const { conn, rec } = await h.open(sim, { backup: configuredBackup.url });
     await conn.registerAddress('1001');
+    const dials = watchDials();
     sim.sendEvent('EventRestoreConnection', restore(1, '127.0.0.1', other.address().port) as never);
     await waitUntil(() => rec.warnings.some((w) => w.code === 'ERR_BACKUP_ADDRESS_REFUSED'), 'the refusal warning');
     expect(rec.warnings.find((x) => x.code === 'ERR_BACKUP_ADDRESS_REFUSED')!).toMatchObject({ attribute: 'PrimaryHost' });
-    await delay(300);
+    await conn.queryServer(); // answered after the offer: whatever it led to has started
+    expect(dials.ports).not.toContain(other.address().port);
     expect(otherRec.clients).toEqual([]); // no DN, login or user data went there
     expect(conn.state.active).toBe(sim.url);
   });
@@ -176,12 +181,15 @@ describe('learned addresses over real sockets', () => {
     const { conn, rec } = await h.open(sim, {
       learnedAddresses: { hosts: ['127.0.0.1'], ports: [sim.address().port, listed.address().port] },
     });
+    const dials = watchDials();
     sim.sendEvent('EventRestoreConnection', restore(0, '127.0.0.1', unlisted.address().port) as never);
     await waitUntil(() => rec.warnings.some((w) => w.code === 'ERR_BACKUP_ADDRESS_REFUSED'), 'the refusal warning');
     expect(conn.state.backupEndpoint).toBeUndefined();
     sim.sendEvent('EventRestoreConnection', restore(0, '127.0.0.1', listed.address().port) as never);
     await waitUntil(() => conn.state.backupEndpoint === listed.url, 'the listed backup learned');
-    await delay(200);
+    await conn.queryServer(); // answered after both offers: whatever they led to has started
+    expect(dials.ports).toContain(listed.address().port);
+    expect(dials.ports).not.toContain(unlisted.address().port);
     expect(unlistedRec.clients).toEqual([]);
   });
 

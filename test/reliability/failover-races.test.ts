@@ -4,7 +4,7 @@
  * standby on the backup, whatever the order in which the losses and recoveries land.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextEvent, pairRig, sleep, until, type PairRig } from './helpers.js';
+import { nextEvent, pairRig, until, type PairRig } from './helpers.js';
 
 let rig: PairRig | undefined;
 afterEach(async () => {
@@ -15,6 +15,11 @@ afterEach(async () => {
 /** Connections each proxy has accepted so far: a later settle must come after new dials. */
 function dials(r: PairRig): [number, number] {
   return [r.proxies[0].accepted, r.proxies[1].accepted];
+}
+
+/** Waits until the client has seen the loss of the server behind `proxyUrl` (EventServerDisconnected). */
+async function lossSeen(r: PairRig, proxyUrl: string): Promise<void> {
+  await until(() => r.rec.events.some((e) => e.Event === 'EventServerDisconnected' && e.Server === proxyUrl), `the loss of ${proxyUrl}`);
 }
 
 /** Active on the primary's proxy, standby on the backup's, link up. */
@@ -43,7 +48,7 @@ describe('overlapping disruptions', () => {
     const before = dials(r);
     r.proxies[1].cut();
     await r.pair.killPrimary();
-    await sleep(200);
+    await lossSeen(r, r.proxies[0].url); // a comes back only after the client lost it
     await r.pair.restart(r.pair.a);
     await until(() => dials(r)[0] > before[0] && dials(r)[1] > before[1] && settled(r), 'settled: active on b, standby on a', 6_000);
     await usable(r);
@@ -65,23 +70,16 @@ describe('overlapping disruptions', () => {
     const before = dials(r);
     await r.pair.switchover();
     await r.pair.killPrimary();
-    await sleep(300);
+    await lossSeen(r, r.proxies[1].url); // b comes back only after the client lost it
     await r.pair.restart(r.pair.b);
     await until(() => dials(r)[1] > before[1] && settled(r), 'settled: active on a, standby on b', 6_000);
     await usable(r);
   });
 
-  // Regression, fixed: was a bug: src/connection/connection.ts, onSessionLost() / ensureActive() / ensureStandby() /
-  // adoptStandby(): when the active session is lost while no standby is open, ensureActive()
-  // starts a reconnect loop over both endpoints while the standby loop started for the other
-  // loss is still dialling; both can reach the *same* server, and the second one is adopted as
-  // the standby without checking its endpoint (adoptStandby accepts a session to the active's own
-  // server). The other server is then never dialled again: redundancy is gone for good, and if
-  // the server both sessions reach is (or becomes) the backup, every request is refused with
-  // EventError 52 forever (promote() just swaps the two sessions to the same backup).
-  // Suggested fix: adoptStandby() refuses (closes) a session whose endpoint is the active's and
-  // restarts ensureStandby() for the other known endpoint; after adoptActive(), start
-  // ensureStandby() for the endpoint that is not active.
+  // Guards against two dials reaching the same server: the reconnect loop for the lost active and
+  // the re-dial of the lost standby both run at once; a second session to the active's own server
+  // must never be adopted as the standby, or the other server is never dialled again (redundancy
+  // gone, and every request refused with EventError 52 once that server is the backup).
   it('both paths cut at once (a network blip): active on the primary, standby on the backup', async () => {
     const r = (rig = await pairRig());
     await r.conn.registerAddress('1001');
@@ -92,32 +90,26 @@ describe('overlapping disruptions', () => {
     await usable(r);
   });
 
-  // Regression, fixed: was a bug: same as above (two loops reach the same server). Here the client ends with both
-  // sessions on b, which is the backup: every primary-only request fails with EventError 52 and
-  // nothing ever dials a.
+  // The same race from the other side: without the guard the client ends with both sessions on b,
+  // the backup, and nothing ever dials a.
   it('both servers die and are restarted (a first, so a is primary): the client finds the primary again', async () => {
     const r = (rig = await pairRig());
     await r.conn.registerAddress('1001');
     await r.pair.kill(r.pair.b);
     await r.pair.kill(r.pair.a);
-    await sleep(300);
+    // They come back only after the client lost both.
+    await lossSeen(r, r.proxies[0].url);
+    await until(() => r.conn.state.status === 'reconnecting' && r.conn.state.standby === undefined, 'both sessions lost');
     await r.pair.restart(r.pair.a);
     await r.pair.restart(r.pair.b);
     await until(() => settled(r), 'settled: active on a, standby on b', 6_000);
     await usable(r);
   });
 
-  // Regression, fixed (found by the soak with cutBoth on, after 09cde4c): src/connection/connection.ts,
-  // onRestoreConnection() and dialPrimary(). After a switchover (b is primary now) both sessions
-  // are lost; the reconnect loop reaches a (the configured primary, now the backup) first. a says
-  // ServerRole 1 with PrimaryHost b. With no standby open, onRestoreConnection() sets
-  // `backupEndpoint = session.endpoint` — a's own address, so the pair's two known endpoints are
-  // both a and b is forgotten — and calls dialPrimary(b), which returns at once because a standby
-  // loop is still running (`if (this.standbyLoop) return`) and that loop then finds only a (the
-  // active's own server) to dial. The client stays on the backup for good: every primary-only
-  // request is refused with EventError 52. A race: 25 rounds catch it nearly always.
-  // Fixed by learnPair() (the named primary is the other server), dialPrimary()'s own slot, and
-  // promote() ending the hold of an adoption it overtakes (that one left requests held for good).
+  // Found by the soak: after a switchover (b is primary) both sessions are lost and the reconnect
+  // loop reaches a, now the backup, first; a says ServerRole 1 naming b. The client must learn b
+  // as the other server of the pair and dial it, not take a's own address for the backup and stay
+  // on the backup for good. A race: 25 rounds catch it nearly always.
   it('after a switchover, both paths cut at once (repeatedly): the client ends on the new primary, standby on the old one', {
     timeout: 90_000,
   }, async () => {

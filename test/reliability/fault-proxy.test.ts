@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../support/fault-proxy.js';
-import { sleep, until } from './helpers.js';
+import { until } from './helpers.js';
 
 interface Peer {
   socket: net.Socket;
@@ -82,7 +82,8 @@ describe('FaultProxy', () => {
     await until(() => server.text() === 'ping', 'bytes upstream');
     server.socket.write('pong');
     server.socket.end();
-    await sleep(100);
+    await new Promise((r) => server.socket.once('finish', r)); // bytes and FIN handed to the kernel
+    await new Promise((r) => setTimeout(r, 100)); // real sockets: bytes and a FIN that must NOT come need time to cross loopback
     expect(client.text()).toBe('');
     expect(client.closed).toBe(false);
     proxy.cut();
@@ -94,8 +95,7 @@ describe('FaultProxy', () => {
     const { client, server } = await connect();
     proxy.delay('down', 150);
     const t0 = performance.now();
-    server.socket.write('a');
-    await sleep(20);
+    await new Promise((r) => server.socket.write('a', r)); // 'a' is on its way before 'b' is written
     server.socket.write('b');
     await until(() => client.text() === 'ab', 'delayed bytes');
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);

@@ -2,13 +2,19 @@
  * Rigs for the reliability tests: a connection to one simulator or to a hot-standby pair, with a
  * FaultProxy in front of every server, and recorders for everything the SDK reports.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import net from 'node:net';
+import tls from 'node:tls';
+import { onTestFinished, vi } from 'vitest';
 import { TServerConnection, TlibError, type ProtocolWarning, type TEvent, type TServerConnectionOptions } from '../../src/index.js';
 import { HotStandbyPair, TServerSimulator, type HotStandbyPairOptions, type SimulatorOptions } from '../../src/simulator/index.js';
+import { until } from '../ha/helpers.js';
 import { FaultProxy } from '../support/fault-proxy.js';
 
-import { until } from '../ha/helpers.js';
+export { until, nextEvent, nextResync, resources, roundTrip, within } from '../ha/helpers.js';
 
-export { until, nextEvent, nextResync, resources } from '../ha/helpers.js';
+/** The connection's testing seams (its second constructor argument): here, a clock the test moves. */
+export type ConnectionInternals = NonNullable<ConstructorParameters<typeof TServerConnection>[1]>;
 
 export interface Recorder {
   events: TEvent[];
@@ -56,11 +62,12 @@ export interface SingleRig {
 export async function singleRig(
   connOptions: Partial<TServerConnectionOptions> = {},
   simOptions: SimulatorOptions = {},
+  internals: ConnectionInternals = {},
 ): Promise<SingleRig> {
   const sim = new TServerSimulator({ name: 'sim', ...simOptions });
   await sim.start();
   const proxy = await FaultProxy.start(sim.url);
-  const conn = new TServerConnection({ primary: proxy.url, ...FAST, ...connOptions });
+  const conn = new TServerConnection({ primary: proxy.url, ...FAST, ...connOptions }, internals);
   const rec = record(conn);
   try {
     await conn.open();
@@ -154,15 +161,43 @@ export function outcome(p: Promise<unknown>): Promise<Outcome> {
   );
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/**
+ * Why each session of `conn` is lost from now on to the end of the test, as the
+ * `tlib:session:lost` diagnostics channel says: the server and the error itself.
+ */
+export function lossesOf(conn: TServerConnection): Array<{ server: string; reason: Error & { code?: string } }> {
+  const losses: Array<{ server: string; reason: Error & { code?: string } }> = [];
+  const onLost = (m: unknown) => {
+    const lost = m as { connection: object; server: string; reason: Error };
+    if (lost.connection === conn) losses.push({ server: lost.server, reason: lost.reason });
+  };
+  diagnosticsChannel.subscribe('tlib:session:lost', onLost);
+  onTestFinished(() => void diagnosticsChannel.unsubscribe('tlib:session:lost', onLost));
+  return losses;
+}
 
-/** Races `p` against a deadline; rejects naming `what` if it does not settle in time. */
-export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-    }),
-  ]);
+/**
+ * Records the host of every outgoing socket (net.connect and tls.connect, as the transport dials)
+ * from now to the end of the test. `hosts` lists them all; `foreign` those other
+ * than 127.0.0.1; `ports` the ports dialled on 127.0.0.1.
+ */
+export function watchDials(): { hosts: string[]; foreign: string[]; ports: number[] } {
+  const seen = { hosts: [] as string[], foreign: [] as string[], ports: [] as number[] };
+  const note = (o: unknown) => {
+    const { host, port } = o && typeof o === 'object' ? (o as { host?: unknown; port?: unknown }) : {};
+    if (host === undefined) return;
+    seen.hosts.push(String(host));
+    if (host !== '127.0.0.1') seen.foreign.push(String(host));
+    else seen.ports.push(Number(port));
+  };
+  const realNet = net.connect as (...a: unknown[]) => net.Socket;
+  const realTls = tls.connect as (...a: unknown[]) => tls.TLSSocket;
+  const spies = [
+    vi.spyOn(net, 'connect').mockImplementation(((...args: unknown[]) => (note(args[0]), realNet.apply(net, args))) as typeof net.connect),
+    vi.spyOn(tls, 'connect').mockImplementation(((...args: unknown[]) => (note(args[0]), realTls.apply(tls, args))) as typeof tls.connect),
+  ];
+  onTestFinished(() => {
+    for (const spy of spies) spy.mockRestore();
+  });
+  return seen;
 }

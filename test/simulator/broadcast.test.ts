@@ -71,6 +71,7 @@ describe('DN events', () => {
   it('a client that disconnects loses its registrations (no events to a reconnecting socket)', async () => {
     const c = await on('2001');
     await c.close();
+    // A socket-level wait: the server sees the close.
     await expect.poll(() => sim.clientCount, { timeout: 2000 }).toBe(0);
     const d = await pool.registered(sim.url);
     sim.placeCall('2001');

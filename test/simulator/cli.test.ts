@@ -19,6 +19,7 @@ describe('runSimCli', () => {
     const ac = new AbortController();
     let url = '';
     const done = runSimCli([], { ...io, signal: ac.signal, onReady: ({ servers }) => (url = servers[0].url) });
+    // Waits for the servers to listen (their first output line).
     await expect.poll(() => out.length, { timeout: 2000 }).toBe(1);
     expect(out[0]).toBe(`tlib-sim: primary listening on ${url}`);
     const c = await WireClient.connect(url);
@@ -38,6 +39,7 @@ describe('runSimCli', () => {
       signal: ac.signal,
       onReady: ({ pair }) => (addresses = pair!.addresses),
     });
+    // Waits for both servers to listen (one line each).
     await expect.poll(() => out.length, { timeout: 2000 }).toBe(2);
     expect(out).toEqual([`tlib-sim: primary listening on ${addresses.primary}`, `tlib-sim: backup listening on ${addresses.backup}`]);
     const c = await WireClient.connect(addresses.backup);
@@ -73,6 +75,7 @@ describe('tlib-sim bin', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
+      // Waits for the child process's servers to listen (its output).
       await expect.poll(() => stdout, { timeout: 15_000, interval: 50 }).toMatch(/backup listening on 127\.0\.0\.1:\d+/);
       const primary = /primary listening on (127\.0\.0\.1:\d+)/.exec(stdout)![1];
       const c = await WireClient.connect(primary);

@@ -126,6 +126,7 @@ describe('raw controls', () => {
     const sim = await started();
     const a = await pool.registered(sim.url);
     const b = await pool.connect(sim.url);
+    // A socket-level wait: the server accepts both sockets.
     await expect.poll(() => sim.clientCount, { timeout: 1000 }).toBe(2);
     sim.sendRaw(encodeFrame(117, { ErrorCode: 7, time: { seconds: 1, microseconds: 2 } }));
     for (const c of [a, b]) {
@@ -133,6 +134,7 @@ describe('raw controls', () => {
       expect(m.attributes).toEqual({ ErrorCode: 7, time: { seconds: 1, microseconds: 2 } });
     }
     sim.sendRaw(Uint8Array.of(0, 0, 0, 8, 0xde, 0xad, 1, 0, 0, 0, 0, 0));
+    // A socket-level wait: the client reads the bad frame.
     await expect.poll(() => a.protocolErrors.map((e) => e.code), { timeout: 1000 }).toEqual(['ERR_BAD_MAGIC']);
   });
 

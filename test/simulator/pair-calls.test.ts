@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HotStandbyPair, type HotStandbyPairOptions } from '../../src/simulator/index.js';
 import type { WireClient } from '../support/wire-client.js';
-import { desk, eventOn, expectError, pool, story } from './desks.js';
+import { arrivedBy, desk, eventOn, expectError, pool, story } from './desks.js';
+import { ManualClock } from './manual-clock.js';
 
 let pair: HotStandbyPair | undefined;
 
@@ -86,15 +87,18 @@ describe('a flow that survives a failover midway', () => {
 
 describe('while no server is primary', () => {
   it('the switch goes on: the route timeout fires during the gap, its events are lost, the new primary knows the result', async () => {
-    const p = await startPair({ routingPoints: [{ dn: '5000', timeoutMs: 60, defaultDestination: '1002' }] });
+    const clock = new ManualClock();
+    const p = await startPair({ clock, routingPoints: [{ dn: '5000', timeoutMs: 60, defaultDestination: '1002' }] });
     const routerOnB = await desk(p.b.url, '5000');
     const agentOnB = await desk(p.b.url, '1002');
     const connId = p.placeCall('5000', { from: '5554444' });
     await p.killPrimary({ promoteAfterMs: 300 });
     expect(p.promotionPending).toBe(true);
-    await expect.poll(() => p.call(connId)?.state, { timeout: 2000 }).toBe('ringing');
-    expect(routerOnB.received.some((m) => m.attributes.ConnID === connId)).toBe(false);
-    await routerOnB.waitFor('EventPrimaryChanged', { timeoutMs: 2000 });
+    clock.advance(60);
+    expect(p.call(connId)?.state).toBe('ringing');
+    expect(await arrivedBy(routerOnB, (m) => m.attributes.ConnID === connId)).toEqual([]);
+    clock.advance(240);
+    await routerOnB.waitFor('EventPrimaryChanged');
     expect(p.promotionPending).toBe(false);
     expect(agentOnB.received.some((m) => m.name === 'EventRinging')).toBe(false);
     const info = await agentOnB.answerTo('RequestQueryAddress', { ThisDN: '1002' });
@@ -103,11 +107,13 @@ describe('while no server is primary', () => {
   });
 
   it('pair controls during the gap change the state silently; after it they go through the new primary', async () => {
-    const p = await startPair();
+    const clock = new ManualClock();
+    const p = await startPair({ clock });
     const onB = await desk(p.b.url, '1001');
     await p.killPrimary({ promoteAfterMs: 200 });
     const quiet = p.placeCall('1001');
-    await onB.waitFor('EventPrimaryChanged', { timeoutMs: 2000 });
+    clock.advance(200);
+    await onB.waitFor('EventPrimaryChanged');
     expect(onB.received.some((m) => m.attributes.ConnID === quiet)).toBe(false);
     const loud = p.placeCall('1001');
     await eventOn(onB, 'EventRinging', loud);

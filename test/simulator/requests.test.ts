@@ -51,6 +51,7 @@ describe('lifecycle', () => {
     await c.register();
     expect(sim.clientCount).toBe(1);
     await c.close();
+    // A socket-level wait: the server sees the close.
     await expect.poll(() => sim.clientCount, { timeout: 2000 }).toBe(0);
     expect(seen).toEqual(['client', 'closed']);
   });

@@ -23,7 +23,7 @@
 import { TlibError, type TServerConnection } from '../../src/index.js';
 import type { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
 import { gcNow } from '../fuzz/harness.js';
-import { pairRig, sleep, until, type PairRig } from '../reliability/helpers.js';
+import { pairRig, roundTrip, until, within, type PairRig } from '../reliability/helpers.js';
 
 export type Action = 'kill' | 'switchover' | 'linkFlap' | 'cutPrimary' | 'cutStandby' | 'cutBoth' | 'halfOpen' | 'quiet';
 
@@ -123,10 +123,10 @@ async function ringingDNs(rig: PairRig): Promise<string[]> {
   };
   conn.on('EventRinging', on as never);
   const calls = UNIVERSE.map((dn) => pair.primary.placeCall(dn));
-  await sleep(300);
+  await roundTrip(pair.primary); // every EventRinging the primary sent has been read
   conn.off('EventRinging', on as never);
   for (const c of calls) pair.primary.releaseCall(c);
-  await sleep(50);
+  await roundTrip(pair.primary); // and every release
   return [...rang].sort();
 }
 
@@ -146,7 +146,9 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       applicationName: 'soak',
       requestTimeoutMs: 1_500,
       connectTimeoutMs: 1_000,
-      addp: { timeoutMs: 300, remoteTimeoutMs: 300 },
+      // The servers send no ADDP pings of their own (the client's keep the sessions alive and
+      // detect a dead path): roundTrip() counts the pongs to its pings.
+      addp: { timeoutMs: 300, remoteTimeoutMs: 60_000 },
       reconnect: { minTimeoutMs: 10, maxTimeoutMs: 100, randomize: true },
     },
   );
@@ -225,10 +227,12 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       } catch (err) {
         fail(`cycle ${cycle} (${action}): the disruption failed: ${(err as Error).message}`);
       }
-      // 4. Settle: the client has seen the disruption, and is back in shape (twice, 20 ms apart).
+      // 4. Settle: the client has seen the disruption and is back in shape, and stays so once it
+      // has read everything both servers sent meanwhile.
       try {
         await until(() => observed() && settled(rig), `settled after ${action}`, 8_000);
-        await sleep(20);
+        await roundTrip(pair.a);
+        await roundTrip(pair.b);
         await until(() => settled(rig), `settled (still) after ${action}`, 8_000);
       } catch (err) {
         fail(`cycle ${cycle} (${action}): ${(err as Error).message}; state ${JSON.stringify(conn.state)}`);
@@ -346,14 +350,24 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
 
 class NeverSettled extends Error {}
 
+/** `p`'s outcome, or a NeverSettled rejection if it has none after `ms`. */
 function settleWithin(p: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new NeverSettled()), ms);
-    }),
-  ]);
+  let settled = false;
+  const note = () => {
+    settled = true;
+  };
+  p.then(note, note); // before within()'s own reaction: a rejection of p is seen as settled
+  return within(p, ms, 'a request').catch((err: unknown) => {
+    throw settled ? err : new NeverSettled();
+  });
+}
+
+/**
+ * Yields `n` turns of the event loop (each with its I/O poll): where a disruption lands among the
+ * requests in flight is then chosen by the seed, in steps of the loop, not of the machine's speed.
+ */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 function serverOf(pair: HotStandbyPair, which: 'primary' | 'backup'): TServerSimulator {
@@ -366,7 +380,7 @@ function serverOf(pair: HotStandbyPair, which: 'primary' | 'backup'): TServerSim
  */
 async function disrupt(rig: PairRig, action: Action, random: () => number): Promise<() => boolean> {
   const { pair, conn } = rig;
-  await sleep(Math.floor(random() * 5)); // let some requests reach the wire, some not
+  await turns(Math.floor(random() * 5)); // let some requests reach the wire, some not
   switch (action) {
     case 'kill': {
       const dead = serverOf(pair, 'primary');
@@ -386,7 +400,7 @@ async function disrupt(rig: PairRig, action: Action, random: () => number): Prom
       const on = () => ups++;
       conn.on('EventLinkConnected', on);
       pair.setLink(p, false);
-      await sleep(5 + Math.floor(random() * 30));
+      await turns(1 + Math.floor(random() * 8)); // requests in flight meet the link down, or not
       pair.setLink(p, true);
       return () => (ups > 0 ? (conn.off('EventLinkConnected', on), true) : false);
     }

@@ -6,7 +6,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { DecodedMessage } from '../../src/codec/index.js';
 import { ConnectError, ConnectionLostError, type TlibError } from '../../src/errors.js';
 import type { Endpoint } from '../../src/transport/index.js';
-import type { PairDriverSession, SessionFactory } from '../../src/connection/seams.js';
+import type { PairDriverSession, SessionFactory } from '../../src/connection/pair/seams.js';
 import { messageByName, messageByType } from '../../src/protocol/catalogue.js';
 
 let ids = 10_000;

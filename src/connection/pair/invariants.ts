@@ -2,7 +2,7 @@
  * What must hold after every transition of the pair machine: the driver checks it after every
  * step (stepPair: a step that breaks it changes nothing), and so do the reducer's table tests.
  */
-import type { PairState } from './pair-types.js';
+import type { PairState } from './types.js';
 
 /** What must hold after every transition: sessions, dials, the link users see, the resync and open(). */
 export function pairInvariantViolations(s: PairState): string[] {

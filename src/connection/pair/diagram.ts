@@ -3,7 +3,7 @@
  * it between the `pair-states` markers, and test/connection/pair-machine.test.ts fails when the
  * two differ (UPDATE_PAIR_DIAGRAM=1 rewrites the block).
  */
-import { TRANSITIONS, type PairStateKind } from './pair-machine.js';
+import { TRANSITIONS, type PairStateKind } from './machine.js';
 
 export const PAIR_DIAGRAM_BEGIN = '<!-- pair-states:begin -->';
 export const PAIR_DIAGRAM_END = '<!-- pair-states:end -->';
@@ -36,18 +36,18 @@ export function pairTransitionTable(): string {
   return lines.join('\n');
 }
 
-const INTRO = `(Generated from \`TRANSITIONS\` in \`src/connection/pair-machine.ts\`: do not edit by hand; \`UPDATE_PAIR_DIAGRAM=1 npx vitest run test/connection/pair-machine.test.ts\` rewrites it.)
+const INTRO = `(Generated from \`TRANSITIONS\` in \`src/connection/pair/machine.ts\`: do not edit by hand; \`UPDATE_PAIR_DIAGRAM=1 npx vitest run test/connection/pair-machine.test.ts\` rewrites it.)
 
 The pair is a pure reducer, \`reducePair(state, input) → [state, effects]\`: no I/O, no timers, no
-clock, no user code. \`pair-driver.ts\` turns what happens into inputs (a dial opened or failed, a
+clock, no user code. \`pair/driver.ts\` turns what happens into inputs (a dial opened or failed, a
 session lost, a role claim with its EventSequenceNumber, EventPrimaryChanged, a server's link
 event, a replay or a resync that ended, close) carrying the clock's time and \`retryStrategy\`'s
-answer, and \`pair-effects.ts\` maps each effect to one call (dial after a delay, adopt as active or
+answer, and \`pair/effects.ts\` maps each effect to one call (dial after a delay, adopt as active or
 standby, promote, requeue, announce, show a link event, resync, shut down), one input at a time (run
 to completion). Dials are one attempt each: the reconnect loop, the standby redial and the named
 primary's dial are slots in the state. The state also holds the link status users see, the resync
 (idle, pending until the link is up, running), the event hold (\`adopting\`), the role watermark and
-the young losses per server. After every transition the invariants hold (\`pair-invariants.ts\`,
+the young losses per server. After every transition the invariants hold (\`pair/invariants.ts\`,
 checked by the driver on every step — a step that breaks them changes nothing and is reported as
 \`ERR_TLIB_INTERNAL\` — and against random input sequences): never a standby to the active's own
 server, one session per server, at most one dial per server and none to a server a session holds,

@@ -1,5 +1,5 @@
 /**
- * The pair driver: where the pair's decisions (pair-machine.ts, pure) meet sockets and timers.
+ * The pair driver: where the pair's decisions (machine.ts, pure) meet sockets and timers.
  * What happens (a dial opened or failed, a session was lost, the gate found a role claim or a
  * link event, a replay or resync ended) becomes an input — with the clock's time and
  * retryStrategy's answer in it, so the reducer calls nothing — and each effect the reducer returns
@@ -8,45 +8,22 @@
  * Seams (seams.ts): sessions come from `sessionFactory` and time from `clock`.
  */
 import createDebug from 'debug';
-import type { DecodedMessage } from '../codec/index.js';
-import { ConnectionClosedError, InvalidStateError, type TlibError } from '../errors.js';
-import type { Endpoint } from '../transport/index.js';
-import { type Clock, systemClock } from '../util/clock.js';
+import type { DecodedMessage } from '../../codec/index.js';
+import { ConnectionClosedError, InvalidStateError, type TlibError } from '../../errors.js';
+import type { Endpoint } from '../../transport/index.js';
+import { type Clock, systemClock } from '../../util/clock.js';
 import { restoreConnectionInput } from './accept-address.js';
-import { publishDiagnostics } from './diagnostics.js';
-import type { EventGate, GateOutput } from './gate.js';
-import type { Ledger } from './ledger.js';
-import type { ResolvedOptions } from './options.js';
-import { Dials } from './pair-dials.js';
-import { PairEffects } from './pair-effects.js';
-import { initialPairState, type PairInput, type PairState, retryAttemptFor, sessionById, stepPair } from './pair-machine.js';
-import { askRetryStrategy } from './pair-retry.js';
-import type { LedgerReplay } from './replay.js';
-import type { Resync } from './resync.js';
-import type { RequestRouter } from './router.js';
+import { publishDiagnostics } from '../diagnostics.js';
+import type { GateOutput } from '../events/gate.js';
+import { Dials } from './dials.js';
+import { type PairDriverHost, PairEffects } from './effects.js';
+import { initialPairState, type PairInput, type PairState, retryAttemptFor, sessionById, stepPair } from './machine.js';
+import { askRetryStrategy } from './retry.js';
 import type { ConnectionInternals, PairDriverSession, SessionFactory } from './seams.js';
 import { ServerSession } from './session.js';
-import type { StatusStream } from './status-stream.js';
-import type { ConnectionState, ConnectionStatus } from './types.js';
+import type { ConnectionStatus } from '../types.js';
 
 const _debug = createDebug('tlib:connection');
-
-export interface PairDriverHost {
-  readonly owner: object;
-  readonly options: ResolvedOptions;
-  readonly gate: EventGate;
-  readonly router: RequestRouter;
-  readonly replays: LedgerReplay;
-  readonly resync: Resync;
-  readonly ledger: Ledger;
-  readonly statusStream: StatusStream;
-  emit(name: string, arg?: unknown): void;
-  snapshot(): ConnectionState;
-  reportError(err: TlibError): void;
-  reportHandlerError(name: string, err: unknown): void;
-  /** Every iterator ends (close). */
-  endIterators(): void;
-}
 
 export class PairDriver {
   private state: PairState;

@@ -5,14 +5,14 @@
  */
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
-import type { DecodedMessage } from '../codec/index.js';
-import { ConnectError, HoldOverflowError, RequestTimeoutError, type TlibError } from '../errors.js';
-import { REQUEST_SPECS } from '../protocol/messages.js';
-import { Transport, type Endpoint } from '../transport/index.js';
-import { keepAliveSchedulerFor } from '../transport/keepalive.js';
-import { type Clock, systemClock } from '../util/clock.js';
-import { ByteBoundedFifo } from '../util/fifo.js';
-import { HELD_MESSAGE_OVERHEAD, type ResolvedOptions } from './options.js';
+import type { DecodedMessage } from '../../codec/index.js';
+import { ConnectError, HoldOverflowError, RequestTimeoutError, type TlibError } from '../../errors.js';
+import { REQUEST_SPECS } from '../../protocol/messages.js';
+import { Transport, type Endpoint } from '../../transport/index.js';
+import { keepAliveSchedulerFor } from '../../transport/keepalive.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import { ByteBoundedFifo } from '../../util/fifo.js';
+import { HELD_MESSAGE_OVERHEAD, type ResolvedOptions } from '../options.js';
 
 const debug = createDebug('tlib:connection');
 

@@ -3,13 +3,13 @@
  * checked against the learned-address policy (address-policy.ts), and refused with a
  * protocolWarning when they must not be dialled.
  */
-import { BackupAddressRefusedError } from '../errors.js';
-import { type KVList, ServerRole } from '../protocol/attributes.js';
-import { kvGet } from '../protocol/values.js';
-import type { Endpoint } from '../transport/index.js';
-import type { ProtocolWarning } from './types.js';
+import { BackupAddressRefusedError } from '../../errors.js';
+import { type KVList, ServerRole } from '../../protocol/attributes.js';
+import { kvGet } from '../../protocol/values.js';
+import type { Endpoint } from '../../transport/index.js';
+import type { ProtocolWarning } from '../types.js';
 import { AddressPolicy, type AddressPolicyInput } from './address-policy.js';
-import type { PairInput, PairRole } from './pair-types.js';
+import type { PairInput, PairRole } from './types.js';
 
 /** Where refusals and a throwing policy predicate are reported. */
 export interface AddressReports {

@@ -5,7 +5,7 @@
  * are dropped and the next one yielded carries `dropped`, the count lost since the last one read.
  * O(1) per push and per next(); concurrent next() calls are served in order.
  */
-import type { FirstConnectProgress } from './first-connect.js';
+import type { FirstConnectProgress } from '../first-connect.js';
 
 /** One entry of `conn.status()`: what the connection went through, discriminated by `type`. */
 export type ConnectionStatusEvent =

@@ -1,7 +1,7 @@
 /**
- * Types of the pair state machine (pair-machine.ts): its state, inputs, effects and configuration.
+ * Types of the pair state machine (machine.ts): its state, inputs, effects and configuration.
  */
-import type { Endpoint } from '../transport/index.js';
+import type { Endpoint } from '../../transport/index.js';
 
 export type PairRole = 'primary' | 'backup';
 /** Why a dial runs: open() (each endpoint once), the reconnect loop (no active), a standby, or the primary a backup named. */
@@ -46,7 +46,7 @@ export interface PairConfig {
 
 /**
  * What `retryStrategy` answered for one attempt. The driver asks it before the input that needs it
- * (pair-retry.ts), so the reducer never calls user code: it reads this value.
+ * (retry.ts), so the reducer never calls user code: it reads this value.
  */
 export interface RetryVerdict {
   /** Delay before the next attempt, or null: give up. */

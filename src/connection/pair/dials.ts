@@ -5,9 +5,9 @@
  * connection shuts down (`stopAll`), so close() leaves no socket or timer behind.
  */
 import createDebug from 'debug';
-import { ConnectError } from '../errors.js';
-import type { Endpoint } from '../transport/index.js';
-import type { Clock } from '../util/clock.js';
+import { ConnectError } from '../../errors.js';
+import type { Endpoint } from '../../transport/index.js';
+import type { Clock } from '../../util/clock.js';
 import type { PairDriverSession } from './seams.js';
 
 const debug = createDebug('tlib:connection');

@@ -3,8 +3,8 @@
  * transaction-monitoring subscriptions), replayed on every new session; and the state model of the
  * calls and agents on those DNs (src/model), which drives the resync.
  */
-import { StateModel, type CallView, type Change, type ChangeCause, type StateModelOptions } from '../model/index.js';
-import type { KVListInput } from '../protocol/attributes.js';
+import { StateModel, type CallView, type Change, type ChangeCause, type StateModelOptions } from '../../model/index.js';
+import type { KVListInput } from '../../protocol/attributes.js';
 
 export interface DNRegistration {
   RegisterMode?: number;

@@ -5,7 +5,7 @@
  * settled here too (the `opened`, `openFailed` and `shutdown` effects).
  */
 import createDebug from 'debug';
-import type { DecodedMessage } from '../codec/index.js';
+import type { DecodedMessage } from '../../codec/index.js';
 import {
   ConnectError,
   ConnectionClosedError,
@@ -14,15 +14,39 @@ import {
   ProtocolError,
   type TlibError,
   WriteBufferFullError,
-} from '../errors.js';
-import { publishDiagnostics } from './diagnostics.js';
-import { switchoverLink } from './gate.js';
-import type { Dials } from './pair-dials.js';
-import type { PairDriverHost } from './pair-driver.js';
-import type { PairEffect, PairInput } from './pair-types.js';
+} from '../../errors.js';
+import { publishDiagnostics } from '../diagnostics.js';
+import { type EventGate, switchoverLink } from '../events/gate.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Dials } from './dials.js';
+import type { PairEffect, PairInput } from './types.js';
+import type { LedgerReplay } from '../ledger/replay.js';
+import type { Resync } from '../ledger/resync.js';
+import type { RequestRouter } from '../requests/router.js';
 import type { PairDriverSession } from './seams.js';
+import type { StatusStream } from '../events/status-stream.js';
+import type { ConnectionState } from '../types.js';
 
 const debug = createDebug('tlib:connection');
+
+/** What the pair's effects act on: the connection's other modules, its events and status. */
+export interface PairDriverHost {
+  readonly owner: object;
+  readonly options: ResolvedOptions;
+  readonly gate: EventGate;
+  readonly router: RequestRouter;
+  readonly replays: LedgerReplay;
+  readonly resync: Resync;
+  readonly ledger: Ledger;
+  readonly statusStream: StatusStream;
+  emit(name: string, arg?: unknown): void;
+  snapshot(): ConnectionState;
+  reportError(err: TlibError): void;
+  reportHandlerError(name: string, err: unknown): void;
+  /** Every iterator ends (close). */
+  endIterators(): void;
+}
 
 /** What the effects need of the driver: its sessions, and a way back in. */
 export interface EffectContext {

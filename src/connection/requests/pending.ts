@@ -4,11 +4,11 @@
  * or close. Every path settles exactly once. The RequestRouter drives it: its fields are private
  * and change only through the methods below; its deadline sits in the router's one timer queue.
  */
-import { type RequestInfo, RequestTimeoutError } from '../errors.js';
-import type { MessageDescriptor } from '../protocol/catalogue.js';
+import { type RequestInfo, RequestTimeoutError } from '../../errors.js';
+import type { MessageDescriptor } from '../../protocol/catalogue.js';
 import type { Deadlined } from './deadline-queue.js';
 import type { Waiting } from './wait-queue.js';
-import { redactAttributes } from '../protocol/attributes.js';
+import { redactAttributes } from '../../protocol/attributes.js';
 
 /** Per-request options of every helper and of `request()`. */
 export interface RequestOptions {
@@ -56,7 +56,7 @@ export interface PendingRequestInit {
   /** Clock reading at creation: the timeout covers queued time too. */
   createdAt: number;
   signal: AbortSignal | undefined;
-  /** The router budget it uses (requests.ts `Lane`). */
+  /** The router budget it uses (pending.ts `Lane`). */
   lane: Lane;
   /** Whether the answering event is delivered to users (not for replay on a standby session). */
   deliverAnswer: boolean;

@@ -1,16 +1,16 @@
 /**
  * The hot-standby pair as a pure state machine: `reducePair(state, input) → [state, effects]`.
- * No I/O, no timers, no clock, no user code: the pair driver (pair-driver.ts) feeds it what
+ * No I/O, no timers, no clock, no user code: the pair driver (driver.ts) feeds it what
  * happened (a dial opened or failed, a session was lost, a server claimed a role or reported its
  * link, a replay or a resync ended) with the time and retryStrategy's answer already in the input,
  * and executes the effects it returns (dial, adopt, promote, announce, show a link event, resync,
  * close, requeue). The link status users see, the event hold, the resync's progress and the role
- * watermark all live in the state, so the invariants (pair-invariants.ts) cover them.
+ * watermark all live in the state, so the invariants (invariants.ts) cover them.
  *
  * `TRANSITIONS` is the whole behaviour as a table, (state kind, input kind) → handler; the state
- * diagram in docs/design.md is generated from it (pair-diagram.ts).
+ * diagram in docs/design.md is generated from it (diagram.ts).
  */
-import { pairInvariantViolations } from './pair-invariants.js';
+import { pairInvariantViolations } from './invariants.js';
 import {
   adoptActive,
   adoptStandby,
@@ -32,11 +32,11 @@ import {
   startDial,
   startReconnect,
   youngDelay,
-} from './pair-steps.js';
-import { diedYoung, pairEndpoints, sessionById } from './pair-types.js';
-import type { Handler, PairEffect, PairInput, PairInputKind, PairState, PairStateKind, Transition } from './pair-types.js';
+} from './steps.js';
+import { diedYoung, pairEndpoints, sessionById } from './types.js';
+import type { Handler, PairEffect, PairInput, PairInputKind, PairState, PairStateKind, Transition } from './types.js';
 
-export * from './pair-types.js';
+export * from './types.js';
 
 type In<K extends PairInputKind> = Extract<PairInput, { kind: K }>;
 

@@ -1,12 +1,12 @@
 /**
- * retryStrategy, asked by the pair driver before the input that needs its answer (pair-types.ts
+ * retryStrategy, asked by the pair driver before the input that needs its answer (types.ts
  * `retryAttemptFor`): the reducer only ever reads the verdict. A strategy that throws or returns
  * something other than a delay or null gives up, and the problem travels in the verdict so the
  * reducer reports it (a `report` effect) — once, with the real attempt number.
  */
-import { HandlerError, InvalidArgumentError } from '../errors.js';
-import { MAX_TIMER_MS, type ResolvedOptions } from './options.js';
-import type { RetryVerdict } from './pair-types.js';
+import { HandlerError, InvalidArgumentError } from '../../errors.js';
+import { MAX_TIMER_MS, type ResolvedOptions } from '../options.js';
+import type { RetryVerdict } from './types.js';
 
 export type RetryStrategy = ResolvedOptions['retryStrategy'];
 

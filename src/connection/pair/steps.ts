@@ -1,10 +1,10 @@
 /**
- * The building blocks of the pair reducer's handlers (pair-machine.ts): each changes the draft
+ * The building blocks of the pair reducer's handlers (machine.ts): each changes the draft
  * state and pushes the effects that go with the change. Pure: no I/O, no clock, no user code.
  */
-import type { Endpoint } from '../transport/index.js';
-import { dialTo, pairEndpoints } from './pair-types.js';
-import type { DialPurpose, DialSlot, PairEffect, PairRole, PairSession, PairState, PairStatus, PromoteWhy } from './pair-types.js';
+import type { Endpoint } from '../../transport/index.js';
+import { dialTo, pairEndpoints } from './types.js';
+import type { DialPurpose, DialSlot, PairEffect, PairRole, PairSession, PairState, PairStatus, PromoteWhy } from './types.js';
 
 export function setStatus(s: PairState, status: PairStatus, fx: PairEffect[]): void {
   if (s.status === status) return;

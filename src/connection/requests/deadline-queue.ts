@@ -6,8 +6,8 @@
  * At most EXPIRE_BATCH items expire per timer callback: when 100,000 requests time out together,
  * the event loop gets a turn between batches instead of one long stall.
  */
-import type { Clock } from '../util/clock.js';
-import { type HeapItem, IndexedHeap } from '../util/heap.js';
+import type { Clock } from '../../util/clock.js';
+import { type HeapItem, IndexedHeap } from '../../util/heap.js';
 
 const EXPIRE_BATCH = 1_000;
 

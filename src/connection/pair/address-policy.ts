@@ -9,9 +9,9 @@
  * - Without it the default is 'any': a well-formed learned address passes (so a pair can be found
  *   from the primary alone); set a list or a predicate to narrow it.
  */
-import { InvalidArgumentError } from '../errors.js';
-import type { Endpoint } from '../transport/index.js';
-import { DEFAULTS, endpointName, isValidHost, isValidPort } from './options.js';
+import { InvalidArgumentError } from '../../errors.js';
+import type { Endpoint } from '../../transport/index.js';
+import { endpointName, isValidHost, isValidPort } from '../../transport/endpoint.js';
 
 /**
  * `learnedAddresses` option: 'configured' (only the configured primary and backup), 'any' (any
@@ -23,6 +23,9 @@ export type LearnedAddressPolicy =
   | 'any'
   | { hosts: readonly string[]; ports?: readonly number[] }
   | ((host: string, port: number) => boolean);
+
+/** `learnedAddresses` when not given: only the configured endpoints once a backup is configured, else any well-formed address. */
+export const LEARNED_ADDRESS_DEFAULTS = { withBackup: 'configured', withoutBackup: 'any' } as const;
 
 /** The older option, kept: a list of 'host' or 'host:port' entries, or a predicate. */
 export type AllowedBackupHosts = readonly string[] | ((host: string, port: number) => boolean);
@@ -89,7 +92,7 @@ export class AddressPolicy {
         throw new InvalidArgumentError('allowedBackupHosts must be a list of host names (or host:port) or a function');
       return new AddressPolicy(listRule(allowed, undefined, 'allowedBackupHosts'), 'allowedBackupHosts', configured);
     }
-    const policy = learned ?? (input.backup ? DEFAULTS.learnedAddresses.withBackup : DEFAULTS.learnedAddresses.withoutBackup);
+    const policy = learned ?? (input.backup ? LEARNED_ADDRESS_DEFAULTS.withBackup : LEARNED_ADDRESS_DEFAULTS.withoutBackup);
     if (policy === 'configured' || policy === 'any') return new AddressPolicy({ kind: policy }, 'learnedAddresses', configured);
     if (typeof policy === 'function') return new AddressPolicy({ kind: 'predicate', fn: policy }, 'learnedAddresses', configured);
     if (policy && typeof policy === 'object' && Array.isArray((policy as { hosts?: unknown }).hosts)) {

@@ -8,13 +8,13 @@
  * router are dropped, its late answers are ignored and its summary is never emitted.
  */
 import createDebug from 'debug';
-import { TServerError, type TlibError } from '../errors.js';
-import type { RequestName } from '../protocol/messages.js';
-import type { Clock } from '../util/clock.js';
-import { publishDiagnostics } from './diagnostics.js';
+import { TServerError, type TlibError } from '../../errors.js';
+import type { RequestName } from '../../protocol/messages.js';
+import type { Clock } from '../../util/clock.js';
+import { publishDiagnostics } from '../diagnostics.js';
 import type { Ledger } from './ledger.js';
-import type { RequestRouter } from './router.js';
-import type { ResyncSummary } from './types.js';
+import type { RequestRouter } from '../requests/router.js';
+import type { ResyncSummary } from '../types.js';
 
 const debug = createDebug('tlib:connection');
 

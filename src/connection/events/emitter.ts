@@ -1,17 +1,18 @@
 /**
- * Emission with listener isolation, on a listener registry of our own (not eventemitter3's private
- * `_events`): each listener runs in its own try/catch, so one that throws is reported (HandlerError
- * on 'error', or a process warning when nobody listens to 'error') and the others — events()
- * iterators included — still get the event.
+ * Emission with listener isolation, on a listener registry of our own: each listener runs in its
+ * own try/catch, so one that throws is reported (HandlerError on 'error', or a process warning when
+ * nobody listens to 'error') and the others — events() iterators included — still get the event.
+ * It offers eventemitter3's listener API (on, once, off, listeners, a context argument…) typed by
+ * the connection's events, but `emit` is not public: only the connection says what happened (an
+ * application that could emit EventServerConnected would steer a routing point).
  *
  * Lists are copy-on-write: `on`/`off` build a new array, so an emit walks the array it started
  * with (a listener added during an emit waits for the next one; a once-listener is removed before
  * it runs), with no copy per emit.
  */
 import type { EventEmitter } from 'eventemitter3';
-import { HandlerError, type TlibError } from '../errors.js';
-import { RequestHelpers } from './helpers.js';
-import type { TServerConnectionEvents } from './types.js';
+import { HandlerError, type TlibError } from '../../errors.js';
+import type { TServerConnectionEvents } from '../types.js';
 
 type Events = TServerConnectionEvents;
 type Name = EventEmitter.EventNames<Events>;
@@ -24,29 +25,31 @@ interface Entry {
   readonly once: boolean;
 }
 
-export abstract class IsolatingEmitter extends RequestHelpers {
+export abstract class IsolatingEmitter {
   private readonly registry = new Map<string | symbol, readonly Entry[]>();
 
-  override on<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
+  /** Listens to `event` (an event name such as `EventRinging`, `'event'` for all, or one of the connection's own); a listener that throws is reported, the others still run. */
+  on<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.add(event, fn as AnyFn, context, false);
   }
 
   /** Same as `on()`. */
-  override addListener<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
+  addListener<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.add(event, fn as AnyFn, context, false);
   }
 
-  override once<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
+  /** Listens to the next `event` only. */
+  once<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.add(event, fn as AnyFn, context, true);
   }
 
   /** Removes a listener added with on() (all of the event's, without `fn`). */
-  override off<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
+  off<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
     return this.removeListener(event, fn, context, once);
   }
 
   /** As eventemitter3: without `fn`, every listener of the event; else those matching fn (and context, once). */
-  override removeListener<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
+  removeListener<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
     const list = this.registry.get(event);
     if (!list) return this;
     const kept = fn ? list.filter((l) => l.fn !== fn || (once && !l.once) || (context !== undefined && l.context !== context)) : [];
@@ -55,26 +58,30 @@ export abstract class IsolatingEmitter extends RequestHelpers {
     return this;
   }
 
-  override removeAllListeners(event?: Name): this {
+  /** Removes every listener of `event`, or of every event. */
+  removeAllListeners(event?: Name): this {
     if (event === undefined) this.registry.clear();
     else this.registry.delete(event);
     return this;
   }
 
-  override listeners<T extends Name>(event: T): Array<Listener<T>> {
+  /** The listeners of `event`. */
+  listeners<T extends Name>(event: T): Array<Listener<T>> {
     return (this.registry.get(event) ?? []).map((l) => l.fn as Listener<T>);
   }
 
-  override listenerCount(event: Name): number {
+  /** How many listeners `event` has. */
+  listenerCount(event: Name): number {
     return this.registry.get(event)?.length ?? 0;
   }
 
-  override eventNames(): Array<Name> {
+  /** The events that have listeners. */
+  eventNames(): Array<Name> {
     return [...this.registry.keys()] as Array<Name>;
   }
 
-  /** Public emit: isolated like the SDK's own. Returns whether anyone listened. */
-  override emit<T extends Name>(event: T, ...args: EventEmitter.EventArgs<Events, T>): boolean {
+  /** Emits `event` to its listeners, each isolated; returns whether anyone listened. */
+  protected emit<T extends Name>(event: T, ...args: EventEmitter.EventArgs<Events, T>): boolean {
     const list = this.registry.get(event);
     if (!list) return false;
     for (const l of list) this.call(event, l, args);

@@ -14,18 +14,18 @@
  * come in as calls (deliver, announce, hold, release). Unit tests drive it with fake sessions.
  */
 import createDebug from 'debug';
-import { eventOf, type DecodedMessage } from '../codec/index.js';
-import { EventValidationError, HoldOverflowError, ProtocolError, type TlibError } from '../errors.js';
-import { messageByName } from '../protocol/catalogue.js';
-import { validateEvent } from '../protocol/validate.js';
-import { nowTime } from '../protocol/values.js';
-import { ByteBoundedFifo } from '../util/fifo.js';
-import { HELD_MESSAGE_OVERHEAD } from './options.js';
-import type { Ledger } from './ledger.js';
-import { redactAttributes } from '../protocol/attributes.js';
-import type { RequestRouter } from './router.js';
-import type { PendingRequest, RequestSink } from './requests.js';
-import type { ProtocolWarning } from './types.js';
+import { eventOf, type DecodedMessage } from '../../codec/index.js';
+import { EventValidationError, HoldOverflowError, ProtocolError, type TlibError } from '../../errors.js';
+import { messageByName } from '../../protocol/catalogue.js';
+import { validateEvent } from '../../protocol/validate.js';
+import { nowTime } from '../../protocol/values.js';
+import { ByteBoundedFifo } from '../../util/fifo.js';
+import { HELD_MESSAGE_OVERHEAD } from '../options.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { redactAttributes } from '../../protocol/attributes.js';
+import type { RequestRouter } from '../requests/router.js';
+import type { PendingRequest, RequestSink } from '../requests/pending.js';
+import type { ProtocolWarning } from '../types.js';
 
 const debug = createDebug('tlib:connection');
 const debugData = createDebug('tlib:data');

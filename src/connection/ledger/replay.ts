@@ -4,12 +4,12 @@
  * Replays are internal requests bound to their session: the router interrupts them if it goes.
  */
 import createDebug from 'debug';
-import type { KVListInput } from '../protocol/attributes.js';
-import type { RequestName } from '../protocol/messages.js';
-import { toKVList } from '../protocol/values.js';
+import type { KVListInput } from '../../protocol/attributes.js';
+import type { RequestName } from '../../protocol/messages.js';
+import { toKVList } from '../../protocol/values.js';
 import type { DNRegistration, Ledger } from './ledger.js';
-import type { PendingRequest, RequestSink } from './requests.js';
-import type { RequestRouter } from './router.js';
+import type { PendingRequest, RequestSink } from '../requests/pending.js';
+import type { RequestRouter } from '../requests/router.js';
 
 const debug = createDebug('tlib:connection');
 

@@ -5,12 +5,12 @@
  * resync and a routing point's timeout have unit tests with fake timers and fake sessions
  * (test/connection/seams.test.ts).
  */
-import type { DecodedMessage } from '../codec/index.js';
-import type { TlibError } from '../errors.js';
-import type { Clock } from '../util/clock.js';
-import type { Endpoint } from '../transport/index.js';
-import type { GateSession } from './gate.js';
-import type { ResolvedOptions } from './options.js';
+import type { DecodedMessage } from '../../codec/index.js';
+import type { TlibError } from '../../errors.js';
+import type { Clock } from '../../util/clock.js';
+import type { Endpoint } from '../../transport/index.js';
+import type { GateSession } from '../events/gate.js';
+import type { ResolvedOptions } from '../options.js';
 
 /** What the driver needs of a session; ServerSession fits, and so does a test's fake. */
 export interface PairDriverSession extends GateSession {

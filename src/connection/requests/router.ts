@@ -5,20 +5,20 @@
  * nothing of failover itself: the connection tells it where requests go now (`route`) and when to
  * look at its queues again (`flush`, `requeueFrom`).
  *
- * Bounds: requests travel in lanes (requests.ts `Lane`), each with its own in-flight window and
+ * Bounds: requests travel in lanes (pending.ts `Lane`), each with its own in-flight window and
  * its own queue for a slot (as undici's pipelining limit, per lane): user requests, a routing
  * point's traffic, the resync and the SDK's ledger replay never take each other's slots. User
  * requests that wait are counted against the offline queue limit (the connection checks
  * `userQueued` before admitting one); every request has a deadline in one heap.
  */
 import createDebug from 'debug';
-import { RequestInterruptedError, TServerError } from '../errors.js';
-import { redactAttributes } from '../protocol/attributes.js';
-import { isAnsweringEvent, type MessageDescriptor, messageByName } from '../protocol/catalogue.js';
-import { type Clock, systemClock } from '../util/clock.js';
+import { RequestInterruptedError, TServerError } from '../../errors.js';
+import { redactAttributes } from '../../protocol/attributes.js';
+import { isAnsweringEvent, type MessageDescriptor, messageByName } from '../../protocol/catalogue.js';
+import { type Clock, systemClock } from '../../util/clock.js';
 import { DeadlineQueue } from './deadline-queue.js';
-import { hasDiagnosticsSubscribers, publishDiagnostics } from './diagnostics.js';
-import { type Lane, PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './requests.js';
+import { hasDiagnosticsSubscribers, publishDiagnostics } from '../diagnostics.js';
+import { type Lane, PendingRequest, ReferenceIds, type RequestOptions, type RequestSink } from './pending.js';
 import { WaitQueue } from './wait-queue.js';
 
 const debug = createDebug('tlib:connection');
