@@ -49,6 +49,7 @@ export interface CallView {
   readonly startedAt: number;
 }
 
+/** The agent logged in on a DN, as the state model knows it. */
 export interface AgentView {
   readonly id: string | undefined;
   readonly status: AgentStatusName;
@@ -67,6 +68,7 @@ export interface AgentView {
   readonly afterCallWorkUntil: number | undefined;
 }
 
+/** Call forwarding set on a DN. */
 export interface ForwardView {
   /** The forwarding destination (OtherDN of EventForwardSet). */
   readonly to: string | undefined;
@@ -146,6 +148,7 @@ export type ModelWarning =
       readonly trimmed: number;
     };
 
+/** Bounds of the state model (option `maxCalls` of the connection, or `new StateModel(options)`). */
 export interface StateModelOptions {
   /** Most calls held at once. Default 10 000 (see DEFAULT_MAX_CALLS). */
   maxCalls?: number;
