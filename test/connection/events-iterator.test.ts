@@ -48,6 +48,7 @@ describe('events()', () => {
     const { conn } = await h.open(sim);
     await conn.registerAddress('1001');
     const ac = new AbortController();
+    // A loop body that takes real time while answers keep arriving on the socket (what the buffer is for).
     const loop = consume(conn.events({ signal: ac.signal }), () => delay(15));
     const answers = await Promise.all(Array.from({ length: 10 }, () => conn.queryAddress('1001', { AddressInfoType: 0 })));
     await waitUntil(() => loop.seen.length === 10, 'ten events through the slow loop');

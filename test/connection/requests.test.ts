@@ -13,8 +13,8 @@ import {
   Harness,
   SimRecorder,
   abortListeners,
-  delay,
   outcomeOf,
+  settledAtOnce,
   track,
   waitUntil,
 } from '../support/connection-helpers.js';
@@ -244,7 +244,6 @@ describe('timeout, abort, late answer', () => {
     expect(out.error.timeoutMs).toBe(150);
     expect(out.error.request).toMatchObject({ name: 'RequestQueryAddress', attributes: { ThisDN: '1001' } });
     expect(elapsed).toBeGreaterThanOrEqual(140);
-    expect(elapsed).toBeLessThan(600);
     expect(conn.state.inFlight).toBe(0);
   });
 
@@ -252,11 +251,9 @@ describe('timeout, abort, late answer', () => {
     const sim2 = await h.sim();
     const { conn: c2 } = await h.open(sim2, { requestTimeoutMs: 120, addp: false });
     sim2.freeze(true);
-    const t0 = performance.now();
     const out = await outcomeOf(c2.queryServer());
     expect(out.ok).toBe(false);
     if (!out.ok) expect(out.error).toMatchObject({ code: 'ERR_REQUEST_TIMEOUT', timeoutMs: 120 });
-    expect(performance.now() - t0).toBeLessThan(600);
   });
 
   it('a late answer after the timeout is emitted as an event but settles nothing', async () => {
@@ -295,23 +292,10 @@ describe('timeout, abort, late answer', () => {
     expect(abortListeners(ac.signal)).toBe(0);
   });
 
-  // Regression, fixed: was a bug (src/connection/connection.ts:903 accepts any positive timeoutMs; src/connection/requests.ts:259
-  // passes it to setTimeout): a timeoutMs of 2^31 ms or more (Infinity included) overflows
-  // setTimeout, which fires after 1 ms with a TimeoutOverflowWarning, so the request fails at once
-  // with RequestTimeoutError. Same for the requestTimeoutMs option. Should: refuse such values with
-  // InvalidArgumentError, or clamp them (Infinity = no timeout).
-  it('a timeoutMs beyond setTimeout range never makes a request time out at once', async () => {
-    sim.on('request', (r) => {
-      if (r.name === 'RequestQueryServer') sim.freeze(true); // the answer would come later
-    });
+  it('a timeoutMs beyond the timer range (2^31 ms or more) is refused at once: it would fire after 1 ms', async () => {
     const p = track(conn.queryServer({ timeoutMs: 2 ** 31 }));
-    await delay(100);
-    sim.freeze(false);
-    if (p.settled) {
-      expect(p.outcome).toMatchObject({ ok: false, error: { code: 'ERR_INVALID_ARGUMENT' } });
-    } else {
-      expect(conn.state.inFlight).toBe(1);
-    }
+    expect(await settledAtOnce(p)).toBe(true);
+    expect(p.outcome).toMatchObject({ ok: false, error: { code: 'ERR_INVALID_ARGUMENT' } });
   });
 
   it('an already aborted signal rejects at once and nothing is sent', async () => {
@@ -319,8 +303,8 @@ describe('timeout, abort, late answer', () => {
     ac.abort(new Error('too late'));
     const before = sim.requestCounts().RequestQueryServer ?? 0;
     await expect(conn.queryServer({ signal: ac.signal })).rejects.toThrow('too late');
-    await delay(30);
-    expect(sim.requestCounts().RequestQueryServer ?? 0).toBe(before);
+    await conn.queryServer(); // the server has seen whatever went before this one
+    expect(sim.requestCounts().RequestQueryServer ?? 0).toBe(before + 1);
   });
 
   it('abort with no reason given rejects with the signal’s default AbortError', async () => {

@@ -8,6 +8,7 @@ import { StatusStream } from '../../src/connection/events/status-stream.js';
 import { InvalidArgumentError, TServerConnection } from '../../src/index.js';
 import { HotStandbyPair } from '../../src/simulator/index.js';
 import { fakeFactory } from '../support/fake-pair-session.js';
+import { until } from '../ha/helpers.js';
 
 const P = '127.0.0.1:7001';
 const B = { host: '127.0.0.1', port: 7002, name: '127.0.0.1:7002' };
@@ -160,9 +161,8 @@ describe('conn.status() over real sockets', () => {
     });
     const status = conn.status();
     await conn.open();
-    const deadline = Date.now() + 3_000;
-    while (!conn.state.standby && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(conn.state.standby).toBeDefined();
+    const c = conn;
+    await until(() => c.state.standby, 'a standby session', 3_000);
     const primary = conn.state.active;
     const backup = conn.state.standby;
     await pair.killPrimary();

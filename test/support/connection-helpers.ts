@@ -13,12 +13,21 @@ export const WAIT_MS = 2000;
 
 export const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Whether `t` settled "at once": within a few microtask turns, before any timer or socket could
+ * run (what a refusal made without a round trip does). No clock is read.
+ */
+export async function settledAtOnce(t: { readonly settled: boolean }): Promise<boolean> {
+  for (let i = 0; i < 10 && !t.settled; i++) await Promise.resolve();
+  return t.settled;
+}
+
 /** Polls `cond` until true; throws naming `what` after `timeoutMs`. */
 export async function waitUntil(cond: () => boolean, what: string, timeoutMs = WAIT_MS, intervalMs = 5): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!cond()) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(intervalMs);
+    await delay(intervalMs); // the poll of an event wait: sockets deliver in their own time
   }
 }
 
@@ -185,7 +194,7 @@ export async function quietBaseline(timeoutMs = 1000): Promise<{ tcp: number; ti
   let last = resourceCounts();
   let stable = 0;
   while (stable < 3 && performance.now() < deadline) {
-    await delay(10);
+    await delay(10); // socket-level: handles close in their own time; three equal readings in a row
     const now = resourceCounts();
     stable = now.tcp === last.tcp && now.timeout === last.timeout ? stable + 1 : 0;
     last = now;

@@ -213,12 +213,6 @@ export class WireClient {
     return matching();
   }
 
-  /** Waits `ms` and returns what matched in that time (index ≥ since): for "nothing arrives" checks. */
-  async collect(match: Match, ms: number, since = this.mark()): Promise<Received[]> {
-    await new Promise((r) => setTimeout(r, ms));
-    return this.received.slice(since).filter(matcher(match));
-  }
-
   /** Messages (index ≥ since) that are not answers to this client's requests and not ADDP. */
   unsolicited(since = 0): Received[] {
     return this.received.slice(since).filter((m) => m.attributes.ReferenceID === undefined && m.type < ADDP_PING);
