@@ -31,6 +31,7 @@ export type {
   TServerConnectionEvents,
 } from './types.js';
 
+/** A connection to a T-Server and its hot-standby backup: requests (typed helpers and `request()`), events (`on`, `events()`), the state model (`calls`, `dns`), routing points (`route()`), dialers (`dialer()`), through failovers. See the README. */
 export class TServerConnection extends RequestHelpers {
   private readonly options: ResolvedOptions;
   /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */

@@ -13,10 +13,12 @@ import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
 import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
 import { Fifo } from '../routing/fifo.js';
+import { PrimaryWait, Tries } from '../routing/primary-wait.js';
+import { holdRegistration, registrationHeld, releaseRegistration } from '../routing/registration.js';
 import { RequestWindow } from '../routing/window.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { outcomeOf } from './outcome.js';
-import { checkCall, findCalls } from './recovery.js';
+import { checkCall, LostDials } from './recovery.js';
 import {
   DIAL_DEFAULTS,
   DialError,
@@ -44,6 +46,8 @@ interface Dial {
   due: number;
   /** Checks past `due` that did not tell the outcome. */
   misses: number;
+  /** Queries about it that reached no primary (EventError 52, or lost with their server), since its last answer. */
+  tries: Tries | undefined;
   timer: unknown;
   resolve: (r: DialResult) => void;
   reject: (err: unknown) => void;
@@ -60,6 +64,7 @@ const CHECK_WINDOW = 10;
 
 const OUTCOMES: readonly DialOutcome[] = ['answered', 'machine', 'busy', 'noAnswer', 'sit', 'fax', 'failed'];
 
+/** An outbound campaign's dialer (`conn.dialer(options)`): `dial()` places predictive calls, at most `maxInFlight` at once, and resolves each with its outcome. See docs/dialer.md. */
 export class Dialer extends EventEmitter<DialerEvents> {
   private readonly host: DialerHost;
   private readonly clock: Clock;
@@ -73,10 +78,13 @@ export class Dialer extends EventEmitter<DialerEvents> {
   private queuedBytes = 0;
   private inFlight = 0;
   private readonly byConnId = new Map<string, Dial>();
-  private readonly lost: Dial[] = [];
+  /** Where a lost dial waits to be looked for again when no server was primary to ask; a new server ends the wait. */
+  private readonly primary: PrimaryWait;
+  /** Dials whose request was lost with its server, until their call is found at the target. */
+  private readonly lost: LostDials<Dial>;
   private readonly window = new RequestWindow(CHECK_WINDOW);
-  /** Targets registered (or being registered) so their events come. */
-  private readonly targets = new Map<string, Promise<unknown>>();
+  /** Targets registered (or being registered) so their events come: true when this dialer holds the registration. */
+  private readonly targets = new Map<string, Promise<boolean>>();
   /** First deciding event per unclaimed ConnID at a target, kept until the next tick. */
   private readonly early = new Map<string, Record<string, unknown>>();
   private earlyCleanup = false;
@@ -93,7 +101,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
   private closing: Promise<void> | undefined;
   private idle: (() => void) | undefined;
   private readonly onEvent = (e: Record<string, unknown>) => this.observe(e);
-  private readonly onNewServer = () => this.checkAll();
+  private readonly onNewServer = () => {
+    this.primary.wake();
+    this.checkAll();
+  };
 
   constructor(host: DialerHost, options: DialerOptions = {}) {
     super();
@@ -106,6 +117,20 @@ export class Dialer extends EventEmitter<DialerEvents> {
     });
     this.host = host;
     this.clock = clockOf(host);
+    this.primary = new PrimaryWait(this.clock);
+    this.lost = new LostDials<Dial>({
+      host,
+      window: this.window,
+      primary: this.primary,
+      owned: (connId) => this.byConnId.has(connId),
+      isLost: (d) => d.stage === 'lost',
+      tries: (d) => (d.tries ??= new Tries(this.clock)),
+      found: (d, connId) => {
+        this.follow(d, connId);
+        void this.check(d);
+      },
+      unknown: (d, why, cause) => this.unknown(d, why, cause),
+    });
     this.maxInFlight = options.maxInFlight ?? DIAL_DEFAULTS.maxInFlight;
     this.maxQueued = options.maxQueued ?? DIAL_DEFAULTS.maxQueued;
     this.maxQueuedBytes = options.maxQueuedBytes ?? DIAL_DEFAULTS.maxQueuedBytes;
@@ -157,6 +182,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
         connId: undefined,
         due: 0,
         misses: 0,
+        tries: undefined,
         timer: undefined,
         resolve,
         reject,
@@ -177,14 +203,16 @@ export class Dialer extends EventEmitter<DialerEvents> {
     });
   }
 
+  /** Counts since the dialer started; every dial accepted ends in exactly one outcome, `unknown`, `refused` or `aborted`. */
   stats(): DialStats {
     return { ...this.counts, queued: this.queued, inFlight: this.inFlight, outcomes: { ...this.outcomes } };
   }
 
   /**
    * Stops dialling: waiting dials reject with ERR_DIALER_CLOSED (never sent); dials in progress
-   * finish (their calls are real). Resolves when every dial has settled. Targets it registered
-   * stay registered (a routing point may serve the answered calls).
+   * finish (their calls are real). Then it lets go of the targets it registered: each is
+   * unregistered unless a routing point (conn.route()) or another dialer still uses it. Resolves
+   * when every dial has settled and those are unregistered.
    */
   close(): Promise<void> {
     this.closing ??= this.shutDown();
@@ -199,6 +227,8 @@ export class Dialer extends EventEmitter<DialerEvents> {
     this.host.off('event', this.onEvent);
     this.host.off('EventPrimaryChanged', this.onNewServer);
     this.host.off('EventServerConnected', this.onNewServer);
+    // Unregistered unless a routing point or another dialer still uses them.
+    for (const [target, held] of this.targets) if (await held.catch(() => false)) await releaseRegistration(this.host, target);
   }
 
   private send(dial: Dial): void {
@@ -233,18 +263,24 @@ export class Dialer extends EventEmitter<DialerEvents> {
   }
 
   /**
-   * Registers `target` once (kept across failovers by the connection), unless it is already. A DN is
-   * registered once per connection: serve a routing point with conn.route() before dialling for it.
+   * Registers `target` once (kept across failovers by the connection), sharing the registration of a
+   * routing point or another dialer on it (../routing/registration.ts); a DN the user registered
+   * with their own call is used as it is. Resolves true when this dialer holds the registration.
    */
-  private registered(target: string): Promise<unknown> {
+  private registered(target: string): Promise<boolean> {
     let p = this.targets.get(target);
     if (p === undefined) {
-      p = this.host.registeredDNs?.includes(target)
-        ? Promise.resolve()
-        : this.host.request('RequestRegisterAddress', { ThisDN: target }).catch((err: unknown) => {
-            // Being registered meanwhile (a conn.route() starting on it): registered is all a dial needs.
-            if (!(err instanceof InvalidStateError)) throw err;
-          });
+      p =
+        !registrationHeld(this.host, target) && this.host.registeredDNs?.includes(target)
+          ? Promise.resolve(false)
+          : holdRegistration(this.host, target).then(
+              () => true,
+              (err: unknown) => {
+                // Being registered meanwhile by the user's own call: registered is all a dial needs.
+                if (!(err instanceof InvalidStateError)) throw err;
+                return false;
+              },
+            );
       p.catch(() => this.targets.delete(target)); // tried again by the next dial
       this.targets.set(target, p);
     }
@@ -307,6 +343,15 @@ export class Dialer extends EventEmitter<DialerEvents> {
     this.clock.clearTimeout(dial.timer);
     const checked = await checkCall(this.host, this.window, dial.connId, dial.target);
     if (dial.stage !== 'dialing') return; // its outcome event came meanwhile
+    if (checked.kind === 'later') {
+      // No primary to ask: again at the next new server (checkAll) or after a backoff; not a miss.
+      dial.tries ??= new Tries(this.clock);
+      const delay = dial.tries.next(checked.cause);
+      if (delay === undefined) this.unknown(dial, `the call could not be checked: ${dial.tries.why()}`, checked.cause);
+      else this.arm(dial, delay);
+      return;
+    }
+    dial.tries = undefined;
     if (checked.kind === 'outcome') this.settle(dial, checked.outcome, checked.event, true);
     else if (checked.kind === 'gone') this.unknown(dial, checked.why, checked.cause);
     else if (checked.kind === 'ringing' && this.clock.now() < dial.due) this.arm(dial, dial.due - this.clock.now());
@@ -319,40 +364,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
     else this.arm(dial, this.graceMs);
   }
 
-  /** The request was lost with its server: look for its call at the target (batched per tick). */
+  /** The request was lost with its server: its call is looked for at the target (./recovery.ts). */
   private loseRequest(dial: Dial): void {
     dial.stage = 'lost';
-    this.lost.push(dial);
-    if (this.lost.length === 1) this.clock.defer(() => void this.findLost());
-  }
-
-  private async findLost(): Promise<void> {
-    const lost = this.lost.splice(0);
-    const byTarget = new Map<string, Dial[]>();
-    for (const d of lost) byTarget.set(d.target, [...(byTarget.get(d.target) ?? []), d]);
-    for (const [target, dials] of byTarget) {
-      let found: Map<Dial, string>;
-      try {
-        found = await findCalls(this.host, this.window, target, dials, (connId) => this.byConnId.has(connId));
-      } catch (err) {
-        for (const d of dials)
-          this.unknown(d, `its request was lost with its server and the calls at ${target} could not be listed: ${failureOf(err)}`, err);
-        continue;
-      }
-      for (const d of dials) {
-        const connId = found.get(d);
-        if (d.stage !== 'lost') continue;
-        if (connId === undefined)
-          this.unknown(
-            d,
-            'its request was lost with its server and the new server knows no call to this number: never placed, or ended meanwhile',
-          );
-        else {
-          this.follow(d, connId);
-          void this.check(d);
-        }
-      }
-    }
+    this.lost.add(dial);
   }
 
   private settle(dial: Dial, outcome: DialOutcome, event: Record<string, unknown>, checked: boolean): void {

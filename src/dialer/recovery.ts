@@ -9,11 +9,15 @@
  *   calls listed at the target (RequestQueryAddress, Extensions 'Calls') that no dial owns are read
  *   one by one (RequestQueryCall) until each lost dial's number is found as the call's OtherDN.
  *   A lost dial whose number is not found was never placed or ended meanwhile: outcome unknown.
+ *
+ * A query that reached a server not primary yet (EventError 52), or was lost with its server, tells
+ * nothing: the dialer asks again once a server is primary (../routing/primary-wait.ts).
  */
 import { TServerError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
 import { failureOf } from '../routing/checks.js';
+import { askAgainLater, type PrimaryWait, type Tries } from '../routing/primary-wait.js';
 import type { RequestWindow } from '../routing/window.js';
 import { outcomeOfInfo } from './outcome.js';
 import type { DialerHost, DialOutcome } from './types.js';
@@ -27,6 +31,8 @@ export type Checked =
   | { kind: 'outcome'; outcome: DialOutcome; event: Record<string, unknown> }
   | { kind: 'ringing' }
   | { kind: 'gone'; why: string; cause: unknown }
+  /** No server was primary to ask (EventError 52, or the query was lost with its server). */
+  | { kind: 'later'; cause: unknown }
   | { kind: 'unreadable'; why: string; cause: unknown };
 
 export async function checkCall(host: DialerHost, window: RequestWindow, connId: string, target: string): Promise<Checked> {
@@ -37,6 +43,7 @@ export async function checkCall(host: DialerHost, window: RequestWindow, connId:
   } catch (err) {
     if (err instanceof TServerError && err.errorCode === NO_SUCH_CALL)
       return { kind: 'gone', why: 'the call ended and the event telling its outcome never arrived', cause: err };
+    if (askAgainLater(err)) return { kind: 'later', cause: err };
     return { kind: 'unreadable', why: `the call could not be checked: ${failureOf(err)}`, cause: err };
   }
 }
@@ -47,7 +54,8 @@ export interface LostDial {
 
 /**
  * Finds the ConnIDs of `lost` dials placed for `target` among the calls there that `owned` does not
- * claim. Resolves with each found dial's ConnID; a dial missing from the map was not found.
+ * claim. Resolves with each found dial's ConnID; a dial missing from the map was not found. Rejects
+ * when the list, or a call's read, reached no primary (askAgainLater): the search is to run again.
  */
 export async function findCalls<D extends LostDial>(
   host: DialerHost,
@@ -62,15 +70,23 @@ export async function findCalls<D extends LostDial>(
   if (!Array.isArray(calls)) return found;
   const candidates = (calls as KVList).map(([connId]) => connId).filter((connId) => !owned(connId));
   const waiting = new Map<string, D[]>();
-  for (const d of lost) waiting.set(d.number, [...(waiting.get(d.number) ?? []), d]);
+  for (const d of lost) {
+    const same = waiting.get(d.number);
+    if (same) same.push(d);
+    else waiting.set(d.number, [d]);
+  }
   let left = lost.length;
+  let noPrimary: unknown;
   // Newest first: a lost dial's call is among the latest placed.
   const reads = candidates.slice(-MAX_CANDIDATES).reverse();
   await Promise.all(
     reads.map((connId) =>
       window.run(async () => {
-        if (left === 0) return;
-        const call = await host.request('RequestQueryCall', { ConnID: connId }).catch(() => undefined);
+        if (left === 0 || noPrimary !== undefined) return;
+        const call = await host.request('RequestQueryCall', { ConnID: connId }).catch((err: unknown) => {
+          if (askAgainLater(err)) noPrimary ??= err; // else the call ended meanwhile: not this one
+          return undefined;
+        });
         const dial = typeof call?.OtherDN === 'string' ? waiting.get(call.OtherDN)?.shift() : undefined;
         if (dial === undefined) return;
         found.set(dial, connId);
@@ -78,5 +94,90 @@ export async function findCalls<D extends LostDial>(
       }, false),
     ),
   );
+  if (noPrimary !== undefined) throw noPrimary;
   return found;
+}
+
+/** What the search for lost dials needs of its dialer. */
+export interface LostDialsHost<D> {
+  readonly host: DialerHost;
+  readonly window: RequestWindow;
+  /** Where the search waits for a primary (the dialer wakes it at a new server). */
+  readonly primary: PrimaryWait;
+  /** A dial owns this call already. */
+  owned(connId: string): boolean;
+  /** Still lost: not settled, aborted or found meanwhile. */
+  isLost(dial: D): boolean;
+  /** The dial's tries against servers not primary yet. */
+  tries(dial: D): Tries;
+  found(dial: D, connId: string): void;
+  unknown(dial: D, why: string, cause?: unknown): void;
+}
+
+/**
+ * Dials whose request was lost with its server, looked for at their target (findCalls) in one batch
+ * per tick. When no server is primary to ask, the batch is looked for again at the next new server
+ * or after a backoff, each dial within its own tries; past them its outcome is unknown.
+ */
+export class LostDials<D extends LostDial & { target: string }> {
+  private readonly lost: D[] = [];
+  /** Ends the wait for a primary, while one is set. */
+  private lookAgain: (() => void) | undefined;
+
+  constructor(private readonly d: LostDialsHost<D>) {}
+
+  add(dial: D): void {
+    this.lost.push(dial);
+    if (this.lost.length === 1 && this.lookAgain === undefined) this.d.primary.clock.defer(() => void this.search());
+  }
+
+  private async search(): Promise<void> {
+    this.lookAgain?.();
+    this.lookAgain = undefined;
+    const byTarget = new Map<string, D[]>();
+    for (const dial of this.lost.splice(0)) {
+      const same = byTarget.get(dial.target);
+      if (same) same.push(dial);
+      else byTarget.set(dial.target, [dial]);
+    }
+    for (const [target, dials] of byTarget) {
+      let found: Map<D, string>;
+      try {
+        found = await findCalls(this.d.host, this.d.window, target, dials, this.d.owned);
+      } catch (err) {
+        this.notListed(target, dials, err);
+        continue;
+      }
+      for (const dial of dials) {
+        const connId = found.get(dial);
+        if (!this.d.isLost(dial)) continue;
+        if (connId !== undefined) this.d.found(dial, connId);
+        else
+          this.d.unknown(
+            dial,
+            'its request was lost with its server and the new server knows no call to this number: never placed, or ended meanwhile',
+          );
+      }
+    }
+  }
+
+  /** The calls at `target` could not be listed or read: when no primary was there to ask, the dials wait for one. */
+  private notListed(target: string, dials: D[], err: unknown): void {
+    const later = askAgainLater(err);
+    for (const dial of dials) {
+      if (!this.d.isLost(dial)) continue;
+      const tries = later ? this.d.tries(dial) : undefined;
+      const delay = tries?.next(err);
+      if (delay === undefined) {
+        const why = tries ? tries.why() : failureOf(err);
+        this.d.unknown(dial, `its request was lost with its server and the calls at ${target} could not be listed: ${why}`, err);
+        continue;
+      }
+      this.lost.push(dial);
+      this.lookAgain ??= this.d.primary.after(delay, () => {
+        this.lookAgain = undefined;
+        void this.search();
+      });
+    }
+  }
 }

@@ -2,11 +2,14 @@
  * Carrying out one routing decision: RequestRouteCall through the routing point's window, and when
  * its outcome is unknown (its server was lost, or no answer came) a RequestQueryCall to the server
  * now primary before any second send — the route goes again only if the call still waits at the
- * routing point, so no call is routed twice. Resolves with how the call ended; never rejects.
+ * routing point, so no call is routed twice. A route or check that reached a server not primary
+ * yet (EventError 52; a check lost with its server) goes again once one is (./primary-wait.ts).
+ * Resolves with how the call ended; never rejects.
  */
 import { TServerError } from '../errors.js';
 import { RouteType } from '../protocol/enums.js';
 import { failureOf, outcomeUnknown, routeUsedDestination, waitsAt } from './checks.js';
+import { askAgainLater, type PrimaryWait, refusedNotPrimary, Tries } from './primary-wait.js';
 import { NO_SUCH_CALL, ROUTING_LANE, type RouteDecision, type RouteTarget, type RoutingHost } from './types.js';
 import type { RequestWindow } from './window.js';
 
@@ -41,28 +44,60 @@ const noSuchCall = (err: unknown): boolean => err instanceof TServerError && err
 export async function carryOut(
   host: RoutingHost,
   window: RequestWindow,
+  primary: PrimaryWait,
   args: Record<string, unknown>,
   gone: () => Ending | undefined,
 ): Promise<Carried> {
   const asked = args.OtherDN as string | undefined;
   const byDefault = asked === undefined && args.RouteType === RouteType.Default;
-  for (let rechecks = 0; ; rechecks++) {
+  const tries = new Tries(primary.clock);
+  for (let rechecks = 0; ; ) {
+    let err: unknown;
     try {
       const used = await window.run(() => host.request('RequestRouteCall', args, ROUTING_LANE));
       return { ending: byDefault ? 'defaulted' : 'routed', destination: routeUsedDestination(used) ?? asked };
-    } catch (err) {
-      // EventError 57: the call no longer waits there (routed by default, or the caller hung up).
-      if (noSuchCall(err)) return { ending: gone() ?? 'defaulted', destination: undefined };
-      if (!outcomeUnknown(err) || rechecks >= MAX_RECHECKS)
-        return { ending: 'failed', message: `the route was not carried out: ${failureOf(err)}`, cause: err };
+    } catch (e) {
+      err = e;
     }
+    // EventError 57: the call no longer waits there (routed by default, or the caller hung up).
+    if (noSuchCall(err)) return { ending: gone() ?? 'defaulted', destination: undefined };
+    // EventError 52: refused, so not carried out: sent again once a server is primary.
+    if (refusedNotPrimary(err)) {
+      if (await primary.retry(tries, err)) continue;
+      return { ending: 'failed', message: `the route was not carried out: ${tries.why()}`, cause: err };
+    }
+    if (!outcomeUnknown(err) || rechecks >= MAX_RECHECKS)
+      return { ending: 'failed', message: `the route was not carried out: ${failureOf(err)}`, cause: err };
+    rechecks++;
+    const checked = await check(host, window, primary, tries, args);
+    if (checked === 'routed') return { ending: gone() ?? 'routed', destination: asked };
+    if (checked === 'noSuchCall') return { ending: gone() ?? 'defaulted', destination: undefined };
+    if (checked !== 'waits') return checked;
+  }
+}
+
+/**
+ * Where the call of a route whose outcome is unknown is: still waiting at the routing point (the
+ * route goes again), gone from it (the lost server had routed it before it went), no longer a call
+ * (EventError 57), or not known (the check failed).
+ */
+async function check(
+  host: RoutingHost,
+  window: RequestWindow,
+  primary: PrimaryWait,
+  tries: Tries,
+  args: Record<string, unknown>,
+): Promise<'waits' | 'routed' | 'noSuchCall' | Carried> {
+  for (;;) {
     try {
       const info = await window.run(() => host.request('RequestQueryCall', { ConnID: args.ConnID }, ROUTING_LANE));
-      // Gone from the routing point: the lost server had routed it before it went.
-      if (!waitsAt(info, args.ThisDN as string)) return { ending: gone() ?? 'routed', destination: asked };
+      return waitsAt(info, args.ThisDN as string) ? 'waits' : 'routed';
     } catch (err) {
-      if (noSuchCall(err)) return { ending: gone() ?? 'defaulted', destination: undefined };
-      return { ending: 'failed', message: `the route's outcome could not be checked after a failover: ${failureOf(err)}`, cause: err };
+      if (noSuchCall(err)) return 'noSuchCall';
+      const again = askAgainLater(err);
+      if (again && (await primary.retry(tries, err))) continue;
+      const why = again ? tries.why() : failureOf(err);
+      return { ending: 'failed', message: `the route's outcome could not be checked after a failover: ${why}`, cause: err };
     }
   }
 }

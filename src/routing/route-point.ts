@@ -20,6 +20,8 @@ import { carryOut, type Ending, routeArgs } from './carry-out.js';
 import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { Fifo } from './fifo.js';
+import { PrimaryWait } from './primary-wait.js';
+import { holdRegistration, releaseRegistration } from './registration.js';
 import { Sweep } from './sweep.js';
 import {
   ROUTE_DEFAULTS,
@@ -95,7 +97,12 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e, false);
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
-  private readonly onNewServer = () => this.sweep.start();
+  /** Work refused by a server not primary yet waits here for its next try; a new server ends the wait. */
+  private readonly primary: PrimaryWait;
+  private readonly onNewServer = () => {
+    this.sweep.start();
+    this.primary.wake();
+  };
   /** The host's clock (the connection's): the handler timeout and its timing. */
   private readonly clock: Clock;
 
@@ -113,6 +120,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.signal = options.signal;
     this.clock = clockOf(host);
     this.window = new RequestWindow(options.maxInFlight ?? ROUTE_DEFAULTS.maxInFlight);
+    this.primary = new PrimaryWait(this.clock);
     this.sweep = new Sweep({
       routingPoint,
       window: this.window,
@@ -127,12 +135,14 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
         this.failed(connId, false, 'ERR_ROUTE_FAILED', `found waiting after a new server took over, but ${failureOf(err)}`, err);
       },
       report: (err) => this.report(err),
+      primary: this.primary,
     });
   }
 
   /**
-   * Registers the routing point (kept registered across reconnects and failovers), starts serving
-   * it, and serves the calls already waiting there (the sweep).
+   * Registers the routing point (kept registered across reconnects and failovers; shared with a
+   * dialer dialling for it, ./registration.ts), starts serving it, and serves the calls already
+   * waiting there (the sweep).
    */
   static async start(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions = {}): Promise<RoutePoint> {
     checkArguments(routingPoint, handler, options);
@@ -150,7 +160,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     host.on('EventPrimaryChanged', rp.onNewServer);
     host.on('EventServerConnected', rp.onNewServer);
     try {
-      await host.request('RequestRegisterAddress', { ThisDN: routingPoint, AddressType: ROUTING_POINT });
+      await holdRegistration(host, routingPoint, { AddressType: ROUTING_POINT });
     } catch (err) {
       rp.detach();
       throw err;
@@ -160,6 +170,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     return rp;
   }
 
+  /** Counts since the routing point started, and the handler's latency. */
   stats(): RouteStats {
     const n = Math.min(this.sampleCount, HANDLER_SAMPLES);
     const sorted = Array.from(this.samples.subarray(0, n)).sort((a, b) => a - b);
@@ -190,11 +201,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.sweep.stop();
     for (const entry of [...this.entries.values()]) if (entry.stage !== 'sending') this.decide(entry, null, false);
     if (this.entries.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    try {
-      await this.host.request('RequestUnregisterAddress', { ThisDN: this.routingPoint });
-    } catch {
-      // Closed connection or server gone: nothing stays registered anyway.
-    }
+    await releaseRegistration(this.host, this.routingPoint); // unregistered unless a dialer still uses it
   }
 
   private detach(): void {
@@ -359,7 +366,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private decide(entry: Entry, decision: RouteDecision, fellBack: boolean): void {
     this.leaveHandler(entry);
     const args = routeArgs(this.routingPoint, entry.connId, decision);
-    void carryOut(this.host, this.window, args, () => entry.gone).then((carried) => {
+    void carryOut(this.host, this.window, this.primary, args, () => entry.gone).then((carried) => {
       if (carried.ending === 'failed') this.failed(entry.connId, fellBack, 'ERR_ROUTE_FAILED', carried.message, carried.cause);
       else this.finish(entry, carried.ending, carried.destination, args.RouteType as number | undefined, fellBack);
     });

@@ -169,34 +169,39 @@ describe('conn.dialer() against the simulator', () => {
     await dialer.close();
   }, 60_000);
 
-  it('requests lost with the primary are never re-sent: their calls are found at the target by number, or reported unknown', async () => {
-    // ADDP slow enough that the black hole below is not taken for a dead server before the kill.
-    proxied = await pairRig(
-      { routingPoints: [{ dn: RP, timeoutMs: 60_000 }] },
-      { requestTimeoutMs: 10_000, addp: { timeoutMs: 5_000, remoteTimeoutMs: 5_000 } },
-    );
-    const { pair, conn, proxies } = proxied;
-    await conn.registerAddress(RP); // registered before the black hole: the dialer sends at once
-    pair.setDialOutcome('+1777001', 'answer'); // answered at once: waits at the routing point
-    pair.setDialOutcome('+1777002', { outcome: 'busy', afterMs: 1_500 }); // still ringing when the dialer looks
-    pair.setDialOutcome('+1777003', 'fax'); // over before anyone can look: unknown
-    const dialled = countDials(pair);
-    const dialer = conn.dialer({ outcomeGraceMs: 500 });
-    // The primary gets the requests, but nothing it answers reaches the client: no EventDialing.
-    proxies[0].blackhole('down');
-    const dials = Promise.allSettled(['+1777001', '+1777002', '+1777003'].map((n) => dialer.dial(RP, n, { timeoutMs: 5_000 })));
-    await until(() => dialled.size === 3, 'the three requests at the switch');
-    await pair.killPrimary();
-    proxies[0].cut(); // the client sees its session end now (a black hole swallows the FIN)
-    const [answered, busy, fax] = await dials;
-    expect(answered).toMatchObject({ status: 'fulfilled', value: { outcome: 'answered', callState: 0, checked: true } });
-    expect(busy).toMatchObject({ status: 'fulfilled', value: { outcome: 'busy', callState: 6 } });
-    expect(fax.status).toBe('rejected');
-    const err = (fax as PromiseRejectedResult).reason as DialError;
-    expect(err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN', number: '+1777003', connId: undefined });
-    expect(err.message).toMatch(/knows no call to this number/);
-    expect([...dialled.values()]).toEqual([1, 1, 1]);
-    expect(dialer.stats()).toMatchObject({ sent: 3, unknown: 1, checked: 1 });
-    await dialer.close();
-  }, 60_000);
+  // promoteAfterMs 500: the backup refuses the search (EventError 52) until it is primary; the dialer waits for it.
+  it.each([0, 500])(
+    'requests lost with the primary are never re-sent: their calls are found at the target by number, or reported unknown (promotion after %i ms)',
+    async (promoteAfterMs) => {
+      // ADDP slow enough that the black hole below is not taken for a dead server before the kill.
+      proxied = await pairRig(
+        { routingPoints: [{ dn: RP, timeoutMs: 60_000 }] },
+        { requestTimeoutMs: 10_000, addp: { timeoutMs: 5_000, remoteTimeoutMs: 5_000 } },
+      );
+      const { pair, conn, proxies } = proxied;
+      await conn.registerAddress(RP); // registered before the black hole: the dialer sends at once
+      pair.setDialOutcome('+1777001', 'answer'); // answered at once: waits at the routing point
+      pair.setDialOutcome('+1777002', { outcome: 'busy', afterMs: 1_500 }); // still ringing when the dialer looks
+      pair.setDialOutcome('+1777003', 'fax'); // over before anyone can look: unknown
+      const dialled = countDials(pair);
+      const dialer = conn.dialer({ outcomeGraceMs: 500 });
+      // The primary gets the requests, but nothing it answers reaches the client: no EventDialing.
+      proxies[0].blackhole('down');
+      const dials = Promise.allSettled(['+1777001', '+1777002', '+1777003'].map((n) => dialer.dial(RP, n, { timeoutMs: 5_000 })));
+      await until(() => dialled.size === 3, 'the three requests at the switch');
+      await pair.killPrimary({ promoteAfterMs });
+      proxies[0].cut(); // the client sees its session end now (a black hole swallows the FIN)
+      const [answered, busy, fax] = await dials;
+      expect(answered).toMatchObject({ status: 'fulfilled', value: { outcome: 'answered', callState: 0, checked: true } });
+      expect(busy).toMatchObject({ status: 'fulfilled', value: { outcome: 'busy', callState: 6 } });
+      expect(fax.status).toBe('rejected');
+      const err = (fax as PromiseRejectedResult).reason as DialError;
+      expect(err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN', number: '+1777003', connId: undefined });
+      expect(err.message).toMatch(/knows no call to this number/);
+      expect([...dialled.values()]).toEqual([1, 1, 1]);
+      expect(dialer.stats()).toMatchObject({ sent: 3, unknown: 1, checked: 1 });
+      await dialer.close();
+    },
+    60_000,
+  );
 });

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Dialer, DialError, type DialResult } from '../../src/dialer/index.js';
+import { PRIMARY_WAIT } from '../../src/routing/primary-wait.js';
 import { InvalidArgumentError, InvalidStateError, OfflineQueueFullError, RequestInterruptedError, TServerError } from '../../src/errors.js';
 
 interface Sent {
@@ -26,7 +27,13 @@ class DialHost extends EventEmitter {
   request(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       this.sent.push({ name, args, resolve, reject });
-      const scripted = this.script[name]?.(args) ?? (name === 'RequestRegisterAddress' ? { Event: 'EventRegistered' } : 'pending');
+      const scripted =
+        this.script[name]?.(args) ??
+        (name === 'RequestRegisterAddress'
+          ? { Event: 'EventRegistered' }
+          : name === 'RequestUnregisterAddress'
+            ? { Event: 'EventUnregistered' }
+            : 'pending');
       if (scripted === 'pending') return;
       if (scripted instanceof Error) reject(scripted);
       else resolve(scripted);
@@ -344,5 +351,78 @@ describe('Dialer', () => {
     await expect(dialer.dial('5000', '1', { timeoutMs: -1 })).rejects.toThrow(/options.timeoutMs/);
     expect(host.dials()).toEqual([]);
     await dialer.close();
+  });
+});
+
+/**
+ * In a hot-standby pair the connection moves requests to the backup as soon as the primary is lost,
+ * and the backup refuses them with EventError 52 until it says it is primary (EventPrimaryChanged):
+ * a recovery query refused so tells nothing, and is asked again once a server is primary.
+ */
+describe('Dialer recovery against a server not primary yet', () => {
+  const notPrimary = (name: string) =>
+    new TServerError({ ErrorCode: 52, ErrorMessage: 'not primary: tserver-b is the backup' }, { name, referenceId: 9 } as never);
+  const callAt5000 = (connId: string, number: string) => ({
+    Event: 'EventPartyInfo',
+    ConnID: connId,
+    ThisDN: '5000',
+    OtherDN: number,
+    CallState: 0,
+    Extensions: [['Parties', [['5000', 'routing']]]],
+  });
+
+  it('a lost request whose search reaches the backup (52, on the list or on a call) waits for EventPrimaryChanged, then finds its call', async () => {
+    const dialer = new Dialer(host);
+    const p = dialer.dial('5000', '+1555777');
+    await flush();
+    const refusals = [notPrimary('RequestQueryAddress')];
+    host.script.RequestQueryAddress = () => refusals.shift() ?? { Event: 'EventAddressInfo', Extensions: [['Calls', [['x1', 'routing']]]] };
+    const reads = [notPrimary('RequestQueryCall')];
+    host.script.RequestQueryCall = () => reads.shift() ?? callAt5000('x1', '+1555777');
+    host.dials()[0].reject(new RequestInterruptedError(info, 'the connection was lost'));
+    await flush();
+    await new Promise((resolve) => setImmediate(resolve)); // the search starts a tick after the loss
+    await flush();
+    expect(host.named('RequestQueryAddress')).toHaveLength(1);
+    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
+    host.event('EventPrimaryChanged', {}); // listed now; the call's read is refused
+    await flush();
+    expect(host.named('RequestQueryCall')).toHaveLength(1);
+    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
+    host.event('EventPrimaryChanged', {});
+    await expect(p).resolves.toMatchObject({ outcome: 'answered', connId: 'x1', checked: true });
+    expect(host.dials()).toHaveLength(1);
+    await dialer.close();
+  });
+
+  it('a check refused with 52 is not a miss: asked again after a backoff or at the new server, and bounded', async () => {
+    vi.useFakeTimers();
+    const dialer = new Dialer(host, { outcomeGraceMs: 1_000 });
+    const learned = dialer.dial('5000', 'a', { timeoutMs: 5_000 });
+    const lost = dialer.dial('5000', 'b', { timeoutMs: 5_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    host.answer(0);
+    host.answer(1);
+    let primary = false;
+    host.script.RequestQueryCall = (a) =>
+      primary && a.ConnID === 'c0'
+        ? { Event: 'EventPartyInfo', CallState: 9, Extensions: [['Parties', [['5000', 'routing']]]] }
+        : notPrimary('RequestQueryCall');
+    // Due at 6 s; three checks refused with 52 would have made three misses (unknown) by 8 s.
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 2 });
+    primary = true;
+    host.event('EventPrimaryChanged', {});
+    await expect(learned).resolves.toMatchObject({ outcome: 'machine', checked: true });
+    const err = rejection(lost);
+    await vi.advanceTimersByTimeAsync(PRIMARY_WAIT.budgetMs);
+    expect(await err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN', connId: 'c1' });
+    expect((await err).message).toMatch(
+      /the call could not be checked: no server became primary \(\d+ tries over \d+ ms\); the last: the server refused it/,
+    );
+    expect((await err).cause).toBeInstanceOf(TServerError);
+    expect(host.dials()).toHaveLength(2);
+    await dialer.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
