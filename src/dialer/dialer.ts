@@ -64,6 +64,7 @@ const CHECK_WINDOW = 10;
 
 const OUTCOMES: readonly DialOutcome[] = ['answered', 'machine', 'busy', 'noAnswer', 'sit', 'fax', 'failed'];
 
+/** An outbound campaign's dialer (`conn.dialer(options)`): `dial()` places predictive calls, at most `maxInFlight` at once, and resolves each with its outcome. See docs/dialer.md. */
 export class Dialer extends EventEmitter<DialerEvents> {
   private readonly host: DialerHost;
   private readonly clock: Clock;
@@ -202,6 +203,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
     });
   }
 
+  /** Counts since the dialer started; every dial accepted ends in exactly one outcome, `unknown`, `refused` or `aborted`. */
   stats(): DialStats {
     return { ...this.counts, queued: this.queued, inFlight: this.inFlight, outcomes: { ...this.outcomes } };
   }

@@ -171,6 +171,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     return rp;
   }
 
+  /** Counts since the routing point started, and the handler's latency. */
   stats(): RouteStats {
     const n = Math.min(this.sampleCount, HANDLER_SAMPLES);
     const sorted = Array.from(this.samples.subarray(0, n)).sort((a, b) => a - b);
