@@ -34,7 +34,7 @@ import { DnRegistrations } from './registrations.js';
 import type { GatewaySession } from './session.js';
 import { SessionTable } from './sessions.js';
 import type { GatewayEvents, GatewayRefusal, GatewayStats } from './types.js';
-import { checkGrant, checkIdentity, offersGatewayProtocol, originAllowed, refuseUpgrade, withTimeout } from './upgrade.js';
+import { TookTooLong, checkGrant, checkIdentity, offersGatewayProtocol, originAllowed, refuseUpgrade, withTimeout } from './upgrade.js';
 
 const debug = createDebug('tlib:gateway');
 
@@ -213,12 +213,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       try {
         identity = checkIdentity(await withTimeout(o.authenticate(req), o.authTimeoutMs, 'authenticate'));
       } catch (err) {
+        // Too slow is the gateway's trouble (503: try again), not a verdict on the token.
+        if (err instanceof TookTooLong) return refuse(503, err.message);
         debug('authenticate threw: %s', (err as Error)?.message);
       }
       if (!identity) return refuse(401, 'not authenticated');
       try {
         grant = checkGrant(await withTimeout(o.authorize(identity), o.authTimeoutMs, 'authorize'), o.maxDnsPerSession);
       } catch (err) {
+        if (err instanceof TookTooLong) return refuse(503, err.message, identity.id);
         grant = `authorize failed: ${(err as Error)?.message}`;
       }
       if (typeof grant === 'string') return refuse(403, grant, identity.id);
