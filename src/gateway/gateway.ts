@@ -312,6 +312,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (s.ended) return;
       this.fanout.add(s);
       this.sendSnapshot(s);
+      // A DN that failed before the session joined the fan-out: told now, after the snapshot.
+      for (const dn of s.grant.dns) {
+        const failed = this.registrations.failure(dn);
+        if (failed) s.write(watchFailedJson(dn, failed.error));
+      }
       this.opened(s, false);
     });
   }
@@ -379,10 +384,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   private watchFailed(dn: string, err: unknown): void {
     debug('registration of %s failed: %s', dn, (err as Error)?.message);
-    const error = errorToWire(
-      new GatewayError('ERR_GATEWAY_WATCH', `DN ${dn} could not be registered: ${(err as Error)?.message ?? String(err)}`, { dn }),
-    );
-    const text = toJson({ type: 'error', error });
+    const text = watchFailedJson(dn, err);
     for (const s of this.fanout.watching(dn)) s.write(text);
   }
 
@@ -409,6 +411,12 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       }
     }
   }
+}
+
+/** The notice that a granted DN could not be registered (an `error` message without an id). */
+function watchFailedJson(dn: string, err: unknown): string {
+  const message = `DN ${dn} could not be registered: ${(err as Error)?.message ?? String(err)}`;
+  return toJson({ type: 'error', error: errorToWire(new GatewayError('ERR_GATEWAY_WATCH', message, { dn })) });
 }
 
 /** A close reason fits in 123 bytes of UTF-8 (RFC 6455); longer ones are cut. */

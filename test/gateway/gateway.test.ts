@@ -4,7 +4,14 @@
  * answers, DN registrations shared between sessions, resume after a reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChangeMessage, EventMessage, ResyncedMessage, ServerMessage, SnapshotMessage } from '../../src/gateway/protocol.js';
+import type {
+  ChangeMessage,
+  ErrorMessage,
+  EventMessage,
+  ResyncedMessage,
+  ServerMessage,
+  SnapshotMessage,
+} from '../../src/gateway/protocol.js';
 import { until } from '../ha/helpers.js';
 import { type GatewayRig, TestClient, helloClient, startGatewayRig, stopGatewayRig } from './rig.js';
 
@@ -203,6 +210,21 @@ describe('gateway sessions', () => {
       'the corrected call at alice',
     );
     expect((atAlice.view as { parties: object }).parties).toEqual({ '1001': 'established' });
+  });
+
+  it('a granted DN that cannot be registered: the session is told (ERR_GATEWAY_WATCH) after its snapshot, the rest works', async () => {
+    // The simulator knows DNs of digits only: 'x77' is refused at registration (EventError 40).
+    rig = await startGatewayRig({ authorize: () => ({ dns: ['1001', 'x77'] }) });
+    const alice = await helloClient(rig, 'token-alice');
+    const notice = await alice.waitFor<ErrorMessage>((m) => m.type === 'error' && m.id === undefined, 'the notice');
+    expect(notice.error).toMatchObject({ name: 'GatewayError', code: 'ERR_GATEWAY_WATCH', dn: 'x77' });
+    expect(alice.messages.indexOf(notice)).toBeGreaterThan(0); // after the snapshot
+    expect((alice.messages[0] as SnapshotMessage).dns.map((d) => d.dn)).toEqual(['1001']);
+    // A second session on the same grant tries again, and is told too.
+    const again = await helloClient(rig, 'token-alice');
+    await again.waitFor((m) => m.type === 'error' && m.id === undefined && m.error.code === 'ERR_GATEWAY_WATCH', 'the notice again');
+    const connId = rig.pair.placeCall('1001', { from: '5550001' });
+    await alice.waitFor(isEvent('EventRinging', connId), 'the good DN still served');
   });
 
   it('connection events reach every session; server state changes are sequenced', async () => {
