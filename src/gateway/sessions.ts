@@ -77,13 +77,16 @@ export class SessionTable {
     return true;
   }
 
-  /** The socket went: the session waits for its browser (or ends at once when the gateway closes). */
+  /**
+   * The socket went: the session waits for its browser (or ends at once when the gateway closes, or
+   * when the browser never got the snapshot that names the session: it cannot resume it).
+   */
   detach(s: GatewaySession, code: number, reason: string): void {
     s.socket = undefined;
     debug('session %s of %s disconnected (%d %s)', s.id, s.identity.id, code, reason);
     this.host.emit('disconnected', { session: s.id, identity: s.identity.id, code, reason });
     const window = this.host.options.resumeWindowMs;
-    if (this.host.closing() || window === 0) return this.end(s, code, reason);
+    if (this.host.closing() || window === 0 || !this.host.fanout.sessions.has(s)) return this.end(s, code, reason);
     s.expiry = setTimeout(() => this.end(s, code, 'the browser did not come back'), window);
     s.expiry.unref();
   }

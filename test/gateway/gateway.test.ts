@@ -177,6 +177,23 @@ describe('gateway sessions', () => {
     expect(rig.gateway.stats).toMatchObject({ sessions: 0, attached: 0 });
   });
 
+  it('a socket that closes before its snapshot ends its session at once (its browser never learnt the id to resume it)', async () => {
+    rig = await startGatewayRig({ readyTimeoutMs: 60_000 });
+    const events: string[] = [];
+    for (const name of ['sessionOpened', 'disconnected', 'sessionEnded'] as const) rig.gateway.on(name, () => events.push(name));
+    rig.pair.freeze(rig.pair.primary); // the registration waits: no snapshot yet
+    const c = TestClient.connect(rig, 'token-alice');
+    await c.opened();
+    c.hello();
+    await until(() => rig!.gateway.stats.sessions === 1, 'the session opened');
+    c.ws.close();
+    await until(() => events.includes('sessionEnded'), 'the session ended', 10_000);
+    rig.pair.freeze(rig.pair.primary, false);
+    await rig.gateway.registrations.settled();
+    expect(events).toEqual(['disconnected', 'sessionEnded']);
+    expect(rig.gateway.stats).toMatchObject({ sessions: 0, registeredDns: 0 });
+  });
+
   it('a resume with another identity, or an unknown session, gets a new session and snapshot', async () => {
     rig = await startGatewayRig();
     const alice = await helloClient(rig, 'token-alice');
