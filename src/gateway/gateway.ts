@@ -31,7 +31,7 @@ import {
   toJson,
 } from './protocol.js';
 import { DnRegistrations } from './registrations.js';
-import type { GatewaySession } from './session.js';
+import { GatewaySession } from './session.js';
 import { SessionTable } from './sessions.js';
 import type { GatewayEvents, GatewayRefusal, GatewayStats } from './types.js';
 import { TookTooLong, checkGrant, checkIdentity, offersGatewayProtocol, originAllowed, refuseUpgrade, withTimeout } from './upgrade.js';
@@ -289,8 +289,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private hello(peer: Peer, msg: HelloMessage): void {
     clearTimeout(peer.helloTimer);
     this.awaitingHello.delete(peer);
-    const old = msg.resume && this.sessions.get(msg.resume.session);
-    if (old && old.identity.id === peer.identity.id && sameGrant(old, peer.grant)) {
+    const found = msg.resume && this.sessions.resumable(msg.resume, peer.identity.id, peer.grant);
+    if (found && 'violation' in found) return this.violation(peer, GatewayCloseCode.Malformed, found.violation);
+    if (found && 'log' in found) this.refused({ stage: 'message', reason: found.log, identity: peer.identity.id });
+    const old = found instanceof GatewaySession ? found : undefined;
+    if (old) {
       clearTimeout(old.expiry);
       const previous = old.socket;
       old.socket = peer.ws;
@@ -424,13 +427,4 @@ function closeReason(reason: string): string {
   let out = reason;
   while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
   return out;
-}
-
-function sameGrant(s: GatewaySession, grant: { dns: string[]; agentIds: string[] }): boolean {
-  return (
-    grant.dns.length === s.grant.dns.size &&
-    grant.dns.every((dn) => s.grant.dns.has(dn)) &&
-    grant.agentIds.length === s.grant.agentIds.size &&
-    grant.agentIds.every((a) => s.grant.agentIds.has(a))
-  );
 }

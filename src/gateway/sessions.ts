@@ -64,6 +64,24 @@ export class SessionTable {
   }
 
   /**
+   * What becomes of a `hello` that asks to resume: the session, when this browser may have it back
+   * (same identity, same grant — a grant that changed gets a new session); `{ log }`, a new session
+   * and a line saying why (another identity's session); `{ violation }`, a seq the session never
+   * sent; undefined, a new session (unknown: another gateway's, or ended).
+   */
+  resumable(
+    resume: { session: string; seq: number },
+    identity: string,
+    grant: { dns: string[]; agentIds: string[] },
+  ): GatewaySession | { log: string } | { violation: string } | undefined {
+    const s = this.byId.get(resume.session);
+    if (!s) return undefined;
+    if (s.identity.id !== identity) return { log: 'resume of a session of another identity: a new session instead' };
+    if (resume.seq > s.seq) return { violation: `resume: seq ${resume.seq} is past the last message the session was sent (${s.seq})` };
+    return sameGrant(s, grant) ? s : undefined;
+  }
+
+  /**
    * True when one more session fits under `limit` for `identity` (undefined: in all), counting
    * `waiting` sockets that have not said hello yet; a session whose browser is away is ended to make
    * room, the oldest first.
@@ -137,4 +155,13 @@ export class SessionTable {
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
     if (s.socket === ws) this.detach(s, GatewayCloseCode.SendBufferFull, reason);
   }
+}
+
+function sameGrant(s: GatewaySession, grant: { dns: string[]; agentIds: string[] }): boolean {
+  return (
+    grant.dns.length === s.grant.dns.size &&
+    grant.dns.every((dn) => s.grant.dns.has(dn)) &&
+    grant.agentIds.length === s.grant.agentIds.size &&
+    grant.agentIds.every((a) => s.grant.agentIds.has(a))
+  );
 }

@@ -4,6 +4,7 @@
  * answers, DN registrations shared between sessions, resume after a reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayCloseCode } from '../../src/gateway/protocol.js';
 import type {
   ChangeMessage,
   ErrorMessage,
@@ -204,6 +205,27 @@ describe('gateway sessions', () => {
     const snap = await bob.waitFor<SnapshotMessage>((m) => m.type === 'snapshot', 'snapshot');
     expect(snap.session).not.toBe(session);
     expect(snap.grant.dns).toEqual(['1002']);
+    // Naming another identity's session is logged: a stolen or mixed-up session id.
+    expect(rig.refusals).toEqual([
+      expect.objectContaining({ stage: 'message', identity: 'bob', reason: expect.stringMatching(/another identity/) }),
+    ]);
+    expect(alice.closed).toBeUndefined();
+  });
+
+  it('a resume from the future (a seq the session never sent) is a protocol violation: 4400, logged, the session untouched', async () => {
+    rig = await startGatewayRig();
+    const alice = await helloClient(rig, 'token-alice');
+    const { session, seq } = alice.messages[0] as SnapshotMessage;
+    const liar = TestClient.connect(rig, 'token-alice');
+    await liar.opened();
+    liar.hello({ session, seq: seq + 1_000_000 });
+    const closed = await liar.waitClosed();
+    expect(closed).toMatchObject({ code: GatewayCloseCode.Malformed, reason: expect.stringMatching(/past the last/) });
+    expect(liar.messages).toEqual([]);
+    expect(rig.refusals.at(-1)).toMatchObject({ stage: 'message', status: GatewayCloseCode.Malformed, identity: 'alice' });
+    expect(alice.closed).toBeUndefined(); // the real browser keeps its socket
+    const connId = rig.pair.placeCall('1001', { from: '5550001' });
+    await alice.waitFor(isEvent('EventRinging', connId), 'still served');
   });
 
   it('after a T-Server failover each session gets the resync corrections about its own DNs only', async () => {
