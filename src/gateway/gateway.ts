@@ -341,7 +341,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         dns,
         calls,
         server: this.fanout.serverState(),
-        limits: { maxMessageBytes: this.options.maxMessageBytes, maxInFlight: this.options.maxInFlightPerSession },
+        limits: {
+          maxMessageBytes: this.options.maxMessageBytes,
+          maxInFlight: this.options.maxInFlightPerSession,
+          heartbeatMs: this.options.heartbeatMs,
+        },
       }),
     );
   }

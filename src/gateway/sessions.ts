@@ -7,7 +7,7 @@ import createDebug from 'debug';
 import WebSocket from 'ws';
 import type { Fanout } from './fanout.js';
 import type { GatewayIdentity, ResolvedGatewayOptions } from './options.js';
-import { GatewayCloseCode } from './protocol.js';
+import { GatewayCloseCode, HEARTBEAT_JSON } from './protocol.js';
 import type { DnRegistrations } from './registrations.js';
 import { GatewaySession } from './session.js';
 import type { GatewayEvents, GatewayRefusal } from './types.js';
@@ -129,9 +129,12 @@ export class SessionTable {
     for (const s of [...this.byId.values()]) this.end(s, code, reason);
   }
 
-  /** Pings every browser; one that did not answer the previous ping is dropped. */
+  /**
+   * Pings every browser (one that did not answer the previous ping is dropped) and sends it a
+   * heartbeat message: a browser sees no WebSocket ping, and tells a gateway gone silent by these.
+   */
   beat(): void {
-    for (const s of this.byId.values()) {
+    for (const s of [...this.byId.values()]) {
       const ws = s.socket;
       if (!ws || ws.readyState !== WebSocket.OPEN) continue;
       if (!s.alive) {
@@ -141,6 +144,7 @@ export class SessionTable {
       }
       s.alive = false;
       ws.ping();
+      s.write(HEARTBEAT_JSON);
     }
   }
 

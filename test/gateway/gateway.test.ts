@@ -266,6 +266,16 @@ describe('gateway sessions', () => {
     await alice.waitFor(isEvent('EventRinging', connId), 'the good DN still served');
   });
 
+  it('the gateway announces its heartbeat in the snapshot and sends one every heartbeatMs (unsequenced)', async () => {
+    rig = await startGatewayRig({ heartbeatMs: 50 });
+    const alice = await helloClient(rig, 'token-alice');
+    expect((alice.messages[0] as SnapshotMessage).limits).toMatchObject({ heartbeatMs: 50 });
+    await alice.waitFor((m) => m.type === 'heartbeat', 'a heartbeat');
+    await until(() => alice.messages.filter((m) => m.type === 'heartbeat').length >= 3, 'three heartbeats');
+    expect(alice.seqs()).toEqual([]);
+    expect(alice.closed).toBeUndefined();
+  });
+
   it('connection events reach every session; server state changes are sequenced', async () => {
     rig = await startGatewayRig();
     const alice = await helloClient(rig, 'token-alice');
