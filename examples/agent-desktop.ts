@@ -216,10 +216,14 @@ export class CallControlDesk {
     this.say(`call ${connId} ended`);
   }
 
-  /** After-call work: NotReady with AgentWorkMode 3, as the agent wraps up. */
-  async afterCallWork(): Promise<void> {
-    const e = await this.conn.agentNotReady(this.options.dn, { workMode: AgentWorkMode.AfterCallWork });
-    this.say(`after-call work (${e.Event} AgentWorkMode ${String(e.AgentWorkMode)})`);
+  /** After-call work: NotReady with AgentWorkMode 3 and a reason code, which the switch echoes on its answer. */
+  async afterCallWork(reasonCode = 'notes'): Promise<void> {
+    const e = await this.conn.agentNotReady(this.options.dn, {
+      workMode: AgentWorkMode.AfterCallWork,
+      reasons: { ReasonCode: reasonCode },
+    });
+    const echoed = kvToObject(e.Reasons ?? []).ReasonCode;
+    this.say(`after-call work (${e.Event} AgentWorkMode ${String(e.AgentWorkMode)}, ReasonCode ${String(echoed)})`);
   }
 
   async ready(): Promise<void> {

@@ -40,6 +40,7 @@ export type GatewayErrorCode =
  * the union of the keys.
  */
 export interface TlibErrorCodes extends Record<RouteErrorCode | DialErrorCode | IvrErrorCode | GatewayErrorCode, TlibError> {}
+/** Every `code` a TlibError may carry. */
 export type TlibErrorCode = keyof TlibErrorCodes;
 
 /**
@@ -49,6 +50,7 @@ export type TlibErrorCode = keyof TlibErrorCodes;
  */
 const BRAND = Symbol.for('tlib-client.TlibError');
 
+/** The base class of every error the SDK makes: a stable `code` to switch on (the message is for people). `instanceof` holds across the ESM and CommonJS builds loaded side by side. */
 export class TlibError extends Error {
   readonly code: TlibErrorCode;
   constructor(code: TlibErrorCode, message: string, options?: { cause?: unknown }) {
@@ -126,6 +128,7 @@ export class EventValidationError extends TlibError {
   }
 }
 
+/** The request an error is about: its name, ReferenceID and attributes (a Password redacted). */
 export interface RequestInfo {
   name: string;
   referenceId: number;
@@ -156,6 +159,7 @@ export class TServerError extends TlibError {
 export interface TlibErrorCodes {
   ERR_REQUEST_TIMEOUT: RequestTimeoutError;
 }
+/** No answer came within the request's timeout (`timeoutMs`, queued time included). */
 export class RequestTimeoutError extends TlibError {
   readonly request: RequestInfo;
   readonly timeoutMs: number;
@@ -191,6 +195,7 @@ export class ConnectionClosedError extends TlibError {
 export interface TlibErrorCodes {
   ERR_OFFLINE_QUEUE_FULL: OfflineQueueFullError;
 }
+/** The request would have to wait (no server, a registration waiting for the CTI link, `maxInFlight` reached) and `offlineQueue.limit` requests already wait. */
 export class OfflineQueueFullError extends TlibError {
   readonly limit: number;
   constructor(limit: number, requestName: string) {

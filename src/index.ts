@@ -13,6 +13,8 @@ export {
   type Codec,
   type DecodedMessage,
   type DecodeWarning,
+  type DecoderHandlers,
+  type DecoderOptions,
   type StreamDecoder,
 } from './codec/index.js';
 export type { Endpoint } from './transport/index.js';

@@ -14,6 +14,7 @@ import { redactAttributes } from '../protocol/attributes.js';
 import { validateRequestArgs } from '../protocol/validate.js';
 import type { RequestName } from '../protocol/messages.js';
 
+/** Per-request options in the browser. */
 export interface BrowserRequestOptions {
   signal?: AbortSignal;
   timeoutMs?: number;

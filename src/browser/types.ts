@@ -4,8 +4,10 @@ import type { GatewayGrantView, GatewayResyncSummary, GatewayServerState } from 
 import type { CallView, ChangeCause, DNView } from '../model/types.js';
 import type { EventMap, PublicEventName, TEvent } from '../protocol/types.js';
 
+/** Where a browser's connection to the gateway stands. */
 export type GatewayConnectionStatus = 'closed' | 'connecting' | 'open' | 'reconnecting' | 'closing';
 
+/** Options of `new GatewayConnection(options)`. */
 export interface GatewayConnectionOptions {
   /** Sent at the upgrade as the `tlib-token.<base64url>` subprotocol (a browser cannot set headers); the gateway's `authenticate` reads it. */
   token?: string;
@@ -24,6 +26,7 @@ export interface GatewayConnectionOptions {
   WebSocket?: typeof WebSocket;
 }
 
+/** A snapshot of a GatewayConnection (`conn.state`). */
 export interface GatewayConnectionState {
   status: GatewayConnectionStatus;
   /** The gateway session (kept across reconnects while the gateway keeps it). */
@@ -40,20 +43,28 @@ export interface GatewayConnectionState {
 
 type NamedEventListeners = { [N in PublicEventName]: (event: EventMap[N]) => void };
 
+/** The listeners a GatewayConnection takes: every event by name, `'event'` for all, the state model's changes and the connection's own. */
 export interface GatewayConnectionEvents extends NamedEventListeners {
   /** Every event about this session's DNs (and the connection's own), in order. */
   event: (event: TEvent) => void;
+  /** A call of the state model changed. */
   callChanged: (call: CallView, cause: ChangeCause) => void;
+  /** A call left the state model. */
   callEnded: (call: CallView, cause: ChangeCause) => void;
+  /** A registered DN changed (agent, DND, forwarding, calls). */
   dnChanged: (dn: DNView, cause: ChangeCause) => void;
   /** A snapshot replaced the state (first open, a reconnect too far behind, another gateway): its changes follow as 'resync'. */
   snapshot: (info: { session: string; fresh: boolean }) => void;
   /** The T-Server connection behind the gateway changed status, link or resync. */
   serverState: (state: GatewayServerState) => void;
+  /** The gateway's connection resynced after a failover. */
   resynced: (summary: GatewayResyncSummary) => void;
+  /** `conn.state` changed. */
   stateChange: (state: GatewayConnectionState) => void;
+  /** An attempt to reach the gateway again failed. */
   reconnectFailed: (info: { attempt: number; error: Error }) => void;
   /** Errors that concern no request: a DN the gateway could not register, a listener that threw, giving up. */
   error: (error: TlibError) => void;
+  /** The connection is closed. */
   close: () => void;
 }

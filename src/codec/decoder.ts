@@ -27,12 +27,15 @@ export function eventOf(m: DecodedMessage, name: string, server: string): Record
   return l !== undefined ? l.event(m.attributes, name, server) : { Event: name, Server: server, ...m.attributes };
 }
 
+/** Options of a decoder (FrameDecoder, `Codec.createDecoder`). */
 export interface DecoderOptions {
   /** Largest frame accepted (the length field's value); default 1 MiB. */
   maxFrameBytes?: number;
 }
 
+/** Where a decoder delivers: each whole message, each malformed frame. */
 export interface DecoderHandlers {
+  /** A frame decoded. */
   onMessage(message: DecodedMessage): void;
   /**
    * ADDP pings and pongs (no attributes) by type alone, without decoding: no allocation per frame.
@@ -76,6 +79,7 @@ function checkLength(length: number, max: number, offset: number): void {
     throw new ProtocolError('ERR_FRAME_TOO_SMALL', `frame of ${length} bytes is under the 8-byte header`, offset, true);
 }
 
+/** Splits a byte stream into frames and decodes each: push() chunks of any size; each whole frame reaches `onMessage`, malformed input `onError` (a ProtocolError with its offset). Bounded: a frame over `maxFrameBytes` is refused before it is buffered. */
 export class FrameDecoder {
   private readonly maxFrameBytes: number;
   private readonly handlers: DecoderHandlers;
@@ -101,6 +105,7 @@ export class FrameDecoder {
     return this.failed;
   }
 
+  /** Drops a partly received frame (the stream starts again at a frame boundary). */
   reset(): void {
     this.pending = [];
     this.pendingBytes = 0;
@@ -108,6 +113,7 @@ export class FrameDecoder {
     this.failed = false;
   }
 
+  /** Takes the next bytes of the stream; every frame they complete is delivered before push() returns. */
   push(chunk: Uint8Array): void {
     if (this.failed || chunk.length === 0) return;
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -22,16 +22,21 @@ export * from './format.js';
 
 /** A streaming decoder as the transport uses it. */
 export interface StreamDecoder {
+  /** Takes the next bytes of the stream (any size). */
   push(chunk: Uint8Array): void;
+  /** Drops a partly received frame. */
   reset(): void;
+  /** Stops decoding: nothing more is delivered, even from bytes already pushed. */
   stop(): void;
   readonly bufferedBytes: number;
 }
 
+/** An encoding of the message model on the wire: what `TServerConnection` reaches bytes through (option `codec`). `wireCodecV1` is the default. */
 export interface Codec {
   readonly name: string;
   /** One message → one frame. Throws ProtocolError (code ERR_ENCODE) on a value it cannot write. */
   encode(type: number, attributes: Record<string, unknown> | undefined, unknown?: readonly UnknownAttribute[]): Uint8Array;
+  /** A decoder for one connection's incoming byte stream. */
   createDecoder(handlers: DecoderHandlers, options?: DecoderOptions): StreamDecoder;
 }
 

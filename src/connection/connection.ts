@@ -31,6 +31,7 @@ export type {
   TServerConnectionEvents,
 } from './types.js';
 
+/** A connection to a T-Server and its hot-standby backup: requests (typed helpers and `request()`), events (`on`, `events()`), the state model (`calls`, `dns`), routing points (`route()`), dialers (`dialer()`), through failovers. See the README. */
 export class TServerConnection extends RequestHelpers {
   private readonly options: ResolvedOptions;
   /** What the servers must remember, and the state model of calls and agents (conn.calls, conn.dns). */
@@ -86,6 +87,7 @@ export class TServerConnection extends RequestHelpers {
       // User requests wait while a new active session replays the ledger; the SDK's own go.
       route: (internal) => (internal || !this.pair.holding ? this.pair.active : undefined),
       answered: (p, e) => this.replays.learnFromAnswer(p, e, this.pair.active, this.pair.standby),
+      awaitingPrimary: () => this.pair.awaitingPrimary,
     });
     this.refs = this.router.refs;
     this.replays = new LedgerReplay(this.router, this.ledger);

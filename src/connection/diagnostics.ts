@@ -45,6 +45,7 @@ export interface DiagnosticsMessages {
   'tlib:resync': { connection: object; summary: unknown };
 }
 
+/** The name of a `node:diagnostics_channel` channel the connection publishes on. */
 export type DiagnosticsChannelName = keyof DiagnosticsMessages;
 
 const channels = new Map<string, diagnosticsChannel.Channel>();

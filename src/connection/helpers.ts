@@ -30,14 +30,19 @@ export type ConsultOptions = HelperOptions<'initiateTransfer'>;
 export type AgentStateOptions = HelperOptions<'agentReady'>;
 /** `place`, `password` (sent on the wire only, never logged), `workMode`, `queue`. */
 export type AgentLoginOptions = HelperOptions<'agentLogin'>;
+/** Options of `makeCall()`. */
 export type MakeCallOptions = HelperOptions<'makeCall'>;
+/** Options of `setCallForward()`. */
 export type ForwardOptions = HelperOptions<'setCallForward'>;
+/** Options of `routeCall()`. */
 export type RouteCallOptions = HelperOptions<'routeCall'>;
 /** `parms`: TreatmentParms, the treatment's parameters (e.g. `{ MUSIC_DN: '7001', DURATION: 30 }`). */
 export type TreatmentOptions = HelperOptions<'applyTreatment'>;
 /** `addressType`: AddressType.Queue (3) for an ACD queue, AddressType.RoutingPoint (4) for a routing point. */
 export type RegisterAddressOptions = HelperOptions<'registerAddress'>;
+/** Options of `monitorNextCall()`. */
 export type MonitorOptions = HelperOptions<'monitorNextCall'>;
+/** Options of `querySwitch()`. */
 export type QuerySwitchOptions = HelperOptions<'querySwitch'>;
 
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: installHelpers() below puts every method of the merged interface on the prototype.

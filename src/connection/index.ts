@@ -12,6 +12,7 @@ export { DIAGNOSTICS_CHANNELS, type DiagnosticsChannelName, type DiagnosticsMess
 export { parseEndpoint, type EndpointInput } from '../transport/endpoint.js';
 export { DEFAULTS, defaultRetryStrategy, type ReconnectOptions, type TServerConnectionOptions } from './options.js';
 export type { FirstConnectProgress, OpenOptions, OpenRetryOptions } from './first-connect.js';
+export type { AllowedBackupHosts, LearnedAddressPolicy } from './pair/address-policy.js';
 export type { RequestOptions } from './requests/pending.js';
 export type {
   AgentLoginOptions,

@@ -12,6 +12,7 @@ import { showValue } from '../util/show-value.js';
 import { DEFAULT_ITERATOR_BUFFER } from '../util/push-iterator.js';
 import { type AllowedBackupHosts, LEARNED_ADDRESS_DEFAULTS, type LearnedAddressPolicy } from './pair/address-policy.js';
 
+/** The backoff of reconnect attempts (and of `open({ retry: true })`): min·factor^(n−1), ×[1, 2) when randomized, capped at max. */
 export interface ReconnectOptions {
   /** Attempts after the first failure; Infinity keeps trying until close(). */
   retries: number;
@@ -22,6 +23,7 @@ export interface ReconnectOptions {
   randomize: boolean;
 }
 
+/** The options of `new TServerConnection(options)`; only `primary` is required. Defaults: `DEFAULTS`. */
 export interface TServerConnectionOptions {
   /** The primary T-Server: 'host:port' or { host, port, name? }. */
   primary: EndpointInput;
@@ -123,6 +125,7 @@ export interface ResolvedOptions {
 /** What a held message costs beside its frame's bytes: its decoded object (counted against maxHeldBytes). */
 export const HELD_MESSAGE_OVERHEAD = 128;
 
+/** The defaults of every connection option, in one place (the README's options table and docs/security.md list them). */
 export const DEFAULTS = {
   applicationName: 'tlib-client',
   requestTimeoutMs: 10_000,

@@ -14,6 +14,7 @@ import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, Reque
 import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
 import { Fifo } from '../routing/fifo.js';
 import { PrimaryWait, Tries } from '../routing/primary-wait.js';
+import { holdRegistration, registrationHeld, releaseRegistration } from '../routing/registration.js';
 import { RequestWindow } from '../routing/window.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { outcomeOf } from './outcome.js';
@@ -63,6 +64,7 @@ const CHECK_WINDOW = 10;
 
 const OUTCOMES: readonly DialOutcome[] = ['answered', 'machine', 'busy', 'noAnswer', 'sit', 'fax', 'failed'];
 
+/** An outbound campaign's dialer (`conn.dialer(options)`): `dial()` places predictive calls, at most `maxInFlight` at once, and resolves each with its outcome. See docs/dialer.md. */
 export class Dialer extends EventEmitter<DialerEvents> {
   private readonly host: DialerHost;
   private readonly clock: Clock;
@@ -81,8 +83,8 @@ export class Dialer extends EventEmitter<DialerEvents> {
   /** Dials whose request was lost with its server, until their call is found at the target. */
   private readonly lost: LostDials<Dial>;
   private readonly window = new RequestWindow(CHECK_WINDOW);
-  /** Targets registered (or being registered) so their events come. */
-  private readonly targets = new Map<string, Promise<unknown>>();
+  /** Targets registered (or being registered) so their events come: true when this dialer holds the registration. */
+  private readonly targets = new Map<string, Promise<boolean>>();
   /** First deciding event per unclaimed ConnID at a target, kept until the next tick. */
   private readonly early = new Map<string, Record<string, unknown>>();
   private earlyCleanup = false;
@@ -201,14 +203,16 @@ export class Dialer extends EventEmitter<DialerEvents> {
     });
   }
 
+  /** Counts since the dialer started; every dial accepted ends in exactly one outcome, `unknown`, `refused` or `aborted`. */
   stats(): DialStats {
     return { ...this.counts, queued: this.queued, inFlight: this.inFlight, outcomes: { ...this.outcomes } };
   }
 
   /**
    * Stops dialling: waiting dials reject with ERR_DIALER_CLOSED (never sent); dials in progress
-   * finish (their calls are real). Resolves when every dial has settled. Targets it registered
-   * stay registered (a routing point may serve the answered calls).
+   * finish (their calls are real). Then it lets go of the targets it registered: each is
+   * unregistered unless a routing point (conn.route()) or another dialer still uses it. Resolves
+   * when every dial has settled and those are unregistered.
    */
   close(): Promise<void> {
     this.closing ??= this.shutDown();
@@ -223,6 +227,8 @@ export class Dialer extends EventEmitter<DialerEvents> {
     this.host.off('event', this.onEvent);
     this.host.off('EventPrimaryChanged', this.onNewServer);
     this.host.off('EventServerConnected', this.onNewServer);
+    // Unregistered unless a routing point or another dialer still uses them.
+    for (const [target, held] of this.targets) if (await held.catch(() => false)) await releaseRegistration(this.host, target);
   }
 
   private send(dial: Dial): void {
@@ -257,18 +263,24 @@ export class Dialer extends EventEmitter<DialerEvents> {
   }
 
   /**
-   * Registers `target` once (kept across failovers by the connection), unless it is already. A DN is
-   * registered once per connection: serve a routing point with conn.route() before dialling for it.
+   * Registers `target` once (kept across failovers by the connection), sharing the registration of a
+   * routing point or another dialer on it (../routing/registration.ts); a DN the user registered
+   * with their own call is used as it is. Resolves true when this dialer holds the registration.
    */
-  private registered(target: string): Promise<unknown> {
+  private registered(target: string): Promise<boolean> {
     let p = this.targets.get(target);
     if (p === undefined) {
-      p = this.host.registeredDNs?.includes(target)
-        ? Promise.resolve()
-        : this.host.request('RequestRegisterAddress', { ThisDN: target }).catch((err: unknown) => {
-            // Being registered meanwhile (a conn.route() starting on it): registered is all a dial needs.
-            if (!(err instanceof InvalidStateError)) throw err;
-          });
+      p =
+        !registrationHeld(this.host, target) && this.host.registeredDNs?.includes(target)
+          ? Promise.resolve(false)
+          : holdRegistration(this.host, target).then(
+              () => true,
+              (err: unknown) => {
+                // Being registered meanwhile by the user's own call: registered is all a dial needs.
+                if (!(err instanceof InvalidStateError)) throw err;
+                return false;
+              },
+            );
       p.catch(() => this.targets.delete(target)); // tried again by the next dial
       this.targets.set(target, p);
     }

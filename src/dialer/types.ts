@@ -31,6 +31,7 @@ export const DIAL_DEFAULTS = Object.freeze({
  */
 export type DialOutcome = 'answered' | 'machine' | 'busy' | 'noAnswer' | 'sit' | 'fax' | 'failed';
 
+/** What `dial()` resolves with: the call's outcome and what told it. */
 export interface DialResult {
   outcome: DialOutcome;
   /** The CallState that told the outcome. */
@@ -47,6 +48,7 @@ export interface DialResult {
   checked: boolean;
 }
 
+/** Options of one `dial()`. */
 export interface DialOptions {
   /** Ring timeout sent as Timeout (default 30,000 ms). */
   timeoutMs?: number;
@@ -59,6 +61,7 @@ export interface DialOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `conn.dialer(options)`; defaults in `DIAL_DEFAULTS`. */
 export interface DialerOptions {
   /** Dials in progress at once (default 50). */
   maxInFlight?: number;
@@ -117,6 +120,7 @@ export class DialError extends TlibError {
   }
 }
 
+/** The listeners a Dialer takes. */
 export interface DialerEvents {
   /** Every dial's outcome, as its promise resolves (also for dials whose caller aborted). */
   outcome: (result: DialResult) => void;
@@ -134,12 +138,15 @@ export interface PredictiveCallOptions {
 export interface DialerHost {
   /** The helper: RequestMakePredictiveCall (ThisDN = the routing point or queue, OtherDN = the number) → EventDialing. */
   makePredictiveCall(routingPointOrQueue: string, number: string, options: PredictiveCallOptions): Promise<Record<string, unknown>>;
+  /** Sends a request; resolves with its answering event. */
   request(
     name: string,
     args: Record<string, unknown>,
     options?: { timeoutMs?: number; signal?: AbortSignal },
   ): Promise<Record<string, unknown>>;
+  /** Listens to an event by name. */
   on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
+  /** Stops listening. */
   off(event: string, listener: (event: Record<string, unknown>) => void): unknown;
   /** DNs registered now (a dial's target needs to be, for its events to come). */
   readonly registeredDNs?: readonly string[];

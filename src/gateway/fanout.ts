@@ -225,6 +225,7 @@ export class Fanout {
 
 function concerns(c: Correction, s: GatewaySession): boolean {
   if ('dn' in c) return s.grant.dns.has(c.dn);
+  if (c.kind === 'otherPartiesChanged' || c.kind === 'callStateChanged') return s.calls.has(c.connId);
   const view = c.before ?? c.after;
   return view !== undefined && Object.keys(view.parties).some((dn) => s.grant.dns.has(dn));
 }

@@ -20,6 +20,7 @@ export interface GatewayGrant {
   readonly agentIds?: readonly string[];
 }
 
+/** Options of `createGateway(options)`; defaults in `GATEWAY_DEFAULTS`. */
 export interface GatewayOptions {
   /** The T-Server connection (a hot-standby pair) every browser session shares. The application opens and closes it. */
   connection: TServerConnection;
@@ -78,6 +79,7 @@ export interface GatewayOptions {
   name?: string;
 }
 
+/** The defaults of the gateway's options, in one place (docs/security.md lists its bounds). */
 export const GATEWAY_DEFAULTS = {
   host: '127.0.0.1',
   path: '/tlib',
@@ -100,6 +102,7 @@ export const GATEWAY_DEFAULTS = {
 } as const;
 
 type Defaulted = keyof typeof GATEWAY_DEFAULTS;
+/** The gateway's options with every default filled in. */
 export type ResolvedGatewayOptions = Omit<GatewayOptions, Defaulted> & {
   readonly [K in Defaulted]: (typeof GATEWAY_DEFAULTS)[K] extends string ? string : number;
 };

@@ -11,6 +11,7 @@
 import type { CallView, DNView, Correction } from '../model/types.js';
 import type { ConnectionStatus } from '../connection/types.js';
 
+/** The version of the gateway's WebSocket protocol a browser states in its hello. */
 export const GATEWAY_PROTOCOL_VERSION = 1;
 /** The subprotocol both ends must offer: it names the protocol version. */
 export const GATEWAY_SUBPROTOCOL = 'tlib-gateway.1';
@@ -96,6 +97,7 @@ export interface CancelMessage {
   readonly type: 'cancel';
   readonly id: number;
 }
+/** A message from a browser to the gateway. */
 export type ClientMessage = HelloMessage | RequestMessage | CancelMessage;
 
 // ------------------------------------------------------------------ gateway → browser
@@ -161,6 +163,7 @@ export interface HeartbeatMessage {
   readonly type: 'heartbeat';
 }
 export type SequencedMessage = EventMessage | ChangeMessage | StateMessage | ResyncedMessage;
+/** A message from the gateway to a browser. */
 export type ServerMessage = SnapshotMessage | ResumedMessage | SequencedMessage | AnswerMessage | ErrorMessage | HeartbeatMessage;
 
 /** The heartbeat's text, sent as is. */

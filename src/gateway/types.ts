@@ -15,11 +15,13 @@ export interface GatewayRefusal {
   readonly bufferedBytes?: number;
 }
 
+/** A browser session of the gateway: who it is and what it may do. */
 export interface GatewaySessionInfo {
   readonly session: string;
   readonly identity: string;
 }
 
+/** The listeners a Gateway takes. */
 export interface GatewayEvents {
   /** A browser got a session: new (snapshot) or resumed. */
   sessionOpened: (info: GatewaySessionInfo & { resumed: boolean }) => void;
@@ -31,6 +33,7 @@ export interface GatewayEvents {
   refused: (refusal: GatewayRefusal) => void;
 }
 
+/** Counts since the gateway started: sessions, messages, refusals. */
 export interface GatewayStats {
   sessions: number;
   attached: number;

@@ -31,6 +31,7 @@ export const MONITOR_SOURCE_EVENTS = [
   'EventAddressInfo',
   'close',
 ] as const;
+/** The connection events a MonitorBridge listens to. */
 export type MonitorSourceEventName = (typeof MONITOR_SOURCE_EVENTS)[number];
 
 /** An event as a TServerConnection delivers it (only the fields the bridge reads). */
@@ -48,7 +49,9 @@ export interface MonitorSourceEvent {
 export interface MonitorSource {
   // Method syntax on purpose: parameters are checked bivariantly, so an emitter with typed
   // per-event listeners (TServerConnection) is accepted.
+  /** Listens to one of the events the bridge follows. */
   on(event: MonitorSourceEventName, listener: (event?: MonitorSourceEvent) => void): unknown;
+  /** Stops listening. */
   off(event: MonitorSourceEventName, listener: (event?: MonitorSourceEvent) => void): unknown;
   /** RequestQueryAddress for one DN, resolved with its EventAddressInfo. Needed by queryAgent(). */
   queryAddress?(dn: string): Promise<MonitorSourceEvent>;
@@ -58,6 +61,7 @@ export interface MonitorSource {
   readonly state?: { readonly status?: string; readonly linkUp?: boolean | undefined };
 }
 
+/** Options of `new MonitorBridge(source, options)`. */
 export interface MonitorBridgeOptions {
   /** The T-Server's name as the IVR knows it: the Server subtype's required Name. */
   serverName: string;
@@ -78,10 +82,13 @@ export interface MonitorBridgeOptions {
 /** One output of the bridge: the XML and the message it was built from. */
 export interface MonitorBridgeOutput {
   xml: string;
+  /** The message as an object. */
   message: MonitorInfo;
 }
 
+/** The listeners a MonitorBridge takes. */
 export interface MonitorBridgeEvents {
+  /** Each MonitorInfo message, as XML and as an object. */
   message: (output: MonitorBridgeOutput) => void;
   /** Port registrations the connection refused, and listeners of 'message' that threw (as HandlerError). */
   error: (error: Error) => void;
@@ -106,6 +113,7 @@ const AGENT_STATUS_BY_EVENT = {
 /** The bridge's own view of an agent: Unknown is treated as LoggedOut (seed: "treat Unknown as LoggedOut"). */
 export type BridgeAgentState = Exclude<AgentStatusName, 'Unknown'>;
 
+/** Turns a connection's events into the IVR Server's MonitorInfo messages (Server, Port and Agent subtypes), as `'message'` events or an async iterator. See docs/ivr.md. */
 export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
   private readonly source: MonitorSource;
   private readonly serverName: string;
@@ -301,6 +309,7 @@ export class MonitorBridge extends EventEmitter<MonitorBridgeEvents> {
     );
   }
 
+  /** Iterates over the messages (`messages()` with its defaults). */
   [Symbol.asyncIterator](): AsyncIterableIterator<MonitorBridgeOutput> {
     return this.messages();
   }

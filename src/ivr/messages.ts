@@ -18,6 +18,7 @@ import {
 } from './spec.js';
 import { findNonXmlChar, readXml, writeElement, type XmlElement, type XmlReadOptions } from './xml.js';
 
+/** Options of `parseIvrMessage()`: the parser's size bounds. */
 export interface IvrParseOptions extends XmlReadOptions {}
 
 const MESSAGE_NAMES = Object.keys(IVR_MESSAGE_SPECS) as (keyof typeof IVR_MESSAGE_SPECS)[];

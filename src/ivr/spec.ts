@@ -29,8 +29,10 @@ export interface OptionsParamSpec {
   readonly required: boolean;
 }
 
+/** How one parameter of an IVR message is written: an XML attribute or an element. */
 export type IvrParamSpec = AttributeParamSpec | OptionsParamSpec;
 
+/** One element of an IVR message and its parameters. */
 export interface IvrElementSpec {
   /** Parameters in the order the builders write them. */
   readonly params: { readonly [name: string]: IvrParamSpec };
@@ -84,7 +86,9 @@ export const MONITOR_INFO_SUBTYPE_SPECS = {
   },
 } as const satisfies Record<string, IvrElementSpec>;
 
+/** The IVR Server messages this module builds and parses. */
 export type IvrMessageName = keyof typeof IVR_MESSAGE_SPECS;
+/** The subtypes of MonitorInfo: Server, Port, Agent. */
 export type MonitorInfoSubtype = keyof typeof MONITOR_INFO_SUBTYPE_SPECS;
 
 // ---------------------------------------------------------------------------------------------
@@ -119,9 +123,13 @@ export type LoginResp = Flatten<{ Message: 'LoginResp' } & IvrParams<'LoginResp'
 export type MonitorInfoOf<S extends MonitorInfoSubtype> = Flatten<
   { Message: 'MonitorInfo'; Subtype: S } & IvrParams<'MonitorInfo'> & MonitorInfoSubtypeParams<S>
 >;
+/** MonitorInfo, Server subtype: whether the T-Server is available. */
 export type MonitorInfoServer = MonitorInfoOf<'Server'>;
+/** MonitorInfo, Port subtype: a port of the IVR. */
 export type MonitorInfoPort = MonitorInfoOf<'Port'>;
+/** MonitorInfo, Agent subtype: the agent on a port and its status. */
 export type MonitorInfoAgent = MonitorInfoOf<'Agent'>;
+/** A MonitorInfo message, one of its three subtypes. */
 export type MonitorInfo = MonitorInfoServer | MonitorInfoPort | MonitorInfoAgent;
 
 /** Every message this module builds and parses, discriminated by `Message` (and `Subtype`). */

@@ -10,18 +10,13 @@
  * EventAddressInfo, with `DND` (0/1), `ForwardTo`/`ForwardMode` — is the whole truth: registered
  * DNs it does not list are taken off. The simulator sends these Extensions.
  */
-import { agentAnswered, str } from './read.js';
-import type { CallRecord, ModelStore } from './store.js';
+import { agentAnswered } from './agent.js';
+import { extension, int, str } from './read.js';
+import type { CallRecord } from './records.js';
+import type { ModelStore } from './store.js';
 import type { Correction, ForwardView, ModelEvent, PartyState } from './types.js';
 
 const PARTY_STATES: ReadonlySet<string> = new Set(['dialing', 'ringing', 'established', 'held', 'queued', 'routing']);
-
-/** The first value of `key` in the answer's Extensions. */
-function extension(e: ModelEvent, key: string): unknown {
-  if (!Array.isArray(e.Extensions)) return undefined;
-  for (const pair of e.Extensions as unknown[]) if (Array.isArray(pair) && pair[0] === key) return pair[1];
-  return undefined;
-}
 
 /** A kvlist of [key, party state] as a map; undefined when absent or not a list. */
 function stateList(v: unknown): Map<string, PartyState> | undefined {
@@ -72,7 +67,15 @@ function putOn(
  * EventPartyInfo: the call exists, with the parties it names or lists. `confirms`: a requested
  * answer (the resync's, or the user's query) confirms the call; an unsolicited one does not.
  */
-export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, diffs: Correction[], confirms = true): CallAnswer {
+export function applyPartyInfo(
+  s: ModelStore,
+  e: ModelEvent,
+  connId: string,
+  diffs: Correction[],
+  confirms = true,
+  /** The call was found in this resync (callFound says it all). */
+  quiet = false,
+): CallAnswer {
   const list = stateList(extension(e, 'Parties'));
   const named = new Set<string>();
   const candidates = list ? list.keys() : [e.ThisDN, e.OtherDN, e.ThirdPartyDN].values();
@@ -84,17 +87,42 @@ export function applyPartyInfo(s: ModelStore, e: ModelEvent, connId: string, dif
   const found = !rec && named.size > 0;
   if (!rec && !found) return { named, full: list !== undefined, found };
   rec ??= s.ensureCall(connId, e);
-  s.absorb(rec, e);
-  for (const v of list ? list.keys() : [e.ThisDN]) s.addOther(rec, v);
+  const othersBefore = otherPartiesOf(rec);
+  s.absorb(rec, e, false);
   const external = extension(e, 'External');
-  if (typeof external === 'string') s.addOther(rec, external);
+  if (list) {
+    // Every party listed: the other parties are exactly those, and the outside caller.
+    const others = [...list.keys()];
+    if (typeof external === 'string' && external !== '') others.push(external);
+    s.setOthers(rec, others);
+  } else s.addOther(rec, e.ThisDN);
   const previous = extension(e, 'PreviousConnIDs');
   if (Array.isArray(previous))
     for (const p of previous as unknown[]) if (Array.isArray(p) && typeof p[0] === 'string') s.addPrevious(rec, p[0]);
   for (const dn of named) putOn(s, rec, dn, list?.get(dn) ?? rec.parties.get(dn) ?? 'established', diffs, found, confirms);
   if (confirms) s.raise(rec, 1);
   if (list) for (const dn of [...rec.parties.keys()]) if (!named.has(dn)) takeOff(s, rec, dn, diffs);
+  if (!rec.live) return { named, full: list !== undefined, found };
+  // CallState 0 in an answer is no news: a query cannot tell a transferred call from a new one.
+  const callState = int(e.CallState);
+  if (callState !== undefined && callState !== 0 && callState !== rec.callState) {
+    if (!found && !quiet) diffs.push({ kind: 'callStateChanged', connId, before: rec.callState, after: callState });
+    s.setCallState(rec, callState);
+  }
+  const othersAfter = otherPartiesOf(rec);
+  if (list && !found && !quiet && !sameSet(othersBefore, othersAfter)) {
+    diffs.push({ kind: 'otherPartiesChanged', connId, before: othersBefore, after: othersAfter });
+  }
   return { named, full: list !== undefined, found };
+}
+
+/** The other parties as the call's view shows them. */
+function otherPartiesOf(rec: CallRecord): readonly string[] {
+  return (rec.others ?? []).filter((dn) => !rec.parties.has(dn));
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
 }
 
 export interface DNAnswer {
@@ -113,7 +141,7 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
   const answer: DNAnswer = { connIds: new Set(), full: false, found: [] };
   const rec = s.dn(dn);
   if (!rec) return answer;
-  const agent = agentAnswered(rec.agent, e);
+  const agent = agentAnswered(rec.agent, e, s.now);
   if (agent !== rec.agent) {
     if (agent.status !== rec.agent.status) diffs.push({ kind: 'agentStatusChanged', dn, before: rec.agent.status, after: agent.status });
     else diffs.push({ kind: 'agentChanged', dn, before: rec.agent, after: agent });
@@ -133,10 +161,10 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
   const list = stateList(extension(e, 'Calls'));
   if (list) {
     const to = str(extension(e, 'ForwardTo'));
-    const mode = extension(e, 'ForwardMode');
-    const after: ForwardView | undefined =
-      to === undefined ? undefined : Object.freeze({ to, mode: typeof mode === 'number' ? mode : undefined });
-    if (after?.to !== rec.forward?.to || after?.mode !== rec.forward?.mode) {
+    const mode = int(extension(e, 'ForwardMode'));
+    if (to !== rec.forward?.to || mode !== rec.forward?.mode) {
+      // The answer carries no NoAnswerTimeout: a forwarding it changed has the switch's.
+      const after: ForwardView | undefined = to === undefined ? undefined : Object.freeze({ to, mode, noAnswerTimeout: undefined });
       diffs.push({ kind: 'forwardChanged', dn, before: rec.forward, after });
       rec.forward = after;
       s.touchDN(rec);

@@ -5,8 +5,10 @@
  * attribute makes the event a no-op for the model, never an exception.
  */
 import { applyAddressInfo, applyPartyInfo } from './answers.js';
-import { agentWith, int, str } from './read.js';
-import { LOGGED_OUT, type ModelStore } from './store.js';
+import { agentWith } from './agent.js';
+import { extension, int, str } from './read.js';
+import { LOGGED_OUT } from './records.js';
+import type { ModelStore } from './store.js';
 import type { ModelEvent, PartyState } from './types.js';
 
 /**
@@ -131,26 +133,26 @@ function agentEvent(s: ModelStore, e: ModelEvent, name: string, dn: string | und
   if (!rec) return;
   switch (name) {
     case 'EventAgentLogin':
-      rec.agent = agentWith(LOGGED_OUT, 'loggedIn', e);
+      rec.agent = agentWith(LOGGED_OUT, 'loggedIn', e, s.now);
       break;
     case 'EventAgentLogout':
       rec.agent = LOGGED_OUT;
       break;
     case 'EventAgentReady':
-      rec.agent = agentWith(rec.agent, 'ready', e);
+      rec.agent = agentWith(rec.agent, 'ready', e, s.now);
       break;
     case 'EventAgentNotReady':
-      rec.agent = agentWith(rec.agent, e.AgentWorkMode === 3 ? 'afterCallWork' : 'notReady', e);
+      rec.agent = agentWith(rec.agent, e.AgentWorkMode === 3 ? 'afterCallWork' : 'notReady', e, s.now);
       break;
     case 'EventAgentAfterCallWork':
-      rec.agent = agentWith(rec.agent, 'afterCallWork', e);
+      rec.agent = agentWith(rec.agent, 'afterCallWork', e, s.now);
       break;
     case 'EventDNDOn':
     case 'EventDNDOff':
       rec.dnd = name === 'EventDNDOn';
       break;
     case 'EventForwardSet':
-      rec.forward = Object.freeze({ to: str(e.OtherDN), mode: int(e.ForwardMode) });
+      rec.forward = Object.freeze({ to: str(e.OtherDN), mode: int(e.ForwardMode), noAnswerTimeout: int(extension(e, 'NoAnswerTimeout')) });
       break;
     case 'EventForwardCancel':
       rec.forward = undefined;

@@ -33,6 +33,7 @@ function limit(name: string, value: number | undefined, fallback: number, min: n
   return v;
 }
 
+/** The state model without a connection: feed it delivered events (`apply`) and read frozen views of calls and DNs. `conn.calls` / `conn.dns` are this model, fed by the connection. */
 export class StateModel {
   private readonly store: ModelStore;
   private readonly sync: Resync;

@@ -1,11 +1,16 @@
 /**
- * The mutable records behind the state model (store.ts keeps them; views.ts builds the frozen views
- * users read from them), apart so that neither of those two imports the other.
+ * The state model's mutable records: one per call the model holds and one per registered DN that
+ * something has happened to. store.ts keeps them, views.ts builds the frozen views users read from
+ * them; apart so that neither of those two imports the other.
  */
-import type { KVList } from '../protocol/attributes.js';
+import type { KVList, TimeValue } from '../protocol/attributes.js';
 import type { CallList } from './call-list.js';
 import type { Linked } from './tiers.js';
-import type { AgentView, CallView, DNView, ForwardView, PartyState } from './types.js';
+import type { AgentView, CallView, DNView, ForwardView, ModelEvent, PartyState } from './types.js';
+
+/** Other-party DNs and previous ConnIDs kept per call: a server cannot grow one call without bound. */
+export const MAX_OTHER_PARTIES = 16;
+export const MAX_PREVIOUS_CONNIDS = 16;
 
 export interface CallRecord extends Linked {
   readonly connId: string;
@@ -13,6 +18,8 @@ export interface CallRecord extends Linked {
   /** Other DNs named on the call, most recent last (made at the first). */
   others: string[] | undefined;
   callType: number | undefined;
+  /** CallState of the last event that carried it. */
+  callState: number | undefined;
   ani: string | undefined;
   dnis: string | undefined;
   /** UserData as the event gave it, or frozen once a view was built (or it was trimmed). */
@@ -51,4 +58,63 @@ export interface DNRecord {
   view: DNView | undefined;
   viewVersion: number;
   mark: number;
+}
+
+export const LOGGED_OUT: AgentView = Object.freeze({
+  id: undefined,
+  status: 'loggedOut',
+  workMode: undefined,
+  place: undefined,
+  reasons: undefined,
+  reasonCode: undefined,
+  afterCallWorkUntil: undefined,
+});
+
+export function timeOf(e: ModelEvent): number | undefined {
+  const t = e.time as TimeValue | undefined;
+  return t && typeof t.seconds === 'number' ? t.seconds * 1000 + Math.floor((t.microseconds ?? 0) / 1000) : undefined;
+}
+
+export function newCallRecord(connId: string, startedAt: number, bornAt: number): CallRecord {
+  return {
+    connId,
+    parties: new Map(),
+    others: undefined,
+    callType: undefined,
+    callState: undefined,
+    ani: undefined,
+    dnis: undefined,
+    userData: undefined,
+    userDataFrozen: false,
+    userDataBytes: 0,
+    previous: undefined,
+    startedAt,
+    live: true,
+    version: 0,
+    view: undefined,
+    viewVersion: -1,
+    mark: 0,
+    markVersion: 0,
+    bornAt,
+    endView: undefined,
+    evicted: false,
+    rank: 0,
+    older: undefined,
+    younger: undefined,
+  };
+}
+
+export function newDNRecord(dn: string): DNRecord {
+  return {
+    dn,
+    agent: LOGGED_OUT,
+    dnd: false,
+    forward: undefined,
+    calls: undefined,
+    live: true,
+    version: 0,
+    view: undefined,
+    viewVersion: -1,
+    mark: 0,
+  };
 }

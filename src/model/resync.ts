@@ -18,6 +18,8 @@ export class Resync {
   /** Calls asked about (the plan and the ones found since): nothing is asked twice. */
   private readonly asked = new Set<string>();
   private found: string[] = [];
+  /** Calls this resync found (their callFound correction says it all). */
+  private readonly foundIds = new Set<string>();
   /** Calls answered with only two parties named → the registered DNs named. */
   private readonly partial = new Map<string, Set<string>>();
   /** DNs answered → 'full' (every call listed) or the ConnIDs named. */
@@ -70,7 +72,7 @@ export class Resync {
       }
       return this.s.commit('resync');
     }
-    const result = applyPartyInfo(this.s, answer, connId, this.corrections);
+    const result = applyPartyInfo(this.s, answer, connId, this.corrections, true, this.foundIds.has(connId));
     if (!result.full) this.partial.set(connId, result.named);
     return this.commitFound(result.found ? [connId] : []);
   }
@@ -122,6 +124,7 @@ export class Resync {
     this.awaitingDNs.clear();
     this.asked.clear();
     this.found = [];
+    this.foundIds.clear();
     this.partial.clear();
     this.dnAnswers.clear();
     this.seen.clear();
@@ -133,6 +136,7 @@ export class Resync {
   private commitFound(found: string[]): readonly Change[] {
     const changes = this.s.commit('resync');
     for (const connId of found) {
+      this.foundIds.add(connId);
       const rec = this.s.call(connId);
       if (rec) this.corrections.push({ kind: 'callFound', connId, before: undefined, after: this.s.callView(rec) });
     }

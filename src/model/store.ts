@@ -5,21 +5,13 @@
  * model is told someone takes it (`listening`). Per event the model does a few map lookups and
  * field writes: no map is cleared, no view is frozen, no user data copied.
  */
-import type { KVList, TimeValue } from '../protocol/attributes.js';
+import type { KVList } from '../protocol/attributes.js';
 import { CallList } from './call-list.js';
+import { MAX_OTHER_PARTIES, MAX_PREVIOUS_CONNIDS, newCallRecord, newDNRecord, timeOf, type CallRecord, type DNRecord } from './records.js';
 import { RANKS, Tier, type Rank } from './tiers.js';
-import type { AgentView, CallView, Change, ChangeCause, DNView, ModelEvent, ModelWarning, PartyState } from './types.js';
+import type { CallView, Change, ChangeCause, DNView, ModelEvent, ModelWarning, PartyState } from './types.js';
 import { kvBytes, kvPrefix, own } from './user-data.js';
-import type { CallRecord, DNRecord } from './records.js';
 import { buildCallView, buildDNView, ViewMap } from './views.js';
-
-export type { CallRecord, DNRecord };
-
-/** Other-party DNs and previous ConnIDs kept per call: a server cannot grow one call without bound. */
-export const MAX_OTHER_PARTIES = 16;
-export const MAX_PREVIOUS_CONNIDS = 16;
-
-export const LOGGED_OUT: AgentView = Object.freeze({ id: undefined, status: 'loggedOut', workMode: undefined, place: undefined });
 
 /** The rank a party state gives a call: dialling, talking or holding is the server's word that it matters. */
 const RANK_OF: Readonly<Record<PartyState, Rank>> = {
@@ -30,11 +22,6 @@ const RANK_OF: Readonly<Record<PartyState, Rank>> = {
   queued: 0,
   routing: 0,
 };
-
-export function timeOf(e: ModelEvent): number | undefined {
-  const t = e.time as TimeValue | undefined;
-  return t && typeof t.seconds === 'number' ? t.seconds * 1000 + Math.floor((t.microseconds ?? 0) / 1000) : undefined;
-}
 
 export interface StoreLimits {
   maxCalls: number;
@@ -73,7 +60,7 @@ export class ModelStore {
   constructor(
     readonly limits: StoreLimits,
     private readonly onWarning: ((w: ModelWarning) => void) | undefined,
-    private readonly now: () => number,
+    readonly now: () => number,
   ) {}
 
   // ------------------------------------------------------------------ DNs
@@ -95,18 +82,7 @@ export class ModelStore {
   }
 
   private dnRecord(dn: string): DNRecord {
-    const rec: DNRecord = {
-      dn,
-      agent: LOGGED_OUT,
-      dnd: false,
-      forward: undefined,
-      calls: undefined,
-      live: true,
-      version: 0,
-      view: undefined,
-      viewVersion: -1,
-      mark: 0,
-    };
+    const rec = newDNRecord(dn);
     this.dnRecords.set(dn, rec);
     return rec;
   }
@@ -174,31 +150,7 @@ export class ModelStore {
   }
 
   private create(connId: string, e: ModelEvent | undefined): CallRecord {
-    const rec: CallRecord = {
-      connId,
-      parties: new Map(),
-      others: undefined,
-      callType: undefined,
-      ani: undefined,
-      dnis: undefined,
-      userData: undefined,
-      userDataFrozen: false,
-      userDataBytes: 0,
-      previous: undefined,
-      startedAt: (e && timeOf(e)) ?? this.now(),
-      live: true,
-      version: 0,
-      view: undefined,
-      viewVersion: -1,
-      mark: 0,
-      markVersion: 0,
-      bornAt: this.step,
-      endView: undefined,
-      evicted: false,
-      rank: 0,
-      older: undefined,
-      younger: undefined,
-    };
+    const rec = newCallRecord(connId, (e && timeOf(e)) ?? this.now(), this.step);
     this.records.set(connId, rec);
     this.tiers[0]!.push(rec);
     this.touch(rec);
@@ -298,6 +250,19 @@ export class ModelStore {
     this.touch(rec);
   }
 
+  /** The call's other parties are exactly `dns` (an answer listed every party): kept ones keep their order. */
+  setOthers(rec: CallRecord, dns: readonly string[]): void {
+    const kept = (rec.others ?? []).filter((dn) => dns.includes(dn));
+    for (const dn of dns) if (!kept.includes(dn) && kept.length < MAX_OTHER_PARTIES) kept.push(own(dn));
+    rec.others = kept.length === 0 ? undefined : kept;
+    this.touch(rec);
+  }
+
+  setCallState(rec: CallRecord, callState: number): void {
+    rec.callState = callState;
+    this.touch(rec);
+  }
+
   dropOther(rec: CallRecord, dn: unknown): void {
     const at = typeof dn === 'string' && rec.others !== undefined ? rec.others.indexOf(dn) : -1;
     if (at < 0) return;
@@ -313,10 +278,15 @@ export class ModelStore {
     this.touch(rec);
   }
 
-  /** What an event says about the call itself: CallType, ANI, DNIS, UserData, the other party. */
-  absorb(rec: CallRecord, e: ModelEvent): void {
+  /**
+   * What an event says about the call itself: CallType, CallState (unless `callState` is false: an
+   * answer's is read on its own), ANI, DNIS, UserData, the other party.
+   */
+  absorb(rec: CallRecord, e: ModelEvent, callState = true): void {
     const callType = e.CallType;
     if (typeof callType === 'number') rec.callType = callType;
+    const state = e.CallState;
+    if (callState && typeof state === 'number') rec.callState = state;
     const ani = e.ANI;
     if (typeof ani === 'string' && ani !== rec.ani) rec.ani = own(ani);
     const dnis = e.DNIS;
@@ -331,6 +301,7 @@ export class ModelStore {
   inherit(to: CallRecord, from: CallRecord): void {
     to.startedAt = from.startedAt;
     to.callType = from.callType;
+    to.callState = from.callState;
     to.ani = from.ani;
     to.dnis = from.dnis;
     for (const other of from.others ?? []) this.addOther(to, other);

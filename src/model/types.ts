@@ -29,6 +29,13 @@ export interface CallView {
   readonly otherParties: readonly string[];
   /** CallType as the last event gave it (0 unknown, 1 internal, 2 inbound, 3 outbound, 4 consult). */
   readonly callType: number | undefined;
+  /**
+   * CallState of the last event on the call that carried it (wire 1.2: how the call got where it
+   * is — 0 OK, 1 Transferred, 2 Conferenced, 6 Busy, 7 NoAnswer, 9 answering machine, 23
+   * Forwarded, 26 Dropped…; `CallState` in the protocol's enums). A resync answer's non-zero
+   * CallState replaces it; its 0 says nothing (a query cannot tell a transferred call from a new one).
+   */
+  readonly callState: number | undefined;
   readonly ani: string | undefined;
   readonly dnis: string | undefined;
   /**
@@ -42,19 +49,33 @@ export interface CallView {
   readonly startedAt: number;
 }
 
+/** The agent logged in on a DN, as the state model knows it. */
 export interface AgentView {
   readonly id: string | undefined;
   readonly status: AgentStatusName;
   /** AgentWorkMode as last given (0 unknown, 1 manual in, 2 auto in, 3 after-call work, …). */
   readonly workMode: number | undefined;
   readonly place: string | undefined;
+  /** The Reasons of the agent's last status (a frozen copy), e.g. `[['ReasonCode', 'Break']]`. */
+  readonly reasons: Readonly<KVList> | undefined;
+  /** The `ReasonCode` of `reasons` (a number given as text), or undefined. */
+  readonly reasonCode: string | undefined;
+  /**
+   * While the switch's after-call work runs (`status` 'afterCallWork' with a wrap-up time): when it
+   * ends (ms since the epoch; the switch then sends EventAgentReady). Undefined otherwise, and for
+   * after-call work with no end (asked for with AgentWorkMode 3).
+   */
+  readonly afterCallWorkUntil: number | undefined;
 }
 
+/** Call forwarding set on a DN. */
 export interface ForwardView {
   /** The forwarding destination (OtherDN of EventForwardSet). */
   readonly to: string | undefined;
   /** ForwardMode (1 unconditional, 2 on busy, 3 on no answer, 4 busy and no answer, 5 send all calls). */
   readonly mode: number | undefined;
+  /** Modes 3 and 4: seconds without an answer before the call goes on (`Extensions` NoAnswerTimeout); undefined: the switch's setting. */
+  readonly noAnswerTimeout: number | undefined;
 }
 
 /** A registered DN. */
@@ -90,8 +111,16 @@ export type Correction =
       readonly before: PartyState | undefined;
       readonly after: PartyState | undefined;
     }
+  | {
+      readonly kind: 'otherPartiesChanged';
+      readonly connId: string;
+      /** The call's otherParties before and after (the answer listed every party). */
+      readonly before: readonly string[];
+      readonly after: readonly string[];
+    }
+  | { readonly kind: 'callStateChanged'; readonly connId: string; readonly before: number | undefined; readonly after: number }
   | { readonly kind: 'agentStatusChanged'; readonly dn: string; readonly before: AgentStatusName; readonly after: AgentStatusName }
-  /** The agent's ID, place or work mode differed, its status did not. */
+  /** The agent's ID, place, work mode, reasons or after-call work end differed, its status did not. */
   | { readonly kind: 'agentChanged'; readonly dn: string; readonly before: AgentView; readonly after: AgentView }
   | { readonly kind: 'dndChanged'; readonly dn: string; readonly before: boolean; readonly after: boolean }
   | {
@@ -119,6 +148,7 @@ export type ModelWarning =
       readonly trimmed: number;
     };
 
+/** Bounds of the state model (option `maxCalls` of the connection, or `new StateModel(options)`). */
 export interface StateModelOptions {
   /** Most calls held at once. Default 10 000 (see DEFAULT_MAX_CALLS). */
   maxCalls?: number;

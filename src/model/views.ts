@@ -38,6 +38,7 @@ export function buildCallView(rec: CallRecord): CallView {
     parties: Object.freeze(parties) as CallView['parties'],
     otherParties: others,
     callType: rec.callType,
+    callState: rec.callState,
     ani: rec.ani,
     dnis: rec.dnis,
     userData: rec.userData,

@@ -15,9 +15,12 @@ export const VALUE_TYPES = {
   time: 6,
 } as const;
 
+/** The value types of the wire protocol by name (`string`, `int`, `kvlist`, …). */
 export type ValueTypeName = keyof typeof VALUE_TYPES;
+/** The value types of the wire protocol by their code on the wire. */
 export type ValueTypeCode = (typeof VALUE_TYPES)[ValueTypeName];
 
+/** The value type names by wire code. */
 export const VALUE_TYPE_NAMES: Record<number, ValueTypeName> = {
   1: 'int',
   2: 'string',
@@ -27,6 +30,7 @@ export const VALUE_TYPE_NAMES: Record<number, ValueTypeName> = {
   6: 'time',
 };
 
+/** The attribute catalogue: every attribute of the protocol with its wire id and value type. One table: the types, the codec and validation come from it. */
 export const ATTRIBUTES = {
   ErrorMessage: { id: 1, type: 'string' },
   ReferenceID: { id: 2, type: 'int' },
@@ -106,6 +110,7 @@ export const ATTRIBUTES = {
   AddpTimeout: { id: 1008, type: 'int' },
 } as const satisfies Record<string, { id: number; type: ValueTypeName; dn?: true; secret?: true }>;
 
+/** The name of an attribute of the catalogue (`ThisDN`, `ConnID`, `UserData`, …). */
 export type AttributeName = keyof typeof ATTRIBUTES;
 
 /** A `time` value: seconds since the Unix epoch and microseconds (< 1,000,000). */
@@ -128,6 +133,7 @@ export type KVList = KVPair[];
 /** What a request accepts for a kvlist attribute: the list itself or a plain object. */
 export type KVListInput = KVList | Record<string, KVValue>;
 
+/** The TypeScript type of a decoded value, by value type. */
 export interface ValueTypeMap {
   int: number;
   string: string;
@@ -137,6 +143,7 @@ export interface ValueTypeMap {
   time: TimeValue;
 }
 
+/** The TypeScript types a request accepts, by value type (a plain object for a kvlist, for instance). */
 export interface InputValueTypeMap {
   int: number;
   string: string;
@@ -146,9 +153,12 @@ export interface InputValueTypeMap {
   time: TimeValue | Date;
 }
 
+/** The decoded value of attribute `N`. */
 export type AttributeValue<N extends AttributeName> = ValueTypeMap[(typeof ATTRIBUTES)[N]['type']];
+/** What a request accepts for attribute `N`. */
 export type AttributeInputValue<N extends AttributeName> = InputValueTypeMap[(typeof ATTRIBUTES)[N]['type']];
 
+/** One attribute at run time: name, wire id, value type. */
 export interface AttributeDescriptor {
   readonly id: number;
   readonly name: AttributeName;
@@ -177,6 +187,7 @@ export const ATTRIBUTE_BY_ID: ReadonlyArray<AttributeDescriptor | undefined> = (
   return table;
 })();
 
+/** The attribute descriptors by name. */
 export const ATTRIBUTE_BY_NAME: ReadonlyMap<string, AttributeDescriptor> = new Map(
   ATTRIBUTE_BY_ID.filter((d): d is AttributeDescriptor => d !== undefined).map((d) => [d.name, d]),
 );

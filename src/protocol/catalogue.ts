@@ -23,8 +23,10 @@ import {
 /** What a request known by name only may carry, by analogy with the events' usual content. */
 const REQUEST_USUAL_CONTENT: AttributeSpecs = { ThisDN: 'O', ConnID: 'O' };
 
+/** What a message is: an event, a request, or ADDP keep-alive. */
 export type MessageKind = 'event' | 'request' | 'addp';
 
+/** One message of the catalogue at run time: its type number, attributes (Mandatory or Optional), answering events and whether it is re-sent after a failover. */
 export interface MessageDescriptor {
   readonly name: string;
   readonly type: number;
@@ -146,14 +148,17 @@ for (const d of descriptors) {
   byName.set(d.name, d);
 }
 
+/** The message with T-Library type number `type`, if the catalogue knows it. */
 export function messageByType(type: number): MessageDescriptor | undefined {
   return byType.get(type);
 }
 
+/** The message named `name`, if the catalogue knows it. */
 export function messageByName(name: string): MessageDescriptor | undefined {
   return byName.get(name);
 }
 
+/** Whether `name` is an event of the catalogue. */
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && byName.get(name)?.kind === 'event';
 }
@@ -164,15 +169,20 @@ export function isRequestName(name: unknown): name is RequestName {
   return d?.kind === 'request' && !d.catalogueOnly;
 }
 
+/** The attribute named `name`, if the catalogue knows it. */
 export function attributeDescriptor(name: string): AttributeDescriptor | undefined {
   return ATTRIBUTE_BY_NAME.get(name);
 }
 
+/** Every event name of the catalogue. */
 export const EVENT_NAMES = Object.freeze(Object.keys(EVENT_SPECS) as EventName[]);
+/** Every request name of the catalogue. */
 export const REQUEST_NAMES = Object.freeze(Object.keys(REQUEST_SPECS) as RequestName[]);
 /** Messages named by the T-Library enumeration but not in the protocol (decoded by name, never acted upon; such requests are never sent). */
 export const CATALOGUE_ONLY_NAMES = Object.freeze(descriptors.filter((d) => d.catalogueOnly).map((d) => d.name));
+/** The type number of an ADDP keep-alive ping. */
 export const ADDP_PING = ADDP_SPECS.AddpPing.type;
+/** The type number of an ADDP keep-alive answer. */
 export const ADDP_PONG = ADDP_SPECS.AddpPong.type;
 
 /**

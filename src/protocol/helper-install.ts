@@ -21,6 +21,7 @@ import { isPlainObject } from './values.js';
 
 /** What installHelpers() needs of a class: the one method every helper calls. */
 export interface RequestSender {
+  /** Sends request `name` and resolves with its answering event. */
   request<N extends RequestName>(name: N, args?: RequestArgs<N>, options?: SendOptions): Promise<AnswerOf<N>>;
 }
 

@@ -27,8 +27,10 @@ export const HELPER_GROUPS = {
   routing: 'Routing, treatments and outbound',
   other: 'Private services and monitoring',
 } as const;
+/** The groups the helpers are listed in (docs/call-control.md). */
 export type HelperGroup = keyof typeof HELPER_GROUPS;
 
+/** One helper of the table: its request, positional attributes and options. */
 export interface HelperRow {
   readonly group: HelperGroup;
   readonly request: RequestName;
@@ -38,6 +40,7 @@ export interface HelperRow {
   readonly note?: string;
 }
 
+/** The helper table: every typed helper (`answerCall`, `holdCall`, …) with the request it sends, its positional attributes and its options. The helpers, their types and the docs table are made from it. */
 export const HELPERS = {
   // ------------------------------------------------------------------ DNs and the server
   registerAddress: {
@@ -314,6 +317,7 @@ export const HELPERS = {
   },
 } as const satisfies Record<string, HelperRow>;
 
+/** The name of a typed helper. */
 export type HelperName = keyof typeof HELPERS;
 
 /** Requests of the protocol without a helper, and why (a test checks this is the only gap). */

@@ -382,6 +382,9 @@ export const ADDP_SPECS = {
   AddpPong: { type: 0xfff1 },
 } as const;
 
+/** The name of an event of the catalogue. */
 export type EventName = keyof typeof EVENT_SPECS;
+/** The name of a request of the catalogue. */
 export type RequestName = keyof typeof REQUEST_SPECS;
+/** The name of any message of the catalogue: event, request or ADDP. */
 export type MessageName = EventName | RequestName | keyof typeof ADDP_SPECS;

@@ -5,9 +5,12 @@
  */
 import type { AttributeName } from './attributes.js';
 
+/** Whether a message carries an attribute always (`M`, Mandatory) or may (`O`, Optional). */
 export type Presence = 'M' | 'O';
+/** A message's attributes with their presence. */
 export type AttributeSpecs = { readonly [K in AttributeName]?: Presence };
 
+/** The catalogue row of an event. */
 export interface EventSpecBase {
   readonly type: number;
   readonly kind: 'event';
@@ -32,6 +35,7 @@ export interface EventSpecBase {
   readonly catalogueOnly?: true;
 }
 
+/** The catalogue row of a request. */
 export interface RequestSpecBase {
   readonly type: number;
   readonly kind: 'request';

@@ -67,7 +67,9 @@ export type RequestArgs<N extends RequestName> = Flatten<MandatoryOf<RequestTabl
 export type TRequestOf<N extends RequestName> = Flatten<
   { Request: N; ReferenceID: number } & MandatoryOf<RequestTable<N>, 'out'> & OptionalOf<RequestTable<N>, 'out'>
 >;
+/** Every request as a server decodes it, by name. */
 export type RequestMap = { [N in RequestName]: TRequestOf<N> };
+/** Any request as a server decodes it, discriminated by `Request`. */
 export type TRequest = RequestMap[RequestName];
 
 /** True when a request has no Mandatory attribute, so its argument object may be omitted. */

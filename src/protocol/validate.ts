@@ -6,6 +6,7 @@ import { ATTRIBUTE_BY_NAME, SubscriptionOperation, type AttributeName } from './
 import { messageByName, type MessageDescriptor } from './catalogue.js';
 import { describeBadSecret, describeBadValue } from './values.js';
 
+/** What a validation issue found wrong. */
 export type ValidationCode =
   | 'ERR_MISSING_MANDATORY'
   | 'ERR_RULE_VIOLATED'
@@ -15,6 +16,7 @@ export type ValidationCode =
   /** A T-Library request the protocol does not define (known by name only): it can never be sent. */
   | 'ERR_NOT_IN_PROTOCOL';
 
+/** One thing wrong with a message against the catalogue: where (`messageName`, `attribute`, `path`) and what (`code`, `message`). */
 export interface ValidationIssue {
   code: ValidationCode;
   /** The problem, e.g. `ThisDN must be a non-empty DN, got ""` (never a Password value). */

@@ -4,19 +4,23 @@
  */
 import type { KVConnID, KVList, KVListInput, KVValue, TimeValue, ValueTypeName } from './attributes.js';
 
+/** How deeply kvlists may nest (decoded and encoded). */
 export const MAX_KVLIST_DEPTH = 16;
 const CONNID_RE = /^[0-9a-f]{16}$/;
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;
 
+/** Whether `value` is a ConnID: 16 lowercase hex digits. */
 export function isConnID(value: unknown): value is string {
   return typeof value === 'string' && CONNID_RE.test(value);
 }
 
+/** Whether `value` is a whole number that fits a signed 32-bit int. */
 export function isInt32(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX;
 }
 
+/** Whether `value` is a ConnID inside a kvlist (`{ connid }`). */
 export function isKVConnID(value: unknown): value is KVConnID {
   return (
     typeof value === 'object' &&
@@ -73,16 +77,19 @@ export function kvGetAll(list: KVList | undefined, key: string): KVValue[] {
   return out;
 }
 
+/** A wire `time` from a Date. */
 export function timeFromDate(date: Date): TimeValue {
   const ms = date.getTime();
   const seconds = Math.floor(ms / 1000);
   return { seconds, microseconds: (ms - seconds * 1000) * 1000 };
 }
 
+/** A Date from a wire `time` (microseconds rounded to milliseconds). */
 export function timeToDate(time: TimeValue): Date {
   return new Date(time.seconds * 1000 + Math.floor(time.microseconds / 1000));
 }
 
+/** The current time as a wire `time`. */
 export function nowTime(): TimeValue {
   return timeFromDate(new Date());
 }

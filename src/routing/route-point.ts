@@ -21,6 +21,7 @@ import { approxBytes, checkArguments, decisionProblem, describe, failureOf, rout
 import { type Clock, clockOf } from '../util/clock.js';
 import { Fifo } from './fifo.js';
 import { PrimaryWait } from './primary-wait.js';
+import { holdRegistration, releaseRegistration } from './registration.js';
 import { Sweep } from './sweep.js';
 import {
   ROUTE_DEFAULTS,
@@ -139,8 +140,9 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   }
 
   /**
-   * Registers the routing point (kept registered across reconnects and failovers), starts serving
-   * it, and serves the calls already waiting there (the sweep).
+   * Registers the routing point (kept registered across reconnects and failovers; shared with a
+   * dialer dialling for it, ./registration.ts), starts serving it, and serves the calls already
+   * waiting there (the sweep).
    */
   static async start(host: RoutingHost, routingPoint: string, handler: RouteHandler, options: RouteOptions = {}): Promise<RoutePoint> {
     checkArguments(routingPoint, handler, options);
@@ -158,7 +160,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     host.on('EventPrimaryChanged', rp.onNewServer);
     host.on('EventServerConnected', rp.onNewServer);
     try {
-      await host.request('RequestRegisterAddress', { ThisDN: routingPoint, AddressType: ROUTING_POINT });
+      await holdRegistration(host, routingPoint, { AddressType: ROUTING_POINT });
     } catch (err) {
       rp.detach();
       throw err;
@@ -168,6 +170,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     return rp;
   }
 
+  /** Counts since the routing point started, and the handler's latency. */
   stats(): RouteStats {
     const n = Math.min(this.sampleCount, HANDLER_SAMPLES);
     const sorted = Array.from(this.samples.subarray(0, n)).sort((a, b) => a - b);
@@ -198,11 +201,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.sweep.stop();
     for (const entry of [...this.entries.values()]) if (entry.stage !== 'sending') this.decide(entry, null, false);
     if (this.entries.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    try {
-      await this.host.request('RequestUnregisterAddress', { ThisDN: this.routingPoint });
-    } catch {
-      // Closed connection or server gone: nothing stays registered anyway.
-    }
+    await releaseRegistration(this.host, this.routingPoint); // unregistered unless a dialer still uses it
   }
 
   private detach(): void {

@@ -35,6 +35,7 @@ export const NO_SUCH_CALL = 57;
 /** Where to send a call: a destination DN, a full target, or `null` for the switch's default route. */
 export type RouteDecision = string | RouteTarget | null;
 
+/** Where to route a call, with the RequestRouteCall attributes that go with it. */
 export interface RouteTarget {
   /** OtherDN: the destination (omit with routeType 1 for the switch's default). */
   destination?: string;
@@ -72,8 +73,10 @@ export interface RouteRequest {
   signal: AbortSignal;
 }
 
+/** Decides where a call waiting at the routing point goes: a DN, a RouteTarget, or null for the switch's default route. */
 export type RouteHandler = (request: RouteRequest) => RouteDecision | Promise<RouteDecision>;
 
+/** Options of `conn.route(dn, handler, options)`; defaults in `ROUTE_DEFAULTS`. */
 export interface RouteOptions {
   /** A handler slower than this falls back (default `ROUTE_DEFAULTS.timeoutMs`). */
   timeoutMs?: number;
@@ -147,6 +150,7 @@ export class RouteError extends TlibError {
   }
 }
 
+/** How a call left the routing point (`'routed'`). */
 export interface RouteOutcome {
   connId: string;
   outcome: 'routed' | 'defaulted';
@@ -161,7 +165,9 @@ export interface RouteOutcome {
   fellBack: boolean;
 }
 
+/** The listeners a RoutePoint takes. */
 export interface RoutePointEvents {
+  /** A call was routed or defaulted. */
   routed: (outcome: RouteOutcome) => void;
   /** Typed problems (RouteError). Without a listener they become process warnings, never lost. */
   error: (error: RouteError) => void;
@@ -176,11 +182,14 @@ export const ROUTING_LANE = Object.freeze({ lane: 'routing' as const });
 
 /** The part of TServerConnection a routing point uses. */
 export interface RoutingHost {
+  /** Sends a request; resolves with its answering event. */
   request(
     name: string,
     args: Record<string, unknown>,
     options?: { timeoutMs?: number; signal?: AbortSignal; lane?: 'routing' },
   ): Promise<Record<string, unknown>>;
+  /** Listens to an event by name. */
   on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
+  /** Stops listening. */
   off(event: string, listener: (event: Record<string, unknown>) => void): unknown;
 }

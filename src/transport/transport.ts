@@ -15,6 +15,7 @@ import { KeepAlive, type KeepAliveScheduler } from './keepalive.js';
 const debugAddp = createDebug('tlib:addp');
 const debugTransport = createDebug('tlib:transport');
 
+/** A server address: host, port, and the name events carry in `Server`. */
 export interface Endpoint {
   host: string;
   port: number;

@@ -5,46 +5,21 @@
  * ThirdPartyDN, roles, CallState — on three connections and on one connection holding all three.
  * The call starts as an internal call from the third party to the agent, so every party is a DN.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AGENT, COLLEAGUE, THIRD, type CallRig, type Desk, expectStory, killPrimaryAndResync, startCallRig, stopCallRig } from './rig.js';
-
-/** An internal call from the third party to the agent, answered; its ConnID. */
-async function thirdCallsAgent(rig: CallRig): Promise<string> {
-  const { agent, third } = rig;
-  const since = agent.mark();
-  const dialing = await third.conn.makeCall(THIRD, AGENT);
-  const c1 = dialing.ConnID;
-  await agent.waitFor('EventRinging', c1, since);
-  await agent.conn.answerCall(AGENT, c1);
-  await third.waitFor('EventEstablished', c1);
-  return c1;
-}
-
-/** The agent consults the colleague about `c1` (transfer or conference), and the colleague answers; the consultation's ConnID. */
-async function consultColleague(rig: CallRig, c1: string, kind: 'transfer' | 'conference'): Promise<string> {
-  const { agent, colleague } = rig;
-  const since = colleague.mark();
-  const dialing =
-    kind === 'transfer'
-      ? await agent.conn.initiateTransfer(AGENT, c1, COLLEAGUE)
-      : await agent.conn.initiateConference(AGENT, c1, COLLEAGUE);
-  const c2 = dialing.ConnID;
-  await colleague.waitFor('EventRinging', c2, since);
-  const sinceAgent = agent.mark();
-  await colleague.conn.answerCall(COLLEAGUE, c2);
-  await agent.waitFor('EventEstablished', c2, sinceAgent);
-  return c2;
-}
-
-/** A conference of the three: the call's ConnID. */
-async function conference(rig: CallRig): Promise<string> {
-  const c1 = await thirdCallsAgent(rig);
-  const c2 = await consultColleague(rig, c1, 'conference');
-  await rig.agent.conn.completeConference(AGENT, c1, c2);
-  await rig.third.waitFor('EventPartyAdded', c1);
-  await rig.colleague.waitFor('EventPartyAdded', c1);
-  return c1;
-}
+import { describe, expect, it } from 'vitest';
+import {
+  AGENT,
+  COLLEAGUE,
+  THIRD,
+  type CallRig,
+  type Desk,
+  CONNECTIONS,
+  conference,
+  consultColleague,
+  expectStory,
+  killPrimaryAndResync,
+  thirdCallsAgent,
+  useRig,
+} from './rig.js';
 
 function marks(rig: CallRig): [number, number, number] {
   return [rig.agent.mark(), rig.colleague.mark(), rig.third.mark()];
@@ -57,25 +32,6 @@ async function expectOrdinary(c1: string, a: Desk, b: Desk): Promise<void> {
   await expectStory(a, sa, { [c1]: 'C1' }, [['EventAttachedDataChanged', 'C1', { OtherDN: b.dn, CallState: 0 }]]);
   await expectStory(b, sb, { [c1]: 'C1' }, [['EventAttachedDataChanged', 'C1', { OtherDN: a.dn, CallState: 0 }]]);
 }
-
-/** A rig for each test of the describe block: three desks on three connections, or on one. */
-function useRig(oneConnection: boolean, set: (rig: CallRig) => void): void {
-  let rig: CallRig | undefined;
-  beforeEach(async () => {
-    rig = await startCallRig({}, { oneConnection });
-    set(rig);
-  });
-  afterEach(async () => {
-    await stopCallRig(rig);
-    rig = undefined;
-  });
-}
-
-/** Each flow runs on three connections, one per DN, and on one connection holding the three DNs. */
-const CONNECTIONS = [
-  ['three connections', false],
-  ['one connection holding the three DNs', true],
-] as const;
 
 describe.each(CONNECTIONS)('party events, %s', (_, oneConnection) => {
   let rig: CallRig;

@@ -6,7 +6,7 @@
  * expectStory), wait for an event at a desk, and compare a desk's known calls with the calls the
  * switch really has on that desk's DNs.
  */
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import { TServerConnection, TServerError, type TEvent } from '../../src/index.js';
 import { HotStandbyPair, type HotStandbyPairOptions } from '../../src/simulator/index.js';
 import { nextResync, until } from '../ha/helpers.js';
@@ -242,4 +242,63 @@ export async function consulted(rig: CallRig, held: string, kind: 'transfer' | '
   await to.conn.answerCall(to.dn, consultation);
   await agent.waitFor('EventEstablished', consultation, sinceAgent);
   return consultation;
+}
+
+// ---------------------------------------------------------------------------- 1.2 flows of the three desks
+
+/** An internal call from the third party to the agent, answered; its ConnID. */
+export async function thirdCallsAgent(rig: CallRig): Promise<string> {
+  const { agent, third } = rig;
+  const since = agent.mark();
+  const dialing = await third.conn.makeCall(THIRD, AGENT);
+  const c1 = dialing.ConnID;
+  await agent.waitFor('EventRinging', c1, since);
+  await agent.conn.answerCall(AGENT, c1);
+  await third.waitFor('EventEstablished', c1);
+  return c1;
+}
+
+/** The agent consults the colleague about `c1` (transfer or conference), and the colleague answers; the consultation's ConnID. */
+export async function consultColleague(rig: CallRig, c1: string, kind: 'transfer' | 'conference'): Promise<string> {
+  const { agent, colleague } = rig;
+  const since = colleague.mark();
+  const dialing =
+    kind === 'transfer'
+      ? await agent.conn.initiateTransfer(AGENT, c1, COLLEAGUE)
+      : await agent.conn.initiateConference(AGENT, c1, COLLEAGUE);
+  const c2 = dialing.ConnID;
+  await colleague.waitFor('EventRinging', c2, since);
+  const sinceAgent = agent.mark();
+  await colleague.conn.answerCall(COLLEAGUE, c2);
+  await agent.waitFor('EventEstablished', c2, sinceAgent);
+  return c2;
+}
+
+/** A conference of the three: the call's ConnID. */
+export async function conference(rig: CallRig): Promise<string> {
+  const c1 = await thirdCallsAgent(rig);
+  const c2 = await consultColleague(rig, c1, 'conference');
+  await rig.agent.conn.completeConference(AGENT, c1, c2);
+  await rig.third.waitFor('EventPartyAdded', c1);
+  await rig.colleague.waitFor('EventPartyAdded', c1);
+  return c1;
+}
+
+/** Each flow runs on three connections, one per DN, and on one connection holding the three DNs. */
+export const CONNECTIONS = [
+  ['three connections', false],
+  ['one connection holding the three DNs', true],
+] as const;
+
+/** A rig for each test of the describe block: three desks on three connections, or on one. */
+export function useRig(oneConnection: boolean, set: (rig: CallRig) => void): void {
+  let rig: CallRig | undefined;
+  beforeEach(async () => {
+    rig = await startCallRig({}, { oneConnection });
+    set(rig);
+  });
+  afterEach(async () => {
+    await stopCallRig(rig);
+    rig = undefined;
+  });
 }

@@ -4,37 +4,18 @@
  * end by itself with exit code 0 and a DEMO OK line. (.ci/run runs `npx tlib demo` from the
  * packed package installed in a fresh project.)
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { explain, runNode } from '../examples/run-child.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The demo alone takes 3–6 s; this is the bound for one under heavy load (its own watchdog is 30 s). */
 const CHILD_TIMEOUT_MS = 60_000;
 
-function tlib(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/tlib.ts', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DEBUG: '', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: CHILD_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const tlib = (args: string[]) => runNode(['src/cli/tlib.ts', ...args], { timeoutMs: CHILD_TIMEOUT_MS });
 
 describe('tlib demo', { timeout: CHILD_TIMEOUT_MS + 15_000 }, () => {
   it('runs the failover story and ends with DEMO OK, exit 0', async () => {
     const r = await tlib(['demo']);
-    const explain = `exit ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-2000)}`;
-    expect(r.code, explain).toBe(0);
+    expect(r.code, explain(r)).toBe(0);
     const out = r.stdout;
     expect(out).toMatch(/hot-standby pair tserver-a 127\.0\.0\.1:\d+ \(primary\), tserver-b 127\.0\.0\.1:\d+ \(backup\)/);
     expect(out).toContain('backup learned from EventRestoreConnection; hot-standby session open');

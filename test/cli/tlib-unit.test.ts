@@ -17,6 +17,7 @@ import {
 } from '../../src/cli/tlib.js';
 import type { TEvent } from '../../src/index.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
+import { noClients } from './tlib-helpers.js';
 
 /** The command's output lines, and a wait for a line (checked as each line arrives, no polling). */
 function io(signal?: AbortSignal) {
@@ -44,19 +45,6 @@ function io(signal?: AbortSignal) {
       check();
     });
   return { out, err, until, io: { out: push(out), err: push(err), signal, handleSignals: false } };
-}
-
-/** Resolves when `server` has no client left (a closed client is seen on the server's side a little later). */
-function noClients(server: TServerSimulator): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (server.clientCount > 0) return;
-      server.off('clientClosed', check);
-      resolve();
-    };
-    server.on('clientClosed', check);
-    check();
-  });
 }
 
 describe('parseMonitorArgs', () => {

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TServerSimulator } from '../../src/simulator/index.js';
+import { noClients } from './tlib-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -115,17 +116,8 @@ describe.concurrent('tlib monitor against a simulator', { timeout: 60_000 }, () 
       const { code, signal } = await p.exit;
       expect({ code, signal }, p.stderr()).toEqual({ code: 0, signal: null });
       expect(p.stderr()).toContain('tlib monitor: SIGINT, stopped');
-      // It closed its connection: the server sees no client left (it notices the socket close a
-      // little after the process exits).
-      await new Promise<void>((resolve) => {
-        const check = () => {
-          if (server.clientCount > 0) return;
-          server.off('clientClosed', check);
-          resolve();
-        };
-        server.on('clientClosed', check);
-        check();
-      });
+      // It closed its connection: the server sees no client left.
+      await noClients(server);
     }));
 
   it('--json prints one JSON object per line; SIGTERM stops it with exit 0 too', () =>

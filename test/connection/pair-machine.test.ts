@@ -240,9 +240,9 @@ const CASES: Case[] = [
   {
     from: 'adopting',
     input: 'restoreConnection',
-    title: 'ServerRole 0 naming B during the replay: standby dialled',
+    title: 'ServerRole 0 naming B during the replay: the active confirmed primary, standby dialled',
     to: 'adopting',
-    effects: ['dial'],
+    effects: ['primaryConfirmed', 'dial'],
     run: () => ((x) => (x.m.send({ kind: 'restoreConnection', session: x.a, role: 'primary', seq: 1, named: B }), x.m))(adopting()),
   },
   {
@@ -250,7 +250,7 @@ const CASES: Case[] = [
     input: 'primaryChanged',
     title: 'EventPrimaryChanged from the active during the replay: announced, subscriptions, resync',
     to: 'adopting',
-    effects: ['announcePrimaryChanged', 'replaySubscriptions', 'resync'],
+    effects: ['primaryConfirmed', 'announcePrimaryChanged', 'replaySubscriptions', 'resync'],
     run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.a, seq: 3 }), x.m))(adopting()),
   },
   {
@@ -309,7 +309,7 @@ const CASES: Case[] = [
     input: 'primaryChanged',
     title: 'EventPrimaryChanged from the standby: promoted, announced, subscriptions, resync',
     to: 'open',
-    effects: ['promote', 'requeue', 'stateChanged', 'flush', 'announcePrimaryChanged', 'replaySubscriptions', 'resync'],
+    effects: ['promote', 'requeue', 'stateChanged', 'flush', 'primaryConfirmed', 'announcePrimaryChanged', 'replaySubscriptions', 'resync'],
     run: () => ((x) => (x.m.send({ kind: 'primaryChanged', session: x.b, seq: 5 }), x.m))(pair()),
   },
   {

@@ -27,7 +27,13 @@ class DialHost extends EventEmitter {
   request(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       this.sent.push({ name, args, resolve, reject });
-      const scripted = this.script[name]?.(args) ?? (name === 'RequestRegisterAddress' ? { Event: 'EventRegistered' } : 'pending');
+      const scripted =
+        this.script[name]?.(args) ??
+        (name === 'RequestRegisterAddress'
+          ? { Event: 'EventRegistered' }
+          : name === 'RequestUnregisterAddress'
+            ? { Event: 'EventUnregistered' }
+            : 'pending');
       if (scripted === 'pending') return;
       if (scripted instanceof Error) reject(scripted);
       else resolve(scripted);

@@ -9,46 +9,15 @@
  * process to kill), a child timeout of CHILD_TIMEOUT_MS and a test timeout above it, so a slow
  * child fails with its own output rather than as a vitest timeout.
  */
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { explain, runNode } from './run-child.js';
 
-const ROOT = new URL('../../', import.meta.url);
 /** A child alone takes 2–6 s; this is the bound for one under heavy load. */
 const CHILD_TIMEOUT_MS = 60_000;
 /** Above the child's bound, with room for the process to be killed and its output collected. */
 const TEST_TIMEOUT_MS = CHILD_TIMEOUT_MS + 15_000;
 
-interface Result {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function runExample(file: string, args: string[] = [], timeoutMs = CHILD_TIMEOUT_MS): Promise<Result> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, DEBUG: '', FORCE_COLOR: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: timeoutMs,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, ms: Date.now() - started }));
-  });
-}
-
-/** A readable failure: the exit and the tail of both streams. */
-function explain(r: Result): string {
-  return `exit ${r.code} ${r.signal ?? ''} after ${r.ms} ms\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-2000)}`;
-}
+const runExample = (file: string, args: string[] = [], timeoutMs = CHILD_TIMEOUT_MS) => runNode([file, ...args], { timeoutMs });
 
 // Sequential on purpose (see the header); each test's timeout is above its child's.
 describe('examples run against the in-process simulator', { timeout: TEST_TIMEOUT_MS }, () => {
@@ -73,7 +42,7 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain(`colleague 1002: EventPartyChanged on tserver-b: now ${call1} (was ${consult1}), transferred by 1001`);
     expect(out).toMatch(new RegExp(`call ${call1}: 1002 established .* · was ${consult1}`));
     expect(out).toMatch(/conference completed: [0-9a-f]{16} has three parties/);
-    expect(out.match(/after-call work \(EventAgentNotReady AgentWorkMode 3\)/g)).toHaveLength(2);
+    expect(out.match(/after-call work \(EventAgentNotReady AgentWorkMode 3, ReasonCode notes\)/g)).toHaveLength(2);
     expect(out).toContain('handled 2 calls: 1 transferred across a failover, 1 conferenced');
     expect(out).toMatch(/conn\.state: open · active tserver-b/);
     expect(out).toMatch(/final conn\.state: \{ status: 'open', active: '127\.0\.0\.1:\d+'/);

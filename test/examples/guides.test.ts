@@ -3,35 +3,14 @@
  * tsconfig.json maps tlib-client to src/; .ci/run runs the same programs against the packed
  * package), against the simulator pair it starts, and ends by itself with exit code 0.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { guideProgram } from '../package/readme-blocks.mjs';
+import { explain, ROOT, runNode } from './run-child.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GUIDES = `${ROOT}docs/guides/`;
 const CHILD_TIMEOUT_MS = 60_000;
-
-function run(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], {
-      cwd: ROOT,
-      // tsconfig.json's paths map tlib-client to src/ for a file outside the repository too.
-      env: { ...process.env, DEBUG: '', FORCE_COLOR: '0', TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: CHILD_TIMEOUT_MS,
-      killSignal: 'SIGKILL',
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const guides = readdirSync(GUIDES).filter((f) => f.endsWith('.md') && f !== 'README.md');
 
@@ -49,8 +28,11 @@ describe('the guides', { timeout: CHILD_TIMEOUT_MS + 15_000 }, () => {
     const dir = mkdtempSync(`${tmpdir()}/tlib-guide-`);
     const file = `${dir}/${guide.replace(/\.md$/, '')}.mts`;
     writeFileSync(file, program);
-    const r = await run(file).finally(() => rmSync(dir, { recursive: true, force: true }));
-    expect(r.code, `exit ${r.code}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-2000)}`).toBe(0);
+    // tsconfig.json's paths map tlib-client to src/ for a file outside the repository too.
+    const r = await runNode([file], { timeoutMs: CHILD_TIMEOUT_MS, env: { TSX_TSCONFIG_PATH: `${ROOT}tsconfig.json` } }).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
+    expect(r.code, explain(r)).toBe(0);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/ done$/);
   });
 });

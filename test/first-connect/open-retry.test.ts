@@ -116,19 +116,28 @@ describe('open({ retry }) with fake sessions', () => {
   const P = '127.0.0.1:7001';
   const B = '127.0.0.1:7002';
 
-  it("paces attempts with p-retry's backoff (min·factor^(n−1), capped at max), each attempt dialling primary then backup", async () => {
+  /** A connection on fake timers whose fake servers answer while `answers()` says so; `backup` adds B. */
+  function fakeConnection(answers: () => boolean, backup = false) {
     vi.useFakeTimers({ now: 0 });
-    let up = false;
-    const fake = fakeFactory(
-      () => up,
-      () => Date.now(),
-    );
-    const conn = new TServerConnection({ primary: P, backup: B, addp: false }, { sessionFactory: fake.factory });
+    const fake = fakeFactory(answers, () => Date.now());
+    const conn = new TServerConnection({ primary: P, backup: backup ? B : undefined, addp: false }, { sessionFactory: fake.factory });
+    return { fake, conn };
+  }
+
+  /** The progress entries (failed attempts) conn.status() yields, collected as they come. */
+  function progressOf(conn: TServerConnection): Extract<StatusEntry, { type: 'connecting' }>[] {
     const progress: Extract<StatusEntry, { type: 'connecting' }>[] = [];
     const status = conn.status();
     void (async () => {
       for await (const s of status) if (s.type === 'connecting' && s.attempt !== undefined) progress.push(s);
     })();
+    return progress;
+  }
+
+  it("paces attempts with p-retry's backoff (min·factor^(n−1), capped at max), each attempt dialling primary then backup", async () => {
+    let up = false;
+    const { fake, conn } = fakeConnection(() => up, true);
+    const progress = progressOf(conn);
     const opening = watch(conn.open({ retry: { minTimeoutMs: 100, maxTimeoutMs: 400, factor: 2, randomize: false } }));
     await vi.advanceTimersByTimeAsync(1_100);
     expect(fake.made.map((m) => [m.session.name, m.at])).toEqual([
@@ -156,17 +165,8 @@ describe('open({ retry }) with fake sessions', () => {
   });
 
   it('gives up after `retries` more attempts with the last ConnectError', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const fake = fakeFactory(
-      () => false,
-      () => Date.now(),
-    );
-    const conn = new TServerConnection({ primary: P, backup: B, addp: false }, { sessionFactory: fake.factory });
-    const progress: Extract<StatusEntry, { type: 'connecting' }>[] = [];
-    const status = conn.status();
-    void (async () => {
-      for await (const s of status) if (s.type === 'connecting' && s.attempt !== undefined) progress.push(s);
-    })();
+    const { fake, conn } = fakeConnection(() => false, true);
+    const progress = progressOf(conn);
     const opening = watch(conn.open({ retry: { retries: 2, minTimeoutMs: 10, randomize: false } }));
     // 10 ms, then 20 ms between the three attempts; the last failure is final at once.
     await vi.advanceTimersByTimeAsync(29);
@@ -186,12 +186,7 @@ describe('open({ retry }) with fake sessions', () => {
   });
 
   it('the abort signal ends the wait between attempts: open() rejects with its reason, no timer or dial left', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const fake = fakeFactory(
-      () => false,
-      () => Date.now(),
-    );
-    const conn = new TServerConnection({ primary: P, addp: false }, { sessionFactory: fake.factory });
+    const { fake, conn } = fakeConnection(() => false);
     const ac = new AbortController();
     const outcome = conn.open({ retry: { minTimeoutMs: 5_000 }, signal: ac.signal }).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(0);
@@ -206,13 +201,8 @@ describe('open({ retry }) with fake sessions', () => {
   });
 
   it('close() between attempts rejects open() with ConnectionClosedError; a later open() works', async () => {
-    vi.useFakeTimers({ now: 0 });
     let up = false;
-    const fake = fakeFactory(
-      () => up,
-      () => Date.now(),
-    );
-    const conn = new TServerConnection({ primary: P, addp: false }, { sessionFactory: fake.factory });
+    const { fake, conn } = fakeConnection(() => up);
     const outcome = conn.open({ retry: { minTimeoutMs: 5_000 } }).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(0);
     await conn.close();
@@ -227,12 +217,7 @@ describe('open({ retry }) with fake sessions', () => {
   });
 
   it('close() during an attempt rejects open() with ConnectionClosedError and dials nothing more', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const fake = fakeFactory(
-      () => false,
-      () => Date.now(),
-    );
-    const conn = new TServerConnection({ primary: P, addp: false }, { sessionFactory: fake.factory });
+    const { fake, conn } = fakeConnection(() => false);
     const outcome = conn.open({ retry: { minTimeoutMs: 0 } }).catch((e: unknown) => e);
     const closing = conn.close(); // the first dial is in progress
     expect(await outcome).toBeInstanceOf(ConnectionClosedError);
@@ -242,12 +227,7 @@ describe('open({ retry }) with fake sessions', () => {
   });
 
   it('open() while open({ retry }) is still trying throws InvalidStateError', async () => {
-    vi.useFakeTimers({ now: 0 });
-    const fake = fakeFactory(
-      () => false,
-      () => Date.now(),
-    );
-    const conn = new TServerConnection({ primary: P, addp: false }, { sessionFactory: fake.factory });
+    const { conn } = fakeConnection(() => false);
     const outcome = conn.open({ retry: { minTimeoutMs: 5_000 } }).catch((e: unknown) => e);
     await vi.advanceTimersByTimeAsync(0); // waiting between attempts: the pair itself is closed
     await expect(conn.open()).rejects.toBeInstanceOf(InvalidStateError);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CALLS, StateModel, type ModelEvent, type ModelWarning } from '../../src/model/index.js';
-import { MAX_OTHER_PARTIES, MAX_PREVIOUS_CONNIDS } from '../../src/model/store.js';
+import { MAX_OTHER_PARTIES, MAX_PREVIOUS_CONNIDS } from '../../src/model/records.js';
 
 const ev = (Event: string, attrs: Record<string, unknown> = {}): ModelEvent => ({ Event, Server: 'sim', ...attrs });
 const connId = (n: number) => n.toString(16).padStart(16, '0');

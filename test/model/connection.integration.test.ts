@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallView, ChangeCause, DNView, TEvent } from '../../src/index.js';
 import { nextEvent, nextResync, startRig, stopRig, until, type Rig } from '../ha/helpers.js';
+import { ManualClock } from '../simulator/manual-clock.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -177,6 +178,50 @@ describe('conn.calls / conn.dns over the simulator pair', () => {
     expect(summary.corrections).toEqual([]);
     expect(seen.filter((s) => s.kind === 'dnChanged')).toEqual([]);
     expect(conn.dns.get('1001')).toBe(before);
+  });
+
+  it('1.2 agents: the reason code, after-call work with its end (by itself, or by agentReady), across a failover', async () => {
+    const clock = new ManualClock();
+    rig = await startRig({ clock });
+    await until(() => rig!.conn.state.standby, 'a standby session');
+    const { conn, pair } = rig;
+    await conn.registerAddress('1001');
+    await conn.agentLogin('1001', 'agent-7', { extensions: { WrapUpTime: 30 } });
+    await conn.agentNotReady('1001', { reasons: { ReasonCode: 'lunch' } });
+    expect(conn.dns.get('1001')!.agent).toMatchObject({ status: 'notReady', reasonCode: 'lunch', reasons: [['ReasonCode', 'lunch']] });
+    await conn.agentReady('1001');
+    expect(conn.dns.get('1001')!.agent).toMatchObject({ status: 'ready', reasonCode: undefined });
+    // A call the agent answered ends: the switch starts 30 s of after-call work.
+    const connId = await inbound(rig, '1001');
+    await conn.answerCall('1001', connId);
+    const released = nextEvent(conn, 'EventReleased');
+    pair.hangUp(connId);
+    const at = ((await released) as { time: { seconds: number; microseconds: number } }).time;
+    await until(() => conn.dns.get('1001')!.agent.status === 'afterCallWork', 'after-call work');
+    const until30 = conn.dns.get('1001')!.agent.afterCallWorkUntil!;
+    expect(Math.abs(until30 - (at.seconds * 1000 + 30_000))).toBeLessThan(1_500);
+    // A failover in the middle: the resync shows the agent in after-call work, with the same end.
+    const seen = watch(rig);
+    const resynced = nextResync(conn, 5_000);
+    await pair.killPrimary();
+    const summary = await resynced;
+    expect(summary.corrections).toEqual([]);
+    expect(seen.filter((c) => c.kind === 'dnChanged')).toEqual([]);
+    expect(conn.dns.get('1001')!.agent).toMatchObject({ status: 'afterCallWork', afterCallWorkUntil: until30 });
+    // It ends by itself when the time is up (the switch's clock, moved by hand).
+    clock.advance(30_000);
+    await until(() => conn.dns.get('1001')!.agent.status === 'ready', 'the end of after-call work');
+    expect(conn.dns.get('1001')!.agent.afterCallWorkUntil).toBeUndefined();
+  });
+
+  it('1.2 forwarding: mode and no-answer time in the view; a resync keeps what its answer does not carry', async () => {
+    const { conn, pair } = await ready();
+    await conn.setCallForward('1001', '1002', { forwardMode: 3, extensions: { NoAnswerTimeout: 20 } });
+    expect(conn.dns.get('1001')!.forward).toEqual({ to: '1002', mode: 3, noAnswerTimeout: 20 });
+    const resynced = nextResync(conn, 5_000);
+    await pair.killPrimary();
+    expect((await resynced).corrections).toEqual([]);
+    expect(conn.dns.get('1001')!.forward).toEqual({ to: '1002', mode: 3, noAnswerTimeout: 20 });
   });
 
   it('a call that appeared during the gap is found, with its state', async () => {

@@ -254,7 +254,15 @@ describe('StateModel follows the call model', () => {
     const at = () => m.dns.get('A')!;
     expect(at().agent.status).toBe('loggedOut');
     m.apply(ev('EventAgentLogin', { ThisDN: 'A', AgentID: 'ag1', Place: 'P1', AgentWorkMode: 1 }));
-    expect(at().agent).toEqual({ id: 'ag1', status: 'loggedIn', workMode: 1, place: 'P1' });
+    expect(at().agent).toEqual({
+      id: 'ag1',
+      status: 'loggedIn',
+      workMode: 1,
+      place: 'P1',
+      reasons: undefined,
+      reasonCode: undefined,
+      afterCallWorkUntil: undefined,
+    });
     m.apply(ev('EventAgentReady', { ThisDN: 'A', AgentID: 'ag1' }));
     expect(at().agent.status).toBe('ready');
     m.apply(ev('EventAgentNotReady', { ThisDN: 'A', AgentID: 'ag1', AgentWorkMode: 3 }));
@@ -264,7 +272,7 @@ describe('StateModel follows the call model', () => {
     m.apply(ev('EventAgentAfterCallWork', { ThisDN: 'A' }));
     expect(at().agent.status).toBe('afterCallWork');
     m.apply(ev('EventAgentLogout', { ThisDN: 'A', AgentID: 'ag1' }));
-    expect(at().agent).toEqual({ id: undefined, status: 'loggedOut', workMode: undefined, place: undefined });
+    expect(at().agent).toMatchObject({ id: undefined, status: 'loggedOut', workMode: undefined, place: undefined, reasons: undefined });
     m.apply(ev('EventRegistered', { ThisDN: 'A', AgentID: 'ag2', AgentStatus: 3 }));
     expect(at().agent).toMatchObject({ id: 'ag2', status: 'ready' });
     m.apply(ev('EventDNDOn', { ThisDN: 'A' }));
@@ -272,10 +280,81 @@ describe('StateModel follows the call model', () => {
     m.apply(ev('EventDNDOff', { ThisDN: 'A' }));
     expect(at().dnd).toBe(false);
     m.apply(ev('EventForwardSet', { ThisDN: 'A', OtherDN: 'B', ForwardMode: 1 }));
-    expect(at().forward).toEqual({ to: 'B', mode: 1 });
+    expect(at().forward).toEqual({ to: 'B', mode: 1, noAnswerTimeout: undefined });
+    m.apply(ev('EventForwardSet', { ThisDN: 'A', OtherDN: 'B', ForwardMode: 3, Extensions: [['NoAnswerTimeout', 20]] }));
+    expect(at().forward).toEqual({ to: 'B', mode: 3, noAnswerTimeout: 20 });
     m.apply(ev('EventForwardCancel', { ThisDN: 'A' }));
     expect(at().forward).toBeUndefined();
     expect(m.apply(ev('EventAgentReady', { ThisDN: 'B' }))).toEqual([]);
+  });
+
+  it('1.2 agents: the reasons of each status, and the end of the switch’s after-call work', () => {
+    const m = new StateModel({ now: () => 1_000_000 });
+    m.register('A', ev('EventRegistered', { ThisDN: 'A' }));
+    const at = () => m.dns.get('A')!.agent;
+    m.apply(ev('EventAgentLogin', { ThisDN: 'A', AgentID: 'ag1' }));
+    m.apply(
+      ev('EventAgentNotReady', {
+        ThisDN: 'A',
+        Reasons: [
+          ['ReasonCode', 'Break'],
+          ['Note', 'lunch'],
+        ],
+      }),
+    );
+    expect(at()).toMatchObject({
+      status: 'notReady',
+      reasonCode: 'Break',
+      reasons: [
+        ['ReasonCode', 'Break'],
+        ['Note', 'lunch'],
+      ],
+    });
+    expect(Object.isFrozen(at().reasons)).toBe(true);
+    // Another NotReady without Reasons keeps them; a new status comes with its own (none here).
+    m.apply(ev('EventAgentNotReady', { ThisDN: 'A' }));
+    expect(at().reasonCode).toBe('Break');
+    m.apply(ev('EventAgentReady', { ThisDN: 'A' }));
+    expect(at()).toMatchObject({ status: 'ready', reasons: undefined, reasonCode: undefined });
+    // The switch starts wrap-up as a call ends: NotReady in mode 3 with WrapUpTime, then AfterCallWork.
+    m.apply(
+      ev('EventAgentNotReady', {
+        ThisDN: 'A',
+        AgentWorkMode: 3,
+        Extensions: [['WrapUpTime', 30]],
+        time: { seconds: 2_000, microseconds: 0 },
+      }),
+    );
+    expect(at()).toMatchObject({ status: 'afterCallWork', workMode: 3, afterCallWorkUntil: 2_030_000 });
+    m.apply(ev('EventAgentAfterCallWork', { ThisDN: 'A' }));
+    expect(at().afterCallWorkUntil).toBe(2_030_000);
+    m.apply(ev('EventAgentReady', { ThisDN: 'A' }));
+    expect(at()).toMatchObject({ status: 'ready', afterCallWorkUntil: undefined });
+    // After-call work asked for (mode 3, no wrap-up time) has no end; without `time`, the clock counts.
+    m.apply(ev('EventAgentNotReady', { ThisDN: 'A', AgentWorkMode: 3, Reasons: [['ReasonCode', 7]] }));
+    expect(at()).toMatchObject({ status: 'afterCallWork', afterCallWorkUntil: undefined, reasonCode: '7' });
+    m.apply(ev('EventAgentAfterCallWork', { ThisDN: 'A', Extensions: [['WrapUpTime', 5]] }));
+    expect(at().afterCallWorkUntil).toBe(1_005_000);
+  });
+
+  it('1.2 CallState: the view shows the CallState of the last event that carried it', () => {
+    const m = model('A');
+    m.apply(ev('EventRinging', { ThisDN: 'A', ConnID: H, OtherDN: X }));
+    expect(m.calls.get(H)!.callState).toBeUndefined();
+    m.apply(
+      ev('EventPartyChanged', {
+        ThisDN: 'A',
+        ConnID: H,
+        PreviousConnID: H,
+        OtherDN: 'B',
+        ThirdPartyDN: X,
+        ThirdPartyDNRole: 7,
+        CallState: 1,
+      }),
+    );
+    expect(m.calls.get(H)).toMatchObject({ callState: 1, otherParties: ['B'] });
+    m.apply(ev('EventAttachedDataChanged', { ThisDN: 'A', ConnID: H, CallState: 0 }));
+    expect(m.calls.get(H)!.callState).toBe(0);
   });
 
   it('unregister drops the DN and ends calls no other registered DN is on', () => {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StateModel, type Change, type ModelEvent, type ResyncResult } from '../../src/model/index.js';
-import { OP_KINDS, ReferenceSwitch, SWITCH_DNS, type Op } from './reference-switch.js';
+import { EXTERNAL, OP_KINDS, ReferenceSwitch, SWITCH_DNS, type Op } from './reference-switch.js';
 
 const REGISTERED = ['A', 'B'];
 const op = fc.tuple(fc.nat(OP_KINDS - 1), fc.nat(SWITCH_DNS.length - 1), fc.nat(7), fc.nat(9)) as fc.Arbitrary<Op>;
@@ -44,7 +44,9 @@ function resync(m: StateModel, sw: ReferenceSwitch, plain = false): ResyncResult
 /** What a screen shows: calls (registered parties, user data) and DNs (agent status, DND, forwarding, calls). */
 function picture(m: StateModel) {
   return {
-    calls: Object.fromEntries([...m.calls].map(([id, v]) => [id, { parties: { ...v.parties }, userData: v.userData }]).sort()),
+    calls: Object.fromEntries(
+      [...m.calls].map(([id, v]) => [id, { parties: { ...v.parties }, others: [...v.otherParties].sort(), userData: v.userData }]).sort(),
+    ),
     dns: Object.fromEntries(
       [...m.dns].map(([dn, v]) => [dn, { status: v.agent.status, dnd: v.dnd, forward: v.forward?.to, calls: [...v.calls].sort() }]),
     ),
@@ -56,7 +58,9 @@ function truth(sw: ReferenceSwitch) {
   const calls: Record<string, unknown> = {};
   for (const rc of sw.calls.values()) {
     const parties = Object.fromEntries([...rc.parties].filter(([dn]) => REGISTERED.includes(dn)));
-    if (Object.keys(parties).length > 0) calls[rc.connId] = { parties, userData: rc.userData };
+    const others = [...rc.parties.keys()].filter((dn) => !REGISTERED.includes(dn));
+    if (rc.external) others.push(EXTERNAL);
+    if (Object.keys(parties).length > 0) calls[rc.connId] = { parties, others: others.sort(), userData: rc.userData };
   }
   const status = (dn: string) => {
     const a = sw.agents.get(dn);

@@ -1,10 +1,12 @@
 /**
  * A small reference switch for the state model's property tests: the call model of wire protocol
  * 1.1 (calls, hold/retrieve, two-step transfer and conference, single-step transfer, releases,
- * user data, agents, DND, forwarding) reduced to what the model follows. Each operation returns
- * the events the switch sends (to every DN; the model keeps those of registered DNs), and the
- * switch answers QueryCall / QueryAddress as the simulator does (Extensions Parties / Calls / DND /
- * ForwardTo), or with the 1.1 attributes alone (`plain`).
+ * user data, agents, DND, forwarding) with 1.2's rule that every party hears about every change
+ * (the party-events table: EventPartyChanged, EventPartyAdded, EventPartyDeleted, with CallState),
+ * reduced to what the model follows. Each operation returns the events the switch sends (to every
+ * DN; the model keeps those of registered DNs), and the switch answers QueryCall / QueryAddress as
+ * the simulator does (Extensions Parties / External / Calls / DND / ForwardTo), or with the 1.1
+ * attributes alone (`plain`).
  */
 import type { KVList } from '../../src/protocol/attributes.js';
 import type { ModelEvent, PartyState } from '../../src/model/index.js';
@@ -31,6 +33,9 @@ interface RefAgent {
 /** One operation: which, and three numbers that pick its DN, call and target. */
 export type Op = [kind: number, dn: number, call: number, other: number];
 export const OP_KINDS = 14;
+
+/** Parties in the conversation: the DNs and the outside caller. */
+const size = (rc: RefCall): number => rc.parties.size + (rc.external ? 1 : 0);
 
 export class ReferenceSwitch {
   readonly calls = new Map<string, RefCall>();
@@ -116,8 +121,8 @@ export class ReferenceSwitch {
         if (!call?.external) break;
         this.release(call, undefined, callEvent);
         break;
-      case 7: // initiate a transfer or conference: hold, consult target
-        if (!onCall(call, 'established') || call!.parties.has(target) || call!.consultFor) break;
+      case 7: // initiate a transfer or conference from a call of two: hold, consult target
+        if (!onCall(call, 'established') || call!.parties.has(target) || call!.consultFor || size(call!) !== 2) break;
         call!.parties.set(dn, 'held');
         callEvent('EventHeld', dn, call!);
         {
@@ -139,26 +144,46 @@ export class ReferenceSwitch {
         if (newParty === undefined || held.parties.has(newParty)) break;
         this.calls.delete(consult.connId);
         callEvent('EventReleased', by, consult);
+        const members = [...held.parties.keys()].filter((p) => p !== by);
         held.parties.set(newParty, consult.parties.get(newParty)!);
         held.previous.push(consult.connId);
+        const changed = { PreviousConnID: consult.connId, ThirdPartyDN: by };
         if (kind % OP_KINDS === 8) {
+          // Transfer: the held call's other end and the new party now talk; each is told of the other.
           held.parties.delete(by);
           callEvent('EventReleased', by, held);
+          const remaining = held.external ? EXTERNAL : members[0];
+          const transferred = { ...changed, ThirdPartyDNRole: 7, CallState: 1 };
+          callEvent('EventPartyChanged', newParty, held, { ...transferred, OtherDN: remaining });
+          for (const p of members) callEvent('EventPartyChanged', p, held, { ...transferred, OtherDN: newParty });
         } else {
+          // Conference: the new party learns every member; every member learns the new party.
           held.parties.set(by, 'established');
-          callEvent('EventRetrieved', by, held);
-          callEvent('EventPartyAdded', by, held, { OtherDN: newParty });
+          callEvent('EventRetrieved', by, held, { CallState: 2 });
+          callEvent('EventPartyAdded', by, held, { OtherDN: newParty, CallState: 2 });
+          callEvent('EventPartyChanged', newParty, held, { ...changed, OtherDN: by, ThirdPartyDNRole: 9, CallState: 2 });
+          for (const m of held.external ? [...members, EXTERNAL] : members) {
+            callEvent('EventPartyAdded', newParty, held, { OtherDN: m, OtherDNRole: 3, CallState: 2 });
+          }
+          for (const p of members) {
+            callEvent('EventPartyAdded', p, held, { OtherDN: newParty, ThirdPartyDN: by, ThirdPartyDNRole: 5, CallState: 2 });
+          }
         }
-        callEvent('EventPartyChanged', newParty, held, { PreviousConnID: consult.connId, ThirdPartyDN: by });
         break;
       }
-      case 10: // single-step transfer of dn's established call to target
-        if (!onCall(call, 'established') || call!.parties.has(target) || call!.consultFor) break;
+      case 10: {
+        // single-step transfer of dn's established call of two to target
+        if (!onCall(call, 'established') || call!.parties.has(target) || call!.consultFor || size(call!) !== 2) break;
+        const members = [...call!.parties.keys()].filter((p) => p !== dn);
         call!.parties.delete(dn);
         call!.parties.set(target, 'ringing');
-        callEvent('EventReleased', dn, call!);
-        callEvent('EventRinging', target, call!, { ThirdPartyDN: dn });
+        const transferred = { ThirdPartyDN: dn, ThirdPartyDNRole: 7, CallState: 1 };
+        callEvent('EventReleased', dn, call!, { CallState: 1 });
+        callEvent('EventRinging', target, call!, { ...transferred, OtherDN: call!.external ? EXTERNAL : members[0] });
+        for (const p of members)
+          callEvent('EventPartyChanged', p, call!, { ...transferred, PreviousConnID: call!.connId, OtherDN: target });
         break;
+      }
       case 11: // user data
         if (!onCall(call)) break;
         call!.userData.push([`k${this.seq}`, o]);
@@ -208,13 +233,24 @@ export class ReferenceSwitch {
     return rc;
   }
 
-  /** `dn` leaves (undefined: the outside caller); a call with fewer than two parties left ends. */
-  private release(rc: RefCall, dn: string | undefined, callEvent: (e: string, at: string, rc: RefCall) => void): void {
+  /**
+   * `dn` leaves (undefined: the outside caller); a call with fewer than two parties left ends, and
+   * in a bigger one every party left gets EventPartyDeleted.
+   */
+  private release(
+    rc: RefCall,
+    dn: string | undefined,
+    callEvent: (e: string, at: string, rc: RefCall, attrs?: Record<string, unknown>) => void,
+  ): void {
     if (dn !== undefined) {
       rc.parties.delete(dn);
       callEvent('EventReleased', dn, rc);
     } else rc.external = false;
-    if (rc.parties.size + (rc.external ? 1 : 0) >= 2) return;
+    if (size(rc) >= 2) {
+      const left = dn ?? EXTERNAL;
+      for (const p of rc.parties.keys()) callEvent('EventPartyDeleted', p, rc, { OtherDN: left, ThirdPartyDN: left, ThirdPartyDNRole: 8 });
+      return;
+    }
     this.calls.delete(rc.connId);
     for (const p of rc.parties.keys()) callEvent('EventReleased', p, rc);
     rc.parties.clear();
@@ -231,9 +267,10 @@ export class ReferenceSwitch {
       ConnID: connId,
       ThisDN: rc.external ? EXTERNAL : dns[0],
       OtherDN: rc.external ? dns[0] : dns[1],
-      CallState: 0,
+      // A conversation of more than two is Conferenced; 0 says nothing about how the call got here.
+      CallState: size(rc) > 2 ? 2 : 0,
       UserData: rc.userData.map(([k, v]) => [k, v]),
-      Extensions: plain ? undefined : [['Parties', [...rc.parties]]],
+      Extensions: plain ? undefined : [['Parties', [...rc.parties]], ...(rc.external ? [['External', EXTERNAL] as [string, string]] : [])],
     };
   }
 

@@ -237,7 +237,49 @@ describe('StateModel resync', () => {
       expect(m.endResync().corrections).toEqual([
         { kind: 'partyStateChanged', connId: H, dn: 'A', before: 'established', after: 'held' },
         { kind: 'partyStateChanged', connId: H, dn: 'B', before: 'ringing', after: undefined },
+        { kind: 'otherPartiesChanged', connId: H, before: [X], after: [X, 'Q'] },
       ]);
+    });
+
+    it('a full call answer replaces the other parties (a party who left during the gap is named no more) and a non-zero CallState', () => {
+      const m = model('A');
+      m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: H, OtherDN: 'B', CallState: 0 }));
+      m.apply(ev('EventPartyAdded', { ThisDN: 'A', ConnID: H, OtherDN: 'C', CallState: 2 }));
+      expect(m.calls.get(H)).toMatchObject({ otherParties: ['B', 'C'], callState: 2 });
+      m.beginResync();
+      // During the gap B left and the call was answered by a machine elsewhere: C alone remains.
+      m.resyncCall(
+        H,
+        fullCall(
+          H,
+          [
+            ['A', 'established'],
+            ['C', 'established'],
+          ],
+          { CallState: 9 },
+        ),
+      );
+      m.resyncDN('A', fullDN('A', [[H, 'established']]));
+      expect(m.endResync().corrections).toEqual([
+        { kind: 'callStateChanged', connId: H, before: 2, after: 9 },
+        { kind: 'otherPartiesChanged', connId: H, before: ['B', 'C'], after: ['C', X] },
+      ]);
+      expect(m.calls.get(H)).toMatchObject({ otherParties: ['C', X], callState: 9 });
+      // CallState 0 in an answer is no news; the same parties again correct nothing.
+      m.beginResync();
+      m.resyncCall(
+        H,
+        fullCall(
+          H,
+          [
+            ['A', 'established'],
+            ['C', 'established'],
+          ],
+          { CallState: 0 },
+        ),
+      );
+      expect(m.endResync().corrections).toEqual([]);
+      expect(m.calls.get(H)!.callState).toBe(9);
     });
 
     it('a DN answer lists every call: calls found with their state, calls left out lose the DN', () => {

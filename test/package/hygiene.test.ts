@@ -39,7 +39,16 @@ describe('package.json', () => {
 
   it('.ci/run lints, checks the packed tarball, type-checks and runs the README snippet from it', () => {
     const ci = read('.ci/run');
-    for (const step of ['npx biome ci .', 'npm pack', 'npx publint', 'npx attw', 'readme-blocks.mjs', 'drive-quickstart.mjs', 'npm test'])
+    for (const step of [
+      'npx biome ci .',
+      'npm run docs:api',
+      'npm pack',
+      'npx publint',
+      'npx attw',
+      'readme-blocks.mjs',
+      'drive-quickstart.mjs',
+      'npm test',
+    ])
       expect(ci).toContain(step);
     // The snippet type-checks on the TypeScript this repository pins and on the latest 7.x.
     expect(ci).toMatch(/typescript@7/);

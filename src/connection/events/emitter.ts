@@ -28,18 +28,22 @@ interface Entry {
 export abstract class IsolatingEmitter {
   private readonly registry = new Map<string | symbol, readonly Entry[]>();
 
+  /** Listens to `event` (an event name such as `EventRinging`, `'event'` for all, or one of the connection's own); a listener that throws is reported, the others still run. */
   on<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.add(event, fn as AnyFn, context, false);
   }
 
+  /** Same as `on()`. */
   addListener<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.add(event, fn as AnyFn, context, false);
   }
 
+  /** Listens to the next `event` only. */
   once<T extends Name>(event: T, fn: Listener<T>, context?: unknown): this {
     return this.add(event, fn as AnyFn, context, true);
   }
 
+  /** Removes a listener added with on() (all of the event's, without `fn`). */
   off<T extends Name>(event: T, fn?: Listener<T>, context?: unknown, once?: boolean): this {
     return this.removeListener(event, fn, context, once);
   }
@@ -54,20 +58,24 @@ export abstract class IsolatingEmitter {
     return this;
   }
 
+  /** Removes every listener of `event`, or of every event. */
   removeAllListeners(event?: Name): this {
     if (event === undefined) this.registry.clear();
     else this.registry.delete(event);
     return this;
   }
 
+  /** The listeners of `event`. */
   listeners<T extends Name>(event: T): Array<Listener<T>> {
     return (this.registry.get(event) ?? []).map((l) => l.fn as Listener<T>);
   }
 
+  /** How many listeners `event` has. */
   listenerCount(event: Name): number {
     return this.registry.get(event)?.length ?? 0;
   }
 
+  /** The events that have listeners. */
   eventNames(): Array<Name> {
     return [...this.registry.keys()] as Array<Name>;
   }
@@ -101,6 +109,7 @@ export abstract class IsolatingEmitter {
     else process.emitWarning(err.message, { code: err.code, detail: detail ?? String(err.stack) });
   }
 
+  /** A listener threw: the error goes to `'error'` (or a process warning) as a HandlerError, and the other listeners still run. */
   protected reportHandlerError(name: string, err: unknown): void {
     const handlerError = new HandlerError(name, err);
     if (name !== 'error' && this.registry.has('error')) this.emitOne('error', handlerError);

@@ -7,6 +7,7 @@
  */
 import type { FirstConnectProgress } from '../first-connect.js';
 
+/** One entry of `conn.status()`: what the connection went through, discriminated by `type`. */
 export type ConnectionStatusEvent =
   /** open() started an attempt (no fields), or an attempt of open({ retry }) failed (with its progress). */
   | ({ type: 'connecting' } & Partial<FirstConnectProgress>)
@@ -20,8 +21,10 @@ export type ConnectionStatusEvent =
   | { type: 'resync'; server: string }
   | { type: 'closed' };
 
+/** An entry of `conn.status()`, with `dropped` when older entries were dropped since the last one read. */
 export type StatusEntry = ConnectionStatusEvent & { dropped?: number };
 
+/** Options of `conn.status()`. */
 export interface StatusIteratorOptions {
   signal?: AbortSignal;
   /** Entries kept while the consumer is behind; older ones are dropped. Default DEFAULTS.statusBufferLimit. */

@@ -84,6 +84,11 @@ export class PairDriver {
   get resyncing(): boolean {
     return this.state.resync === 'running';
   }
+  /** The active was switched to in a failover and has not claimed the primary role yet (a hot-standby pair). */
+  get awaitingPrimary(): boolean {
+    const active = this.state.active;
+    return this.state.hotStandby && active !== undefined && active.role !== 'primary';
+  }
   /** A new active session replays the ledger: user requests and events wait. */
   get holding(): boolean {
     return this.state.kind === 'adopting';

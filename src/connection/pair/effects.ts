@@ -125,6 +125,8 @@ export class PairEffects {
         return this.host.resync.cancel();
       case 'flush':
         return router.flush();
+      case 'primaryConfirmed':
+        return router.primaryConfirmed();
       case 'status':
         debug('status %s', e.status);
         this.host.emit('stateChange', this.host.snapshot());

@@ -179,7 +179,7 @@ const onSessionLost: Handler<In<'sessionLost'>> = (s, i, fx) => {
 const onRestoreConnection: Handler<In<'restoreConnection'>> = (s, i, fx) => {
   const session = sessionById(s, i.session);
   if (!session) return;
-  if (i.role !== undefined && !claimRole(s, session, i.role, i.seq)) {
+  if (i.role !== undefined && !claimRole(s, session, i.role, i.seq, fx)) {
     reconcileRoles(s, fx);
     return;
   }
@@ -218,6 +218,7 @@ const onPrimaryChanged: Handler<In<'primaryChanged'>> = (s, i, fx) => {
     return;
   }
   if (session !== s.active) promote(s, fx, session, 'primaryChanged');
+  else fx.push({ kind: 'primaryConfirmed' });
   const wasUp = s.linkShown === true;
   fx.push({
     kind: 'announcePrimaryChanged',

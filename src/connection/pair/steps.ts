@@ -86,6 +86,7 @@ export function promote(s: PairState, fx: PairEffect[], target: PairSession, why
   if (s.status === 'open') fx.push({ kind: 'stateChanged' });
   else setStatus(s, 'open', fx);
   fx.push({ kind: 'flush' });
+  if (target.role === 'primary') fx.push({ kind: 'primaryConfirmed' });
   afterActiveChange(s, fx);
 }
 
@@ -198,7 +199,8 @@ export function reconcileRoles(s: PairState, fx: PairEffect[]): void {
 }
 
 /** Records a session's own role claim, and says whether it is newer than the last one acted upon. */
-export function claimRole(s: PairState, session: PairSession, role: PairRole, seq: number | undefined): boolean {
+export function claimRole(s: PairState, session: PairSession, role: PairRole, seq: number | undefined, fx?: PairEffect[]): boolean {
+  if (role === 'primary' && session.role !== 'primary' && session === s.active) fx?.push({ kind: 'primaryConfirmed' });
   session.role = role;
   if (seq === undefined) return true;
   if (seq < s.roleSeq) return false;

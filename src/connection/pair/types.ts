@@ -132,6 +132,8 @@ export type PairEffect =
   | { kind: 'resync'; session: number }
   | { kind: 'cancelResync' }
   | { kind: 'flush' }
+  /** The active has claimed the primary role: requests it refused as not primary yet go again. */
+  | { kind: 'primaryConfirmed' }
   | { kind: 'status'; status: PairStatus }
   | { kind: 'stateChanged' }
   /** `servers`: every endpoint this reconnect loop has tried so far, both of the pair once it has tried both. */

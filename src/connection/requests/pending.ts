@@ -10,6 +10,7 @@ import type { Deadlined } from './deadline-queue.js';
 import type { Waiting } from './wait-queue.js';
 import { redactAttributes } from '../../protocol/attributes.js';
 
+/** Per-request options of every helper and of `request()`. */
 export interface RequestOptions {
   /** Rejects the request with the signal's reason when aborted. */
   signal?: AbortSignal;

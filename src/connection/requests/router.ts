@@ -45,6 +45,12 @@ export interface RequestRouterInit {
   route(internal: boolean): RequestSink | undefined;
   /** A request was answered (not by EventError), just before its promise resolves. */
   answered?(p: PendingRequest, event: Record<string, unknown>): void;
+  /**
+   * True while the active session was promoted without having claimed the primary role yet (a
+   * standby switched to at once when the active was lost): its EventError 52 "not primary" means
+   * "not yet", not "never".
+   */
+  awaitingPrimary?(): boolean;
 }
 
 /** Lane windows from the options: `maxInFlight` for user, routing and control traffic each, `resyncWindow` for the resync. */
@@ -72,6 +78,8 @@ export class RequestRouter {
   readonly refs = new ReferenceIds({ has: (id) => this.inFlight.has(id) || this.reserved.has(id) });
   /** Requests that wait for a session, the end of a replay hold, or the CTI link (every lane, in order). */
   private readonly waiting = new WaitQueue<PendingRequest>();
+  /** Requests a promoted standby refused as not primary yet: they go again once it says it is (`primaryConfirmed`). */
+  private readonly waitingForPrimary = new WaitQueue<PendingRequest>();
   private readonly lanes: Record<Lane, LaneState>;
   /** True while requeueFrom() runs: slots it frees go to its own re-sends first, then the slot queues. */
   private requeueing = false;
@@ -172,6 +180,15 @@ export class RequestRouter {
     this.pumpAll();
   }
 
+  /** The active has claimed the primary role: what it refused as not primary yet goes again. */
+  primaryConfirmed(): void {
+    if (this.waitingForPrimary.size === 0) return;
+    for (const p of this.waitingForPrimary.drain()) {
+      this.lanes[p.lane].queued--;
+      this.submit(p);
+    }
+  }
+
   /** The request an event with a ReferenceID answers on `session`, if any. */
   answerFor(session: RequestSink, name: string, attrs: Record<string, unknown>): PendingRequest | undefined {
     const ref = attrs.ReferenceID;
@@ -195,6 +212,16 @@ export class RequestRouter {
         this.leaveFlight(p);
         p.unsent();
         this.enqueue(this.waiting, p);
+        this.pump(this.lanes[p.lane]);
+        return;
+      }
+      // An idempotent request (one the SDK re-sends after a failover anyway) refused by a standby
+      // promoted before it claimed the primary role goes again once it has; any other gets the
+      // typed refusal at once (the application decides).
+      if (event.ErrorCode === 52 && p.idempotent && p.target === undefined && !p.settled && this.init.awaitingPrimary?.()) {
+        this.leaveFlight(p);
+        p.unsent();
+        this.enqueue(this.waitingForPrimary, p);
         this.pump(this.lanes[p.lane]);
         return;
       }
@@ -248,7 +275,7 @@ export class RequestRouter {
    * what its window allows, however often this happens.
    */
   abandonLane(lane: Lane, why: string): void {
-    for (const queue of [this.waiting, this.lanes[lane].forSlot]) {
+    for (const queue of [this.waiting, this.waitingForPrimary, this.lanes[lane].forSlot]) {
       for (const p of queue.toArray()) if (p.lane === lane) this.fail(p, new RequestInterruptedError(p.info(), why));
     }
     for (const p of this.inFlight.values()) if (p.lane === lane) p.abandon();
@@ -297,6 +324,7 @@ export class RequestRouter {
     const all: PendingRequest[] = [];
     for (const p of this.inFlight.values()) all.push(p);
     for (const p of this.waiting.drain()) all.push(p);
+    for (const p of this.waitingForPrimary.drain()) all.push(p);
     for (const lane of Object.values(this.lanes)) {
       for (const p of lane.forSlot.drain()) all.push(p);
       lane.inFlight = 0;
@@ -378,6 +406,6 @@ export class RequestRouter {
 
   private dequeue(p: PendingRequest): void {
     const lane = this.lanes[p.lane];
-    if (this.waiting.remove(p) || lane.forSlot.remove(p)) lane.queued--;
+    if (this.waiting.remove(p) || this.waitingForPrimary.remove(p) || lane.forSlot.remove(p)) lane.queued--;
   }
 }
