@@ -4,12 +4,14 @@
  * Shows: registering a DN, agent login → ready; answering, updating user data, hold, retrieve;
  * consulting a colleague and completing the transfer (the customer's call keeps its ConnID, the
  * colleague gets EventPartyChanged); the conference variant (complete, then drop the colleague);
- * after-call work (NotReady with AgentWorkMode 3) and ready again. The primary is killed in the
+ * after-call work: asked for with a reason code (NotReady with AgentWorkMode 3 and Reasons), and the
+ * switch's own wrap-up time after a call (it ends by itself). The primary is killed in the
  * middle of the first consultation: the connection fails over, resyncs (querying the held call and
  * the consultation), and the transfer completes on the new primary. After the failover it prints
  * the connection's state model (`conn.calls`, `conn.dns`: what a desktop binds its screen to), and
- * the colleague's after the transfer (the call under the held call's ConnID, `was` the
- * consultation's). The steps are the CallControlDesk class below, one SDK helper each: copy it
+ * the colleague's after the transfer — the customer's side: the call under the held call's ConnID
+ * with the customer, CallState Transferred, `was` the consultation — and the agent's DN with its
+ * reason code and when the switch's after-call work ends. The steps are the CallControlDesk class below, one SDK helper each: copy it
  * into a desktop of your own.
  *
  * Run against an in-process simulator pair (agent 1001, colleague 1002; two calls; exits 0):
@@ -21,6 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inspect, parseArgs } from 'node:util';
 import {
   AgentWorkMode,
+  CallState,
   type EventRinging,
   type KVListInput,
   RequestInterruptedError,
@@ -32,6 +35,9 @@ import {
   kvToObject,
 } from 'tlib-client';
 import { HotStandbyPair } from 'tlib-client/simulator';
+
+/** CallState numbers by name, for the model's lines (`CallState Transferred`). */
+const CALL_STATE_NAMES = new Map<number, string>(Object.entries(CallState).map(([name, value]) => [value, name]));
 
 /** How long the agent "talks" between steps in the simulated run (ms). */
 const TALK_MS = 100;
@@ -347,6 +353,7 @@ await (async () => {
     );
     printModel(colleagueConn, `of the colleague's desktop after the transfer`);
     await desk.afterCallWork();
+    printModel(conn, 'in after-call work');
     await sleep(TALK_MS);
     await desk.ready();
     await colleague.release(call1);
@@ -362,12 +369,16 @@ await (async () => {
     await sleep(TALK_MS);
     await desk.dropFromConference(call2, colleagueDN);
     since = desk.mark();
+    // The switch's own after-call work: a wrap-up time after each call, which ends by itself.
+    pair.setWrapUpTime(1);
     say('the caller hangs up');
     pair.hangUp(call2);
     await desk.released(call2, since);
-    await desk.afterCallWork();
-    await sleep(TALK_MS);
-    await desk.ready();
+    const wrapUp = await desk.waitFor((e) => e.Event === 'EventAgentAfterCallWork' || e.Event === 'EventAgentNotReady', 'wrap-up', since);
+    say(`desktop ${dn}: the switch's after-call work (${wrapUp.Event})`);
+    printModel(conn, "in the switch's after-call work");
+    await desk.waitFor((e) => e.Event === 'EventAgentReady', 'the end of the wrap-up time', since);
+    say(`desktop ${dn}: ready again when the wrap-up time ended (EventAgentReady from the switch)`);
     say('handled 2 calls: 1 transferred across a failover, 1 conferenced');
 
     await colleague.stop();
@@ -387,12 +398,16 @@ function printModel(conn: TServerConnection, when: string): void {
   for (const call of conn.calls.values()) {
     const parties = Object.entries(call.parties).map(([dn, state]) => `${dn} ${state}`);
     const others = call.otherParties.length > 0 ? ` · with ${call.otherParties.join(', ')}` : '';
+    const state = call.callState !== undefined ? ` · CallState ${CALL_STATE_NAMES.get(call.callState) ?? call.callState}` : '';
     const before = call.previousConnIds.length > 0 ? ` · was ${call.previousConnIds.join(', ')}` : '';
-    say(`  call ${call.connId}: ${parties.join(', ')}${others} · CallType ${String(call.callType)}${before}`);
+    say(`  call ${call.connId}: ${parties.join(', ')}${others} · CallType ${String(call.callType)}${state}${before}`);
   }
   for (const dn of conn.dns.values()) {
     const agent = dn.agent.id !== undefined ? `agent ${dn.agent.id} ${dn.agent.status}` : 'no agent';
-    say(`  DN ${dn.dn}: ${agent} · DND ${dn.dnd ? 'on' : 'off'} · calls ${dn.calls.join(', ') || 'none'}`);
+    const reason = dn.agent.reasonCode !== undefined ? ` · reason ${dn.agent.reasonCode}` : '';
+    const until =
+      dn.agent.afterCallWorkUntil !== undefined ? ` · until ${new Date(dn.agent.afterCallWorkUntil).toISOString().slice(11, 19)}` : '';
+    say(`  DN ${dn.dn}: ${agent}${reason}${until} · DND ${dn.dnd ? 'on' : 'off'} · calls ${dn.calls.join(', ') || 'none'}`);
   }
 }
 

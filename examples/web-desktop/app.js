@@ -58,7 +58,8 @@ function renderCalls() {
     label.className = 'state';
     label.textContent = state;
     const who = document.createElement('span');
-    who.textContent = `${call.connId} ${call.ani ?? call.otherParties.join(', ')}`;
+    // Who is at the other end: the other DNs on the call (a consultation's target), else the caller.
+    who.textContent = `${call.connId} ${call.otherParties.length > 0 ? call.otherParties.join(', ') : (call.ani ?? '')}`;
     row.append(label, who);
     const id = call.connId;
     const target = () => $('target').value.trim();
@@ -70,6 +71,7 @@ function renderCalls() {
           act('transfer', async () => {
             const dialing = await conn.initiateTransfer(dn, id, target());
             consults.set(dialing.ConnID, { held: id, kind: 'transfer' });
+            renderCalls(); // the consultation's row was drawn before its answer came: now it can complete
             return dialing;
           }),
         ),
@@ -79,14 +81,16 @@ function renderCalls() {
           act('conference', async () => {
             const dialing = await conn.initiateConference(dn, id, target());
             consults.set(dialing.ConnID, { held: id, kind: 'conference' });
+            renderCalls(); // the consultation's row was drawn before its answer came: now it can complete
             return dialing;
           }),
         ),
       );
     }
     if (state === 'held') row.append(button('Retrieve', 'retrieve', () => act('retrieve', () => conn.retrieveCall(dn, id))));
+    // A transfer or conference completes once the target answers, or while it still rings.
     const consult = consults.get(id);
-    if (consult && state === 'established') {
+    if (consult && (state === 'established' || state === 'dialing')) {
       const complete =
         consult.kind === 'transfer'
           ? () => conn.completeTransfer(dn, consult.held, id)

@@ -3,7 +3,7 @@
  * framework) that shows the agent's state and calls, with buttons for ready / not ready with a
  * reason, answer, hold / retrieve, transfer, conference and release.
  *
- *   npm run web-demo        # prints the page's URL; then type `call` to ring the agent, `kill` to kill the primary
+ *   npm run web-demo        # prints the page's URL; then type `call` to ring the agent, `kill` to kill the primary, `restart` to bring it back
  *
  * The page loads `tlib-client/browser`, built here from this repository's src/ with the package's
  * own browser build settings (tsup.config.ts), so the page always runs the code beside it; it opens a GatewayConnection to this server's /tlib with its token. Everything
@@ -26,8 +26,9 @@ import { HotStandbyPair } from 'tlib-client/simulator';
 const USAGE = `usage: npm run web-demo    (or npx tsx examples/web-desktop/server.ts; PORT=8080 to choose the port)
 
 Starts a simulated T-Server pair, a gateway and a web page for agent 1001, and prints the page's
-URL. Commands on standard input: call (ring 1001), kill (kill the primary), restart-gateway
-(replace the gateway with a second one), quit.`;
+URL. Commands on standard input: call (ring 1001), answer <connid> (the DN ringing answers: a
+transfer's or conference's target), kill (kill the primary), restart (bring a killed server back,
+as backup), restart-gateway (replace the gateway with a second one), quit.`;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -147,22 +148,54 @@ async function main(): Promise<void> {
   }
   const desk = await startWebDesktop({ port: Number(process.env.PORT ?? 0) });
   console.log(desk.url);
-  console.error('commands: call (ring agent 1001), kill (kill the primary), restart-gateway, quit');
+  console.error(
+    'commands: call (ring agent 1001), answer <connid>, kill (kill the primary), restart (the killed server), restart-gateway, quit',
+  );
   const quit = async () => {
     await desk.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void quit());
   process.on('SIGTERM', () => void quit());
-  // Commands on standard input; without one (closed stdin) the demo runs until a signal.
+  // Commands on standard input; without one (closed stdin) the demo runs until a signal. A command
+  // that fails says why and the demo goes on.
   let n = 0;
+  const run = async (cmd: string): Promise<string | undefined> => {
+    const [word, arg] = cmd.split(/\s+/);
+    const pair = desk.pair;
+    switch (word) {
+      case 'call':
+        return `ringing 1001: ${pair.placeCall('1001', { from: `+1555000${n++ % 10}` })}`;
+      case 'answer':
+        if (!arg) return 'usage: answer <connid>';
+        pair.answerCall(arg);
+        return `answered: ${arg}`;
+      case 'kill':
+        if (!pair.primary.isRunning) return 'no primary runs: restart first';
+        await pair.killPrimary();
+        return `killed; primary now ${pair.primary.isRunning ? pair.primary.name : 'none'}`;
+      case 'restart': {
+        const stopped = [pair.a, pair.b].filter((s) => !s.isRunning);
+        if (stopped.length === 0) return 'both servers run: kill one first';
+        for (const s of stopped) await pair.restart(s);
+        return stopped.map((s) => `${s.name} listening again as ${s.role}`).join('; ');
+      }
+      case 'restart-gateway':
+        await desk.stopGateway();
+        await desk.startGateway();
+        return 'a new gateway serves the page';
+      case 'quit':
+        await quit();
+        return undefined;
+      default:
+        return cmd ? `unknown command: ${cmd}` : undefined;
+    }
+  };
   createInterface({ input: process.stdin }).on('line', (line) => {
-    const cmd = line.trim();
-    if (cmd === 'call') console.error(`ringing 1001: ${desk.pair.placeCall('1001', { from: `+1555000${n++ % 10}` })}`);
-    else if (cmd === 'kill') void desk.pair.killPrimary();
-    else if (cmd === 'restart-gateway') void desk.stopGateway().then(() => desk.startGateway());
-    else if (cmd === 'quit') void quit();
-    else if (cmd) console.error(`unknown command: ${cmd}`);
+    run(line.trim()).then(
+      (said) => said && console.error(said),
+      (err: unknown) => console.error(`${line.trim()}: ${(err as Error).message}`),
+    );
   });
 }
 

@@ -36,7 +36,18 @@ import type { GatewayConnectionEvents, GatewayConnectionOptions, GatewayConnecti
 export const GATEWAY_CONNECTION_DEFAULTS = {
   requestTimeoutMs: 10_000,
   queueLimit: 100,
+  openTimeoutMs: 15_000,
   reconnect: { retries: Number.POSITIVE_INFINITY, minTimeoutMs: 250, maxTimeoutMs: 10_000, factor: 2, randomize: true },
+} as const;
+
+/** Codes this end closes a socket with (4000–4099: the client's own). */
+const ClientCloseCode = {
+  /** A sequence number skipped: resume, which fills the gap or snapshots. */
+  SequenceGap: 4000,
+  /** Nothing from the gateway for two heartbeats: it is gone (half-open, or its host died). */
+  Silent: 4001,
+  /** No snapshot (or resume) within `openTimeoutMs`. */
+  OpenTimeout: 4002,
 } as const;
 
 /** Close codes after which reconnecting cannot help (the client or its grant is at fault). */
@@ -69,6 +80,10 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
   private retryAbort: AbortController | undefined;
   /** Fails the socket attempt under way (close() during open or a reconnect). */
   private abortAttempt: ((err: Error) => void) | undefined;
+  /** When the open socket last brought a message, and the check that it keeps doing so (limits.heartbeatMs). */
+  private lastHeard = 0;
+  private heartbeatMs = 0;
+  private silenceTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(url: string, options: GatewayConnectionOptions = {}) {
     super();
@@ -129,6 +144,7 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
     this.retryAbort?.abort();
     this.abortAttempt?.(new ConnectionClosedError('close() was called while connecting'));
     this.ready = false;
+    this.stopSilenceWatch();
     const ws = this.socket;
     this.socket = undefined;
     if (ws && ws.readyState < 2) ws.close(1000, 'closed by the application');
@@ -154,24 +170,32 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
       const ws: Socket = new Impl(this.url, [GATEWAY_SUBPROTOCOL, ...this.tokenProtocol()]);
       this.socket = ws;
       let settled = false;
-      this.abortAttempt = (err) => {
+      const openTimeoutMs = this.options.openTimeoutMs ?? GATEWAY_CONNECTION_DEFAULTS.openTimeoutMs;
+      const timer = setTimeout(() => {
+        // A gateway (or a proxy) that took the socket and says nothing: give it up.
+        this.abandon(ws, ClientCloseCode.OpenTimeout, 'no session in time');
+        const why = `no snapshot from the gateway within ${openTimeoutMs} ms (openTimeoutMs)`;
+        fail(new GatewayError('ERR_GATEWAY_REFUSED', why, { status: ClientCloseCode.OpenTimeout }));
+      }, openTimeoutMs);
+      const settle = (err?: Error) => {
         if (settled) return;
         settled = true;
-        this.abortAttempt = undefined;
-        reject(err);
+        clearTimeout(timer);
+        if (this.abortAttempt === fail) this.abortAttempt = undefined;
+        if (err) reject(err);
+        else resolve();
       };
+      const fail = (err: Error) => settle(err);
+      this.abortAttempt = fail;
       ws.onopen = () => {
         const resume = this.session ? { session: this.session, seq: this.seq } : undefined;
         ws.send(toJson({ type: 'hello', v: GATEWAY_PROTOCOL_VERSION, ...(resume ? { resume } : {}) }));
       };
       ws.onmessage = (ev: MessageEvent) => {
         if (this.socket !== ws) return;
+        this.lastHeard = Date.now();
         const ok = this.receive(ws, String(ev.data));
-        if (ok && !settled && this.ready) {
-          settled = true;
-          this.abortAttempt = undefined;
-          resolve();
-        }
+        if (ok && this.ready) settle();
       };
       ws.onerror = () => {}; // the close event follows and says how
       ws.onclose = (ev: { code: number; reason: string }) => {
@@ -179,10 +203,11 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
         if (current) {
           this.socket = undefined;
           this.ready = false;
+          this.stopSilenceWatch();
         }
         if (!settled) {
           const reason = `the gateway closed the socket (${ev.code}${ev.reason ? ` ${ev.reason}` : ''})`;
-          this.abortAttempt?.(new GatewayError('ERR_GATEWAY_REFUSED', reason, { status: ev.code }));
+          fail(new GatewayError('ERR_GATEWAY_REFUSED', reason, { status: ev.code }));
           return;
         }
         if (current) this.lost(ev.code, ev.reason);
@@ -197,6 +222,36 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
     let s = '';
     for (const b of bytes) s += String.fromCharCode(b);
     return [TOKEN_SUBPROTOCOL_PREFIX + btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')];
+  }
+
+  /** Lets go of `ws` at once (its close event, which a dead peer may hold back for long, is ignored). */
+  private abandon(ws: Socket, code: number, reason: string): void {
+    if (this.socket === ws) {
+      this.socket = undefined;
+      this.ready = false;
+      this.stopSilenceWatch();
+    }
+    if (ws.readyState < 2) ws.close(code, reason);
+  }
+
+  /** While a session is open: a gateway that sends nothing for two heartbeats is gone; reconnect. */
+  private watchSilence(): void {
+    this.stopSilenceWatch();
+    const ms = this.heartbeatMs;
+    if (!(ms > 0)) return;
+    this.lastHeard = Date.now();
+    this.silenceTimer = setInterval(() => {
+      const silent = Date.now() - this.lastHeard;
+      const ws = this.socket;
+      if (silent <= 2 * ms || !ws) return;
+      this.abandon(ws, ClientCloseCode.Silent, 'the gateway went silent');
+      this.lost(ClientCloseCode.Silent, `nothing from the gateway for ${silent} ms (heartbeat every ${ms} ms)`);
+    }, ms);
+  }
+
+  private stopSilenceWatch(): void {
+    clearInterval(this.silenceTimer);
+    this.silenceTimer = undefined;
   }
 
   /** The socket of an open session dropped: requests on the wire are interrupted; reconnect and resume. */
@@ -262,8 +317,11 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
       case 'resumed':
         this.session = msg.session;
         this.ready = true;
+        this.watchSilence();
         this.setStatus('open');
         this.requests.flush();
+        return true;
+      case 'heartbeat':
         return true;
       case 'answer':
         this.requests.answered(msg.id, { ...msg.event });
@@ -279,7 +337,7 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
         if (msg.seq <= this.seq) return true; // seen before this socket
         if (msg.seq !== this.seq + 1) {
           // A gap cannot happen on one socket; drop it and resume, which fills the gap or snapshots.
-          ws.close(4000, 'sequence gap');
+          ws.close(ClientCloseCode.SequenceGap, 'sequence gap');
           return false;
         }
         this.seq = msg.seq;
@@ -296,9 +354,11 @@ export class GatewayConnection extends EventEmitter<GatewayConnectionEvents> {
     this.seq = msg.seq;
     this.grantView = msg.grant;
     this.maxInFlight = Math.max(1, msg.limits?.maxInFlight ?? 16);
+    this.heartbeatMs = msg.limits?.heartbeatMs ?? 0;
     this.serverState = msg.server;
     const changes = this.model.replace(msg);
     this.ready = true;
+    this.watchSilence();
     this.setStatus('open');
     this.emitSafely('snapshot', { session: msg.session, fresh });
     for (const c of changes) this.emitChange(c);

@@ -15,6 +15,11 @@ export interface GatewayConnectionOptions {
   requestTimeoutMs?: number;
   /** Requests that may wait while no session is open; past it OfflineQueueFullError. Default 100. */
   queueLimit?: number;
+  /**
+   * Time a socket has to bring its session (the snapshot, or the resume) from the moment it is
+   * created; then the attempt fails (open() rejects, a reconnect tries again). Default 15,000 ms.
+   */
+  openTimeoutMs?: number;
   /** Backoff between reconnect attempts (p-retry). Default 250 ms → 10 s, ×2, randomized, unlimited; false: no reconnect. */
   reconnect?: Partial<{ retries: number; minTimeoutMs: number; maxTimeoutMs: number; factor: number; randomize: boolean }> | false;
   /** A WebSocket class (default the global one; in Node give `ws`'s). */

@@ -31,10 +31,10 @@ import {
   toJson,
 } from './protocol.js';
 import { DnRegistrations } from './registrations.js';
-import type { GatewaySession } from './session.js';
+import { GatewaySession } from './session.js';
 import { SessionTable } from './sessions.js';
 import type { GatewayEvents, GatewayRefusal, GatewayStats } from './types.js';
-import { checkGrant, checkIdentity, offersGatewayProtocol, originAllowed, refuseUpgrade, withTimeout } from './upgrade.js';
+import { TookTooLong, checkGrant, checkIdentity, offersGatewayProtocol, originAllowed, refuseUpgrade, withTimeout } from './upgrade.js';
 
 const debug = createDebug('tlib:gateway');
 
@@ -213,12 +213,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       try {
         identity = checkIdentity(await withTimeout(o.authenticate(req), o.authTimeoutMs, 'authenticate'));
       } catch (err) {
+        // Too slow is the gateway's trouble (503: try again), not a verdict on the token.
+        if (err instanceof TookTooLong) return refuse(503, err.message);
         debug('authenticate threw: %s', (err as Error)?.message);
       }
       if (!identity) return refuse(401, 'not authenticated');
       try {
         grant = checkGrant(await withTimeout(o.authorize(identity), o.authTimeoutMs, 'authorize'), o.maxDnsPerSession);
       } catch (err) {
+        if (err instanceof TookTooLong) return refuse(503, err.message, identity.id);
         grant = `authorize failed: ${(err as Error)?.message}`;
       }
       if (typeof grant === 'string') return refuse(403, grant, identity.id);
@@ -286,8 +289,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   private hello(peer: Peer, msg: HelloMessage): void {
     clearTimeout(peer.helloTimer);
     this.awaitingHello.delete(peer);
-    const old = msg.resume && this.sessions.get(msg.resume.session);
-    if (old && old.identity.id === peer.identity.id && sameGrant(old, peer.grant)) {
+    const found = msg.resume && this.sessions.resumable(msg.resume, peer.identity.id, peer.grant);
+    if (found && 'violation' in found) return this.violation(peer, GatewayCloseCode.Malformed, found.violation);
+    if (found && 'log' in found) this.refused({ stage: 'message', reason: found.log, identity: peer.identity.id });
+    const old = found instanceof GatewaySession ? found : undefined;
+    if (old) {
       clearTimeout(old.expiry);
       const previous = old.socket;
       old.socket = peer.ws;
@@ -309,6 +315,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
       if (s.ended) return;
       this.fanout.add(s);
       this.sendSnapshot(s);
+      // A DN that failed before the session joined the fan-out: told now, after the snapshot.
+      for (const dn of s.grant.dns) {
+        const failed = this.registrations.failure(dn);
+        if (failed) s.write(watchFailedJson(dn, failed.error));
+      }
       this.opened(s, false);
     });
   }
@@ -330,7 +341,11 @@ export class Gateway extends EventEmitter<GatewayEvents> {
         dns,
         calls,
         server: this.fanout.serverState(),
-        limits: { maxMessageBytes: this.options.maxMessageBytes, maxInFlight: this.options.maxInFlightPerSession },
+        limits: {
+          maxMessageBytes: this.options.maxMessageBytes,
+          maxInFlight: this.options.maxInFlightPerSession,
+          heartbeatMs: this.options.heartbeatMs,
+        },
       }),
     );
   }
@@ -376,10 +391,7 @@ export class Gateway extends EventEmitter<GatewayEvents> {
 
   private watchFailed(dn: string, err: unknown): void {
     debug('registration of %s failed: %s', dn, (err as Error)?.message);
-    const error = errorToWire(
-      new GatewayError('ERR_GATEWAY_WATCH', `DN ${dn} could not be registered: ${(err as Error)?.message ?? String(err)}`, { dn }),
-    );
-    const text = toJson({ type: 'error', error });
+    const text = watchFailedJson(dn, err);
     for (const s of this.fanout.watching(dn)) s.write(text);
   }
 
@@ -408,18 +420,15 @@ export class Gateway extends EventEmitter<GatewayEvents> {
   }
 }
 
+/** The notice that a granted DN could not be registered (an `error` message without an id). */
+function watchFailedJson(dn: string, err: unknown): string {
+  const message = `DN ${dn} could not be registered: ${(err as Error)?.message ?? String(err)}`;
+  return toJson({ type: 'error', error: errorToWire(new GatewayError('ERR_GATEWAY_WATCH', message, { dn })) });
+}
+
 /** A close reason fits in 123 bytes of UTF-8 (RFC 6455); longer ones are cut. */
 function closeReason(reason: string): string {
   let out = reason;
   while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
   return out;
-}
-
-function sameGrant(s: GatewaySession, grant: { dns: string[]; agentIds: string[] }): boolean {
-  return (
-    grant.dns.length === s.grant.dns.size &&
-    grant.dns.every((dn) => s.grant.dns.has(dn)) &&
-    grant.agentIds.length === s.grant.agentIds.size &&
-    grant.agentIds.every((a) => s.grant.agentIds.has(a))
-  );
 }

@@ -112,7 +112,11 @@ export interface SnapshotMessage {
   readonly dns: readonly DNView[];
   readonly calls: readonly CallView[];
   readonly server: GatewayServerState;
-  readonly limits: { readonly maxMessageBytes: number; readonly maxInFlight: number };
+  /**
+   * `heartbeatMs`: the gateway sends a `heartbeat` at least this often (0: never), so a browser,
+   * which cannot see WebSocket pings, can tell a silent gateway from a quiet one.
+   */
+  readonly limits: { readonly maxMessageBytes: number; readonly maxInFlight: number; readonly heartbeatMs?: number };
 }
 export interface ResumedMessage {
   readonly type: 'resumed';
@@ -154,9 +158,16 @@ export interface ErrorMessage {
   readonly id?: number;
   readonly error: WireError;
 }
+/** Sent every `heartbeatMs` (not sequenced, not replayed): the gateway is alive. */
+export interface HeartbeatMessage {
+  readonly type: 'heartbeat';
+}
 export type SequencedMessage = EventMessage | ChangeMessage | StateMessage | ResyncedMessage;
 /** A message from the gateway to a browser. */
-export type ServerMessage = SnapshotMessage | ResumedMessage | SequencedMessage | AnswerMessage | ErrorMessage;
+export type ServerMessage = SnapshotMessage | ResumedMessage | SequencedMessage | AnswerMessage | ErrorMessage | HeartbeatMessage;
+
+/** The heartbeat's text, sent as is. */
+export const HEARTBEAT_JSON = '{"type":"heartbeat"}';
 
 // ------------------------------------------------------------------ parsing (both ends)
 

@@ -19,6 +19,8 @@ interface Entry {
   busy: boolean;
   /** The last registration failed: not retried until a session acquires the DN again. */
   failed: boolean;
+  /** Why it failed (while `failed`). */
+  error: unknown;
   /** Resolves once the DN is registered and its calls learnt, or its registration failed. */
   ready: Promise<void>;
   markReady: (() => void) | undefined;
@@ -36,7 +38,7 @@ export class DnRegistrations {
 
   constructor(
     private readonly conn: TServerConnection,
-    /** A registration failed: the sessions watching `dn` are told. */
+    /** A registration failed: the sessions watching `dn` are told (a session still waiting for its snapshot asks failure() after it). */
     private readonly onFailure: (dn: string, error: unknown) => void,
   ) {}
 
@@ -53,13 +55,23 @@ export class DnRegistrations {
     let e = this.entries.get(dn);
     if (!e) {
       const external = this.conn.registeredDNs.includes(dn);
-      e = { count: 0, registered: external, external, busy: false, failed: false, ready: Promise.resolve(), markReady: undefined };
+      e = {
+        count: 0,
+        registered: external,
+        external,
+        busy: false,
+        failed: false,
+        error: undefined,
+        ready: Promise.resolve(),
+        markReady: undefined,
+      };
       if (!external) newReady(e);
       this.entries.set(dn, e);
     }
     e.count++;
     if (e.failed) {
       e.failed = false;
+      e.error = undefined;
       newReady(e);
     } else if (!e.markReady && (e.busy || !e.registered)) newReady(e); // an unregistration under way: ready again after it
     this.reconcile(dn, e);
@@ -70,6 +82,12 @@ export class DnRegistrations {
     if (!e || e.count === 0) return;
     e.count--;
     this.reconcile(dn, e);
+  }
+
+  /** Why the DN's last registration failed; undefined unless it did (and no session tried again since). */
+  failure(dn: string): { error: unknown } | undefined {
+    const e = this.entries.get(dn);
+    return e?.failed ? { error: e.error } : undefined;
   }
 
   /** Resolves once each of `dns` is registered and its calls learnt (or failed to be). */
@@ -95,6 +113,7 @@ export class DnRegistrations {
         },
         (err: unknown) => {
           e.failed = true;
+          e.error = err;
           this.done(dn, e);
           if (e.count > 0) this.onFailure(dn, err);
         },

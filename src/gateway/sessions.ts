@@ -7,7 +7,7 @@ import createDebug from 'debug';
 import WebSocket from 'ws';
 import type { Fanout } from './fanout.js';
 import type { GatewayIdentity, ResolvedGatewayOptions } from './options.js';
-import { GatewayCloseCode } from './protocol.js';
+import { GatewayCloseCode, HEARTBEAT_JSON } from './protocol.js';
 import type { DnRegistrations } from './registrations.js';
 import { GatewaySession } from './session.js';
 import type { GatewayEvents, GatewayRefusal } from './types.js';
@@ -64,6 +64,24 @@ export class SessionTable {
   }
 
   /**
+   * What becomes of a `hello` that asks to resume: the session, when this browser may have it back
+   * (same identity, same grant — a grant that changed gets a new session); `{ log }`, a new session
+   * and a line saying why (another identity's session); `{ violation }`, a seq the session never
+   * sent; undefined, a new session (unknown: another gateway's, or ended).
+   */
+  resumable(
+    resume: { session: string; seq: number },
+    identity: string,
+    grant: { dns: string[]; agentIds: string[] },
+  ): GatewaySession | { log: string } | { violation: string } | undefined {
+    const s = this.byId.get(resume.session);
+    if (!s) return undefined;
+    if (s.identity.id !== identity) return { log: 'resume of a session of another identity: a new session instead' };
+    if (resume.seq > s.seq) return { violation: `resume: seq ${resume.seq} is past the last message the session was sent (${s.seq})` };
+    return sameGrant(s, grant) ? s : undefined;
+  }
+
+  /**
    * True when one more session fits under `limit` for `identity` (undefined: in all), counting
    * `waiting` sockets that have not said hello yet; a session whose browser is away is ended to make
    * room, the oldest first.
@@ -77,13 +95,16 @@ export class SessionTable {
     return true;
   }
 
-  /** The socket went: the session waits for its browser (or ends at once when the gateway closes). */
+  /**
+   * The socket went: the session waits for its browser (or ends at once when the gateway closes, or
+   * when the browser never got the snapshot that names the session: it cannot resume it).
+   */
   detach(s: GatewaySession, code: number, reason: string): void {
     s.socket = undefined;
     debug('session %s of %s disconnected (%d %s)', s.id, s.identity.id, code, reason);
     this.host.emit('disconnected', { session: s.id, identity: s.identity.id, code, reason });
     const window = this.host.options.resumeWindowMs;
-    if (this.host.closing() || window === 0) return this.end(s, code, reason);
+    if (this.host.closing() || window === 0 || !this.host.fanout.sessions.has(s)) return this.end(s, code, reason);
     s.expiry = setTimeout(() => this.end(s, code, 'the browser did not come back'), window);
     s.expiry.unref();
   }
@@ -108,9 +129,12 @@ export class SessionTable {
     for (const s of [...this.byId.values()]) this.end(s, code, reason);
   }
 
-  /** Pings every browser; one that did not answer the previous ping is dropped. */
+  /**
+   * Pings every browser (one that did not answer the previous ping is dropped) and sends it a
+   * heartbeat message: a browser sees no WebSocket ping, and tells a gateway gone silent by these.
+   */
   beat(): void {
-    for (const s of this.byId.values()) {
+    for (const s of [...this.byId.values()]) {
       const ws = s.socket;
       if (!ws || ws.readyState !== WebSocket.OPEN) continue;
       if (!s.alive) {
@@ -120,6 +144,7 @@ export class SessionTable {
       }
       s.alive = false;
       ws.ping();
+      s.write(HEARTBEAT_JSON);
     }
   }
 
@@ -134,4 +159,13 @@ export class SessionTable {
     setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
     if (s.socket === ws) this.detach(s, GatewayCloseCode.SendBufferFull, reason);
   }
+}
+
+function sameGrant(s: GatewaySession, grant: { dns: string[]; agentIds: string[] }): boolean {
+  return (
+    grant.dns.length === s.grant.dns.size &&
+    grant.dns.every((dn) => s.grant.dns.has(dn)) &&
+    grant.agentIds.length === s.grant.agentIds.size &&
+    grant.agentIds.every((a) => s.grant.agentIds.has(a))
+  );
 }

@@ -89,13 +89,16 @@ export function originAllowed(
   return origin !== undefined && origins.includes(origin);
 }
 
-/** Resolves with `promise`'s value, or rejects after `ms` (the timer is cleared either way). */
+/** What withTimeout rejects with when the time is up (told apart from the promise's own failure). */
+export class TookTooLong extends Error {}
+
+/** Resolves with `promise`'s value, or rejects with TookTooLong after `ms` (the timer is cleared either way). */
 export function withTimeout<T>(promise: T | Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     Promise.resolve(promise),
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+      timer = setTimeout(() => reject(new TookTooLong(`${what} took more than ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }

@@ -8,6 +8,7 @@
  * calls (count and bytes), calls in progress and requests on the wire are each bounded, a slow or
  * throwing handler is reported and falls back, and a route interrupted by a failover is sent again
  * to the new primary only if the call still waits there (a query tells), so no call is routed twice.
+ * Work refused by a server not primary yet waits for one (./primary-wait.ts).
  *
  * The routing point's requests go through its own window (./window.ts): a burst of routes takes at
  * most `maxInFlight` of the connection's slots, never waits in the user's request queue, and the

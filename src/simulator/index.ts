@@ -57,7 +57,7 @@ export type {
   SetAgentStateOptions,
   SwitchSideOptions,
 } from './controls.js';
-export { SIMULATOR_DEFAULTS, type RoutingPointSpec, type ServerRoleName, type SimulatorOptions } from './options.js';
+export { SIMULATOR_DEFAULTS, type RoutingPointSpec, type ServerRoleName, type SimulatorOptions, type SwitchOptions } from './options.js';
 export { SharedState, DIAL_OUTCOME_LIMIT, ROUTE_COUNT_LIMIT, SWITCH_DEFAULTS, type SwitchSettings } from './state.js';
 export type { Clock } from '../util/clock.js';
 export type {

@@ -10,16 +10,11 @@ import { SWITCH_DEFAULTS, type SharedState, type SwitchSettings } from './state.
 /** A server's role in a pair. */
 export type ServerRoleName = 'primary' | 'backup';
 
-/** Options of one TServerSimulator; SIMULATOR_DEFAULTS has every default. */
-export interface SimulatorOptions {
-  /** Interface to listen on. Default '127.0.0.1'. */
-  host?: string;
-  /** TCP port; 0 picks a free ephemeral port. Default 0. */
-  port?: number;
-  /** Name used in logs and as the default Location. Default 'tserver-sim'. */
-  name?: string;
-  /** CTI-link status at start. Default true. */
-  linkUp?: boolean;
+/**
+ * What a lone TServerSimulator and a HotStandbyPair take alike: how each server speaks, and the
+ * switch's settings. SIMULATOR_DEFAULTS has every default.
+ */
+export interface SwitchOptions {
   /** Reported in EventServerInfo. Default 'tlib-sim 1.0'. */
   serverVersion?: string;
   /** When given, listen with `tls.createServer(tls)` instead of plain TCP. */
@@ -29,45 +24,35 @@ export interface SimulatorOptions {
   /** Which DNs exist. Default: any DN of 1–15 digits. Others are refused with EventError 40. */
   knownDN?: (dn: string) => boolean;
   /**
-   * Role in a hot-standby pair. Default 'primary' (a lone server is its own primary).
-   * Set by HotStandbyPair; a lone server has no use for 'backup'.
-   */
-  role?: ServerRoleName;
-  /**
-   * State shared with a pair partner (agents, calls, the EventSequenceNumber counter,
-   * ServerStartTime). HotStandbyPair passes one object to both servers; a lone server makes its own.
-   */
-  shared?: SharedState;
-  /**
    * Whether the other events of a 1.1 request (EventHeld before InitiateTransfer's EventDialing, …)
    * carry the request's ReferenceID to the requester, as the wire spec allows ("may carry"). A
    * client must settle only on the answering event either way. 1.0 requests never do. Default true.
    */
   referenceIdOnRelatedEvents?: boolean;
-  /** Route timeout of routing points declared without one (ms). Default 10,000. Ignored with `shared`. */
+  /** Route timeout of routing points declared without one (ms). Default 10,000. */
   routeTimeoutMs?: number;
-  /** How long a treatment plays when TreatmentParms give no Duration (ms). Default 5,000. Ignored with `shared`. */
+  /** How long a treatment plays when TreatmentParms give no Duration (ms). Default 5,000. */
   treatmentDurationMs?: number;
-  /** Calls the switch holds at most (memory bound); a new call beyond is refused. Default 100,000. Ignored with `shared`. */
+  /** Calls the switch holds at most (memory bound); a new call beyond is refused. Default 100,000. */
   maxCalls?: number;
-  /** After-call work (s) of agents whose login gives no `Extensions` WrapUpTime. Default 0: none. Ignored with `shared`. */
+  /** After-call work (s) of agents whose login gives no `Extensions` WrapUpTime. Default 0: none. */
   wrapUpSec?: number;
-  /** No-answer time (ms) of forwarding on no answer set without `Extensions` NoAnswerTimeout. Default 10,000. Ignored with `shared`. */
+  /** No-answer time (ms) of forwarding on no answer set without `Extensions` NoAnswerTimeout. Default 10,000. */
   noAnswerMs?: number;
-  /** Ring time (ms) of a predictive call whose request gives no Timeout. Default 30,000. Ignored with `shared`. */
+  /** Ring time (ms) of a predictive call whose request gives no Timeout. Default 30,000. */
   dialTimeoutMs?: number;
-  /** How long RequestCollectDigits waits when it gives no Timeout (ms). Default 10,000. Ignored with `shared`. */
+  /** How long RequestCollectDigits waits when it gives no Timeout (ms). Default 10,000. */
   digitsTimeoutMs?: number;
   /**
    * Where routing points without a default destination of their own (also those a client declares
    * by registering with AddressType 4) send a call nobody routes in time, or routed without OtherDN.
-   * Default none: such a call is released at the route timeout. Ignored with `shared`.
+   * Default none: such a call is released at the route timeout.
    */
   defaultRouteDestination?: string;
   /**
    * The switch's time and timers (route timeouts, treatments, wrap-up, no-answer forwarding, dial
-   * outcomes, digit collection) and the server's ADDP. A test passes a clock it moves by hand.
-   * Default: the system clock. Ignored with `shared` (the shared state's clock applies).
+   * outcomes, digit collection) and the servers' ADDP. A test passes a clock it moves by hand.
+   * Default: the system clock.
    */
   clock?: Clock;
   /**
@@ -77,6 +62,30 @@ export interface SimulatorOptions {
   routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
   /** ACD queues (AddressType 3) at start. Registering with AddressType 3, or AgentLogin ThisQueue, also declares one. Default none. */
   queues?: readonly string[];
+}
+
+/** Options of one TServerSimulator; SIMULATOR_DEFAULTS has every default. */
+export interface SimulatorOptions extends SwitchOptions {
+  /** Interface to listen on. Default '127.0.0.1'. */
+  host?: string;
+  /** TCP port; 0 picks a free ephemeral port. Default 0. */
+  port?: number;
+  /** Name used in logs and as the default Location. Default 'tserver-sim'. */
+  name?: string;
+  /** CTI-link status at start. Default true. */
+  linkUp?: boolean;
+  /**
+   * Role in a hot-standby pair. Default 'primary' (a lone server is its own primary).
+   * Set by HotStandbyPair; a lone server has no use for 'backup'.
+   */
+  role?: ServerRoleName;
+  /**
+   * State shared with a pair partner (agents, calls, the EventSequenceNumber counter,
+   * ServerStartTime). HotStandbyPair passes one object to both servers; a lone server makes its own.
+   * With it, the switch's settings (routeTimeoutMs to digitsTimeoutMs, defaultRouteDestination,
+   * clock) are the shared state's: those given here are ignored.
+   */
+  shared?: SharedState;
 }
 
 /** A routing point declared by the options, with its route timeout and default destination. */

@@ -3,19 +3,17 @@
  * DN knowledge, the EventSequenceNumber counter, ServerStartTime), following the wire spec's
  * "Hot-standby pair" rules. Server `a` starts as primary, `b` as backup.
  */
-import type { TlsOptions } from 'node:tls';
-import type { Clock } from '../util/clock.js';
 import createDebug from 'debug';
 import { SwitchControls } from './controls.js';
 import { SwitchFacade } from './facade.js';
-import { SIMULATOR_DEFAULTS, switchSettingsOf, type RoutingPointSpec } from './options.js';
+import { SIMULATOR_DEFAULTS, type SwitchOptions, switchSettingsOf } from './options.js';
 import { TServerSimulator } from './server.js';
 import { SharedState } from './state.js';
 
 const log = createDebug('tlib:sim:pair');
 
-/** Options of HotStandbyPair.start(); each default is the lone server's (SIMULATOR_DEFAULTS) unless said. */
-export interface HotStandbyPairOptions {
+/** Options of HotStandbyPair.start(): the switch's (SwitchOptions, for both servers) and the pair's own. */
+export interface HotStandbyPairOptions extends SwitchOptions {
   /** Interface both servers listen on. Default '127.0.0.1'. */
   host?: string;
   /** Ports of `a` and `b`; 0 = ephemeral. Default [0, 0]. */
@@ -29,35 +27,6 @@ export interface HotStandbyPairOptions {
    * with their original EventSequenceNumber (duplicates a client must drop). Default 0.
    */
   repeatOnPromotion?: number;
-  serverVersion?: string;
-  tls?: TlsOptions;
-  maxFrameBytes?: number;
-  /** Which DNs exist (see SimulatorOptions.knownDN). */
-  knownDN?: (dn: string) => boolean;
-  /** See SimulatorOptions.referenceIdOnRelatedEvents. Default true. */
-  referenceIdOnRelatedEvents?: boolean;
-  /** Route timeout of routing points declared without one (ms). Default 10,000. */
-  routeTimeoutMs?: number;
-  /** How long a treatment plays when TreatmentParms give no Duration (ms). Default 5,000. */
-  treatmentDurationMs?: number;
-  /** Calls the switch holds at most; a new call beyond is refused. Default 100,000. */
-  maxCalls?: number;
-  /** After-call work (s) of agents whose login gives no WrapUpTime. Default 0: none. */
-  wrapUpSec?: number;
-  /** No-answer time (ms) of forwarding on no answer set without NoAnswerTimeout. Default 10,000. */
-  noAnswerMs?: number;
-  /** Ring time (ms) of a predictive call whose request gives no Timeout. Default 30,000. */
-  dialTimeoutMs?: number;
-  /** How long RequestCollectDigits waits when it gives no Timeout (ms). Default 10,000. */
-  digitsTimeoutMs?: number;
-  /** See SimulatorOptions.defaultRouteDestination. Default none. */
-  defaultRouteDestination?: string;
-  /** See SimulatorOptions.clock. Default: the system clock. */
-  clock?: Clock;
-  /** Routing points at start (see SimulatorOptions.routingPoints). */
-  routingPoints?: ReadonlyArray<string | RoutingPointSpec>;
-  /** ACD queues at start. */
-  queues?: readonly string[];
 }
 
 /** How kill() / killPrimary() let the backup take over. */

@@ -32,6 +32,8 @@ function loadInBrowserLikeContext(): { m: Record<string, any>; run: (code: strin
     console,
     setTimeout,
     clearTimeout,
+    setInterval,
+    clearInterval,
     queueMicrotask,
     TextEncoder,
     TextDecoder,

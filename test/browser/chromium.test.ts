@@ -18,7 +18,11 @@ import { startWebDesktop, type WebDesktop } from '../../examples/web-desktop/ser
 import { until } from '../ha/helpers.js';
 
 /** What the page-side functions below use of the DOM (the project's tsconfig has no DOM library). */
-declare const document: { getElementById(id: string): { textContent: string | null } | null; querySelector(s: string): unknown };
+declare const document: {
+  getElementById(id: string): { textContent: string | null } | null;
+  querySelector(s: string): unknown;
+  querySelectorAll(s: string): { length: number };
+};
 declare const window: { mark?: number };
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -107,5 +111,42 @@ describe('web desktop in headless Chromium', () => {
     expect(desk!.pair.call(connId)).toBeUndefined();
     expect(await pageErrors(page)).toBe('');
     expect(consoleErrors).toEqual([]);
+  }, 240_000);
+
+  it('transfers and conferences while the target still rings (Complete on the dialing consultation)', async () => {
+    const page = await browser!.newPage();
+    const consoleMessages: string[] = [];
+    page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
+    await page.goto(desk!.url, { waitUntil: 'load', ...WAIT });
+    await page.waitForSelector('#status[data-status="open"]', WAIT);
+    const partiesOf = (connId: string) => (desk!.pair.call(connId)?.parties ?? []).map((p) => `${p.dn}:${p.state}`).sort();
+
+    for (const kind of ['transfer', 'conference'] as const) {
+      const connId = desk!.pair.placeCall('1001', { from: '+15550002' });
+      await page.waitForSelector(row(connId, 'ringing'), WAIT);
+      await page.click(`${row(connId)} button[data-action="answer"]`);
+      await page.waitForSelector(row(connId, 'established'), WAIT);
+      await page.click(`${row(connId)} button[data-action="${kind}"]`); // to 1002, the target field's default
+      // The consultation rings at 1002; the row says who it is for, and offers to complete.
+      await page.waitForSelector('.call[data-state="dialing"] button[data-action="complete"]', WAIT);
+      expect(await page.$eval('.call[data-state="dialing"]', (el) => el.textContent ?? '')).toContain('1002');
+      await page.click('.call[data-state="dialing"] button[data-action="complete"]');
+      if (kind === 'transfer') {
+        // 1001 left: the caller's call rings at 1002, and the page has nothing left.
+        await page.waitForFunction(() => !document.querySelector('.call'), WAIT);
+        expect(partiesOf(connId)).toEqual(['1002:ringing']);
+      } else {
+        // 1001 stays on the call with 1002 added; the consultation is gone from the page.
+        await page.waitForFunction(() => document.querySelectorAll('.call').length === 1, WAIT);
+        await page.waitForSelector(row(connId, 'established'), WAIT);
+        expect(partiesOf(connId)).toEqual(['1001:established', '1002:ringing']);
+        await page.click(`${row(connId)} button[data-action="release"]`);
+        await page.waitForFunction(() => !document.querySelector('.call'), WAIT);
+      }
+      desk!.pair.hangUp(connId);
+      expect(await pageErrors(page)).toBe('');
+    }
+    // No console error, a missing favicon included.
+    expect(consoleMessages.filter((m) => m.startsWith('error'))).toEqual([]);
   }, 240_000);
 });

@@ -33,5 +33,15 @@ describe('npm run web-demo', () => {
     // The commands work: a call placed from standard input is answered on stderr with its ConnID.
     child.stdin!.write('call\n');
     await until(() => /ringing 1001: [0-9a-f]{16}/.test(err), 'the call placed', 30_000);
+    // A command that fails says why and the demo goes on; a killed server comes back with restart.
+    child.stdin!.write('answer 00000000deadbeef\n');
+    await until(() => /answer 00000000deadbeef: .+/.test(err), 'the failed answer explained', 30_000);
+    child.stdin!.write('kill\n');
+    await until(() => /killed; primary now tserver-b/.test(err), 'the primary killed', 30_000);
+    child.stdin!.write('restart\n');
+    await until(() => /tserver-a listening again as backup/.test(err), 'the killed server back', 30_000);
+    child.stdin!.write('call\n');
+    await until(() => (err.match(/ringing 1001: /g) ?? []).length === 2, 'a call on the new primary', 30_000);
+    expect(child.exitCode).toBeNull();
   }, 90_000);
 });

@@ -150,7 +150,7 @@ describe('deadlines: one timer for many requests', () => {
 });
 
 describe('EventError 52 from a standby promoted before it claimed the primary role', () => {
-  it('the request waits for the claim and goes again; once the active is primary, 52 is an error', async () => {
+  it('an idempotent request waits for the claim and goes again; a non-idempotent one, or once the active is primary, gets the error', async () => {
     let awaiting = true;
     router = new RequestRouter({
       owner: {},
@@ -160,16 +160,20 @@ describe('EventError 52 from a standby promoted before it claimed the primary ro
       route: () => active,
       awaitingPrimary: () => awaiting,
     });
-    const q = send('RequestRouteCall', { ThisDN: 'rp', ConnID: 'a' });
+    const login = send('RequestAgentLogin', { ThisDN: '1001', AgentID: 'a1' });
+    answer(active!, login.p, { Event: 'EventError', ErrorCode: 52 });
+    await Promise.resolve();
+    expect(login.out.error).toBeInstanceOf(TServerError); // not idempotent: the application decides
+    const q = send('RequestQueryAddress', { ThisDN: 'rp' });
     answer(active!, q.p, { Event: 'EventError', ErrorCode: 52 });
     await Promise.resolve();
     expect(q.out).toEqual({}); // not refused: it waits
     expect(router.queuedCount).toBe(1);
     router.flush(); // a flush is not the claim
-    expect(active!.sent).toHaveLength(1);
+    expect(active!.sent).toHaveLength(2);
     awaiting = false;
     router.primaryConfirmed();
-    expect(active!.sent).toHaveLength(2);
+    expect(active!.sent).toHaveLength(3);
     answer(active!, q.p, { Event: 'EventError', ErrorCode: 52 });
     await Promise.resolve();
     expect(q.out.error).toBeInstanceOf(TServerError);

@@ -42,7 +42,14 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toContain(`colleague 1002: EventPartyChanged on tserver-b: now ${call1} (was ${consult1}), transferred by 1001`);
     expect(out).toMatch(new RegExp(`call ${call1}: 1002 established .* · was ${consult1}`));
     expect(out).toMatch(/conference completed: [0-9a-f]{16} has three parties/);
-    expect(out.match(/after-call work \(EventAgentNotReady AgentWorkMode 3, ReasonCode notes\)/g)).toHaveLength(2);
+    expect(out.match(/after-call work \(EventAgentNotReady AgentWorkMode 3, ReasonCode notes\)/g)).toHaveLength(1);
+    // The customer's side after the transfer, the reason code and the switch's after-call work, from the state model.
+    expect(out).toMatch(
+      new RegExp(`call ${call1}: 1002 established · with 5550101 · CallType 2 · CallState Transferred · was ${consult1}`),
+    );
+    expect(out).toContain('  DN 1001: agent agent-1 afterCallWork · reason notes ·');
+    expect(out).toMatch(/ {2}DN 1001: agent agent-1 afterCallWork · until \d\d:\d\d:\d\d ·/);
+    expect(out).toContain('ready again when the wrap-up time ended (EventAgentReady from the switch)');
     expect(out).toContain('handled 2 calls: 1 transferred across a failover, 1 conferenced');
     expect(out).toMatch(/conn\.state: open · active tserver-b/);
     expect(out).toMatch(/final conn\.state: \{ status: 'open', active: '127\.0\.0\.1:\d+'/);

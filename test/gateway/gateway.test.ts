@@ -4,7 +4,15 @@
  * answers, DN registrations shared between sessions, resume after a reconnect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChangeMessage, EventMessage, ResyncedMessage, ServerMessage, SnapshotMessage } from '../../src/gateway/protocol.js';
+import { GatewayCloseCode } from '../../src/gateway/protocol.js';
+import type {
+  ChangeMessage,
+  ErrorMessage,
+  EventMessage,
+  ResyncedMessage,
+  ServerMessage,
+  SnapshotMessage,
+} from '../../src/gateway/protocol.js';
 import { until } from '../ha/helpers.js';
 import { type GatewayRig, TestClient, helloClient, startGatewayRig, stopGatewayRig } from './rig.js';
 
@@ -170,6 +178,23 @@ describe('gateway sessions', () => {
     expect(rig.gateway.stats).toMatchObject({ sessions: 0, attached: 0 });
   });
 
+  it('a socket that closes before its snapshot ends its session at once (its browser never learnt the id to resume it)', async () => {
+    rig = await startGatewayRig({ readyTimeoutMs: 60_000 });
+    const events: string[] = [];
+    for (const name of ['sessionOpened', 'disconnected', 'sessionEnded'] as const) rig.gateway.on(name, () => events.push(name));
+    rig.pair.freeze(rig.pair.primary); // the registration waits: no snapshot yet
+    const c = TestClient.connect(rig, 'token-alice');
+    await c.opened();
+    c.hello();
+    await until(() => rig!.gateway.stats.sessions === 1, 'the session opened');
+    c.ws.close();
+    await until(() => events.includes('sessionEnded'), 'the session ended', 10_000);
+    rig.pair.freeze(rig.pair.primary, false);
+    await rig.gateway.registrations.settled();
+    expect(events).toEqual(['disconnected', 'sessionEnded']);
+    expect(rig.gateway.stats).toMatchObject({ sessions: 0, registeredDns: 0 });
+  });
+
   it('a resume with another identity, or an unknown session, gets a new session and snapshot', async () => {
     rig = await startGatewayRig();
     const alice = await helloClient(rig, 'token-alice');
@@ -180,6 +205,27 @@ describe('gateway sessions', () => {
     const snap = await bob.waitFor<SnapshotMessage>((m) => m.type === 'snapshot', 'snapshot');
     expect(snap.session).not.toBe(session);
     expect(snap.grant.dns).toEqual(['1002']);
+    // Naming another identity's session is logged: a stolen or mixed-up session id.
+    expect(rig.refusals).toEqual([
+      expect.objectContaining({ stage: 'message', identity: 'bob', reason: expect.stringMatching(/another identity/) }),
+    ]);
+    expect(alice.closed).toBeUndefined();
+  });
+
+  it('a resume from the future (a seq the session never sent) is a protocol violation: 4400, logged, the session untouched', async () => {
+    rig = await startGatewayRig();
+    const alice = await helloClient(rig, 'token-alice');
+    const { session, seq } = alice.messages[0] as SnapshotMessage;
+    const liar = TestClient.connect(rig, 'token-alice');
+    await liar.opened();
+    liar.hello({ session, seq: seq + 1_000_000 });
+    const closed = await liar.waitClosed();
+    expect(closed).toMatchObject({ code: GatewayCloseCode.Malformed, reason: expect.stringMatching(/past the last/) });
+    expect(liar.messages).toEqual([]);
+    expect(rig.refusals.at(-1)).toMatchObject({ stage: 'message', status: GatewayCloseCode.Malformed, identity: 'alice' });
+    expect(alice.closed).toBeUndefined(); // the real browser keeps its socket
+    const connId = rig.pair.placeCall('1001', { from: '5550001' });
+    await alice.waitFor(isEvent('EventRinging', connId), 'still served');
   });
 
   it('after a T-Server failover each session gets the resync corrections about its own DNs only', async () => {
@@ -203,6 +249,31 @@ describe('gateway sessions', () => {
       'the corrected call at alice',
     );
     expect((atAlice.view as { parties: object }).parties).toEqual({ '1001': 'established' });
+  });
+
+  it('a granted DN that cannot be registered: the session is told (ERR_GATEWAY_WATCH) after its snapshot, the rest works', async () => {
+    // The simulator knows DNs of digits only: 'x77' is refused at registration (EventError 40).
+    rig = await startGatewayRig({ authorize: () => ({ dns: ['1001', 'x77'] }) });
+    const alice = await helloClient(rig, 'token-alice');
+    const notice = await alice.waitFor<ErrorMessage>((m) => m.type === 'error' && m.id === undefined, 'the notice');
+    expect(notice.error).toMatchObject({ name: 'GatewayError', code: 'ERR_GATEWAY_WATCH', dn: 'x77' });
+    expect(alice.messages.indexOf(notice)).toBeGreaterThan(0); // after the snapshot
+    expect((alice.messages[0] as SnapshotMessage).dns.map((d) => d.dn)).toEqual(['1001']);
+    // A second session on the same grant tries again, and is told too.
+    const again = await helloClient(rig, 'token-alice');
+    await again.waitFor((m) => m.type === 'error' && m.id === undefined && m.error.code === 'ERR_GATEWAY_WATCH', 'the notice again');
+    const connId = rig.pair.placeCall('1001', { from: '5550001' });
+    await alice.waitFor(isEvent('EventRinging', connId), 'the good DN still served');
+  });
+
+  it('the gateway announces its heartbeat in the snapshot and sends one every heartbeatMs (unsequenced)', async () => {
+    rig = await startGatewayRig({ heartbeatMs: 50 });
+    const alice = await helloClient(rig, 'token-alice');
+    expect((alice.messages[0] as SnapshotMessage).limits).toMatchObject({ heartbeatMs: 50 });
+    await alice.waitFor((m) => m.type === 'heartbeat', 'a heartbeat');
+    await until(() => alice.messages.filter((m) => m.type === 'heartbeat').length >= 3, 'three heartbeats');
+    expect(alice.seqs()).toEqual([]);
+    expect(alice.closed).toBeUndefined();
   });
 
   it('connection events reach every session; server state changes are sequenced', async () => {

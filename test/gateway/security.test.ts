@@ -237,6 +237,35 @@ describe('gateway: connection floods', () => {
     expect(grown).toBeLessThan(8 * 1024 * 1024);
   }, 120_000);
 
+  it('authenticate or authorize slower than authTimeoutMs: 503 (the gateway is at fault, not the token), logged', async () => {
+    const never = new Promise<never>(() => {});
+    rig = await startGatewayRig({ authTimeoutMs: 50, authenticate: () => never });
+    const port = rig.gateway.address!.port;
+    expect(await rawUpgrade(port, protocolsFor('token-alice'))).toBe(503);
+    await stopGatewayRig(rig);
+    rig = await startGatewayRig({ authTimeoutMs: 50, authorize: () => never });
+    expect(await rawUpgrade(rig.gateway.address!.port, protocolsFor('token-alice'))).toBe(503);
+    expect(rig.refusals.at(-1)).toMatchObject({
+      stage: 'upgrade',
+      status: 503,
+      reason: expect.stringMatching(/authorize took more than 50 ms/),
+    });
+    // A verdict in time stands: authenticate that throws is 401, authorize that throws is 403.
+    await stopGatewayRig(rig);
+    rig = await startGatewayRig({
+      authTimeoutMs: 5_000,
+      authenticate: (req) => {
+        if (req.headers['sec-websocket-protocol']?.includes('tlib-token.')) return { id: 'alice' };
+        throw new Error('no token');
+      },
+      authorize: () => {
+        throw new Error('directory down');
+      },
+    });
+    expect(await rawUpgrade(rig.gateway.address!.port, protocolsFor(undefined))).toBe(401);
+    expect(await rawUpgrade(rig.gateway.address!.port, protocolsFor('token-alice'))).toBe(403);
+  });
+
   it('upgrades being authenticated are bounded by maxPendingUpgrades: the rest get 503 at once', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));

@@ -215,9 +215,10 @@ export class RequestRouter {
         this.pump(this.lanes[p.lane]);
         return;
       }
-      // Refused (so never carried out) by a standby promoted in a failover before it claimed the
-      // primary role: it goes again once it has.
-      if (event.ErrorCode === 52 && p.target === undefined && !p.settled && this.init.awaitingPrimary?.()) {
+      // An idempotent request (one the SDK re-sends after a failover anyway) refused by a standby
+      // promoted before it claimed the primary role goes again once it has; any other gets the
+      // typed refusal at once (the application decides).
+      if (event.ErrorCode === 52 && p.idempotent && p.target === undefined && !p.settled && this.init.awaitingPrimary?.()) {
         this.leaveFlight(p);
         p.unsent();
         this.enqueue(this.waitingForPrimary, p);
