@@ -27,7 +27,7 @@ function dnKeyed<V>(entries: Iterable<[string, V]>): Record<string, V> {
 }
 
 export function buildCallView(rec: CallRecord): CallView {
-  const parties = dnKeyed(rec.parties);
+  const parties = dnKeyed(rec.parties.entries());
   if (rec.userData !== undefined && !rec.userDataFrozen) {
     rec.userData = freezeKV(rec.userData);
     rec.userDataFrozen = true;
