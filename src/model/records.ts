@@ -5,9 +5,9 @@
  */
 import type { KVList, TimeValue } from '../protocol/attributes.js';
 import type { CallList } from './call-list.js';
-import { Parties } from './parties.js';
+import { SmallMap } from './small-map.js';
 import type { Linked } from './tiers.js';
-import type { AgentView, CallView, DNView, ForwardView, ModelEvent } from './types.js';
+import type { AgentView, CallView, DNView, ForwardView, ModelEvent, PartyState } from './types.js';
 
 /** Other-party DNs and previous ConnIDs kept per call: a server cannot grow one call without bound. */
 export const MAX_OTHER_PARTIES = 16;
@@ -15,7 +15,7 @@ export const MAX_PREVIOUS_CONNIDS = 16;
 
 export interface CallRecord extends Linked {
   readonly connId: string;
-  readonly parties: Parties;
+  readonly parties: SmallMap<PartyState>;
   /** Other DNs named on the call, most recent last (made at the first). */
   others: string[] | undefined;
   callType: number | undefined;
@@ -84,7 +84,7 @@ export function timeOf(e: ModelEvent): number | undefined {
 export function newCallRecord(connId: string, startedAt: number, bornAt: number): CallRecord {
   return {
     connId,
-    parties: new Parties(),
+    parties: new SmallMap<PartyState>(),
     others: undefined,
     callType: undefined,
     callState: undefined,

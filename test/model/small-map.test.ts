@@ -1,19 +1,19 @@
 /**
- * A call's registered parties (src/model/parties.ts: the first party in two fields, a Map from the
- * second on) behave as a Map, and the per-call hint to a DN's record (store.ts dnOn) never outlives
- * the record: after unregister, re-register or a forgotten pristine record, events land on the
- * DN's current record.
+ * A call's registered parties and a DN's calls (src/model/small-map.ts: the first entry in two
+ * fields, a Map from the second on) behave as a Map, and the per-call hint to a DN's record
+ * (store.ts dnOn) never outlives the record: after unregister, re-register or a forgotten pristine
+ * record, events land on the DN's current record.
  */
 import { describe, expect, it } from 'vitest';
 import { StateModel, type ModelEvent } from '../../src/model/index.js';
-import { Parties } from '../../src/model/parties.js';
+import { SmallMap } from '../../src/model/small-map.js';
 
 const ev = (Event: string, attrs: Record<string, unknown> = {}): ModelEvent => ({ Event, Server: 'sim', ...attrs });
 const C1 = '0066019400000001';
 
-describe('Parties', () => {
+describe("SmallMap (a call's parties, a DN's calls)", () => {
   it('keeps Map semantics through one party, two, and back', () => {
-    const p = new Parties();
+    const p = new SmallMap<string>();
     expect(p.size).toBe(0);
     expect([...p.entries()]).toEqual([]);
     expect(p.delete('A')).toBe(false);
@@ -38,7 +38,7 @@ describe('Parties', () => {
   });
 
   it('a single party deleted leaves an empty set that takes a new first party', () => {
-    const p = new Parties();
+    const p = new SmallMap<string>();
     p.set('A', 'ringing');
     expect(p.delete('A')).toBe(true);
     expect(p.has('A')).toBe(false);
