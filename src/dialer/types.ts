@@ -126,23 +126,13 @@ export interface DialerEvents {
   outcome: (result: DialResult) => void;
 }
 
-/** The options of the connection's `makePredictiveCall` helper the dialer sends. */
-export interface PredictiveCallOptions {
-  /** Timeout: the ring time in ms. */
-  timeout: number;
-  userData?: KVListInput;
-  extensions?: KVListInput;
-}
-
 /** The part of TServerConnection a dialer uses. */
 export interface DialerHost {
-  /** The helper: RequestMakePredictiveCall (ThisDN = the routing point or queue, OtherDN = the number) → EventDialing. */
-  makePredictiveCall(routingPointOrQueue: string, number: string, options: PredictiveCallOptions): Promise<Record<string, unknown>>;
-  /** Sends a request; resolves with its answering event. */
+  /** Sends a request (the dialer's go on the routing lane); resolves with its answering event. */
   request(
     name: string,
     args: Record<string, unknown>,
-    options?: { timeoutMs?: number; signal?: AbortSignal },
+    options?: { timeoutMs?: number; signal?: AbortSignal; lane?: 'routing' },
   ): Promise<Record<string, unknown>>;
   /** Listens to an event by name. */
   on(event: string, listener: (event: Record<string, unknown>) => void): unknown;

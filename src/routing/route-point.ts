@@ -8,7 +8,7 @@
  * calls (count and bytes), calls in progress and requests on the wire are each bounded, a slow or
  * throwing handler is reported and falls back, and a route interrupted by a failover is sent again
  * to the new primary only if the call still waits there (a query tells), so no call is routed twice.
- * Work refused by a server not primary yet waits for one (./primary-wait.ts).
+ * Work refused by a server not primary yet waits for one in the connection (its request router).
  *
  * The routing point's requests go through its own window (./window.ts): a burst of routes takes at
  * most `maxInFlight` of the connection's slots, never waits in the user's request queue, and the
@@ -21,7 +21,6 @@ import { carryOut, type Ending, routeArgs } from './carry-out.js';
 import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { Fifo } from './fifo.js';
-import { PrimaryWait } from './primary-wait.js';
 import { holdRegistration, releaseRegistration } from './registration.js';
 import { Sweep } from './sweep.js';
 import {
@@ -98,12 +97,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e, false);
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
-  /** Work refused by a server not primary yet waits here for its next try; a new server ends the wait. */
-  private readonly primary: PrimaryWait;
-  private readonly onNewServer = () => {
-    this.sweep.start();
-    this.primary.wake();
-  };
+  private readonly onNewServer = () => this.sweep.start();
   /** The host's clock (the connection's): the handler timeout and its timing. */
   private readonly clock: Clock;
 
@@ -121,7 +115,6 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.signal = options.signal;
     this.clock = clockOf(host);
     this.window = new RequestWindow(options.maxInFlight ?? ROUTE_DEFAULTS.maxInFlight);
-    this.primary = new PrimaryWait(this.clock);
     this.sweep = new Sweep({
       routingPoint,
       window: this.window,
@@ -136,7 +129,6 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
         this.failed(connId, false, 'ERR_ROUTE_FAILED', `found waiting after a new server took over, but ${failureOf(err)}`, err);
       },
       report: (err) => this.report(err),
-      primary: this.primary,
     });
   }
 
@@ -367,7 +359,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private decide(entry: Entry, decision: RouteDecision, fellBack: boolean): void {
     this.leaveHandler(entry);
     const args = routeArgs(this.routingPoint, entry.connId, decision);
-    void carryOut(this.host, this.window, this.primary, args, () => entry.gone).then((carried) => {
+    void carryOut(this.host, this.window, args, () => entry.gone).then((carried) => {
       if (carried.ending === 'failed') this.failed(entry.connId, fellBack, 'ERR_ROUTE_FAILED', carried.message, carried.cause);
       else this.finish(entry, carried.ending, carried.destination, args.RouteType as number | undefined, fellBack);
     });
