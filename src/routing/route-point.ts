@@ -93,7 +93,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   /** Set by close(): nothing new is accepted, no handler starts; routes in progress finish. */
   private closed = false;
   private closing: Promise<void> | undefined;
-  private idle: (() => void) | undefined;
+  /** The one promise every onIdle() caller shares while calls are in progress, and how to resolve it. */
+  private idle: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e, false);
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
@@ -178,6 +179,22 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   }
 
   /**
+   * Resolves once no call is in progress — none waiting for the handler, running it, or with its
+   * route on the wire — so every call received so far is counted in `stats()` as ended (routed,
+   * defaulted, failed or abandoned); at once when none is. Calls a sweep has yet to find are not
+   * in progress. One promise is shared by every caller until then; it never rejects.
+   */
+  onIdle(): Promise<void> {
+    if (this.entries.size === 0) return Promise.resolve();
+    if (this.idle === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.idle = { promise, resolve };
+    }
+    return this.idle.promise;
+  }
+
+  /**
    * Stops serving: nothing new is accepted, running handlers are aborted (their results ignored),
    * every call not yet decided gets the switch's default route now (RouteType 1) rather than at
    * the switch's own timeout, routes on the wire finish, and the routing point is unregistered.
@@ -193,7 +210,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.detach();
     this.sweep.stop();
     for (const entry of [...this.entries.values()]) if (entry.stage !== 'sending') this.decide(entry, null, false);
-    if (this.entries.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    await this.onIdle();
     await releaseRegistration(this.host, this.routingPoint); // unregistered unless a dialer still uses it
   }
 
@@ -398,7 +415,10 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     if (this.entries.get(connId)?.stage === 'sending') this.sending--;
     if (!this.entries.delete(connId)) return;
     this.sweep.pump();
-    if (this.entries.size === 0) this.idle?.();
+    if (this.entries.size === 0 && this.idle !== undefined) {
+      this.idle.resolve();
+      this.idle = undefined;
+    }
   }
 
   private report(err: RouteError): void {
