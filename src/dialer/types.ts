@@ -3,6 +3,7 @@
  */
 import { type DialErrorCode, TlibError } from '../errors.js';
 import type { KVListInput } from '../protocol/attributes.js';
+import type { RoutingHost } from '../routing/types.js';
 
 /** Defaults of `DialerOptions` and `DialOptions`, in one place. */
 export const DIAL_DEFAULTS = Object.freeze({
@@ -126,18 +127,8 @@ export interface DialerEvents {
   outcome: (result: DialResult) => void;
 }
 
-/** The part of TServerConnection a dialer uses. */
-export interface DialerHost {
-  /** Sends a request (the dialer's go on the routing lane); resolves with its answering event. */
-  request(
-    name: string,
-    args: Record<string, unknown>,
-    options?: { timeoutMs?: number; signal?: AbortSignal; lane?: 'routing' },
-  ): Promise<Record<string, unknown>>;
-  /** Listens to an event by name. */
-  on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
-  /** Stops listening. */
-  off(event: string, listener: (event: Record<string, unknown>) => void): unknown;
+/** The part of TServerConnection a dialer uses: a routing point's (its requests go on the routing lane), and the DNs registered. */
+export interface DialerHost extends RoutingHost {
   /** DNs registered now (a dial's target needs to be, for its events to come). */
   readonly registeredDNs?: readonly string[];
 }

@@ -150,8 +150,11 @@ describe('deadlines: one timer for many requests', () => {
 });
 
 describe('EventError 52 from a standby promoted before it claimed the primary role', () => {
-  it('an idempotent request waits for the claim and goes again; a non-idempotent one, or once the active is primary, gets the error', async () => {
-    let awaiting = true;
+  const ROUTING: RequestFlags = { ...USER, lane: 'routing' };
+  let awaiting: boolean;
+  const refuse = (p: PendingRequest) => answer(active!, p, { Event: 'EventError', ErrorCode: 52, ErrorMessage: 'not primary' });
+  beforeEach(() => {
+    awaiting = true;
     router = new RequestRouter({
       owner: {},
       requestTimeoutMs: 1_000,
@@ -160,6 +163,9 @@ describe('EventError 52 from a standby promoted before it claimed the primary ro
       route: () => active,
       awaitingPrimary: () => awaiting,
     });
+  });
+
+  it('an idempotent request waits for the claim and goes again; a non-idempotent one, or once the active is primary, gets the error', async () => {
     const login = send('RequestAgentLogin', { ThisDN: '1001', AgentID: 'a1' });
     answer(active!, login.p, { Event: 'EventError', ErrorCode: 52 });
     await Promise.resolve();
@@ -178,24 +184,6 @@ describe('EventError 52 from a standby promoted before it claimed the primary ro
     await Promise.resolve();
     expect(q.out.error).toBeInstanceOf(TServerError);
   });
-});
-
-describe('EventError 52 on the routing lane, the bound and the cause', () => {
-  const ROUTING: RequestFlags = { ...USER, lane: 'routing' };
-  let awaiting: boolean;
-  const refuse = (p: PendingRequest) => answer(active!, p, { Event: 'EventError', ErrorCode: 52, ErrorMessage: 'not primary' });
-  beforeEach(() => {
-    awaiting = true;
-    router = new RequestRouter({
-      owner: {},
-      requestTimeoutMs: 1_000,
-      windows: laneWindows(10, 10),
-      clock: fakeClock,
-      route: () => active,
-      awaitingPrimary: () => awaiting,
-    });
-  });
-
   it("a routing point's RequestRouteCall (not idempotent) refused with 52 waits for the claim and goes once more; the user's own gets the error", async () => {
     const route = send('RequestRouteCall', { ThisDN: 'rp', ConnID: 'c1' }, {}, ROUTING);
     const users = send('RequestRouteCall', { ThisDN: 'rp', ConnID: 'c2' });
