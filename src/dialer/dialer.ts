@@ -15,7 +15,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
 import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
-import { Fifo } from '../routing/fifo.js';
+import { Fifo } from '../util/fifo.js';
 import { holdRegistration, registrationHeld, releaseRegistration } from '../routing/registration.js';
 import { ROUTING_LANE } from '../routing/types.js';
 import { RequestWindow } from '../routing/window.js';

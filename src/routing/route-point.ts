@@ -20,7 +20,7 @@ import type { KVList } from '../protocol/attributes.js';
 import { carryOut, type Ending, routeArgs } from './carry-out.js';
 import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
 import { type Clock, clockOf } from '../util/clock.js';
-import { Fifo } from './fifo.js';
+import { Fifo } from '../util/fifo.js';
 import { holdRegistration, releaseRegistration } from './registration.js';
 import { Sweep } from './sweep.js';
 import {

@@ -18,7 +18,7 @@ import { TServerError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
 import { failureOf, waitsAt } from './checks.js';
-import { Fifo } from './fifo.js';
+import { Fifo } from '../util/fifo.js';
 import { NO_SUCH_CALL, RouteError } from './types.js';
 import type { RequestWindow } from './window.js';
 
