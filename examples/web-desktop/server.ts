@@ -5,10 +5,11 @@
  *
  *   npm run web-demo        # prints the page's URL; then type `call` to ring the agent, `kill` to kill the primary, `restart` to bring it back
  *
- * The page loads `tlib-client/browser`, built here from this repository's src/ with the package's
- * own browser build settings (tsup.config.ts), so the page always runs the code beside it; it opens a GatewayConnection to this server's /tlib with its token. Everything
- * runs on 127.0.0.1. `startWebDesktop()` is what the browser test drives.
+ * The page loads `tlib-client/browser` (buildBrowserBundle: the installed package's browser build, or
+ * in this repository a build of src/) and opens a GatewayConnection to this server's /tlib with its
+ * token. Everything runs on 127.0.0.1. `startWebDesktop()` is what the browser test drives.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,8 +18,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { build } from 'tsup';
-import { browserBuild } from '../../tsup.config.js';
 import { TServerConnection } from 'tlib-client';
 import { createGateway, tokenFromRequest, type Gateway } from 'tlib-client/gateway';
 import { HotStandbyPair } from 'tlib-client/simulator';
@@ -52,13 +51,22 @@ export interface WebDesktop {
   close(): Promise<void>;
 }
 
-/** Builds the browser bundle (the package's browser build settings) into a temporary folder; its text. */
+/**
+ * The page's copy of `tlib-client/browser`. From an installed package it is the package's own
+ * browser build (dist/browser/index.js: one self-contained ES module). In this repository, where
+ * src/ sits beside the example, it is built from the source with the package's browser build
+ * settings (tsup.config.ts), so the page always runs the code beside it.
+ */
 export async function buildBrowserBundle(): Promise<string> {
+  const source = path.join(ROOT, 'src/browser/index.ts');
+  if (!existsSync(source)) return readFile(fileURLToPath(import.meta.resolve('tlib-client/browser')), 'utf8');
+  // Build tools of this repository, loaded only here: an installed package needs neither.
+  const [{ build }, { browserBuild }] = await Promise.all([import('tsup'), import(path.join(ROOT, 'tsup.config.ts'))]);
   const outDir = await mkdtemp(path.join(os.tmpdir(), 'tlib-web-desktop-'));
   try {
     await build({
       ...browserBuild,
-      entry: { 'tlib-browser': path.join(ROOT, 'src/browser/index.ts') },
+      entry: { 'tlib-browser': source },
       format: ['esm'],
       noExternal: [...browserBuild.noExternal],
       outDir,

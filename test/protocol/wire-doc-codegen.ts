@@ -86,7 +86,7 @@ function eventNotes(d: MessageDescriptor): string {
   if (d.synthesized) return 'made by the client, never on the wire';
   if (d.obsolete) return 'obsolete: delivered with a warning, not acted upon';
   if (d.internal) return 'consumed by the SDK, never delivered';
-  const notes = d.fromSeed ? [] : ['not in the seeds: wire spec list + usual content'];
+  const notes = d.fromSeed ? [] : ['not in the reference: protocol list + usual content'];
   if (d.call) notes.push('call event');
   if (d.v11) notes.push('1.1');
   if (d.v12) notes.push('1.2');

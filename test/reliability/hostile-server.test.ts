@@ -314,10 +314,11 @@ describe('well-framed but wrong content: the session is kept', () => {
       frames.push(encodeFrame(T_USER_EVENT, { ThisDN: '1001', time: { seconds: 1, microseconds: 0 }, EventSequenceNumber: start + i }));
     r.conn.on('EventUserEvent', () => count++);
     r.sim.sendRaw(Buffer.concat(frames));
-    await until(() => count === 20_000, '20,000 events', 10_000);
+    // A deadline for a loaded 2-core machine, not a speed claim (the bench measures speed).
+    await until(() => count === 20_000, '20,000 events', 40_000);
     expect(inOrder).toBe(true);
     expect(r.rec.names()).not.toContain('EventServerDisconnected');
-  });
+  }, 60_000);
 });
 
 // ------------------------------------------------------------------------------- backup addresses
