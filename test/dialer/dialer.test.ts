@@ -359,14 +359,16 @@ describe('Dialer requests and a server not primary yet', () => {
     new TServerError({ ErrorCode: 52, ErrorMessage: 'not primary: tserver-b is the backup' }, { name, referenceId: 9 } as never);
 
   it('the dial, the search for a lost one and the checks all go on the routing lane', async () => {
-    const dialer = new Dialer(host, { outcomeGraceMs: 1 }); // checked 2 ms after it is placed (a real timer)
+    vi.useFakeTimers();
+    const dialer = new Dialer(host, { outcomeGraceMs: 1 }); // checked 2 ms after it is placed
     const lost = rejection(dialer.dial('5000', '+1555777', { timeoutMs: 1 }));
     const ringing = dialer.dial('5000', '+1555888', { timeoutMs: 1, userData: [['Campaign', 'c1']] });
-    await flush();
+    await vi.advanceTimersByTimeAsync(0);
     host.script.RequestQueryCall = () => ({ Event: 'EventPartyInfo', CallState: 9, Extensions: [['Parties', [['5000', 'routing']]]] });
     host.script.RequestQueryAddress = () => ({ Event: 'EventAddressInfo' }); // no calls there: the lost one is unknown
     host.dials()[0].reject(new RequestInterruptedError(info, 'the connection was lost'));
     host.answer(1);
+    await vi.advanceTimersByTimeAsync(10);
     await expect(ringing).resolves.toMatchObject({ outcome: 'machine', checked: true });
     expect(await lost).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN' });
     const names = host.sent.filter((s) => s.name !== 'RequestRegisterAddress' && s.name !== 'RequestUnregisterAddress');
