@@ -126,6 +126,7 @@ results.forEach((r, i) => {
 });
 say(`outcomes: ${[...tally].map(([k, n]) => `${k} ${n}`).join(', ')}`);
 const s = dialer.stats();
+await rp.onIdle(); // the answered calls' routes landed: stats() counts each
 say(
   `dialer: sent ${s.sent}, learned by asking ${s.checked}, unknown ${s.unknown}, refused ${s.refused}; routed answered calls ${rp.stats().routed}`,
 );

@@ -159,13 +159,16 @@ await (async () => {
   while (ids.some((id) => pair.routeCallCount(id) === 0) && Date.now() < deadline) await sleep(20);
   const counts = ids.map((id) => pair.routeCallCount(id));
   const once = counts.filter((n) => n === 1).length;
+  // The switch counts a route when it gets it; the router, when its answer comes back. Wait for
+  // the last answers (no call waiting, running or on the wire) so that stats() counts every call.
+  await rp.onIdle();
   const s = rp.stats();
   say(
     `${burst} calls: ${once} routed exactly once, ${counts.filter((n) => n === 0).length} never, ${counts.filter((n) => n > 1).length} twice or more`,
   );
   say(`decisions: ${decided.agent} to a free agent, ${decided.queue} to a skill queue, ${decided.default} to the default route`);
   say(
-    `router: routed ${s.routed}, defaulted ${s.defaulted}, failed ${s.failed}, fallback ${s.fellBack}, recovered after failover ${s.recovered}, handler p50 ${s.handlerMs.p50.toFixed(2)} ms p99 ${s.handlerMs.p99.toFixed(2)} ms`,
+    `router: routed ${s.routed}, sending ${s.sending}, defaulted ${s.defaulted}, failed ${s.failed}, fallback ${s.fellBack}, recovered after failover ${s.recovered}, handler p50 ${s.handlerMs.p50.toFixed(2)} ms p99 ${s.handlerMs.p99.toFixed(2)} ms`,
   );
   await rp.close();
   await conn.close();

@@ -138,16 +138,19 @@ export interface RequestInfo {
 export interface TlibErrorCodes {
   ERR_TSERVER: TServerError;
 }
-/** The T-Server answered a request with EventError. */
+/**
+ * The T-Server answered a request with EventError. `detail`, when given, says what the SDK did
+ * about it before giving up (a request refused as not primary that waited for a primary).
+ */
 export class TServerError extends TlibError {
   readonly errorCode: number;
   readonly errorMessage: string | undefined;
   readonly request: RequestInfo;
   readonly event: Record<string, unknown>;
-  constructor(event: { ErrorCode: number; ErrorMessage?: string } & Record<string, unknown>, request: RequestInfo) {
+  constructor(event: { ErrorCode: number; ErrorMessage?: string } & Record<string, unknown>, request: RequestInfo, detail?: string) {
     super(
       'ERR_TSERVER',
-      `${request.name} refused by T-Server: ErrorCode ${event.ErrorCode}${event.ErrorMessage ? ` (${event.ErrorMessage})` : ''}`,
+      `${request.name} refused by T-Server: ErrorCode ${event.ErrorCode}${event.ErrorMessage ? ` (${event.ErrorMessage})` : ''}${detail ? `; ${detail}` : ''}`,
     );
     this.errorCode = event.ErrorCode;
     this.errorMessage = event.ErrorMessage;

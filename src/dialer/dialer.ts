@@ -6,15 +6,18 @@
  * call: EventRouteRequest at a routing point (served by `conn.route()`), EventQueued at a queue.
  *
  * What makes it safe for a campaign: at most `maxInFlight` dials are in progress (the rest wait in
- * order, bounded in count and bytes); each dial settles exactly once; and a dial is never sent
- * twice — one caught by a failover learns its outcome by asking the new primary (./recovery.ts).
+ * order, bounded in count and bytes); each dial settles exactly once; and a dial is never carried
+ * out twice — one caught by a failover learns its outcome by asking the new primary (./recovery.ts).
+ * Its requests go on the connection's routing lane: never refused by the user's offline queue,
+ * never taking the user's in-flight slots, and one refused by a server not primary yet (EventError
+ * 52: not carried out) is sent again by the connection once a server is primary.
  */
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
 import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
-import { Fifo } from '../routing/fifo.js';
-import { PrimaryWait, Tries } from '../routing/primary-wait.js';
+import { Fifo } from '../util/fifo.js';
 import { holdRegistration, registrationHeld, releaseRegistration } from '../routing/registration.js';
+import { ROUTING_LANE } from '../routing/types.js';
 import { RequestWindow } from '../routing/window.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { outcomeOf } from './outcome.js';
@@ -30,14 +33,13 @@ import {
   type DialOutcome,
   type DialResult,
   type DialStats,
-  type PredictiveCallOptions,
 } from './types.js';
 
 interface Dial {
   target: string;
   number: string;
-  /** makePredictiveCall's options: the ring timeout and what the caller attached. */
-  options: PredictiveCallOptions;
+  /** RequestMakePredictiveCall's attributes: ThisDN, OtherDN, the ring Timeout and what the caller attached. */
+  args: { ThisDN: string; OtherDN: string; Timeout: number; UserData?: unknown; Extensions?: unknown };
   bytes: number;
   /** queued → sending (request on the wire) → dialing (ConnID known) | lost (request lost: looking for its call) → done. */
   stage: 'queued' | 'sending' | 'dialing' | 'lost' | 'done';
@@ -46,8 +48,6 @@ interface Dial {
   due: number;
   /** Checks past `due` that did not tell the outcome. */
   misses: number;
-  /** Queries about it that reached no primary (EventError 52, or lost with their server), since its last answer. */
-  tries: Tries | undefined;
   timer: unknown;
   resolve: (r: DialResult) => void;
   reject: (err: unknown) => void;
@@ -78,8 +78,6 @@ export class Dialer extends EventEmitter<DialerEvents> {
   private queuedBytes = 0;
   private inFlight = 0;
   private readonly byConnId = new Map<string, Dial>();
-  /** Where a lost dial waits to be looked for again when no server was primary to ask; a new server ends the wait. */
-  private readonly primary: PrimaryWait;
   /** Dials whose request was lost with its server, until their call is found at the target. */
   private readonly lost: LostDials<Dial>;
   private readonly window = new RequestWindow(CHECK_WINDOW);
@@ -101,10 +99,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
   private closing: Promise<void> | undefined;
   private idle: (() => void) | undefined;
   private readonly onEvent = (e: Record<string, unknown>) => this.observe(e);
-  private readonly onNewServer = () => {
-    this.primary.wake();
-    this.checkAll();
-  };
+  private readonly onNewServer = () => this.checkAll();
 
   constructor(host: DialerHost, options: DialerOptions = {}) {
     super();
@@ -117,14 +112,12 @@ export class Dialer extends EventEmitter<DialerEvents> {
     });
     this.host = host;
     this.clock = clockOf(host);
-    this.primary = new PrimaryWait(this.clock);
     this.lost = new LostDials<Dial>({
       host,
       window: this.window,
-      primary: this.primary,
+      clock: this.clock,
       owned: (connId) => this.byConnId.has(connId),
       isLost: (d) => d.stage === 'lost',
-      tries: (d) => (d.tries ??= new Tries(this.clock)),
       found: (d, connId) => {
         this.follow(d, connId);
         void this.check(d);
@@ -159,10 +152,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
       return Promise.reject(err);
     }
     if (this.closing) return Promise.reject(new DialError('ERR_DIALER_CLOSED', target, number, undefined, 'the dialer is closed'));
-    const sent: PredictiveCallOptions = { timeout: options.timeoutMs ?? this.timeoutMs };
-    if (options.userData !== undefined) sent.userData = options.userData;
-    if (options.extensions !== undefined) sent.extensions = options.extensions;
-    const bytes = approxBytes(sent) + target.length + number.length;
+    const args: Dial['args'] = { ThisDN: target, OtherDN: number, Timeout: options.timeoutMs ?? this.timeoutMs };
+    if (options.userData !== undefined) args.UserData = options.userData;
+    if (options.extensions !== undefined) args.Extensions = options.extensions;
+    const bytes = approxBytes(args);
     if (this.inFlight >= this.maxInFlight && (this.queued >= this.maxQueued || this.queuedBytes + bytes > this.maxQueuedBytes)) {
       this.counts.overflowed++;
       const why =
@@ -176,13 +169,12 @@ export class Dialer extends EventEmitter<DialerEvents> {
       const dial: Dial = {
         target,
         number,
-        options: sent,
+        args,
         bytes,
         stage: 'queued',
         connId: undefined,
         due: 0,
         misses: 0,
-        tries: undefined,
         timer: undefined,
         resolve,
         reject,
@@ -246,10 +238,10 @@ export class Dialer extends EventEmitter<DialerEvents> {
     }
     if (dial.stage !== 'sending') return; // aborted meanwhile
     this.counts.sent++;
-    dial.due = this.clock.now() + dial.options.timeout + this.graceMs;
+    dial.due = this.clock.now() + dial.args.Timeout + this.graceMs;
     let answer: Record<string, unknown>;
     try {
-      answer = await this.host.makePredictiveCall(dial.target, dial.number, dial.options);
+      answer = await this.host.request('RequestMakePredictiveCall', dial.args, ROUTING_LANE);
     } catch (err) {
       if (err instanceof RequestInterruptedError || err instanceof RequestTimeoutError) this.loseRequest(dial);
       else this.refuse(dial, 'ERR_DIAL_REFUSED', `not placed: ${failureOf(err)}`, err);
@@ -343,15 +335,6 @@ export class Dialer extends EventEmitter<DialerEvents> {
     this.clock.clearTimeout(dial.timer);
     const checked = await checkCall(this.host, this.window, dial.connId, dial.target);
     if (dial.stage !== 'dialing') return; // its outcome event came meanwhile
-    if (checked.kind === 'later') {
-      // No primary to ask: again at the next new server (checkAll) or after a backoff; not a miss.
-      dial.tries ??= new Tries(this.clock);
-      const delay = dial.tries.next(checked.cause);
-      if (delay === undefined) this.unknown(dial, `the call could not be checked: ${dial.tries.why()}`, checked.cause);
-      else this.arm(dial, delay);
-      return;
-    }
-    dial.tries = undefined;
     if (checked.kind === 'outcome') this.settle(dial, checked.outcome, checked.event, true);
     else if (checked.kind === 'gone') this.unknown(dial, checked.why, checked.cause);
     else if (checked.kind === 'ringing' && this.clock.now() < dial.due) this.arm(dial, dial.due - this.clock.now());

@@ -10,14 +10,16 @@
  *   one by one (RequestQueryCall) until each lost dial's number is found as the call's OtherDN.
  *   A lost dial whose number is not found was never placed or ended meanwhile: outcome unknown.
  *
- * A query that reached a server not primary yet (EventError 52), or was lost with its server, tells
- * nothing: the dialer asks again once a server is primary (../routing/primary-wait.ts).
+ * A query that reached a server not primary yet (EventError 52) waits in the connection for one and
+ * goes again (connection/requests/router.ts), and a query lost with its server is re-sent there
+ * too: what comes here is the final answer.
  */
 import { TServerError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
+import type { Clock } from '../util/clock.js';
 import { failureOf } from '../routing/checks.js';
-import { askAgainLater, type PrimaryWait, type Tries } from '../routing/primary-wait.js';
+import { ROUTING_LANE } from '../routing/types.js';
 import type { RequestWindow } from '../routing/window.js';
 import { outcomeOfInfo } from './outcome.js';
 import type { DialerHost, DialOutcome } from './types.js';
@@ -31,19 +33,16 @@ export type Checked =
   | { kind: 'outcome'; outcome: DialOutcome; event: Record<string, unknown> }
   | { kind: 'ringing' }
   | { kind: 'gone'; why: string; cause: unknown }
-  /** No server was primary to ask (EventError 52, or the query was lost with its server). */
-  | { kind: 'later'; cause: unknown }
   | { kind: 'unreadable'; why: string; cause: unknown };
 
 export async function checkCall(host: DialerHost, window: RequestWindow, connId: string, target: string): Promise<Checked> {
   try {
-    const info = await window.run(() => host.request('RequestQueryCall', { ConnID: connId }));
+    const info = await window.run(() => host.request('RequestQueryCall', { ConnID: connId }, ROUTING_LANE));
     const outcome = outcomeOfInfo(info, target);
     return outcome === undefined ? { kind: 'ringing' } : { kind: 'outcome', outcome, event: info };
   } catch (err) {
     if (err instanceof TServerError && err.errorCode === NO_SUCH_CALL)
       return { kind: 'gone', why: 'the call ended and the event telling its outcome never arrived', cause: err };
-    if (askAgainLater(err)) return { kind: 'later', cause: err };
     return { kind: 'unreadable', why: `the call could not be checked: ${failureOf(err)}`, cause: err };
   }
 }
@@ -55,7 +54,8 @@ export interface LostDial {
 /**
  * Finds the ConnIDs of `lost` dials placed for `target` among the calls there that `owned` does not
  * claim. Resolves with each found dial's ConnID; a dial missing from the map was not found. Rejects
- * when the list, or a call's read, reached no primary (askAgainLater): the search is to run again.
+ * when the list, or a call's read, failed other than with EventError 57 (the call ended meanwhile:
+ * not one of these): "not found" would then not be known.
  */
 export async function findCalls<D extends LostDial>(
   host: DialerHost,
@@ -65,7 +65,7 @@ export async function findCalls<D extends LostDial>(
   owned: (connId: string) => boolean,
 ): Promise<Map<D, string>> {
   const found = new Map<D, string>();
-  const info = await window.run(() => host.request('RequestQueryAddress', { ThisDN: target }));
+  const info = await window.run(() => host.request('RequestQueryAddress', { ThisDN: target }, ROUTING_LANE));
   const calls = kvGet(info.Extensions as KVList | undefined, 'Calls');
   if (!Array.isArray(calls)) return found;
   const candidates = (calls as KVList).map(([connId]) => connId).filter((connId) => !owned(connId));
@@ -76,15 +76,15 @@ export async function findCalls<D extends LostDial>(
     else waiting.set(d.number, [d]);
   }
   let left = lost.length;
-  let noPrimary: unknown;
+  let unread: unknown;
   // Newest first: a lost dial's call is among the latest placed.
   const reads = candidates.slice(-MAX_CANDIDATES).reverse();
   await Promise.all(
     reads.map((connId) =>
       window.run(async () => {
-        if (left === 0 || noPrimary !== undefined) return;
-        const call = await host.request('RequestQueryCall', { ConnID: connId }).catch((err: unknown) => {
-          if (askAgainLater(err)) noPrimary ??= err; // else the call ended meanwhile: not this one
+        if (left === 0 || unread !== undefined) return;
+        const call = await host.request('RequestQueryCall', { ConnID: connId }, ROUTING_LANE).catch((err: unknown) => {
+          if (!(err instanceof TServerError && err.errorCode === NO_SUCH_CALL)) unread ??= err;
           return undefined;
         });
         const dial = typeof call?.OtherDN === 'string' ? waiting.get(call.OtherDN)?.shift() : undefined;
@@ -94,7 +94,7 @@ export async function findCalls<D extends LostDial>(
       }, false),
     ),
   );
-  if (noPrimary !== undefined) throw noPrimary;
+  if (unread !== undefined) throw unread;
   return found;
 }
 
@@ -102,38 +102,28 @@ export async function findCalls<D extends LostDial>(
 export interface LostDialsHost<D> {
   readonly host: DialerHost;
   readonly window: RequestWindow;
-  /** Where the search waits for a primary (the dialer wakes it at a new server). */
-  readonly primary: PrimaryWait;
+  /** Where a batch waits for the next tick. */
+  readonly clock: Clock;
   /** A dial owns this call already. */
   owned(connId: string): boolean;
   /** Still lost: not settled, aborted or found meanwhile. */
   isLost(dial: D): boolean;
-  /** The dial's tries against servers not primary yet. */
-  tries(dial: D): Tries;
   found(dial: D, connId: string): void;
   unknown(dial: D, why: string, cause?: unknown): void;
 }
 
-/**
- * Dials whose request was lost with its server, looked for at their target (findCalls) in one batch
- * per tick. When no server is primary to ask, the batch is looked for again at the next new server
- * or after a backoff, each dial within its own tries; past them its outcome is unknown.
- */
+/** Dials whose request was lost with its server, looked for at their target (findCalls) in one batch per tick. */
 export class LostDials<D extends LostDial & { target: string }> {
   private readonly lost: D[] = [];
-  /** Ends the wait for a primary, while one is set. */
-  private lookAgain: (() => void) | undefined;
 
   constructor(private readonly d: LostDialsHost<D>) {}
 
   add(dial: D): void {
     this.lost.push(dial);
-    if (this.lost.length === 1 && this.lookAgain === undefined) this.d.primary.clock.defer(() => void this.search());
+    if (this.lost.length === 1) this.d.clock.defer(() => void this.search());
   }
 
   private async search(): Promise<void> {
-    this.lookAgain?.();
-    this.lookAgain = undefined;
     const byTarget = new Map<string, D[]>();
     for (const dial of this.lost.splice(0)) {
       const same = byTarget.get(dial.target);
@@ -145,7 +135,8 @@ export class LostDials<D extends LostDial & { target: string }> {
       try {
         found = await findCalls(this.d.host, this.d.window, target, dials, this.d.owned);
       } catch (err) {
-        this.notListed(target, dials, err);
+        const why = `its request was lost with its server and the calls at ${target} could not be read: ${failureOf(err)}`;
+        for (const dial of dials) if (this.d.isLost(dial)) this.d.unknown(dial, why, err);
         continue;
       }
       for (const dial of dials) {
@@ -158,26 +149,6 @@ export class LostDials<D extends LostDial & { target: string }> {
             'its request was lost with its server and the new server knows no call to this number: never placed, or ended meanwhile',
           );
       }
-    }
-  }
-
-  /** The calls at `target` could not be listed or read: when no primary was there to ask, the dials wait for one. */
-  private notListed(target: string, dials: D[], err: unknown): void {
-    const later = askAgainLater(err);
-    for (const dial of dials) {
-      if (!this.d.isLost(dial)) continue;
-      const tries = later ? this.d.tries(dial) : undefined;
-      const delay = tries?.next(err);
-      if (delay === undefined) {
-        const why = tries ? tries.why() : failureOf(err);
-        this.d.unknown(dial, `its request was lost with its server and the calls at ${target} could not be listed: ${why}`, err);
-        continue;
-      }
-      this.lost.push(dial);
-      this.lookAgain ??= this.d.primary.after(delay, () => {
-        this.lookAgain = undefined;
-        void this.search();
-      });
     }
   }
 }

@@ -3,6 +3,7 @@
  */
 import { type DialErrorCode, TlibError } from '../errors.js';
 import type { KVListInput } from '../protocol/attributes.js';
+import type { RoutingHost } from '../routing/types.js';
 
 /** Defaults of `DialerOptions` and `DialOptions`, in one place. */
 export const DIAL_DEFAULTS = Object.freeze({
@@ -126,28 +127,8 @@ export interface DialerEvents {
   outcome: (result: DialResult) => void;
 }
 
-/** The options of the connection's `makePredictiveCall` helper the dialer sends. */
-export interface PredictiveCallOptions {
-  /** Timeout: the ring time in ms. */
-  timeout: number;
-  userData?: KVListInput;
-  extensions?: KVListInput;
-}
-
-/** The part of TServerConnection a dialer uses. */
-export interface DialerHost {
-  /** The helper: RequestMakePredictiveCall (ThisDN = the routing point or queue, OtherDN = the number) → EventDialing. */
-  makePredictiveCall(routingPointOrQueue: string, number: string, options: PredictiveCallOptions): Promise<Record<string, unknown>>;
-  /** Sends a request; resolves with its answering event. */
-  request(
-    name: string,
-    args: Record<string, unknown>,
-    options?: { timeoutMs?: number; signal?: AbortSignal },
-  ): Promise<Record<string, unknown>>;
-  /** Listens to an event by name. */
-  on(event: string, listener: (event: Record<string, unknown>) => void): unknown;
-  /** Stops listening. */
-  off(event: string, listener: (event: Record<string, unknown>) => void): unknown;
+/** The part of TServerConnection a dialer uses: a routing point's (its requests go on the routing lane), and the DNs registered. */
+export interface DialerHost extends RoutingHost {
   /** DNs registered now (a dial's target needs to be, for its events to come). */
   readonly registeredDNs?: readonly string[];
 }

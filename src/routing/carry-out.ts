@@ -2,14 +2,14 @@
  * Carrying out one routing decision: RequestRouteCall through the routing point's window, and when
  * its outcome is unknown (its server was lost, or no answer came) a RequestQueryCall to the server
  * now primary before any second send — the route goes again only if the call still waits at the
- * routing point, so no call is routed twice. A route or check that reached a server not primary
- * yet (EventError 52; a check lost with its server) goes again once one is (./primary-wait.ts).
+ * routing point, so no call is routed twice. A route or check refused by a server not primary yet
+ * (EventError 52) is sent again by the connection once one is (connection/requests/router.ts); what
+ * reaches this module is the final answer.
  * Resolves with how the call ended; never rejects.
  */
 import { TServerError } from '../errors.js';
 import { RouteType } from '../protocol/enums.js';
 import { failureOf, outcomeUnknown, routeUsedDestination, waitsAt } from './checks.js';
-import { askAgainLater, type PrimaryWait, refusedNotPrimary, Tries } from './primary-wait.js';
 import { NO_SUCH_CALL, ROUTING_LANE, type RouteDecision, type RouteTarget, type RoutingHost } from './types.js';
 import type { RequestWindow } from './window.js';
 
@@ -44,13 +44,11 @@ const noSuchCall = (err: unknown): boolean => err instanceof TServerError && err
 export async function carryOut(
   host: RoutingHost,
   window: RequestWindow,
-  primary: PrimaryWait,
   args: Record<string, unknown>,
   gone: () => Ending | undefined,
 ): Promise<Carried> {
   const asked = args.OtherDN as string | undefined;
   const byDefault = asked === undefined && args.RouteType === RouteType.Default;
-  const tries = new Tries(primary.clock);
   for (let rechecks = 0; ; ) {
     let err: unknown;
     try {
@@ -61,15 +59,10 @@ export async function carryOut(
     }
     // EventError 57: the call no longer waits there (routed by default, or the caller hung up).
     if (noSuchCall(err)) return { ending: gone() ?? 'defaulted', destination: undefined };
-    // EventError 52: refused, so not carried out: sent again once a server is primary.
-    if (refusedNotPrimary(err)) {
-      if (await primary.retry(tries, err)) continue;
-      return { ending: 'failed', message: `the route was not carried out: ${tries.why()}`, cause: err };
-    }
     if (!outcomeUnknown(err) || rechecks >= MAX_RECHECKS)
       return { ending: 'failed', message: `the route was not carried out: ${failureOf(err)}`, cause: err };
     rechecks++;
-    const checked = await check(host, window, primary, tries, args);
+    const checked = await check(host, window, args);
     if (checked === 'routed') return { ending: gone() ?? 'routed', destination: asked };
     if (checked === 'noSuchCall') return { ending: gone() ?? 'defaulted', destination: undefined };
     if (checked !== 'waits') return checked;
@@ -84,20 +77,13 @@ export async function carryOut(
 async function check(
   host: RoutingHost,
   window: RequestWindow,
-  primary: PrimaryWait,
-  tries: Tries,
   args: Record<string, unknown>,
 ): Promise<'waits' | 'routed' | 'noSuchCall' | Carried> {
-  for (;;) {
-    try {
-      const info = await window.run(() => host.request('RequestQueryCall', { ConnID: args.ConnID }, ROUTING_LANE));
-      return waitsAt(info, args.ThisDN as string) ? 'waits' : 'routed';
-    } catch (err) {
-      if (noSuchCall(err)) return 'noSuchCall';
-      const again = askAgainLater(err);
-      if (again && (await primary.retry(tries, err))) continue;
-      const why = again ? tries.why() : failureOf(err);
-      return { ending: 'failed', message: `the route's outcome could not be checked after a failover: ${why}`, cause: err };
-    }
+  try {
+    const info = await window.run(() => host.request('RequestQueryCall', { ConnID: args.ConnID }, ROUTING_LANE));
+    return waitsAt(info, args.ThisDN as string) ? 'waits' : 'routed';
+  } catch (err) {
+    if (noSuchCall(err)) return 'noSuchCall';
+    return { ending: 'failed', message: `the route's outcome could not be checked after a failover: ${failureOf(err)}`, cause: err };
   }
 }

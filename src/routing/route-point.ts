@@ -8,7 +8,7 @@
  * calls (count and bytes), calls in progress and requests on the wire are each bounded, a slow or
  * throwing handler is reported and falls back, and a route interrupted by a failover is sent again
  * to the new primary only if the call still waits there (a query tells), so no call is routed twice.
- * Work refused by a server not primary yet waits for one (./primary-wait.ts).
+ * Work refused by a server not primary yet waits for one in the connection (its request router).
  *
  * The routing point's requests go through its own window (./window.ts): a burst of routes takes at
  * most `maxInFlight` of the connection's slots, never waits in the user's request queue, and the
@@ -20,8 +20,7 @@ import type { KVList } from '../protocol/attributes.js';
 import { carryOut, type Ending, routeArgs } from './carry-out.js';
 import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
 import { type Clock, clockOf } from '../util/clock.js';
-import { Fifo } from './fifo.js';
-import { PrimaryWait } from './primary-wait.js';
+import { Fifo } from '../util/fifo.js';
 import { holdRegistration, releaseRegistration } from './registration.js';
 import { Sweep } from './sweep.js';
 import {
@@ -94,16 +93,12 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   /** Set by close(): nothing new is accepted, no handler starts; routes in progress finish. */
   private closed = false;
   private closing: Promise<void> | undefined;
-  private idle: (() => void) | undefined;
+  /** The one promise every onIdle() caller shares while calls are in progress, and how to resolve it. */
+  private idle: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly onRouteRequest = (e: Record<string, unknown>) => this.arrive(e, false);
   private readonly onCallGone = (e: Record<string, unknown>) => this.gone(e);
   private readonly onAbortSignal = () => void this.close();
-  /** Work refused by a server not primary yet waits here for its next try; a new server ends the wait. */
-  private readonly primary: PrimaryWait;
-  private readonly onNewServer = () => {
-    this.sweep.start();
-    this.primary.wake();
-  };
+  private readonly onNewServer = () => this.sweep.start();
   /** The host's clock (the connection's): the handler timeout and its timing. */
   private readonly clock: Clock;
 
@@ -121,7 +116,6 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.signal = options.signal;
     this.clock = clockOf(host);
     this.window = new RequestWindow(options.maxInFlight ?? ROUTE_DEFAULTS.maxInFlight);
-    this.primary = new PrimaryWait(this.clock);
     this.sweep = new Sweep({
       routingPoint,
       window: this.window,
@@ -136,7 +130,6 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
         this.failed(connId, false, 'ERR_ROUTE_FAILED', `found waiting after a new server took over, but ${failureOf(err)}`, err);
       },
       report: (err) => this.report(err),
-      primary: this.primary,
     });
   }
 
@@ -186,6 +179,22 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   }
 
   /**
+   * Resolves once no call is in progress — none waiting for the handler, running it, or with its
+   * route on the wire — so every call received so far is counted in `stats()` as ended (routed,
+   * defaulted, failed or abandoned); at once when none is. Calls a sweep has yet to find are not
+   * in progress. One promise is shared by every caller until then; it never rejects.
+   */
+  onIdle(): Promise<void> {
+    if (this.entries.size === 0) return Promise.resolve();
+    if (this.idle === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.idle = { promise, resolve };
+    }
+    return this.idle.promise;
+  }
+
+  /**
    * Stops serving: nothing new is accepted, running handlers are aborted (their results ignored),
    * every call not yet decided gets the switch's default route now (RouteType 1) rather than at
    * the switch's own timeout, routes on the wire finish, and the routing point is unregistered.
@@ -201,7 +210,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     this.detach();
     this.sweep.stop();
     for (const entry of [...this.entries.values()]) if (entry.stage !== 'sending') this.decide(entry, null, false);
-    if (this.entries.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    await this.onIdle();
     await releaseRegistration(this.host, this.routingPoint); // unregistered unless a dialer still uses it
   }
 
@@ -367,7 +376,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
   private decide(entry: Entry, decision: RouteDecision, fellBack: boolean): void {
     this.leaveHandler(entry);
     const args = routeArgs(this.routingPoint, entry.connId, decision);
-    void carryOut(this.host, this.window, this.primary, args, () => entry.gone).then((carried) => {
+    void carryOut(this.host, this.window, args, () => entry.gone).then((carried) => {
       if (carried.ending === 'failed') this.failed(entry.connId, fellBack, 'ERR_ROUTE_FAILED', carried.message, carried.cause);
       else this.finish(entry, carried.ending, carried.destination, args.RouteType as number | undefined, fellBack);
     });
@@ -406,7 +415,10 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     if (this.entries.get(connId)?.stage === 'sending') this.sending--;
     if (!this.entries.delete(connId)) return;
     this.sweep.pump();
-    if (this.entries.size === 0) this.idle?.();
+    if (this.entries.size === 0 && this.idle !== undefined) {
+      this.idle.resolve();
+      this.idle = undefined;
+    }
   }
 
   private report(err: RouteError): void {

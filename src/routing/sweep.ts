@@ -9,17 +9,16 @@
  * query starts one), and only as fast as found calls can wait for a handler, so a list of 20,000
  * calls never overflows the routing point. A new sweep supersedes the running one: its list is
  * dropped and its late answers ignored (the new list names the same calls). A query that reached a
- * server not primary yet (EventError 52), or was lost with its server, runs the sweep again at the
- * next new server or after a backoff (./primary-wait.ts). Nothing is swallowed: a list that cannot
- * be read, or not within those bounds, is reported (ERR_ROUTE_SWEEP), a call that cannot be read
- * is counted as failed with its cause.
+ * server not primary yet (EventError 52) waits in the connection for one (connection/requests/
+ * router.ts), and a query is re-sent by the connection when its server is lost: what comes here
+ * is the final answer. Nothing is swallowed: a list that cannot be read is reported
+ * (ERR_ROUTE_SWEEP), a call that cannot be read is counted as failed with its cause.
  */
 import { TServerError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
 import { failureOf, waitsAt } from './checks.js';
-import { Fifo } from './fifo.js';
-import { askAgainLater, type PrimaryWait, Tries } from './primary-wait.js';
+import { Fifo } from '../util/fifo.js';
 import { NO_SUCH_CALL, RouteError } from './types.js';
 import type { RequestWindow } from './window.js';
 
@@ -36,8 +35,6 @@ export interface SweepHost {
   /** A listed call whose data could not be read: counted as failed with this cause. */
   unreadable(connId: string, err: unknown): void;
   report(err: RouteError): void;
-  /** Where a sweep refused by a server not primary yet waits for its next try (woken at a new server). */
-  readonly primary: PrimaryWait;
 }
 
 export class Sweep {
@@ -46,14 +43,8 @@ export class Sweep {
   /** Queries of the current sweep on the wire or waiting for the window. */
   private checking = 0;
   private stopped = false;
-  /** This sweep's tries against servers not primary yet (a new server starts a sweep with new ones). */
-  private tries: Tries;
-  /** Ends the wait for the next try, when one is set. */
-  private cancelWait: (() => void) | undefined;
 
-  constructor(private readonly host: SweepHost) {
-    this.tries = new Tries(host.primary.clock);
-  }
+  constructor(private readonly host: SweepHost) {}
 
   /** ConnIDs listed and not yet checked, plus those being checked. */
   get pending(): number {
@@ -63,14 +54,11 @@ export class Sweep {
   /** A new sweep: at start, and at every new server. */
   start(): void {
     if (this.stopped) return;
-    this.tries = new Tries(this.host.primary.clock);
     this.listCalls();
   }
 
   /** Drops the running sweep's list; answers to its queries are ignored from now on. */
   private supersede(): number {
-    this.cancelWait?.();
-    this.cancelWait = undefined;
     this.list = new Fifo();
     this.checking = 0;
     return ++this.generation;
@@ -91,23 +79,11 @@ export class Sweep {
         },
         (err: unknown) => {
           if (generation !== this.generation || this.stopped) return;
-          if (askAgainLater(err)) this.later(err, 'listed');
-          else this.giveUp(err, `the calls waiting could not be listed, ${failureOf(err)}`);
+          const rest = "a call whose route request was lost meanwhile gets the switch's default route";
+          const why = `the calls waiting could not be listed, ${failureOf(err)}: ${rest}`;
+          this.host.report(new RouteError('ERR_ROUTE_SWEEP', host.routingPoint, undefined, false, why, err));
         },
       );
-  }
-
-  /** A query reached a server not primary yet (or was lost with its server): the sweep runs again at the next try. */
-  private later(err: unknown, what: 'listed' | 'read'): void {
-    this.supersede();
-    const delay = this.tries.next(err);
-    if (delay === undefined) this.giveUp(err, `the calls waiting could not be ${what}: ${this.tries.why()}`);
-    else this.cancelWait = this.host.primary.after(delay, () => this.listCalls());
-  }
-
-  private giveUp(err: unknown, why: string): void {
-    const rest = "a call whose route request was lost meanwhile gets the switch's default route";
-    this.host.report(new RouteError('ERR_ROUTE_SWEEP', this.host.routingPoint, undefined, false, `${why}: ${rest}`, err));
   }
 
   /** Checks listed calls while the routing point has room for what the checks find. */
@@ -133,7 +109,6 @@ export class Sweep {
           },
           (err: unknown) => {
             if (!settled()) return;
-            if (askAgainLater(err)) return this.later(err, 'read');
             // 57: routed by default or abandoned since the list was made; nothing to serve.
             if (!(err instanceof TServerError && err.errorCode === NO_SUCH_CALL) && !host.knows(connId)) host.unreadable(connId, err);
             this.pump();

@@ -5,7 +5,7 @@
  * one, so a burst of theirs takes at most `limit` of the connection's in-flight slots and the
  * user's own requests keep flowing beside it.
  */
-import { Fifo } from './fifo.js';
+import { Fifo } from '../util/fifo.js';
 
 interface Job {
   start: () => Promise<unknown>;

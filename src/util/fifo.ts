@@ -1,19 +1,59 @@
 /**
- * A FIFO bounded in bytes: push and shift are O(1) amortized (an array with a moving head,
- * compacted when the head passes half of it — never `shift()` or `unshift(...rest)` on a large
- * array, which are O(n) and, spread, overflow the stack past ~120,000 items). Each item is charged
- * the bytes its owner says; a push past `maxBytes` is refused and the caller decides what that means.
+ * First-in first-out lists on an array with a moving head: push and shift are O(1) amortised
+ * (Array#shift on a long array is O(n), which makes draining a burst quadratic, and
+ * `unshift(...rest)` of a large remainder overflows the stack past ~120,000 items). The array is
+ * compacted once the consumed part is both large and most of it.
+ */
+export class Fifo<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const item = this.items[this.head];
+    this.items[this.head++] = undefined; // no reference kept to what left
+    if (this.head === this.items.length) this.clear();
+    else if (this.head > 1_024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  /** Empties the list and returns what it held, oldest first. */
+  drain(): T[] {
+    const rest = this.items.slice(this.head) as T[];
+    this.clear();
+    return rest;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/**
+ * A Fifo bounded in bytes: each item is charged the bytes its owner says; a push past `maxBytes`
+ * is refused and the caller decides what that means.
  */
 export class ByteBoundedFifo<T> {
-  private items: (T | undefined)[] = [];
-  private costs: number[] = [];
-  private head = 0;
+  private readonly items = new Fifo<T>();
+  private readonly costs = new Fifo<number>();
   private total = 0;
 
   constructor(readonly maxBytes: number) {}
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   /** Bytes charged for the items held. */
@@ -31,24 +71,14 @@ export class ByteBoundedFifo<T> {
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.total -= this.costs[this.head];
-    this.head++;
-    if (this.head === this.items.length) this.clear();
-    else if (this.head > 1_024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.costs = this.costs.slice(this.head);
-      this.head = 0;
-    }
-    return item;
+    if (this.items.size === 0) return undefined;
+    this.total -= this.costs.shift()!;
+    return this.items.shift();
   }
 
   clear(): void {
-    this.items = [];
-    this.costs = [];
-    this.head = 0;
+    this.items.clear();
+    this.costs.clear();
     this.total = 0;
   }
 }

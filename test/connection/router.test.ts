@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestInterruptedError, RequestTimeoutError, TServerError } from '../../src/errors.js';
 import { fakeClock } from '../support/fake-clock.js';
 import type { PendingRequest, RequestSink } from '../../src/connection/requests/pending.js';
-import { laneWindows, RequestRouter, type RequestFlags } from '../../src/connection/requests/router.js';
+import { laneWindows, MAX_NOT_PRIMARY_REFUSALS, RequestRouter, type RequestFlags } from '../../src/connection/requests/router.js';
 
 class FakeSink implements RequestSink {
   isOpen = true;
@@ -150,8 +150,11 @@ describe('deadlines: one timer for many requests', () => {
 });
 
 describe('EventError 52 from a standby promoted before it claimed the primary role', () => {
-  it('an idempotent request waits for the claim and goes again; a non-idempotent one, or once the active is primary, gets the error', async () => {
-    let awaiting = true;
+  const ROUTING: RequestFlags = { ...USER, lane: 'routing' };
+  let awaiting: boolean;
+  const refuse = (p: PendingRequest) => answer(active!, p, { Event: 'EventError', ErrorCode: 52, ErrorMessage: 'not primary' });
+  beforeEach(() => {
+    awaiting = true;
     router = new RequestRouter({
       owner: {},
       requestTimeoutMs: 1_000,
@@ -160,6 +163,9 @@ describe('EventError 52 from a standby promoted before it claimed the primary ro
       route: () => active,
       awaitingPrimary: () => awaiting,
     });
+  });
+
+  it('an idempotent request waits for the claim and goes again; a non-idempotent one, or once the active is primary, gets the error', async () => {
     const login = send('RequestAgentLogin', { ThisDN: '1001', AgentID: 'a1' });
     answer(active!, login.p, { Event: 'EventError', ErrorCode: 52 });
     await Promise.resolve();
@@ -177,6 +183,77 @@ describe('EventError 52 from a standby promoted before it claimed the primary ro
     answer(active!, q.p, { Event: 'EventError', ErrorCode: 52 });
     await Promise.resolve();
     expect(q.out.error).toBeInstanceOf(TServerError);
+  });
+  it("a routing point's RequestRouteCall (not idempotent) refused with 52 waits for the claim and goes once more; the user's own gets the error", async () => {
+    const route = send('RequestRouteCall', { ThisDN: 'rp', ConnID: 'c1' }, {}, ROUTING);
+    const users = send('RequestRouteCall', { ThisDN: 'rp', ConnID: 'c2' });
+    refuse(route.p);
+    refuse(users.p);
+    await Promise.resolve();
+    expect(users.out.error).toBeInstanceOf(TServerError);
+    expect(route.out).toEqual({});
+    expect(router.load('routing')).toEqual({ inFlight: 0, queued: 1 });
+    awaiting = false;
+    router.primaryConfirmed();
+    expect(active!.sent.filter((m) => m.attributes.ConnID === 'c1')).toHaveLength(2);
+    answer(active!, route.p, { Event: 'EventRouteUsed', ThisDN: 'rp', ConnID: 'c1' });
+    await Promise.resolve();
+    expect(route.out.value).toMatchObject({ Event: 'EventRouteUsed' });
+  });
+
+  it(`past ${MAX_NOT_PRIMARY_REFUSALS} refusals it fails with the last one, saying how many it waited out`, async () => {
+    const q = send('RequestQueryCall', { ConnID: 'c1' }, {}, ROUTING);
+    for (let i = 0; i < MAX_NOT_PRIMARY_REFUSALS; i++) {
+      refuse(q.p);
+      router.primaryConfirmed(); // a claim that did not hold: refused again
+    }
+    expect(q.out).toEqual({});
+    refuse(q.p);
+    await Promise.resolve();
+    const err = q.out.error as TServerError;
+    expect(err).toBeInstanceOf(TServerError);
+    expect(err.errorCode).toBe(52);
+    expect(err.message).toBe(
+      `RequestQueryCall refused by T-Server: ErrorCode 52 (not primary); refused ${MAX_NOT_PRIMARY_REFUSALS + 1} times by a server not primary yet: at most ${MAX_NOT_PRIMARY_REFUSALS} are waited out`,
+    );
+    expect(active!.sent).toHaveLength(MAX_NOT_PRIMARY_REFUSALS + 1);
+    expect(router.queuedCount).toBe(0);
+    expect(router.timers).toEqual({ deadlines: 0, armed: false });
+  });
+
+  it('at its deadline while it waits for the claim it fails with the refusal, naming the timeout (not RequestTimeoutError)', async () => {
+    const q = send('RequestQueryAddress', { ThisDN: 'rp' }, { timeoutMs: 500 });
+    refuse(q.p);
+    await vi.advanceTimersByTimeAsync(500);
+    const err = q.out.error as TServerError;
+    expect(err).toBeInstanceOf(TServerError);
+    expect(err.message).toMatch(/refused once by a server not primary yet: no server claimed the primary role within its 500 ms timeout$/);
+    expect(router.queuedCount).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a new active that is primary (adopted, no claim to come): the flush sends what waited for the claim', async () => {
+    const q = send('RequestQueryAddress', { ThisDN: 'rp' });
+    refuse(q.p);
+    active = new FakeSink('b');
+    router.flush(); // b is active now, still not primary: the request waits on
+    expect(active.sent).toHaveLength(0);
+    awaiting = false;
+    router.flush();
+    expect(active.sent).toHaveLength(1);
+    answer(active, q.p, { Event: 'EventAddressInfo', ThisDN: 'rp' });
+    await Promise.resolve();
+    expect(q.out.value).toMatchObject({ Event: 'EventAddressInfo' });
+  });
+
+  it('close while it waits for the claim: rejected with the close error, nothing left', async () => {
+    const q = send('RequestQueryAddress', { ThisDN: 'rp' }, {}, ROUTING);
+    refuse(q.p);
+    router.rejectAll(new Error('closed'));
+    await Promise.resolve();
+    expect((q.out.error as Error).message).toBe('closed');
+    expect(router.queuedCount).toBe(0);
+    expect(router.timers).toEqual({ deadlines: 0, armed: false });
   });
 });
 

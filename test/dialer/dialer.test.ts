@@ -7,12 +7,12 @@
 import { EventEmitter } from 'eventemitter3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Dialer, DialError, type DialResult } from '../../src/dialer/index.js';
-import { PRIMARY_WAIT } from '../../src/routing/primary-wait.js';
 import { InvalidArgumentError, InvalidStateError, OfflineQueueFullError, RequestInterruptedError, TServerError } from '../../src/errors.js';
 
 interface Sent {
   name: string;
   args: Record<string, unknown>;
+  options: { lane?: string } | undefined;
   resolve: (e: Record<string, unknown>) => void;
   reject: (err: unknown) => void;
 }
@@ -24,9 +24,9 @@ class DialHost extends EventEmitter {
   sent: Sent[] = [];
   script: Record<string, Script> = {};
   registeredDNs: string[] = [];
-  request(name: string, args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  request(name: string, args: Record<string, unknown>, options?: { lane?: string }): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
-      this.sent.push({ name, args, resolve, reject });
+      this.sent.push({ name, args, options, resolve, reject });
       const scripted =
         this.script[name]?.(args) ??
         (name === 'RequestRegisterAddress'
@@ -38,13 +38,6 @@ class DialHost extends EventEmitter {
       if (scripted instanceof Error) reject(scripted);
       else resolve(scripted);
     });
-  }
-  /** The connection's helper, as the catalogue's table maps it. */
-  makePredictiveCall(target: string, number: string, o: { timeout: number; userData?: unknown; extensions?: unknown }) {
-    const args: Record<string, unknown> = { ThisDN: target, OtherDN: number, Timeout: o.timeout };
-    if (o.userData !== undefined) args.UserData = o.userData;
-    if (o.extensions !== undefined) args.Extensions = o.extensions;
-    return this.request('RequestMakePredictiveCall', args);
   }
   named(name: string): Sent[] {
     return this.sent.filter((s) => s.name === name);
@@ -356,72 +349,71 @@ describe('Dialer', () => {
 
 /**
  * In a hot-standby pair the connection moves requests to the backup as soon as the primary is lost,
- * and the backup refuses them with EventError 52 until it says it is primary (EventPrimaryChanged):
- * a recovery query refused so tells nothing, and is asked again once a server is primary.
+ * and the backup refuses them with EventError 52 until it says it is primary (EventPrimaryChanged).
+ * The connection waits that out for the routing lane (test/connection/router.test.ts, and
+ * dialer.integration.test.ts over real sockets): every request of the dialer goes on it, and a
+ * refusal that still reaches the dialer is the connection's last word.
  */
-describe('Dialer recovery against a server not primary yet', () => {
+describe('Dialer requests and a server not primary yet', () => {
   const notPrimary = (name: string) =>
     new TServerError({ ErrorCode: 52, ErrorMessage: 'not primary: tserver-b is the backup' }, { name, referenceId: 9 } as never);
-  const callAt5000 = (connId: string, number: string) => ({
-    Event: 'EventPartyInfo',
-    ConnID: connId,
-    ThisDN: '5000',
-    OtherDN: number,
-    CallState: 0,
-    Extensions: [['Parties', [['5000', 'routing']]]],
-  });
 
-  it('a lost request whose search reaches the backup (52, on the list or on a call) waits for EventPrimaryChanged, then finds its call', async () => {
-    const dialer = new Dialer(host);
-    const p = dialer.dial('5000', '+1555777');
-    await flush();
-    const refusals = [notPrimary('RequestQueryAddress')];
-    host.script.RequestQueryAddress = () => refusals.shift() ?? { Event: 'EventAddressInfo', Extensions: [['Calls', [['x1', 'routing']]]] };
-    const reads = [notPrimary('RequestQueryCall')];
-    host.script.RequestQueryCall = () => reads.shift() ?? callAt5000('x1', '+1555777');
+  it('the dial, the search for a lost one and the checks all go on the routing lane', async () => {
+    vi.useFakeTimers();
+    const dialer = new Dialer(host, { outcomeGraceMs: 1 }); // checked 2 ms after it is placed
+    const lost = rejection(dialer.dial('5000', '+1555777', { timeoutMs: 1 }));
+    const ringing = dialer.dial('5000', '+1555888', { timeoutMs: 1, userData: [['Campaign', 'c1']] });
+    await vi.advanceTimersByTimeAsync(0);
+    host.script.RequestQueryCall = () => ({ Event: 'EventPartyInfo', CallState: 9, Extensions: [['Parties', [['5000', 'routing']]]] });
+    host.script.RequestQueryAddress = () => ({ Event: 'EventAddressInfo' }); // no calls there: the lost one is unknown
     host.dials()[0].reject(new RequestInterruptedError(info, 'the connection was lost'));
-    await flush();
-    await new Promise((resolve) => setImmediate(resolve)); // the search starts a tick after the loss
-    await flush();
-    expect(host.named('RequestQueryAddress')).toHaveLength(1);
-    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
-    host.event('EventPrimaryChanged', {}); // listed now; the call's read is refused
-    await flush();
-    expect(host.named('RequestQueryCall')).toHaveLength(1);
-    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
-    host.event('EventPrimaryChanged', {});
-    await expect(p).resolves.toMatchObject({ outcome: 'answered', connId: 'x1', checked: true });
-    expect(host.dials()).toHaveLength(1);
+    host.answer(1);
+    await vi.advanceTimersByTimeAsync(10);
+    await expect(ringing).resolves.toMatchObject({ outcome: 'machine', checked: true });
+    expect(await lost).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN' });
+    const names = host.sent.filter((s) => s.name !== 'RequestRegisterAddress' && s.name !== 'RequestUnregisterAddress');
+    expect(names.map((s) => s.name).sort()).toEqual([
+      'RequestMakePredictiveCall',
+      'RequestMakePredictiveCall',
+      'RequestQueryAddress',
+      'RequestQueryCall',
+    ]);
+    expect(names.map((s) => s.options)).toEqual(names.map(() => ({ lane: 'routing' })));
+    expect(host.dials()[1].args).toEqual({ ThisDN: '5000', OtherDN: '+1555888', Timeout: 1, UserData: [['Campaign', 'c1']] });
     await dialer.close();
   });
 
-  it('a check refused with 52 is not a miss: asked again after a backoff or at the new server, and bounded', async () => {
+  it('a lost dial whose search is refused: outcome unknown, naming the refusal; the dial is never sent again', async () => {
+    const dialer = new Dialer(host);
+    const p = dialer.dial('5000', '+1555777');
+    await flush();
+    host.script.RequestQueryAddress = () => notPrimary('RequestQueryAddress');
+    host.dials()[0].reject(new RequestInterruptedError(info, 'the connection was lost'));
+    const err = await rejection(p);
+    expect(err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN', connId: undefined });
+    expect(err.message).toMatch(
+      /its request was lost with its server and the calls at 5000 could not be read: the server refused it .*ErrorCode 52/,
+    );
+    expect(err.cause).toBeInstanceOf(TServerError);
+    expect(host.dials()).toHaveLength(1);
+    expect(host.named('RequestQueryAddress')).toHaveLength(1);
+    await dialer.close();
+  });
+
+  it('a check refused is a miss: asked again after the grace, unknown after maxChecks with the refusal as cause', async () => {
     vi.useFakeTimers();
     const dialer = new Dialer(host, { outcomeGraceMs: 1_000 });
-    const learned = dialer.dial('5000', 'a', { timeoutMs: 5_000 });
-    const lost = dialer.dial('5000', 'b', { timeoutMs: 5_000 });
+    const p = dialer.dial('5000', 'a', { timeoutMs: 5_000 });
     await vi.advanceTimersByTimeAsync(0);
     host.answer(0);
-    host.answer(1);
-    let primary = false;
-    host.script.RequestQueryCall = (a) =>
-      primary && a.ConnID === 'c0'
-        ? { Event: 'EventPartyInfo', CallState: 9, Extensions: [['Parties', [['5000', 'routing']]]] }
-        : notPrimary('RequestQueryCall');
-    // Due at 6 s; three checks refused with 52 would have made three misses (unknown) by 8 s.
-    await vi.advanceTimersByTimeAsync(9_000);
-    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 2 });
-    primary = true;
-    host.event('EventPrimaryChanged', {});
-    await expect(learned).resolves.toMatchObject({ outcome: 'machine', checked: true });
-    const err = rejection(lost);
-    await vi.advanceTimersByTimeAsync(PRIMARY_WAIT.budgetMs);
-    expect(await err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN', connId: 'c1' });
-    expect((await err).message).toMatch(
-      /the call could not be checked: no server became primary \(\d+ tries over \d+ ms\); the last: the server refused it/,
-    );
+    host.script.RequestQueryCall = () => notPrimary('RequestQueryCall');
+    const err = rejection(p);
+    await vi.advanceTimersByTimeAsync(6_000 + 3 * 1_000);
+    expect(await err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN', connId: 'c0' });
+    expect((await err).message).toMatch(/the call could not be checked: the server refused it .*ErrorCode 52/);
     expect((await err).cause).toBeInstanceOf(TServerError);
-    expect(host.dials()).toHaveLength(2);
+    expect(host.named('RequestQueryCall')).toHaveLength(3);
+    expect(host.dials()).toHaveLength(1);
     await dialer.close();
     expect(vi.getTimerCount()).toBe(0);
   });

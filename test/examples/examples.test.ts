@@ -65,7 +65,7 @@ describe('examples run against the in-process simulator', { timeout: TEST_TIMEOU
     expect(out).toMatch(/failover: tserver-b is the primary now/);
     expect(out).toContain('60 calls: 60 routed exactly once, 0 never, 0 twice or more');
     expect(out).toMatch(/decisions: \d+ to a free agent, \d+ to a skill queue/);
-    expect(out).toMatch(/router: routed 60, defaulted 0, failed 0/);
+    expect(out).toMatch(/router: routed 60, sending 0, defaulted 0, failed 0/);
     expect(out).toContain('routing-integration done');
   });
 

@@ -12,12 +12,13 @@ import { RoutePoint } from '../../src/routing/index.js';
 import { holdRegistration, registrationHeld, releaseRegistration } from '../../src/routing/registration.js';
 import { FakeHost, flush } from './fake-host.js';
 
-/** The scripted host as a dialer sees it too: the connection's registered DNs, and its helper (each dial refused at once). */
+/** The scripted host as a dialer sees it too: the connection's registered DNs, and each dial refused at once. */
 class DialingHost extends FakeHost {
   registeredDNs: string[] = [];
-  makePredictiveCall(): Promise<Record<string, unknown>> {
+  constructor() {
+    super();
     const info = { name: 'RequestMakePredictiveCall', referenceId: 2 } as never;
-    return Promise.reject(new TServerError({ ErrorCode: 71, ErrorMessage: 'no trunks' }, info));
+    this.script.RequestMakePredictiveCall = () => new TServerError({ ErrorCode: 71, ErrorMessage: 'no trunks' }, info);
   }
 }
 const dialerOn = (h: DialingHost) => new Dialer(h as unknown as DialerHost);

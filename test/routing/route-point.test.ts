@@ -314,4 +314,26 @@ describe('RoutePoint', () => {
     expect(handlerMs.p99).toBeGreaterThanOrEqual(100);
     await rp.close();
   });
+
+  it('onIdle() resolves once no call is waiting, running or sending (every route answered), at once when none is', async () => {
+    host.autoAnswer = false;
+    const rp = await RoutePoint.start(host, '5000', () => '1001');
+    await rp.onIdle(); // nothing in progress
+    for (const c of ['a', 'b']) host.routeRequest(c);
+    let idle = 0;
+    const a = rp.onIdle().then(() => idle++);
+    const b = rp.onIdle().then(() => idle++);
+    await flush();
+    expect(rp.stats()).toMatchObject({ sending: 2, waiting: 0, running: 0, routed: 0 });
+    host.routes()[0].resolve({ Event: 'EventRouteUsed' }); // a answered; b's route is still on the wire
+    await flush();
+    expect(idle).toBe(0);
+    expect(rp.stats()).toMatchObject({ sending: 1, routed: 1 });
+    host.routes()[1].resolve({ Event: 'EventRouteUsed' });
+    await Promise.all([a, b]);
+    expect(idle).toBe(2);
+    expect(rp.stats()).toMatchObject({ received: 2, routed: 2, sending: 0 });
+    await rp.close();
+    await rp.onIdle(); // closed: nothing can be in progress
+  });
 });

@@ -7,7 +7,7 @@
 import createDebug from 'debug';
 import { ConnectError } from '../../errors.js';
 import type { Endpoint } from '../../transport/index.js';
-import type { Clock } from '../../util/clock.js';
+import { type Clock, sleepOn } from '../../util/clock.js';
 import type { PairDriverSession } from './seams.js';
 
 const debug = createDebug('tlib:connection');
@@ -46,7 +46,7 @@ export class Dials {
         try {
           if (delayMs > 0) {
             debug('dial %s waits %d ms', endpoint.name, delayMs);
-            await this.sleep(delayMs, signal);
+            await sleepOn(this.clock, delayMs, signal);
           }
           const session = await this.connect(endpoint, signal);
           this.cancels.delete(dialId);
@@ -77,20 +77,5 @@ export class Dials {
   track(task: Promise<unknown>): void {
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task));
-  }
-
-  private sleep(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        this.clock.clearTimeout(timer);
-        reject(signal.reason);
-      };
-      const timer = this.clock.setTimeout(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
   }
 }

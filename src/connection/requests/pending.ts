@@ -4,7 +4,7 @@
  * or close. Every path settles exactly once. The RequestRouter drives it: its fields are private
  * and change only through the methods below; its deadline sits in the router's one timer queue.
  */
-import { type RequestInfo, RequestTimeoutError } from '../../errors.js';
+import { type RequestInfo, RequestTimeoutError, TServerError } from '../../errors.js';
 import type { MessageDescriptor } from '../../protocol/catalogue.js';
 import type { Deadlined } from './deadline-queue.js';
 import type { Waiting } from './wait-queue.js';
@@ -27,14 +27,16 @@ export interface RequestOptions {
  *   - `resync`: the resync's queries (`resyncWindow`: one resync's window, in flight and queued);
  *   - `control`: the SDK's own ledger replay and standby mirroring, bound to their session.
  * `resync` and `control` are the SDK's own ("internal"): they may go while user and routing
- * requests wait behind a ledger replay, and never count against the offline queue.
+ * requests wait behind a ledger replay, and never count against the offline queue. A request the
+ * routing lane carries (a routing point's or a dialer's) goes again after an EventError 52 "not
+ * primary" refusal, whether idempotent or not: its sender counts on it (router.ts).
  */
 export type Lane = 'user' | 'routing' | 'resync' | 'control';
 
 /**
  * Request options for the SDK's own modules (not public API). `lane: 'routing'` puts a request on
- * the routing lane: RoutePoint passes it through `RoutingHost.request(name, args, { lane: 'routing' })`,
- * which is the connection's `request()` — so a burst of routes is never refused with
+ * the routing lane: RoutePoint and Dialer pass it through `request(name, args, { lane: 'routing' })`,
+ * which is the connection's `request()` — so a burst of routes or dials is never refused with
  * OfflineQueueFullError and never takes the user's in-flight slots.
  */
 export interface InternalRequestOptions extends RequestOptions {
@@ -86,6 +88,8 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   waitQueue: object | undefined;
   private ref = 0;
   private sentTo: RequestSink | undefined;
+  /** The last EventError 52 "not primary" it got, and how many it got. */
+  private notPrimary: { event: Record<string, unknown>; refusals: number } | undefined;
   private done = false;
   private dropped = false;
   private readonly deliver: boolean;
@@ -140,6 +144,28 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
 
   get idempotent(): boolean {
     return this.descriptor.idempotent;
+  }
+
+  /**
+   * May go again after EventError 52 "not primary" (which says it was not carried out): an
+   * idempotent request, or the SDK's own routing traffic (a route, a predictive call), whose sender
+   * wants it carried out once. The user's other requests get the refusal (the application decides).
+   */
+  get resendsAfterNotPrimary(): boolean {
+    return this.descriptor.idempotent || this.lane === 'routing';
+  }
+
+  /** Counts an EventError 52 "not primary" answer; returns how many it has had. */
+  refusedNotPrimary(event: Record<string, unknown>): number {
+    this.notPrimary = { event, refusals: (this.notPrimary?.refusals ?? 0) + 1 };
+    return this.notPrimary.refusals;
+  }
+
+  /** The last "not primary" refusal as a TServerError, saying why the request stopped waiting for a primary. */
+  notPrimaryError(why: string): TServerError {
+    const refusal = this.notPrimary ?? { event: { ErrorCode: 52 }, refusals: 0 };
+    const times = refusal.refusals === 1 ? 'once' : `${refusal.refusals} times`;
+    return new TServerError(refusal.event as { ErrorCode: number }, this.info(), `refused ${times} by a server not primary yet: ${why}`);
   }
 
   /** ReferenceID of the current attempt (0 while not sent). */

@@ -10,6 +10,14 @@
  * point's traffic, the resync and the SDK's ledger replay never take each other's slots. User
  * requests that wait are counted against the offline queue limit (the connection checks
  * `userQueued` before admitting one); every request has a deadline in one heap.
+ *
+ * Not primary yet: in a failover the connection makes the standby active at once, but that server
+ * refuses all but registrations with EventError 52 until it claims the primary role
+ * (EventPrimaryChanged, or ServerRole 0). A 52 says the request was not carried out, so one that may
+ * go again (PendingRequest `resendsAfterNotPrimary`: idempotent, or a routing point's or dialer's)
+ * waits for the claim (`primaryConfirmed`) and goes again, within its own timeout and at most
+ * MAX_NOT_PRIMARY_REFUSALS times; past either it fails with the last refusal, saying so. This is the
+ * one place the SDK waits for a primary: routing points and dialers get only the final answer.
  */
 import createDebug from 'debug';
 import { RequestInterruptedError, TServerError } from '../../errors.js';
@@ -23,6 +31,11 @@ import { WaitQueue } from './wait-queue.js';
 
 const debug = createDebug('tlib:connection');
 const debugData = createDebug('tlib:data');
+
+/** EventError 52: the server that answered is not the primary (the backup of a pair); the request was not carried out. */
+export const NOT_PRIMARY = 52;
+/** "Not primary" refusals one request may get (each followed by a wait for the claim) before it fails with the last. */
+export const MAX_NOT_PRIMARY_REFUSALS = 8;
 
 export interface RequestFlags {
   lane: Lane;
@@ -78,7 +91,7 @@ export class RequestRouter {
   readonly refs = new ReferenceIds({ has: (id) => this.inFlight.has(id) || this.reserved.has(id) });
   /** Requests that wait for a session, the end of a replay hold, or the CTI link (every lane, in order). */
   private readonly waiting = new WaitQueue<PendingRequest>();
-  /** Requests a promoted standby refused as not primary yet: they go again once it says it is (`primaryConfirmed`). */
+  /** Requests the active refused as not primary yet (EventError 52): they go again once it says it is (`primaryConfirmed`). */
   private readonly waitingForPrimary = new WaitQueue<PendingRequest>();
   private readonly lanes: Record<Lane, LaneState>;
   /** True while requeueFrom() runs: slots it frees go to its own re-sends first, then the slot queues. */
@@ -88,7 +101,7 @@ export class RequestRouter {
 
   constructor(private readonly init: RequestRouterInit) {
     this.clock = init.clock ?? systemClock;
-    this.deadlines = new DeadlineQueue(this.clock, (p) => this.fail(p, p.timeoutError()));
+    this.deadlines = new DeadlineQueue(this.clock, (p) => this.fail(p, this.expired(p)));
     const w = init.windows;
     this.lanes = {
       user: new LaneState(w.user),
@@ -169,21 +182,25 @@ export class RequestRouter {
     else this.send(p, session);
   }
 
-  /** Tries every waiting request again (a session became active, a replay ended, the link came up). */
+  /**
+   * Tries every waiting request again (a session became active, a replay ended, the link came up);
+   * those refused as not primary yet too, when the active now is primary (one adopted after both
+   * servers were lost claims no role change: no `primaryConfirmed` comes).
+   */
   flush(): void {
-    if (this.waiting.size > 0) {
-      for (const p of this.waiting.drain()) {
-        this.lanes[p.lane].queued--;
-        this.submit(p);
-      }
-    }
+    this.resubmit(this.waiting);
+    if (!this.init.awaitingPrimary?.()) this.resubmit(this.waitingForPrimary);
     this.pumpAll();
   }
 
   /** The active has claimed the primary role: what it refused as not primary yet goes again. */
   primaryConfirmed(): void {
-    if (this.waitingForPrimary.size === 0) return;
-    for (const p of this.waitingForPrimary.drain()) {
+    this.resubmit(this.waitingForPrimary);
+  }
+
+  private resubmit(queue: WaitQueue<PendingRequest>): void {
+    if (queue.size === 0) return;
+    for (const p of queue.drain()) {
       this.lanes[p.lane].queued--;
       this.submit(p);
     }
@@ -215,10 +232,19 @@ export class RequestRouter {
         this.pump(this.lanes[p.lane]);
         return;
       }
-      // An idempotent request (one the SDK re-sends after a failover anyway) refused by a standby
-      // promoted before it claimed the primary role goes again once it has; any other gets the
-      // typed refusal at once (the application decides).
-      if (event.ErrorCode === 52 && p.idempotent && p.target === undefined && !p.settled && this.init.awaitingPrimary?.()) {
+      // Refused by an active that has not claimed the primary role yet: it goes again once it has.
+      if (
+        event.ErrorCode === NOT_PRIMARY &&
+        p.resendsAfterNotPrimary &&
+        p.target === undefined &&
+        !p.settled &&
+        this.init.awaitingPrimary?.()
+      ) {
+        const refusals = p.refusedNotPrimary(event);
+        if (refusals > MAX_NOT_PRIMARY_REFUSALS) {
+          this.fail(p, p.notPrimaryError(`at most ${MAX_NOT_PRIMARY_REFUSALS} are waited out`));
+          return;
+        }
         this.leaveFlight(p);
         p.unsent();
         this.enqueue(this.waitingForPrimary, p);
@@ -245,6 +271,12 @@ export class RequestRouter {
     }
     p.resolve(event);
     if (freed) this.pump(this.lanes[p.lane]);
+  }
+
+  /** Why `p` failed at its deadline: still waiting for a primary, the refusal that made it wait; else no answer came. */
+  private expired(p: PendingRequest): Error {
+    if (!this.waitingForPrimary.has(p)) return p.timeoutError();
+    return p.notPrimaryError(`no server claimed the primary role within its ${p.timeoutMs} ms timeout`);
   }
 
   /** Rejects `p` wherever it stands (in flight or waiting). */
