@@ -248,9 +248,7 @@ function queueLimit(value: unknown): number {
 
 function atLeastOne(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(
-      `${what} must be a whole number ≥ 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
-    );
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${showValue(value)}`);
   }
   return value;
 }

@@ -14,7 +14,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
-import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
+import { approxBytes, checkWholeNumbers, failureOf } from '../routing/checks.js';
+import { showValue } from '../util/show-value.js';
 import { Fifo } from '../util/fifo.js';
 import { holdRegistration, registrationHeld, releaseRegistration } from '../routing/registration.js';
 import { ROUTING_LANE } from '../routing/types.js';
@@ -143,9 +144,9 @@ export class Dialer extends EventEmitter<DialerEvents> {
   dial(target: string, number: string, options: DialOptions = {}): Promise<DialResult> {
     try {
       if (typeof target !== 'string' || target.length === 0)
-        throw new InvalidArgumentError(`dial(): target must be a routing point or queue DN, got ${describe(target)}`);
+        throw new InvalidArgumentError(`dial(): target must be a routing point or queue DN, got ${showValue(target)}`);
       if (typeof number !== 'string' || number.length === 0)
-        throw new InvalidArgumentError(`dial(): number must be a non-empty string, got ${describe(number)}`);
+        throw new InvalidArgumentError(`dial(): number must be a non-empty string, got ${showValue(number)}`);
       checkWholeNumbers('dial()', options as Record<string, unknown>, { timeoutMs: 2_147_483_647 });
       options.signal?.throwIfAborted();
     } catch (err) {

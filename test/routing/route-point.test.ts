@@ -243,6 +243,20 @@ describe('RoutePoint', () => {
     await rp.close();
   });
 
+  it('a handler returning a megabyte that is not a decision is reported in a short message', async () => {
+    const huge = { destination: 'x'.repeat(1_000_000), routeType: 'direct', extra: Array(100_000).fill('y') };
+    const rp = await RoutePoint.start(host, '5000', () => huge as never);
+    const errors: RouteError[] = [];
+    rp.on('error', (e) => errors.push(e));
+    host.routeRequest('a');
+    await flush();
+    expect(errors[0].message.length).toBeLessThan(400);
+    expect(errors[0].message).toMatch(
+      /returned \{ destination: "x{64}…" \(1000000 characters\), routeType: "direct", extra: an array of 100000 \}/,
+    );
+    await rp.close();
+  });
+
   it('close() aborts running handlers, asks the default route for every undecided call, waits for routes in flight, then unregisters', async () => {
     host.autoAnswer = false;
     const signals: AbortSignal[] = [];
