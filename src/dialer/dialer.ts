@@ -49,6 +49,8 @@ interface Dial {
   due: number;
   /** Checks past `due` that did not tell the outcome. */
   misses: number;
+  /** A check is on the wire: another would ask the same (the connection re-sends it to a new server). */
+  checking: boolean;
   timer: unknown;
   resolve: (r: DialResult) => void;
   reject: (err: unknown) => void;
@@ -176,6 +178,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
         connId: undefined,
         due: 0,
         misses: 0,
+        checking: false,
         timer: undefined,
         resolve,
         reject,
@@ -332,9 +335,11 @@ export class Dialer extends EventEmitter<DialerEvents> {
   }
 
   private async check(dial: Dial): Promise<void> {
-    if (dial.stage !== 'dialing' || dial.connId === undefined) return;
+    if (dial.stage !== 'dialing' || dial.connId === undefined || dial.checking) return;
     this.clock.clearTimeout(dial.timer);
+    dial.checking = true;
     const checked = await checkCall(this.host, this.window, dial.connId, dial.target);
+    dial.checking = false;
     if (dial.stage !== 'dialing') return; // its outcome event came meanwhile
     if (checked.kind === 'outcome') this.settle(dial, checked.outcome, checked.event, true);
     else if (checked.kind === 'gone') this.unknown(dial, checked.why, checked.cause);

@@ -265,6 +265,34 @@ describe('Dialer', () => {
     await dialer.close();
   });
 
+  it('a new server while a check is on the wire asks no second time (the connection re-sends the one on the wire); one miss counted', async () => {
+    vi.useFakeTimers();
+    const dialer = new Dialer(host, { outcomeGraceMs: 1_000 });
+    const p = dialer.dial('5000', 'a', { timeoutMs: 5_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    host.answer(0);
+    host.script.RequestQueryCall = () => 'pending';
+    await vi.advanceTimersByTimeAsync(6_000); // due: the first check goes
+    expect(host.named('RequestQueryCall')).toHaveLength(1);
+    host.event('EventPrimaryChanged', {});
+    host.event('EventServerConnected', {});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(host.named('RequestQueryCall')).toHaveLength(1);
+    // Still ringing past its due: one miss, asked again after the grace, and again: unknown at the third.
+    host.named('RequestQueryCall')[0].resolve({ Event: 'EventPartyInfo', CallState: 0, Extensions: [['Parties', [['5000', 'dialing']]]] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
+    host.script.RequestQueryCall = () => ({ Event: 'EventPartyInfo', CallState: 0, Extensions: [['Parties', [['5000', 'dialing']]]] });
+    const err = rejection(p);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN' });
+    expect((await err).message).toMatch(/still ringing 3 checks past its ring timeout/);
+    expect(host.named('RequestQueryCall')).toHaveLength(3);
+    await dialer.close();
+  });
+
   it('no outcome event within the ring timeout and the grace: the switch is asked (fake timers), a bounded number of times', async () => {
     vi.useFakeTimers();
     const dialer = new Dialer(host, { outcomeGraceMs: 1_000 });
