@@ -18,6 +18,7 @@ import { freshConsumer } from './lib/consume.js';
 import { eventMix } from './lib/events.js';
 import { fmtBytes, fmtNum, fmtRate, median, table, untilAsync, type Bench, type BenchContext, type Figure } from './lib/report.js';
 import { SimHost } from './lib/sim-host.js';
+import { processCpuNs, taskCpuNs } from './lib/cpu.js';
 
 const DNS = Array.from({ length: 100 }, (_, i) => String(70000 + i));
 let sink = 0;
@@ -183,9 +184,33 @@ interface Row {
   label: string;
   client: Client;
   bytes: number;
+  /** Events per second of wall time, one per trial. */
   rates: number[];
+  /** Events per second of the receiving side's CPU time (see cpuOfReceiver), one per trial. */
+  cpu: number[];
   send: () => Promise<unknown>;
   prepare?: () => Promise<unknown>;
+}
+
+const row = (label: string, client: Client, bytes: number, send: () => Promise<unknown>, prepare?: () => Promise<unknown>): Row => ({
+  label,
+  client,
+  bytes,
+  rates: [],
+  cpu: [],
+  send,
+  prepare,
+});
+
+/**
+ * The receiving side's CPU time in ns: this process's (every thread: the main thread, V8's GC and
+ * compiler threads) less the sender threads' (`senders`: the simulator workers' kernel thread ids).
+ * On a loaded machine wall time counts the minutes a thread waits for a core; this does not.
+ */
+function cpuOfReceiver(senders: readonly number[]): number {
+  let n = processCpuNs();
+  for (const tid of senders) n -= taskCpuNs(tid);
+  return n;
 }
 
 /**
@@ -193,10 +218,11 @@ interface Row {
  * numbers) are made by the workers at the start of each round, so their encoding and its garbage
  * are done long before a batch is timed.
  */
-async function runTrials(rows: Row[], count: number, trials: number): Promise<void> {
+async function runTrials(rows: Row[], count: number, trials: number, senders: readonly number[]): Promise<void> {
   const prepareAll = () => Promise.all(rows.map((r) => r.prepare?.()));
-  const trial = async (r: Row): Promise<number> => {
+  const trial = async (r: Row): Promise<[number, number]> => {
     const done = r.client.arm(count, r.bytes);
+    const c0 = cpuOfReceiver(senders);
     const t0 = performance.now();
     await r.send();
     let timer: NodeJS.Timeout | undefined;
@@ -211,7 +237,8 @@ async function runTrials(rows: Row[], count: number, trials: number): Promise<vo
     } finally {
       clearTimeout(timer);
     }
-    return count / ((performance.now() - t0) / 1000);
+    const wall = performance.now() - t0;
+    return [count / (wall / 1000), count / ((cpuOfReceiver(senders) - c0) / 1e9)];
   };
   await prepareAll();
   for (const r of rows) await trial(r); // warm-up: JIT every path once
@@ -221,32 +248,52 @@ async function runTrials(rows: Row[], count: number, trials: number): Promise<vo
     // the next trial's collections would pay for).
     for (let i = 0; i < rows.length; i++) {
       const r = rows[(t + i) % rows.length]!;
-      r.rates.push(await trial(r));
+      const [wall, cpu] = await trial(r);
+      r.rates.push(wall);
+      r.cpu.push(cpu);
     }
   }
 }
 
-/** The table of a figure: each row's median, range, MB/s, and its ratios. */
-function rateTable(rows: Row[], count: number, first: string, base: number, baseName: string, sdk: number): string {
+/** The table of a figure: each row's medians (wall time and CPU time), ranges, MB/s, and its ratios. */
+function rateTable(rows: Row[], count: number, first: string, base: Row, baseName: string, sdk: Row): string {
+  const [bw, bc, sw, sc] = [median(base.rates), median(base.cpu), median(sdk.rates), median(sdk.cpu)];
+  const µs = (rate: number) => fmtNum(1e6 / rate, 2);
   return table(
-    [first, 'events/s (median)', 'range', 'MB/s', `÷ ${baseName}`, 'SDK ÷ this'],
+    [first, 'events/s wall', 'range', 'MB/s', `÷ ${baseName}`, 'µs CPU/event', 'range', `÷ ${baseName}, CPU`, 'SDK ÷ this, CPU'],
     rows.map((r) => {
-      const m = median(r.rates);
+      const [w, c] = [median(r.rates), median(r.cpu)];
       return [
         r.label,
-        fmtRate(m),
+        fmtRate(w),
         `${fmtRate(Math.min(...r.rates))}–${fmtRate(Math.max(...r.rates))}`,
-        fmtNum((m * r.bytes) / count / 1e6, 1),
-        `${(m / base).toFixed(2)}×`,
-        `${(sdk / m).toFixed(2)}×`,
+        fmtNum((w * r.bytes) / count / 1e6, 1),
+        `${(w / bw).toFixed(2)}×`,
+        µs(c),
+        `${µs(Math.max(...r.cpu))}–${µs(Math.min(...r.cpu))}`,
+        `${(c / bc).toFixed(2)}×`,
+        `${(sc / c).toFixed(2)}×`,
       ];
     }),
-  );
+  ).concat(`\n(SDK ÷ this, wall: ${rows.map((r) => `${(sw / median(r.rates)).toFixed(2)}×`).join(' ')})`);
 }
 
+/** Per candidate: wall-time and CPU-time ranges (events/s), for the JSON file. */
 const rangesOf = (rows: Row[]) =>
-  Object.fromEntries(rows.map((r) => [r.label, [Math.round(Math.min(...r.rates)), Math.round(Math.max(...r.rates))] as [number, number]]));
-const mediansOf = (rows: Row[]) => Object.fromEntries(rows.map((r) => [r.label, Math.round(median(r.rates))]));
+  Object.fromEntries(
+    rows.flatMap((r) => [
+      [r.label, [Math.round(Math.min(...r.rates)), Math.round(Math.max(...r.rates))] as [number, number]],
+      [`${r.label}, CPU`, [Math.round(Math.min(...r.cpu)), Math.round(Math.max(...r.cpu))] as [number, number]],
+    ]),
+  );
+const mediansOf = (rows: Row[]) =>
+  Object.fromEntries(
+    rows.flatMap((r) => [
+      [r.label, Math.round(median(r.rates))],
+      [`${r.label}, CPU`, Math.round(median(r.cpu))],
+    ]),
+  );
+const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
 
 /**
  * Figure 2b — the state model's cost (issue 24): call events on the registered DNs with user data
@@ -274,43 +321,49 @@ async function modelFigure(ctx: BenchContext): Promise<Figure> {
     const sdkOff = await sdkClient(off, { dns: DNS, model: false, name: 'sdk-no-model' });
     clients.push(sdkOn, sdkListened, sdkOff);
     const blast = (name: string) => () => on.call({ cmd: 'blast', name });
-    const sdkRow = (label: string, client: Client, host: SimHost): Row => ({
-      label,
-      client,
-      bytes: tlib.length,
-      rates: [],
-      prepare: () => host.call({ cmd: 'prepareBatch', count, dns: DNS, stream: 'calls' }),
-      send: () => host.call({ cmd: 'sendBatch' }),
-    });
+    const sdkRow = (label: string, client: Client, host: SimHost): Row =>
+      row(
+        label,
+        client,
+        tlib.length,
+        () => host.call({ cmd: 'sendBatch' }),
+        () => host.call({ cmd: 'prepareBatch', count, dns: DNS, stream: 'calls' }),
+      );
     const rows: Row[] = [
-      { label: 'socket + FrameDecoder', client: clients[0], bytes: tlib.length, rates: [], send: blast('decoder') },
-      { label: 'NDJSON (JSON.parse per line)', client: clients[1], bytes: ndjson.length, rates: [], send: blast('ndjson') },
+      row('socket + FrameDecoder', clients[0], tlib.length, blast('decoder')),
+      row('NDJSON (JSON.parse per line)', clients[1], ndjson.length, blast('ndjson')),
       sdkRow('TServerConnection, model on', sdkOn, on),
       sdkRow('… model on, callChanged listened', sdkListened, listened),
       sdkRow('… model off', sdkOff, off),
     ];
-    await runTrials(rows, count, ctx.trials);
-    const [dec, nd, conn, heard, bare] = rows.map((r) => median(r.rates));
-    // The model's share: time per event with it, over time per event without it, minus one.
+    const senders = await Promise.all(hosts.map((h) => h.call<number>({ cmd: 'tid' })));
+    await runTrials(rows, count, ctx.trials, senders);
+    const [dec, nd, conn, heard, bare] = rows.map((r) => median(r.cpu));
+    const wall = rows.map((r) => median(r.rates));
+    // The model's share: CPU time per event with it, over CPU time per event without it, minus one.
     const cost = bare / conn - 1;
+    const wallCost = wall[4] / wall[2] - 1;
     ctx.log(
       `Batch: ${fmtNum(count)} call events on ${DNS.length} registered DNs, user data (5 keys) on every event; TLib ${fmtBytes(tlib.length / count)}/event, NDJSON ${fmtBytes(ndjson.length / count)}.`,
     );
-    ctx.log(rateTable(rows, count, 'call events + consume', nd, 'NDJSON', conn));
+    ctx.log(rateTable(rows, count, 'call events + consume', rows[1], 'NDJSON', rows[2]));
     ctx.log(
-      `(median of ${ctx.trials} interleaved trials; the model costs ${(cost * 100).toFixed(0)} % of the path without it; sink ${sink % 10})`,
+      `(median of ${ctx.trials} interleaved trials; CPU: this process less the simulator threads. The model costs ` +
+        `${pct(cost)} of the path without it in CPU time, ${pct(wallCost)} in wall time; sink ${sink % 10})`,
     );
     return {
       id: 'receive.model',
       value: Math.round(conn),
-      unit: 'events/s',
+      unit: 'events per CPU-s',
       extra: {
         model_off: Math.round(bare),
-        model_cost: `${(cost * 100).toFixed(0)}%`,
+        model_cost: pct(cost),
         listened: Math.round(heard),
         vs_decoder: `${(conn / dec).toFixed(2)}x`,
+        wall_vs_ndjson: `${(wall[2] / wall[1]).toFixed(2)}x`,
+        wall_model_cost: pct(wallCost),
       },
-      ratio: { value: conn / nd, baseline: 'NDJSON of the same call events' },
+      ratio: { value: conn / nd, baseline: 'NDJSON of the same call events, CPU time' },
       target: '>= 1.5x NDJSON, model <= 25% of the path without it (issue 24)',
       met: conn / nd >= 1.5 && cost <= 0.25,
       ranges: rangesOf(rows),
@@ -361,28 +414,28 @@ export const receiveBench: Bench = {
       clients.push(sdk);
       const blast = (name: string) => () => host.call({ cmd: 'blast', name });
       const rows: Row[] = [
-        { label: 'byte counter (the wire)', client: clients[0], bytes: tlib.length, rates: [], send: blast('bytes') },
-        { label: 'socket + FrameDecoder', client: clients[1], bytes: tlib.length, rates: [], send: blast('decoder') },
-        { label: 'NDJSON (JSON.parse per line)', client: clients[2], bytes: ndjson.length, rates: [], send: blast('ndjson') },
-        { label: 'msgpackr (plain)', client: clients[3], bytes: plain.length, rates: [], send: blast('msgpackr') },
-        { label: 'msgpackr (shared structures)', client: clients[4], bytes: records.length, rates: [], send: blast('msgpackr-records') },
-        {
-          label: 'TServerConnection → on("event")',
-          client: sdk,
-          bytes: tlib.length,
-          rates: [],
-          prepare: () => host.call({ cmd: 'prepareBatch', count, dns: DNS }),
-          send: () => host.call({ cmd: 'sendBatch' }),
-        },
+        row('byte counter (the wire)', clients[0], tlib.length, blast('bytes')),
+        row('socket + FrameDecoder', clients[1], tlib.length, blast('decoder')),
+        row('NDJSON (JSON.parse per line)', clients[2], ndjson.length, blast('ndjson')),
+        row('msgpackr (plain)', clients[3], plain.length, blast('msgpackr')),
+        row('msgpackr (shared structures)', clients[4], records.length, blast('msgpackr-records')),
+        row(
+          'TServerConnection → on("event")',
+          sdk,
+          tlib.length,
+          () => host.call({ cmd: 'sendBatch' }),
+          () => host.call({ cmd: 'prepareBatch', count, dns: DNS }),
+        ),
       ];
-      await runTrials(rows, count, ctx.trials);
+      await runTrials(rows, count, ctx.trials, [await host.call<number>({ cmd: 'tid' })]);
 
       const [bytes, dec, nd, , rec, conn] = rows.map((r) => median(r.rates));
+      const cpu = rows.map((r) => median(r.cpu));
       ctx.log(
         `Batch: ${fmtNum(count)} events of the codec mix, written at once; TLib ${fmtBytes(tlib.length / count)}/event, NDJSON ${fmtBytes(ndjson.length / count)}, msgpackr ${fmtBytes(plain.length / count)}, with structures ${fmtBytes(records.length / count)}.`,
       );
-      ctx.log(rateTable(rows, count, 'receive + consume', bytes, 'byte counter', conn));
-      ctx.log(`(median of ${ctx.trials} interleaved trials; sink ${sink % 10})`);
+      ctx.log(rateTable(rows, count, 'receive + consume', rows[0], 'byte counter', rows[5]));
+      ctx.log(`(median of ${ctx.trials} interleaved trials; CPU: this process less the simulator thread; sink ${sink % 10})`);
       const mixFigures: Figure[] = [
         {
           id: 'receive.connection',
@@ -392,6 +445,8 @@ export const receiveBench: Bench = {
             vs_ndjson: `${(conn / nd).toFixed(2)}x`,
             vs_decoder: `${(conn / dec).toFixed(2)}x`,
             vs_msgpackr_records: `${(conn / rec).toFixed(2)}x`,
+            cpu_vs_ndjson: `${(cpu[5] / cpu[2]).toFixed(2)}x`,
+            cpu_vs_decoder: `${(cpu[5] / cpu[1]).toFixed(2)}x`,
           },
           ratio: { value: conn / bytes, baseline: 'byte counter' },
           target: '>= 0.25x byte counter and >= 2.5x NDJSON (issue 17)',

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { encodeFrame } from '../../src/codec/encoder.js';
 import { HotStandbyPair, TServerSimulator } from '../../src/simulator/index.js';
 import { callStream } from './call-stream.js';
+import { threadId } from './cpu.js';
 import { eventMix } from './events.js';
 
 export interface SimWorkerData {
@@ -17,6 +18,8 @@ export interface SimWorkerData {
 
 export type SimCommand =
   | { cmd: 'addresses' }
+  /** The worker thread's kernel thread id (its CPU time is then read from the main thread). */
+  | { cmd: 'tid' }
   /** `stream`: the event mix (default) or call events on registered DNs with user data on each. */
   | { cmd: 'prepareBatch'; count: number; dns: string[]; stream?: 'mix' | 'calls' }
   | { cmd: 'sendBatch' }
@@ -76,6 +79,8 @@ async function handle(c: SimCommand): Promise<unknown> {
   switch (c.cmd) {
     case 'addresses':
       return addresses();
+    case 'tid':
+      return threadId();
     case 'prepareBatch': {
       // Fresh EventSequenceNumbers from the server's own counter, so the client's duplicate filter
       // passes every event, and the server's ServerStartTime.

@@ -10,6 +10,7 @@ import type { UnknownAttribute } from '../protocol/types.js';
 import { MAX_KVLIST_DEPTH } from '../protocol/values.js';
 import { HEADER_BYTES, LENGTH_BYTES, MAGIC, MAX_WARNINGS_PER_FRAME, VERSION } from './format.js';
 import type { DecodeWarning, DecodedMessage } from './message.js';
+import { cachedConnId, keepConnId } from './intern.js';
 import { buildGeneric, layoutFor, type Layout } from './shapes.js';
 
 // Decoding state for one frame; module-level so the hot path allocates only what it returns.
@@ -150,6 +151,13 @@ const fromCharCode = String.fromCharCode;
 /** 16 hex digits as one flat string (a chain of 2-digit concatenations would be flattened later, in Map lookups). */
 function connid(what: string, key?: string): string {
   if (p + 8 > end) truncated(8, what, key);
+  const hi = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+  const lo = (buf[p + 4] << 24) | (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7];
+  const seen = cachedConnId(hi, lo);
+  if (seen !== undefined) {
+    p += 8;
+    return seen;
+  }
   const h = HEX_CODES;
   const a = buf[p] << 1,
     b = buf[p + 1] << 1,
@@ -160,23 +168,27 @@ function connid(what: string, key?: string): string {
     g = buf[p + 6] << 1,
     i = buf[p + 7] << 1;
   p += 8;
-  return fromCharCode(
-    h[a],
-    h[a + 1],
-    h[b],
-    h[b + 1],
-    h[c],
-    h[c + 1],
-    h[d],
-    h[d + 1],
-    h[e],
-    h[e + 1],
-    h[f],
-    h[f + 1],
-    h[g],
-    h[g + 1],
-    h[i],
-    h[i + 1],
+  return keepConnId(
+    hi,
+    lo,
+    fromCharCode(
+      h[a],
+      h[a + 1],
+      h[b],
+      h[b + 1],
+      h[c],
+      h[c + 1],
+      h[d],
+      h[d + 1],
+      h[e],
+      h[e + 1],
+      h[f],
+      h[f + 1],
+      h[g],
+      h[g + 1],
+      h[i],
+      h[i + 1],
+    ),
   );
 }
 

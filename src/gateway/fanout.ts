@@ -9,7 +9,8 @@
  */
 import type { TServerConnection } from '../connection/connection.js';
 import type { ConnectionState, ResyncSummary } from '../connection/types.js';
-import type { CallView, ChangeCause, Correction, DNView } from '../model/types.js';
+import { dnKeyed } from '../model/dn-keyed.js';
+import type { CallView, ChangeCause, Correction, DNView, PartyState } from '../model/types.js';
 import { type ChangeKind, type GatewayServerState, toJson } from './protocol.js';
 import type { GatewaySession } from './session.js';
 
@@ -174,13 +175,14 @@ export class Fanout {
     }
     if (all && (any || ending)) return view;
     if (!any && !ending) return undefined;
-    const parties: Record<string, CallView['parties'][string]> = {};
+    const mine: [string, PartyState][] = [];
     const others = [...view.otherParties];
     for (const [dn, state] of Object.entries(view.parties)) {
-      if (s.grant.dns.has(dn)) parties[dn] = state;
+      if (s.grant.dns.has(dn)) mine.push([dn, state]);
       else if (!others.includes(dn)) others.push(dn);
     }
-    return { ...view, parties, otherParties: others };
+    // Keyed as the model keys its views: a numeric DN must not make a 1,000-slot array.
+    return { ...view, parties: dnKeyed(mine), otherParties: others };
   }
 
   private see(s: GatewaySession, connId: string): void {

@@ -8,6 +8,8 @@
  * array, whose entries they still read correctly (later changes only set removedAt past them).
  * While nobody makes views the log is dropped and a Set alone is kept: no entry per call.
  */
+import { SmallMap } from './small-map.js';
+
 interface Entry {
   readonly connId: string;
   readonly addedAt: number;
@@ -15,7 +17,7 @@ interface Entry {
 }
 
 export class CallList {
-  private readonly live = new Set<string>();
+  private readonly live = new SmallMap<true>();
   /** The versioned log and its live entries, while views take snapshots. */
   private log: Entry[] | undefined;
   private entries: Map<string, Entry> | undefined;
@@ -35,14 +37,14 @@ export class CallList {
     return this.live.has(connId);
   }
 
-  keys(): IterableIterator<string> {
+  keys(): Iterable<string> {
     return this.live.keys();
   }
 
   /** Returns whether the list changed. */
   add(connId: string): boolean {
     if (this.live.has(connId)) return false;
-    this.live.add(connId);
+    this.live.set(connId, true);
     this.version++;
     this.delta++;
     if (this.log !== undefined) {
@@ -88,7 +90,7 @@ export class CallList {
     if (this.log === undefined) {
       this.log = [];
       this.entries = new Map();
-      for (const connId of this.live) {
+      for (const connId of this.live.keys()) {
         const entry: Entry = { connId, addedAt: 0, removedAt: Infinity };
         this.log.push(entry);
         this.entries.set(connId, entry);

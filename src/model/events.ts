@@ -51,25 +51,26 @@ export function applyEvent(s: ModelStore, e: ModelEvent): void {
     otherEvent(s, e, name);
     return;
   }
-  const dnRec = s.dn(str(e.ThisDN));
-  const connId = str(e.ConnID);
-  if (dnRec === undefined || connId === undefined) return;
+  const connId = e.ConnID;
+  const thisDN = e.ThisDN;
+  if (typeof connId !== 'string' || typeof thisDN !== 'string') return;
+  const known = s.call(connId);
+  const dnRec = s.dnOn(known, thisDN);
+  if (dnRec === undefined) return;
   if (role === 'leaves') {
-    const rec = s.call(connId);
-    if (rec === undefined) return;
-    s.absorb(rec, e);
-    s.removeParty(rec, dnRec.dn);
+    if (known === undefined) return;
+    s.absorb(known, e);
+    s.removeParty(known, dnRec.dn);
     return;
   }
   if (role === 'describes') {
-    const rec = s.call(connId);
-    if (rec === undefined || !rec.parties.has(dnRec.dn)) return;
-    s.absorb(rec, e);
-    if (name === 'EventPartyDeleted') s.dropOther(rec, e.OtherDN);
-    if (answersUser(e)) s.raise(rec, 2);
+    if (known === undefined || !known.parties.has(dnRec.dn)) return;
+    s.absorb(known, e);
+    if (name === 'EventPartyDeleted') s.dropOther(known, e.OtherDN);
+    if (answersUser(e)) s.raise(known, 2);
     return;
   }
-  const rec = s.ensureCall(connId, e);
+  const rec = known ?? s.ensureCall(connId, e);
   s.absorb(rec, e);
   s.putParty(rec, dnRec, role);
   if (answersUser(e)) s.raise(rec, 2);

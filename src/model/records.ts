@@ -5,6 +5,7 @@
  */
 import type { KVList, TimeValue } from '../protocol/attributes.js';
 import type { CallList } from './call-list.js';
+import { SmallMap } from './small-map.js';
 import type { Linked } from './tiers.js';
 import type { AgentView, CallView, DNView, ForwardView, ModelEvent, PartyState } from './types.js';
 
@@ -14,7 +15,7 @@ export const MAX_PREVIOUS_CONNIDS = 16;
 
 export interface CallRecord extends Linked {
   readonly connId: string;
-  readonly parties: Map<string, PartyState>;
+  readonly parties: SmallMap<PartyState>;
   /** Other DNs named on the call, most recent last (made at the first). */
   others: string[] | undefined;
   callType: number | undefined;
@@ -44,6 +45,11 @@ export interface CallRecord extends Linked {
   endView: CallView | undefined;
   /** Dropped to stay within maxCalls (its callEnded has cause 'evicted'). */
   evicted: boolean;
+  /**
+   * The record of the registered DN the call's last event was at: the next event at the same DN
+   * finds it with one string comparison instead of a lookup by its ThisDN (store.ts dnOn).
+   */
+  dnHint: DNRecord | undefined;
 }
 
 export interface DNRecord {
@@ -78,7 +84,7 @@ export function timeOf(e: ModelEvent): number | undefined {
 export function newCallRecord(connId: string, startedAt: number, bornAt: number): CallRecord {
   return {
     connId,
-    parties: new Map(),
+    parties: new SmallMap<PartyState>(),
     others: undefined,
     callType: undefined,
     callState: undefined,
@@ -98,6 +104,7 @@ export function newCallRecord(connId: string, startedAt: number, bornAt: number)
     bornAt,
     endView: undefined,
     evicted: false,
+    dnHint: undefined,
     rank: 0,
     older: undefined,
     younger: undefined,

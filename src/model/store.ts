@@ -71,7 +71,23 @@ export class ModelStore {
 
   /** An answer that changed nothing on a DN nothing had happened to: it keeps no record. */
   forgetIfPristine(rec: DNRecord): void {
-    if (rec.version === 0 && rec.view === undefined && rec.calls === undefined && rec.live) this.dnRecords.set(rec.dn, null);
+    if (rec.version === 0 && rec.view === undefined && rec.calls === undefined && rec.live) {
+      rec.live = false; // a call's hint to it is stale: the DN's next record is made afresh
+      this.dnRecords.set(rec.dn, null);
+    }
+  }
+
+  /**
+   * The record of `dn` for an event on the call `rec` (if the model holds it): the call's hint when
+   * it is that DN's and still registered, else the lookup (the hint then points to it).
+   */
+  dnOn(rec: CallRecord | undefined, dn: string): DNRecord | undefined {
+    if (rec === undefined) return this.dn(dn);
+    const hint = rec.dnHint;
+    if (hint !== undefined && hint.dn === dn && hint.live) return hint;
+    const found = this.dn(dn);
+    if (found !== undefined) rec.dnHint = found;
+    return found;
   }
 
   /** The registered DN's record (made if it has none yet), or undefined when not registered. */
@@ -189,6 +205,7 @@ export class ModelStore {
   /** A registered DN's party state on the call (the per-event path: one lookup of each record). */
   putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState, confirms = true): void {
     const dn = dnRec.dn;
+    rec.dnHint = dnRec;
     const before = rec.parties.get(dn);
     if (before !== state) {
       rec.parties.set(dn, state);

@@ -3,31 +3,15 @@
  * conn.dns) or listens for changes, and kept until the record changes again (a version per
  * record). A routing point's stream of call events costs no view at all while nobody looks.
  */
+import { dnKeyed } from './dn-keyed.js';
 import type { CallRecord, DNRecord } from './records.js';
 import type { CallView, DNView } from './types.js';
 import { freezeKV } from './user-data.js';
 
 const NONE: readonly string[] = Object.freeze([]);
 
-/** The highest array index: an object given it keeps its elements in a dictionary. */
-const MAX_INDEX = 4_294_967_294;
-
-/**
- * An object keyed by DNs. DNs are often numbers, which V8 keeps as array elements: `{ '1001': … }`
- * would get a backing store of over 1,000 slots (12 KB per view). Setting and deleting the highest
- * index first makes the object keep its elements in a dictionary: a few hundred bytes whatever
- * the DNs.
- */
-function dnKeyed<V>(entries: Iterable<[string, V]>): Record<string, V> {
-  const o: Record<string | number, V> = {};
-  o[MAX_INDEX] = undefined as V;
-  delete o[MAX_INDEX];
-  for (const [dn, v] of entries) o[dn] = v;
-  return o;
-}
-
 export function buildCallView(rec: CallRecord): CallView {
-  const parties = dnKeyed(rec.parties);
+  const parties = dnKeyed(rec.parties.entries());
   if (rec.userData !== undefined && !rec.userDataFrozen) {
     rec.userData = freezeKV(rec.userData);
     rec.userDataFrozen = true;
