@@ -403,7 +403,11 @@ export class Dialer extends EventEmitter<DialerEvents> {
     if (dial.stage === 'done' || dial.callerGone) return;
     dial.callerGone = true;
     dial.reject(dial.signal?.reason);
-    if (dial.stage === 'queued' && this.end(dial)) this.counts.aborted++;
+    if (dial.stage === 'queued' && this.end(dial)) {
+      this.counts.aborted++;
+      // An aborted dial stays in the FIFO until pumped; once such dials are most of it, they go now.
+      if (this.queue.size > 2 * this.queued + 64) this.queue.retain((d) => d.stage === 'queued');
+    }
   }
 
   /** Takes a dial out of play (false if it already was); frees its slot for the next waiting one. */

@@ -346,6 +346,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     else if (entry.stage === 'waiting') {
       this.waiting--;
       this.waitingBytes -= entry.bytes;
+      // A decided entry stays in the list until pumped; once such entries are most of it, they go now.
+      if (this.waitingList.size > 2 * this.waiting + 64) this.waitingList.retain((e) => e.stage === 'waiting' && e !== entry);
     }
     entry.stage = 'sending';
     this.sending++;

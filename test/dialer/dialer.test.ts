@@ -346,6 +346,29 @@ describe('Dialer', () => {
     await dialer.close();
   });
 
+  it('100,000 dials queued and aborted while the slot is taken: what the dialer holds stays bounded by what still waits', async () => {
+    const dialer = new Dialer(host, { maxInFlight: 1 });
+    const first = dialer.dial('5000', '0');
+    await flush();
+    const userData = { Campaign: 'x'.repeat(1_000) };
+    for (let i = 1; i <= 100_000; i++) {
+      const ac = new AbortController();
+      dialer.dial('5000', String(i), { signal: ac.signal, userData }).catch(() => undefined);
+      ac.abort(new Error('paused'));
+    }
+    const last = dialer.dial('5000', 'last');
+    expect(dialer.stats()).toMatchObject({ queued: 1, inFlight: 1, aborted: 100_000 });
+    // The FIFO of waiting dials (private): the aborted ones leave it as they come to be most of it.
+    expect((dialer as unknown as { queue: { size: number } }).queue.size).toBeLessThanOrEqual(2 * 1 + 64);
+    host.answer(0, [['EventReleased', 6]]);
+    await expect(first).resolves.toMatchObject({ outcome: 'busy' });
+    await flush();
+    expect(host.dials().map((s) => s.args.OtherDN)).toEqual(['0', 'last']);
+    host.answer(1, [['EventEstablished', 0]]);
+    await expect(last).resolves.toMatchObject({ outcome: 'answered' });
+    await dialer.close();
+  });
+
   it('close(): waiting dials reject ERR_DIALER_CLOSED unsent, dials in progress finish first; later dials are refused', async () => {
     const dialer = new Dialer(host, { maxInFlight: 1 });
     const inProgress = dialer.dial('5000', '1');

@@ -257,6 +257,19 @@ describe('RoutePoint', () => {
     await rp.close();
   });
 
+  it('100,000 calls abandoned while they wait for the one busy handler: what the routing point holds stays bounded by what still waits', async () => {
+    const rp = await RoutePoint.start(host, '5000', () => new Promise<string>(() => undefined), { concurrency: 1, timeoutMs: 600_000 });
+    host.routeRequest('busy');
+    for (let i = 0; i < 100_000; i++) {
+      host.routeRequest(`c${i}`, { UserData: [['Note', 'x'.repeat(100)]] });
+      host.emit('EventAbandoned', { Event: 'EventAbandoned', ThisDN: '5000', ConnID: `c${i}` });
+    }
+    expect(rp.stats()).toMatchObject({ received: 100_001, abandoned: 100_000, running: 1, waiting: 0 });
+    // The list of calls waiting for a handler (private): the abandoned ones leave it as they come to be most of it.
+    expect((rp as unknown as { waitingList: { size: number } }).waitingList.size).toBeLessThanOrEqual(64);
+    await rp.close();
+  });
+
   it('close() aborts running handlers, asks the default route for every undecided call, waits for routes in flight, then unregisters', async () => {
     host.autoAnswer = false;
     const signals: AbortSignal[] = [];
