@@ -127,7 +127,8 @@ function retryOptions(retry: true | OpenRetryOptions, reconnect: ReconnectOption
       `open() retry must be true or { retries, minTimeoutMs, maxTimeoutMs, factor, randomize }, got ${showValue(retry)}`,
     );
   for (const key of Object.keys(retry)) {
-    if (!(key in base)) throw new InvalidArgumentError(`open() retry: unknown option "${key}" (known: ${Object.keys(base).join(', ')})`);
+    if (!Object.hasOwn(base, key))
+      throw new InvalidArgumentError(`open() retry: unknown option ${showValue(key)} (known: ${Object.keys(base).join(', ')})`);
   }
   const r = { ...base, ...retry };
   const whole = (n: number) => Number.isInteger(n) || n === Number.POSITIVE_INFINITY;

@@ -201,8 +201,9 @@ function refuseUnknownKeys(o: object, valid: readonly string[], prefix: string):
   for (const key of Object.keys(o)) {
     if (valid.includes(key)) continue;
     const near = nearestName(key, valid);
+    const shown = key.length > 64 ? `${key.slice(0, 64)}… (${key.length} characters)` : key;
     throw new InvalidArgumentError(
-      `unknown option ${prefix}${key}${near ? `: did you mean ${prefix}${near}?` : ` (options: ${valid.join(', ')})`}`,
+      `unknown option ${prefix}${shown}${near ? `: did you mean ${prefix}${near}?` : ` (options: ${valid.join(', ')})`}`,
     );
   }
 }
@@ -248,9 +249,7 @@ function queueLimit(value: unknown): number {
 
 function atLeastOne(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(
-      `${what} must be a whole number ≥ 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
-    );
+    throw new InvalidArgumentError(`${what} must be a whole number ≥ 1, got ${showValue(value)}`);
   }
   return value;
 }

@@ -14,7 +14,8 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError, InvalidStateError, RequestInterruptedError, RequestTimeoutError } from '../errors.js';
-import { approxBytes, checkWholeNumbers, describe, failureOf } from '../routing/checks.js';
+import { approxBytes, checkWholeNumbers, failureOf } from '../routing/checks.js';
+import { showValue } from '../util/show-value.js';
 import { Fifo } from '../util/fifo.js';
 import { holdRegistration, registrationHeld, releaseRegistration } from '../routing/registration.js';
 import { ROUTING_LANE } from '../routing/types.js';
@@ -48,6 +49,8 @@ interface Dial {
   due: number;
   /** Checks past `due` that did not tell the outcome. */
   misses: number;
+  /** A check is on the wire: another would ask the same (the connection re-sends it to a new server). */
+  checking: boolean;
   timer: unknown;
   resolve: (r: DialResult) => void;
   reject: (err: unknown) => void;
@@ -143,9 +146,9 @@ export class Dialer extends EventEmitter<DialerEvents> {
   dial(target: string, number: string, options: DialOptions = {}): Promise<DialResult> {
     try {
       if (typeof target !== 'string' || target.length === 0)
-        throw new InvalidArgumentError(`dial(): target must be a routing point or queue DN, got ${describe(target)}`);
+        throw new InvalidArgumentError(`dial(): target must be a routing point or queue DN, got ${showValue(target)}`);
       if (typeof number !== 'string' || number.length === 0)
-        throw new InvalidArgumentError(`dial(): number must be a non-empty string, got ${describe(number)}`);
+        throw new InvalidArgumentError(`dial(): number must be a non-empty string, got ${showValue(number)}`);
       checkWholeNumbers('dial()', options as Record<string, unknown>, { timeoutMs: 2_147_483_647 });
       options.signal?.throwIfAborted();
     } catch (err) {
@@ -175,6 +178,7 @@ export class Dialer extends EventEmitter<DialerEvents> {
         connId: undefined,
         due: 0,
         misses: 0,
+        checking: false,
         timer: undefined,
         resolve,
         reject,
@@ -331,9 +335,11 @@ export class Dialer extends EventEmitter<DialerEvents> {
   }
 
   private async check(dial: Dial): Promise<void> {
-    if (dial.stage !== 'dialing' || dial.connId === undefined) return;
+    if (dial.stage !== 'dialing' || dial.connId === undefined || dial.checking) return;
     this.clock.clearTimeout(dial.timer);
+    dial.checking = true;
     const checked = await checkCall(this.host, this.window, dial.connId, dial.target);
+    dial.checking = false;
     if (dial.stage !== 'dialing') return; // its outcome event came meanwhile
     if (checked.kind === 'outcome') this.settle(dial, checked.outcome, checked.event, true);
     else if (checked.kind === 'gone') this.unknown(dial, checked.why, checked.cause);
@@ -397,7 +403,11 @@ export class Dialer extends EventEmitter<DialerEvents> {
     if (dial.stage === 'done' || dial.callerGone) return;
     dial.callerGone = true;
     dial.reject(dial.signal?.reason);
-    if (dial.stage === 'queued' && this.end(dial)) this.counts.aborted++;
+    if (dial.stage === 'queued' && this.end(dial)) {
+      this.counts.aborted++;
+      // An aborted dial stays in the FIFO until pumped; once such dials are most of it, they go now.
+      if (this.queue.size > 2 * this.queued + 64) this.queue.retain((d) => d.stage === 'queued');
+    }
   }
 
   /** Takes a dial out of play (false if it already was); frees its slot for the next waiting one. */

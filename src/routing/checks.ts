@@ -12,6 +12,7 @@ import type { KVList } from '../protocol/attributes.js';
 import { kvGet } from '../protocol/values.js';
 import { RouteType } from '../protocol/enums.js';
 import { type RouteDecision, type RouteOptions, type RouteTarget } from './types.js';
+import { showValue } from '../util/show-value.js';
 
 /**
  * EventPartyInfo for a call still waiting at the routing point: the switch reports the call's
@@ -43,9 +44,9 @@ export function decisionProblem(d: unknown): string | undefined {
   if (typeof d !== 'object' || Array.isArray(d)) return expected;
   const t = d as RouteTarget;
   if (t.destination !== undefined && (typeof t.destination !== 'string' || t.destination.length === 0))
-    return `destination ${describe(t.destination)} is not a non-empty string`;
+    return `destination ${showValue(t.destination)} is not a non-empty string`;
   if (t.routeType !== undefined && (!Number.isInteger(t.routeType) || t.routeType < 0 || t.routeType > 0x7fffffff))
-    return `routeType ${describe(t.routeType)} is not a RouteType number`;
+    return `routeType ${showValue(t.routeType)} is not a RouteType number`;
   if (t.destination === undefined && t.routeType === undefined) return `neither destination nor routeType: ${expected}`;
   if (t.routeType === RouteType.AgentID && t.destination === undefined) return 'RouteType 13 (AgentID) needs the AgentID as destination';
   return undefined;
@@ -53,16 +54,6 @@ export function decisionProblem(d: unknown): string | undefined {
 
 export function isDecision(d: unknown): d is RouteDecision {
   return decisionProblem(d) === undefined;
-}
-
-export function describe(v: unknown): string {
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'string') return JSON.stringify(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
 }
 
 /** True when a request's outcome is unknown: it may or may not have reached the switch. */
@@ -94,9 +85,9 @@ export function approxBytes(value: unknown, depth = 0): number {
 
 export function checkArguments(routingPoint: unknown, handler: unknown, options: RouteOptions): void {
   if (typeof routingPoint !== 'string' || routingPoint.length === 0) {
-    throw new InvalidArgumentError(`route(): routingPoint must be a non-empty DN string, got ${describe(routingPoint)}`);
+    throw new InvalidArgumentError(`route(): routingPoint must be a non-empty DN string, got ${showValue(routingPoint)}`);
   }
-  if (typeof handler !== 'function') throw new InvalidArgumentError(`route(): handler must be a function, got ${describe(handler)}`);
+  if (typeof handler !== 'function') throw new InvalidArgumentError(`route(): handler must be a function, got ${showValue(handler)}`);
   checkWholeNumbers('route()', options as Record<string, unknown>, {
     timeoutMs: 2_147_483_647,
     concurrency: 100_000,
@@ -108,7 +99,7 @@ export function checkArguments(routingPoint: unknown, handler: unknown, options:
   const problem = options.fallback === undefined ? undefined : decisionProblem(options.fallback);
   if (problem !== undefined) {
     throw new InvalidArgumentError(
-      `route(): options.fallback must be a destination string, { destination, routeType }, or null: ${problem}, got ${describe(options.fallback)}`,
+      `route(): options.fallback must be a destination string, { destination, routeType }, or null: ${problem}, got ${showValue(options.fallback)}`,
     );
   }
 }
@@ -118,7 +109,7 @@ export function checkWholeNumbers(what: string, options: Record<string, unknown>
   for (const [name, max] of Object.entries(maxima)) {
     const v = options[name];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)) {
-      throw new InvalidArgumentError(`${what}: options.${name} must be a whole number from 1 to ${max}, got ${describe(v)}`);
+      throw new InvalidArgumentError(`${what}: options.${name} must be a whole number from 1 to ${max}, got ${showValue(v)}`);
     }
   }
 }

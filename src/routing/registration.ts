@@ -43,11 +43,13 @@ class SharedRegistration {
     this.users--;
     return this.after(async () => {
       if (this.users > 0 || !this.registered) return;
-      this.registered = false;
       try {
         await this.host.request('RequestUnregisterAddress', { ThisDN: this.dn });
+        this.registered = false;
       } catch {
-        // Closed connection or server gone: nothing stays registered anyway.
+        // Not unregistered (refused, lost, or the connection closed): the connection keeps the DN
+        // registered (re-registered after a reconnect), so the next user shares it, and the next
+        // release tries again.
       }
     });
   }

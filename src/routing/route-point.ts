@@ -18,7 +18,8 @@ import { EventEmitter } from 'eventemitter3';
 import { InvalidArgumentError } from '../errors.js';
 import type { KVList } from '../protocol/attributes.js';
 import { carryOut, type Ending, routeArgs } from './carry-out.js';
-import { approxBytes, checkArguments, decisionProblem, describe, failureOf, routeUsedDestination } from './checks.js';
+import { approxBytes, checkArguments, decisionProblem, failureOf, routeUsedDestination } from './checks.js';
+import { showValue } from '../util/show-value.js';
 import { type Clock, clockOf } from '../util/clock.js';
 import { Fifo } from '../util/fifo.js';
 import { holdRegistration, releaseRegistration } from './registration.js';
@@ -320,7 +321,7 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
         this.sample(this.clock.now() - started);
         if (entry.stage !== 'running') return;
         const problem = decisionProblem(decision);
-        if (problem !== undefined) this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler returned ${describe(decision)}: ${problem}`);
+        if (problem !== undefined) this.giveUp(entry, 'ERR_ROUTE_HANDLER', `the handler returned ${showValue(decision)}: ${problem}`);
         else this.decide(entry, decision, false);
       },
       (err: unknown) => {
@@ -345,6 +346,8 @@ export class RoutePoint extends EventEmitter<RoutePointEvents> {
     else if (entry.stage === 'waiting') {
       this.waiting--;
       this.waitingBytes -= entry.bytes;
+      // A decided entry stays in the list until pumped; once such entries are most of it, they go now.
+      if (this.waitingList.size > 2 * this.waiting + 64) this.waitingList.retain((e) => e.stage === 'waiting' && e !== entry);
     }
     entry.stage = 'sending';
     this.sending++;

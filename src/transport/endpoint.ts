@@ -19,12 +19,9 @@ const HOSTNAME_RE = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\
 /** True for an IP address literal or a syntactically valid DNS name. */
 export function isValidHost(host: unknown): host is string {
   if (typeof host !== 'string' || host.length === 0) return false;
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  return isIPLiteral(bare) || HOSTNAME_RE.test(bare);
-}
-
-function isIPLiteral(host: string): boolean {
-  return isIP(host) !== 0;
+  // Brackets only around an IPv6 literal ('[::1]'), as in a URL.
+  if (host.startsWith('[') && host.endsWith(']')) return isIP(host.slice(1, -1)) === 6;
+  return isIP(host) !== 0 || HOSTNAME_RE.test(host);
 }
 
 export function isValidPort(port: unknown): port is number {
@@ -40,11 +37,11 @@ export function endpointName(host: string, port: number): string {
 export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
   let host: unknown;
   let port: unknown;
-  let name: string | undefined;
+  let name: unknown;
   let servername: unknown;
   if (typeof input === 'string') {
     const m = /^\[([^\]]+)\]:(\d+)$/.exec(input) ?? /^([^:]+):(\d+)$/.exec(input);
-    if (!m) throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${JSON.stringify(input)}`);
+    if (!m) throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${showValue(input)}`);
     host = m[1];
     port = Number(m[2]);
   } else if (input && typeof input === 'object') {
@@ -55,8 +52,11 @@ export function parseEndpoint(input: EndpointInput, what: string): Endpoint {
   } else {
     throw new InvalidArgumentError(`${what} must be 'host:port' or { host, port }, got ${showValue(input)}`);
   }
-  if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${JSON.stringify(host)}`);
-  if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${JSON.stringify(port)} (1–65535)`);
+  if (!isValidHost(host)) throw new InvalidArgumentError(`${what}: invalid host ${showValue(host)}`);
+  if (!isValidPort(port)) throw new InvalidArgumentError(`${what}: invalid port ${showValue(port)} (1–65535)`);
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new InvalidArgumentError(`${what}: name must be a non-empty string, got ${showValue(name)}`);
+  }
   if (servername !== undefined && (typeof servername !== 'string' || servername === '')) {
     throw new InvalidArgumentError(`${what}: servername must be a non-empty string, got ${showValue(servername)}`);
   }

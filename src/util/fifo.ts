@@ -28,6 +28,16 @@ export class Fifo<T> {
     return item;
   }
 
+  /**
+   * Keeps only the items `keep` accepts, in order: for owners that leave items they gave up on in
+   * the list (skipped when shifted) and call this once those are most of it, so the list stays
+   * within twice what is live (amortised O(1) per item).
+   */
+  retain(keep: (item: T) => boolean): void {
+    const rest = this.drain().filter(keep);
+    this.items = rest;
+  }
+
   /** Empties the list and returns what it held, oldest first. */
   drain(): T[] {
     const rest = this.items.slice(this.head) as T[];

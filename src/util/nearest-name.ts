@@ -19,10 +19,15 @@ function editDistance(a: string, b: string): number {
 
 /** The valid name closest to `key`, if it is close enough to be a typo. */
 export function nearestName(key: string, valid: readonly string[]): string | undefined {
+  // A key far longer than every name is no typo of one (and an edit distance over it would cost
+  // its length times theirs).
+  const longest = valid.reduce((max, name) => Math.max(max, name.length), 0);
+  if (key.length > 2 * longest + 2) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
+  const k = key.toLowerCase();
   for (const name of valid) {
-    const [k, n] = [key.toLowerCase(), name.toLowerCase()];
+    const n = name.toLowerCase();
     // A shared stem of 4+ letters (`retry` → `retries`) counts as close.
     const distance = k === n ? 0 : k.slice(0, 4) === n.slice(0, 4) && k.length >= 4 ? 1 : editDistance(k, n);
     if (distance < bestDistance) [best, bestDistance] = [name, distance];

@@ -43,6 +43,13 @@ describe('unknown option keys', () => {
     expect(err.message).toContain(', resyncOnReconnect');
   });
 
+  it('a 1 MB key is refused at once in a short message (no edit distance over it, no megabyte quoted)', () => {
+    const key = `retr${'y'.repeat(1_000_000)}`;
+    const err = refusal({ primary: '127.0.0.1:1', [key]: 1 });
+    expect(err.message).toMatch(/^unknown option retry{60}… \(1000004 characters\) \(options: primary, /);
+    expect(err.message.length).toBeLessThan(1_000);
+  });
+
   it('nested options must be objects (or false)', () => {
     expect(refusal({ primary: '127.0.0.1:1', reconnect: 3 }).message).toBe('reconnect must be an object or false, got 3');
     expect(refusal({ primary: '127.0.0.1:1', addp: 'off' }).message).toBe('addp must be an object or false, got "off"');

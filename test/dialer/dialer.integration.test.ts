@@ -169,6 +169,27 @@ describe('conn.dialer() against the simulator', () => {
     await dialer.close();
   }, 60_000);
 
+  it('a dial sent while the backup is not primary yet (EventError 52) waits in the connection and is placed once after EventPrimaryChanged', async () => {
+    rig = await startRig({ routingPoints: [{ dn: RP, timeoutMs: 60_000 }] }, { requestTimeoutMs: 10_000 });
+    const { pair, conn } = rig;
+    await until(() => conn.state.standby, 'a standby session');
+    await conn.registerAddress(RP);
+    pair.setDialOutcome('+1777100', 'busy');
+    const received = countDials(pair);
+    const dialer = conn.dialer({ outcomeGraceMs: 500 });
+    const backup = conn.state.standby;
+    await pair.killPrimary({ promoteAfterMs: 300 });
+    await until(() => conn.state.active === backup, 'the standby made active');
+    expect(pair.promotionPending).toBe(true);
+    const result = await dialer.dial(RP, '+1777100', { timeoutMs: 5_000 });
+    expect(result).toMatchObject({ outcome: 'busy', callState: 6, checked: false });
+    expect(received.get('+1777100')).toBe(2); // refused once in the gap, placed once after it
+    const dialing = rig.events.filter((e) => e.Event === 'EventDialing' && (e as { OtherDN?: string }).OtherDN === '+1777100');
+    expect(dialing).toHaveLength(1);
+    expect(dialer.stats()).toMatchObject({ sent: 1, refused: 0, unknown: 0 });
+    await dialer.close();
+  }, 30_000);
+
   // promoteAfterMs 500: the backup refuses the search (EventError 52) until it is primary; the dialer waits for it.
   it.each([0, 500])(
     'requests lost with the primary are never re-sent: their calls are found at the target by number, or reported unknown (promotion after %i ms)',

@@ -265,6 +265,34 @@ describe('Dialer', () => {
     await dialer.close();
   });
 
+  it('a new server while a check is on the wire asks no second time (the connection re-sends the one on the wire); one miss counted', async () => {
+    vi.useFakeTimers();
+    const dialer = new Dialer(host, { outcomeGraceMs: 1_000 });
+    const p = dialer.dial('5000', 'a', { timeoutMs: 5_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    host.answer(0);
+    host.script.RequestQueryCall = () => 'pending';
+    await vi.advanceTimersByTimeAsync(6_000); // due: the first check goes
+    expect(host.named('RequestQueryCall')).toHaveLength(1);
+    host.event('EventPrimaryChanged', {});
+    host.event('EventServerConnected', {});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(host.named('RequestQueryCall')).toHaveLength(1);
+    // Still ringing past its due: one miss, asked again after the grace, and again: unknown at the third.
+    host.named('RequestQueryCall')[0].resolve({ Event: 'EventPartyInfo', CallState: 0, Extensions: [['Parties', [['5000', 'dialing']]]] });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
+    host.script.RequestQueryCall = () => ({ Event: 'EventPartyInfo', CallState: 0, Extensions: [['Parties', [['5000', 'dialing']]]] });
+    const err = rejection(p);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(dialer.stats()).toMatchObject({ unknown: 0, inFlight: 1 });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await err).toMatchObject({ code: 'ERR_DIAL_OUTCOME_UNKNOWN' });
+    expect((await err).message).toMatch(/still ringing 3 checks past its ring timeout/);
+    expect(host.named('RequestQueryCall')).toHaveLength(3);
+    await dialer.close();
+  });
+
   it('no outcome event within the ring timeout and the grace: the switch is asked (fake timers), a bounded number of times', async () => {
     vi.useFakeTimers();
     const dialer = new Dialer(host, { outcomeGraceMs: 1_000 });
@@ -315,6 +343,29 @@ describe('Dialer', () => {
     host.answer(1, [['EventEstablished', 0]]);
     await expect(third).resolves.toMatchObject({ outcome: 'answered' });
     expect(dialer.stats()).toMatchObject({ accepted: 3, aborted: 1, sent: 2, outcomes: { busy: 1, answered: 1 } });
+    await dialer.close();
+  });
+
+  it('100,000 dials queued and aborted while the slot is taken: what the dialer holds stays bounded by what still waits', async () => {
+    const dialer = new Dialer(host, { maxInFlight: 1 });
+    const first = dialer.dial('5000', '0');
+    await flush();
+    const userData = { Campaign: 'x'.repeat(1_000) };
+    for (let i = 1; i <= 100_000; i++) {
+      const ac = new AbortController();
+      dialer.dial('5000', String(i), { signal: ac.signal, userData }).catch(() => undefined);
+      ac.abort(new Error('paused'));
+    }
+    const last = dialer.dial('5000', 'last');
+    expect(dialer.stats()).toMatchObject({ queued: 1, inFlight: 1, aborted: 100_000 });
+    // The FIFO of waiting dials (private): the aborted ones leave it as they come to be most of it.
+    expect((dialer as unknown as { queue: { size: number } }).queue.size).toBeLessThanOrEqual(2 * 1 + 64);
+    host.answer(0, [['EventReleased', 6]]);
+    await expect(first).resolves.toMatchObject({ outcome: 'busy' });
+    await flush();
+    expect(host.dials().map((s) => s.args.OtherDN)).toEqual(['0', 'last']);
+    host.answer(1, [['EventEstablished', 0]]);
+    await expect(last).resolves.toMatchObject({ outcome: 'answered' });
     await dialer.close();
   });
 

@@ -247,6 +247,7 @@ describe('open({ retry }) with fake sessions', () => {
       [{ factor: 0.5 }, /retry\.factor/],
       [{ randomize: 'yes' }, /retry\.randomize/],
       [{ retires: 3 }, /unknown option "retires"/],
+      [{ toString: 1 }, /unknown option "toString"/], // a name every object inherits is not an option
     ];
     for (const [retry, message] of cases) {
       const err = await conn.open({ retry: retry as never }).catch((e: unknown) => e);

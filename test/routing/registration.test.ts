@@ -43,6 +43,22 @@ describe('a shared registration', () => {
     expect(wire()).toEqual(['RequestRegisterAddress 5000', 'RequestUnregisterAddress 5000']);
   });
 
+  it('an unregistration that fails leaves the DN registered, as the connection keeps it: the next user shares it, the next release tries again', async () => {
+    await holdRegistration(host, '5000', { AddressType: 4 });
+    const info = { name: 'RequestUnregisterAddress', referenceId: 3 } as never;
+    host.script.RequestUnregisterAddress = () => new TServerError({ ErrorCode: 42, ErrorMessage: 'busy' }, info);
+    await releaseRegistration(host, '5000'); // never rejects
+    // The connection still lists the DN (its ledger learns from answers): registering it again would be refused.
+    await holdRegistration(host, '5000', { AddressType: 4 });
+    expect(wire()).toEqual(['RequestRegisterAddress 5000', 'RequestUnregisterAddress 5000']);
+    host.script.RequestUnregisterAddress = () => ({ Event: 'EventUnregistered' });
+    await releaseRegistration(host, '5000');
+    expect(wire()).toEqual(['RequestRegisterAddress 5000', 'RequestUnregisterAddress 5000', 'RequestUnregisterAddress 5000']);
+    expect(registrationHeld(host, '5000')).toBe(false);
+    await holdRegistration(host, '5000');
+    expect(wire().at(-1)).toBe('RequestRegisterAddress 5000');
+  });
+
   it('users arriving while the registration is on its way wait for it; a hold while the unregistration is on its way registers again after it', async () => {
     host.script.RequestRegisterAddress = () => 'pending';
     const a = holdRegistration(host, '5000');

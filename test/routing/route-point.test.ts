@@ -243,6 +243,33 @@ describe('RoutePoint', () => {
     await rp.close();
   });
 
+  it('a handler returning a megabyte that is not a decision is reported in a short message', async () => {
+    const huge = { destination: 'x'.repeat(1_000_000), routeType: 'direct', extra: Array(100_000).fill('y') };
+    const rp = await RoutePoint.start(host, '5000', () => huge as never);
+    const errors: RouteError[] = [];
+    rp.on('error', (e) => errors.push(e));
+    host.routeRequest('a');
+    await flush();
+    expect(errors[0].message.length).toBeLessThan(400);
+    expect(errors[0].message).toMatch(
+      /returned \{ destination: "x{64}…" \(1000000 characters\), routeType: "direct", extra: an array of 100000 \}/,
+    );
+    await rp.close();
+  });
+
+  it('100,000 calls abandoned while they wait for the one busy handler: what the routing point holds stays bounded by what still waits', async () => {
+    const rp = await RoutePoint.start(host, '5000', () => new Promise<string>(() => undefined), { concurrency: 1, timeoutMs: 600_000 });
+    host.routeRequest('busy');
+    for (let i = 0; i < 100_000; i++) {
+      host.routeRequest(`c${i}`, { UserData: [['Note', 'x'.repeat(100)]] });
+      host.emit('EventAbandoned', { Event: 'EventAbandoned', ThisDN: '5000', ConnID: `c${i}` });
+    }
+    expect(rp.stats()).toMatchObject({ received: 100_001, abandoned: 100_000, running: 1, waiting: 0 });
+    // The list of calls waiting for a handler (private): the abandoned ones leave it as they come to be most of it.
+    expect((rp as unknown as { waitingList: { size: number } }).waitingList.size).toBeLessThanOrEqual(64);
+    await rp.close();
+  });
+
   it('close() aborts running handlers, asks the default route for every undecided call, waits for routes in flight, then unregisters', async () => {
     host.autoAnswer = false;
     const signals: AbortSignal[] = [];

@@ -21,6 +21,18 @@ describe('Fifo', () => {
   });
 });
 
+describe('Fifo.retain', () => {
+  it('keeps the accepted items in order, after a partly shifted head', () => {
+    const f = new Fifo<number>();
+    for (let i = 0; i < 10; i++) f.push(i);
+    f.shift();
+    f.shift();
+    f.retain((n) => n % 2 === 0);
+    expect(f.size).toBe(4);
+    expect(f.drain()).toEqual([2, 4, 6, 8]);
+  });
+});
+
 describe('ByteBoundedFifo', () => {
   it('charges each item its bytes, refuses a push past maxBytes (nothing added), and frees the bytes as items leave', () => {
     const f = new ByteBoundedFifo<string>(10);

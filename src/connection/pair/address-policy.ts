@@ -12,6 +12,7 @@
 import { InvalidArgumentError } from '../../errors.js';
 import type { Endpoint } from '../../transport/index.js';
 import { endpointName, isValidHost, isValidPort } from '../../transport/endpoint.js';
+import { showValue } from '../../util/show-value.js';
 
 /**
  * `learnedAddresses` option: 'configured' (only the configured primary and backup), 'any' (any
@@ -114,8 +115,8 @@ export class AddressPolicy {
    */
   judge(rawHost: unknown, rawPort: unknown, hostField = 'host', portField = 'port'): AddressVerdict {
     const port = parsePort(rawPort);
-    if (!isValidHost(rawHost)) return { ok: false, problem: `${hostField} ${JSON.stringify(rawHost)} is not a valid host` };
-    if (!isValidPort(port)) return { ok: false, problem: `${portField} ${JSON.stringify(rawPort)} is not a valid port (1–65535)` };
+    if (!isValidHost(rawHost)) return { ok: false, problem: `${hostField} ${showValue(rawHost)} is not a valid host` };
+    if (!isValidPort(port)) return { ok: false, problem: `${portField} ${showValue(rawPort)} is not a valid port (1–65535)` };
     const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost;
     const endpoint: Endpoint = { host, port, name: endpointName(host, port) };
     const key = hostKey(host);
@@ -152,15 +153,14 @@ const built = new WeakMap<AddressPolicyInput, AddressPolicy>();
 
 function listRule(hosts: readonly unknown[], ports: readonly unknown[] | undefined, option: string): Rule {
   if (ports !== undefined && (!Array.isArray(ports) || !ports.every(isValidPort))) {
-    throw new InvalidArgumentError(`${option}.ports must be a list of ports 1–65535, got ${JSON.stringify(ports)}`);
+    throw new InvalidArgumentError(`${option}.ports must be a list of ports 1–65535, got ${showValue(ports)}`);
   }
   const defaultPorts: Set<number> | 'anyPort' = ports ? new Set(ports as number[]) : 'anyPort';
   const map = new Map<string, Set<number> | 'anyPort'>();
   for (const entry of hosts) {
     const m = typeof entry === 'string' ? (/^\[([^\]]+)\]:(\d{1,5})$/.exec(entry) ?? /^([^:]+):(\d{1,5})$/.exec(entry)) : null;
     const host = m ? m[1] : entry;
-    if (!isValidHost(host))
-      throw new InvalidArgumentError(`${option}: ${JSON.stringify(entry)} is not a host name, IP address or host:port`);
+    if (!isValidHost(host)) throw new InvalidArgumentError(`${option}: ${showValue(entry)} is not a host name, IP address or host:port`);
     const key = hostKey(host);
     const known = map.get(key);
     if (!m) {
@@ -168,7 +168,7 @@ function listRule(hosts: readonly unknown[], ports: readonly unknown[] | undefin
       continue;
     }
     const port = Number(m[2]);
-    if (!isValidPort(port)) throw new InvalidArgumentError(`${option}: ${JSON.stringify(entry)} has an invalid port (1–65535)`);
+    if (!isValidPort(port)) throw new InvalidArgumentError(`${option}: ${showValue(entry)} has an invalid port (1–65535)`);
     if (known === 'anyPort') continue;
     map.set(key, new Set([...(known ?? []), port]));
   }
