@@ -209,7 +209,7 @@ export class ModelStore {
    */
   putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState, rank: Rank): void {
     const dn = dnRec.dn;
-    rec.dnHint = dnRec;
+    if (rec.dnHint !== dnRec) rec.dnHint = dnRec;
     const before = rec.parties.get(dn);
     if (before !== state) {
       rec.parties.set(dn, state);
