@@ -4,7 +4,7 @@
  * not come; none sleeps for a fixed time. The deadlines are Node's own timers (AbortSignal.timeout,
  * unref'd): vitest's fake timers do not hold them, and Node does not count them as active timers.
  */
-import { vi } from 'vitest';
+import { setTimeout as sleepReal } from 'node:timers/promises';
 import { encodeFrame } from '../../src/codec/index.js';
 import { TServerConnection, type ResyncSummary, type TEvent, type TServerConnectionOptions } from '../../src/index.js';
 import { ADDP_PING } from '../../src/protocol/catalogue.js';
@@ -41,18 +41,18 @@ export async function stopRig(rig: Rig | undefined): Promise<void> {
 
 /**
  * Resolves with `check()`'s value once it is truthy (polled every 5 ms of real time); rejects
- * naming `what` after `timeoutMs`. For real sockets and real time only: under fake timers,
- * vi.waitFor would advance them.
+ * naming `what` after `timeoutMs`. For real sockets and real time only. The polls wait on
+ * node:timers/promises, which vitest's fake timers do not replace, and nothing here needs vitest:
+ * `npm run soak` runs these helpers outside it.
  */
-export function until<T>(check: () => T | undefined | false | null, what: string, timeoutMs = 3_000): Promise<T> {
-  return vi.waitFor(
-    () => {
-      const v = check();
-      if (!v) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      return v;
-    },
-    { timeout: timeoutMs, interval: 5 },
-  );
+export async function until<T>(check: () => T | undefined | false | null, what: string, timeoutMs = 3_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (performance.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleepReal(5);
+  }
 }
 
 /** Races `p` against a deadline: rejects naming `what` if it has not settled after `ms`. */
