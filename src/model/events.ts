@@ -8,7 +8,8 @@ import { applyAddressInfo, applyPartyInfo } from './answers.js';
 import { agentWith } from './agent.js';
 import { extension, int, str } from './read.js';
 import { LOGGED_OUT } from './records.js';
-import type { ModelStore } from './store.js';
+import { RANK_OF, type ModelStore } from './store.js';
+import type { Rank } from './tiers.js';
 import type { ModelEvent, PartyState } from './types.js';
 
 /**
@@ -16,31 +17,42 @@ import type { ModelEvent, PartyState } from './types.js';
  * off the call (the call goes on elsewhere or ends), or only tells about the call. One lookup per
  * event.
  */
-type CallRole = PartyState | 'leaves' | 'describes';
-const CALL_ROLE = new Map<string, CallRole>([
-  ['EventDialing', 'dialing'],
-  ['EventRinging', 'ringing'],
-  ['EventEstablished', 'established'],
-  ['EventRetrieved', 'established'],
-  ['EventHeld', 'held'],
-  ['EventQueued', 'queued'],
-  ['EventRouteRequest', 'routing'],
-  ['EventReleased', 'leaves'],
-  ['EventAbandoned', 'leaves'],
-  ['EventDiverted', 'leaves'],
-  ['EventRouteUsed', 'leaves'],
-  ['EventAttachedDataChanged', 'describes'],
-  ['EventCallInfoChanged', 'describes'],
-  ['EventNetworkReached', 'describes'],
-  ['EventDestinationBusy', 'describes'],
-  ['EventPartyAdded', 'describes'],
-  ['EventPartyDeleted', 'describes'],
-  ['EventDTMFSent', 'describes'],
-  ['EventMuteOn', 'describes'],
-  ['EventMuteOff', 'describes'],
-  ['EventTreatmentApplied', 'describes'],
-  ['EventTreatmentEnd', 'describes'],
-]);
+interface CallRole {
+  readonly kind: 'party' | 'leaves' | 'describes';
+  /** For 'party': the state, and the rank it gives the call (store.ts RANK_OF). */
+  readonly state: PartyState;
+  readonly rank: Rank;
+}
+const role = (r: PartyState | 'leaves' | 'describes'): CallRole =>
+  r === 'leaves' || r === 'describes' ? { kind: r, state: 'ringing', rank: 0 } : { kind: 'party', state: r, rank: RANK_OF[r] };
+const CALL_ROLE = new Map<string, CallRole>(
+  (
+    [
+      ['EventDialing', 'dialing'],
+      ['EventRinging', 'ringing'],
+      ['EventEstablished', 'established'],
+      ['EventRetrieved', 'established'],
+      ['EventHeld', 'held'],
+      ['EventQueued', 'queued'],
+      ['EventRouteRequest', 'routing'],
+      ['EventReleased', 'leaves'],
+      ['EventAbandoned', 'leaves'],
+      ['EventDiverted', 'leaves'],
+      ['EventRouteUsed', 'leaves'],
+      ['EventAttachedDataChanged', 'describes'],
+      ['EventCallInfoChanged', 'describes'],
+      ['EventNetworkReached', 'describes'],
+      ['EventDestinationBusy', 'describes'],
+      ['EventPartyAdded', 'describes'],
+      ['EventPartyDeleted', 'describes'],
+      ['EventDTMFSent', 'describes'],
+      ['EventMuteOn', 'describes'],
+      ['EventMuteOff', 'describes'],
+      ['EventTreatmentApplied', 'describes'],
+      ['EventTreatmentEnd', 'describes'],
+    ] as const
+  ).map(([name, r]) => [name, role(r)]),
+);
 
 /** Applies one delivered event to the store (the caller commits). */
 export function applyEvent(s: ModelStore, e: ModelEvent): void {
@@ -57,13 +69,14 @@ export function applyEvent(s: ModelStore, e: ModelEvent): void {
   const known = s.call(connId);
   const dnRec = s.dnOn(known, thisDN);
   if (dnRec === undefined) return;
-  if (role === 'leaves') {
+  const kind = role.kind;
+  if (kind === 'leaves') {
     if (known === undefined) return;
     s.absorb(known, e);
     s.removeParty(known, dnRec.dn);
     return;
   }
-  if (role === 'describes') {
+  if (kind === 'describes') {
     if (known === undefined || !known.parties.has(dnRec.dn)) return;
     s.absorb(known, e);
     if (name === 'EventPartyDeleted') s.dropOther(known, e.OtherDN);
@@ -71,8 +84,8 @@ export function applyEvent(s: ModelStore, e: ModelEvent): void {
     return;
   }
   const rec = known ?? s.ensureCall(connId, e);
-  s.absorb(rec, e);
-  s.putParty(rec, dnRec, role);
+  s.describe(rec, e);
+  s.putParty(rec, dnRec, role.state, role.rank); // touches the call
   if (answersUser(e)) s.raise(rec, 2);
 }
 

@@ -14,7 +14,7 @@ import { kvBytes, kvPrefix, own } from './user-data.js';
 import { buildCallView, buildDNView, ViewMap } from './views.js';
 
 /** The rank a party state gives a call: dialling, talking or holding is the server's word that it matters. */
-const RANK_OF: Readonly<Record<PartyState, Rank>> = {
+export const RANK_OF: Readonly<Record<PartyState, Rank>> = {
   dialing: 1,
   established: 1,
   held: 1,
@@ -181,7 +181,8 @@ export class ModelStore {
       if (this.listening) this.journal.push(rec);
     }
     rec.version++;
-    if (rec.live) this.tiers[rec.rank]!.touch(rec);
+    // Only a linked record has a younger neighbour (drop() unlinks): the youngest stays put.
+    if (rec.younger !== undefined) this.tiers[rec.rank]!.touch(rec);
   }
 
   /** Raises the call's rank (never lowers it). */
@@ -195,17 +196,20 @@ export class ModelStore {
   /** `confirms`: false for an answer nobody asked for, whose party states raise no rank. */
   setParty(rec: CallRecord, dn: string, state: PartyState, confirms = true): void {
     const dnRec = this.dn(dn);
-    if (dnRec !== undefined) this.putParty(rec, dnRec, state, confirms);
+    if (dnRec !== undefined) this.putParty(rec, dnRec, state, confirms ? RANK_OF[state] : 0);
     else {
       rec.parties.set(dn, state);
       this.touch(rec);
     }
   }
 
-  /** A registered DN's party state on the call (the per-event path: one lookup of each record). */
-  putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState, confirms = true): void {
+  /**
+   * A registered DN's party state on the call (the per-event path: one lookup of each record).
+   * `rank`: what the state says of the call (RANK_OF, or 0 for an answer nobody asked for).
+   */
+  putParty(rec: CallRecord, dnRec: DNRecord, state: PartyState, rank: Rank): void {
     const dn = dnRec.dn;
-    rec.dnHint = dnRec;
+    if (rec.dnHint !== dnRec) rec.dnHint = dnRec;
     const before = rec.parties.get(dn);
     if (before !== state) {
       rec.parties.set(dn, state);
@@ -215,7 +219,6 @@ export class ModelStore {
       }
     }
     this.partyTouched?.(rec.connId, dn);
-    const rank = confirms ? RANK_OF[state] : 0;
     if (rank > rec.rank) this.raise(rec, rank);
     this.touch(rec);
   }
@@ -300,6 +303,12 @@ export class ModelStore {
    * answer's is read on its own), ANI, DNIS, UserData, the other party.
    */
   absorb(rec: CallRecord, e: ModelEvent, callState = true): void {
+    this.describe(rec, e, callState);
+    this.touch(rec);
+  }
+
+  /** absorb() without marking the call changed: for a step that touches it next anyway. */
+  describe(rec: CallRecord, e: ModelEvent, callState = true): void {
     const callType = e.CallType;
     if (typeof callType === 'number') rec.callType = callType;
     const state = e.CallState;
@@ -311,7 +320,6 @@ export class ModelStore {
     const userData = e.UserData;
     if (Array.isArray(userData)) this.setUserData(rec, userData);
     this.addOther(rec, e.OtherDN);
-    this.touch(rec);
   }
 
   /** A call that goes on under a new ConnID takes over what the old one knew (its user data: the caller). */
