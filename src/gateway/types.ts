@@ -33,11 +33,16 @@ export interface GatewayEvents {
   refused: (refusal: GatewayRefusal) => void;
 }
 
-/** Counts since the gateway started: sessions, messages, refusals. */
+/** What the gateway holds now (a gauge read at the moment `gateway.stats` is read, not counts since it started). */
 export interface GatewayStats {
+  /** Sessions kept: attached to a browser socket, or waiting for one to resume them. */
   sessions: number;
+  /** Sessions with a browser socket attached. */
   attached: number;
+  /** Sockets accepted whose hello (a new session or a resume) has not come yet; dropped after `helloTimeoutMs`. */
   awaitingHello: number;
+  /** Upgrades still in `authenticate` or `authorize` (at most `maxPendingUpgrades`). */
   pendingUpgrades: number;
+  /** DNs the gateway registered on the connection for its sessions. */
   registeredDns: number;
 }
