@@ -1,6 +1,8 @@
 /**
  * `tlib-sim [--pair] [--port N] [--host 127.0.0.1]`: one simulator, or a hot-standby pair, until
- * SIGINT/SIGTERM (or `io.signal` aborts). Exported so `tlib sim` can reuse it.
+ * SIGINT/SIGTERM (or `io.signal` aborts): the simulator command to embed in a program or test (a
+ * free port by default). The `tlib sim` and `tlib-sim` bins run src/cli/sim.ts instead, which adds
+ * the standard-input commands (call, kill, restart…) and listens on 127.0.0.1:7000 by default.
  */
 import { parseArgs } from 'node:util';
 import { HotStandbyPair } from './pair.js';
