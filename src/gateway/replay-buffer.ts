@@ -3,12 +3,13 @@
  * `maxMessages` and `maxChars` (UTF-16 code units of JSON). A browser that comes back with a `seq`
  * still in here gets the messages after it; one that fell further behind gets a fresh snapshot.
  */
+import { Fifo } from '../util/fifo.js';
+
 export class ReplayBuffer {
-  private texts: string[] = [];
-  /** Index of the oldest kept message in `texts` (dropped ones are compacted away in batches). */
-  private head = 0;
+  /** The kept messages, oldest first; a dropped one is no longer referenced. */
+  private readonly texts = new Fifo<string>();
   private chars = 0;
-  /** The seq of texts[head]; meaningful when the buffer is not empty. */
+  /** The seq of the oldest kept message; meaningful when the buffer is not empty. */
   private firstSeq = 1;
   /** The seq of the newest message pushed (0: none). */
   private lastSeq = 0;
@@ -19,7 +20,7 @@ export class ReplayBuffer {
   ) {}
 
   get size(): number {
-    return this.texts.length - this.head;
+    return this.texts.size;
   }
 
   get bufferedChars(): number {
@@ -33,14 +34,8 @@ export class ReplayBuffer {
     this.texts.push(text);
     this.chars += text.length;
     while (this.size > this.maxMessages || (this.chars > this.maxChars && this.size > 0)) {
-      this.chars -= this.texts[this.head].length;
-      this.head++;
+      this.chars -= this.texts.shift()!.length;
       this.firstSeq++;
-    }
-    // Compact once the dropped prefix is as long as what is kept: O(1) amortized per push.
-    if (this.head > 64 && this.head * 2 > this.texts.length) {
-      this.texts = this.texts.slice(this.head);
-      this.head = 0;
     }
   }
 
@@ -51,13 +46,12 @@ export class ReplayBuffer {
   after(seq: number): string[] | undefined {
     if (seq === this.lastSeq) return [];
     if (seq > this.lastSeq || this.size === 0 || seq + 1 < this.firstSeq) return undefined;
-    return this.texts.slice(this.head + (seq + 1 - this.firstSeq));
+    return this.texts.slice(seq + 1 - this.firstSeq);
   }
 
   /** Drops everything (a snapshot replaces what was kept); numbering goes on from the next push. */
   clear(): void {
-    this.texts = [];
-    this.head = 0;
+    this.texts.clear();
     this.chars = 0;
   }
 }

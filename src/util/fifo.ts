@@ -28,6 +28,11 @@ export class Fifo<T> {
     return item;
   }
 
+  /** The items from the `index`-th oldest on (0: all of them), oldest first, as a new array. */
+  slice(index: number): T[] {
+    return this.items.slice(this.head + index) as T[];
+  }
+
   /**
    * Keeps only the items `keep` accepts, in order: for owners that leave items they gave up on in
    * the list (skipped when shifted) and call this once those are most of it, so the list stays

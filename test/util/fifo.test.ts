@@ -33,6 +33,18 @@ describe('Fifo.retain', () => {
   });
 });
 
+describe('Fifo.slice', () => {
+  it('copies the items from the index-th oldest on, after a shifted head and across a compaction', () => {
+    const f = new Fifo<number>();
+    for (let i = 0; i < 5_000; i++) f.push(i);
+    for (let i = 0; i < 3_000; i++) f.shift(); // compacts past 1,024 shifted
+    expect(f.slice(1_997)).toEqual([4_997, 4_998, 4_999]);
+    expect(f.slice(0).length).toBe(2_000);
+    expect(f.slice(2_000)).toEqual([]);
+    expect(f.size).toBe(2_000); // a copy: nothing taken
+  });
+});
+
 describe('ByteBoundedFifo', () => {
   it('charges each item its bytes, refuses a push past maxBytes (nothing added), and frees the bytes as items leave', () => {
     const f = new ByteBoundedFifo<string>(10);
