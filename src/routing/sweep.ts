@@ -51,12 +51,6 @@ export class Sweep {
     return this.list.size + this.checking;
   }
 
-  /** A new sweep: at start, and at every new server. */
-  start(): void {
-    if (this.stopped) return;
-    this.listCalls();
-  }
-
   /** Drops the running sweep's list; answers to its queries are ignored from now on. */
   private supersede(): number {
     this.list = new Fifo();
@@ -64,7 +58,9 @@ export class Sweep {
     return ++this.generation;
   }
 
-  private listCalls(): void {
+  /** A new sweep: at start, and at every new server. */
+  start(): void {
+    if (this.stopped) return;
     const generation = this.supersede();
     const { host } = this;
     host.window
