@@ -82,7 +82,7 @@ export class TServerConnection extends RequestHelpers {
     this.router = new RequestRouter({
       owner: this,
       requestTimeoutMs: this.options.requestTimeoutMs,
-      windows: laneWindows(this.options.maxInFlight, this.options.resyncWindow),
+      windows: laneWindows(this.options.maxInFlight, this.options.maxResyncWindow),
       clock,
       // User requests wait while a new active session replays the ledger; the SDK's own go.
       route: (internal) => (internal || !this.pair.holding ? this.pair.active : undefined),
@@ -107,6 +107,7 @@ export class TServerConnection extends RequestHelpers {
       router: this.router,
       ledger: this.ledger,
       window: this.options.resyncWindow,
+      maxWindow: this.options.maxResyncWindow,
       clock,
       done: (summary) => {
         this.pair.resynced();

@@ -84,8 +84,14 @@ export interface TServerConnectionOptions {
   maxUserDataBytes?: number;
   /** Requests on the wire at once; more wait in order, counted against offlineQueue.limit. Default 1 000. */
   maxInFlight?: number;
-  /** Resync queries in flight at once (location, DNs, calls). Default 100. */
+  /** Resync queries in flight at once when a resync starts (location, DNs, calls). Default 100. */
   resyncWindow?: number;
+  /**
+   * Most resync queries in flight at once: the window doubles after each window's worth of answers
+   * in a row, up to this, and halves (not below resyncWindow) when a query times out. Default 1 000
+   * (at least resyncWindow); equal to resyncWindow for a fixed window.
+   */
+  maxResyncWindow?: number;
   /**
    * Delay in ms before reconnect attempt `attempt + 1` after `attempt` failed with `error`, or null to
    * give up (the connection closes), as ioredis's option. Also paces redialling a server whose
@@ -119,6 +125,7 @@ export interface ResolvedOptions {
   maxUserDataBytes: number;
   maxInFlight: number;
   resyncWindow: number;
+  maxResyncWindow: number;
   retryStrategy: (attempt: number, error: Error) => number | null;
 }
 
@@ -149,6 +156,8 @@ export const DEFAULTS = {
   maxUserDataBytes: DEFAULT_MAX_USER_DATA_BYTES,
   maxInFlight: 1_000,
   resyncWindow: 100,
+  /** The resync's window grows up to this while answers come back (see ledger/resync.ts ResyncWindow). */
+  maxResyncWindow: 1_000,
   /** Entries each conn.status() iterator keeps while its consumer is behind (oldest dropped). */
   statusBufferLimit: 256,
 } as const;
@@ -186,6 +195,7 @@ const OPTION_KEYS = {
   learnedAddresses: true,
   maxInFlight: true,
   resyncWindow: true,
+  maxResyncWindow: true,
   retryStrategy: true,
   maxCalls: true,
   maxUserDataBytesPerCall: true,
@@ -324,6 +334,10 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
   if (typeof applicationName !== 'string' || applicationName.length === 0) {
     throw new InvalidArgumentError('applicationName must be a non-empty string');
   }
+  const resyncWindow = atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow');
+  const maxResyncWindow = atLeastOne(o.maxResyncWindow ?? Math.max(DEFAULTS.maxResyncWindow, resyncWindow), 'maxResyncWindow');
+  if (maxResyncWindow < resyncWindow)
+    throw new InvalidArgumentError(`maxResyncWindow (${maxResyncWindow}) must be at least resyncWindow (${resyncWindow})`);
   return {
     primary: parseEndpoint(o.primary, 'primary'),
     backup: o.backup === undefined ? undefined : parseEndpoint(o.backup, 'backup'),
@@ -346,7 +360,8 @@ export function resolveOptions(o: TServerConnectionOptions): ResolvedOptions {
     maxUserDataBytesPerCall: atLeastOne(o.maxUserDataBytesPerCall ?? DEFAULTS.maxUserDataBytesPerCall, 'maxUserDataBytesPerCall'),
     maxUserDataBytes: atLeastOne(o.maxUserDataBytes ?? DEFAULTS.maxUserDataBytes, 'maxUserDataBytes'),
     maxInFlight: atLeastOne(o.maxInFlight ?? DEFAULTS.maxInFlight, 'maxInFlight'),
-    resyncWindow: atLeastOne(o.resyncWindow ?? DEFAULTS.resyncWindow, 'resyncWindow'),
+    resyncWindow,
+    maxResyncWindow,
     retryStrategy: retryStrategyOf(o.retryStrategy, o.reconnect, reconnect),
   };
 }

@@ -76,6 +76,7 @@ describe('unknown option keys', () => {
       learnedAddresses: 'any',
       maxInFlight: 10,
       resyncWindow: 10,
+      maxResyncWindow: 20,
       maxCalls: 100,
       maxUserDataBytesPerCall: 4096,
       maxUserDataBytes: 1 << 20,

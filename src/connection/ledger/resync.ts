@@ -22,18 +22,60 @@ export interface ResyncHost {
   readonly owner: object;
   readonly router: RequestRouter;
   readonly ledger: Ledger;
-  /** Queries in flight at once. */
+  /** Queries in flight at once when a run starts. */
   readonly window: number;
+  /** Most queries in flight at once, once answers come back (default `window`: a fixed window). */
+  readonly maxWindow?: number;
   readonly clock: Clock;
   done(summary: ResyncSummary): void;
+}
+
+/**
+ * A resync's window, as TCP's slow start: `initial` queries at once; after a window's worth of
+ * answers in a row it doubles, up to `max`. An EventError answer (a server that answers but
+ * refuses, a call that is gone) starts the count again: the window stays. A query that got no
+ * answer (timed out, interrupted) puts it back to `initial`, as a TCP retransmission timeout does.
+ * So a server that never answers keeps it at `initial`, and one that answers fast gets the
+ * queries with less waiting per round trip.
+ */
+export class ResyncWindow {
+  /** Queries allowed in flight now. */
+  size: number;
+  private readonly max: number;
+  /** Answers in a row since the window last changed or an answer was a refusal. */
+  private streak = 0;
+
+  constructor(
+    private readonly initial: number,
+    max: number,
+  ) {
+    this.size = initial;
+    this.max = Math.max(initial, max);
+  }
+
+  answered(): void {
+    if (++this.streak < this.size) return;
+    this.streak = 0;
+    this.size = Math.min(this.max, this.size * 2);
+  }
+
+  refused(): void {
+    this.streak = 0;
+  }
+
+  unanswered(): void {
+    this.streak = 0;
+    this.size = this.initial;
+  }
 }
 
 type Query = [name: RequestName, attributes: Record<string, unknown>, target: string];
 
 /**
- * One resync: its plan and progress. Queries go on the router's resync lane, at most `window` in
+ * One resync: its plan and progress. Queries go on the router's resync lane, at most its window in
  * flight or queued there at once — the superseded resyncs' queries still on the wire included —
- * so however often resyncs supersede each other the lane never holds more than one window.
+ * so however often resyncs supersede each other the lane never holds more than one window. Each
+ * run starts at the initial window.
  */
 class ResyncRun {
   private readonly queue: Query[] = [['RequestQueryLocation', {}, 'location']];
@@ -42,6 +84,7 @@ class ResyncRun {
   private readonly errors: ResyncSummary['errors'] = [];
   private readonly started: number;
   private readonly dns: number;
+  private readonly window: ResyncWindow;
 
   constructor(
     private readonly host: ResyncHost,
@@ -50,6 +93,7 @@ class ResyncRun {
   ) {
     const model = host.ledger.model;
     this.started = host.clock.now();
+    this.window = new ResyncWindow(host.window, host.maxWindow ?? host.window);
     const plan = model.beginResync();
     // Calls before DNs: a call answer listing every party moves a call between DNs as one
     // correction. The calls DN answers found are queued behind (at most maxCalls in all).
@@ -70,7 +114,8 @@ class ResyncRun {
   /** Sends what the lane has room for; completes when everything has landed. */
   pump(): void {
     if (!this.current) return;
-    const { router, window } = this.host;
+    const { router } = this.host;
+    const window = this.window.size;
     while (this.next < this.queue.length) {
       const load = router.load('resync');
       if (load.inFlight + load.queued >= window) break;
@@ -100,6 +145,7 @@ class ResyncRun {
 
   // Answers delivered as events already reached the model (the gate); these calls are then no-ops.
   private answered(name: RequestName, target: string, e: Record<string, unknown>): void {
+    this.window.answered();
     const { ledger } = this.host;
     const model = ledger.model;
     if (name === 'RequestQueryCall') ledger.changed(model.resyncCall(target, e));
@@ -110,6 +156,8 @@ class ResyncRun {
 
   private failed(name: RequestName, target: string, error: TlibError): void {
     const { ledger } = this.host;
+    if (error instanceof TServerError) this.window.refused();
+    else this.window.unanswered();
     this.errors.push({ request: name, target, error });
     // The call ended while we were away.
     if (name === 'RequestQueryCall' && error instanceof TServerError && error.errorCode === 57)

@@ -24,7 +24,7 @@ export interface RequestOptions {
  *   - `user`: the application's requests (`maxInFlight`; waiting ones count against offlineQueue.limit);
  *   - `routing`: a routing point's RequestRouteCall and its queries (`maxInFlight` of its own; never
  *     refused by the offline queue — the routing point bounds its own traffic);
- *   - `resync`: the resync's queries (`resyncWindow`: one resync's window, in flight and queued);
+ *   - `resync`: the resync's queries (`maxResyncWindow`; the resync keeps its own window within it);
  *   - `control`: the SDK's own ledger replay and standby mirroring, bound to their session.
  * `resync` and `control` are the SDK's own ("internal"): they may go while user and routing
  * requests wait behind a ledger replay, and never count against the offline queue. A request the

@@ -66,9 +66,12 @@ export interface RequestRouterInit {
   awaitingPrimary?(): boolean;
 }
 
-/** Lane windows from the options: `maxInFlight` for user, routing and control traffic each, `resyncWindow` for the resync. */
-export function laneWindows(maxInFlight: number, resyncWindow: number): Record<Lane, number> {
-  return { user: maxInFlight, routing: maxInFlight, resync: resyncWindow, control: maxInFlight };
+/**
+ * Lane windows from the options: `maxInFlight` for user, routing and control traffic each,
+ * `maxResyncWindow` for the resync (which keeps its own growing window within it).
+ */
+export function laneWindows(maxInFlight: number, maxResyncWindow: number): Record<Lane, number> {
+  return { user: maxInFlight, routing: maxInFlight, resync: maxResyncWindow, control: maxInFlight };
 }
 
 /** One lane's budget: requests on the wire, requests waiting for one of its slots, and all its waiting ones. */
