@@ -9,6 +9,7 @@ import net from 'node:net';
 import { FrameDecoder } from '../src/codec/decoder.js';
 import { encodeFrame } from '../src/codec/encoder.js';
 import { TServerConnection } from '../src/index.js';
+import { processCpuNs, taskCpuNs } from './lib/cpu.js';
 import {
   fmtMs,
   fmtNum,
@@ -119,28 +120,44 @@ export async function openBare(address: string, corked = false): Promise<Receive
   };
 }
 
-/** `n` requests at once (the SDK's own pipelining vs the bare client's), in ms. */
-async function pipelined(send: (i: number) => Promise<unknown>, n: number): Promise<number> {
+/** One candidate's rounds: wall ms and the client's CPU ms (this process less the simulator's thread) per round. */
+interface Rounds {
+  wall: number[];
+  cpu: number[];
+}
+
+/**
+ * `n` requests at once (the SDK's own pipelining vs the bare client's): wall ms and the client's
+ * CPU ms (every thread of this process — main, GC helpers, libuv — less the simulator worker's).
+ */
+async function pipelined(send: (i: number) => Promise<unknown>, n: number, simTid: number, into?: Rounds): Promise<void> {
+  const c0 = processCpuNs() - taskCpuNs(simTid);
   const t0 = performance.now();
   await Promise.all(Array.from({ length: n }, (_, i) => send(i)));
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const cpu = (processCpuNs() - taskCpuNs(simTid) - c0) / 1e6;
+  into?.wall.push(wall);
+  into?.cpu.push(cpu);
 }
 
 export const e2eBench: Bench = {
   name: 'e2e',
   title: 'Figure 3: requests on loopback (simulator worker): sequential latency and 1,000 in flight, SDK vs a bare socket client',
   async run(ctx: BenchContext): Promise<Figure[]> {
-    const pings = ctx.quick ? 400 : 2_000;
-    const rounds = ctx.quick ? 6 : 20;
+    const pings = ctx.quick ? 1_000 : 5_000;
+    // Each round takes 10–30 ms; one round's rate swings 3× with what else the machine runs, so
+    // the median needs many of them (20 moved it ±20 % run to run).
+    const rounds = ctx.quick ? 20 : 60;
     const inFlight = 1_000;
     const host = await SimHost.start({ mode: 'single' });
     try {
       const rig = await openSdk(host);
       const sdkLat: number[] = [];
       const bareLat: number[] = [];
-      const sdkPipe: number[] = [];
-      const barePipe: number[] = [];
-      const corkPipe: number[] = [];
+      const sdkPipe: Rounds = { wall: [], cpu: [] };
+      const barePipe: Rounds = { wall: [], cpu: [] };
+      const corkPipe: Rounds = { wall: [], cpu: [] };
+      const simTid = await host.call<number>({ cmd: 'tid' });
       try {
         // The baseline: a bare socket using the SDK's codec, one socket.write per request.
         const bare = await openBare(host.primary);
@@ -152,28 +169,45 @@ export const e2eBench: Bench = {
             await rig.conn.queryAddress(DNS[i % DNS.length]);
             await bare.request(ref++, DNS[i % DNS.length]);
           }
-          // Latency: requests alternated, so drift and noise hit both alike.
-          for (let i = 0; i < pings; i++) {
-            const dn = DNS[i % DNS.length];
-            let t0 = performance.now();
+          // Latency: requests alternated, each side first every other time, so drift, noise and
+          // the other side's leftovers (garbage, timers) hit both alike.
+          const sdkOnce = async (dn: string) => {
+            const t0 = performance.now();
             await rig.conn.queryAddress(dn);
             sdkLat.push(performance.now() - t0);
-            t0 = performance.now();
+          };
+          const bareOnce = async (dn: string) => {
+            const t0 = performance.now();
             await bare.request(ref++, dn);
             bareLat.push(performance.now() - t0);
+          };
+          for (let i = 0; i < pings; i++) {
+            const dn = DNS[i % DNS.length];
+            if (i % 2 === 0) {
+              await sdkOnce(dn);
+              await bareOnce(dn);
+            } else {
+              await bareOnce(dn);
+              await sdkOnce(dn);
+            }
           }
-          // Pipelined: 1,000 requests in flight, rounds alternated (warm-up round first).
-          await pipelined((i) => rig.conn.queryAddress(DNS[i % DNS.length]), inFlight);
-          await pipelined((i) => bare.request(ref + i, DNS[i % DNS.length]), inFlight);
-          ref += inFlight;
-          await pipelined((i) => corked.request(ref + i, DNS[i % DNS.length]), inFlight);
-          ref += inFlight;
+          // Pipelined: 1,000 requests in flight; a warm-up round of each, then rounds that each
+          // start at the next candidate (A B C, B C A, C A B), so none always follows the same one.
+          const candidates: Array<[Rounds, (i: number) => Promise<unknown>]> = [
+            [sdkPipe, (i) => rig.conn.queryAddress(DNS[i % DNS.length])],
+            [barePipe, (i) => bare.request(ref + i, DNS[i % DNS.length])],
+            [corkPipe, (i) => corked.request(ref + i, DNS[i % DNS.length])],
+          ];
+          for (const [, send] of candidates) {
+            await pipelined(send, inFlight, simTid);
+            ref += inFlight;
+          }
           for (let r = 0; r < rounds; r++) {
-            sdkPipe.push(await pipelined((i) => rig.conn.queryAddress(DNS[i % DNS.length]), inFlight));
-            barePipe.push(await pipelined((i) => bare.request(ref + i, DNS[i % DNS.length]), inFlight));
-            ref += inFlight;
-            corkPipe.push(await pipelined((i) => corked.request(ref + i, DNS[i % DNS.length]), inFlight));
-            ref += inFlight;
+            for (let k = 0; k < candidates.length; k++) {
+              const [into, send] = candidates[(r + k) % candidates.length];
+              await pipelined(send, inFlight, simTid, into);
+              ref += inFlight;
+            }
           }
         } finally {
           await bare.close();
@@ -182,8 +216,11 @@ export const e2eBench: Bench = {
       } finally {
         await rig.close();
       }
-      const rate = (ms: number[]) => inFlight / (median(ms) / 1000);
-      const range = (ms: number[]) => `${fmtRate(inFlight / (Math.max(...ms) / 1000))}–${fmtRate(inFlight / (Math.min(...ms) / 1000))}`;
+      const rate = (r: Rounds) => inFlight / (median(r.wall) / 1000);
+      const range = (r: Rounds) =>
+        `${fmtRate(inFlight / (Math.max(...r.wall) / 1000))}–${fmtRate(inFlight / (Math.min(...r.wall) / 1000))}`;
+      /** The client's CPU µs per request (median round). */
+      const cpuUs = (r: Rounds) => (median(r.cpu) * 1000) / inFlight;
       ctx.log(
         table(
           [`request → answer (${pings} sequential, alternated)`, 'p50', 'p90', 'p99', 'max'],
@@ -208,20 +245,38 @@ export const e2eBench: Bench = {
       ctx.log();
       ctx.log(
         table(
-          [`${fmtNum(inFlight)} requests in flight (${rounds} rounds, alternated)`, 'requests/s (median)', 'range', 'SDK ÷ this'],
           [
-            ['conn.queryAddress() × 1,000, Promise.all', fmtRate(rate(sdkPipe)), range(sdkPipe), '1.00×'],
+            `${fmtNum(inFlight)} requests in flight (${rounds} rounds, interleaved)`,
+            'requests/s (median)',
+            'range',
+            'SDK ÷ this',
+            'client µs CPU/request',
+            'SDK ÷ this, CPU',
+          ],
+          [
+            [
+              'conn.queryAddress() × 1,000, Promise.all',
+              fmtRate(rate(sdkPipe)),
+              range(sdkPipe),
+              '1.00×',
+              fmtNum(cpuUs(sdkPipe), 1),
+              '1.00×',
+            ],
             [
               'bare socket + SDK codec, one write per request',
               fmtRate(rate(barePipe)),
               range(barePipe),
               fmtRatio(rate(sdkPipe) / rate(barePipe)),
+              fmtNum(cpuUs(barePipe), 1),
+              fmtRatio(cpuUs(barePipe) / cpuUs(sdkPipe)),
             ],
             [
               'the same, writes of a tick corked together',
               fmtRate(rate(corkPipe)),
               range(corkPipe),
               fmtRatio(rate(sdkPipe) / rate(corkPipe)),
+              fmtNum(cpuUs(corkPipe), 1),
+              fmtRatio(cpuUs(corkPipe) / cpuUs(sdkPipe)),
             ],
           ],
         ),
@@ -246,13 +301,20 @@ export const e2eBench: Bench = {
           id: 'e2e.pipelined',
           value: Math.round(rate(sdkPipe)),
           unit: 'requests/s',
-          extra: { in_flight: inFlight, bare: Math.round(rate(barePipe)), bare_corked: Math.round(rate(corkPipe)) },
+          extra: {
+            in_flight: inFlight,
+            bare: Math.round(rate(barePipe)),
+            bare_corked: Math.round(rate(corkPipe)),
+            cpu_us: Number(cpuUs(sdkPipe).toFixed(2)),
+            bare_cpu_us: Number(cpuUs(barePipe).toFixed(2)),
+            cpu_vs_bare: `${(cpuUs(barePipe) / cpuUs(sdkPipe)).toFixed(2)}x`,
+          },
           ratio: { value: pipeRatio, baseline: 'bare socket, 1,000 in flight' },
           target: '>= 1.0x bare socket client (issue 17)',
           met: pipeRatio >= 1.0,
           ranges: {
-            sdk: [Math.round(inFlight / (Math.max(...sdkPipe) / 1000)), Math.round(inFlight / (Math.min(...sdkPipe) / 1000))],
-            bare: [Math.round(inFlight / (Math.max(...barePipe) / 1000)), Math.round(inFlight / (Math.min(...barePipe) / 1000))],
+            sdk: [Math.round(inFlight / (Math.max(...sdkPipe.wall) / 1000)), Math.round(inFlight / (Math.min(...sdkPipe.wall) / 1000))],
+            bare: [Math.round(inFlight / (Math.max(...barePipe.wall) / 1000)), Math.round(inFlight / (Math.min(...barePipe.wall) / 1000))],
           },
         },
       ];
