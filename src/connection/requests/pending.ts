@@ -80,8 +80,11 @@ export class PendingRequest implements Deadlined, Waiting<PendingRequest> {
   readonly deadline: number;
   readonly userSubscriptionId: number | undefined;
   readonly promise: Promise<Record<string, unknown>>;
-  /** Owned by the router's DeadlineQueue (heap index, −1 when not in it). */
+  /** Owned by the router's DeadlineQueue (heap index, −1 when not in it; or its in-order list). */
   heapIndex = -1;
+  deadlineListed = false;
+  deadlinePrev: PendingRequest | undefined;
+  deadlineNext: PendingRequest | undefined;
   /** Owned by the router's WaitQueue that holds it, if any. */
   waitPrev: PendingRequest | undefined;
   waitNext: PendingRequest | undefined;

@@ -168,7 +168,10 @@ export class RequestRouter {
       timeoutMs: options.timeoutMs ?? this.init.requestTimeoutMs,
       createdAt: this.clock.now(),
       signal: options.signal,
-      ...flags,
+      lane: flags.lane,
+      deliverAnswer: flags.deliverAnswer,
+      target: flags.target,
+      userSubscriptionId: flags.userSubscriptionId,
       onAbort: this.abortRequest,
     });
     this.deadlines.add(p);
@@ -375,8 +378,9 @@ export class RequestRouter {
     p.sent(ref, session);
     this.inFlight.set(ref, p);
     this.lanes[p.lane].inFlight++;
+    // Checked before the call: a disabled logger still costs its arguments' array.
     if (debugData.enabled) debugData('%s → %s %o', session.name, p.name, redactAttributes(p.attributes));
-    else debug('%s → %s ref %d', session.name, p.name, ref);
+    else if (debug.enabled) debug('%s → %s ref %d', session.name, p.name, ref);
     if (hasDiagnosticsSubscribers('tlib:request:start')) {
       publishDiagnostics('tlib:request:start', {
         connection: this.init.owner,
