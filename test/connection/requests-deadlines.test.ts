@@ -93,4 +93,31 @@ describe('DeadlineQueue', () => {
     for (let i = 1; i < expired.length; i++) expect(deadlineOf(expired[i])).toBeGreaterThanOrEqual(deadlineOf(expired[i - 1]));
     expect(q.armed).toBe(false);
   });
+
+  it('removed lazily (an answer), the last item leaves the timer armed until the turn is over: a next item added meanwhile reuses it', async () => {
+    const { clock, expired, q } = rig();
+    const first = new Item('first', 1_000);
+    q.add(first);
+    expect(clock.pending).toBe(1);
+    q.remove(first, true);
+    expect(q.armed).toBe(true); // not stopped yet
+    const second = new Item('second', 1_010);
+    q.add(second); // later than the armed timer: no timer call
+    expect(clock.pending).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(q.armed).toBe(true); // one item is left: it stays
+    clock.advance(1_000); // the old timer fires early, finds nothing due, re-arms for the second
+    expect(expired).toEqual([]);
+    clock.advance(10);
+    expect(expired).toEqual(['second']);
+    expect(q.armed).toBe(false);
+    // Nothing added after a lazy removal: stopped once the turn is over.
+    const third = new Item('third', 5_000);
+    q.add(third);
+    q.remove(third, true);
+    expect(q.armed).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(q.armed).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -28,6 +28,8 @@ export class DeadlineQueue<T extends Deadlined> {
   private head: T | undefined;
   private tail: T | undefined;
   private listed = 0;
+  /** A check that stops the timer if still nothing is left is due (remove `lazily`). */
+  private disarmDue = false;
   private timer: unknown;
   /** When the armed timer fires (Infinity when none is armed). */
   private timerAt = Infinity;
@@ -61,11 +63,26 @@ export class DeadlineQueue<T extends Deadlined> {
     if (item.deadline < this.timerAt) this.arm();
   }
 
-  remove(item: T): void {
+  /**
+   * Takes `item` out. When none is left the timer stops — at once, or with `lazily` (an answer)
+   * once this turn of the event loop is over: a caller that sends its next request as each answer
+   * comes (one at a time) then finds the timer still armed and costs no timer call per request.
+   */
+  remove(item: T, lazily = false): void {
     if (item.deadlineListed) this.unlink(item);
     else if (!this.heap.remove(item)) return;
-    if (this.size === 0) this.disarm();
+    if (this.size > 0) return;
+    if (!lazily) this.disarm();
+    else if (!this.disarmDue && this.timer !== undefined) {
+      this.disarmDue = true;
+      this.clock.defer(this.disarmIfEmpty);
+    }
   }
+
+  private readonly disarmIfEmpty = (): void => {
+    this.disarmDue = false;
+    if (this.size === 0) this.disarm();
+  };
 
   /** Forgets every item and stops the timer. */
   clear(): void {

@@ -262,7 +262,7 @@ export class RequestRouter {
     }
     if (p.settled) return;
     const freed = this.leaveFlight(p);
-    this.deadlines.remove(p);
+    this.deadlines.remove(p, true);
     if (!p.abandoned) this.init.answered?.(p, event);
     if (hasDiagnosticsSubscribers('tlib:request:end')) {
       publishDiagnostics('tlib:request:end', {
