@@ -116,11 +116,7 @@ class ResyncRun {
     if (!this.current) return;
     const { router } = this.host;
     const window = this.window.size;
-    while (this.next < this.queue.length) {
-      const load = router.load('resync');
-      if (load.inFlight + load.queued >= window) break;
-      this.launch(this.queue[this.next++]);
-    }
+    while (this.next < this.queue.length && router.occupancy('resync') < window) this.launch(this.queue[this.next++]);
     if (this.inFlight === 0 && this.next >= this.queue.length) this.complete();
   }
 
@@ -130,17 +126,24 @@ class ResyncRun {
     const p = router.create(name, attributes, {}, { lane: 'resync', deliverAnswer: true, target: undefined });
     router.submit(p);
     p.promise.then(
-      (e) => this.landed(() => this.answered(name, target, e as Record<string, unknown>)),
-      (error: TlibError) => this.landed(() => this.failed(name, target, error)),
+      (e) => {
+        if (this.landed()) this.answered(name, target, e as Record<string, unknown>);
+        this.pump();
+      },
+      (error: TlibError) => {
+        if (this.landed()) this.failed(name, target, error);
+        this.pump();
+      },
     );
   }
 
-  private landed(record: () => void): void {
+  /** A query settled: true when this run is still the current one (then it records the outcome and pumps). */
+  private landed(): boolean {
     this.inFlight--;
     // A superseded run records nothing; the slot it freed may be what the current one waits for.
-    if (!this.current) return this.owner.current?.pump();
-    record();
-    this.pump();
+    if (this.current) return true;
+    this.owner.current?.pump();
+    return false;
   }
 
   // Answers delivered as events already reached the model (the gate); these calls are then no-ops.

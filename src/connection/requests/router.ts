@@ -129,10 +129,16 @@ export class RequestRouter {
     return this.lanes.user.queued;
   }
 
-  /** A lane's requests in flight and waiting (the resync keeps the sum of its lane within one window). */
+  /** A lane's requests in flight and waiting. */
   load(lane: Lane): { inFlight: number; queued: number } {
     const l = this.lanes[lane];
     return { inFlight: l.inFlight, queued: l.queued };
+  }
+
+  /** A lane's requests in flight plus waiting (the resync keeps it within its window; no object made per call). */
+  occupancy(lane: Lane): number {
+    const l = this.lanes[lane];
+    return l.inFlight + l.queued;
   }
 
   /** Requests with a live deadline, and whether the one timer is armed (tests check the bound). */
