@@ -374,7 +374,7 @@ async function modelFigure(ctx: BenchContext): Promise<Figure> {
         of_medians_vs_ndjson: `${(conn / nd).toFixed(2)}x`,
         of_medians_model_cost: pct(bare / conn - 1),
       },
-      ratio: { value: vsNdjson, baseline: 'NDJSON of the same call events, CPU time (median of the rounds\' ratios)' },
+      ratio: { value: vsNdjson, baseline: "NDJSON of the same call events, CPU time (median of the rounds' ratios)" },
       target: '>= 1.5x NDJSON, model <= 25% of the path without it (issue 24)',
       met: vsNdjson >= 1.5 && cost <= 0.25,
       ranges: rangesOf(rows),
