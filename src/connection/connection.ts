@@ -54,6 +54,8 @@ export class TServerConnection extends RequestHelpers {
     progress: (p) => this.statusStream.push({ type: 'connecting', ...p }),
   });
   private iterators = new Set<() => void>();
+  /** Someone listens for the state model's changes (kept as listeners come and go: the model asks per event). */
+  private changesListened = false;
   /** DNs whose RequestRegisterAddress is on its way: a second one is refused like a registered DN's. */
   private readonly registering = new Set<string>();
 
@@ -72,7 +74,7 @@ export class TServerConnection extends RequestHelpers {
       maxUserDataBytesPerCall: this.options.maxUserDataBytesPerCall,
       maxUserDataBytes: this.options.maxUserDataBytes,
       // Changes (and the views they carry) are made only while someone listens for them.
-      listening: () => this.listenerCount('callChanged') + this.listenerCount('callEnded') + this.listenerCount('dnChanged') > 0,
+      listening: () => this.changesListened,
       onWarning: (w) =>
         this.emitOne('protocolWarning', { code: w.code, server: this.pair?.active?.name ?? '', event: undefined, detail: w.detail }),
     });
@@ -143,6 +145,10 @@ export class TServerConnection extends RequestHelpers {
    * Opens a session to the primary (or, failing that, the backup). Resolves once one is open.
    * With `retry`, keeps trying (backoff, `signal`, each failed attempt on status()) until one answers.
    */
+  protected override listenersChanged(): void {
+    this.changesListened = this.listenerCount('callChanged') + this.listenerCount('callEnded') + this.listenerCount('dnChanged') > 0;
+  }
+
   async open(options: OpenOptions = {}): Promise<void> {
     return this.firstConnect.open(options);
   }

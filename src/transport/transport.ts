@@ -1,7 +1,7 @@
 /**
  * One socket to one server: connect (TCP or TLS), frame bytes through the codec, keep the line
  * alive with ADDP (a KeepAlive on the process's one keep-alive timer), bound what waits to be
- * written. Reports upward only: 'message', 'close'. Knows nothing of requests or roles.
+ * written. Reports upward only: each message to `receiver` (one direct call), 'close'. Knows nothing of requests or roles.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -53,7 +53,6 @@ export interface TransportOptions {
 }
 
 export interface TransportEvents {
-  message: (message: DecodedMessage) => void;
   /** Fired once when the socket is gone for any reason but close(). */
   close: (reason: TlibError) => void;
 }
@@ -65,6 +64,11 @@ export class Transport extends EventEmitter<TransportEvents> {
   private decoder: StreamDecoder | undefined;
   private closed = false;
   private keepAlive: KeepAlive | undefined;
+  /**
+   * Where each decoded message goes (set by the owner): a direct call, not an event, because it
+   * runs once per frame and the transport has exactly one reader.
+   */
+  receiver: ((message: DecodedMessage) => void) | undefined;
   /** A whole frame arrived in the chunk being decoded (one clock read per chunk, not per frame). */
   private heardInChunk = false;
   /** Bytes ever handed to the socket: minus its writableLength, the bytes it has sent. */
@@ -173,7 +177,7 @@ export class Transport extends EventEmitter<TransportEvents> {
       return;
     }
     this.heardInChunk = true;
-    this.emit('message', m);
+    this.receiver?.(m);
   }
 
   /** An ADDP ping (answered with a pong) or pong: a sign of life, nothing for the owner. */

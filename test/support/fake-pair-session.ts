@@ -16,6 +16,7 @@ export class FakeSession extends EventEmitter implements PairDriverSession {
   state: 'opening' | 'open' | 'closed' = 'opening';
   linkUp = true;
   lastLinkEvent: DecodedMessage | undefined = undefined;
+  receiver: ((m: DecodedMessage, s: PairDriverSession) => void) | undefined;
   readonly sent: Array<{ type: number; attributes: Record<string, unknown> }> = [];
   constructor(
     readonly endpoint: Endpoint,
@@ -47,6 +48,7 @@ export class FakeSession extends EventEmitter implements PairDriverSession {
   close(): void {
     this.state = 'closed';
     this.removeAllListeners();
+    this.receiver = undefined;
   }
   /** The server drops us. */
   lose(reason: TlibError = new ConnectionLostError('ERR_CONNECTION_LOST', this.name, 'reset (fake)')): void {
@@ -57,7 +59,7 @@ export class FakeSession extends EventEmitter implements PairDriverSession {
   /** The server sends `name` (an event) with `attributes`. */
   deliver(name: string, attributes: Record<string, unknown> = {}): void {
     const type = messageByName(name)!.type;
-    this.emit('message', { type, name, attributes, unknownAttributes: undefined, byteLength: 0 } as unknown as DecodedMessage, this);
+    this.receiver?.({ type, name, attributes, unknownAttributes: undefined, byteLength: 0 } as unknown as DecodedMessage, this);
   }
   /** The requests sent to this server named `name`, in order (their attributes, ReferenceID included). */
   requests(name: string): Array<Record<string, unknown>> {
@@ -84,8 +86,7 @@ export class FakeSession extends EventEmitter implements PairDriverSession {
         [port, other.port],
       ],
     };
-    this.emit(
-      'message',
+    this.receiver?.(
       { type: 0, name: 'EventRestoreConnection', attributes, unknownAttributes: undefined, byteLength: 0 } as unknown as DecodedMessage,
       this,
     );

@@ -55,6 +55,8 @@ export abstract class IsolatingEmitter {
     const kept = fn ? list.filter((l) => l.fn !== fn || (once && !l.once) || (context !== undefined && l.context !== context)) : [];
     if (kept.length === 0) this.registry.delete(event);
     else if (kept.length !== list.length) this.registry.set(event, kept);
+    else return this;
+    this.listenersChanged();
     return this;
   }
 
@@ -62,6 +64,7 @@ export abstract class IsolatingEmitter {
   removeAllListeners(event?: Name): this {
     if (event === undefined) this.registry.clear();
     else this.registry.delete(event);
+    this.listenersChanged();
     return this;
   }
 
@@ -79,6 +82,9 @@ export abstract class IsolatingEmitter {
   eventNames(): Array<Name> {
     return [...this.registry.keys()] as Array<Name>;
   }
+
+  /** Runs after every change of the listeners (an owner that asks "does anyone listen?" per event keeps the answer). */
+  protected listenersChanged(): void {}
 
   /** Emits `event` to its listeners, each isolated; returns whether anyone listened. */
   protected emit<T extends Name>(event: T, ...args: EventEmitter.EventArgs<Events, T>): boolean {
@@ -121,6 +127,7 @@ export abstract class IsolatingEmitter {
     const entry: Entry = { fn, context: context ?? this, once };
     const list = this.registry.get(event);
     this.registry.set(event, list ? [...list, entry] : [entry]);
+    this.listenersChanged();
     return this;
   }
 

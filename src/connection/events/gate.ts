@@ -233,7 +233,7 @@ export class EventGate {
     if (debugData.enabled) debugData('event %o', redactAttributes(event));
     this.out.emit(event.Event as string, event);
     this.out.emit('event', event);
-    this.ledger.changed(changes);
+    if (changes.length !== 0) this.ledger.changed(changes);
   }
 
   /** A link event for users (the pair decided they see it). */

@@ -197,6 +197,7 @@ export class PairDriver {
 
   private onSessionLost(session: PairDriverSession, reason: TlibError): void {
     session.removeAllListeners();
+    session.receiver = undefined;
     if (!this.sessions.has(session.id) || this.closing) return;
     publishDiagnostics('tlib:session:lost', { connection: this.host.owner, server: session.name, reason });
     // An announced loss warns after its EventServerDisconnected (announceDisconnected).
@@ -206,7 +207,7 @@ export class PairDriver {
 
   private async connectSession(endpoint: Endpoint, signal: AbortSignal): Promise<PairDriverSession> {
     const session = this.factory(endpoint, this.host.options, this.clock);
-    session.on('message', (m, s) => this.onMessage(m, s));
+    session.receiver = (m, s) => this.onMessage(m, s);
     session.on('lost', (reason, s) => this.onSessionLost(s, reason));
     const ref = this.host.router.reserveReferenceId();
     try {

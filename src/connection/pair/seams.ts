@@ -16,7 +16,8 @@ import type { ResolvedOptions } from '../options.js';
 export interface PairDriverSession extends GateSession {
   readonly id: number;
   readonly endpoint: Endpoint;
-  on(event: 'message', fn: (m: DecodedMessage, s: PairDriverSession) => void): unknown;
+  /** Set by the driver: the session hands each message here (a direct call per message). */
+  receiver: ((m: DecodedMessage, s: PairDriverSession) => void) | undefined;
   on(event: 'lost', fn: (reason: TlibError, s: PairDriverSession) => void): unknown;
   removeAllListeners(): unknown;
   open(referenceId: number, signal?: AbortSignal): Promise<unknown>;

@@ -1,6 +1,6 @@
 /**
  * ServerSession: one socket to one server of the pair. Opens it, registers the client, tracks
- * the server's CTI-link status, and reports upward ('message', 'lost').
+ * the server's CTI-link status, and reports upward (each message to `receiver`, 'lost').
  * It never decides failover: TServerConnection does.
  */
 import createDebug from 'debug';
@@ -13,13 +13,13 @@ import { keepAliveSchedulerFor } from '../../transport/keepalive.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { ByteBoundedFifo } from '../../util/fifo.js';
 import { HELD_MESSAGE_OVERHEAD, type ResolvedOptions } from '../options.js';
+import type { PairDriverSession } from './seams.js';
 
 const debug = createDebug('tlib:connection');
 
 export const CLIENT_VERSION = 'tlib-client/0.1';
 
 export interface SessionEvents {
-  message: (message: DecodedMessage, session: ServerSession) => void;
   lost: (reason: TlibError, session: ServerSession) => void;
 }
 
@@ -41,6 +41,8 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   private holding = true;
   /** While opening: fails open() (a hold overflow before the registration answer). */
   private failOpen: ((err: TlibError) => void) | undefined;
+  /** Where messages go once handed on (set by the owner): a direct call per message, not an event. */
+  receiver: ((message: DecodedMessage, session: PairDriverSession) => void) | undefined;
 
   constructor(
     endpoint: Endpoint,
@@ -121,6 +123,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
           this.noteLink(m);
           this.state = 'open';
           this.transport.on('close', (reason) => this.onLost(reason));
+          this.transport.receiver = (m) => this.accept(m); // registered: nothing more to look for
           this.transport.startAddp();
           debug('%s: registered, link %s', this.name, this.linkUp ? 'up' : 'down');
           resolve(m);
@@ -140,7 +143,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
         signal?.removeEventListener('abort', onAbort);
         this.transport.off('close', onClose);
       };
-      this.transport.on('message', onMessage);
+      this.transport.receiver = onMessage;
       this.transport.on('close', onClose);
       this.transport.send(REQUEST_SPECS.RequestRegisterClient.type, attributes);
     });
@@ -149,7 +152,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
   private accept(m: DecodedMessage): void {
     if (m.name === 'EventLinkConnected' || m.name === 'EventLinkDisconnected') this.noteLink(m);
     if (!this.holding) {
-      this.emit('message', m, this);
+      this.receiver?.(m, this);
       return;
     }
     if (this.held.push(m, m.byteLength + HELD_MESSAGE_OVERHEAD)) return;
@@ -176,7 +179,7 @@ export class ServerSession extends EventEmitter<SessionEvents> {
    */
   release(): void {
     this.holding = false;
-    while (!this.holding && this.state === 'open' && this.held.size > 0) this.emit('message', this.held.shift()!, this);
+    while (!this.holding && this.state === 'open' && this.held.size > 0) this.receiver?.(this.held.shift()!, this);
   }
 
   send(type: number, attributes: Record<string, unknown>): void {
@@ -204,7 +207,9 @@ export class ServerSession extends EventEmitter<SessionEvents> {
     this.held.clear();
     this.transport.close();
     this.transport.removeAllListeners();
+    this.transport.receiver = undefined;
     this.removeAllListeners();
+    this.receiver = undefined;
   }
 }
 
