@@ -2,19 +2,16 @@
  * The resync's growing window (ledger/resync.ts ResyncWindow): it doubles while answers come back,
  * never past maxResyncWindow, stays on refusals, goes back to resyncWindow when a query gets no
  * answer; a server that never answers never sees more than the initial window. A real router on a
- * fake sink with a manual clock (deadlines fire only when the test moves time), then the whole
- * connection against a bare server over loopback.
+ * fake sink with a manual clock (deadlines fire only when the test moves time); the whole
+ * connection against a bare server over loopback is in test/reliability/floods.test.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/connection/ledger/ledger.js';
 import { Resync, ResyncWindow } from '../../src/connection/ledger/resync.js';
-import type { RequestSink } from '../../src/connection/requests/pending.js';
 import { laneWindows, RequestRouter } from '../../src/connection/requests/router.js';
 import type { ResyncSummary } from '../../src/connection/types.js';
-import { TServerConnection } from '../../src/index.js';
-import { until } from '../ha/helpers.js';
 import { ManualClock } from '../simulator/manual-clock.js';
-import { RawTServer } from '../support/raw-tserver.js';
+import { RecordingSink as Sink } from '../support/recording-sink.js';
 
 describe('ResyncWindow', () => {
   it('doubles after a window of answers in a row, up to its bound', () => {
@@ -47,16 +44,6 @@ describe('ResyncWindow', () => {
     expect(w.size).toBe(50);
   });
 });
-
-class Sink implements RequestSink {
-  readonly name = 'a:1';
-  isOpen = true;
-  linkUp = true;
-  readonly sent: Record<string, unknown>[] = [];
-  send(_type: number, attributes: Record<string, unknown>): void {
-    this.sent.push(attributes);
-  }
-}
 
 const TIMEOUT_MS = 5_000;
 let clock: ManualClock;
@@ -158,66 +145,4 @@ describe('the resync through a growing window (router, manual clock)', () => {
     expect(most).toBe(100);
     expect(summaries).toHaveLength(1);
   });
-});
-
-describe('the growing window over loopback (a bare server)', () => {
-  let raw: RawTServer | undefined;
-  let conn: TServerConnection | undefined;
-  afterEach(async () => {
-    await conn?.close();
-    await raw?.close();
-    conn = raw = undefined;
-  });
-
-  it('a server that answers every query: more than resyncWindow at once, never more than maxResyncWindow', async () => {
-    const server = (raw = await RawTServer.start());
-    let outstandingAtServer = 0;
-    let most = 0;
-    // Answers are written on the next turn of the loop, a batch at a time (as a server would).
-    let batch: Array<[string, Record<string, unknown>]> = [];
-    server.onRequest = (r) => {
-      const ref = r.attributes.ReferenceID;
-      if (r.name === 'RequestRegisterAddress') {
-        server.send(r.socket, 'EventRegistered', { ReferenceID: ref, ThisDN: r.attributes.ThisDN });
-        return;
-      }
-      if (!r.name.startsWith('RequestQuery')) return;
-      outstandingAtServer++;
-      most = Math.max(most, outstandingAtServer);
-      if (batch.length === 0) {
-        setImmediate(() => {
-          const frames = batch;
-          batch = [];
-          outstandingAtServer -= frames.length;
-          if (!r.socket.destroyed) server.sendMany(r.socket, frames);
-        });
-      }
-      if (r.name === 'RequestQueryAddress') batch.push(['EventAddressInfo', { ReferenceID: ref, ThisDN: r.attributes.ThisDN }]);
-      else batch.push(['EventLocationInfo', { ReferenceID: ref }]);
-    };
-    const c = (conn = new TServerConnection({
-      primary: server.url,
-      addp: false,
-      requestTimeoutMs: 20_000,
-      offlineQueue: { limit: 5_000 },
-      resyncWindow: 50,
-      maxResyncWindow: 400,
-      reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false },
-    }));
-    await c.open();
-    const dns = Array.from({ length: 3_000 }, (_, i) => String(20_000 + i));
-    await Promise.all(dns.map((dn) => c.registerAddress(dn)));
-    let clientMost = 0;
-    c.on('EventAddressInfo', () => (clientMost = Math.max(clientMost, c.state.inFlight)));
-    const resynced = new Promise<ResyncSummary>((resolve) => c.once('resynced', resolve));
-    most = 0;
-    server.dropClients(); // the reconnect resyncs (resyncOnReconnect)
-    const summary = await resynced;
-    expect(summary).toMatchObject({ dns: 3_000, errors: [] });
-    expect(most).toBeGreaterThan(50);
-    expect(most).toBeLessThanOrEqual(400);
-    expect(clientMost).toBeGreaterThan(50);
-    expect(clientMost).toBeLessThanOrEqual(400);
-    await until(() => outstandingAtServer === 0, 'every answer written');
-  }, 30_000);
 });

@@ -5,20 +5,10 @@
 import { systemClock } from '../../src/util/clock.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/connection/ledger/ledger.js';
-import type { RequestSink } from '../../src/connection/requests/pending.js';
 import { Resync } from '../../src/connection/ledger/resync.js';
 import { laneWindows, RequestRouter } from '../../src/connection/requests/router.js';
 import type { ResyncSummary } from '../../src/connection/types.js';
-
-class Sink implements RequestSink {
-  readonly name = 'a:1';
-  isOpen = true;
-  linkUp = true;
-  readonly sent: Record<string, unknown>[] = [];
-  send(_type: number, attributes: Record<string, unknown>): void {
-    this.sent.push(attributes);
-  }
-}
+import { RecordingSink as Sink } from '../support/recording-sink.js';
 
 let sink: Sink;
 let router: RequestRouter;

@@ -4,7 +4,7 @@
  * and hold queues that grow as fast as a server writes. Each bound is stated and checked.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { TServerConnection, type TServerConnectionOptions } from '../../src/index.js';
+import { type ResyncSummary, TServerConnection, type TServerConnectionOptions } from '../../src/index.js';
 import { until } from '../ha/helpers.js';
 import { NOW, RawTServer } from '../support/raw-tserver.js';
 
@@ -24,6 +24,57 @@ async function openOn(options: Partial<TServerConnectionOptions> = {}): Promise<
   await conn.open();
   return { raw, conn };
 }
+
+describe('the resync window grows while answers come back (ledger/resync.ts ResyncWindow)', () => {
+  it('a server that answers every query: more than resyncWindow at once, never more than maxResyncWindow', async () => {
+    const { raw: server, conn: c } = await openOn({
+      requestTimeoutMs: 20_000,
+      offlineQueue: { limit: 5_000 },
+      resyncWindow: 50,
+      maxResyncWindow: 400,
+      // reconnect on: dropping the client makes it reconnect and resync (resyncOnReconnect).
+      reconnect: { minTimeoutMs: 10, maxTimeoutMs: 50, randomize: false },
+    });
+    let outstandingAtServer = 0;
+    let most = 0;
+    // Answers are written on the next turn of the loop, a batch at a time (as a server would).
+    let batch: Array<[string, Record<string, unknown>]> = [];
+    server.onRequest = (r) => {
+      const ref = r.attributes.ReferenceID;
+      if (r.name === 'RequestRegisterAddress') {
+        server.send(r.socket, 'EventRegistered', { ReferenceID: ref, ThisDN: r.attributes.ThisDN });
+        return;
+      }
+      if (!r.name.startsWith('RequestQuery')) return;
+      outstandingAtServer++;
+      most = Math.max(most, outstandingAtServer);
+      if (batch.length === 0) {
+        setImmediate(() => {
+          const frames = batch;
+          batch = [];
+          outstandingAtServer -= frames.length;
+          if (!r.socket.destroyed) server.sendMany(r.socket, frames);
+        });
+      }
+      if (r.name === 'RequestQueryAddress') batch.push(['EventAddressInfo', { ReferenceID: ref, ThisDN: r.attributes.ThisDN }]);
+      else batch.push(['EventLocationInfo', { ReferenceID: ref }]);
+    };
+    const dns = Array.from({ length: 3_000 }, (_, i) => String(20_000 + i));
+    await Promise.all(dns.map((dn) => c.registerAddress(dn)));
+    let clientMost = 0;
+    c.on('EventAddressInfo', () => (clientMost = Math.max(clientMost, c.state.inFlight)));
+    const resynced = new Promise<ResyncSummary>((resolve) => c.once('resynced', resolve));
+    most = 0;
+    server.dropClients(); // the reconnect resyncs (resyncOnReconnect)
+    const summary = await resynced;
+    expect(summary).toMatchObject({ dns: 3_000, errors: [] });
+    expect(most).toBeGreaterThan(50);
+    expect(most).toBeLessThanOrEqual(400);
+    expect(clientMost).toBeGreaterThan(50);
+    expect(clientMost).toBeLessThanOrEqual(400);
+    await until(() => outstandingAtServer === 0, 'every answer written');
+  }, 30_000);
+});
 
 describe('the resync storm (issue 21 item 2)', () => {
   it('10,000 EventPrimaryChanged flaps from a server that never answers a query: at most one resync window pending; a user request is answered meanwhile', async () => {
