@@ -5,11 +5,10 @@
  * nothing of failover itself: the connection tells it where requests go now (`route`) and when to
  * look at its queues again (`flush`, `requeueFrom`).
  *
- * Bounds: requests travel in lanes (pending.ts `Lane`), each with its own in-flight window and
- * its own queue for a slot (as undici's pipelining limit, per lane): user requests, a routing
- * point's traffic, the resync and the SDK's ledger replay never take each other's slots. User
- * requests that wait are counted against the offline queue limit (the connection checks
- * `userQueued` before admitting one); every request has a deadline in one heap.
+ * Bounds: requests travel in lanes (pending.ts `Lane`), each with its own in-flight window and its
+ * own queue for a slot (as undici's pipelining limit, per lane), so no lane takes another's slots.
+ * Waiting user requests count against the offline queue limit (the connection checks `userQueued`
+ * before admitting one); every deadline is behind one timer (deadline-queue.ts).
  *
  * Not primary yet: in a failover the connection makes the standby active at once, but that server
  * refuses all but registrations with EventError 52 until it claims the primary role
@@ -66,10 +65,7 @@ export interface RequestRouterInit {
   awaitingPrimary?(): boolean;
 }
 
-/**
- * Lane windows from the options: `maxInFlight` for user, routing and control traffic each,
- * `maxResyncWindow` for the resync (which keeps its own growing window within it).
- */
+/** Lane windows from the options: `maxInFlight` for user, routing and control traffic each, `maxResyncWindow` for the resync. */
 export function laneWindows(maxInFlight: number, maxResyncWindow: number): Record<Lane, number> {
   return { user: maxInFlight, routing: maxInFlight, resync: maxResyncWindow, control: maxInFlight };
 }
@@ -137,8 +133,7 @@ export class RequestRouter {
 
   /** A lane's requests in flight plus waiting (the resync keeps it within its window; no object made per call). */
   occupancy(lane: Lane): number {
-    const l = this.lanes[lane];
-    return l.inFlight + l.queued;
+    return this.lanes[lane].inFlight + this.lanes[lane].queued;
   }
 
   /** Requests with a live deadline, and whether the one timer is armed (tests check the bound). */
@@ -384,7 +379,6 @@ export class RequestRouter {
     p.sent(ref, session);
     this.inFlight.set(ref, p);
     this.lanes[p.lane].inFlight++;
-    // Checked before the call: a disabled logger still costs its arguments' array.
     if (debugData.enabled) debugData('%s → %s %o', session.name, p.name, redactAttributes(p.attributes));
     else if (debug.enabled) debug('%s → %s ref %d', session.name, p.name, ref);
     if (hasDiagnosticsSubscribers('tlib:request:start')) {
