@@ -19,7 +19,6 @@ import { eventMix } from './lib/events.js';
 import { fmtBytes, fmtNum, fmtRate, median, table, untilAsync, type Bench, type BenchContext, type Figure } from './lib/report.js';
 import { SimHost } from './lib/sim-host.js';
 import { processCpuNs, taskCpuNs } from './lib/cpu.js';
-import { fullGc } from './lib/gc.js';
 
 const DNS = Array.from({ length: 100 }, (_, i) => String(70000 + i));
 let sink = 0;
@@ -222,9 +221,6 @@ function cpuOfReceiver(senders: readonly number[]): number {
 async function runTrials(rows: Row[], count: number, trials: number, senders: readonly number[]): Promise<void> {
   const prepareAll = () => Promise.all(rows.map((r) => r.prepare?.()));
   const trial = async (r: Row): Promise<[number, number]> => {
-    // A clean heap, and the GC's helper threads idle: a trial pays for its own garbage only (the
-    // receiving side's CPU counts every thread of this process, the GC's included).
-    fullGc();
     const done = r.client.arm(count, r.bytes);
     const c0 = cpuOfReceiver(senders);
     const t0 = performance.now();
