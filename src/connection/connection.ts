@@ -139,16 +139,17 @@ export class TServerConnection extends RequestHelpers {
     );
   }
 
+  /** Keeps whether anyone listens for the state model's changes (asked at every event). */
+  protected override listenersChanged(): void {
+    this.changesListened = this.listenerCount('callChanged') + this.listenerCount('callEnded') + this.listenerCount('dnChanged') > 0;
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   /**
    * Opens a session to the primary (or, failing that, the backup). Resolves once one is open.
    * With `retry`, keeps trying (backoff, `signal`, each failed attempt on status()) until one answers.
    */
-  protected override listenersChanged(): void {
-    this.changesListened = this.listenerCount('callChanged') + this.listenerCount('callEnded') + this.listenerCount('dnChanged') > 0;
-  }
-
   async open(options: OpenOptions = {}): Promise<void> {
     return this.firstConnect.open(options);
   }
