@@ -1,8 +1,9 @@
 /**
  * The transport hands the frames written in one tick to the socket as one write (issue 24 item 5),
- * over a real loopback socket: 1,000 requests written at once are one socket.write, arrive whole and
- * in order; close() in the same tick sends them first; the write-buffer bound counts the tick's
- * frames too; ADDP pongs still go out at once while nothing waits.
+ * over a real loopback socket: 300 requests written at once are one socket.write, arrive whole and
+ * in order; a longer tick goes out in WRITE_BATCH_BYTES pieces as it is written; close() in the
+ * same tick sends them first; the write-buffer bound counts the tick's frames too; ADDP pongs still
+ * go out at once while nothing waits.
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +12,7 @@ import { wireCodecV1 } from '../../src/codec/index.js';
 import type { TlibError } from '../../src/errors.js';
 import { messageByName } from '../../src/protocol/catalogue.js';
 import { Transport } from '../../src/transport/index.js';
+import { WRITE_BATCH_BYTES } from '../../src/transport/transport.js';
 import { until } from '../ha/helpers.js';
 
 const QUERY = messageByName('RequestQueryAddress')!.type;
@@ -60,16 +62,39 @@ async function connected(port: number, maxWriteBufferBytes = 1 << 20): Promise<{
 }
 
 describe('writes of one tick in one socket.write', () => {
-  it('1,000 frames written at once: one socket.write on the next tick, all received in order', async () => {
+  it('300 frames written at once: one socket.write on the next tick, all received in order', async () => {
     const server = await sink();
     cleanups.push(() => server.close());
     const { transport, write } = await connected(server.port);
-    for (let i = 1; i <= 1_000; i++) transport.send(QUERY, { ReferenceID: i, ThisDN: String(7000 + i) });
+    for (let i = 1; i <= 300; i++) transport.send(QUERY, { ReferenceID: i, ThisDN: String(7000 + i) });
     expect(write).not.toHaveBeenCalled(); // batched until the tick ends
     await new Promise<void>((resolve) => process.nextTick(resolve));
     expect(write).toHaveBeenCalledTimes(1);
-    await until(() => server.received.length === 1_000, '1,000 frames at the server');
-    expect(server.received.map((m) => m.attributes.ReferenceID)).toEqual(Array.from({ length: 1_000 }, (_, i) => i + 1));
+    expect((write.mock.calls[0]![0] as Uint8Array).byteLength).toBeLessThan(WRITE_BATCH_BYTES);
+    await until(() => server.received.length === 300, '300 frames at the server');
+    expect(server.received.map((m) => m.attributes.ReferenceID)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it('a long tick goes out in WRITE_BATCH_BYTES pieces while it is written, then the rest at its end, in order', async () => {
+    const server = await sink();
+    cleanups.push(() => server.close());
+    const { transport, write } = await connected(server.port);
+    const sizes = () => write.mock.calls.map((c) => (c[0] as Uint8Array).byteLength);
+    let firstWriteAfter = 0;
+    for (let i = 1; i <= 3_000; i++) {
+      transport.send(QUERY, { ReferenceID: i, ThisDN: String(7000 + i) });
+      if (firstWriteAfter === 0 && write.mock.calls.length > 0) firstWriteAfter = i;
+    }
+    const during = sizes();
+    expect(during.length).toBeGreaterThanOrEqual(2); // ~100 KiB of frames: several pieces before the tick ends
+    expect(firstWriteAfter).toBeGreaterThan(1);
+    expect(firstWriteAfter).toBeLessThan(3_000);
+    for (const n of during) expect(n).toBeGreaterThanOrEqual(WRITE_BATCH_BYTES);
+    for (const n of during) expect(n).toBeLessThan(WRITE_BATCH_BYTES + 100); // a piece ends at the frame that reached the size
+    await new Promise<void>((resolve) => process.nextTick(resolve));
+    expect(sizes().length).toBe(during.length + 1); // the rest, at the end of the tick
+    await until(() => server.received.length === 3_000, '3,000 frames at the server');
+    expect(server.received.map((m) => m.attributes.ReferenceID)).toEqual(Array.from({ length: 3_000 }, (_, i) => i + 1));
   });
 
   it('frames written from promise callbacks of the same tick join the same write', async () => {
