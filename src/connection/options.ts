@@ -88,8 +88,9 @@ export interface TServerConnectionOptions {
   resyncWindow?: number;
   /**
    * Most resync queries in flight at once: the window doubles after each window's worth of answers
-   * in a row, up to this, and halves (not below resyncWindow) when a query times out. Default 1 000
-   * (at least resyncWindow); equal to resyncWindow for a fixed window.
+   * in a row, up to this, and goes back to resyncWindow when a query gets no answer (an EventError
+   * answer only stops it growing). Default 1 000 (at least resyncWindow); equal to resyncWindow for a
+   * fixed window.
    */
   maxResyncWindow?: number;
   /**

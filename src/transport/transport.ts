@@ -1,7 +1,8 @@
 /**
  * One socket to one server: connect (TCP or TLS), frame bytes through the codec, keep the line
  * alive with ADDP (a KeepAlive on the process's one keep-alive timer), bound what waits to be
- * written. Reports upward only: each message to `receiver` (one direct call), 'close'. Knows nothing of requests or roles.
+ * written. Reports upward only: each message to `receiver` (one direct call), and 'close'. Knows
+ * nothing of requests or roles.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -293,7 +294,10 @@ export class Transport extends EventEmitter<TransportEvents> {
     if (this.batchBytes >= WRITE_BATCH_BYTES) this.flush();
   }
 
-  /** Hands the tick's frames (or the first WRITE_BATCH_BYTES of a long tick) to the socket in one write (one copy; a lone frame as is). */
+  /**
+   * Hands the frames batched so far (the tick's, or the next WRITE_BATCH_BYTES of a long tick) to
+   * the socket in one write (one copy; a lone frame as is).
+   */
   private flush(): void {
     const batch = this.batch;
     if (batch.length === 0) return;

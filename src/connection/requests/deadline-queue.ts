@@ -3,8 +3,9 @@
  * arrive in order: an item whose deadline is not before the last one's goes at the end of a linked
  * list (add and remove O(1), no comparisons: answers mostly settle the list's head). The others
  * (a shorter per-request timeout) go in an indexed min-heap (util/heap.ts: O(log n)); the earliest
- * is the earlier of the two heads. The timer is armed for the earliest deadline only; removing the head does not re-arm it
- * (it fires a little early, finds nothing due and re-arms), so a settle costs no timer call.
+ * is the earlier of the two heads. The timer is armed for the earliest deadline only; removing the
+ * head does not re-arm it (it fires a little early, finds nothing due and re-arms), so a settle
+ * costs no timer call.
  * At most EXPIRE_BATCH items expire per timer callback: when 100,000 requests time out together,
  * the event loop gets a turn between batches instead of one long stall.
  */
