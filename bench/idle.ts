@@ -4,7 +4,9 @@
  * timer (src/transport/keepalive.ts), not one per socket. Baselines in the same run: 500 bare
  * sockets to the same server (no SDK, no traffic), and the same sockets exchanging exactly ADDP's
  * frames at the defaults (a ping and its pong per 2.5 s each): the wire's own floor, which the
- * target cannot go below; the ratio is against it. And the same writes unanswered (a pong, which the
+ * target cannot go below; the ratio is against it. The same with one ping and its pong per 5 s:
+ * fewer frames than a keep-alive that declares a peer dead after timeoutMs of silence can send, the
+ * least any such keep-alive costs at the defaults. And the same writes unanswered (a pong, which the
  * server ignores): the floor less what reading the pongs costs.
  *
  * The simulator runs in a child process (this file with --server), so process.cpuUsage() counts
@@ -79,15 +81,15 @@ async function bareSockets(url: string, n: number): Promise<net.Socket[]> {
 }
 
 /**
- * CONNECTIONS bare sockets each writing `frame` every 2.5 s, all in one tick (as coalesced as it
- * gets), reading whatever comes back: CPU per window over `trials` windows.
+ * CONNECTIONS bare sockets each writing `frame` every `periodMs` (default 2.5 s), all in one tick
+ * (as coalesced as it gets), reading whatever comes back: CPU per window over `trials` windows.
  */
-async function bareFrames(url: string, frame: Uint8Array, trials: number): Promise<number[]> {
+async function bareFrames(url: string, frame: Uint8Array, trials: number, periodMs = 2_500): Promise<number[]> {
   const sockets = await bareSockets(url, CONNECTIONS);
   for (const s of sockets) s.on('data', () => {});
   const ticker = setInterval(() => {
     for (const s of sockets) s.write(frame);
-  }, 2_500);
+  }, periodMs);
   try {
     await sleep(3_000);
     const samples: number[] = [];
@@ -157,6 +159,13 @@ export const idleBench: Bench = {
         `${CONNECTIONS} bare sockets, a ping and its pong per 2.5 s (ADDP's frames alone)`,
         await bareFrames(url, wireCodecV1.encode(ADDP_PING, undefined), trials),
       ]);
+      // One ping and its pong per socket per 5 s: fewer frames than any keep-alive that declares a
+      // peer dead after 5 s of silence can send (it must hear from the peer more often than that),
+      // so no such keep-alive at the defaults costs less than this on this machine.
+      rows.push([
+        `${CONNECTIONS} bare sockets, a ping and its pong per 5 s (one exchange per timeout: below ADDP's floor)`,
+        await bareFrames(url, wireCodecV1.encode(ADDP_PING, undefined), trials, WINDOW_MS),
+      ]);
       // What the pongs cost: the same writes, of a frame the server does not answer (a pong).
       rows.push([
         `${CONNECTIONS} bare sockets, a pong per 2.5 s, unanswered (the writes alone)`,
@@ -186,7 +195,8 @@ export const idleBench: Bench = {
           addpOffMs: m(1),
           keepAliveArmedMs: m(2),
           bareAddpFramesMs: m(4),
-          bareWritesAloneMs: m(5),
+          bareOneExchangePerTimeoutMs: m(5),
+          bareWritesAloneMs: m(6),
         },
         ratio: { value: Math.round((value / Math.max(m(4), 0.1)) * 100) / 100, baseline: 'bare sockets with the same ADDP frames' },
         target: `≤ ${TARGET_MS} ms CPU per ${WINDOW_MS / 1000} s for ${CONNECTIONS} idle connections`,
