@@ -9,15 +9,13 @@
  * TServerConnection and simulator pair that JSON-encodes each event and sends it to every client
  * (a link change) or to the client of its ThisDN (the burst), with 1,000 clients of its own.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createGateway, tokenFromRequest } from '../src/gateway/index.js';
 import { TServerConnection } from '../src/index.js';
 import { HotStandbyPair } from '../src/simulator/index.js';
 import type { ClientsCommand } from './lib/ws-clients.js';
-import { fmtMs, percentile, table, until, type Bench, type BenchContext, type Figure } from './lib/report.js';
+import { collectGarbage, fmtMs, percentile, table, until, type Bench, type BenchContext, type Figure } from './lib/report.js';
 
 const SESSIONS = 1_000;
 const FIRST_DN = 30_000;
@@ -62,16 +60,8 @@ class Clients {
   }
 }
 
-let gcFn: (() => void) | undefined;
-function gc(): void {
-  if (!gcFn) {
-    v8.setFlagsFromString('--expose-gc');
-    gcFn = vm.runInNewContext('gc') as () => void;
-  }
-  for (let i = 0; i < 3; i++) gcFn();
-}
 const heap = () => {
-  gc();
+  collectGarbage(3);
   return process.memoryUsage().heapUsed;
 };
 

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { memoryNow, summaryLine, type Bench, type Figure } from './lib/report.js';
+import { collectGarbage, memoryNow, summaryLine, type Bench, type Figure } from './lib/report.js';
 
 /** Loaded on demand, so one benchmark runs without importing the others. */
 const BENCHES: { name: string; load: () => Promise<Bench> }[] = [
@@ -83,6 +83,11 @@ async function main(): Promise<number> {
   };
   process.on('unhandledRejection', onStray);
   for (const entry of selected) {
+    // Each benchmark starts on a heap without the one before's garbage: the receive and gate
+    // figures leave about 450 MiB behind, and a major collection of it landing in the next
+    // benchmark's trials (or its sweeping on the helper threads, beside the client and simulator on
+    // two cores) would be charged to whichever candidate was running.
+    collectGarbage(2);
     const t0 = performance.now();
     current = entry.name;
     try {

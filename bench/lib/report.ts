@@ -2,6 +2,8 @@
  * Shared helpers for the benchmarks: statistics, tables, and the one-line summaries that close a
  * run. Benchmarks are not tests: nothing here fails on a missed target, it only says so.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 
 /** One headline figure of a benchmark, printed as the summary line at the end of the run. */
 export interface Figure {
@@ -140,12 +142,28 @@ export async function untilAsync<T>(
   }
 }
 
+let collector: (() => void) | undefined;
+
+/**
+ * A full, synchronous garbage collection, with or without --expose-gc (V8's `gc` is then exposed
+ * at run time, as the one builtin way to it): `times` collections in a row.
+ */
+export function collectGarbage(times = 1): void {
+  if (!collector) {
+    collector = (globalThis as { gc?: () => void }).gc;
+    if (!collector) {
+      v8.setFlagsFromString('--expose-gc');
+      collector = vm.runInNewContext('gc') as () => void;
+    }
+  }
+  for (let i = 0; i < times; i++) collector();
+}
+
 /** Calls `gc()` a few times when the process runs with --expose-gc; a no-op otherwise. */
 export async function fullGc(): Promise<boolean> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return false;
+  if (!(globalThis as { gc?: () => void }).gc) return false;
   for (let i = 0; i < 4; i++) {
-    gc();
+    collectGarbage();
     await new Promise((r) => setImmediate(r));
   }
   return true;
