@@ -18,9 +18,13 @@ import type { Correction, ForwardView, ModelEvent, PartyState } from './types.js
 
 const PARTY_STATES: ReadonlySet<string> = new Set(['dialing', 'ringing', 'established', 'held', 'queued', 'routing']);
 
+/** An answer's empty list (a DN on no call): one map for all of them, never written to. */
+const NO_STATES: ReadonlyMap<string, PartyState> = new Map();
+
 /** A kvlist of [key, party state] as a map; undefined when absent or not a list. */
-function stateList(v: unknown): Map<string, PartyState> | undefined {
+function stateList(v: unknown): ReadonlyMap<string, PartyState> | undefined {
   if (!Array.isArray(v)) return undefined;
+  if (v.length === 0) return NO_STATES;
   const out = new Map<string, PartyState>();
   for (const pair of v as unknown[]) {
     if (!Array.isArray(pair) || typeof pair[0] !== 'string') continue;
@@ -127,10 +131,44 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 export interface DNAnswer {
   /** The calls the answer puts the DN on (all of them when `full`). */
-  connIds: Set<string>;
+  connIds: ReadonlySet<string>;
   full: boolean;
   /** Calls the model did not have. */
-  found: string[];
+  found: readonly string[];
+}
+
+/**
+ * What an answer putting the DN on no call returns (most answers to a user's query): shared and
+ * frozen, so such an answer allocates nothing; one that puts the DN on a call makes its own.
+ */
+const NO_CONNIDS: ReadonlySet<string> = new Set();
+const NO_FOUND: readonly string[] = Object.freeze([]);
+const NO_CALLS_PARTIAL: DNAnswer = Object.freeze({ connIds: NO_CONNIDS, full: false, found: NO_FOUND });
+const NO_CALLS_FULL: DNAnswer = Object.freeze({ connIds: NO_CONNIDS, full: true, found: NO_FOUND });
+
+/** The DN is on call `connId` (in `state`, or as it was): the call made if new, the answer made at its first call. */
+function putOnCall(
+  s: ModelStore,
+  e: ModelEvent,
+  dn: string,
+  connId: string,
+  state: PartyState | undefined,
+  diffs: Correction[],
+  confirms: boolean,
+  answer: { connIds: Set<string>; full: boolean; found: string[] } | undefined,
+  full: boolean,
+): { connIds: Set<string>; full: boolean; found: string[] } {
+  const out = answer ?? { connIds: new Set<string>(), full, found: [] };
+  out.connIds.add(connId);
+  let call = s.call(connId);
+  const found = !call;
+  if (!call) {
+    out.found.push(connId);
+    call = s.ensureCall(connId, e);
+  }
+  putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, found, confirms);
+  if (confirms) s.raise(call, 1);
+  return out;
 }
 
 /**
@@ -138,9 +176,8 @@ export interface DNAnswer {
  * `confirms`: as for applyPartyInfo (an unsolicited answer listing calls confirms none of them).
  */
 export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs: Correction[], confirms = true): DNAnswer {
-  const answer: DNAnswer = { connIds: new Set(), full: false, found: [] };
   const rec = s.dn(dn);
-  if (!rec) return answer;
+  if (!rec) return NO_CALLS_PARTIAL;
   const agent = agentAnswered(rec.agent, e, s.now);
   if (agent !== rec.agent) {
     if (agent.status !== rec.agent.status) diffs.push({ kind: 'agentStatusChanged', dn, before: rec.agent.status, after: agent.status });
@@ -150,7 +187,7 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
   }
   if (e.Event !== 'EventAddressInfo') {
     s.forgetIfPristine(rec);
-    return answer;
+    return NO_CALLS_PARTIAL;
   }
   const dnd = extension(e, 'DND');
   if ((dnd === 0 || dnd === 1) && rec.dnd !== (dnd === 1)) {
@@ -170,25 +207,18 @@ export function applyAddressInfo(s: ModelStore, e: ModelEvent, dn: string, diffs
       s.touchDN(rec);
     }
   }
-  const calls = list ?? new Map(str(e.ConnID) !== undefined ? [[str(e.ConnID)!, undefined]] : []);
-  answer.full = list !== undefined;
-  for (const [connId, state] of calls) {
-    answer.connIds.add(connId);
-    let call = s.call(connId);
-    const found = !call;
-    if (!call) {
-      answer.found.push(connId);
-      call = s.ensureCall(connId, e);
-    }
-    putOn(s, call, dn, state ?? call.parties.get(dn) ?? 'established', diffs, found, confirms);
-    if (confirms) s.raise(call, 1);
-  }
-  if (list) {
-    for (const connId of [...(rec.calls?.keys() ?? [])]) {
+  // Without the list, the one call the 1.1 attributes name (if any).
+  const named = list === undefined ? str(e.ConnID) : undefined;
+  const full = list !== undefined;
+  let answer: { connIds: Set<string>; full: boolean; found: string[] } | undefined;
+  if (list !== undefined) for (const [connId, state] of list) answer = putOnCall(s, e, dn, connId, state, diffs, confirms, answer, full);
+  else if (named !== undefined) answer = putOnCall(s, e, dn, named, undefined, diffs, confirms, answer, full);
+  if (list && rec.calls !== undefined && rec.calls.size > 0) {
+    for (const connId of [...rec.calls.keys()]) {
       const call = s.call(connId);
       if (call && !list.has(connId)) takeOff(s, call, dn, diffs);
     }
   }
   s.forgetIfPristine(rec);
-  return answer;
+  return answer ?? (full ? NO_CALLS_FULL : NO_CALLS_PARTIAL);
 }

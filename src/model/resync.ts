@@ -23,7 +23,7 @@ export class Resync {
   /** Calls answered with only two parties named → the registered DNs named. */
   private readonly partial = new Map<string, Set<string>>();
   /** DNs answered → 'full' (every call listed) or the ConnIDs named. */
-  private readonly dnAnswers = new Map<string, 'full' | Set<string>>();
+  private readonly dnAnswers = new Map<string, 'full' | ReadonlySet<string>>();
   /** (call, DN) pairs an event or answer set since the resync began: the DN is on that call. */
   private readonly seen = new Set<string>();
   private corrections: Correction[] = [];
@@ -133,7 +133,7 @@ export class Resync {
   }
 
   /** Commits; a call found now is named with the view users get. */
-  private commitFound(found: string[]): readonly Change[] {
+  private commitFound(found: readonly string[]): readonly Change[] {
     const changes = this.s.commit('resync');
     for (const connId of found) {
       this.foundIds.add(connId);

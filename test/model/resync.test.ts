@@ -359,4 +359,34 @@ describe('StateModel resync against a hostile answer', () => {
     const { corrections } = m.endResync();
     expect(corrections.filter((c) => c.kind === 'callFound').length).toBeLessThanOrEqual(100);
   });
+
+  it('answers that put a DN on no call share nothing with the answers after them', () => {
+    const m = model('A', 'B');
+    const noCalls = { Extensions: [['Calls', []], ['DND', 0]] };
+    // First: A lists no call, B names none.
+    m.beginResync();
+    m.resyncDN('A', addressInfo('A', noCalls));
+    m.resyncDN('B', addressInfo('B'));
+    expect(m.callsToQuery()).toEqual([]);
+    expect(m.endResync().corrections).toEqual([]);
+    // A is put on H; then A lists only C (found, A taken off H), B lists no call.
+    m.apply(ev('EventEstablished', { ThisDN: 'A', ConnID: H, OtherDN: X }));
+    m.beginResync();
+    m.resyncCall(H, 'gone');
+    m.resyncDN('A', addressInfo('A', { Extensions: [['Calls', [[C, 'ringing']]]] }));
+    m.resyncDN('B', addressInfo('B', noCalls));
+    expect(m.callsToQuery()).toEqual([C]);
+    m.resyncCall(C, partyInfo(C, 'A', X));
+    expect(m.endResync().corrections.map((c) => c.kind)).toEqual(['callGone', 'callFound']);
+    expect(m.dns.get('A')!.calls).toEqual([C]);
+    expect(m.dns.get('B')!.calls).toEqual([]);
+    // Then A lists no call again: taken off C, which ends; nothing is left to query.
+    m.beginResync();
+    m.resyncDN('A', addressInfo('A', noCalls));
+    m.resyncDN('B', addressInfo('B', noCalls));
+    expect(m.callsToQuery()).toEqual([]);
+    expect(m.endResync().corrections.map((c) => c.kind)).toEqual(['partyStateChanged', 'callGone']);
+    expect(m.calls.size).toBe(0);
+    expect(m.dns.get('A')!.calls).toEqual([]);
+  });
 });

@@ -105,7 +105,10 @@ export class LedgerReplay {
 export function normalizeArgs(args: Record<string, unknown> | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!args) return out;
-  for (const [k, v] of Object.entries(args)) {
+  // for…in with an own-key check reads what Object.entries would, without an array per request.
+  for (const k in args) {
+    if (!Object.hasOwn(args, k)) continue;
+    const v = args[k];
     if (v === undefined) continue;
     out[k] =
       (k === 'UserData' || k === 'Extensions' || k === 'Reasons') && !Array.isArray(v) && !(v instanceof Uint8Array)
