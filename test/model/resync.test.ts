@@ -362,7 +362,12 @@ describe('StateModel resync against a hostile answer', () => {
 
   it('answers that put a DN on no call share nothing with the answers after them', () => {
     const m = model('A', 'B');
-    const noCalls = { Extensions: [['Calls', []], ['DND', 0]] };
+    const noCalls = {
+      Extensions: [
+        ['Calls', []],
+        ['DND', 0],
+      ],
+    };
     // First: A lists no call, B names none.
     m.beginResync();
     m.resyncDN('A', addressInfo('A', noCalls));
