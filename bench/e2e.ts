@@ -230,8 +230,9 @@ export const e2eBench: Bench = {
         await rig.close();
       }
       const rate = (r: Rounds) => inFlight / (median(r.wall) / 1000);
-      const range = (r: Rounds) =>
-        `${fmtRate(inFlight / (Math.max(...r.wall) / 1000))}–${fmtRate(inFlight / (Math.min(...r.wall) / 1000))}`;
+      /** The slowest and the fastest round's rate. */
+      const rateRange = (r: Rounds): [number, number] => [inFlight / (Math.max(...r.wall) / 1000), inFlight / (Math.min(...r.wall) / 1000)];
+      const range = (r: Rounds) => rateRange(r).map(fmtRate).join('–');
       /** The client's CPU µs per request (median round). */
       const cpuUs = (r: Rounds) => (median(r.cpu) * 1000) / inFlight;
       ctx.log(
@@ -329,8 +330,8 @@ export const e2eBench: Bench = {
           target: '>= 1.0x bare socket client (issue 17)',
           met: pipeRatio >= 1.0,
           ranges: {
-            sdk: [Math.round(inFlight / (Math.max(...sdkPipe.wall) / 1000)), Math.round(inFlight / (Math.min(...sdkPipe.wall) / 1000))],
-            bare: [Math.round(inFlight / (Math.max(...barePipe.wall) / 1000)), Math.round(inFlight / (Math.min(...barePipe.wall) / 1000))],
+            sdk: rateRange(sdkPipe).map(Math.round) as [number, number],
+            bare: rateRange(barePipe).map(Math.round) as [number, number],
           },
         },
       ];
